@@ -1,0 +1,78 @@
+#include "common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kk_diag_clear(kk_diag *diag)
+{
+	if (diag)
+		memset(diag, 0, sizeof(*diag));
+}
+
+static void diag_vset(kk_diag *diag, int code, const char *fmt, va_list ap)
+{
+	diag->code = code;
+	vsnprintf(diag->message, sizeof(diag->message), fmt, ap);
+}
+
+int kk_diag_set(kk_diag *diag, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!diag)
+		return code;
+	va_start(ap, fmt);
+	diag_vset(diag, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void kk_diag_set_pointer(kk_diag *diag, const char *pointer)
+{
+	if (diag)
+		snprintf(diag->pointer, sizeof(diag->pointer), "%s", pointer ? pointer : "");
+}
+
+void kk_diag_set_path(kk_diag *diag, const char *path)
+{
+	if (diag)
+		snprintf(diag->path, sizeof(diag->path), "%s", path ? path : "");
+}
+
+int kk_diaglist_add(kk_diaglist *list, const kk_diag *diag)
+{
+	if (list->count == list->alloc) {
+		size_t alloc = list->alloc ? list->alloc * 2 : 8;
+		kk_diag *items = realloc(list->items, alloc * sizeof(*items));
+
+		if (!items)
+			return KK_ENOMEM;
+		list->items = items;
+		list->alloc = alloc;
+	}
+	list->items[list->count++] = *diag;
+	return 0;
+}
+
+int kk_diaglist_addf(kk_diaglist *list, int code, const char *pointer, const char *fmt, ...)
+{
+	kk_diag diag = {0};
+	va_list ap;
+
+	kk_diag_set_pointer(&diag, pointer);
+	va_start(ap, fmt);
+	diag_vset(&diag, code, fmt, ap);
+	va_end(ap);
+	return kk_diaglist_add(list, &diag);
+}
+
+void kk_diaglist_free(kk_diaglist *list)
+{
+	if (!list)
+		return;
+	free(list->items);
+	list->items = NULL;
+	list->count = list->alloc = 0;
+}

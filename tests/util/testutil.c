@@ -1,0 +1,104 @@
+#include "testutil.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char *kk_test_mkdtemp(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *path = NULL;
+
+	if (asprintf(&path, "%s/kktest.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+		fail_msg("out of memory");
+	if (!mkdtemp(path))
+		fail_msg("mkdtemp: %s", strerror(errno));
+	return path;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void kk_test_rmrf(const char *path)
+{
+	if (path)
+		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *kk_test_slurp(const char *path, size_t *len_out)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long len;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)len + 1)) != NULL) {
+		if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[len] = '\0';
+			if (len_out)
+				*len_out = (size_t)len;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static void mkparents(const char *path)
+{
+	char *copy = strdup(path);
+	char *p;
+
+	assert_non_null(copy);
+	for (p = copy + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(copy, 0777);
+			*p = '/';
+		}
+	}
+	free(copy);
+}
+
+void kk_test_write(const char *path, const char *data, size_t len)
+{
+	FILE *f;
+
+	mkparents(path);
+	f = fopen(path, "wb");
+	if (!f)
+		fail_msg("cannot write '%s': %s", path, strerror(errno));
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+int kk_test_system(const char *fmt, ...)
+{
+	char *cmd = NULL;
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) < 0)
+		fail_msg("out of memory");
+	va_end(ap);
+	status = system(cmd);
+	free(cmd);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}

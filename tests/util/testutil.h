@@ -1,0 +1,31 @@
+/*
+ * testutil.h - helpers shared by the cmocka programs: temporary sandboxes,
+ * reading fixtures, and cmocka's required includes in the right order.
+ */
+#ifndef KK_TESTUTIL_H
+#define KK_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+/* Creates a fresh directory under $TMPDIR; returns a malloc'd path. */
+char *kk_test_mkdtemp(void);
+
+/* Removes `path` recursively (like rm -rf); a missing path is fine. */
+void kk_test_rmrf(const char *path);
+
+/* Reads a whole file; returns a malloc'd, NUL-terminated buffer or NULL. */
+char *kk_test_slurp(const char *path, size_t *len_out);
+
+/* Writes `len` bytes to `path`, creating parent directories; fails the test on error. */
+void kk_test_write(const char *path, const char *data, size_t len);
+
+/* Runs a shell command, returning its exit status (or -1). */
+int kk_test_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
