@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "json.h"
+
 char *kk_test_mkdtemp(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -101,4 +103,14 @@ int kk_test_system(const char *fmt, ...)
 	if (status == -1 || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+json_t *kk_test_parse(const char *text)
+{
+	json_t *value = NULL;
+	kk_diag diag = {0};
+
+	if (kk_json_parse(&value, text, strlen(text), NULL, &diag) < 0)
+		fail_msg("cannot parse %s: %s", text, diag.message);
+	return value;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 /* Creates a fresh directory under $TMPDIR; returns a malloc'd path. */
 char *kk_test_mkdtemp(void);
@@ -24,6 +25,9 @@ char *kk_test_slurp(const char *path, size_t *len_out);
 
 /* Writes `len` bytes to `path`, creating parent directories; fails the test on error. */
 void kk_test_write(const char *path, const char *data, size_t len);
+
+/* Parses JSON text with the strict reader; fails the test when it does not parse. */
+json_t *kk_test_parse(const char *text);
 
 /* Runs a shell command, returning its exit status (or -1). */
 int kk_test_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
