@@ -1,0 +1,336 @@
+#include "canon.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "i18n.h"
+#include "json.h"
+
+typedef struct {
+	char *data;
+	size_t len;
+	size_t alloc;
+	int error;
+} buf_t;
+
+static void buf_put(buf_t *b, const char *s, size_t n)
+{
+	if (b->error)
+		return;
+	if (b->len + n + 1 > b->alloc) {
+		size_t alloc = b->alloc ? b->alloc : 1024;
+		char *data;
+
+		while (b->len + n + 1 > alloc)
+			alloc *= 2;
+		if (!(data = realloc(b->data, alloc))) {
+			b->error = KK_ENOMEM;
+			return;
+		}
+		b->data = data;
+		b->alloc = alloc;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static void buf_puts(buf_t *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+static void buf_indent(buf_t *b, int depth)
+{
+	static const char spaces[] = "                                ";
+
+	for (size_t n = (size_t)depth * 2; n > 0;) {
+		size_t chunk = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+
+		buf_put(b, spaces, chunk);
+		n -= chunk;
+	}
+}
+
+/* Escapes as RFC 8259 requires and no more, as Python's ensure_ascii=False does. */
+static void put_escaped(buf_t *b, const char *s, size_t len)
+{
+	size_t start = 0;
+
+	buf_put(b, "\"", 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		char hex[8];
+
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			if (c < 0x20) {
+				snprintf(hex, sizeof(hex), "\\u%04x", c);
+				esc = hex;
+			}
+		}
+		if (esc) {
+			buf_put(b, s + start, i - start);
+			buf_puts(b, esc);
+			start = i + 1;
+		}
+	}
+	buf_put(b, s + start, len - start);
+	buf_put(b, "\"", 1);
+}
+
+static int put_string(buf_t *b, const char *s, size_t len, const char *pointer, kk_diag *diag)
+{
+	utf8proc_uint8_t *nfc = NULL;
+	utf8proc_ssize_t n;
+
+	/* NUL is allowed by JSON but not by utf8proc's C-string API; plan text never has it. */
+	if (memchr(s, '\0', len)) {
+		kk_diag_set_pointer(diag, pointer);
+		return kk_diag_set(diag, KK_EINVALID, _("text contains a NUL character"));
+	}
+	n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &nfc,
+			 UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (n < 0) {
+		kk_diag_set_pointer(diag, pointer);
+		return kk_diag_set(diag, n == UTF8PROC_ERROR_NOMEM ? KK_ENOMEM : KK_EINVALID,
+				   _("text is not valid UTF-8"));
+	}
+	put_escaped(b, (const char *)nfc, (size_t)n);
+	free(nfc);
+	return 0;
+}
+
+/* Follows a local "$ref" ("#/definitions/x") within `root`; other refs give no ordering. */
+static const json_t *deref(const json_t *root, const json_t *schema)
+{
+	for (int hops = 0; schema && json_is_object(schema) && hops < 16; hops++) {
+		const char *ref = json_string_value(json_object_get(schema, "$ref"));
+		const json_t *node = root;
+		const char *p;
+
+		if (!ref)
+			return schema;
+		if (strncmp(ref, "#", 1) != 0)
+			return NULL;
+		p = ref + 1;
+		while (*p == '/' && node) {
+			const char *end = strchr(p + 1, '/');
+			size_t n = end ? (size_t)(end - p - 1) : strlen(p + 1);
+			char key[128];
+
+			if (n >= sizeof(key))
+				return NULL;
+			memcpy(key, p + 1, n);
+			key[n] = '\0';
+			node = json_is_array(node) ? json_array_get(node, strtoul(key, NULL, 10))
+						   : json_object_get(node, key);
+			p += n + 1;
+		}
+		schema = node;
+	}
+	return json_is_object(schema) ? schema : NULL;
+}
+
+static const json_t *child_schema(const json_t *root, const json_t *schema, const char *key)
+{
+	const json_t *props, *sub;
+
+	if (!schema)
+		return NULL;
+	props = json_object_get(schema, "properties");
+	if (key && (sub = json_object_get(props, key)))
+		return deref(root, sub);
+	if (!key)
+		return deref(root, json_object_get(schema, "items"));
+	return deref(root, json_object_get(schema, "additionalProperties"));
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Lists the keys of `obj` in canonical order: first those the schema names,
+ * in its order, then the others sorted bytewise.  Returns a malloc'd array.
+ */
+static const char **ordered_keys(const json_t *obj, const json_t *schema, size_t *count_out)
+{
+	size_t n = json_object_size(obj), count = 0, first_rest;
+	const char **keys = calloc(n ? n : 1, sizeof(*keys));
+	const json_t *props = schema ? json_object_get(schema, "properties") : NULL;
+	const char *key;
+	json_t *v;
+
+	if (!keys)
+		return NULL;
+	json_object_foreach((json_t *)props, key, v) {
+		if (json_object_get(obj, key))
+			keys[count++] = key;
+	}
+	first_rest = count;
+	json_object_foreach((json_t *)obj, key, v) {
+		if (!props || !json_object_get(props, key))
+			keys[count++] = key;
+	}
+	qsort(keys + first_rest, count - first_rest, sizeof(*keys), cmp_keys);
+	*count_out = count;
+	return keys;
+}
+
+static int dump_value(buf_t *b, const json_t *v, const json_t *root, const json_t *schema,
+		      int depth, char *pointer, kk_diag *diag);
+
+static int dump_object(buf_t *b, const json_t *v, const json_t *root, const json_t *schema,
+		       int depth, char *pointer, kk_diag *diag)
+{
+	size_t count = 0, plen = strlen(pointer);
+	const char **keys;
+	int error = 0;
+
+	if (json_object_size(v) == 0) {
+		buf_puts(b, "{}");
+		return 0;
+	}
+	if (!(keys = ordered_keys(v, schema, &count)))
+		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	buf_puts(b, "{\n");
+	for (size_t i = 0; i < count && !error; i++) {
+		buf_indent(b, depth + 1);
+		if ((error = put_string(b, keys[i], strlen(keys[i]), pointer, diag)) < 0)
+			break;
+		buf_puts(b, ": ");
+		if (kk_json_pointer_push(pointer, KK_DIAG_POINTER_MAX, keys[i]) < 0)
+			pointer[0] = '\0';
+		error = dump_value(b, json_object_get(v, keys[i]), root,
+				   child_schema(root, schema, keys[i]), depth + 1, pointer, diag);
+		pointer[plen] = '\0';
+		buf_puts(b, i + 1 < count ? ",\n" : "\n");
+	}
+	free(keys);
+	buf_indent(b, depth);
+	buf_puts(b, "}");
+	return error;
+}
+
+static int dump_array(buf_t *b, const json_t *v, const json_t *root, const json_t *schema,
+		      int depth, char *pointer, kk_diag *diag)
+{
+	size_t n = json_array_size(v), plen = strlen(pointer);
+	const json_t *items = child_schema(root, schema, NULL);
+	int error = 0;
+
+	if (n == 0) {
+		buf_puts(b, "[]");
+		return 0;
+	}
+	buf_puts(b, "[\n");
+	for (size_t i = 0; i < n && !error; i++) {
+		char index[32];
+
+		snprintf(index, sizeof(index), "%zu", i);
+		buf_indent(b, depth + 1);
+		if (kk_json_pointer_push(pointer, KK_DIAG_POINTER_MAX, index) < 0)
+			pointer[0] = '\0';
+		error = dump_value(b, json_array_get(v, i), root, items, depth + 1, pointer, diag);
+		pointer[plen] = '\0';
+		buf_puts(b, i + 1 < n ? ",\n" : "\n");
+	}
+	buf_indent(b, depth);
+	buf_puts(b, "]");
+	return error;
+}
+
+static int dump_value(buf_t *b, const json_t *v, const json_t *root, const json_t *schema,
+		      int depth, char *pointer, kk_diag *diag)
+{
+	char num[64];
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return dump_object(b, v, root, schema, depth, pointer, diag);
+	case JSON_ARRAY:
+		return dump_array(b, v, root, schema, depth, pointer, diag);
+	case JSON_STRING:
+		return put_string(b, json_string_value(v), json_string_length(v), pointer, diag);
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		buf_puts(b, num);
+		return 0;
+	case JSON_REAL:
+		if (!isfinite(json_real_value(v))) {
+			kk_diag_set_pointer(diag, pointer);
+			return kk_diag_set(diag, KK_EINVALID, _("number is not finite"));
+		}
+		/* Shortest form that reads back to the same double, as repr() gives. */
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(num, sizeof(num), "%.*g", prec, json_real_value(v));
+			if (strtod(num, NULL) == json_real_value(v))
+				break;
+		}
+		buf_puts(b, num);
+		if (!strpbrk(num, ".eEn"))
+			buf_puts(b, ".0");
+		return 0;
+	case JSON_TRUE:
+		buf_puts(b, "true");
+		return 0;
+	case JSON_FALSE:
+		buf_puts(b, "false");
+		return 0;
+	case JSON_NULL:
+		buf_puts(b, "null");
+		return 0;
+	}
+	return kk_diag_set(diag, KK_EINVALID, _("unknown JSON type"));
+}
+
+int kk_canon_dump(char **out, size_t *len_out, const json_t *value, const json_t *schema,
+		  kk_diag *diag)
+{
+	char pointer[KK_DIAG_POINTER_MAX] = "";
+	buf_t b = {0};
+	int error;
+
+	schema = schema ? deref(schema, schema) : NULL;
+	error = dump_value(&b, value, schema, schema, 0, pointer, diag);
+	buf_puts(&b, "\n");
+	if (!error && b.error)
+		error = kk_diag_set(diag, b.error, _("out of memory"));
+	if (error < 0) {
+		free(b.data);
+		return error;
+	}
+	*out = b.data;
+	if (len_out)
+		*len_out = b.len;
+	return 0;
+}
+
+int kk_canon_check(const char *buf, size_t len, const json_t *schema, kk_diag *diag)
+{
+	json_t *value = NULL;
+	char *canon = NULL;
+	size_t canon_len = 0;
+	int error;
+
+	if ((error = kk_json_parse(&value, buf, len, NULL, diag)) < 0)
+		return error;
+	if ((error = kk_canon_dump(&canon, &canon_len, value, schema, diag)) == 0)
+		error = canon_len == len && memcmp(canon, buf, len) == 0;
+	free(canon);
+	json_decref(value);
+	return error;
+}

@@ -1,0 +1,248 @@
+/* Tests for core/canon: the canonical writer of plan files. */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "canon.h"
+#include "json.h"
+
+#define EXAMPLE KK_SOURCE_DIR "/examples/dx-plan-r3"
+
+static json_t *load(const char *path)
+{
+	kk_diag diag = {0};
+	json_t *v = NULL;
+
+	if (kk_json_load_file(&v, path, NULL, &diag) < 0)
+		fail_msg("%s: %s", path, diag.message);
+	return v;
+}
+
+static char *dump(const json_t *v, const json_t *schema)
+{
+	kk_diag diag = {0};
+	char *out = NULL;
+
+	if (kk_canon_dump(&out, NULL, v, schema, &diag) < 0)
+		fail_msg("dump: %s", diag.message);
+	return out;
+}
+
+/* Every file of the example, written by Python's json.dumps, comes back byte for byte. */
+static void test_example_round_trip(void **state)
+{
+	json_t *item_schema = load(KK_SOURCE_DIR "/schema/item.schema.json");
+	static const char *const files[][2] = {
+		{"keikaku.json", "keikaku"}, {"departments.json", "departments"}, {"plan.json", "plan"}};
+	struct dirent *de;
+	DIR *dir;
+	size_t checked = 0;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		char path[512], schema_path[512];
+		json_t *schema, *v;
+		char *bytes, *out;
+
+		snprintf(path, sizeof(path), EXAMPLE "/%s", files[i][0]);
+		snprintf(schema_path, sizeof(schema_path), KK_SOURCE_DIR "/schema/%s.schema.json",
+			 files[i][1]);
+		schema = load(schema_path);
+		v = load(path);
+		bytes = kk_test_slurp(path, NULL);
+		out = dump(v, schema);
+		assert_string_equal(out, bytes);
+		/* And a second pass changes nothing. */
+		assert_int_equal(kk_canon_check(out, strlen(out), schema, NULL), 1);
+		free(out);
+		free(bytes);
+		json_decref(v);
+		json_decref(schema);
+		checked++;
+	}
+	assert_non_null(dir = opendir(EXAMPLE "/items"));
+	while ((de = readdir(dir)) != NULL) {
+		char path[600];
+		char *bytes, *out;
+		json_t *v;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), EXAMPLE "/items/%s", de->d_name);
+		v = load(path);
+		bytes = kk_test_slurp(path, NULL);
+		out = dump(v, item_schema);
+		assert_string_equal(out, bytes);
+		free(out);
+		free(bytes);
+		json_decref(v);
+		checked++;
+	}
+	closedir(dir);
+	assert_int_equal(checked, 38);
+	json_decref(item_schema);
+}
+
+/* Keys follow the schema's order at every level, whatever order they came in. */
+static void test_key_order(void **state)
+{
+	json_t *schema = load(KK_SOURCE_DIR "/schema/item.schema.json");
+	json_t *v = json_loads("{\"years\": {\"2022\": {\"revised\": \"導入\"}, \"2021\": "
+			       "{\"result\": \"r\", \"progress\": \"ahead\", \"planned\": \"p\"}}, "
+			       "\"status\": \"open\", \"related\": [], \"owners\": [\"総務課\"], "
+			       "\"title\": \"t\", \"measure\": 3, \"section\": 2, \"pillar\": 1, "
+			       "\"id\": 7}",
+			       0, NULL);
+	char *out;
+
+	(void)state;
+	assert_non_null(v);
+	out = dump(v, schema);
+	assert_string_equal(out, "{\n"
+				 "  \"id\": 7,\n"
+				 "  \"pillar\": 1,\n"
+				 "  \"section\": 2,\n"
+				 "  \"measure\": 3,\n"
+				 "  \"title\": \"t\",\n"
+				 "  \"owners\": [\n"
+				 "    \"総務課\"\n"
+				 "  ],\n"
+				 "  \"related\": [],\n"
+				 "  \"status\": \"open\",\n"
+				 "  \"years\": {\n"
+				 "    \"2021\": {\n"
+				 "      \"planned\": \"p\",\n"
+				 "      \"progress\": \"ahead\",\n"
+				 "      \"result\": \"r\"\n"
+				 "    },\n"
+				 "    \"2022\": {\n"
+				 "      \"revised\": \"導入\"\n"
+				 "    }\n"
+				 "  }\n"
+				 "}\n");
+	free(out);
+	json_decref(v);
+	json_decref(schema);
+}
+
+/* Without a schema, keys are sorted bytewise; scalars and escapes are as Python writes them. */
+static void test_scalars_and_escapes(void **state)
+{
+	json_t *v = json_pack("{s:s, s:b, s:n, s:f, s:f, s:I, s:{}, s:s}", "text",
+			      "a\"b\\c\n\t\x01/\x7f", "t", 1, "z", "half", 0.5, "whole", 2.0, "big",
+			      (json_int_t)9007199254740993LL, "empty", "jp", "テスト");
+	char *out;
+
+	(void)state;
+	assert_non_null(v);
+	out = dump(v, NULL);
+	assert_string_equal(out, "{\n"
+				 "  \"big\": 9007199254740993,\n"
+				 "  \"empty\": {},\n"
+				 "  \"half\": 0.5,\n"
+				 "  \"jp\": \"テスト\",\n"
+				 "  \"t\": true,\n"
+				 "  \"text\": \"a\\\"b\\\\c\\n\\t\\u0001/\x7f\",\n"
+				 "  \"whole\": 2.0,\n"
+				 "  \"z\": null\n"
+				 "}\n");
+	free(out);
+	json_decref(v);
+}
+
+/* Text is stored in NFC: a decomposed が (か + U+3099) is composed. */
+static void test_nfc(void **state)
+{
+	json_t *v = json_pack("[s]", "\xe3\x81\x8b\xe3\x82\x99");
+	char *out;
+
+	(void)state;
+	out = dump(v, NULL);
+	assert_string_equal(out, "[\n  \"\xe3\x81\x8c\"\n]\n");
+	/* Not canonical before, canonical after. */
+	assert_int_equal(kk_canon_check("[\n  \"\xe3\x81\x8b\xe3\x82\x99\"\n]\n", 15, NULL, NULL),
+			 0);
+	assert_int_equal(kk_canon_check(out, strlen(out), NULL, NULL), 1);
+	free(out);
+	json_decref(v);
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Changing one scalar field changes exactly one line. */
+static void test_one_field_one_line(void **state)
+{
+	json_t *schema = load(KK_SOURCE_DIR "/schema/item.schema.json");
+	json_t *v = load(EXAMPLE "/items/0026.json");
+	char *before = dump(v, schema), *after;
+	const char *a, *b;
+	size_t differing = 0;
+
+	(void)state;
+	json_object_set_new(json_object_get(json_object_get(v, "years"), "2021"), "progress",
+			    json_string("behind"));
+	after = dump(v, schema);
+	assert_int_equal(count_lines(before), count_lines(after));
+	for (a = before, b = after; *a && *b;) {
+		size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+
+		differing += la != lb || memcmp(a, b, la) != 0;
+		a += la + 1;
+		b += lb + 1;
+	}
+	assert_int_equal(differing, 1);
+	free(before);
+	free(after);
+	json_decref(v);
+	json_decref(schema);
+}
+
+/* A string that is not UTF-8 cannot be written; the error points at it. */
+static void test_invalid_utf8(void **state)
+{
+	json_t *v = json_object();
+	kk_diag diag = {0};
+	char *out = NULL;
+
+	(void)state;
+	json_object_set_new(v, "title", json_stringn_nocheck("\xff\xfe", 2));
+	assert_int_equal(kk_canon_dump(&out, NULL, v, NULL, &diag), KK_EINVALID);
+	assert_null(out);
+	assert_string_equal(diag.pointer, "/title");
+	assert_string_equal(diag.message, "text is not valid UTF-8");
+	json_decref(v);
+}
+
+/* Bytes that do not parse are reported, not judged. */
+static void test_check_unparsable(void **state)
+{
+	kk_diag diag = {0};
+
+	(void)state;
+	assert_int_equal(kk_canon_check("{\"a\": ", 6, NULL, &diag), KK_EINVALID);
+	assert_int_not_equal(diag.line, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_example_round_trip),
+		cmocka_unit_test(test_key_order),
+		cmocka_unit_test(test_scalars_and_escapes),
+		cmocka_unit_test(test_nfc),
+		cmocka_unit_test(test_one_field_one_line),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_check_unparsable),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
