@@ -1,0 +1,394 @@
+#include "plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "json.h"
+
+int kk_item_path(char *buf, size_t size, json_int_t id)
+{
+	int n;
+
+	if (id < 1 || id > KK_ITEM_ID_MAX)
+		return KK_EINVALID;
+	n = snprintf(buf, size, KK_PATH_ITEMS "%04" JSON_INTEGER_FORMAT ".json", id);
+	return n < 0 || (size_t)n >= size ? KK_EINVALID : 0;
+}
+
+int kk_item_path_parse(json_int_t *id_out, const char *path)
+{
+	char expected[KK_ITEM_PATH_MAX];
+	const char *p;
+	json_int_t id = 0;
+
+	if (strncmp(path, KK_PATH_ITEMS, strlen(KK_PATH_ITEMS)) != 0)
+		return 0;
+	for (p = path + strlen(KK_PATH_ITEMS); *p >= '0' && *p <= '9' && id <= KK_ITEM_ID_MAX; p++)
+		id = id * 10 + (*p - '0');
+	if (strcmp(p, ".json") != 0 || kk_item_path(expected, sizeof(expected), id) < 0 ||
+	    strcmp(expected, path) != 0)
+		return 0;
+	*id_out = id;
+	return 1;
+}
+
+void kk_plan_free(kk_plan *plan)
+{
+	if (!plan)
+		return;
+	json_decref(plan->settings);
+	json_decref(plan->departments);
+	json_decref(plan->structure);
+	json_decref(plan->items);
+	free(plan);
+}
+
+static int load_object(json_t **out, const kk_fileset *files, const char *path, kk_diag *diag)
+{
+	const kk_file *file = kk_fileset_get(files, path);
+	int error;
+
+	if (!file) {
+		kk_diag_set_path(diag, path);
+		return kk_diag_set(diag, KK_EINVALID, _("'%s' is missing"), path);
+	}
+	if ((error = kk_json_parse(out, file->data, file->len, NULL, diag)) < 0) {
+		kk_diag_set_path(diag, path);
+		return error;
+	}
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		kk_diag_set_path(diag, path);
+		return kk_diag_set(diag, KK_EINVALID, _("'%s' does not hold a JSON object"), path);
+	}
+	return 0;
+}
+
+static json_int_t item_id(const json_t *item)
+{
+	return json_integer_value(json_object_get(item, "id"));
+}
+
+static int cmp_items(const void *a, const void *b)
+{
+	json_int_t x = item_id(*(json_t *const *)a), y = item_id(*(json_t *const *)b);
+
+	return (x > y) - (x < y);
+}
+
+int kk_plan_load(kk_plan **out, const kk_fileset *files, kk_diag *diag)
+{
+	kk_plan *plan = calloc(1, sizeof(*plan));
+	json_t **sorted = NULL;
+	size_t count = 0;
+	int error;
+
+	if (!plan || !(plan->items = json_array()) ||
+	    !(sorted = calloc(files->count ? files->count : 1, sizeof(*sorted)))) {
+		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+		goto done;
+	}
+	if ((error = load_object(&plan->settings, files, KK_PATH_SETTINGS, diag)) < 0 ||
+	    (error = load_object(&plan->departments, files, KK_PATH_DEPARTMENTS, diag)) < 0 ||
+	    (error = load_object(&plan->structure, files, KK_PATH_STRUCTURE, diag)) < 0)
+		goto done;
+
+	for (size_t i = 0; i < files->count; i++) {
+		json_int_t id;
+		json_t *item = NULL;
+
+		if (!kk_item_path_parse(&id, files->files[i].path))
+			continue;
+		if ((error = load_object(&item, files, files->files[i].path, diag)) < 0)
+			goto done;
+		if (item_id(item) != id) {
+			json_decref(item);
+			kk_diag_set_path(diag, files->files[i].path);
+			kk_diag_set_pointer(diag, "/id");
+			error = kk_diag_set(diag, KK_EINVALID,
+					    _("id does not match the file name '%s'"),
+					    files->files[i].path);
+			goto done;
+		}
+		sorted[count++] = item;
+	}
+	/* Paths are zero-padded, but 5-digit ids sort after 4-digit ones only numerically. */
+	qsort(sorted, count, sizeof(*sorted), cmp_items);
+	for (size_t i = 0; i < count; i++) {
+		if (json_array_append_new(plan->items, sorted[i]) < 0) {
+			for (size_t j = i + 1; j < count; j++)
+				json_decref(sorted[j]);
+			count = 0;
+			error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+			goto done;
+		}
+	}
+	count = 0;
+	*out = plan;
+	plan = NULL;
+	error = 0;
+done:
+	for (size_t i = 0; i < count; i++)
+		json_decref(sorted[i]);
+	free(sorted);
+	kk_plan_free(plan);
+	return error;
+}
+
+json_t *kk_plan_item(const kk_plan *plan, json_int_t id)
+{
+	size_t lo = 0, hi = json_array_size(plan->items);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		json_t *item = json_array_get(plan->items, mid);
+		json_int_t at = item_id(item);
+
+		if (at == id)
+			return item;
+		if (at < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static json_t *find_numbered(const json_t *array, json_int_t number)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(array, i, v) {
+		if (json_integer_value(json_object_get(v, "number")) == number)
+			return v;
+	}
+	return NULL;
+}
+
+json_t *kk_plan_pillar(const json_t *structure, json_int_t pillar)
+{
+	return find_numbered(json_object_get(structure, "pillars"), pillar);
+}
+
+json_t *kk_plan_section(const json_t *structure, json_int_t pillar, json_int_t section)
+{
+	return find_numbered(json_object_get(kk_plan_pillar(structure, pillar), "sections"),
+			     section);
+}
+
+json_t *kk_plan_measure(const json_t *structure, json_int_t pillar, json_int_t section,
+			json_int_t measure)
+{
+	return find_numbered(json_object_get(kk_plan_section(structure, pillar, section),
+					     "measures"),
+			     measure);
+}
+
+json_t *kk_plan_department(const json_t *departments, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(json_object_get(departments, "departments"), i, v) {
+		const char *n = json_string_value(json_object_get(v, "name"));
+
+		if (n && strcmp(n, name) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+/* Parses a run of ASCII digits (at most 4) at *p; advances *p. */
+static int parse_digits(int *out, const char **p)
+{
+	int n = 0, digits = 0;
+
+	while (**p >= '0' && **p <= '9' && digits < 5) {
+		n = n * 10 + (**p - '0');
+		(*p)++;
+		digits++;
+	}
+	if (digits == 0 || digits > 4)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int era_year(int *out, const json_t *era, const char *rest)
+{
+	const char *p = rest;
+	int n;
+
+	if (strncmp(p, "元", strlen("元")) == 0) {
+		n = 1;
+		p += strlen("元");
+	} else if (parse_digits(&n, &p) < 0 || n < 1) {
+		return -1;
+	}
+	if (strncmp(p, "年度", strlen("年度")) == 0)
+		p += strlen("年度");
+	if (*p)
+		return -1;
+	*out = (int)json_integer_value(json_object_get(era, "start")) + n - 1;
+	return 0;
+}
+
+int kk_fy_parse(int *out, const char *text, const json_t *settings, kk_diag *diag)
+{
+	const char *p = text;
+	size_t i;
+	json_t *era;
+	int year;
+
+	if ((p[0] == 'F' || p[0] == 'f') && (p[1] == 'Y' || p[1] == 'y'))
+		p += 2;
+	if (parse_digits(&year, &p) == 0 && year >= 1000 &&
+	    (!*p || strcmp(p, "年度") == 0))
+		goto ok;
+	json_array_foreach(json_object_get(settings, "eras"), i, era) {
+		const char *name = json_string_value(json_object_get(era, "name"));
+		const char *abbr = json_string_value(json_object_get(era, "abbreviation"));
+
+		if (name && strncmp(text, name, strlen(name)) == 0 &&
+		    era_year(&year, era, text + strlen(name)) == 0)
+			goto ok;
+		if (abbr && (text[0] == abbr[0] || text[0] == abbr[0] - 'A' + 'a') &&
+		    era_year(&year, era, text + 1) == 0)
+			goto ok;
+	}
+	return kk_diag_set(diag, KK_EINVALID,
+			   _("'%s' is not a fiscal year (try 2021, R3 or 令和3年度)"), text);
+ok:
+	if (year < 1868 || year > 2999)
+		return kk_diag_set(diag, KK_EINVALID, _("fiscal year %d is out of range"), year);
+	*out = year;
+	return 0;
+}
+
+void kk_fy_format(char *buf, size_t size, const json_t *settings, int year)
+{
+	const json_t *best = NULL;
+	size_t i;
+	json_t *era;
+
+	json_array_foreach(json_object_get(settings, "eras"), i, era) {
+		json_int_t start = json_integer_value(json_object_get(era, "start"));
+
+		if (start <= year &&
+		    (!best || start > json_integer_value(json_object_get(best, "start"))))
+			best = era;
+	}
+	if (!best) {
+		snprintf(buf, size, "%d年度", year);
+		return;
+	}
+	year = year - (int)json_integer_value(json_object_get(best, "start")) + 1;
+	if (year == 1)
+		snprintf(buf, size, "%s元年度", json_string_value(json_object_get(best, "name")));
+	else
+		snprintf(buf, size, "%s%d年度", json_string_value(json_object_get(best, "name")),
+			 year);
+}
+
+const char *kk_fy_state(const json_t *settings, int year)
+{
+	char key[16];
+
+	snprintf(key, sizeof(key), "%d", year);
+	return json_string_value(json_object_get(json_object_get(settings, "years"), key));
+}
+
+/* The report's own vocabulary, from its legend (進捗度の凡例). */
+static const struct {
+	const char *code;
+	const char *mark;
+	const char *legend;
+} progress_marks[] = {
+	{"ahead", "◎", "計画より早く進んでいる"},
+	{"on_track", "○", "計画どおり進んでいる"},
+	{"behind", "▲", "計画より遅れている"},
+};
+
+static const struct {
+	const char *code;
+	const char *label;
+} achievement_labels[] = {
+	{"open", "—"},
+	{"completed", "導入完了"},
+	{"withdrawn", "取り下げ"},
+};
+
+const char *kk_progress_mark(const char *progress)
+{
+	for (size_t i = 0; progress && i < sizeof(progress_marks) / sizeof(*progress_marks); i++) {
+		if (strcmp(progress, progress_marks[i].code) == 0)
+			return progress_marks[i].mark;
+	}
+	return NULL;
+}
+
+const char *kk_progress_from_mark(const char *text)
+{
+	for (size_t i = 0; text && i < sizeof(progress_marks) / sizeof(*progress_marks); i++) {
+		if (strcmp(text, progress_marks[i].code) == 0 ||
+		    strcmp(text, progress_marks[i].mark) == 0)
+			return progress_marks[i].code;
+	}
+	return NULL;
+}
+
+const char *kk_progress_legend(const char *progress)
+{
+	for (size_t i = 0; progress && i < sizeof(progress_marks) / sizeof(*progress_marks); i++) {
+		if (strcmp(progress, progress_marks[i].code) == 0)
+			return progress_marks[i].legend;
+	}
+	return NULL;
+}
+
+const char *kk_achievement_from_label(const char *text)
+{
+	for (size_t i = 0; text && i < sizeof(achievement_labels) / sizeof(*achievement_labels);
+	     i++) {
+		if (strcmp(text, achievement_labels[i].code) == 0 ||
+		    strcmp(text, achievement_labels[i].label) == 0)
+			return achievement_labels[i].code;
+	}
+	return NULL;
+}
+
+const char *kk_achievement_label(const char *code)
+{
+	for (size_t i = 0; code && i < sizeof(achievement_labels) / sizeof(*achievement_labels);
+	     i++) {
+		if (strcmp(code, achievement_labels[i].code) == 0)
+			return achievement_labels[i].label;
+	}
+	return NULL;
+}
+
+/* Encodes a BMP code point as UTF-8. */
+static void put_utf8(char *buf, size_t size, unsigned cp)
+{
+	unsigned char s[4] = {(unsigned char)(0xE0 | (cp >> 12)),
+			      (unsigned char)(0x80 | ((cp >> 6) & 0x3F)),
+			      (unsigned char)(0x80 | (cp & 0x3F)), 0};
+
+	snprintf(buf, size, "%s", (const char *)s);
+}
+
+void kk_circled_number(char *buf, size_t size, json_int_t n)
+{
+	if (n >= 1 && n <= 20)
+		put_utf8(buf, size, 0x2460 + (unsigned)(n - 1));
+	else if (n >= 21 && n <= 35)
+		put_utf8(buf, size, 0x3251 + (unsigned)(n - 21));
+	else if (n >= 36 && n <= 50)
+		put_utf8(buf, size, 0x32B1 + (unsigned)(n - 36));
+	else
+		snprintf(buf, size, "(%" JSON_INTEGER_FORMAT ")", n);
+}

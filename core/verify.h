@@ -1,0 +1,40 @@
+/*
+ * verify.h - the checks every plan file passes, on any tree.
+ *
+ * These are DESIGN.md's rule 5 and the repository's own conventions: each
+ * file validates against the repository's own schema, item ids match file
+ * names, owners and related departments exist, and so do the pillar,
+ * section and measure of each item.  The daemon runs them before every
+ * commit and `keikaku verify` re-runs them on any clone.
+ */
+#ifndef KK_VERIFY_H
+#define KK_VERIFY_H
+
+#include "common.h"
+#include "fileset.h"
+
+typedef struct kk_verifier kk_verifier;
+
+/* Creates a verifier; it caches compiled schemas and past results. */
+int kk_verifier_new(kk_verifier **out);
+void kk_verifier_free(kk_verifier *verifier);
+
+/*
+ * Checks `files` and appends one entry per problem to `problems` (path,
+ * JSON Pointer, message).  With `only_new`, a file whose bytes, schema and
+ * the files it refers to are all unchanged since an earlier call is not
+ * checked again, so walking a long history reports each problem once, at
+ * the tree that introduced it.  Returns 0 whether or not there are
+ * problems; a negative code only when checking itself failed.
+ */
+int kk_verifier_check(kk_verifier *verifier, const kk_fileset *files, int only_new,
+		      kk_diaglist *problems, kk_diag *diag);
+
+/*
+ * Rewrites every plan file of `files` (settings, departments, structure,
+ * items) in canonical form, using the schemas in `files`.  A file that does
+ * not parse gets a problem and is left as it is.
+ */
+int kk_verify_canonicalize(kk_fileset *files, kk_diaglist *problems, kk_diag *diag);
+
+#endif
