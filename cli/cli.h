@@ -1,0 +1,104 @@
+/*
+ * cli.h - what every keikaku subcommand shares: the command table entry,
+ * the common set-up the table's flags ask for, exit codes and rendering.
+ */
+#ifndef KK_CLI_H
+#define KK_CLI_H
+
+#include <stdio.h>
+
+#include "common.h"
+#include "i18n.h"
+#include "store.h"
+
+/* Exit codes (documented in docs/cli.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_NO = 1,     /* the answer is "no": problems found, files invalid */
+	EXIT_USAGE = 2,  /* bad arguments, unreadable input given by the user */
+	EXIT_FAIL = 3,   /* operational error: no repository, unknown revision, I/O */
+};
+
+/* Set-up the command table asks main() to do before running a command. */
+enum {
+	CMD_NEEDS_REPO = 1 << 0, /* open the repository (-C, or found from the cwd) */
+};
+
+typedef struct cli_ctx {
+	kk_store *store;    /* open when the command has CMD_NEEDS_REPO */
+	const char *argv0;
+} cli_ctx;
+
+typedef struct cli_command {
+	const char *name;
+	int (*fn)(cli_ctx *ctx, int argc, char **argv);
+	int flags;
+	const char *summary; /* one line, translated at display */
+} cli_command;
+
+/* Subcommands, one file each (cmd_<name>.c). */
+int cmd_init(cli_ctx *ctx, int argc, char **argv);
+int cmd_show(cli_ctx *ctx, int argc, char **argv);
+int cmd_list(cli_ctx *ctx, int argc, char **argv);
+int cmd_verify(cli_ctx *ctx, int argc, char **argv);
+int cmd_schema(cli_ctx *ctx, int argc, char **argv);
+int cmd_fmt(cli_ctx *ctx, int argc, char **argv);
+
+/* Prints "keikaku: <message>" to stderr, with the diagnostic's position if any. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_error_diag(const kk_diag *diag);
+
+/* Prints a usage error (and a pointer to --help) and returns EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Reports the option getopt_long() just rejected (`c` is '?' or ':'; the
+ * option string starts with ':') and returns EXIT_USAGE.
+ */
+int cli_bad_option(const char *command, int c, char **argv);
+
+/* Maps a KK_E* code to the exit code for it. */
+int cli_exit_code(int error);
+
+/* Where Keikaku's data files (schema/, repo-template/) are. */
+const char *cli_datadir(void);
+
+/*
+ * Loads the plan at `rev` (NULL for HEAD) of the context's repository into
+ * `files` and `plan`; prints the error and returns an exit code on failure.
+ */
+struct kk_plan;
+int cli_load_plan(struct kk_plan **plan_out, kk_fileset *files, cli_ctx *ctx, const char *rev,
+		  git_oid *commit_out);
+
+/* Flushes stdout and reports a write error; returns `code` or EXIT_FAIL. */
+int cli_finish(int code);
+
+/* --- rendering (render.c) --- */
+
+/* Display width of UTF-8 text in terminal columns (East Asian wide = 2). */
+size_t render_width(const char *s);
+
+/* Writes `s` and pads it with spaces to `width` columns. */
+void render_padded(FILE *out, const char *s, size_t width);
+
+/*
+ * Writes `s` cut to at most `width` columns (ending in "…" when cut) and
+ * padded to exactly `width` columns.
+ */
+void render_fitted(FILE *out, const char *s, size_t width);
+
+/*
+ * Writes `text` wrapped to `width` columns, each line after `indent`
+ * spaces, and ends the last line.  With `hanging`, the first line starts
+ * where the cursor is (the caller has already written `indent` columns).
+ * Line breaks in the text are kept, and a "・" bullet or "【" heading that
+ * follows a space starts a new line.
+ */
+void render_wrapped(FILE *out, const char *text, size_t indent, size_t width, int hanging);
+
+/* The width to lay out for: $COLUMNS, the terminal's, or 80. */
+size_t render_columns(void);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * cmd_fmt.c - keikaku fmt [--check] FILE...
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "canon.h"
+#include "cli.h"
+#include "json.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, _("usage: keikaku fmt [--check] FILE...\n\n"
+		       "Rewrites plan files in canonical form: keys in the schema's order, 2-space\n"
+		       "indent, UTF-8 text in NFC, a trailing newline.  keikaku.json,\n"
+		       "departments.json and plan.json are recognised by name; any other file is\n"
+		       "taken to be an item.\n\n"
+		       "  --check   change nothing; list the files that are not canonical and\n"
+		       "            exit 1 if there are any\n"));
+}
+
+static const char *schema_for(const char *path)
+{
+	char *copy = strdup(path);
+	const char *base = copy ? basename(copy) : "";
+	const char *schema = "item.schema.json";
+
+	if (strcmp(base, "keikaku.json") == 0)
+		schema = "keikaku.schema.json";
+	else if (strcmp(base, "departments.json") == 0)
+		schema = "departments.schema.json";
+	else if (strcmp(base, "plan.json") == 0)
+		schema = "plan.schema.json";
+	free(copy);
+	return schema;
+}
+
+/* Replaces `path` with `len` bytes atomically: a crash leaves the old or the new file. */
+static int replace_file(const char *path, const char *data, size_t len)
+{
+	char *tmp = NULL;
+	int fd = -1, saved;
+
+	if (asprintf(&tmp, "%s.kk-fmt-XXXXXX", path) < 0)
+		return -1;
+	if ((fd = mkstemp(tmp)) < 0)
+		goto fail;
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
+}
+
+int cmd_fmt(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"check", no_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int check = 0, c, code = EXIT_OK;
+
+	(void)ctx;
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (c) {
+		case 'c': check = 1; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return cli_bad_option("fmt", c, argv);
+		}
+	}
+	if (optind == argc)
+		return cli_usage_error("fmt", _("expected at least one FILE"));
+
+	for (int i = optind; i < argc; i++) {
+		json_t *doc = NULL, *schema = NULL;
+		char *schema_path = NULL, *canon = NULL, *old = NULL;
+		size_t len = 0, old_len = 0;
+		kk_diag diag = {0};
+		FILE *f;
+
+		if (asprintf(&schema_path, "%s/schema/%s", cli_datadir(), schema_for(argv[i])) < 0 ||
+		    kk_json_load_file(&schema, schema_path, NULL, &diag) < 0) {
+			cli_error(_("cannot load schema '%s'"), schema_path ? schema_path : "?");
+			free(schema_path);
+			return EXIT_FAIL;
+		}
+		free(schema_path);
+		if (kk_json_load_file(&doc, argv[i], NULL, &diag) < 0 ||
+		    kk_canon_dump(&canon, &len, doc, schema, &diag) < 0) {
+			kk_diag_set_path(&diag, argv[i]);
+			cli_error_diag(&diag);
+			code = code == EXIT_OK || code == EXIT_NO ? EXIT_USAGE : code;
+			goto next;
+		}
+		if ((f = fopen(argv[i], "rb")) != NULL) {
+			old = malloc(len + 1);
+			old_len = old ? fread(old, 1, len + 1, f) : 0;
+			fclose(f);
+		}
+		if (old && old_len == len && memcmp(old, canon, len) == 0)
+			goto next;
+		if (check) {
+			printf("%s\n", argv[i]);
+			if (code == EXIT_OK)
+				code = EXIT_NO;
+		} else if (replace_file(argv[i], canon, len) < 0) {
+			cli_error(_("cannot write '%s': %s"), argv[i], strerror(errno));
+			code = EXIT_FAIL;
+		}
+next:
+		free(old);
+		free(canon);
+		json_decref(doc);
+		json_decref(schema);
+	}
+	return code;
+}

@@ -1,0 +1,183 @@
+/*
+ * cmd_init.c - keikaku init PATH [--from DIR]
+ */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "plan.h"
+#include "verify.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, _("usage: keikaku init PATH [--from DIR]\n\n"
+		       "Creates a bare plan repository at PATH with one commit: the plan files in\n"
+		       "DIR (keikaku.json, departments.json, plan.json, items/NNNN.json), or an\n"
+		       "empty plan from the template, plus a copy of Keikaku's schemas.  The files\n"
+		       "are checked as 'keikaku verify' checks them and written in canonical form.\n"
+		       "An existing PATH is never overwritten.\n\n"
+		       "  --from DIR   take the plan files from DIR\n"));
+}
+
+static int plan_file(const char *path)
+{
+	json_int_t id;
+
+	return strcmp(path, KK_PATH_SETTINGS) == 0 || strcmp(path, KK_PATH_DEPARTMENTS) == 0 ||
+	       strcmp(path, KK_PATH_STRUCTURE) == 0 ||
+	       (strncmp(path, KK_PATH_ITEMS, strlen(KK_PATH_ITEMS)) == 0 &&
+		(kk_item_path_parse(&id, path) || strstr(path, ".json")));
+}
+
+static int schema_file(const char *path)
+{
+	size_t n = strlen(path);
+
+	return !strchr(path, '/') && n > 12 && strcmp(path + n - 12, ".schema.json") == 0;
+}
+
+/* The person running init, from git's configuration or else the passwd entry. */
+static void whoami(char *name, size_t name_size, char *email, size_t email_size)
+{
+	git_config *cfg = NULL;
+	git_buf buf = GIT_BUF_INIT;
+	struct passwd *pw = getpwuid(getuid());
+	const char *login = pw ? pw->pw_name : "unknown";
+	char host[256] = "localhost";
+
+	snprintf(name, name_size, "%s", login);
+	if (pw && pw->pw_gecos && *pw->pw_gecos) {
+		snprintf(name, name_size, "%s", pw->pw_gecos);
+		name[strcspn(name, ",")] = '\0';
+	}
+	gethostname(host, sizeof(host) - 1);
+	snprintf(email, email_size, "%s@%s", login, host);
+	if (git_config_open_default(&cfg) == 0) {
+		if (git_config_get_string_buf(&buf, cfg, "user.name") == 0 && buf.size)
+			snprintf(name, name_size, "%s", buf.ptr);
+		git_buf_dispose(&buf);
+		if (git_config_get_string_buf(&buf, cfg, "user.email") == 0 && buf.size)
+			snprintf(email, email_size, "%s", buf.ptr);
+		git_buf_dispose(&buf);
+		git_config_free(cfg);
+	}
+}
+
+static void print_problems(const kk_diaglist *problems, const char *dir)
+{
+	for (size_t i = 0; i < problems->count; i++) {
+		const kk_diag *d = &problems->items[i];
+
+		if (d->line)
+			fprintf(stderr, _("%s/%s: line %zu, column %zu: %s\n"), dir, d->path, d->line,
+				d->column, d->message);
+		else
+			fprintf(stderr, "%s/%s: %s: %s\n", dir, d->path,
+				d->pointer[0] ? d->pointer : "/", d->message);
+	}
+}
+
+int cmd_init(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"from", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *from = NULL, *path;
+	char *template_dir = NULL, *schema_dir = NULL, *message = NULL, hex[GIT_OID_HEXSZ + 1];
+	char name[256], email[256];
+	kk_fileset files = {0}, schemas = {0};
+	kk_diaglist problems = {0};
+	kk_verifier *v = NULL;
+	kk_diag diag = {0};
+	kk_plan *plan = NULL;
+	git_oid commit;
+	int c, code = EXIT_FAIL;
+
+	(void)ctx;
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (c) {
+		case 'f': from = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return cli_bad_option("init", c, argv);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("init", _("expected one PATH"));
+	path = argv[optind];
+
+	if (asprintf(&template_dir, "%s/repo-template", cli_datadir()) < 0 ||
+	    asprintf(&schema_dir, "%s/schema", cli_datadir()) < 0) {
+		cli_error("%s", _("out of memory"));
+		goto done;
+	}
+	if (kk_fileset_read_dir(&files, from ? from : template_dir, plan_file, &diag) < 0) {
+		cli_error_diag(&diag);
+		code = from ? EXIT_USAGE : EXIT_FAIL;
+		goto done;
+	}
+	if (kk_fileset_read_dir(&schemas, schema_dir, schema_file, &diag) < 0) {
+		cli_error_diag(&diag);
+		goto done;
+	}
+	for (size_t i = 0; i < schemas.count; i++) {
+		char target[KK_DIAG_PATH_MAX];
+
+		snprintf(target, sizeof(target), "schema/%s", schemas.files[i].path);
+		if (kk_fileset_put(&files, target, schemas.files[i].data, schemas.files[i].len,
+				   &diag) < 0) {
+			cli_error_diag(&diag);
+			goto done;
+		}
+	}
+
+	if (kk_verify_canonicalize(&files, &problems, &diag) < 0 || kk_verifier_new(&v) < 0 ||
+	    (problems.count == 0 && kk_verifier_check(v, &files, 0, &problems, &diag) < 0)) {
+		cli_error_diag(&diag);
+		goto done;
+	}
+	if (problems.count) {
+		print_problems(&problems, from ? from : template_dir);
+		cli_error(P_("'%s' has %zu problem; no repository was created",
+			     "'%s' has %zu problems; no repository was created", problems.count),
+			  from ? from : template_dir, problems.count);
+		code = EXIT_NO;
+		goto done;
+	}
+	if (kk_plan_load(&plan, &files, &diag) < 0) {
+		cli_error_diag(&diag);
+		goto done;
+	}
+
+	whoami(name, sizeof(name), email, sizeof(email));
+	if (asprintf(&message, "Create plan '%s' with %zu items\n",
+		     json_string_value(json_object_get(plan->settings, "title")),
+		     json_array_size(plan->items)) < 0) {
+		cli_error("%s", _("out of memory"));
+		goto done;
+	}
+	if (kk_store_init(NULL, &commit,path, &files,
+			  &(kk_signature){name, email, -1, 0}, message, &diag) < 0) {
+		cli_error_diag(&diag);
+		code = diag.code == KK_EEXISTS ? EXIT_USAGE : EXIT_FAIL;
+		goto done;
+	}
+	git_oid_tostr(hex, 11, &commit);
+	printf(_("created plan repository '%s' with %zu items (commit %s)\n"), path,
+	       json_array_size(plan->items), hex);
+	code = EXIT_OK;
+done:
+	free(message);
+	kk_plan_free(plan);
+	kk_verifier_free(v);
+	kk_diaglist_free(&problems);
+	kk_fileset_free(&schemas);
+	kk_fileset_free(&files);
+	free(template_dir);
+	free(schema_dir);
+	return code;
+}

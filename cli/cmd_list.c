@@ -1,0 +1,261 @@
+/*
+ * cmd_list.c - keikaku list [--owner D] [--status S] [--fy Y [--progress P]] [--at REV] [--json]
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "plan.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, _("usage: keikaku list [--owner DEPT] [--status S] [--fy Y [--progress P]]\n"
+		       "                    [--at REV] [--json]\n\n"
+		       "Lists plan items as an aligned table.\n\n"
+		       "  --owner DEPT   only items DEPT owns\n"
+		       "  --status S     only items whose status is S (open, completed, withdrawn,\n"
+		       "                 or the report's —, 導入完了, 取り下げ)\n"
+		       "  --fy Y         add fiscal year Y's schedule and progress (2021, R3, 令和3年度)\n"
+		       "  --progress P   with --fy: only items whose progress in Y is P\n"
+		       "                 (◎ ○ ▲, or ahead, on_track, behind)\n"
+		       "  --at REV       the plan as it was at REV (default HEAD)\n"
+		       "  --json         print the matching items as a JSON array\n"));
+}
+
+typedef struct {
+	const char *owner;
+	const char *status;
+	const char *progress;
+	int fy;
+} filter;
+
+static int owned_by(const json_t *item, const char *dept)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(json_object_get(item, "owners"), i, v)
+		if (strcmp(json_string_value(v), dept) == 0)
+			return 1;
+	return 0;
+}
+
+static const json_t *year_of(const json_t *item, int fy)
+{
+	char key[16];
+
+	snprintf(key, sizeof(key), "%d", fy);
+	return json_object_get(json_object_get(item, "years"), key);
+}
+
+static int matches(const json_t *item, const filter *f)
+{
+	if (f->owner && !owned_by(item, f->owner))
+		return 0;
+	if (f->status && strcmp(json_string_value(json_object_get(item, "status")), f->status))
+		return 0;
+	if (f->progress) {
+		const char *p = json_string_value(json_object_get(year_of(item, f->fy), "progress"));
+
+		if (!p || strcmp(p, f->progress) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+static void owners_text(char *buf, size_t size, const json_t *item)
+{
+	size_t i, len = 0;
+	json_t *v;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(item, "owners"), i, v) {
+		int n = snprintf(buf + len, size - len, "%s%s", i ? " " : "", json_string_value(v));
+
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+}
+
+/* The schedule to show for a year: the revision if there is one, else the plan. */
+static const char *schedule_of(const json_t *year)
+{
+	const char *s = json_string_value(json_object_get(year, "revised"));
+
+	return s ? s : json_string_value(json_object_get(year, "planned"));
+}
+
+static void print_table(const json_t **rows, size_t count, const filter *f,
+			const json_t *settings)
+{
+	size_t columns = render_columns(), w_owner = render_width("担当課"), w_sched = 0;
+	size_t w_id = render_width("通番"), w_status = render_width("達成度"), w_title;
+	size_t fixed, w_longest = render_width("項目");
+	char buf[1024], fyname[64];
+
+	for (size_t i = 0; i < count; i++) {
+		size_t w = render_width(json_string_value(json_object_get(rows[i], "title")));
+
+		if (w > w_longest)
+			w_longest = w;
+
+		owners_text(buf, sizeof(buf), rows[i]);
+		if ((w = render_width(buf)) > w_owner)
+			w_owner = w;
+		if (f->fy) {
+			const char *s = schedule_of(year_of(rows[i], f->fy));
+
+			if (s && (w = render_width(s)) > w_sched)
+				w_sched = w;
+		}
+	}
+	if (w_owner > 24)
+		w_owner = 24;
+	if (f->fy) {
+		kk_fy_format(fyname, sizeof(fyname), settings, f->fy);
+		if (w_sched < render_width("スケジュール"))
+			w_sched = render_width("スケジュール");
+		if (w_sched > 20)
+			w_sched = 20;
+	}
+	/* id, title, owners, [schedule, progress], status, with two spaces between. */
+	fixed = w_id + 2 + 2 + w_owner + 2 + w_status + (f->fy ? w_sched + 2 + 6 + 2 : 0);
+	w_title = columns > fixed + 16 ? columns - fixed : 16;
+	if (w_title > w_longest)
+		w_title = w_longest;
+
+	render_padded(stdout, "通番", w_id);
+	fputs("  ", stdout);
+	render_padded(stdout, "項目", w_title);
+	fputs("  ", stdout);
+	render_padded(stdout, "担当課", w_owner);
+	fputs("  ", stdout);
+	if (f->fy) {
+		render_padded(stdout, "スケジュール", w_sched);
+		fputs("  ", stdout);
+		render_padded(stdout, "進捗度", 6);
+		fputs("  ", stdout);
+	}
+	fputs("達成度\n", stdout);
+
+	for (size_t i = 0; i < count; i++) {
+		const json_t *item = rows[i];
+		const char *status = json_string_value(json_object_get(item, "status"));
+
+		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(item, "id")));
+		/* Numbers align right, as in the report. */
+		for (size_t pad = render_width(buf); pad < w_id; pad++)
+			putchar(' ');
+		fputs(buf, stdout);
+		fputs("  ", stdout);
+		render_fitted(stdout, json_string_value(json_object_get(item, "title")), w_title);
+		fputs("  ", stdout);
+		owners_text(buf, sizeof(buf), item);
+		render_fitted(stdout, buf, w_owner);
+		fputs("  ", stdout);
+		if (f->fy) {
+			const json_t *year = year_of(item, f->fy);
+			const char *s = schedule_of(year);
+			const char *mark =
+				kk_progress_mark(json_string_value(json_object_get(year, "progress")));
+
+			render_fitted(stdout, s ? s : "", w_sched);
+			fputs("  ", stdout);
+			render_padded(stdout, mark ? mark : "", 6);
+			fputs("  ", stdout);
+		}
+		fputs(kk_achievement_label(status) ? kk_achievement_label(status) : "?", stdout);
+		putchar('\n');
+	}
+	if (f->fy)
+		printf(_("\n%zu items; schedule and progress of %s\n"), count, fyname);
+}
+
+int cmd_list(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"owner", required_argument, NULL, 'o'},
+		{"status", required_argument, NULL, 's'},
+		{"fy", required_argument, NULL, 'y'},
+		{"progress", required_argument, NULL, 'p'},
+		{"at", required_argument, NULL, 'a'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *rev = NULL, *fy_text = NULL, *progress_text = NULL, *status_text = NULL;
+	filter f = {0};
+	kk_fileset files = {0};
+	kk_plan *plan = NULL;
+	const json_t **rows = NULL;
+	size_t count = 0, i;
+	int json = 0, c, code;
+	kk_diag diag = {0};
+	json_t *item;
+
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (c) {
+		case 'o': f.owner = optarg; break;
+		case 's': status_text = optarg; break;
+		case 'y': fy_text = optarg; break;
+		case 'p': progress_text = optarg; break;
+		case 'a': rev = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return cli_bad_option("list", c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("list", _("unexpected argument '%s'"), argv[optind]);
+	if (progress_text && !fy_text)
+		return cli_usage_error("list", _("--progress needs --fy"));
+	if (status_text && !(f.status = kk_achievement_from_label(status_text)))
+		return cli_usage_error("list", _("'%s' is not a status (open, completed, withdrawn)"),
+				       status_text);
+	if (progress_text && !(f.progress = kk_progress_from_mark(progress_text)))
+		return cli_usage_error("list",
+				       _("'%s' is not a progress mark (◎ ○ ▲, ahead, on_track, "
+					 "behind)"),
+				       progress_text);
+
+	if ((code = cli_load_plan(&plan, &files, ctx, rev, NULL)) != EXIT_OK)
+		goto done;
+	if (fy_text && kk_fy_parse(&f.fy, fy_text, plan->settings, &diag) < 0) {
+		code = cli_usage_error("list", "%s", diag.message);
+		goto done;
+	}
+	if (f.owner && !kk_plan_department(plan->departments, f.owner)) {
+		cli_error(_("department '%s' does not exist"), f.owner);
+		code = EXIT_USAGE;
+		goto done;
+	}
+	if (!(rows = calloc(json_array_size(plan->items) + 1, sizeof(*rows)))) {
+		cli_error("%s", _("out of memory"));
+		code = EXIT_FAIL;
+		goto done;
+	}
+	json_array_foreach(plan->items, i, item)
+		if (matches(item, &f))
+			rows[count++] = item;
+
+	if (json) {
+		json_t *array = json_array();
+
+		for (i = 0; i < count; i++)
+			json_array_append(array, (json_t *)rows[i]);
+		json_dumpf(array, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(array);
+	} else {
+		print_table(rows, count, &f, plan->settings);
+	}
+	code = EXIT_OK;
+done:
+	free(rows);
+	kk_plan_free(plan);
+	kk_fileset_free(&files);
+	return code;
+}

@@ -1,0 +1,244 @@
+/*
+ * main.c - keikaku's entry point: global options, locale, the command table.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+#include "plan.h"
+
+static const cli_command commands[] = {
+	{"init", cmd_init, 0, N_("create a plan repository")},
+	{"show", cmd_show, CMD_NEEDS_REPO, N_("show one item as a person reads it")},
+	{"list", cmd_list, CMD_NEEDS_REPO, N_("list items as a table")},
+	{"verify", cmd_verify, CMD_NEEDS_REPO, N_("check every file of the plan")},
+	{"schema", cmd_schema, 0, N_("validate files against a JSON Schema")},
+	{"fmt", cmd_fmt, 0, N_("rewrite plan files in canonical form")},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, _("usage: keikaku [-C PATH] COMMAND [ARGS]\n"
+		       "       keikaku COMMAND -h\n\n"
+		       "commands:\n"));
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++) {
+		fputs("  ", out);
+		render_padded(out, commands[i].name, 10);
+		fprintf(out, "%s\n", _(commands[i].summary));
+	}
+	fprintf(out, _("\noptions:\n"
+		       "  -C PATH    use the repository at or above PATH (default: the current "
+		       "directory)\n"
+		       "  --version  print the version\n"
+		       "\nexit codes: 0 ok, 1 problems found, 2 usage error, 3 failure\n"));
+}
+
+static void verror(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs("keikaku: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(fmt, ap);
+	va_end(ap);
+}
+
+void cli_error_diag(const kk_diag *diag)
+{
+	if (diag->line)
+		cli_error(_("%s: line %zu, column %zu: %s"), diag->path[0] ? diag->path : "-",
+			  diag->line, diag->column, diag->message);
+	else if (diag->pointer[0])
+		cli_error("%s: %s: %s", diag->path[0] ? diag->path : "-", diag->pointer,
+			  diag->message);
+	else
+		cli_error("%s", diag->message);
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(fmt, ap);
+	va_end(ap);
+	if (command)
+		fprintf(stderr, _("try 'keikaku %s --help'\n"), command);
+	else
+		fprintf(stderr, _("try 'keikaku --help'\n"));
+	return EXIT_USAGE;
+}
+
+int cli_bad_option(const char *command, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return cli_usage_error(command, _("option '%s' needs an argument"), arg);
+	if (optopt && strncmp(arg, "--", 2) != 0)
+		return cli_usage_error(command, _("unknown option '-%c'"), optopt);
+	return cli_usage_error(command, _("unknown option '%s'"), arg);
+}
+
+int cli_exit_code(int error)
+{
+	switch (error) {
+	case 0:
+		return EXIT_OK;
+	case KK_EINVALID:
+		return EXIT_NO;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+int cli_finish(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* Not through cli_error(): that would flush stdout again. */
+		fprintf(stderr, "keikaku: %s: %s\n", _("cannot write output"), strerror(errno));
+		return EXIT_FAIL;
+	}
+	return code;
+}
+
+/* The directory of the running executable, for finding files in a build tree. */
+static const char *exe_dir(void)
+{
+	static char dir[PATH_MAX];
+	ssize_t n;
+
+	if (dir[0])
+		return dir;
+	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	if (n <= 0)
+		return strcpy(dir, ".");
+	dir[n] = '\0';
+	return dirname(dir);
+}
+
+/* True when the program runs from its build tree rather than an installation. */
+static int in_build_tree(void)
+{
+	size_t n = strlen(KK_BINARY_DIR);
+
+	return strncmp(exe_dir(), KK_BINARY_DIR, n) == 0 &&
+	       (exe_dir()[n] == '/' || exe_dir()[n] == '\0');
+}
+
+const char *cli_datadir(void)
+{
+	const char *env = getenv("KEIKAKU_DATADIR");
+
+	if (env && *env)
+		return env;
+	return in_build_tree() ? KK_SOURCE_DIR : KK_DATADIR;
+}
+
+static const char *localedir(void)
+{
+	const char *env = getenv("KEIKAKU_LOCALEDIR");
+
+	if (env && *env)
+		return env;
+	return in_build_tree() ? KK_BUILD_LOCALEDIR : KK_LOCALEDIR;
+}
+
+int cli_load_plan(kk_plan **plan_out, kk_fileset *files, cli_ctx *ctx, const char *rev,
+		  git_oid *commit_out)
+{
+	kk_diag diag = {0};
+	git_oid commit;
+	int error;
+
+	if ((error = kk_store_resolve(&commit, ctx->store, rev, &diag)) < 0 ||
+	    (error = kk_store_read_all(files, ctx->store, &commit, &diag)) < 0 ||
+	    (error = kk_plan_load(plan_out, files, &diag)) < 0) {
+		cli_error_diag(&diag);
+		return EXIT_FAIL;
+	}
+	if (commit_out)
+		*commit_out = commit;
+	return EXIT_OK;
+}
+
+static const cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	cli_ctx ctx = {0};
+	const cli_command *cmd;
+	kk_diag diag = {0};
+	int i, code;
+
+	setlocale(LC_ALL, "");
+	git_libgit2_init();
+	bindtextdomain(KK_TEXTDOMAIN, localedir());
+	bind_textdomain_codeset(KK_TEXTDOMAIN, "UTF-8");
+	textdomain(KK_TEXTDOMAIN);
+	ctx.argv0 = argv[0];
+	opterr = 0; /* commands report bad options themselves, in the user's language */
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-C") == 0) {
+			if (++i == argc)
+				return cli_usage_error(NULL, _("option '%s' needs an argument"), "-C");
+			/* As git does: everything after this runs in PATH. */
+			if (chdir(argv[i]) < 0) {
+				cli_error(_("cannot change to '%s': %s"), argv[i], strerror(errno));
+				return EXIT_FAIL;
+			}
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return cli_finish(EXIT_OK);
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("keikaku %s\n", KK_VERSION);
+			return cli_finish(EXIT_OK);
+		} else {
+			return cli_usage_error(NULL, _("unknown option '%s'"), argv[i]);
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!(cmd = find_command(argv[i])))
+		return cli_usage_error(NULL, _("'%s' is not a keikaku command"), argv[i]);
+
+	if (cmd->flags & CMD_NEEDS_REPO) {
+		int help = 0;
+
+		for (int j = i + 1; j < argc; j++)
+			help |= strcmp(argv[j], "-h") == 0 || strcmp(argv[j], "--help") == 0;
+		if (!help && kk_store_discover(&ctx.store, ".", &diag) < 0) {
+			cli_error_diag(&diag);
+			return EXIT_FAIL;
+		}
+	}
+	code = cmd->fn(&ctx, argc - i, argv + i);
+	kk_store_free(ctx.store);
+	git_libgit2_shutdown();
+	return cli_finish(code);
+}
