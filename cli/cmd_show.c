@@ -9,15 +9,16 @@
 #include "json.h"
 #include "plan.h"
 
-#define LABEL_WIDTH 10 /* columns for the item's labels */
+#define LABEL_WIDTH	 10 /* columns for the item's labels */
 #define YEAR_LABEL_WIDTH 18
 
 static void usage(FILE *out)
 {
-	fprintf(out, _("usage: keikaku show ID [--at REV] [--json]\n\n"
-		       "Shows plan item ID as a person reads it, or as stored with --json.\n\n"
-		       "  --at REV   the item as it was at REV (commit, branch or tag; default HEAD)\n"
-		       "  --json     print the stored JSON file unchanged\n"));
+	fprintf(out,
+		_("usage: keikaku show ID [--at REV] [--json]\n\n"
+		  "Shows plan item ID as a person reads it, or as stored with --json.\n\n"
+		  "  --at REV   the item as it was at REV (commit, branch or tag; default HEAD)\n"
+		  "  --json     print the stored JSON file unchanged\n"));
 }
 
 /* Parses an item id as a user types it: "26" or "0026". */
@@ -58,7 +59,8 @@ static void department_list(char *buf, size_t size, const json_t *array)
 
 	buf[0] = '\0';
 	json_array_foreach(array, i, v) {
-		int n = snprintf(buf + len, size - len, "%s%s", i ? "、" : "", json_string_value(v));
+		int n = snprintf(buf + len, size - len, "%s%s", i ? "、" : "",
+				 json_string_value(v));
 
 		if (n < 0 || (size_t)n >= size - len)
 			break;
@@ -68,8 +70,7 @@ static void department_list(char *buf, size_t size, const json_t *array)
 		snprintf(buf, size, "—");
 }
 
-static void show_year(const json_t *settings, const char *key, const json_t *year,
-		      size_t columns)
+static void show_year(const json_t *settings, const char *key, const json_t *year, size_t columns)
 {
 	const char *planned = json_string_value(json_object_get(year, "planned"));
 	const char *revised = json_string_value(json_object_get(year, "revised"));
@@ -200,7 +201,7 @@ int cmd_show(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (kk_store_read(&data, &len, ctx->store, &commit, path, &diag) < 0) {
 		if (diag.code == KK_ENOTFOUND)
-			cli_error(_("item %" JSON_INTEGER_FORMAT " does not exist"), id);
+			cli_error(_("item %lld does not exist"), (long long)id);
 		else
 			cli_error_diag(&diag);
 		return EXIT_FAIL;

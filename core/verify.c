@@ -13,7 +13,7 @@
 enum file_kind { KIND_SETTINGS, KIND_DEPARTMENTS, KIND_STRUCTURE, KIND_ITEM, KIND_COUNT };
 
 static const struct {
-	const char *path;   /* NULL for items */
+	const char *path; /* NULL for items */
 	const char *schema;
 } kinds[KIND_COUNT] = {
 	[KIND_SETTINGS] = {KK_PATH_SETTINGS, KK_SCHEMA_SETTINGS},
@@ -132,8 +132,8 @@ static int seen_add(kk_verifier *v, const git_oid *key)
  * when this combination of its bytes and everything its checks read has not
  * been checked before.
  */
-static int must_check(check_ctx *c, const char *path, const char *tag,
-		      const git_oid *const *deps, size_t ndeps)
+static int must_check(check_ctx *c, const char *path, const char *tag, const git_oid *const *deps,
+		      size_t ndeps)
 {
 	char buf[KK_DIAG_PATH_MAX + 8 * GIT_OID_HEXSZ];
 	size_t len = 0;
@@ -170,9 +170,9 @@ static int problem(check_ctx *c, const char *path, const char *pointer, const ch
 	va_start(ap, fmt);
 	vsnprintf(d.message, sizeof(d.message), fmt, ap);
 	va_end(ap);
-	return kk_diaglist_add(c->problems, &d) < 0 ? kk_diag_set(c->diag, KK_ENOMEM, "%s",
-								    _("out of memory"))
-						    : 0;
+	return kk_diaglist_add(c->problems, &d) < 0
+		       ? kk_diag_set(c->diag, KK_ENOMEM, "%s", _("out of memory"))
+		       : 0;
 }
 
 /* Adds `d` (a parse or validation error) as a problem of `path`. */
@@ -264,8 +264,8 @@ static int check_file(json_t **doc_out, check_ctx *c, const kk_file *file, enum 
 		}
 		canonical = kk_canon_check(file->data, file->len, schema->doc, &d);
 		if (canonical == 0 &&
-		    problem(c, file->path, "",
-			    _("not in canonical form (run 'keikaku fmt %s')"), file->path) < 0) {
+		    problem(c, file->path, "", _("not in canonical form (run 'keikaku fmt %s')"),
+			    file->path) < 0) {
 			error = KK_ENOMEM;
 			goto done;
 		}
@@ -296,12 +296,15 @@ static int check_departments(check_ctx *c, const char *path)
 	return 0;
 }
 
+enum level { LEVEL_PILLAR, LEVEL_SECTION, LEVEL_MEASURE };
+
 /* Reports numbers that repeat among `array`'s elements ("number" members). */
 static int check_unique_numbers(check_ctx *c, const char *path, const json_t *array,
-				const char *pointer, const char *what)
+				const char *pointer, enum level level)
 {
 	size_t i, j;
 	json_t *a, *b;
+	int r = 0;
 
 	json_array_foreach(array, i, a) {
 		json_int_t n = json_integer_value(json_object_get(a, "number"));
@@ -312,9 +315,23 @@ static int check_unique_numbers(check_ctx *c, const char *path, const json_t *ar
 			if (json_integer_value(json_object_get(b, "number")) != n)
 				continue;
 			snprintf(at, sizeof(at), "%s/%zu/number", pointer, i);
-			if (problem(c, path, at, _("%s %" JSON_INTEGER_FORMAT " is listed twice"), what,
-				    n) < 0)
-				return KK_ENOMEM;
+			/* Whole sentences per level, so that translators never assemble words. */
+			switch (level) {
+			case LEVEL_PILLAR:
+				r = problem(c, path, at, _("pillar %lld is listed twice"),
+					    (long long)n);
+				break;
+			case LEVEL_SECTION:
+				r = problem(c, path, at, _("section %lld is listed twice"),
+					    (long long)n);
+				break;
+			case LEVEL_MEASURE:
+				r = problem(c, path, at, _("measure %lld is listed twice"),
+					    (long long)n);
+				break;
+			}
+			if (r < 0)
+				return r;
 			break;
 		}
 	}
@@ -327,18 +344,18 @@ static int check_structure(check_ctx *c, const char *path)
 	size_t i, j;
 	char at[KK_DIAG_POINTER_MAX];
 
-	if (check_unique_numbers(c, path, pillars, "/pillars", _("pillar")) < 0)
+	if (check_unique_numbers(c, path, pillars, "/pillars", LEVEL_PILLAR) < 0)
 		return KK_ENOMEM;
 	json_array_foreach(pillars, i, pillar) {
 		json_t *sections = json_object_get(pillar, "sections");
 
 		snprintf(at, sizeof(at), "/pillars/%zu/sections", i);
-		if (check_unique_numbers(c, path, sections, at, _("section")) < 0)
+		if (check_unique_numbers(c, path, sections, at, LEVEL_SECTION) < 0)
 			return KK_ENOMEM;
 		json_array_foreach(sections, j, section) {
 			snprintf(at, sizeof(at), "/pillars/%zu/sections/%zu/measures", i, j);
 			if (check_unique_numbers(c, path, json_object_get(section, "measures"), at,
-						 _("measure")) < 0)
+						 LEVEL_MEASURE) < 0)
 				return KK_ENOMEM;
 		}
 	}
@@ -346,7 +363,7 @@ static int check_structure(check_ctx *c, const char *path)
 }
 
 static int check_department_list(check_ctx *c, const char *path, const json_t *item,
-				  const char *member)
+				 const char *member)
 {
 	size_t i;
 	json_t *v;
@@ -383,17 +400,16 @@ static int check_item_refs(check_ctx *c, const char *path, const json_t *item)
 
 		if (!kk_plan_pillar(c->structure, p))
 			r = problem(c, path, "/pillar",
-				    _("pillar %" JSON_INTEGER_FORMAT " does not exist in plan.json"), p);
+				    _("pillar %lld does not exist in plan.json"), (long long)p);
 		else if (!kk_plan_section(c->structure, p, s))
 			r = problem(c, path, "/section",
-				    _("section %" JSON_INTEGER_FORMAT " of pillar %" JSON_INTEGER_FORMAT
-				      " does not exist in plan.json"),
-				    s, p);
+				    _("section %lld of pillar %lld does not exist in plan.json"),
+				    (long long)s, (long long)p);
 		else if (!kk_plan_measure(c->structure, p, s, m))
-			r = problem(c, path, "/measure",
-				    _("measure %" JSON_INTEGER_FORMAT " of section %" JSON_INTEGER_FORMAT
-				      ".%" JSON_INTEGER_FORMAT " does not exist in plan.json"),
-				    m, p, s);
+			r = problem(
+				c, path, "/measure",
+				_("measure %lld of section %lld.%lld does not exist in plan.json"),
+				(long long)m, (long long)p, (long long)s);
 		if (r < 0)
 			return r;
 	}
@@ -445,8 +461,8 @@ static const git_oid *oid_of(const kk_fileset *files, const char *path)
 	return f ? &f->oid : NULL;
 }
 
-int kk_verifier_check(kk_verifier *v, const kk_fileset *files, int only_new,
-		      kk_diaglist *problems, kk_diag *diag)
+int kk_verifier_check(kk_verifier *v, const kk_fileset *files, int only_new, kk_diaglist *problems,
+		      kk_diag *diag)
 {
 	check_ctx c = {v, files, problems, diag, only_new, {0}, NULL, NULL, NULL};
 	json_t **slots[] = {&c.settings, &c.departments, &c.structure};
@@ -479,7 +495,8 @@ int kk_verifier_check(kk_verifier *v, const kk_fileset *files, int only_new,
 			*slots[k] = NULL;
 			continue;
 		}
-		if (report && k == KIND_DEPARTMENTS && (error = check_departments(&c, file->path)) < 0)
+		if (report && k == KIND_DEPARTMENTS &&
+		    (error = check_departments(&c, file->path)) < 0)
 			goto done;
 		if (report && k == KIND_STRUCTURE && (error = check_structure(&c, file->path)) < 0)
 			goto done;
@@ -520,11 +537,10 @@ int kk_verifier_check(kk_verifier *v, const kk_fileset *files, int only_new,
 			json_t *idv = json_object_get(item, "id");
 
 			if (report && json_is_integer(idv) && json_integer_value(idv) != id)
-				error = problem(&c, file->path, "/id",
-						_("id %" JSON_INTEGER_FORMAT
-						  " does not match the file name (expected %" JSON_INTEGER_FORMAT
-						  ")"),
-						json_integer_value(idv), id);
+				error = problem(
+					&c, file->path, "/id",
+					_("id %lld does not match the file name (expected %lld)"),
+					(long long)json_integer_value(idv), (long long)id);
 			if (error == 0 && report_refs)
 				error = check_item_refs(&c, file->path, item);
 		}
