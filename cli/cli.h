@@ -14,9 +14,9 @@
 /* Exit codes (documented in docs/cli.md). */
 enum {
 	EXIT_OK = 0,
-	EXIT_NO = 1,     /* the answer is "no": problems found, files invalid */
-	EXIT_USAGE = 2,  /* bad arguments, unreadable input given by the user */
-	EXIT_FAIL = 3,   /* operational error: no repository, unknown revision, I/O */
+	EXIT_NO = 1,	/* the answer is "no": problems found, files invalid */
+	EXIT_USAGE = 2, /* bad arguments, unreadable input given by the user */
+	EXIT_FAIL = 3,	/* operational error: no repository, unknown revision, I/O */
 };
 
 /* Set-up the command table asks main() to do before running a command. */
@@ -25,7 +25,7 @@ enum {
 };
 
 typedef struct cli_ctx {
-	kk_store *store;    /* open when the command has CMD_NEEDS_REPO */
+	kk_store *store; /* open when the command has CMD_NEEDS_REPO */
 	const char *argv0;
 } cli_ctx;
 

@@ -15,13 +15,14 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, _("usage: keikaku fmt [--check] FILE...\n\n"
-		       "Rewrites plan files in canonical form: keys in the schema's order, 2-space\n"
-		       "indent, UTF-8 text in NFC, a trailing newline.  keikaku.json,\n"
-		       "departments.json and plan.json are recognised by name; any other file is\n"
-		       "taken to be an item.\n\n"
-		       "  --check   change nothing; list the files that are not canonical and\n"
-		       "            exit 1 if there are any\n"));
+	fprintf(out,
+		_("usage: keikaku fmt [--check] FILE...\n\n"
+		  "Rewrites plan files in canonical form: keys in the schema's order, 2-space\n"
+		  "indent, UTF-8 text in NFC, a trailing newline.  keikaku.json,\n"
+		  "departments.json and plan.json are recognised by name; any other file is\n"
+		  "taken to be an item.\n\n"
+		  "  --check   change nothing; list the files that are not canonical and\n"
+		  "            exit 1 if there are any\n"));
 }
 
 static const char *schema_for(const char *path)
@@ -105,7 +106,8 @@ int cmd_fmt(cli_ctx *ctx, int argc, char **argv)
 		kk_diag diag = {0};
 		FILE *f;
 
-		if (asprintf(&schema_path, "%s/schema/%s", cli_datadir(), schema_for(argv[i])) < 0 ||
+		if (asprintf(&schema_path, "%s/schema/%s", cli_datadir(), schema_for(argv[i])) <
+			    0 ||
 		    kk_json_load_file(&schema, schema_path, NULL, &diag) < 0) {
 			cli_error(_("cannot load schema '%s'"), schema_path ? schema_path : "?");
 			free(schema_path);
@@ -134,7 +136,7 @@ int cmd_fmt(cli_ctx *ctx, int argc, char **argv)
 			cli_error(_("cannot write '%s': %s"), argv[i], strerror(errno));
 			code = EXIT_FAIL;
 		}
-next:
+	next:
 		free(old);
 		free(canon);
 		json_decref(doc);

@@ -13,13 +13,14 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, _("usage: keikaku init PATH [--from DIR]\n\n"
-		       "Creates a bare plan repository at PATH with one commit: the plan files in\n"
-		       "DIR (keikaku.json, departments.json, plan.json, items/NNNN.json), or an\n"
-		       "empty plan from the template, plus a copy of Keikaku's schemas.  The files\n"
-		       "are checked as 'keikaku verify' checks them and written in canonical form.\n"
-		       "An existing PATH is never overwritten.\n\n"
-		       "  --from DIR   take the plan files from DIR\n"));
+	fprintf(out,
+		_("usage: keikaku init PATH [--from DIR]\n\n"
+		  "Creates a bare plan repository at PATH with one commit: the plan files in\n"
+		  "DIR (keikaku.json, departments.json, plan.json, items/NNNN.json), or an\n"
+		  "empty plan from the template, plus a copy of Keikaku's schemas.  The files\n"
+		  "are checked as 'keikaku verify' checks them and written in canonical form.\n"
+		  "An existing PATH is never overwritten.\n\n"
+		  "  --from DIR   take the plan files from DIR\n"));
 }
 
 static int plan_file(const char *path)
@@ -72,8 +73,8 @@ static void print_problems(const kk_diaglist *problems, const char *dir)
 		const kk_diag *d = &problems->items[i];
 
 		if (d->line)
-			fprintf(stderr, _("%s/%s: line %zu, column %zu: %s\n"), dir, d->path, d->line,
-				d->column, d->message);
+			fprintf(stderr, _("%s/%s: line %zu, column %zu: %s\n"), dir, d->path,
+				d->line, d->column, d->message);
 		else
 			fprintf(stderr, "%s/%s: %s: %s\n", dir, d->path,
 				d->pointer[0] ? d->pointer : "/", d->message);
@@ -160,8 +161,8 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 		cli_error("%s", _("out of memory"));
 		goto done;
 	}
-	if (kk_store_init(NULL, &commit,path, &files,
-			  &(kk_signature){name, email, -1, 0}, message, &diag) < 0) {
+	if (kk_store_init(NULL, &commit, path, &files, &(kk_signature){name, email, -1, 0}, message,
+			  &diag) < 0) {
 		cli_error_diag(&diag);
 		code = diag.code == KK_EEXISTS ? EXIT_USAGE : EXIT_FAIL;
 		goto done;

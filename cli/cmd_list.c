@@ -10,17 +10,18 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, _("usage: keikaku list [--owner DEPT] [--status S] [--fy Y [--progress P]]\n"
-		       "                    [--at REV] [--json]\n\n"
-		       "Lists plan items as an aligned table.\n\n"
-		       "  --owner DEPT   only items DEPT owns\n"
-		       "  --status S     only items whose status is S (open, completed, withdrawn,\n"
-		       "                 or the report's —, 導入完了, 取り下げ)\n"
-		       "  --fy Y         add fiscal year Y's schedule and progress (2021, R3, 令和3年度)\n"
-		       "  --progress P   with --fy: only items whose progress in Y is P\n"
-		       "                 (◎ ○ ▲, or ahead, on_track, behind)\n"
-		       "  --at REV       the plan as it was at REV (default HEAD)\n"
-		       "  --json         print the matching items as a JSON array\n"));
+	fprintf(out,
+		_("usage: keikaku list [--owner DEPT] [--status S] [--fy Y [--progress P]]\n"
+		  "                    [--at REV] [--json]\n\n"
+		  "Lists plan items as an aligned table.\n\n"
+		  "  --owner DEPT   only items DEPT owns\n"
+		  "  --status S     only items whose status is S (open, completed, withdrawn,\n"
+		  "                 or the report's —, 導入完了, 取り下げ)\n"
+		  "  --fy Y         add fiscal year Y's schedule and progress (2021, R3, 令和3年度)\n"
+		  "  --progress P   with --fy: only items whose progress in Y is P\n"
+		  "                 (◎ ○ ▲, or ahead, on_track, behind)\n"
+		  "  --at REV       the plan as it was at REV (default HEAD)\n"
+		  "  --json         print the matching items as a JSON array\n"));
 }
 
 typedef struct {
@@ -56,7 +57,8 @@ static int matches(const json_t *item, const filter *f)
 	if (f->status && strcmp(json_string_value(json_object_get(item, "status")), f->status))
 		return 0;
 	if (f->progress) {
-		const char *p = json_string_value(json_object_get(year_of(item, f->fy), "progress"));
+		const char *p =
+			json_string_value(json_object_get(year_of(item, f->fy), "progress"));
 
 		if (!p || strcmp(p, f->progress) != 0)
 			return 0;
@@ -87,8 +89,7 @@ static const char *schedule_of(const json_t *year)
 	return s ? s : json_string_value(json_object_get(year, "planned"));
 }
 
-static void print_table(const json_t **rows, size_t count, const filter *f,
-			const json_t *settings)
+static void print_table(const json_t **rows, size_t count, const filter *f, const json_t *settings)
 {
 	size_t columns = render_columns(), w_owner = render_width("担当課"), w_sched = 0;
 	size_t w_id = render_width("通番"), w_status = render_width("達成度"), w_title;
@@ -159,8 +160,8 @@ static void print_table(const json_t **rows, size_t count, const filter *f,
 		if (f->fy) {
 			const json_t *year = year_of(item, f->fy);
 			const char *s = schedule_of(year);
-			const char *mark =
-				kk_progress_mark(json_string_value(json_object_get(year, "progress")));
+			const char *mark = kk_progress_mark(
+				json_string_value(json_object_get(year, "progress")));
 
 			render_fitted(stdout, s ? s : "", w_sched);
 			fputs("  ", stdout);
@@ -177,14 +178,10 @@ static void print_table(const json_t **rows, size_t count, const filter *f,
 int cmd_list(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"owner", required_argument, NULL, 'o'},
-		{"status", required_argument, NULL, 's'},
-		{"fy", required_argument, NULL, 'y'},
-		{"progress", required_argument, NULL, 'p'},
-		{"at", required_argument, NULL, 'a'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"owner", required_argument, NULL, 'o'}, {"status", required_argument, NULL, 's'},
+		{"fy", required_argument, NULL, 'y'},	 {"progress", required_argument, NULL, 'p'},
+		{"at", required_argument, NULL, 'a'},	 {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
 	};
 	const char *rev = NULL, *fy_text = NULL, *progress_text = NULL, *status_text = NULL;
 	filter f = {0};
@@ -213,7 +210,8 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
 	if (progress_text && !fy_text)
 		return cli_usage_error("list", _("--progress needs --fy"));
 	if (status_text && !(f.status = kk_achievement_from_label(status_text)))
-		return cli_usage_error("list", _("'%s' is not a status (open, completed, withdrawn)"),
+		return cli_usage_error("list",
+				       _("'%s' is not a status (open, completed, withdrawn)"),
 				       status_text);
 	if (progress_text && !(f.progress = kk_progress_from_mark(progress_text)))
 		return cli_usage_error("list",

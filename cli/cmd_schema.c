@@ -12,11 +12,12 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, _("usage: keikaku schema validate [--remote URL=DIR]... SCHEMA FILE...\n\n"
-		       "Validates each FILE against the JSON Schema (draft-07) in SCHEMA and prints\n"
-		       "one line per error: FILE: /pointer: message.  Exits 0 when every file is\n"
-		       "valid, 1 when some are not, 2 on a usage error or unreadable input.\n\n"
-		       "  --remote URL=DIR   serve $refs to URL... from the files in DIR\n"));
+	fprintf(out,
+		_("usage: keikaku schema validate [--remote URL=DIR]... SCHEMA FILE...\n\n"
+		  "Validates each FILE against the JSON Schema (draft-07) in SCHEMA and prints\n"
+		  "one line per error: FILE: /pointer: message.  Exits 0 when every file is\n"
+		  "valid, 1 when some are not, 2 on a usage error or unreadable input.\n\n"
+		  "  --remote URL=DIR   serve $refs to URL... from the files in DIR\n"));
 }
 
 /* Maps the schema's own directory, so that relative $refs to sibling files work. */
@@ -106,8 +107,8 @@ static int cmd_validate(int argc, char **argv)
 		switch (c) {
 		case 'r':
 			if (!(eq = strchr(optarg, '=')) || eq == optarg || !eq[1]) {
-				code = cli_usage_error("schema", _("--remote takes URL=DIR, not '%s'"),
-						       optarg);
+				code = cli_usage_error(
+					"schema", _("--remote takes URL=DIR, not '%s'"), optarg);
 				goto done;
 			}
 			*eq = '\0';
@@ -120,9 +121,7 @@ static int cmd_validate(int argc, char **argv)
 			usage(stdout);
 			code = EXIT_OK;
 			goto done;
-		default:
-			code = cli_bad_option("schema", c, argv);
-			goto done;
+		default: code = cli_bad_option("schema", c, argv); goto done;
 		}
 	}
 	if (argc - optind < 2) {

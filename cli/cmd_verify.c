@@ -10,15 +10,16 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, _("usage: keikaku verify [--at REV | --all-history]\n\n"
-		       "Checks every file of the plan: each validates against the repository's\n"
-		       "own schema and is in canonical form, item ids match file names, owners and\n"
-		       "related departments exist in departments.json, and each item's pillar,\n"
-		       "section and measure exist in plan.json.  Prints one line per problem and\n"
-		       "exits 1 if there are any.\n\n"
-		       "  --at REV        check the plan at REV instead of HEAD\n"
-		       "  --all-history   check every commit reachable from HEAD; a problem is\n"
-		       "                  reported once, at the commit that introduced it\n"));
+	fprintf(out,
+		_("usage: keikaku verify [--at REV | --all-history]\n\n"
+		  "Checks every file of the plan: each validates against the repository's\n"
+		  "own schema and is in canonical form, item ids match file names, owners and\n"
+		  "related departments exist in departments.json, and each item's pillar,\n"
+		  "section and measure exist in plan.json.  Prints one line per problem and\n"
+		  "exits 1 if there are any.\n\n"
+		  "  --at REV        check the plan at REV instead of HEAD\n"
+		  "  --all-history   check every commit reachable from HEAD; a problem is\n"
+		  "                  reported once, at the commit that introduced it\n"));
 }
 
 static void print_problems(const kk_diaglist *problems, const char *commit)
@@ -98,8 +99,9 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 			goto done;
 		git_oid_tostr(hex, 11, &oid);
 		if (problems)
-			fprintf(stderr, P_("%zu problem in %zu files at %s\n",
-					   "%zu problems in %zu files at %s\n", problems),
+			fprintf(stderr,
+				P_("%zu problem in %zu files at %s\n",
+				   "%zu problems in %zu files at %s\n", problems),
 				problems, files, hex);
 		else
 			printf(_("no problems in %zu files at %s\n"), files, hex);
@@ -120,8 +122,9 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		commits++;
 	}
 	if (problems)
-		fprintf(stderr, P_("%zu problem in %zu commits\n", "%zu problems in %zu commits\n",
-				   problems),
+		fprintf(stderr,
+			P_("%zu problem in %zu commits\n", "%zu problems in %zu commits\n",
+			   problems),
 			problems, commits);
 	else
 		printf(P_("no problems in %zu commit\n", "no problems in %zu commits\n", commits),

@@ -99,12 +99,9 @@ int cli_bad_option(const char *command, int c, char **argv)
 int cli_exit_code(int error)
 {
 	switch (error) {
-	case 0:
-		return EXIT_OK;
-	case KK_EINVALID:
-		return EXIT_NO;
-	default:
-		return EXIT_FAIL;
+	case 0: return EXIT_OK;
+	case KK_EINVALID: return EXIT_NO;
+	default: return EXIT_FAIL;
 	}
 }
 
@@ -204,7 +201,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-C") == 0) {
 			if (++i == argc)
-				return cli_usage_error(NULL, _("option '%s' needs an argument"), "-C");
+				return cli_usage_error(NULL, _("option '%s' needs an argument"),
+						       "-C");
 			/* As git does: everything after this runs in PATH. */
 			if (chdir(argv[i]) < 0) {
 				cli_error(_("cannot change to '%s': %s"), argv[i], strerror(errno));

@@ -195,7 +195,8 @@ void render_wrapped(FILE *out, const char *text, size_t indent, size_t width, in
 		start = p;
 		unit_width = 0;
 		if (cp < 0x80) {
-			while (*p && (unsigned char)*p < 0x80 && *p != ' ' && *p != '\n' && *p != '\t') {
+			while (*p && (unsigned char)*p < 0x80 && *p != ' ' && *p != '\n' &&
+			       *p != '\t') {
 				p++;
 				unit_width++;
 			}

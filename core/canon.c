@@ -259,10 +259,8 @@ static int dump_value(buf_t *b, const json_t *v, const json_t *root, const json_
 	char num[64];
 
 	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return dump_object(b, v, root, schema, depth, pointer, diag);
-	case JSON_ARRAY:
-		return dump_array(b, v, root, schema, depth, pointer, diag);
+	case JSON_OBJECT: return dump_object(b, v, root, schema, depth, pointer, diag);
+	case JSON_ARRAY: return dump_array(b, v, root, schema, depth, pointer, diag);
 	case JSON_STRING:
 		return put_string(b, json_string_value(v), json_string_length(v), pointer, diag);
 	case JSON_INTEGER:
@@ -284,15 +282,9 @@ static int dump_value(buf_t *b, const json_t *v, const json_t *root, const json_
 		if (!strpbrk(num, ".eEn"))
 			buf_puts(b, ".0");
 		return 0;
-	case JSON_TRUE:
-		buf_puts(b, "true");
-		return 0;
-	case JSON_FALSE:
-		buf_puts(b, "false");
-		return 0;
-	case JSON_NULL:
-		buf_puts(b, "null");
-		return 0;
+	case JSON_TRUE: buf_puts(b, "true"); return 0;
+	case JSON_FALSE: buf_puts(b, "false"); return 0;
+	case JSON_NULL: buf_puts(b, "null"); return 0;
 	}
 	return kk_diag_set(diag, KK_EINVALID, _("unknown JSON type"));
 }

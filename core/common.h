@@ -12,17 +12,17 @@
 
 enum {
 	KK_OK = 0,
-	KK_ERROR = -1,     /* generic failure; the diagnostic says more */
-	KK_ENOMEM = -2,    /* allocation failed */
+	KK_ERROR = -1,	   /* generic failure; the diagnostic says more */
+	KK_ENOMEM = -2,	   /* allocation failed */
 	KK_ENOTFOUND = -3, /* object, file, revision or item does not exist */
 	KK_EEXISTS = -4,   /* refusing to overwrite something that exists */
 	KK_EINVALID = -5,  /* input does not validate or is malformed */
-	KK_EIO = -6,       /* reading or writing failed (errno in diag) */
+	KK_EIO = -6,	   /* reading or writing failed (errno in diag) */
 	KK_ECONFLICT = -7, /* concurrent change; reserved for writes */
-	KK_ELIMIT = -8,    /* input over a configured limit */
+	KK_ELIMIT = -8,	   /* input over a configured limit */
 };
 
-#define KK_DIAG_PATH_MAX 256
+#define KK_DIAG_PATH_MAX    256
 #define KK_DIAG_POINTER_MAX 256
 #define KK_DIAG_MESSAGE_MAX 512
 

@@ -70,8 +70,7 @@ static int path_is_valid(const char *path)
 	return 1;
 }
 
-int kk_fileset_put(kk_fileset *set, const char *path, const char *data, size_t len,
-		   kk_diag *diag)
+int kk_fileset_put(kk_fileset *set, const char *path, const char *data, size_t len, kk_diag *diag)
 {
 	char *copy = NULL, *bytes = NULL;
 	size_t at;
@@ -162,17 +161,16 @@ static int read_file(char **out, size_t *len_out, int dirfd, const char *name, c
 	*out = data;
 	*len_out = got;
 	return 0;
-io_error:
-	{
-		int saved = errno;
+io_error : {
+	int saved = errno;
 
-		if (fd >= 0)
-			close(fd);
-		free(data);
-		kk_diag_set_path(diag, shown);
-		return kk_diag_set(diag, KK_EIO, _("cannot read '%s': %s"), shown,
-				   strerror(saved ? saved : EIO));
-	}
+	if (fd >= 0)
+		close(fd);
+	free(data);
+	kk_diag_set_path(diag, shown);
+	return kk_diag_set(diag, KK_EIO, _("cannot read '%s': %s"), shown,
+			   strerror(saved ? saved : EIO));
+}
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -201,7 +199,8 @@ static int read_dir(kk_fileset *set, int dirfd, const char *prefix, const char *
 		if (de->d_name[0] == '.')
 			continue;
 		if (count == alloc) {
-			char **grown = realloc(names, (alloc = alloc ? alloc * 2 : 32) * sizeof(*names));
+			char **grown =
+				realloc(names, (alloc = alloc ? alloc * 2 : 32) * sizeof(*names));
 
 			if (!grown) {
 				error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
@@ -236,7 +235,8 @@ static int read_dir(kk_fileset *set, int dirfd, const char *prefix, const char *
 
 			if (asprintf(&sub, "%s/", rel) < 0) {
 				error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
-			} else if ((fd = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+			} else if ((fd = openat(dirfd, names[i],
+						O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 				error = kk_diag_set(diag, KK_EIO, _("cannot read '%s': %s"), shown,
 						    strerror(errno));
 			} else {
@@ -249,9 +249,10 @@ static int read_dir(kk_fileset *set, int dirfd, const char *prefix, const char *
 
 			if (!S_ISREG(st.st_mode)) {
 				kk_diag_set_path(diag, shown);
-				error = kk_diag_set(diag, KK_EINVALID, _("'%s' is not a regular file"),
-						    shown);
-			} else if ((error = read_file(&data, &len, dirfd, names[i], shown, diag)) == 0) {
+				error = kk_diag_set(diag, KK_EINVALID,
+						    _("'%s' is not a regular file"), shown);
+			} else if ((error = read_file(&data, &len, dirfd, names[i], shown, diag)) ==
+				   0) {
 				error = kk_fileset_put(set, rel, data, len, diag);
 				free(data);
 			}

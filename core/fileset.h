@@ -15,10 +15,10 @@
 #include "common.h"
 
 typedef struct kk_file {
-	char *path;   /* "items/0026.json": '/'-separated, relative */
-	char *data;   /* NUL-terminated for convenience; may hold NULs */
+	char *path; /* "items/0026.json": '/'-separated, relative */
+	char *data; /* NUL-terminated for convenience; may hold NULs */
 	size_t len;
-	git_oid oid;  /* the blob id git gives these bytes */
+	git_oid oid; /* the blob id git gives these bytes */
 } kk_file;
 
 typedef struct kk_fileset {
@@ -35,8 +35,7 @@ void kk_fileset_free(kk_fileset *set);
  * KK_ENOMEM, or KK_EINVALID for a path that is absolute, empty, has empty,
  * "." or ".." components, or starts with ".git".
  */
-int kk_fileset_put(kk_fileset *set, const char *path, const char *data, size_t len,
-		   kk_diag *diag);
+int kk_fileset_put(kk_fileset *set, const char *path, const char *data, size_t len, kk_diag *diag);
 
 /* Returns the file at `path`, or NULL; the pointer is borrowed. */
 const kk_file *kk_fileset_get(const kk_fileset *set, const char *path);

@@ -12,7 +12,7 @@
 
 #define KK_TEXTDOMAIN "keikaku"
 
-#define _(s) dgettext(KK_TEXTDOMAIN, s)
+#define _(s)  dgettext(KK_TEXTDOMAIN, s)
 #define N_(s) (s)
 /* Singular or plural by `n`; xgettext's keyword is P_:1,2. */
 #define P_(singular, plural, n) dngettext(KK_TEXTDOMAIN, singular, plural, n)

@@ -61,8 +61,7 @@ vfail(kk_diag *diag, int code, const char *fmt, va_list ap)
 }
 
 /* Fills `diag` with an error that has no position in the input. */
-static int __attribute__((format(printf, 3, 4)))
-fail(kk_diag *diag, int code, const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4))) fail(kk_diag *diag, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -370,10 +369,8 @@ static int from_jansson(kk_diag *diag, const char *buf, size_t len, const json_e
 		return fail(diag, KK_ENOMEM, _("out of memory"));
 
 	switch (json_error_code(jerr)) {
-	case json_error_out_of_memory:
-		return fail(diag, KK_ENOMEM, _("out of memory"));
-	case json_error_duplicate_key:
-		return duplicate_key(diag, buf, pos);
+	case json_error_out_of_memory: return fail(diag, KK_ENOMEM, _("out of memory"));
+	case json_error_duplicate_key: return duplicate_key(diag, buf, pos);
 	case json_error_premature_end_of_input:
 		return error_at(diag, KK_EINVALID, buf, pos, _("unexpected end of input"));
 	case json_error_end_of_input_expected:
@@ -408,9 +405,8 @@ static int earlier_error(const char *buf, size_t offset, kk_diag *diag)
 		json_decref(value);
 		return 0;
 	}
-	if (jerr.text[0] != '\0' &&
-	    (json_error_code(&jerr) == json_error_premature_end_of_input || jerr.position < 0 ||
-	     (size_t)jerr.position >= offset))
+	if (jerr.text[0] != '\0' && (json_error_code(&jerr) == json_error_premature_end_of_input ||
+				     jerr.position < 0 || (size_t)jerr.position >= offset))
 		return 0;
 	return from_jansson(diag, buf, offset, &jerr);
 }
@@ -462,8 +458,8 @@ static int too_large(kk_diag *diag, const char *path, size_t max)
  * endless pipe) costs no more than the limit to refuse.  The size from
  * fstat() only sizes the first allocation: a file may grow meanwhile.
  */
-static int read_bounded(char **buf_out, size_t *len_out, int fd, const struct stat *st,
-			size_t max, const char *path, kk_diag *diag)
+static int read_bounded(char **buf_out, size_t *len_out, int fd, const struct stat *st, size_t max,
+			const char *path, kk_diag *diag)
 {
 	size_t alloc, len = 0;
 	char *buf = NULL, *grown;
@@ -510,8 +506,7 @@ done:
 	return error;
 }
 
-int kk_json_load_file(json_t **out, const char *path, const kk_json_limits *limits,
-		      kk_diag *diag)
+int kk_json_load_file(json_t **out, const char *path, const kk_json_limits *limits, kk_diag *diag)
 {
 	size_t max = effective_max_size(limits), len = 0;
 	char *buf = NULL;
@@ -593,8 +588,8 @@ int kk_json_equal(const json_t *a, const json_t *b)
 	switch (json_typeof(a)) {
 	case JSON_STRING:
 		return json_string_length(a) == json_string_length(b) &&
-		       memcmp(json_string_value(a), json_string_value(b),
-			      json_string_length(a)) == 0;
+		       memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) ==
+			       0;
 	case JSON_ARRAY:
 		if (json_array_size(a) != json_array_size(b))
 			return 0;
@@ -610,7 +605,7 @@ int kk_json_equal(const json_t *a, const json_t *b)
 		for (iter = json_object_iter((json_t *)a); iter;
 		     iter = json_object_iter_next((json_t *)a, iter)) {
 			const json_t *other = json_object_getn(b, json_object_iter_key(iter),
-								 json_object_iter_key_len(iter));
+							       json_object_iter_key_len(iter));
 
 			if (!kk_json_equal(json_object_iter_value(iter), other))
 				return 0;

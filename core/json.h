@@ -13,7 +13,7 @@
 
 #include "common.h"
 
-#define KK_JSON_MAX_SIZE_DEFAULT (4u * 1024u * 1024u)
+#define KK_JSON_MAX_SIZE_DEFAULT  (4u * 1024u * 1024u)
 #define KK_JSON_MAX_DEPTH_DEFAULT 64u
 
 typedef struct kk_json_limits {
@@ -36,8 +36,7 @@ int kk_json_parse(json_t **out, const char *buf, size_t len, const kk_json_limit
  * Reads and parses the file at `path`.  Fails as kk_json_parse() does, or
  * with KK_ENOTFOUND / KK_EIO when the file cannot be read.
  */
-int kk_json_load_file(json_t **out, const char *path, const kk_json_limits *limits,
-		      kk_diag *diag);
+int kk_json_load_file(json_t **out, const char *path, const kk_json_limits *limits, kk_diag *diag);
 
 /*
  * Numeric-aware deep equality as JSON Schema defines it: 1 and 1.0 are

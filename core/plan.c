@@ -183,9 +183,8 @@ json_t *kk_plan_section(const json_t *structure, json_int_t pillar, json_int_t s
 json_t *kk_plan_measure(const json_t *structure, json_int_t pillar, json_int_t section,
 			json_int_t measure)
 {
-	return find_numbered(json_object_get(kk_plan_section(structure, pillar, section),
-					     "measures"),
-			     measure);
+	return find_numbered(
+		json_object_get(kk_plan_section(structure, pillar, section), "measures"), measure);
 }
 
 json_t *kk_plan_department(const json_t *departments, const char *name)
@@ -246,8 +245,7 @@ int kk_fy_parse(int *out, const char *text, const json_t *settings, kk_diag *dia
 
 	if ((p[0] == 'F' || p[0] == 'f') && (p[1] == 'Y' || p[1] == 'y'))
 		p += 2;
-	if (parse_digits(&year, &p) == 0 && year >= 1000 &&
-	    (!*p || strcmp(p, "年度") == 0))
+	if (parse_digits(&year, &p) == 0 && year >= 1000 && (!*p || strcmp(p, "年度") == 0))
 		goto ok;
 	json_array_foreach(json_object_get(settings, "eras"), i, era) {
 		const char *name = json_string_value(json_object_get(era, "name"));

@@ -10,24 +10,24 @@
 #include "common.h"
 #include "fileset.h"
 
-#define KK_PATH_SETTINGS "keikaku.json"
+#define KK_PATH_SETTINGS    "keikaku.json"
 #define KK_PATH_DEPARTMENTS "departments.json"
-#define KK_PATH_STRUCTURE "plan.json"
-#define KK_PATH_ITEMS "items/"
+#define KK_PATH_STRUCTURE   "plan.json"
+#define KK_PATH_ITEMS	    "items/"
 
-#define KK_SCHEMA_ITEM "schema/item.schema.json"
-#define KK_SCHEMA_SETTINGS "schema/keikaku.schema.json"
+#define KK_SCHEMA_ITEM	      "schema/item.schema.json"
+#define KK_SCHEMA_SETTINGS    "schema/keikaku.schema.json"
 #define KK_SCHEMA_DEPARTMENTS "schema/departments.schema.json"
-#define KK_SCHEMA_STRUCTURE "schema/plan.schema.json"
+#define KK_SCHEMA_STRUCTURE   "schema/plan.schema.json"
 
-#define KK_ITEM_ID_MAX 99999
+#define KK_ITEM_ID_MAX	 99999
 #define KK_ITEM_PATH_MAX 32
 
 typedef struct kk_plan {
 	json_t *settings;    /* keikaku.json */
 	json_t *departments; /* departments.json */
 	json_t *structure;   /* plan.json */
-	json_t *items;       /* array of items, sorted by id */
+	json_t *items;	     /* array of items, sorted by id */
 } kk_plan;
 
 /*
@@ -84,11 +84,12 @@ void kk_fy_format(char *buf, size_t size, const json_t *settings, int year);
 const char *kk_fy_state(const json_t *settings, int year);
 
 /* Presentation of stored codes as the report writes them; NULL for unknown codes. */
-const char *kk_progress_mark(const char *progress);    /* "on_track" -> "○" */
-const char *kk_achievement_label(const char *code);    /* "completed" -> "導入完了" */
-const char *kk_progress_from_mark(const char *text);   /* "○" or "on_track" -> "on_track" */
-const char *kk_progress_legend(const char *progress);  /* "behind" -> "計画より遅れている" */
-const char *kk_achievement_from_label(const char *text); /* "導入完了" or "completed" -> "completed" */
+const char *kk_progress_mark(const char *progress);   /* "on_track" -> "○" */
+const char *kk_achievement_label(const char *code);   /* "completed" -> "導入完了" */
+const char *kk_progress_from_mark(const char *text);  /* "○" or "on_track" -> "on_track" */
+const char *kk_progress_legend(const char *progress); /* "behind" -> "計画より遅れている" */
+const char *
+kk_achievement_from_label(const char *text); /* "導入完了" or "completed" -> "completed" */
 
 /*
  * Writes a measure's number as the report does (1 -> "①", up to ㊿), or in

@@ -32,13 +32,13 @@ enum { VALID = 0, INVALID = 1 };
 
 typedef struct evaluator {
 	kk_schema *schema;
-	kk_diag *diag;                 /* why evaluation could not be carried out */
+	kk_diag *diag;		       /* why evaluation could not be carried out */
 	char ptr[KK_DIAG_POINTER_MAX]; /* the instance location */
 	size_t depth;
 } evaluator;
 
-static int eval(evaluator *ev, const json_t *schema, const char *parent_base,
-		const json_t *inst, kk_diaglist *errors);
+static int eval(evaluator *ev, const json_t *schema, const char *parent_base, const json_t *inst,
+		kk_diaglist *errors);
 
 /*
  * Folds the result `r` of one keyword into *acc.  Returns true when
@@ -209,8 +209,7 @@ static bool is_multiple(const json_t *inst, const json_t *divisor)
 	return magnitude(q - nearest_integer(q)) <= 4 * DBL_EPSILON * magnitude(q);
 }
 
-static int eval_number(evaluator *ev, const json_t *schema, const json_t *inst,
-		       kk_diaglist *errors)
+static int eval_number(evaluator *ev, const json_t *schema, const json_t *inst, kk_diaglist *errors)
 {
 	const json_t *value;
 	char num[40];
@@ -314,8 +313,7 @@ report_type(evaluator *ev, const json_t *types, const json_t *inst, kk_diaglist 
 	return report(ev, errors, _("expected %s, got %s"), list, kk_schema_value_phrase(inst));
 }
 
-static int eval_type(evaluator *ev, const json_t *schema, const json_t *inst,
-		     kk_diaglist *errors)
+static int eval_type(evaluator *ev, const json_t *schema, const json_t *inst, kk_diaglist *errors)
 {
 	const json_t *types = json_object_get(schema, "type"), *type;
 	size_t i;
@@ -351,8 +349,8 @@ static int quote_value(char *buf, size_t *len, const json_t *value)
 		free(text);
 		return 0;
 	}
-	*len += (size_t)snprintf(buf + *len, VALUES_QUOTE_MAX + 1 - *len, "%s%s",
-				 *len ? ", " : "", text);
+	*len += (size_t)snprintf(buf + *len, VALUES_QUOTE_MAX + 1 - *len, "%s%s", *len ? ", " : "",
+				 text);
 	free(text);
 	return 1;
 }
@@ -456,8 +454,7 @@ static int regex_search(evaluator *ev, const char *pattern, size_t plen, const c
 			      pattern, (const char *)text);
 }
 
-static int eval_string(evaluator *ev, const json_t *schema, const json_t *inst,
-		       kk_diaglist *errors)
+static int eval_string(evaluator *ev, const json_t *schema, const json_t *inst, kk_diaglist *errors)
 {
 	size_t len = utf8_length(json_string_value(inst), json_string_length(inst)), limit;
 	const json_t *pattern;
@@ -565,8 +562,8 @@ static int eval_array(evaluator *ev, const json_t *schema, const char *base, con
 	if (get_count(schema, "maxItems", &limit) && n > limit &&
 	    fold(&res,
 		 report(ev, errors,
-			P_("must not have more than %zu item",
-			   "must not have more than %zu items", limit),
+			P_("must not have more than %zu item", "must not have more than %zu items",
+			   limit),
 			limit),
 		 errors))
 		return res;
@@ -611,8 +608,7 @@ static int eval_property(evaluator *ev, const json_t *sub, const char *base, con
 }
 
 static int eval_one_property(evaluator *ev, const json_t *schema, const char *base,
-			     const char *name, size_t len, const json_t *value,
-			     kk_diaglist *errors)
+			     const char *name, size_t len, const json_t *value, kk_diaglist *errors)
 {
 	const json_t *properties = json_object_get(schema, "properties");
 	const json_t *patterns = json_object_get(schema, "patternProperties");
@@ -840,8 +836,8 @@ static int eval_ref(evaluator *ev, const char *ref, const char *base, const json
 	return rc;
 }
 
-static int eval_keywords(evaluator *ev, const json_t *schema, const char *base,
-			 const json_t *inst, kk_diaglist *errors)
+static int eval_keywords(evaluator *ev, const json_t *schema, const char *base, const json_t *inst,
+			 kk_diaglist *errors)
 {
 	int res = VALID;
 
@@ -864,8 +860,8 @@ static int eval_keywords(evaluator *ev, const json_t *schema, const char *base,
  * Evaluates `schema` against `inst`.  `parent_base` is the base URI of the
  * schema around it, so that its own $id can change it.
  */
-static int eval(evaluator *ev, const json_t *schema, const char *parent_base,
-		const json_t *inst, kk_diaglist *errors)
+static int eval(evaluator *ev, const json_t *schema, const char *parent_base, const json_t *inst,
+		kk_diaglist *errors)
 {
 	const json_t *ref;
 	char *base = NULL;
@@ -898,8 +894,7 @@ static int eval(evaluator *ev, const json_t *schema, const char *parent_base,
 	return rc;
 }
 
-int kk_schema_eval(kk_schema *schema, const json_t *instance, kk_diaglist *errors,
-		   kk_diag *diag)
+int kk_schema_eval(kk_schema *schema, const json_t *instance, kk_diaglist *errors, kk_diag *diag)
 {
 	evaluator ev = {0};
 

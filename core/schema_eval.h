@@ -17,8 +17,8 @@
 struct kk_schema {
 	kk_schema_registry *reg;
 	json_t *root;
-	char *base;          /* the retrieval URI without fragment, "" for none */
-	json_t *ids;         /* identifiers in `root`, looked up before the registry's */
+	char *base;	     /* the retrieval URI without fragment, "" for none */
+	json_t *ids;	     /* identifiers in `root`, looked up before the registry's */
 	json_t *regex_index; /* pattern -> index into `regexes` */
 	pcre2_code **regexes;
 	size_t nregexes;
@@ -40,7 +40,6 @@ int kk_schema_regex(pcre2_code **out, kk_schema *schema, const char *pattern, si
  * or a negative KK_E* code with `diag` filled when evaluation could not be
  * carried out; `errors` may then hold some errors already.
  */
-int kk_schema_eval(kk_schema *schema, const json_t *instance, kk_diaglist *errors,
-		   kk_diag *diag);
+int kk_schema_eval(kk_schema *schema, const json_t *instance, kk_diaglist *errors, kk_diag *diag);
 
 #endif

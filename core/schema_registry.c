@@ -54,21 +54,14 @@ int kk_schema_diag(kk_diag *diag, int code, const char *pointer, const char *fmt
 const char *kk_schema_value_phrase(const json_t *value)
 {
 	switch (json_typeof(value)) {
-	case JSON_OBJECT:
-		return _("an object");
-	case JSON_ARRAY:
-		return _("an array");
-	case JSON_STRING:
-		return _("a string");
-	case JSON_INTEGER:
-		return _("an integer");
-	case JSON_REAL:
-		return _("a number");
+	case JSON_OBJECT: return _("an object");
+	case JSON_ARRAY: return _("an array");
+	case JSON_STRING: return _("a string");
+	case JSON_INTEGER: return _("an integer");
+	case JSON_REAL: return _("a number");
 	case JSON_TRUE:
-	case JSON_FALSE:
-		return _("a boolean");
-	default:
-		return _("null");
+	case JSON_FALSE: return _("a boolean");
+	default: return _("null");
 	}
 }
 
@@ -114,8 +107,15 @@ typedef struct walker {
 
 /* The keywords whose value is a schema, an array of schemas or an object of schemas. */
 static const char *const single_keywords[] = {
-	"additionalItems", "additionalProperties", "contains", "propertyNames",
-	"if", "then", "else", "not", NULL,
+	"additionalItems",
+	"additionalProperties",
+	"contains",
+	"propertyNames",
+	"if",
+	"then",
+	"else",
+	"not",
+	NULL,
 };
 static const char *const array_keywords[] = {"allOf", "anyOf", "oneOf", NULL};
 static const char *const map_keywords[] = {
@@ -147,8 +147,7 @@ static int walk_child(walker *w, const char *token, json_t *child, const char *b
 	return error;
 }
 
-static int walk_wrong_type(walker *w, const char *token, const char *expected,
-			   const json_t *value)
+static int walk_wrong_type(walker *w, const char *token, const char *expected, const json_t *value)
 {
 	size_t mark = walk_enter(w, token);
 	int error = kk_schema_diag(w->diag, KK_EINVALID, w->path, _("expected %s, got %s"),

@@ -216,8 +216,8 @@ char *kk_uri_resolve(const char *base, const char *ref)
 	}
 
 	/* Each component plus its delimiter: "scheme:" "//auth" "path" "?query" "#frag". */
-	result = malloc(t.scheme.len + t.authority.len + t.path.len + t.query.len +
-			t.fragment.len + 6);
+	result = malloc(t.scheme.len + t.authority.len + t.path.len + t.query.len + t.fragment.len +
+			6);
 	if (result) {
 		if (t.scheme.defined) {
 			memcpy(result, t.scheme.s, t.scheme.len);

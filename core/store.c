@@ -234,14 +234,17 @@ static int write_tree(git_oid *out, git_repository *repo, const kk_fileset *set,
 			char name[NAME_MAX + 1];
 
 			if (dirlen > NAME_MAX)
-				return kk_diag_set(diag, KK_EINVALID, _("'%s' is not a valid file path"),
+				return kk_diag_set(diag, KK_EINVALID,
+						   _("'%s' is not a valid file path"),
 						   set->files[i].path);
 			memcpy(name, rel, dirlen);
 			name[dirlen] = '\0';
-			while (j < end && strncmp(set->files[j].path + prefix_len, rel, dirlen + 1) == 0)
+			while (j < end &&
+			       strncmp(set->files[j].path + prefix_len, rel, dirlen + 1) == 0)
 				j++;
 			error = write_tree(&oid, repo, set, i, j, prefix_len + dirlen + 1, diag);
-			if (!error && git_treebuilder_insert(NULL, tb, name, &oid, GIT_FILEMODE_TREE) < 0)
+			if (!error &&
+			    git_treebuilder_insert(NULL, tb, name, &oid, GIT_FILEMODE_TREE) < 0)
 				error = git_fail(diag, KK_EIO, name);
 			i = j;
 		}
@@ -252,8 +255,7 @@ static int write_tree(git_oid *out, git_repository *repo, const kk_fileset *set,
 	return error;
 }
 
-int kk_store_write_tree(git_oid *out, git_repository *repo, const kk_fileset *files,
-			kk_diag *diag)
+int kk_store_write_tree(git_oid *out, git_repository *repo, const kk_fileset *files, kk_diag *diag)
 {
 	return write_tree(out, repo, files, 0, files->count, 0, diag);
 }
@@ -298,7 +300,8 @@ int kk_store_init(kk_store **out, git_oid *commit_out, const char *path, const k
 	if ((error = check_target(path, diag)) < 0)
 		goto done;
 	if (asprintf(&tmp, "%s.kk-init-XXXXXX", path) < 0 || !mkdtemp(tmp)) {
-		error = kk_diag_set(diag, KK_EIO, _("cannot create '%s': %s"), path, strerror(errno));
+		error = kk_diag_set(diag, KK_EIO, _("cannot create '%s': %s"), path,
+				    strerror(errno));
 		free(tmp);
 		tmp = NULL;
 		goto done;
@@ -316,8 +319,8 @@ int kk_store_init(kk_store **out, git_oid *commit_out, const char *path, const k
 	    (sig->when < 0 ? git_signature_now(&gsig, sig->name, sig->email)
 			   : git_signature_new(&gsig, sig->name, sig->email, (git_time_t)sig->when,
 					       sig->offset)) < 0 ||
-	    git_commit_create(&commit_id, repo, "HEAD", gsig, gsig, NULL, message, tree, 0,
-			      NULL) < 0) {
+	    git_commit_create(&commit_id, repo, "HEAD", gsig, gsig, NULL, message, tree, 0, NULL) <
+		    0) {
 		error = git_fail(diag, KK_EIO, _("cannot create the first commit"));
 		goto done;
 	}
@@ -326,7 +329,8 @@ int kk_store_init(kk_store **out, git_oid *commit_out, const char *path, const k
 	if (rename(tmp, path) < 0) {
 		error = errno == EEXIST || errno == ENOTEMPTY
 				? kk_diag_set(diag, KK_EEXISTS,
-					      _("'%s' already exists; refusing to overwrite it"), path)
+					      _("'%s' already exists; refusing to overwrite it"),
+					      path)
 				: kk_diag_set(diag, KK_EIO, _("cannot create '%s': %s"), path,
 					      strerror(errno));
 		goto done;

@@ -59,8 +59,7 @@ int kk_store_read_all(kk_fileset *out, kk_store *store, const git_oid *commit, k
  * Writes `files` as a tree and returns its id.  Trees and blobs go into the
  * repository's object database; no ref moves.
  */
-int kk_store_write_tree(git_oid *out, git_repository *repo, const kk_fileset *files,
-			kk_diag *diag);
+int kk_store_write_tree(git_oid *out, git_repository *repo, const kk_fileset *files, kk_diag *diag);
 
 /*
  * Creates a bare repository at `path` (default branch main) whose first

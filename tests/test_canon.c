@@ -34,8 +34,9 @@ static char *dump(const json_t *v, const json_t *schema)
 static void test_example_round_trip(void **state)
 {
 	json_t *item_schema = load(KK_SOURCE_DIR "/schema/item.schema.json");
-	static const char *const files[][2] = {
-		{"keikaku.json", "keikaku"}, {"departments.json", "departments"}, {"plan.json", "plan"}};
+	static const char *const files[][2] = {{"keikaku.json", "keikaku"},
+					       {"departments.json", "departments"},
+					       {"plan.json", "plan"}};
 	struct dirent *de;
 	DIR *dir;
 	size_t checked = 0;
@@ -235,12 +236,9 @@ static void test_check_unparsable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_example_round_trip),
-		cmocka_unit_test(test_key_order),
-		cmocka_unit_test(test_scalars_and_escapes),
-		cmocka_unit_test(test_nfc),
-		cmocka_unit_test(test_one_field_one_line),
-		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_example_round_trip),  cmocka_unit_test(test_key_order),
+		cmocka_unit_test(test_scalars_and_escapes), cmocka_unit_test(test_nfc),
+		cmocka_unit_test(test_one_field_one_line),  cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_check_unparsable),
 	};
 

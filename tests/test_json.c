@@ -58,8 +58,8 @@ static void check_diag(const char *how, int rc, const kk_diag *diag, const bad_i
 {
 	if (rc != bad->code || diag->code != bad->code ||
 	    strcmp(diag->message, bad->message) != 0 || strcmp(diag->pointer, "") != 0 ||
-	    diag->line != bad->line ||
-	    diag->column != bad->column || diag->position != bad->position)
+	    diag->line != bad->line || diag->column != bad->column ||
+	    diag->position != bad->position)
 		fail_msg("%s (%s): got %d '%s' at %zu:%zu (byte %zu), expected %d '%s' at "
 			 "%zu:%zu (byte %zu)",
 			 bad->file, how, diag->code, diag->message, diag->line, diag->column,
@@ -220,8 +220,7 @@ static void test_size_limit(void **state)
 	json_decref(value);
 	value = NULL;
 	memset(&diag, 0x55, sizeof(diag));
-	assert_int_equal(kk_json_parse(&value, "[1,2,3,4,5,6,789]", 17, &limits, &diag),
-			 KK_ELIMIT);
+	assert_int_equal(kk_json_parse(&value, "[1,2,3,4,5,6,789]", 17, &limits, &diag), KK_ELIMIT);
 	assert_null(value);
 	assert_int_equal(diag.code, KK_ELIMIT);
 	assert_string_equal(diag.message, "input is larger than 16 bytes");
@@ -336,11 +335,11 @@ static void test_pointer_push(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_inputs),      cmocka_unit_test(test_valid_document),
-		cmocka_unit_test(test_scalars),         cmocka_unit_test(test_raw_nul),
-		cmocka_unit_test(test_default_depth),   cmocka_unit_test(test_very_deep),
-		cmocka_unit_test(test_size_limit),      cmocka_unit_test(test_load_file_errors),
-		cmocka_unit_test(test_equal),           cmocka_unit_test(test_pointer_push),
+		cmocka_unit_test(test_bad_inputs),    cmocka_unit_test(test_valid_document),
+		cmocka_unit_test(test_scalars),	      cmocka_unit_test(test_raw_nul),
+		cmocka_unit_test(test_default_depth), cmocka_unit_test(test_very_deep),
+		cmocka_unit_test(test_size_limit),    cmocka_unit_test(test_load_file_errors),
+		cmocka_unit_test(test_equal),	      cmocka_unit_test(test_pointer_push),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

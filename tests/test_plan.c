@@ -18,12 +18,12 @@ static void test_fy_parse(void **state)
 		const char *text;
 		int year;
 	} ok[] = {
-		{"2021", 2021}, {"FY2021", 2021}, {"fy2021", 2021}, {"2021年度", 2021},
-		{"R3", 2021}, {"r3", 2021}, {"令和3", 2021}, {"令和3年度", 2021},
-		{"令和元年度", 2019}, {"R1", 2019}, {"H30", 2018}, {"平成31年度", 2019},
+		{"2021", 2021},	      {"FY2021", 2021}, {"fy2021", 2021}, {"2021年度", 2021},
+		{"R3", 2021},	      {"r3", 2021},	{"令和3", 2021},  {"令和3年度", 2021},
+		{"令和元年度", 2019}, {"R1", 2019},	{"H30", 2018},	  {"平成31年度", 2019},
 	};
-	static const char *const bad[] = {"", "21", "R", "R0", "令和", "令和3年", "X3", "2021x",
-					  "R3年度x", "99999", "FY"};
+	static const char *const bad[] = {"",	"21",	 "R",	    "R0",    "令和", "令和3年",
+					  "X3", "2021x", "R3年度x", "99999", "FY"};
 	json_t *s = settings();
 	kk_diag diag = {0};
 	int year;
@@ -139,8 +139,9 @@ static void test_load(void **state)
 
 	(void)state;
 	put(&set, "keikaku.json", "{}");
-	put(&set, "plan.json", "{\"pillars\": [{\"number\": 1, \"sections\": [{\"number\": 2, "
-			       "\"measures\": [{\"number\": 3, \"title\": \"m\"}]}]}]}");
+	put(&set, "plan.json",
+	    "{\"pillars\": [{\"number\": 1, \"sections\": [{\"number\": 2, "
+	    "\"measures\": [{\"number\": 3, \"title\": \"m\"}]}]}]}");
 	assert_int_equal(kk_plan_load(&plan, &set, &diag), KK_EINVALID);
 	assert_string_equal(diag.message, "'departments.json' is missing");
 	assert_string_equal(diag.path, "departments.json");

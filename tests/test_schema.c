@@ -14,10 +14,10 @@
 #include "json.h"
 #include "schema.h"
 
-#define SUITE_DIR KK_TEST_SUITE_DIR "/tests/draft7"
+#define SUITE_DIR   KK_TEST_SUITE_DIR "/tests/draft7"
 #define REMOTES_DIR KK_TEST_SUITE_DIR "/remotes/"
 #define REMOTES_URL "http://localhost:1234/"
-#define FIXTURES KK_SOURCE_DIR "/tests/fixtures/schema"
+#define FIXTURES    KK_SOURCE_DIR "/tests/fixtures/schema"
 
 /*
  * The number of cases in the draft-07 directory of Debian's
@@ -259,8 +259,9 @@ static void test_unresolvable_ref(void **state)
 			    "cannot resolve reference 'http://elsewhere.invalid/x.json'");
 	errors = check(reg, "{\"$ref\": \"http://localhost:1234/../tests/draft7/ref.json\"}", "1",
 		       KK_ENOTFOUND, &diag);
-	assert_string_equal(diag.message,
-			    "cannot resolve reference 'http://localhost:1234/tests/draft7/ref.json'");
+	assert_string_equal(
+		diag.message,
+		"cannot resolve reference 'http://localhost:1234/tests/draft7/ref.json'");
 	errors = check(reg, "{\"$ref\": \"http://localhost:1234/%2e%2e/tests/draft7/ref.json\"}",
 		       "1", KK_ENOTFOUND, &diag);
 	/* a plain name nobody defines */
@@ -386,12 +387,11 @@ static void test_registry(void **state)
 	kk_diag diag = {0};
 
 	(void)state;
-	assert_int_equal(kk_schema_registry_add(reg, "https://keikaku.invalid/common.json#", doc,
-						&diag),
-			 0);
-	assert_int_equal(kk_schema_registry_add(reg, "https://keikaku.invalid/common.json", doc,
-						&diag),
-			 KK_EEXISTS);
+	assert_int_equal(
+		kk_schema_registry_add(reg, "https://keikaku.invalid/common.json#", doc, &diag), 0);
+	assert_int_equal(
+		kk_schema_registry_add(reg, "https://keikaku.invalid/common.json", doc, &diag),
+		KK_EEXISTS);
 	assert_string_equal(diag.message,
 			    "schema 'https://keikaku.invalid/common.json' is already registered");
 	assert_int_equal(kk_schema_registry_add(reg, KK_SCHEMA_DRAFT7_URI "#", doc, &diag),
@@ -546,11 +546,11 @@ static void test_shipped_example(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_official_suite),   cmocka_unit_test(test_error_cases),
+		cmocka_unit_test(test_official_suite),	 cmocka_unit_test(test_error_cases),
 		cmocka_unit_test(test_unresolvable_ref), cmocka_unit_test(test_ref_cycle),
-		cmocka_unit_test(test_not_a_schema),     cmocka_unit_test(test_metaschema),
-		cmocka_unit_test(test_registry),         cmocka_unit_test(test_no_error_list),
-		cmocka_unit_test(test_long_location),    cmocka_unit_test(test_shipped_example),
+		cmocka_unit_test(test_not_a_schema),	 cmocka_unit_test(test_metaschema),
+		cmocka_unit_test(test_registry),	 cmocka_unit_test(test_no_error_list),
+		cmocka_unit_test(test_long_location),	 cmocka_unit_test(test_shipped_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

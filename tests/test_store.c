@@ -63,14 +63,14 @@ static void test_init_commit(void **state)
 	assert_int_equal(git_repository_is_bare(kk_store_repository(store)), 1);
 	kk_store_free(store);
 
-	assert_int_equal(kk_test_system("git -C '%s' fsck --strict --no-progress 2>/dev/null",
-					sb->repo),
-			 0);
-	assert_int_equal(kk_test_system("test \"$(git -C '%s' symbolic-ref HEAD)\" = refs/heads/main"
-					" && test \"$(git -C '%s' log --format='%%an <%%ae> %%at %%s')\""
-					" = 'Keikaku Test <test@keikaku.invalid> 1617235200 First'",
-					sb->repo, sb->repo),
-			 0);
+	assert_int_equal(
+		kk_test_system("git -C '%s' fsck --strict --no-progress 2>/dev/null", sb->repo), 0);
+	assert_int_equal(
+		kk_test_system("test \"$(git -C '%s' symbolic-ref HEAD)\" = refs/heads/main"
+			       " && test \"$(git -C '%s' log --format='%%an <%%ae> %%at %%s')\""
+			       " = 'Keikaku Test <test@keikaku.invalid> 1617235200 First'",
+			       sb->repo, sb->repo),
+		0);
 	assert_int_equal(kk_test_system("test \"$(git -C '%s' show main:items/0002.json)\" = "
 					"'{\"id\": 2}'",
 					sb->repo),
@@ -138,15 +138,17 @@ static void test_read_revisions(void **state)
 	assert_int_equal(kk_store_discover(&store, sb->repo, NULL), 0);
 	assert_int_equal(kk_store_resolve(&first, store, "main", NULL), 0);
 	/* A second commit and a tag on the first, made with stock git. */
-	assert_int_equal(kk_test_system("cd '%s' && git tag -a fy2020 -m closed main && "
-					"t=$(printf 'two\\n' | git hash-object -w --stdin) && "
-					"tree=$(git ls-tree main | sed \"s/^100644 blob [0-9a-f]*\\tplan.json/"
-					"100644 blob $t\\tplan.json/\" | git mktree) && "
-					"c=$(echo second | GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@b "
-					"GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@b git commit-tree $tree "
-					"-p main) && git update-ref refs/heads/main $c",
-					sb->repo),
-			 0);
+	assert_int_equal(
+		kk_test_system(
+			"cd '%s' && git tag -a fy2020 -m closed main && "
+			"t=$(printf 'two\\n' | git hash-object -w --stdin) && "
+			"tree=$(git ls-tree main | sed \"s/^100644 blob [0-9a-f]*\\tplan.json/"
+			"100644 blob $t\\tplan.json/\" | git mktree) && "
+			"c=$(echo second | GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@b "
+			"GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@b git commit-tree $tree "
+			"-p main) && git update-ref refs/heads/main $c",
+			sb->repo),
+		0);
 
 	assert_int_equal(kk_store_resolve(&at, store, NULL, NULL), 0);
 	assert_int_equal(kk_store_read(&data, &len, store, &at, "plan.json", NULL), 0);
@@ -212,8 +214,8 @@ static void test_clone_and_discover(void **state)
 /* Paths that could escape the tree or confuse git are refused. */
 static void test_fileset_paths(void **state)
 {
-	static const char *const bad[] = {"", "/abs", "a//b", "a/./b", "../x", "a/..", "dir/",
-					  ".git/config"};
+	static const char *const bad[] = {"",	  "/abs", "a//b", "a/./b",
+					  "../x", "a/..", "dir/", ".git/config"};
 	kk_fileset set = {0};
 	kk_diag diag = {0};
 

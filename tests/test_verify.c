@@ -25,8 +25,8 @@ static void load_example(kk_fileset *set)
 		char path[256];
 
 		snprintf(path, sizeof(path), "schema/%s", schemas.files[i].path);
-		assert_int_equal(kk_fileset_put(set, path, schemas.files[i].data, schemas.files[i].len,
-						NULL),
+		assert_int_equal(kk_fileset_put(set, path, schemas.files[i].data,
+						schemas.files[i].len, NULL),
 				 0);
 	}
 	kk_fileset_free(&schemas);
@@ -121,7 +121,8 @@ static void test_references(void **state)
 	edit(&set, "items/0002.json", "\"pillar\": 1", "\"pillar\": 9");
 	edit(&set, "items/0003.json", "\"section\": 1", "\"section\": 9");
 	edit(&set, "items/0004.json", "\"measure\": 4", "\"measure\": 99");
-	edit(&set, "items/0005.json", "\"2020\": {", "\"2019\": {\n      \"planned\": \"検討\"\n    },\n    \"2020\": {");
+	edit(&set, "items/0005.json", "\"2020\": {",
+	     "\"2019\": {\n      \"planned\": \"検討\"\n    },\n    \"2020\": {");
 	expect(&set,
 	       "items/0001.json: /owners/0: department '企画課' does not exist\n"
 	       "items/0002.json: /pillar: pillar 9 does not exist in plan.json\n"
@@ -143,11 +144,10 @@ static void test_file_names(void **state)
 	put(&set, "items/26.json", kk_fileset_get(&set, "items/0026.json")->data);
 	put(&set, "notes.txt", "hello\n");
 	put(&set, "README.md", "allowed\n");
-	expect(&set,
-	       "items/0007.json: /id: id 70 does not match the file name (expected 7)\n"
-	       "items/26.json: : item files are named items/NNNN.json after the item's id, "
-	       "zero-padded to 4 digits\n"
-	       "notes.txt: : unexpected file\n");
+	expect(&set, "items/0007.json: /id: id 70 does not match the file name (expected 7)\n"
+		     "items/26.json: : item files are named items/NNNN.json after the item's id, "
+		     "zero-padded to 4 digits\n"
+		     "notes.txt: : unexpected file\n");
 	kk_fileset_free(&set);
 }
 
@@ -249,10 +249,11 @@ static void test_canonicalize(void **state)
 	assert_int_equal(kk_verify_canonicalize(&set, &problems, NULL), 0);
 	assert_int_equal(problems.count, 1);
 	assert_string_equal(problems.items[0].path, "items/0002.json");
-	assert_string_equal(kk_fileset_get(&set, "items/0001.json")->data,
-			    "{\n  \"id\": 1,\n  \"pillar\": 1,\n  \"section\": 1,\n  \"measure\": 1,\n"
-			    "  \"title\": \"申請のオンライン化\",\n  \"owners\": [\n    \"各課\"\n  ],\n"
-			    "  \"related\": [],\n  \"status\": \"open\",\n  \"years\": {}\n}\n");
+	assert_string_equal(
+		kk_fileset_get(&set, "items/0001.json")->data,
+		"{\n  \"id\": 1,\n  \"pillar\": 1,\n  \"section\": 1,\n  \"measure\": 1,\n"
+		"  \"title\": \"申請のオンライン化\",\n  \"owners\": [\n    \"各課\"\n  ],\n"
+		"  \"related\": [],\n  \"status\": \"open\",\n  \"years\": {}\n}\n");
 	kk_diaglist_free(&problems);
 	kk_fileset_free(&set);
 }
