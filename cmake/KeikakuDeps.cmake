@@ -5,4 +5,7 @@ pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson>=2.13)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+# core/pack.c: deflate for pack objects, SHA-1 for pack and index checksums.
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
+pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
 find_program(MSGFMT_EXECUTABLE msgfmt REQUIRED)
