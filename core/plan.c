@@ -390,3 +390,30 @@ void kk_circled_number(char *buf, size_t size, json_int_t n)
 	else
 		snprintf(buf, size, "(%" JSON_INTEGER_FORMAT ")", n);
 }
+
+const char *kk_field_label(const char *field)
+{
+	static const struct {
+		const char *field;
+		const char *label;
+	} labels[] = {
+		{"planned", "計画スケジュール"},
+		{"revised", "変更スケジュール"},
+		{"progress", "進捗度"},
+		{"achievement", "達成度"},
+		{"result", "取組内容または結果"},
+		{"status", "状況"},
+		{"title", "項目"},
+		{"owners", "担当課"},
+		{"related", "関係課"},
+		{"pillar", "計画の柱"},
+		{"section", "節"},
+		{"measure", "施策"},
+		{"added_in", "追加年度"},
+	};
+
+	for (size_t i = 0; field && i < sizeof(labels) / sizeof(*labels); i++)
+		if (strcmp(field, labels[i].field) == 0)
+			return labels[i].label;
+	return NULL;
+}

@@ -92,6 +92,13 @@ const char *
 kk_achievement_from_label(const char *text); /* "導入完了" or "completed" -> "completed" */
 
 /*
+ * The report's label for a field of an item or of a year ("progress" ->
+ * "進捗度", "planned" -> "計画スケジュール", "status" -> "状況"), or NULL for
+ * fields the report has no column for.
+ */
+const char *kk_field_label(const char *field);
+
+/*
  * Writes a measure's number as the report does (1 -> "①", up to ㊿), or in
  * digits beyond 50.
  */

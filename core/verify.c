@@ -308,7 +308,7 @@ static int check_unique_numbers(check_ctx *c, const char *path, const json_t *ar
 
 	json_array_foreach(array, i, a) {
 		json_int_t n = json_integer_value(json_object_get(a, "number"));
-		char at[KK_DIAG_POINTER_MAX];
+		char at[KK_DIAG_POINTER_MAX + 32];
 
 		for (j = 0; j < i; j++) {
 			b = json_array_get(array, j);

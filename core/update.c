@@ -1,0 +1,499 @@
+#include "update.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "canon.h"
+#include "i18n.h"
+#include "json.h"
+#include "patch.h"
+#include "plan.h"
+#include "rules.h"
+
+/* Summaries quote schedules; long ones are cut to this many characters. */
+#define SUMMARY_VALUE_MAX 24
+
+void kk_update_result_clear(kk_update_result *r)
+{
+	if (!r)
+		return;
+	json_decref(r->changes);
+	json_decref(r->violations);
+	json_decref(r->errors);
+	json_decref(r->conflict);
+	json_decref(r->items);
+	json_decref(r->years);
+	kk_fileset_free(&r->files);
+	free(r->summary);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Parses file `path` of `set`, or gives NULL when it is absent or broken. */
+static json_t *parse_file(const kk_fileset *set, const char *path)
+{
+	const kk_file *f = kk_fileset_get(set, path);
+	json_t *doc = NULL;
+
+	if (f && kk_json_parse(&doc, f->data, f->len, NULL, NULL) < 0)
+		doc = NULL;
+	return doc;
+}
+
+static const char *schema_for(const char *path)
+{
+	if (strcmp(path, KK_PATH_SETTINGS) == 0)
+		return KK_SCHEMA_SETTINGS;
+	if (strcmp(path, KK_PATH_DEPARTMENTS) == 0)
+		return KK_SCHEMA_DEPARTMENTS;
+	if (strcmp(path, KK_PATH_STRUCTURE) == 0)
+		return KK_SCHEMA_STRUCTURE;
+	return KK_SCHEMA_ITEM;
+}
+
+/* Tags each change with its item or file and moves it to the result. */
+static int collect_changes(kk_update_result *out, json_t *changes, const char *key, json_t *owner)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach (changes, i, c) {
+		if (json_object_set(c, key, owner) < 0 || json_array_append(out->changes, c) < 0)
+			return KK_ENOMEM;
+	}
+	return 0;
+}
+
+/* Adds the fiscal year of a change path ("years.2021.progress") to out->years. */
+static int note_year(kk_update_result *out, const char *path)
+{
+	char year[8];
+	size_t i;
+	json_t *y;
+
+	if (strncmp(path, "years.", 6) != 0 || strlen(path) < 10)
+		return 0;
+	memcpy(year, path + 6, 4);
+	year[4] = '\0';
+	json_array_foreach (out->years, i, y) {
+		int c = strcmp(json_string_value(y), year);
+
+		if (c == 0)
+			return 0;
+		if (c > 0)
+			return json_array_insert_new(out->years, i, json_string(year)) < 0 ? KK_ENOMEM : 0;
+	}
+	return json_array_append_new(out->years, json_string(year)) < 0 ? KK_ENOMEM : 0;
+}
+
+/* Writes `doc` canonically (key order from the head's schema) into out->files. */
+static int stage(kk_update_result *out, const kk_fileset *head, const char *path,
+		 const json_t *doc, kk_diag *diag)
+{
+	json_t *schema = parse_file(head, schema_for(path));
+	char *bytes = NULL;
+	size_t len = 0;
+	int error;
+
+	if ((error = kk_canon_dump(&bytes, &len, doc, schema, diag)) == 0)
+		error = kk_fileset_put(&out->files, path, bytes, len, diag);
+	else if (error == KK_EINVALID) {
+		/* Text that cannot be stored at all (not UTF-8): the submitter's error. */
+		error = json_array_append_new(out->errors,
+					      json_pack("{s:s, s:s, s:s}", "file", path, "pointer",
+							diag->pointer, "message", diag->message)) < 0
+				? KK_ENOMEM
+				: 0;
+	}
+	free(bytes);
+	json_decref(schema);
+	return error;
+}
+
+static int add_conflict(kk_update_result *out, json_t *fields, const char *key, json_t *owner,
+			const json_t *current)
+{
+	size_t i;
+	json_t *f;
+
+	if (!out->conflict &&
+	    !(out->conflict = json_pack("{s:[], s:[]}", "fields", "current")))
+		return KK_ENOMEM;
+	json_array_foreach (fields, i, f) {
+		if (json_array_append_new(json_object_get(out->conflict, "fields"),
+					  json_pack("{s:O, s:O}", key, owner, "path", f)) < 0)
+			return KK_ENOMEM;
+	}
+	if (current &&
+	    json_array_append(json_object_get(out->conflict, "current"), (json_t *)current) < 0)
+		return KK_ENOMEM;
+	return 0;
+}
+
+static int prepare_item(kk_update_result *out, const kk_fileset *head,
+			const kk_update_request *req, const kk_update_item *it,
+			const kk_change_ctx *ctx, int *not_found, kk_diag *diag)
+{
+	char path[KK_ITEM_PATH_MAX];
+	json_t *cur = NULL, *next = NULL, *changes = NULL, *fields = NULL, *id = NULL;
+	size_t i;
+	json_t *c;
+	int error;
+
+	(void)req;
+	if (kk_item_path(path, sizeof(path), it->id) < 0)
+		return kk_diag_set(diag, KK_EINVALID, _("'%lld' is not an item id"),
+				   (long long)it->id);
+	cur = parse_file(head, path);
+	if (!(changes = json_array()) || !(fields = json_array()) ||
+	    !(id = json_integer(it->id))) {
+		error = KK_ENOMEM;
+		goto done;
+	}
+	if (it->patch) {
+		if (!cur) {
+			*not_found = 1;
+			error = 0;
+			goto done;
+		}
+		if ((error = kk_patch_conflicts(fields, it->base_item, cur, it->patch)) < 0)
+			goto done;
+		if (error > 0 && (error = add_conflict(out, fields, "item", id, cur)) < 0)
+			goto done;
+		if ((error = kk_patch_apply(&next, cur, it->patch, diag)) < 0)
+			goto done;
+	} else {
+		if (cur) {
+			*not_found = 1;
+			error = 0;
+			goto done;
+		}
+		next = json_incref((json_t *)it->item);
+	}
+	if ((error = kk_diff_fields(changes, cur, next, NULL)) < 0)
+		goto done;
+	if (error == 0)
+		goto done; /* nothing changes */
+	json_array_foreach (changes, i, c) {
+		if ((error = note_year(out, json_string_value(json_object_get(c, "path")))) < 0)
+			goto done;
+	}
+	if ((error = collect_changes(out, changes, "item", id)) < 0 ||
+	    (error = kk_rules_check_item(out->violations, ctx, cur, next)) < 0 ||
+	    (error = stage(out, head, path, next, diag)) < 0)
+		goto done;
+	error = json_array_append(out->items, id) < 0 ? KK_ENOMEM : 0;
+done:
+	json_decref(cur);
+	json_decref(next);
+	json_decref(changes);
+	json_decref(fields);
+	json_decref(id);
+	return error == KK_ENOMEM ? kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory")) : error;
+}
+
+static int prepare_file(kk_update_result *out, const kk_fileset *head,
+			const kk_update_file *uf, const kk_change_ctx *ctx, kk_diag *diag)
+{
+	json_t *cur = parse_file(head, uf->path), *next = NULL, *changes = NULL, *fields = NULL;
+	json_t *name = json_string(uf->path);
+	int error;
+
+	if (!(changes = json_array()) || !(fields = json_array()) || !name) {
+		error = KK_ENOMEM;
+		goto done;
+	}
+	if ((error = kk_patch_conflicts(fields, uf->base_doc, cur, uf->patch)) < 0)
+		goto done;
+	if (error > 0 && (error = add_conflict(out, fields, "file", name, NULL)) < 0)
+		goto done;
+	if ((error = kk_patch_apply(&next, cur, uf->patch, diag)) < 0)
+		goto done;
+	if ((error = kk_diff_fields(changes, cur, next, NULL)) <= 0)
+		goto done;
+	if ((error = collect_changes(out, changes, "file", name)) < 0 ||
+	    (error = kk_rules_check_file(out->violations, ctx, uf->path, cur, next)) < 0)
+		goto done;
+	error = stage(out, head, uf->path, next, diag);
+done:
+	json_decref(cur);
+	json_decref(next);
+	json_decref(changes);
+	json_decref(fields);
+	json_decref(name);
+	return error == KK_ENOMEM ? kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory")) : error;
+}
+
+static int is_plan_wide(const char *path)
+{
+	return strcmp(path, KK_PATH_SETTINGS) == 0 || strcmp(path, KK_PATH_DEPARTMENTS) == 0 ||
+	       strcmp(path, KK_PATH_STRUCTURE) == 0;
+}
+
+/*
+ * Validates the files that change (rule 5).  When only items change, the
+ * checks need just them and the plan-wide files; when a plan-wide file
+ * changes, every item is checked again, since a removed department or
+ * measure breaks the items that name it.
+ */
+static int validate(kk_update_result *out, const kk_fileset *head, kk_verifier *verifier,
+		    kk_diag *diag)
+{
+	kk_fileset set = {0};
+	kk_diaglist problems = {0};
+	int wide = 0, error = 0;
+
+	for (size_t i = 0; i < out->files.count; i++)
+		wide |= is_plan_wide(out->files.files[i].path);
+	for (size_t i = 0; i < head->count && !error; i++) {
+		const kk_file *f = &head->files[i];
+		json_int_t id;
+
+		if (!wide && kk_item_path_parse(&id, f->path))
+			continue;
+		error = kk_fileset_put(&set, f->path, f->data, f->len, diag);
+	}
+	for (size_t i = 0; i < out->files.count && !error; i++) {
+		const kk_file *f = &out->files.files[i];
+
+		error = kk_fileset_put(&set, f->path, f->data, f->len, diag);
+	}
+	if (!error)
+		error = kk_verifier_check(verifier, &set, 0, &problems, diag);
+	for (size_t i = 0; i < problems.count && !error; i++) {
+		const kk_diag *p = &problems.items[i];
+		json_int_t id;
+
+		/* Existing problems of files nobody touched are not this submission's. */
+		if (!kk_fileset_get(&out->files, p->path) &&
+		    !(wide && kk_item_path_parse(&id, p->path)))
+			continue;
+		if (json_array_append_new(out->errors,
+					  json_pack("{s:s, s:s, s:s}", "file", p->path, "pointer",
+						    p->pointer, "message", p->message)) < 0)
+			error = kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory"));
+	}
+	kk_diaglist_free(&problems);
+	kk_fileset_free(&set);
+	return error;
+}
+
+/* Appends `s` cut to SUMMARY_VALUE_MAX characters ("…" when cut); NULL shows as —. */
+static void put_value(char *buf, size_t size, const json_t *v, const char *field)
+{
+	const char *s = json_string_value(v);
+	size_t len = strlen(buf), chars = 0, i;
+
+	if (s && strcmp(field, "progress") == 0 && kk_progress_mark(s))
+		s = kk_progress_mark(s);
+	else if (s && (strcmp(field, "achievement") == 0 || strcmp(field, "status") == 0) &&
+		 kk_achievement_label(s))
+		s = kk_achievement_label(s);
+	if (!s)
+		s = "—";
+	for (i = 0; s[i] && chars < SUMMARY_VALUE_MAX; i++)
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+	while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i++;
+	snprintf(buf + len, size > len ? size - len : 0, "%.*s%s", (int)i, s, s[i] ? "…" : "");
+}
+
+static void append(char *buf, size_t size, const char *s)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size > len ? size - len : 0, "%s", s);
+}
+
+/*
+ * The commit's first line, in the report's terms:
+ *   026 テレワークの拡大 · 令和3年度 進捗度: ○ → ▲
+ *   026 テレワークの拡大 · 令和3年度 進捗度, 取組内容または結果
+ *   025 規程の整備 ほか2項目
+ */
+static char *summarise(const kk_update_result *out, const kk_fileset *head, const json_t *settings)
+{
+	char buf[1024] = "", prefix[64] = "", path[KK_ITEM_PATH_MAX];
+	json_int_t id = json_integer_value(json_array_get(out->items, 0));
+	const kk_file *f;
+	const char *title = NULL;
+	json_t *item = NULL;
+	size_t nfields = 0, i;
+	json_t *c;
+
+	if (json_array_size(out->items) == 0) {
+		/* Plan-wide files only. */
+		json_array_foreach (out->changes, i, c) {
+			const char *file = json_string_value(json_object_get(c, "file"));
+
+			if (file && !strstr(buf, file)) {
+				append(buf, sizeof(buf), buf[0] ? ", " : "");
+				append(buf, sizeof(buf), file);
+			}
+		}
+		append(buf, sizeof(buf), " を更新");
+		return strdup(buf);
+	}
+	kk_item_path(path, sizeof(path), id);
+	if ((f = kk_fileset_get(&out->files, path)) != NULL)
+		kk_json_parse(&item, f->data, f->len, NULL, NULL);
+	title = json_string_value(json_object_get(item, "title"));
+	snprintf(buf, sizeof(buf), "%03lld %s", (long long)id, title ? title : "");
+	if (json_array_size(out->items) > 1) {
+		snprintf(prefix, sizeof(prefix), " ほか%zu項目", json_array_size(out->items) - 1);
+		append(buf, sizeof(buf), prefix);
+		json_decref(item);
+		return strdup(buf);
+	}
+	if (!kk_fileset_get(head, path)) {
+		append(buf, sizeof(buf), " を追加");
+		json_decref(item);
+		return strdup(buf);
+	}
+	json_array_foreach (out->changes, i, c) {
+		const char *fpath = json_string_value(json_object_get(c, "path"));
+		const char *field = strrchr(fpath, '.') ? strrchr(fpath, '.') + 1 : fpath;
+		const char *label = kk_field_label(field);
+		char year[64] = "";
+
+		if (strncmp(fpath, "years.", 6) == 0 && strlen(fpath) >= 10) {
+			kk_fy_format(year, sizeof(year), settings, atoi(fpath + 6));
+			append(year, sizeof(year), " ");
+		}
+		if (strcmp(year, prefix) != 0 || nfields == 0) {
+			append(buf, sizeof(buf), nfields ? "; " : " · ");
+			append(buf, sizeof(buf), year);
+			snprintf(prefix, sizeof(prefix), "%s", year);
+		} else {
+			append(buf, sizeof(buf), ", ");
+		}
+		append(buf, sizeof(buf), label ? label : fpath);
+		if (json_array_size(out->changes) == 1 && strcmp(field, "result") != 0 && label) {
+			append(buf, sizeof(buf), ": ");
+			put_value(buf, sizeof(buf), json_object_get(c, "old"), field);
+			append(buf, sizeof(buf), " → ");
+			put_value(buf, sizeof(buf), json_object_get(c, "new"), field);
+		}
+		nfields++;
+	}
+	json_decref(item);
+	return strdup(buf);
+}
+
+int kk_update_prepare(kk_update_result *out, const kk_fileset *head, const kk_update_request *req,
+		      kk_verifier *verifier, kk_diag *diag)
+{
+	json_t *settings = parse_file(head, KK_PATH_SETTINGS);
+	kk_change_ctx ctx = {req->who, settings, req->reason, req->correction};
+	int not_found = 0, error = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!(out->changes = json_array()) || !(out->violations = json_array()) ||
+	    !(out->errors = json_array()) || !(out->items = json_array()) ||
+	    !(out->years = json_array())) {
+		error = kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory"));
+		goto done;
+	}
+	for (size_t i = 0; i < req->item_count && !error; i++)
+		error = prepare_item(out, head, req, &req->items[i], &ctx, &not_found, diag);
+	for (size_t i = 0; i < req->file_count && !error; i++)
+		error = prepare_file(out, head, &req->files[i], &ctx, diag);
+	if (error < 0)
+		goto done;
+	if (out->files.count && (error = validate(out, head, verifier, diag)) < 0)
+		goto done;
+
+	if (not_found)
+		out->verdict = KK_UPDATE_NOT_FOUND;
+	else if (out->conflict)
+		out->verdict = KK_UPDATE_CONFLICT;
+	else if (json_array_size(out->violations))
+		out->verdict = kk_rules_forbidden(out->violations) ? KK_UPDATE_FORBIDDEN
+								   : KK_UPDATE_RULES;
+	else if (json_array_size(out->errors))
+		out->verdict = KK_UPDATE_INVALID;
+	{
+		size_t i;
+		json_t *y;
+
+		json_array_foreach (out->years, i, y) {
+			const char *state = kk_fy_state(settings, atoi(json_string_value(y)));
+
+			out->corrects_closed_year |= state && strcmp(state, "closed") == 0;
+		}
+	}
+	if (out->files.count && !(out->summary = summarise(out, head, settings)))
+		error = kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory"));
+done:
+	json_decref(settings);
+	if (error < 0)
+		kk_update_result_clear(out);
+	return error;
+}
+
+char *kk_commit_message(const kk_commit_info *info)
+{
+	char *msg = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&msg, &len);
+	json_t *v;
+
+	if (!f)
+		return NULL;
+	fprintf(f, "%s\n", info->summary);
+	if (kk_rules_reason_given(info->reason)) {
+		const char *r = info->reason;
+		size_t n = strlen(r);
+
+		/* Trim ASCII white space; the reason is kept as the person wrote it. */
+		while (n && isspace((unsigned char)r[n - 1]))
+			n--;
+		while (isspace((unsigned char)*r))
+			r++, n--;
+		fprintf(f, "\n%.*s\n", (int)n, r);
+	}
+	fputc('\n', f);
+	json_array_foreach (info->items, i, v)
+		fprintf(f, "Keikaku-Item: %lld\n", (long long)json_integer_value(v));
+	json_array_foreach (info->years, i, v)
+		fprintf(f, "Fiscal-Year: %s\n", json_string_value(v));
+	if (info->department)
+		fprintf(f, "Department: %s\n", info->department);
+	if (info->request_id)
+		fprintf(f, "Request-Id: %s\n", info->request_id);
+	if (info->correction)
+		fprintf(f, "Keikaku-Correction: yes\n");
+	if (fclose(f) != 0) {
+		free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+int kk_commit_trailer(char *buf, size_t size, const char *message, const char *key)
+{
+	const char *last = message, *p, *line;
+	size_t klen = strlen(key);
+	int found = 0;
+
+	/* The trailers are the last paragraph. */
+	for (p = message; (p = strstr(p, "\n\n")) != NULL; p += 2)
+		if (p[2] && p[2] != '\n')
+			last = p + 2;
+	for (line = last; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+
+		if (n > klen + 1 && strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			const char *v = line + klen + 1;
+
+			while (*v == ' ')
+				v++;
+			snprintf(buf, size, "%.*s", (int)(n - (size_t)(v - line)), v);
+			found = 1;
+		}
+		line += n + (end ? 1 : 0);
+	}
+	return found;
+}
