@@ -31,17 +31,6 @@ typedef struct {
 	int fy;
 } filter;
 
-static int owned_by(const json_t *item, const char *dept)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(json_object_get(item, "owners"), i, v)
-		if (strcmp(json_string_value(v), dept) == 0)
-			return 1;
-	return 0;
-}
-
 static const json_t *year_of(const json_t *item, int fy)
 {
 	char key[16];
@@ -52,7 +41,7 @@ static const json_t *year_of(const json_t *item, int fy)
 
 static int matches(const json_t *item, const filter *f)
 {
-	if (f->owner && !owned_by(item, f->owner))
+	if (f->owner && !kk_item_owned_by(item, f->owner))
 		return 0;
 	if (f->status && strcmp(json_string_value(json_object_get(item, "status")), f->status))
 		return 0;

@@ -187,6 +187,17 @@ json_t *kk_plan_measure(const json_t *structure, json_int_t pillar, json_int_t s
 		json_object_get(kk_plan_section(structure, pillar, section), "measures"), measure);
 }
 
+int kk_item_owned_by(const json_t *item, const char *dept)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (json_object_get(item, "owners"), i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), dept) == 0)
+			return 1;
+	return 0;
+}
+
 json_t *kk_plan_department(const json_t *departments, const char *name)
 {
 	size_t i;

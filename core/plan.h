@@ -60,6 +60,9 @@ json_t *kk_plan_section(const json_t *structure, json_int_t pillar, json_int_t s
 json_t *kk_plan_measure(const json_t *structure, json_int_t pillar, json_int_t section,
 			json_int_t measure);
 
+/* Tells whether department `dept` is among `item`'s owners. */
+int kk_item_owned_by(const json_t *item, const char *dept);
+
 /* The department named `name` in departments.json, or NULL; borrowed. */
 json_t *kk_plan_department(const json_t *departments, const char *name);
 

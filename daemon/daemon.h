@@ -1,0 +1,130 @@
+/*
+ * daemon.h - what keikakud's parts share: configuration, the calls that
+ * travel between the loop thread, the read workers and the writer thread,
+ * and JSON-RPC's error vocabulary.
+ *
+ * Threads: the loop thread owns every libuv handle and every connection;
+ * reads run on libuv's thread pool; one writer thread owns the repository
+ * for writes.  A kd_call is handed from the loop to exactly one of them and
+ * handed back; while it is away, only that thread touches it.
+ */
+#ifndef KD_DAEMON_H
+#define KD_DAEMON_H
+
+#include <git2.h>
+#include <jansson.h>
+#include <uv.h>
+
+#include "identity.h"
+
+typedef struct kd_config {
+	const char *repo;
+	const char *socket_path;
+	const char *email_domain;
+	unsigned socket_mode;	 /* of a socket we bind ourselves */
+	size_t max_line;	 /* bytes per request line */
+	unsigned max_conns;	 /* connections in total */
+	unsigned max_conns_user; /* connections per uid */
+	unsigned idle_seconds;	 /* close a connection idle this long */
+	size_t max_items;	 /* items per submission */
+	size_t max_batch;	 /* submissions per group commit */
+	int verbose;
+} kd_config;
+
+/* JSON-RPC 2.0 and application error codes (docs/protocol.md). */
+enum {
+	KD_EPARSE = -32700,
+	KD_EREQUEST = -32600,
+	KD_EMETHOD = -32601,
+	KD_EPARAMS = -32602,
+	KD_EINTERNAL = -32603,
+	KD_EFORBIDDEN = -32001,
+	KD_ECONFLICT = -32002,
+	KD_ERULES = -32003,
+	KD_EINVALID = -32004,
+	KD_ENOTFOUND = -32005,
+	KD_ELIMIT = -32006,
+	KD_EUNAVAILABLE = -32007,
+	KD_EWRITE = -32008,
+};
+
+struct kd_conn;
+struct kd_batch;
+
+typedef struct kd_call {
+	struct kd_conn *conn;	/* the connection that asked; it outlives the call */
+	struct kd_batch *batch; /* the JSON-RPC batch it belongs to, or NULL */
+	json_t *id;		/* NULL for a notification */
+	const char *method;	/* borrowed from `request` */
+	json_t *request;	/* the whole request object */
+	json_t *params;		/* borrowed from `request`; an object (maybe empty) */
+	kk_identity who;	/* the caller, from the kernel and the passwd database */
+	json_t *result;		/* set by whoever answers: result ... */
+	json_t *error;		/* ... or error object {code, message, data?} */
+	uv_work_t work;		/* for read calls on the thread pool */
+	void *handler;		/* the module answering the call */
+	struct kd_call *next;	/* queue link (writer) */
+} kd_call;
+
+/* Builds a JSON-RPC error object; `data` (may be NULL) is stolen. */
+json_t *kd_error(int code, const char *message, json_t *data);
+
+/* Sets `call`'s error; returns -1 for convenience. */
+int kd_call_fail(kd_call *call, int code, json_t *data, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Frees a call and everything it owns. */
+void kd_call_free(kd_call *call);
+
+/*
+ * Parameter checks for handlers; each sets an "invalid params" error on
+ * `call` and returns -1 when the member is missing (if required) or of the
+ * wrong type.
+ */
+int kd_param_id(json_int_t *out, kd_call *call, const char *name);
+int kd_param_string(const char **out, kd_call *call, const char *name, int required);
+int kd_param_bool(int *out, kd_call *call, const char *name);
+int kd_param_object(const json_t **out, kd_call *call, const char *name, int required);
+int kd_param_commit(const char **out, kd_call *call, const char *name, int required);
+
+/* --- reads.c: read methods on the thread pool --- */
+
+typedef struct kd_reads kd_reads;
+int kd_reads_new(kd_reads **out, const char *repo, uid_t repo_owner);
+void kd_reads_free(kd_reads *reads);
+/* Tells whether `method` is a read this module answers. */
+int kd_reads_handles(const char *method);
+/* Answers `call` on the thread pool, then calls `done` on the loop thread. */
+int kd_reads_queue(kd_reads *reads, uv_loop_t *loop, kd_call *call, uv_after_work_cb done);
+
+/* --- writer.c: the writer thread --- */
+
+typedef struct kd_writer kd_writer;
+
+typedef struct kd_writer_stats {
+	char head[GIT_OID_HEXSZ + 1];
+	unsigned long long commits; /* commits made since start */
+	unsigned long long batches; /* group commits made since start */
+	size_t queued;		    /* submissions waiting */
+	size_t packs;		    /* packs in the repository */
+} kd_writer_stats;
+
+/*
+ * Starts the writer thread on `cfg->repo`, which the caller has locked.
+ * Finished calls are handed to `done` on `loop`'s thread.  Fails with a
+ * message in `errbuf` when the repository cannot be opened or read.
+ */
+int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
+		    void (*done)(kd_call *call, void *arg), void *arg, char *errbuf, size_t errlen);
+/* Tells whether `method` is a write. */
+int kd_writer_handles(const char *method);
+/* Queues a write; called on the loop thread. */
+void kd_writer_submit(kd_writer *writer, kd_call *call);
+void kd_writer_stats_get(kd_writer *writer, kd_writer_stats *out);
+/*
+ * Finishes every queued write, stops the thread and closes the writer's
+ * handle; `closed` runs on the loop thread when everything is released.
+ */
+void kd_writer_stop(kd_writer *writer);
+
+#endif

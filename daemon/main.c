@@ -1,0 +1,245 @@
+/*
+ * main.c - keikakud: options, the repository lock, crash leftovers, and
+ * the server's lifetime.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "server.h"
+
+#define LOCK_NAME "keikakud.pid"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: keikakud --repo PATH [options]\n\n"
+		"Serves a plan repository: validates departments' updates and commits them.\n\n"
+		"  --repo PATH                    the bare plan repository (required)\n"
+		"  --socket PATH                  the socket to listen on (default %s);\n"
+		"                                 ignored when systemd passes one in\n"
+		"  --socket-mode MODE             octal mode of that socket (default 0660)\n"
+		"  --email-domain DOMAIN          authors are login@DOMAIN (default: host name)\n"
+		"  --max-line BYTES               longest request line (default 1048576)\n"
+		"  --max-connections N            connections in total (default 256)\n"
+		"  --max-connections-per-user N   connections per user (default 32)\n"
+		"  --idle-timeout SECONDS         close idle connections (default 300)\n"
+		"  --max-items N                  items per submission (default 1000)\n"
+		"  --max-batch N                  submissions per group commit (default 512)\n"
+		"  -v, --verbose                  log debug messages\n"
+		"  --version                      print the version\n",
+		KK_DEFAULT_SOCKET);
+}
+
+static int parse_number(unsigned long long *out, const char *text, const char *option,
+			unsigned long long min, unsigned long long max, int base)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(text, &end, base);
+	if (errno || end == text || *end || v < min || v > max || text[0] == '-') {
+		fprintf(stderr, "keikakud: %s takes a number from %llu to %llu, not '%s'\n", option,
+			min, max, text);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int remove_leftover(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	const char *name = path + ftw->base;
+	size_t n = strlen(name);
+
+	(void)st;
+	if (flag != FTW_F)
+		return 0;
+	/* Lock files and temporary objects a crashed writer leaves behind. */
+	if ((n > 5 && strcmp(name + n - 5, ".lock") == 0) || strncmp(name, "tmp_", 4) == 0) {
+		if (unlink(path) < 0)
+			log_warn("cannot remove stale '%s'", path);
+		else
+			log_warnx("removed stale '%s' left by an earlier crash", path);
+	}
+	return 0;
+}
+
+/* Takes the repository's lock; -1 when another keikakud holds it. */
+static int lock_repository(const char *repo)
+{
+	char path[PATH_MAX], pid[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", repo, LOCK_NAME);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		log_warn("cannot open '%s'", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = errno == EWOULDBLOCK ? read(fd, pid, sizeof(pid) - 1) : -1;
+
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (errno == EWOULDBLOCK || n >= 0)
+			log_error("another keikakud (pid %s) is serving '%s'", *pid ? pid : "?",
+				  repo);
+		else
+			log_warn("cannot lock '%s'", path);
+		close(fd);
+		return -1;
+	}
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0)
+		log_warn("cannot write '%s', ignoring", path);
+	return fd; /* held open, and so locked, until exit */
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"repo", required_argument, NULL, 'r'},
+		{"socket", required_argument, NULL, 's'},
+		{"socket-mode", required_argument, NULL, 'M'},
+		{"email-domain", required_argument, NULL, 'e'},
+		{"max-line", required_argument, NULL, 'L'},
+		{"max-connections", required_argument, NULL, 'C'},
+		{"max-connections-per-user", required_argument, NULL, 'U'},
+		{"idle-timeout", required_argument, NULL, 'I'},
+		{"max-items", required_argument, NULL, 'N'},
+		{"max-batch", required_argument, NULL, 'B'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	kd_config cfg = {
+		.socket_path = KK_DEFAULT_SOCKET,
+		.socket_mode = 0660,
+		.max_line = 1024 * 1024,
+		.max_conns = 256,
+		.max_conns_user = 32,
+		.idle_seconds = 300,
+		.max_items = 1000,
+		.max_batch = 512,
+	};
+	char host[256] = "localhost", errbuf[1024] = "", repo[PATH_MAX];
+	unsigned long long v;
+	kd_server *server = NULL;
+	uv_loop_t loop;
+	int c, lock_fd, listen_fd = -1, n, code = 1;
+
+	setlocale(LC_ALL, "");
+	while ((c = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
+		switch (c) {
+		case 'r': cfg.repo = optarg; break;
+		case 's': cfg.socket_path = optarg; break;
+		case 'e': cfg.email_domain = optarg; break;
+		case 'v': cfg.verbose = 1; break;
+		case 'V': printf("keikakud %s\n", KK_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		case 'M':
+			if (parse_number(&v, optarg, "--socket-mode", 0, 0777, 8) < 0)
+				return 2;
+			cfg.socket_mode = (unsigned)v;
+			break;
+		case 'L':
+			if (parse_number(&v, optarg, "--max-line", 1024, 64u << 20, 10) < 0)
+				return 2;
+			cfg.max_line = (size_t)v;
+			break;
+		case 'C':
+			if (parse_number(&v, optarg, "--max-connections", 1, 100000, 10) < 0)
+				return 2;
+			cfg.max_conns = (unsigned)v;
+			break;
+		case 'U':
+			if (parse_number(&v, optarg, "--max-connections-per-user", 1, 100000, 10) <
+			    0)
+				return 2;
+			cfg.max_conns_user = (unsigned)v;
+			break;
+		case 'I':
+			if (parse_number(&v, optarg, "--idle-timeout", 1, 86400, 10) < 0)
+				return 2;
+			cfg.idle_seconds = (unsigned)v;
+			break;
+		case 'N':
+			if (parse_number(&v, optarg, "--max-items", 1, 100000, 10) < 0)
+				return 2;
+			cfg.max_items = (size_t)v;
+			break;
+		case 'B':
+			if (parse_number(&v, optarg, "--max-batch", 1, 100000, 10) < 0)
+				return 2;
+			cfg.max_batch = (size_t)v;
+			break;
+		default:
+			fprintf(stderr, "keikakud: unknown option '%s'\ntry 'keikakud --help'\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (!cfg.repo || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!realpath(cfg.repo, repo)) {
+		fprintf(stderr, "keikakud: cannot use '%s': %s\n", cfg.repo, strerror(errno));
+		return 1;
+	}
+	cfg.repo = repo;
+	if (!cfg.email_domain) {
+		gethostname(host, sizeof(host) - 1);
+		cfg.email_domain = host;
+	}
+	log_init(cfg.verbose);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((lock_fd = lock_repository(cfg.repo)) < 0)
+		return 1;
+	nftw(cfg.repo, remove_leftover, 16, FTW_PHYS);
+
+	git_libgit2_init();
+	/* Refs are written through libgit2: make them durable too. */
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+	if ((n = sd_listen_fds(1)) > 1) {
+		log_error("systemd passed %d sockets; expected one", n);
+		goto out;
+	}
+	if (n == 1)
+		listen_fd = SD_LISTEN_FDS_START;
+
+	uv_loop_init(&loop);
+	if (kd_server_start(&server, &cfg, &loop, listen_fd, errbuf, sizeof(errbuf)) < 0) {
+		log_error("cannot start: %s", errbuf);
+		kd_server_abort(server);
+		uv_run(&loop, UV_RUN_DEFAULT);
+	} else {
+		kd_server_run(server);
+		code = 0;
+	}
+	if (uv_loop_close(&loop) != 0) {
+		log_error("handles left open at exit");
+		code = 1;
+	}
+	kd_server_free(server);
+	if (code == 0)
+		log_info("stopped");
+out:
+	git_libgit2_shutdown();
+	close(lock_fd);
+	return code;
+}

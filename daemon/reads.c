@@ -1,0 +1,243 @@
+/*
+ * reads.c - the read methods, answered on libuv's thread pool so that the
+ * loop thread never waits on git I/O.  Each worker borrows a store from a
+ * small pool: libgit2 repositories are not to be shared between threads.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "json.h"
+#include "log.h"
+#include "plan.h"
+#include "store.h"
+
+#define POOL_MAX 8
+
+struct kd_reads {
+	char *repo;
+	uid_t owner;
+	pthread_mutex_t lock;
+	kk_store *pool[POOL_MAX];
+	size_t pooled;
+};
+
+int kd_reads_new(kd_reads **out, const char *repo, uid_t owner)
+{
+	kd_reads *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->repo = strdup(repo))) {
+		free(r);
+		return -1;
+	}
+	r->owner = owner;
+	pthread_mutex_init(&r->lock, NULL);
+	*out = r;
+	return 0;
+}
+
+void kd_reads_free(kd_reads *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->pooled; i++)
+		kk_store_free(r->pool[i]);
+	pthread_mutex_destroy(&r->lock);
+	free(r->repo);
+	free(r);
+}
+
+static kk_store *borrow(kd_reads *r, kd_call *call)
+{
+	kk_store *store = NULL;
+	kk_diag diag = {0};
+
+	pthread_mutex_lock(&r->lock);
+	if (r->pooled)
+		store = r->pool[--r->pooled];
+	pthread_mutex_unlock(&r->lock);
+	if (!store && kk_store_discover(&store, r->repo, &diag) < 0) {
+		log_warnx("cannot open repository '%s': %s", r->repo, diag.message);
+		kd_call_fail(call, KD_EINTERNAL, NULL, "cannot open the repository");
+		return NULL;
+	}
+	return store;
+}
+
+static void give_back(kd_reads *r, kk_store *store)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->pooled < POOL_MAX) {
+		r->pool[r->pooled++] = store;
+		store = NULL;
+	}
+	pthread_mutex_unlock(&r->lock);
+	kk_store_free(store);
+}
+
+static const char *const read_methods[] = {"whoami", "item.get", "item.list", "plan.get"};
+
+int kd_reads_handles(const char *method)
+{
+	for (size_t i = 0; i < sizeof(read_methods) / sizeof(*read_methods); i++)
+		if (strcmp(method, read_methods[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Resolves the "at" parameter (default HEAD) to a commit. */
+static int resolve(git_oid *out, kk_store *store, kd_call *call)
+{
+	const char *at;
+	kk_diag diag = {0};
+
+	if (kd_param_string(&at, call, "at", 0) < 0)
+		return -1;
+	if (kk_store_resolve(out, store, at, &diag) < 0)
+		return kd_call_fail(call, diag.code == KK_ENOTFOUND ? KD_ENOTFOUND : KD_EINTERNAL,
+				    NULL, "%s", diag.message);
+	return 0;
+}
+
+static int read_json(json_t **out, kk_store *store, const git_oid *commit, const char *path,
+		     kd_call *call)
+{
+	kk_diag diag = {0};
+	char *data = NULL;
+	size_t len = 0;
+	int error;
+
+	if ((error = kk_store_read(&data, &len, store, commit, path, &diag)) == 0)
+		error = kk_json_parse(out, data, len, NULL, &diag);
+	free(data);
+	if (error < 0)
+		return kd_call_fail(call, error == KK_ENOTFOUND ? KD_ENOTFOUND : KD_EINTERNAL, NULL,
+				    "%s", diag.message);
+	return 0;
+}
+
+static json_t *commit_hex(const git_oid *oid)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	return json_string(git_oid_tostr(hex, sizeof(hex), oid));
+}
+
+static int do_whoami(kd_reads *r, kk_store *store, kd_call *call)
+{
+	json_t *departments = NULL;
+	git_oid head;
+
+	if (resolve(&head, store, call) < 0 ||
+	    read_json(&departments, store, &head, KK_PATH_DEPARTMENTS, call) < 0)
+		return -1;
+	kk_identity_resolve(&call->who, departments, r->owner);
+	json_decref(departments);
+	call->result = kk_identity_to_json(&call->who);
+	return 0;
+}
+
+static int do_item_get(kk_store *store, kd_call *call)
+{
+	char path[KK_ITEM_PATH_MAX];
+	json_t *item = NULL;
+	json_int_t id;
+	git_oid commit;
+
+	if (kd_param_id(&id, call, "id") < 0 || resolve(&commit, store, call) < 0)
+		return -1;
+	kk_item_path(path, sizeof(path), id);
+	if (read_json(&item, store, &commit, path, call) < 0) {
+		if (json_integer_value(json_object_get(call->error, "code")) == KD_ENOTFOUND)
+			kd_call_fail(call, KD_ENOTFOUND, NULL, "item %lld does not exist",
+				     (long long)id);
+		return -1;
+	}
+	call->result = json_pack("{s:o, s:o}", "commit", commit_hex(&commit), "item", item);
+	return 0;
+}
+
+static int do_item_list(kk_store *store, kd_call *call)
+{
+	kk_fileset files = {0};
+	kk_plan *plan = NULL;
+	kk_diag diag = {0};
+	const char *owner, *status;
+	json_t *items = NULL, *item;
+	git_oid commit;
+	size_t i;
+	int error = -1;
+
+	if (kd_param_string(&owner, call, "owner", 0) < 0 ||
+	    kd_param_string(&status, call, "status", 0) < 0 || resolve(&commit, store, call) < 0)
+		return -1;
+	if (kk_store_read_all(&files, store, &commit, &diag) < 0 ||
+	    kk_plan_load(&plan, &files, &diag) < 0) {
+		kd_call_fail(call, KD_EINTERNAL, NULL, "%s", diag.message);
+		goto done;
+	}
+	if (!(items = json_array()))
+		goto done;
+	json_array_foreach(plan->items, i, item) {
+		if (owner && !kk_item_owned_by(item, owner))
+			continue;
+		if (status && strcmp(json_string_value(json_object_get(item, "status")), status))
+			continue;
+		json_array_append(items, item);
+	}
+	call->result = json_pack("{s:o, s:O}", "commit", commit_hex(&commit), "items", items);
+	error = 0;
+done:
+	json_decref(items);
+	kk_plan_free(plan);
+	kk_fileset_free(&files);
+	return error;
+}
+
+static int do_plan_get(kk_store *store, kd_call *call)
+{
+	const char *file;
+	json_t *doc = NULL;
+	git_oid commit;
+
+	if (kd_param_string(&file, call, "file", 1) < 0)
+		return -1;
+	if (strcmp(file, KK_PATH_SETTINGS) && strcmp(file, KK_PATH_DEPARTMENTS) &&
+	    strcmp(file, KK_PATH_STRUCTURE))
+		return kd_call_fail(call, KD_EPARAMS, NULL,
+				    "invalid params: 'file' must be keikaku.json, departments.json "
+				    "or plan.json");
+	if (resolve(&commit, store, call) < 0 || read_json(&doc, store, &commit, file, call) < 0)
+		return -1;
+	call->result = json_pack("{s:o, s:o}", "commit", commit_hex(&commit), "content", doc);
+	return 0;
+}
+
+static void run(uv_work_t *work)
+{
+	kd_call *call = work->data;
+	kd_reads *r = call->handler;
+	kk_store *store = borrow(r, call);
+
+	if (!store)
+		return;
+	if (strcmp(call->method, "whoami") == 0)
+		do_whoami(r, store, call);
+	else if (strcmp(call->method, "item.get") == 0)
+		do_item_get(store, call);
+	else if (strcmp(call->method, "item.list") == 0)
+		do_item_list(store, call);
+	else
+		do_plan_get(store, call);
+	if (!call->result && !call->error)
+		kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+	give_back(r, store);
+}
+
+int kd_reads_queue(kd_reads *r, uv_loop_t *loop, kd_call *call, uv_after_work_cb done)
+{
+	call->handler = r;
+	call->work.data = call;
+	return uv_queue_work(loop, &call->work, run, done);
+}

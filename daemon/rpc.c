@@ -1,0 +1,126 @@
+/*
+ * rpc.c - JSON-RPC errors and parameter checks shared by the handlers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+json_t *kd_error(int code, const char *message, json_t *data)
+{
+	json_t *e = json_pack("{s:i, s:s}", "code", code, "message", message);
+
+	if (e && data)
+		json_object_set_new(e, "data", data);
+	else
+		json_decref(data);
+	return e;
+}
+
+int kd_call_fail(kd_call *call, int code, json_t *data, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_decref(call->error);
+	call->error = kd_error(code, msg, data);
+	return -1;
+}
+
+void kd_call_free(kd_call *call)
+{
+	if (!call)
+		return;
+	json_decref(call->id);
+	json_decref(call->request);
+	json_decref(call->result);
+	json_decref(call->error);
+	kk_identity_clear(&call->who);
+	free(call);
+}
+
+static const json_t *member(kd_call *call, const char *name, int required, int *missing)
+{
+	const json_t *v = json_object_get(call->params, name);
+
+	*missing = !v || json_is_null(v);
+	if (*missing && required)
+		kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: '%s' is required", name);
+	return *missing ? NULL : v;
+}
+
+int kd_param_id(json_int_t *out, kd_call *call, const char *name)
+{
+	int missing;
+	const json_t *v = member(call, name, 1, &missing);
+
+	if (missing)
+		return -1;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 99999)
+		return kd_call_fail(call, KD_EPARAMS, NULL,
+				    "invalid params: '%s' must be an item id (1 to 99999)", name);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+int kd_param_string(const char **out, kd_call *call, const char *name, int required)
+{
+	int missing;
+	const json_t *v = member(call, name, required, &missing);
+
+	*out = NULL;
+	if (missing)
+		return required ? -1 : 0;
+	if (!json_is_string(v))
+		return kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: '%s' must be a string",
+				    name);
+	*out = json_string_value(v);
+	return 0;
+}
+
+int kd_param_bool(int *out, kd_call *call, const char *name)
+{
+	int missing;
+	const json_t *v = member(call, name, 0, &missing);
+
+	*out = 0;
+	if (missing)
+		return 0;
+	if (!json_is_boolean(v))
+		return kd_call_fail(call, KD_EPARAMS, NULL,
+				    "invalid params: '%s' must be true or false", name);
+	*out = json_is_true(v);
+	return 0;
+}
+
+int kd_param_object(const json_t **out, kd_call *call, const char *name, int required)
+{
+	int missing;
+	const json_t *v = member(call, name, required, &missing);
+
+	*out = NULL;
+	if (missing)
+		return required ? -1 : 0;
+	if (!json_is_object(v))
+		return kd_call_fail(call, KD_EPARAMS, NULL,
+				    "invalid params: '%s' must be an object", name);
+	*out = v;
+	return 0;
+}
+
+int kd_param_commit(const char **out, kd_call *call, const char *name, int required)
+{
+	if (kd_param_string(out, call, name, required) < 0)
+		return -1;
+	if (*out &&
+	    (strlen(*out) != GIT_OID_HEXSZ || strspn(*out, "0123456789abcdef") != GIT_OID_HEXSZ))
+		return kd_call_fail(call, KD_EPARAMS, NULL,
+				    "invalid params: '%s' must be a full commit id (40 hex digits)",
+				    name);
+	return 0;
+}

@@ -1,0 +1,734 @@
+/*
+ * server.c - connections and JSON-RPC on the loop thread.
+ *
+ * Every libuv handle is closed with uv_close and freed in its close
+ * callback.  A connection lives until its pipe and idle timer are closed
+ * and every call it made has been answered; calls hold a reference.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "json.h"
+#include "log.h"
+#include "server.h"
+
+#define READ_CHUNK	   65536
+#define STATUS_INTERVAL_MS 10000
+
+typedef struct kd_conn {
+	uv_pipe_t pipe;
+	uv_timer_t idle;
+	kd_server *server;
+	kk_identity who;
+	char *line; /* bytes of the current line so far */
+	size_t len, cap;
+	int skipping; /* discarding the rest of an overlong line */
+	int eof;      /* the client will send no more */
+	int closing;
+	unsigned pending; /* calls not yet answered */
+	unsigned refs;	  /* pipe + timer + pending calls */
+	char readbuf[READ_CHUNK];
+	struct kd_conn *prev, *next;
+} kd_conn;
+
+/* The calls of one JSON-RPC batch: answered together, as one array. */
+typedef struct kd_batch {
+	json_t *responses;
+	unsigned pending;
+} kd_batch;
+
+struct kd_server {
+	const kd_config *cfg;
+	uv_loop_t *loop;
+	uv_pipe_t listener;
+	uv_signal_t sigterm, sigint;
+	uv_timer_t ticker; /* sd_notify STATUS and WATCHDOG */
+	kd_writer *writer;
+	kd_reads *reads;
+	kd_conn *conns;
+	unsigned conn_count;
+	int stopping;
+	int bound; /* we created the socket file (and remove it) */
+	uint64_t watchdog_usec;
+	time_t started;
+	unsigned long long requests;
+};
+
+static void conn_unref(kd_conn *c)
+{
+	if (--c->refs > 0)
+		return;
+	kk_identity_clear(&c->who);
+	free(c->line);
+	free(c);
+}
+
+static void on_conn_handle_closed(uv_handle_t *handle)
+{
+	conn_unref(handle->data);
+}
+
+static void conn_close(kd_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->server->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->server->conn_count--;
+	uv_close((uv_handle_t *)&c->idle, on_conn_handle_closed);
+	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	kd_conn *c = req->data;
+
+	(void)status;
+	free(req);
+	conn_close(c);
+	conn_unref(c);
+}
+
+/* Closes after the responses already queued have been written. */
+static void conn_finish(kd_conn *c)
+{
+	uv_shutdown_t *req;
+
+	if (c->closing)
+		return;
+	if (!(req = malloc(sizeof(*req))) ||
+	    uv_shutdown(req, (uv_stream_t *)&c->pipe, on_shutdown) < 0) {
+		free(req);
+		conn_close(c);
+		return;
+	}
+	req->data = c;
+	c->refs++;
+}
+
+typedef struct {
+	uv_write_t req;
+	char *data;
+} write_req;
+
+static void on_written(uv_write_t *req, int status)
+{
+	write_req *w = (write_req *)req;
+
+	(void)status;
+	free(w->data);
+	free(w);
+}
+
+/* Sends one response line; a client that went away is not an error. */
+static void send_json(kd_conn *c, json_t *value)
+{
+	write_req *w;
+	char *text;
+	size_t len;
+	uv_buf_t buf;
+
+	if (c->closing)
+		return;
+	if (!(text = json_dumps(value, JSON_COMPACT))) {
+		log_warnx("cannot encode a response, ignoring");
+		return;
+	}
+	len = strlen(text);
+	if (!(w = malloc(sizeof(*w))) || !(w->data = realloc(text, len + 2))) {
+		free(w);
+		free(text);
+		return;
+	}
+	w->data[len] = '\n';
+	buf = uv_buf_init(w->data, (unsigned)len + 1);
+	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &buf, 1, on_written) < 0) {
+		free(w->data);
+		free(w);
+	}
+}
+
+static json_t *response(json_t *id, json_t *result, json_t *error)
+{
+	json_t *r = json_pack("{s:s, s:O}", "jsonrpc", "2.0", "id", id ? id : json_null());
+
+	if (error)
+		json_object_set(r, "error", error);
+	else
+		json_object_set(r, "result", result ? result : json_null());
+	return r;
+}
+
+/* Answers an error that arose before a call existed (parse errors, limits). */
+static void send_error(kd_conn *c, json_t *id, int code, json_t *data, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void send_error(kd_conn *c, json_t *id, int code, json_t *data, const char *fmt, ...)
+{
+	char msg[1024];
+	json_t *err, *r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err = kd_error(code, msg, data);
+	r = response(id, NULL, err);
+	send_json(c, r);
+	json_decref(r);
+	json_decref(err);
+}
+
+/* A call is answered: send it (or add it to its batch) and release it. */
+static void finish_call(kd_call *call)
+{
+	kd_conn *c = call->conn;
+	kd_batch *batch = call->batch;
+
+	if (call->id) {
+		json_t *r = response(call->id, call->result, call->error);
+
+		if (batch)
+			json_array_append(batch->responses, r);
+		else
+			send_json(c, r);
+		json_decref(r);
+	}
+	if (batch && --batch->pending == 0) {
+		if (json_array_size(batch->responses))
+			send_json(c, batch->responses);
+		json_decref(batch->responses);
+		free(batch);
+	}
+	kd_call_free(call);
+	c->pending--;
+	if (c->pending == 0 && (c->eof || c->server->stopping))
+		conn_finish(c);
+	conn_unref(c);
+}
+
+static void on_write_done(kd_call *call, void *arg)
+{
+	(void)arg;
+	finish_call(call);
+}
+
+static void on_read_done(uv_work_t *work, int status)
+{
+	kd_call *call = work->data;
+
+	if (status == UV_ECANCELED)
+		kd_call_fail(call, KD_EUNAVAILABLE, NULL, "keikakud is shutting down");
+	finish_call(call);
+}
+
+static void answer_status(kd_server *s, kd_call *call)
+{
+	kd_writer_stats st;
+
+	kd_writer_stats_get(s->writer, &st);
+	call->result = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "version",
+				 KK_VERSION, "repository", s->cfg->repo, "head", st.head, "uptime",
+				 (json_int_t)(time(NULL) - s->started), "connections",
+				 (json_int_t)s->conn_count, "queued", (json_int_t)st.queued,
+				 "commits", (json_int_t)st.commits, "batches",
+				 (json_int_t)st.batches, "packs", (json_int_t)st.packs);
+}
+
+static int copy_identity(kk_identity *dst, const kk_identity *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->uid = src->uid;
+	dst->gid = src->gid;
+	if (!(dst->user = strdup(src->user)) || !(dst->name = strdup(src->name)) ||
+	    !(dst->groups = calloc(src->group_count + 1, sizeof(char *))))
+		return -1;
+	for (size_t i = 0; i < src->group_count; i++) {
+		if (!(dst->groups[i] = strdup(src->groups[i])))
+			return -1;
+		dst->group_count++;
+	}
+	return 0;
+}
+
+/* Checks one request object and hands it to whoever answers it. */
+static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
+{
+	kd_server *s = c->server;
+	json_t *id = json_object_get(req, "id"), *params = json_object_get(req, "params");
+	const char *method = json_string_value(json_object_get(req, "method"));
+	const char *version = json_string_value(json_object_get(req, "jsonrpc"));
+	kd_call *call;
+
+	s->requests++;
+	if (id && !json_is_string(id) && !json_is_integer(id) && !json_is_real(id) &&
+	    !json_is_null(id))
+		id = NULL;
+	if (!json_is_object(req) || !version || strcmp(version, "2.0") != 0 || !method ||
+	    (json_object_get(req, "id") && !id)) {
+		json_t *err =
+			kd_error(KD_EREQUEST,
+				 "invalid request: expected a JSON-RPC 2.0 request object", NULL);
+		json_t *r = response(id, NULL, err);
+
+		if (batch)
+			json_array_append(batch->responses, r);
+		else
+			send_json(c, r);
+		json_decref(r);
+		json_decref(err);
+		return;
+	}
+	if (!(call = calloc(1, sizeof(*call))) || copy_identity(&call->who, &c->who) < 0) {
+		kd_call_free(call);
+		send_error(c, id, KD_EINTERNAL, NULL, "out of memory");
+		return;
+	}
+	call->conn = c;
+	call->batch = batch;
+	call->id = id ? json_incref(id) : NULL;
+	call->request = json_incref(req);
+	call->method = method;
+	c->pending++;
+	c->refs++;
+	if (batch)
+		batch->pending++;
+
+	if (params && !json_is_object(params)) {
+		kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: 'params' must be an object");
+	} else if (!(call->params = params ? params : json_object_get(req, "params"))) {
+		/* No params: an empty object, owned by the request. */
+		json_object_set_new(req, "params", json_object());
+		call->params = json_object_get(req, "params");
+	}
+	if (call->error) {
+		finish_call(call);
+	} else if (s->stopping) {
+		kd_call_fail(call, KD_EUNAVAILABLE, NULL, "keikakud is shutting down");
+		finish_call(call);
+	} else if (strcmp(method, "status") == 0) {
+		answer_status(s, call);
+		finish_call(call);
+	} else if (kd_reads_handles(method)) {
+		if (kd_reads_queue(s->reads, s->loop, call, on_read_done) < 0) {
+			kd_call_fail(call, KD_EINTERNAL, NULL, "cannot queue the request");
+			finish_call(call);
+		}
+	} else if (kd_writer_handles(method)) {
+		kd_writer_submit(s->writer, call);
+	} else {
+		kd_call_fail(call, KD_EMETHOD, NULL, "method not found: '%s'", method);
+		finish_call(call);
+	}
+}
+
+static void handle_line(kd_conn *c, const char *line, size_t len)
+{
+	kk_json_limits limits = {c->server->cfg->max_line, 64};
+	kk_diag diag = {0};
+	json_t *value = NULL;
+	size_t i;
+	json_t *el;
+
+	if (strspn(line, " \t\r") == len)
+		return;
+	if (kk_json_parse(&value, line, len, &limits, &diag) < 0) {
+		send_error(c, NULL, KD_EPARSE, NULL, "parse error: line %zu, column %zu: %s",
+			   diag.line, diag.column, diag.message);
+		return;
+	}
+	if (json_is_array(value)) {
+		kd_batch *batch;
+
+		if (json_array_size(value) == 0) {
+			send_error(c, NULL, KD_EREQUEST, NULL, "invalid request: empty batch");
+		} else if ((batch = calloc(1, sizeof(*batch))) &&
+			   (batch->responses = json_array())) {
+			/* Held open until every element is dispatched. */
+			batch->pending = 1;
+			json_array_foreach(value, i, el)
+				dispatch(c, el, batch);
+			if (--batch->pending == 0) {
+				if (json_array_size(batch->responses))
+					send_json(c, batch->responses);
+				json_decref(batch->responses);
+				free(batch);
+			}
+		} else {
+			free(batch);
+			send_error(c, NULL, KD_EINTERNAL, NULL, "out of memory");
+		}
+	} else {
+		dispatch(c, value, NULL);
+	}
+	json_decref(value);
+}
+
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	kd_conn *c = handle->data;
+
+	(void)suggested;
+	*buf = uv_buf_init(c->readbuf, sizeof(c->readbuf));
+}
+
+/* Appends to the line buffer; an overlong line is answered and skipped. */
+static void take_bytes(kd_conn *c, const char *p, size_t n)
+{
+	size_t max = c->server->cfg->max_line;
+
+	if (c->skipping)
+		return;
+	if (c->len + n > max) {
+		send_error(c, NULL, KD_ELIMIT, json_pack("{s:I}", "limit", (json_int_t)max),
+			   "request line is longer than %zu bytes", max);
+		c->skipping = 1;
+		c->len = 0;
+		return;
+	}
+	if (c->len + n + 1 > c->cap) {
+		size_t cap = c->cap ? c->cap : 4096;
+		char *grown;
+
+		while (cap < c->len + n + 1)
+			cap *= 2;
+		if (!(grown = realloc(c->line, cap))) {
+			send_error(c, NULL, KD_EINTERNAL, NULL, "out of memory");
+			c->skipping = 1;
+			c->len = 0;
+			return;
+		}
+		c->line = grown;
+		c->cap = cap;
+	}
+	memcpy(c->line + c->len, p, n);
+	c->len += n;
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	kd_conn *c = stream->data;
+	const char *p = buf->base, *end = buf->base + (nread > 0 ? nread : 0);
+
+	if (nread < 0) {
+		uv_read_stop(stream);
+		c->eof = 1;
+		if (c->pending == 0)
+			conn_finish(c);
+		return;
+	}
+	uv_timer_again(&c->idle);
+	while (p < end && !c->closing) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		take_bytes(c, p, nl ? (size_t)(nl - p) : (size_t)(end - p));
+		if (!nl)
+			break;
+		if (!c->skipping) {
+			c->line[c->len] = '\0';
+			handle_line(c, c->line, c->len);
+		}
+		c->skipping = 0;
+		c->len = 0;
+		p = nl + 1;
+	}
+}
+
+static void on_idle(uv_timer_t *timer)
+{
+	kd_conn *c = timer->data;
+
+	if (c->pending == 0) {
+		log_debug("closing idle connection of '%s'", c->who.user);
+		conn_finish(c);
+	}
+}
+
+/* Who is on the other end: the kernel's word for uid and gid, the databases for the rest. */
+static int peer_identity(kk_identity *who, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[4096], name[64];
+	gid_t gids[256];
+	int ngids = (int)(sizeof(gids) / sizeof(*gids));
+
+	memset(who, 0, sizeof(*who));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -1;
+	who->uid = cred.uid;
+	who->gid = cred.gid;
+	if (getpwuid_r(cred.uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp) {
+		who->user = strdup(pw.pw_name);
+		if (pw.pw_gecos && *pw.pw_gecos) {
+			who->name = strndup(pw.pw_gecos, strcspn(pw.pw_gecos, ","));
+		} else {
+			who->name = strdup(pw.pw_name);
+		}
+		if (getgrouplist(pw.pw_name, cred.gid, gids, &ngids) < 0)
+			ngids = 0;
+	} else {
+		snprintf(name, sizeof(name), "%u", (unsigned)cred.uid);
+		who->user = strdup(name);
+		who->name = strdup(name);
+		gids[0] = cred.gid;
+		ngids = 1;
+	}
+	if (!who->user || !who->name || !(who->groups = calloc((size_t)ngids + 1, sizeof(char *))))
+		return -1;
+	for (int i = 0; i < ngids; i++) {
+		struct group gr, *grp = NULL;
+		char grbuf[8192];
+
+		if (getgrgid_r(gids[i], &gr, grbuf, sizeof(grbuf), &grp) == 0 && grp)
+			who->groups[who->group_count++] = strdup(gr.gr_name);
+		if (who->group_count && !who->groups[who->group_count - 1])
+			return -1;
+	}
+	return 0;
+}
+
+static unsigned conns_of(kd_server *s, uid_t uid)
+{
+	unsigned n = 0;
+
+	for (kd_conn *c = s->conns; c; c = c->next)
+		n += c->who.uid == uid;
+	return n;
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+	kd_server *s = listener->data;
+	kd_conn *c;
+	uv_os_fd_t fd;
+
+	if (status < 0) {
+		log_warnx("cannot accept a connection: %s, ignoring", uv_strerror(status));
+		return;
+	}
+	if (!(c = calloc(1, sizeof(*c)))) {
+		log_warnx("out of memory for a connection, ignoring");
+		return;
+	}
+	c->server = s;
+	c->refs = 2;
+	uv_pipe_init(s->loop, &c->pipe, 0);
+	uv_timer_init(s->loop, &c->idle);
+	c->pipe.data = c->idle.data = c;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->conn_count++;
+	if (uv_accept(listener, (uv_stream_t *)&c->pipe) < 0 ||
+	    uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 || peer_identity(&c->who, fd) < 0) {
+		log_warnx("cannot identify a peer, ignoring");
+		conn_close(c);
+		return;
+	}
+	if (s->conn_count > s->cfg->max_conns) {
+		send_error(c, NULL, KD_ELIMIT,
+			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns),
+			   "too many connections (at most %u)", s->cfg->max_conns);
+		conn_finish(c);
+		return;
+	}
+	if (conns_of(s, c->who.uid) > s->cfg->max_conns_user) {
+		send_error(c, NULL, KD_ELIMIT,
+			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns_user),
+			   "too many connections for user '%s' (at most %u)", c->who.user,
+			   s->cfg->max_conns_user);
+		conn_finish(c);
+		return;
+	}
+	if (s->stopping) {
+		send_error(c, NULL, KD_EUNAVAILABLE, NULL, "keikakud is shutting down");
+		conn_finish(c);
+		return;
+	}
+	uv_timer_start(&c->idle, on_idle, (uint64_t)s->cfg->idle_seconds * 1000,
+		       (uint64_t)s->cfg->idle_seconds * 1000);
+	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+}
+
+static void notify_status(kd_server *s)
+{
+	kd_writer_stats st;
+
+	kd_writer_stats_get(s->writer, &st);
+	sd_notifyf(0, "STATUS=%u connections, %llu commits in %llu batches, %zu queued",
+		   s->conn_count, st.commits, st.batches, st.queued);
+}
+
+static void on_tick(uv_timer_t *timer)
+{
+	kd_server *s = timer->data;
+
+	if (s->watchdog_usec)
+		sd_notify(0, "WATCHDOG=1");
+	notify_status(s);
+}
+
+static void on_signal(uv_signal_t *handle, int signum)
+{
+	kd_server *s = handle->data;
+
+	if (s->stopping)
+		return;
+	log_info("received %s: finishing the work in flight", strsignal(signum));
+	sd_notify(0, "STOPPING=1");
+	s->stopping = 1;
+	uv_close((uv_handle_t *)&s->listener, NULL);
+	uv_close((uv_handle_t *)&s->sigterm, NULL);
+	uv_close((uv_handle_t *)&s->sigint, NULL);
+	uv_close((uv_handle_t *)&s->ticker, NULL);
+	/* Finishes and answers every queued write; reads finish on their own. */
+	kd_writer_stop(s->writer);
+	s->writer = NULL;
+	for (kd_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		if (c->pending == 0)
+			conn_finish(c);
+	}
+}
+
+/* Binds the socket path, refusing when a live daemon answers there. */
+static int bind_socket(kd_server *s, char *errbuf, size_t errlen)
+{
+	const char *path = s->cfg->socket_path;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(errbuf, errlen, "socket path '%s' is too long", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
+		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		close(fd);
+		if (r == 0) {
+			snprintf(errbuf, errlen, "another daemon is listening on '%s'", path);
+			return -1;
+		}
+	}
+	unlink(path);
+	if ((r = uv_pipe_bind(&s->listener, path)) < 0) {
+		snprintf(errbuf, errlen, "cannot listen on '%s': %s", path, uv_strerror(r));
+		return -1;
+	}
+	s->bound = 1;
+	if (chmod(path, s->cfg->socket_mode) < 0) {
+		snprintf(errbuf, errlen, "cannot set the mode of '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int kd_server_start(kd_server **out, const kd_config *cfg, uv_loop_t *loop, int listen_fd,
+		    char *errbuf, size_t errlen)
+{
+	kd_server *s = calloc(1, sizeof(*s));
+	struct stat st;
+	int r;
+
+	if (!s) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	s->cfg = cfg;
+	s->loop = loop;
+	s->started = time(NULL);
+	*out = s;
+	if (stat(cfg->repo, &st) < 0 || kd_reads_new(&s->reads, cfg->repo, st.st_uid) < 0) {
+		snprintf(errbuf, errlen, "cannot use '%s': %s", cfg->repo, strerror(errno));
+		return -1;
+	}
+	if (kd_writer_start(&s->writer, cfg, loop, on_write_done, s, errbuf, errlen) < 0)
+		return -1;
+	uv_pipe_init(loop, &s->listener, 0);
+	s->listener.data = s;
+	if (listen_fd >= 0) {
+		if ((r = uv_pipe_open(&s->listener, listen_fd)) < 0) {
+			snprintf(errbuf, errlen, "cannot use the socket systemd passed: %s",
+				 uv_strerror(r));
+			return -1;
+		}
+	} else if (bind_socket(s, errbuf, errlen) < 0) {
+		return -1;
+	}
+	if ((r = uv_listen((uv_stream_t *)&s->listener, 128, on_connection)) < 0) {
+		snprintf(errbuf, errlen, "cannot listen: %s", uv_strerror(r));
+		return -1;
+	}
+	uv_signal_init(loop, &s->sigterm);
+	uv_signal_init(loop, &s->sigint);
+	s->sigterm.data = s->sigint.data = s;
+	uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&s->sigint, on_signal, SIGINT);
+	uv_timer_init(loop, &s->ticker);
+	s->ticker.data = s;
+	if (sd_watchdog_enabled(0, &s->watchdog_usec) <= 0)
+		s->watchdog_usec = 0;
+	{
+		uint64_t every = s->watchdog_usec ? s->watchdog_usec / 2000 : STATUS_INTERVAL_MS;
+
+		uv_timer_start(&s->ticker, on_tick, every, every);
+	}
+	sd_notify(0, "READY=1");
+	notify_status(s);
+	log_info("listening on '%s' for '%s'",
+		 listen_fd >= 0 ? "(systemd socket)" : cfg->socket_path, cfg->repo);
+	return 0;
+}
+
+static void close_any(uv_handle_t *handle, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(handle))
+		uv_close(handle, NULL);
+}
+
+void kd_server_abort(kd_server *s)
+{
+	if (s->writer)
+		kd_writer_stop(s->writer);
+	s->writer = NULL;
+	uv_walk(s->loop, close_any, NULL);
+}
+
+int kd_server_run(kd_server *s)
+{
+	return uv_run(s->loop, UV_RUN_DEFAULT);
+}
+
+void kd_server_free(kd_server *s)
+{
+	if (!s)
+		return;
+	if (s->bound)
+		unlink(s->cfg->socket_path);
+	kd_reads_free(s->reads);
+	free(s);
+}

@@ -1,0 +1,919 @@
+/*
+ * writer.c - the one thread that writes the repository.
+ *
+ * Submissions queue while the writer makes the previous batch durable.  It
+ * then takes the whole queue as the next batch: each submission is decided
+ * (core/update) against the head as the batch has left it and becomes its
+ * own commit, but the batch's new objects go into one pack, written and
+ * fsynced before the ref moves by compare-and-swap.  Only then are the
+ * batch's callers answered.  New objects are made in an in-memory object
+ * database (mempack) in front of the repository's, so nothing but the pack
+ * and the ref ever touches the disk.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+
+#include "daemon.h"
+#include "json.h"
+#include "log.h"
+#include "pack.h"
+#include "patch.h"
+#include "plan.h"
+#include "store.h"
+#include "update.h"
+#include "verify.h"
+
+#define MAIN_REF "refs/heads/main"
+/* Past this many packs, small ones are merged (after the batch is answered). */
+#define PACKS_MAX   48
+#define PACKS_MERGE 32
+
+typedef struct {
+	git_oid *oids;
+	size_t count, alloc;
+} oid_list;
+
+struct kd_writer {
+	const kd_config *cfg;
+	uv_loop_t *loop;
+	uv_async_t async;
+	void (*done)(kd_call *call, void *arg);
+	void *done_arg;
+	pthread_t thread;
+	int started;
+
+	/* Shared with the loop thread, under `lock`. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	kd_call *queue, *queue_tail;
+	kd_call *finished, *finished_tail;
+	int stopping;
+	kd_writer_stats stats;
+
+	/* The writer thread's own. */
+	kk_store *store;
+	git_repository *repo;
+	git_odb *odb;
+	git_odb_backend *mempack;
+	git_oid head;
+	kk_fileset files; /* every file of `head` */
+	kk_verifier *verifier;
+	uid_t owner;
+	json_t *request_ids; /* "login:request_id" -> commit id */
+	char *pack_dir;
+	oid_list batch_objects;
+};
+
+static const char *const write_methods[] = {"item.update", "plan.submit", "item.create",
+					    "plan.update"};
+
+int kd_writer_handles(const char *method)
+{
+	for (size_t i = 0; i < sizeof(write_methods) / sizeof(*write_methods); i++)
+		if (strcmp(method, write_methods[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int oid_list_add(oid_list *list, const git_oid *oid)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (git_oid_equal(&list->oids[i], oid))
+			return 0;
+	if (list->count == list->alloc) {
+		size_t alloc = list->alloc ? list->alloc * 2 : 64;
+		git_oid *grown = realloc(list->oids, alloc * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		list->oids = grown;
+		list->alloc = alloc;
+	}
+	list->oids[list->count++] = *oid;
+	return 0;
+}
+
+static const char *git_message(void)
+{
+	const git_error *e = git_error_last();
+
+	return e && e->message ? e->message : "unknown error";
+}
+
+/* Reads and parses `path` at `commit`; *out is NULL when the file is absent. */
+static int read_at(json_t **out, git_repository *repo, const git_oid *commit, const char *path)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	int error = 0;
+
+	*out = NULL;
+	if (git_commit_lookup(&c, repo, commit) < 0 || git_commit_tree(&tree, c) < 0) {
+		error = -1;
+		goto done;
+	}
+	if (git_tree_entry_bypath(&entry, tree, path) < 0)
+		goto done;
+	if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0 ||
+	    kk_json_parse(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), NULL,
+			  NULL) < 0)
+		error = -1;
+done:
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return error;
+}
+
+static json_t *hex(const git_oid *oid)
+{
+	char buf[GIT_OID_HEXSZ + 1];
+
+	return json_string(git_oid_tostr(buf, sizeof(buf), oid));
+}
+
+/* The login a commit's author e-mail names: the request-id index is per person. */
+static void author_login(char *buf, size_t size, const git_signature *author)
+{
+	const char *at = strchr(author->email, '@');
+	size_t n = at ? (size_t)(at - author->email) : strlen(author->email);
+
+	snprintf(buf, size, "%.*s", (int)n, author->email);
+}
+
+/*
+ * Indexes the Request-Id trailers of the whole history, so that a retry
+ * after a restart finds its first answer.
+ */
+static int index_request_ids(kd_writer *w)
+{
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	size_t n = 0;
+	int error = 0;
+
+	if (git_revwalk_new(&walk, w->repo) < 0 || git_revwalk_push(walk, &w->head) < 0)
+		return -1;
+	while (git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
+		char rid[256], login[128], key[400];
+
+		if (git_commit_lookup(&c, w->repo, &oid) < 0) {
+			error = -1;
+			break;
+		}
+		if (kk_commit_trailer(rid, sizeof(rid), git_commit_message(c), "Request-Id")) {
+			author_login(login, sizeof(login), git_commit_author(c));
+			snprintf(key, sizeof(key), "%s:%s", login, rid);
+			/* Walking newest first: keep the oldest, the first answer. */
+			json_object_set_new(w->request_ids, key, hex(&oid));
+			n++;
+		}
+		git_commit_free(c);
+	}
+	git_revwalk_free(walk);
+	log_debug("indexed %zu request ids", n);
+	return error;
+}
+
+static int load_head(kd_writer *w, char *errbuf, size_t errlen)
+{
+	kk_diag diag = {0};
+
+	kk_fileset_free(&w->files);
+	if (git_reference_name_to_id(&w->head, w->repo, MAIN_REF) < 0) {
+		snprintf(errbuf, errlen, "cannot read %s: %s", MAIN_REF, git_message());
+		return -1;
+	}
+	if (kk_store_read_all(&w->files, w->store, &w->head, &diag) < 0) {
+		snprintf(errbuf, errlen, "cannot read the plan: %s", diag.message);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_repository(kd_writer *w, char *errbuf, size_t errlen)
+{
+	kk_diag diag = {0};
+	struct stat st;
+
+	if (kk_store_discover(&w->store, w->cfg->repo, &diag) < 0) {
+		snprintf(errbuf, errlen, "%s", diag.message);
+		return -1;
+	}
+	w->repo = kk_store_repository(w->store);
+	if (!git_repository_is_bare(w->repo)) {
+		snprintf(errbuf, errlen, "'%s' is not a bare repository", w->cfg->repo);
+		return -1;
+	}
+	if (stat(git_repository_path(w->repo), &st) < 0) {
+		snprintf(errbuf, errlen, "cannot stat '%s': %s", w->cfg->repo, strerror(errno));
+		return -1;
+	}
+	w->owner = st.st_uid;
+	if (asprintf(&w->pack_dir, "%sobjects/pack", git_repository_path(w->repo)) < 0)
+		return -1;
+	/* New objects go to memory first; the batch's pack is what reaches the disk. */
+	if (git_repository_odb(&w->odb, w->repo) < 0 || git_mempack_new(&w->mempack) < 0 ||
+	    git_odb_add_backend(w->odb, w->mempack, 999) < 0) {
+		snprintf(errbuf, errlen, "cannot set up the object database: %s", git_message());
+		return -1;
+	}
+	if (load_head(w, errbuf, errlen) < 0)
+		return -1;
+	if (kk_verifier_new(&w->verifier) < 0 || !(w->request_ids = json_object()) ||
+	    index_request_ids(w) < 0) {
+		snprintf(errbuf, errlen, "cannot index the history: %s", git_message());
+		return -1;
+	}
+	git_oid_tostr(w->stats.head, sizeof(w->stats.head), &w->head);
+	return 0;
+}
+
+/* The department named in the commit: one the author acts for among the owners. */
+static const char *acting_department(const kk_identity *who, const json_t *items,
+				     const kk_fileset *files)
+{
+	size_t i, j;
+	json_t *id, *owner;
+
+	json_array_foreach(items, i, id) {
+		char path[KK_ITEM_PATH_MAX];
+		const kk_file *f;
+		json_t *item = NULL;
+		const char *found = NULL;
+
+		kk_item_path(path, sizeof(path), json_integer_value(id));
+		if (!(f = kk_fileset_get(files, path)) ||
+		    kk_json_parse(&item, f->data, f->len, NULL, NULL) < 0)
+			continue;
+		json_array_foreach(json_object_get(item, "owners"), j, owner) {
+			for (size_t k = 0; k < who->department_count && !found; k++)
+				if (strcmp(who->departments[k], json_string_value(owner)) == 0)
+					found = who->departments[k];
+		}
+		json_decref(item);
+		if (found)
+			return found;
+	}
+	return who->department_count ? who->departments[0] : NULL;
+}
+
+/* Collects the objects a commit added: blobs of changed files, trees along their paths. */
+static int collect_objects(kd_writer *w, const git_oid *commit, const git_oid *tree_id,
+			   const kk_update_result *r)
+{
+	git_tree *tree = NULL;
+	int error = 0;
+
+	if (oid_list_add(&w->batch_objects, commit) < 0 ||
+	    oid_list_add(&w->batch_objects, tree_id) < 0 ||
+	    git_tree_lookup(&tree, w->repo, tree_id) < 0)
+		return -1;
+	for (size_t i = 0; i < r->files.count && !error; i++) {
+		char dir[KK_DIAG_PATH_MAX];
+		const char *path = r->files.files[i].path, *slash;
+
+		error = oid_list_add(&w->batch_objects, &r->files.files[i].oid);
+		for (slash = strchr(path, '/'); slash && !error; slash = strchr(slash + 1, '/')) {
+			git_tree_entry *entry = NULL;
+
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+			if (git_tree_entry_bypath(&entry, tree, dir) < 0)
+				error = -1;
+			else
+				error = oid_list_add(&w->batch_objects, git_tree_entry_id(entry));
+			git_tree_entry_free(entry);
+		}
+	}
+	git_tree_free(tree);
+	return error;
+}
+
+/* Makes the commit for an accepted submission; moves the in-memory head. */
+static int commit(kd_writer *w, kd_call *call, const kk_update_result *r, const char *reason,
+		  const char *request_id, int correction, git_oid *out)
+{
+	git_tree_update *updates = calloc(r->files.count, sizeof(*updates));
+	git_commit *parent = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_signature *author = NULL, *committer = NULL;
+	char email[512], committer_email[512], *message = NULL;
+	git_oid tree_id, blob;
+	int error = -1;
+
+	if (!updates)
+		goto done;
+	for (size_t i = 0; i < r->files.count; i++) {
+		const kk_file *f = &r->files.files[i];
+
+		if (git_blob_create_from_buffer(&blob, w->repo, f->data, f->len) < 0)
+			goto done;
+		updates[i].action = GIT_TREE_UPDATE_UPSERT;
+		updates[i].id = blob;
+		updates[i].filemode = GIT_FILEMODE_BLOB;
+		updates[i].path = f->path;
+	}
+	if (git_commit_lookup(&parent, w->repo, &w->head) < 0 ||
+	    git_commit_tree(&base, parent) < 0 ||
+	    git_tree_create_updated(&tree_id, w->repo, base, r->files.count, updates) < 0 ||
+	    git_tree_lookup(&tree, w->repo, &tree_id) < 0)
+		goto done;
+
+	message = kk_commit_message(&(kk_commit_info){
+		.summary = r->summary,
+		.reason = reason,
+		.items = r->items,
+		.years = r->years,
+		.department = acting_department(&call->who, r->items, &r->files),
+		.request_id = request_id,
+		.correction = correction && r->corrects_closed_year,
+	});
+	snprintf(email, sizeof(email), "%s@%s", call->who.user, w->cfg->email_domain);
+	snprintf(committer_email, sizeof(committer_email), "keikakud@%s", w->cfg->email_domain);
+	if (!message || git_signature_now(&author, call->who.name, email) < 0 ||
+	    git_signature_now(&committer, "keikakud", committer_email) < 0 ||
+	    git_commit_create(out, w->repo, NULL, author, committer, NULL, message, tree, 1,
+			      (const git_commit **)&parent) < 0)
+		goto done;
+	if (collect_objects(w, out, &tree_id, r) < 0)
+		goto done;
+	for (size_t i = 0; i < r->files.count; i++) {
+		const kk_file *f = &r->files.files[i];
+
+		if (kk_fileset_put(&w->files, f->path, f->data, f->len, NULL) < 0)
+			goto done;
+	}
+	w->head = *out;
+	error = 0;
+done:
+	if (error < 0)
+		log_warnx("cannot commit: %s", git_message());
+	free(message);
+	git_signature_free(author);
+	git_signature_free(committer);
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_commit_free(parent);
+	free(updates);
+	return error;
+}
+
+/* The answer to a retried request: the commit it made and what changed in it. */
+static int replay(kd_writer *w, kd_call *call, const char *commit_hex)
+{
+	git_commit *c = NULL, *parent = NULL;
+	json_t *changes = json_array(), *ids = NULL, *id;
+	git_oid oid;
+	size_t i;
+
+	if (!changes || git_oid_fromstr(&oid, commit_hex) < 0 ||
+	    git_commit_lookup(&c, w->repo, &oid) < 0 || git_commit_parent(&parent, c, 0) < 0) {
+		json_decref(changes);
+		git_commit_free(c);
+		return kd_call_fail(call, KD_EINTERNAL, NULL, "cannot read commit %s", commit_hex);
+	}
+	ids = json_array();
+	/* Items named in the trailers; the message lists every one. */
+	for (const char *p = git_commit_message(c); (p = strstr(p, "Keikaku-Item: ")) != NULL;) {
+		p += strlen("Keikaku-Item: ");
+		json_array_append_new(ids, json_integer(strtoll(p, NULL, 10)));
+	}
+	json_array_foreach(ids, i, id) {
+		char path[KK_ITEM_PATH_MAX];
+		json_t *old = NULL, *new = NULL, *fields = json_array(), *f;
+		size_t j;
+
+		kk_item_path(path, sizeof(path), json_integer_value(id));
+		read_at(&old, w->repo, git_commit_parent_id(c, 0), path);
+		read_at(&new, w->repo, &oid, path);
+		kk_diff_fields(fields, old, new, NULL);
+		json_array_foreach(fields, j, f) {
+			json_object_set(f, "item", id);
+			json_array_append(changes, f);
+		}
+		json_decref(fields);
+		json_decref(old);
+		json_decref(new);
+	}
+	call->result = json_pack("{s:s, s:o, s:o, s:b}", "commit", commit_hex, "head",
+				 hex(&w->head), "changes", changes, "replayed", 1);
+	json_decref(ids);
+	git_commit_free(parent);
+	git_commit_free(c);
+	return 0;
+}
+
+/* Parses the items of a plan.submit or item.update into `items`; base versions read at `base`. */
+static int gather_items(kd_writer *w, kd_call *call, const git_oid *base, kk_update_item **out,
+			size_t *count_out, json_t **keep)
+{
+	const json_t *list = json_object_get(call->params, "items"), *patch, *item;
+	kk_update_item *items = NULL;
+	size_t n = 1;
+
+	*keep = json_array();
+	if (strcmp(call->method, "plan.submit") == 0) {
+		if (!json_is_array(list) || json_array_size(list) == 0)
+			return kd_call_fail(call, KD_EPARAMS, NULL,
+					    "invalid params: 'items' must be a non-empty array");
+		n = json_array_size(list);
+		if (n > w->cfg->max_items)
+			return kd_call_fail(
+				call, KD_ELIMIT,
+				json_pack("{s:I}", "limit", (json_int_t)w->cfg->max_items),
+				"a submission may hold at most %zu items", w->cfg->max_items);
+	}
+	if (!(items = calloc(n, sizeof(*items))))
+		return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+	*out = items;
+	*count_out = n;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *spec = list ? json_array_get(list, i) : call->params;
+		json_t *id = json_object_get(spec, "id"), *base_item = NULL;
+		char path[KK_ITEM_PATH_MAX];
+
+		if (strcmp(call->method, "item.create") == 0) {
+			if (!json_is_object(item = json_object_get(spec, "item")))
+				return kd_call_fail(call, KD_EPARAMS, NULL,
+						    "invalid params: 'item' must be an object");
+			id = json_object_get(item, "id");
+			items[i].item = item;
+		} else if (!json_is_object(patch = json_object_get(spec, "patch"))) {
+			return kd_call_fail(
+				call, KD_EPARAMS, NULL,
+				"invalid params: 'patch' must be an object (a JSON Merge "
+				"Patch)");
+		} else {
+			items[i].patch = patch;
+		}
+		if (!json_is_integer(id) || json_integer_value(id) < 1 ||
+		    json_integer_value(id) > KK_ITEM_ID_MAX)
+			return kd_call_fail(call, KD_EPARAMS, NULL,
+					    "invalid params: 'id' must be an item id (1 to 99999)");
+		items[i].id = json_integer_value(id);
+		for (size_t j = 0; j < i; j++)
+			if (items[j].id == items[i].id)
+				return kd_call_fail(call, KD_EPARAMS, NULL,
+						    "invalid params: item %lld is listed twice",
+						    (long long)items[i].id);
+		kk_item_path(path, sizeof(path), items[i].id);
+		if (base && read_at(&base_item, w->repo, base, path) < 0)
+			return kd_call_fail(call, KD_EINTERNAL, NULL,
+					    "cannot read the base commit");
+		items[i].base_item = base_item;
+		json_array_append_new(*keep, base_item ? base_item : json_null());
+	}
+	return 0;
+}
+
+static int gather_files(kd_writer *w, kd_call *call, const git_oid *base, kk_update_file **out,
+			size_t *count_out, json_t *keep)
+{
+	const json_t *files = json_object_get(call->params, "files");
+	kk_update_file *list;
+	const char *path;
+	json_t *patch;
+	size_t n = 0;
+
+	if (!json_is_object(files) || json_object_size(files) == 0)
+		return kd_call_fail(call, KD_EPARAMS, NULL,
+				    "invalid params: 'files' must be an object of merge patches");
+	if (!(list = calloc(json_object_size(files), sizeof(*list))))
+		return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+	*out = list;
+	json_object_foreach((json_t *)files, path, patch) {
+		json_t *doc = NULL;
+
+		if (strcmp(path, KK_PATH_SETTINGS) && strcmp(path, KK_PATH_DEPARTMENTS) &&
+		    strcmp(path, KK_PATH_STRUCTURE))
+			return kd_call_fail(call, KD_EPARAMS, NULL,
+					    "invalid params: '%s' is not keikaku.json, "
+					    "departments.json or plan.json",
+					    path);
+		if (!json_is_object(patch))
+			return kd_call_fail(call, KD_EPARAMS, NULL,
+					    "invalid params: the patch for '%s' must be an object",
+					    path);
+		if (read_at(&doc, w->repo, base, path) < 0)
+			return kd_call_fail(call, KD_EINTERNAL, NULL,
+					    "cannot read the base commit");
+		json_array_append_new(keep, doc ? doc : json_null());
+		list[n].path = path;
+		list[n].patch = patch;
+		list[n].base_doc = doc;
+		n++;
+	}
+	*count_out = n;
+	return 0;
+}
+
+static int refuse(kd_writer *w, kd_call *call, const kk_update_result *r)
+{
+	json_t *data;
+
+	switch (r->verdict) {
+	case KK_UPDATE_NOT_FOUND:
+		return kd_call_fail(call, KD_ENOTFOUND, NULL,
+				    strcmp(call->method, "item.create") == 0
+					    ? "the item already exists"
+					    : "an item to update does not exist");
+	case KK_UPDATE_CONFLICT:
+		data = json_deep_copy(r->conflict);
+		json_object_set_new(data, "head", hex(&w->head));
+		return kd_call_fail(call, KD_ECONFLICT, data,
+				    "conflict: someone changed the same fields since your base "
+				    "commit; the current version is attached");
+	case KK_UPDATE_FORBIDDEN:
+		return kd_call_fail(call, KD_EFORBIDDEN,
+				    json_pack("{s:O}", "violations", r->violations), "%s",
+				    json_string_value(json_object_get(
+					    json_array_get(r->violations, 0), "message")));
+	case KK_UPDATE_RULES:
+		return kd_call_fail(call, KD_ERULES,
+				    json_pack("{s:O}", "violations", r->violations), "%s",
+				    json_string_value(json_object_get(
+					    json_array_get(r->violations, 0), "message")));
+	case KK_UPDATE_INVALID:
+		return kd_call_fail(call, KD_EINVALID, json_pack("{s:O}", "errors", r->errors),
+				    "the result does not validate: %s",
+				    json_string_value(json_object_get(json_array_get(r->errors, 0),
+								      "message")));
+	default: return 0;
+	}
+}
+
+/* Decides one submission and, when it is accepted, commits it (in memory). */
+static void handle(kd_writer *w, kd_call *call)
+{
+	const char *base_hex = NULL, *reason = NULL, *request_id = NULL;
+	int dry_run = 0, correction = 0;
+	kk_update_item *items = NULL;
+	kk_update_file *files = NULL;
+	size_t item_count = 0, file_count = 0;
+	json_t *keep = NULL, *departments = NULL;
+	kk_update_result r = {0};
+	kk_diag diag = {0};
+	char key[512];
+	git_oid base, made;
+	int need_base = strcmp(call->method, "item.create") != 0;
+
+	if (kd_param_commit(&base_hex, call, "base", need_base) < 0 ||
+	    kd_param_string(&reason, call, "reason", 0) < 0 ||
+	    kd_param_string(&request_id, call, "request_id", 0) < 0 ||
+	    kd_param_bool(&dry_run, call, "dry_run") < 0 ||
+	    kd_param_bool(&correction, call, "correction") < 0)
+		goto done;
+	if (request_id &&
+	    (strlen(request_id) == 0 || strlen(request_id) > 200 || strpbrk(request_id, "\r\n"))) {
+		kd_call_fail(
+			call, KD_EPARAMS, NULL,
+			"invalid params: 'request_id' must be 1 to 200 characters on one line");
+		goto done;
+	}
+	if (request_id && !dry_run) {
+		const char *seen;
+
+		snprintf(key, sizeof(key), "%s:%s", call->who.user, request_id);
+		if ((seen = json_string_value(json_object_get(w->request_ids, key)))) {
+			replay(w, call, seen);
+			goto done;
+		}
+	}
+	if (base_hex) {
+		git_commit *c = NULL;
+
+		if (git_oid_fromstr(&base, base_hex) < 0 ||
+		    git_commit_lookup(&c, w->repo, &base) < 0) {
+			kd_call_fail(call, KD_ENOTFOUND, NULL, "base commit %s does not exist",
+				     base_hex);
+			goto done;
+		}
+		git_commit_free(c);
+	}
+	if (strcmp(call->method, "plan.update") == 0) {
+		if (!(keep = json_array()) ||
+		    gather_files(w, call, &base, &files, &file_count, keep) < 0)
+			goto done;
+	} else if (gather_items(w, call, base_hex ? &base : NULL, &items, &item_count, &keep) < 0) {
+		goto done;
+	}
+
+	/* Rights follow departments.json as it is now, not as the client read it. */
+	{
+		const kk_file *f = kk_fileset_get(&w->files, KK_PATH_DEPARTMENTS);
+
+		if (f)
+			kk_json_parse(&departments, f->data, f->len, NULL, NULL);
+		kk_identity_resolve(&call->who, departments, w->owner);
+	}
+	if (kk_update_prepare(&r, &w->files,
+			      &(kk_update_request){&call->who, reason, correction, items,
+						   item_count, files, file_count},
+			      w->verifier, &diag) < 0) {
+		kd_call_fail(call, diag.code == KK_ENOMEM ? KD_EINTERNAL : KD_EPARAMS, NULL, "%s",
+			     diag.message);
+		goto done;
+	}
+	if (dry_run) {
+		call->result = json_pack("{s:n, s:o, s:O, s:O, s:O}", "commit", "head",
+					 hex(&w->head), "changes", r.changes, "violations",
+					 r.violations, "errors", r.errors);
+		if (r.conflict)
+			json_object_set(call->result, "conflict", r.conflict);
+		goto done;
+	}
+	if (refuse(w, call, &r) < 0)
+		goto done;
+	if (r.files.count == 0) {
+		call->result =
+			json_pack("{s:n, s:o, s:[]}", "commit", "head", hex(&w->head), "changes");
+		goto done;
+	}
+	if (commit(w, call, &r, reason, request_id, correction, &made) < 0) {
+		kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+		goto done;
+	}
+	if (request_id)
+		json_object_set_new(w->request_ids, key, hex(&made));
+	call->result = json_pack("{s:o, s:o, s:O}", "commit", hex(&made), "head", hex(&made),
+				 "changes", r.changes);
+done:
+	kk_update_result_clear(&r);
+	json_decref(departments);
+	json_decref(keep);
+	free(items);
+	free(files);
+}
+
+/* Writes the batch's objects as one pack, then moves the ref from `from` to the head. */
+static int make_durable(kd_writer *w, const git_oid *from)
+{
+	kk_pack_object *objects = calloc(w->batch_objects.count, sizeof(*objects));
+	git_odb_object **held = calloc(w->batch_objects.count, sizeof(*held));
+	git_reference *ref = NULL;
+	kk_diag diag = {0};
+	int error = -1;
+
+	if (!objects || !held)
+		goto done;
+	for (size_t i = 0; i < w->batch_objects.count; i++) {
+		if (git_odb_read(&held[i], w->odb, &w->batch_objects.oids[i]) < 0)
+			goto done;
+		objects[i].type = git_odb_object_type(held[i]);
+		objects[i].data = git_odb_object_data(held[i]);
+		objects[i].len = git_odb_object_size(held[i]);
+		objects[i].oid = w->batch_objects.oids[i];
+	}
+	if (kk_pack_write(NULL, w->pack_dir, objects, w->batch_objects.count, &diag) < 0) {
+		log_warnx("cannot write pack: %s", diag.message);
+		goto done;
+	}
+	/* The pack is durable: only now may the ref point into it. */
+	if (git_odb_refresh(w->odb) < 0 ||
+	    git_reference_create_matching(&ref, w->repo, MAIN_REF, &w->head, 1, from, NULL) < 0) {
+		log_warnx("cannot move %s: %s", MAIN_REF, git_message());
+		goto done;
+	}
+	error = 0;
+done:
+	for (size_t i = 0; held && i < w->batch_objects.count; i++)
+		git_odb_object_free(held[i]);
+	free(held);
+	free(objects);
+	git_reference_free(ref);
+	return error;
+}
+
+static void process_batch(kd_writer *w, kd_call *batch)
+{
+	git_oid start = w->head;
+	size_t commits = 0;
+	char errbuf[256];
+	int stored = 1;
+
+	w->batch_objects.count = 0;
+	for (kd_call *call = batch; call; call = call->next) {
+		git_oid before = w->head;
+
+		handle(w, call);
+		commits += !git_oid_equal(&before, &w->head);
+	}
+	if (commits && make_durable(w, &start) < 0) {
+		stored = 0;
+		/* Nothing of this batch is stored: tell every caller whose commit it held. */
+		for (kd_call *call = batch; call; call = call->next) {
+			if (call->result &&
+			    !json_is_null(json_object_get(call->result, "commit")) &&
+			    !json_object_get(call->result, "replayed")) {
+				json_decref(call->result);
+				call->result = NULL;
+				kd_call_fail(call, KD_EWRITE, NULL,
+					     "the update could not be stored");
+			}
+		}
+		w->head = start;
+		if (load_head(w, errbuf, sizeof(errbuf)) < 0)
+			log_warnx("%s", errbuf);
+		json_object_clear(w->request_ids);
+		index_request_ids(w);
+	}
+	git_mempack_reset(w->mempack);
+	pthread_mutex_lock(&w->lock);
+	git_oid_tostr(w->stats.head, sizeof(w->stats.head), &w->head);
+	if (commits && stored) {
+		w->stats.commits += commits;
+		w->stats.batches++;
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Merges small packs once there are too many; runs after the batch is answered. */
+static void maintain_packs(kd_writer *w)
+{
+	git_oid *packs = NULL;
+	size_t count = 0;
+	kk_diag diag = {0};
+
+	if (kk_pack_list(&packs, &count, w->pack_dir, &diag) < 0) {
+		log_warnx("cannot list packs: %s", diag.message);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->stats.packs = count;
+	pthread_mutex_unlock(&w->lock);
+	if (count > PACKS_MAX) {
+		if (kk_pack_merge(NULL, w->pack_dir, packs, PACKS_MERGE, &diag) < 0)
+			log_warnx("cannot merge packs: %s", diag.message);
+		else
+			git_odb_refresh(w->odb);
+	}
+	free(packs);
+}
+
+static void *writer_main(void *arg)
+{
+	kd_writer *w = arg;
+
+	for (;;) {
+		kd_call *batch = NULL, *tail = NULL;
+		size_t n = 0;
+
+		pthread_mutex_lock(&w->lock);
+		while (!w->queue && !w->stopping)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (!w->queue && w->stopping) {
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		while (w->queue && n < w->cfg->max_batch) {
+			kd_call *call = w->queue;
+
+			w->queue = call->next;
+			call->next = NULL;
+			if (tail)
+				tail->next = call;
+			else
+				batch = call;
+			tail = call;
+			n++;
+		}
+		if (!w->queue)
+			w->queue_tail = NULL;
+		w->stats.queued -= n;
+		pthread_mutex_unlock(&w->lock);
+
+		process_batch(w, batch);
+
+		pthread_mutex_lock(&w->lock);
+		if (w->finished_tail)
+			w->finished_tail->next = batch;
+		else
+			w->finished = batch;
+		w->finished_tail = tail;
+		pthread_mutex_unlock(&w->lock);
+		uv_async_send(&w->async);
+		maintain_packs(w);
+	}
+	return NULL;
+}
+
+/* On the loop thread: hand every finished call back, the whole list each time. */
+static void on_finished(uv_async_t *async)
+{
+	kd_writer *w = async->data;
+	kd_call *list;
+
+	pthread_mutex_lock(&w->lock);
+	list = w->finished;
+	w->finished = w->finished_tail = NULL;
+	pthread_mutex_unlock(&w->lock);
+	while (list) {
+		kd_call *next = list->next;
+
+		list->next = NULL;
+		w->done(list, w->done_arg);
+		list = next;
+	}
+}
+
+static void writer_free(kd_writer *w)
+{
+	kk_verifier_free(w->verifier);
+	json_decref(w->request_ids);
+	kk_fileset_free(&w->files);
+	git_odb_free(w->odb); /* also frees the mempack backend it owns */
+	kk_store_free(w->store);
+	free(w->pack_dir);
+	free(w->batch_objects.oids);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
+}
+
+int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
+		    void (*done)(kd_call *call, void *arg), void *arg, char *errbuf, size_t errlen)
+{
+	kd_writer *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	w->cfg = cfg;
+	w->loop = loop;
+	w->done = done;
+	w->done_arg = arg;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if (open_repository(w, errbuf, errlen) < 0) {
+		writer_free(w);
+		return -1;
+	}
+	maintain_packs(w);
+	if (uv_async_init(loop, &w->async, on_finished) < 0) {
+		snprintf(errbuf, errlen, "cannot set up the writer's wake-up");
+		writer_free(w);
+		return -1;
+	}
+	w->async.data = w;
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		snprintf(errbuf, errlen, "cannot start the writer thread");
+		uv_close((uv_handle_t *)&w->async, NULL);
+		return -1; /* freed with the loop's handles by the caller's shutdown */
+	}
+	w->started = 1;
+	*out = w;
+	return 0;
+}
+
+void kd_writer_submit(kd_writer *w, kd_call *call)
+{
+	call->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	if (w->queue_tail)
+		w->queue_tail->next = call;
+	else
+		w->queue = call;
+	w->queue_tail = call;
+	w->stats.queued++;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void kd_writer_stats_get(kd_writer *w, kd_writer_stats *out)
+{
+	pthread_mutex_lock(&w->lock);
+	*out = w->stats;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void on_async_closed(uv_handle_t *handle)
+{
+	writer_free(handle->data);
+}
+
+void kd_writer_stop(kd_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	/* Answer what the last batch finished before the handle goes. */
+	on_finished(&w->async);
+	uv_close((uv_handle_t *)&w->async, on_async_closed);
+}

@@ -1,0 +1,121 @@
+# Shared by the daemon tests: sourced after lib.bash.  Creates real Unix users
+# and groups (which needs root), a plan repository whose departments.json maps
+# them, and runs the real keikakud on a socket in the test's directory.
+: "${KEIKAKUD:?set KEIKAKUD to the keikakud binary}"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "skipped: the daemon tests create Unix users and need root"
+	exit 77
+fi
+
+rpc_py=$KK_SOURCE_DIR/tests/cli/rpc.py
+chmod 755 "$work"
+sock=$work/keikakud.sock
+repo=$work/plan.git
+daemon_log=$work/keikakud.log
+daemon_pid=
+
+# Users: name, full name, groups.  Prefixed so that nothing real is touched.
+test_users=(kkt_hisho kkt_dx kkt_nurse kkt_kominkan kkt_guest)
+setup_users() {
+	for g in kkt_byoin kkt_staff; do
+		getent group "$g" >/dev/null || groupadd "$g"
+	done
+	userdel kkt_hisho 2>/dev/null || true
+	useradd -M -N -g kkt_staff -s /usr/sbin/nologin -c "田中 秘書,,," kkt_hisho
+	userdel kkt_dx 2>/dev/null || true
+	useradd -M -N -g kkt_staff -s /usr/sbin/nologin -c "DX Admin" kkt_dx
+	userdel kkt_nurse 2>/dev/null || true
+	useradd -M -N -g kkt_staff -G kkt_byoin -s /usr/sbin/nologin -c "Nurse Sato" kkt_nurse
+	userdel kkt_kominkan 2>/dev/null || true
+	useradd -M -N -g kkt_staff -s /usr/sbin/nologin -c "公民館 担当" kkt_kominkan
+	userdel kkt_guest 2>/dev/null || true
+	useradd -M -N -g kkt_staff -s /usr/sbin/nologin kkt_guest
+}
+
+cleanup_daemon() {
+	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+		kill -TERM "$daemon_pid" 2>/dev/null || true
+		wait "$daemon_pid" 2>/dev/null || true
+	fi
+	for u in "${test_users[@]}"; do
+		userdel "$u" 2>/dev/null || true
+	done
+	groupdel kkt_byoin 2>/dev/null || true
+	groupdel kkt_staff 2>/dev/null || true
+	rm -rf "$work" "$HOME"
+}
+trap cleanup_daemon EXIT
+
+# The example plan, with departments mapped to the test users.
+make_repo() {
+	local src=$work/src
+	rm -rf "$src" "$repo"
+	cp -r "$KK_SOURCE_DIR/examples/dx-plan-r3" "$src"
+	/usr/bin/python3 - "$src/departments.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+d = json.load(open(path))
+for dept in d["departments"]:
+    if dept["name"] == "秘書課":
+        dept["users"] = ["kkt_hisho"]
+    if dept["name"] == "デジタル戦略課":
+        dept["users"] = ["kkt_dx"]
+    if dept["name"] == "市立病院":
+        dept["groups"] = ["kkt_byoin"]
+    if dept["name"] == "公民館ほか":
+        dept["users"] = ["kkt_kominkan"]
+json.dump(d, open(path, "w"), ensure_ascii=False, indent=2)
+PY
+	kk fmt "$src/departments.json"
+	kk init "$repo" --from "$src" >/dev/null
+}
+
+start_daemon() {
+	"$KEIKAKUD" --repo "$repo" --socket "$sock" --socket-mode 0666 \
+		--email-domain keikaku.test "$@" 2>>"$daemon_log" &
+	daemon_pid=$!
+	for _ in $(seq 1 100); do
+		[ -S "$sock" ] && return 0
+		sleep 0.05
+	done
+	echo "keikakud did not start:" >&2
+	cat "$daemon_log" >&2
+	return 1
+}
+
+stop_daemon() {
+	kill -TERM "$daemon_pid"
+	local code=0
+	wait "$daemon_pid" || code=$?
+	daemon_pid=
+	return $code
+}
+
+# as USER COMMAND...: runs COMMAND as USER (real uid, gid and groups).
+as() {
+	local user=$1
+	shift
+	setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups "$@"
+}
+
+# call USER METHOD [PARAMS]: prints the result, or {"error": ...}.
+call() {
+	local user=$1
+	shift
+	as "$user" /usr/bin/python3 "$rpc_py" "$sock" --call "$@"
+}
+
+# jget JSON EXPR: evaluates a Python expression on parsed JSON `j`.
+jget() {
+	/usr/bin/python3 -c 'import json,sys; j=json.loads(sys.argv[1]); r=eval(sys.argv[2]); print(r if isinstance(r,str) else json.dumps(r, ensure_ascii=False, sort_keys=True))' "$1" "$2"
+}
+
+head_of() {
+	git -C "$repo" rev-parse main
+}
+
+# A fingerprint of every file of the repository, to show nothing changed.
+repo_state() {
+	(cd "$repo" && find . -type f ! -name keikakud.pid -print0 | sort -z | xargs -0 sha1sum | sha1sum)
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# keikakud under load and through its life: 8 concurrent clients x 200 updates
+# give exactly 1,600 commits; SIGTERM finishes the work in flight; one daemon
+# per repository; leftovers of a crash are cleaned up.
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/daemon.bash"
+setup_users
+make_repo
+start_daemon
+count0=$(git -C "$repo" rev-list --count main)
+
+pids=()
+i=0
+for spec in kkt_hisho:22 kkt_hisho:23 kkt_hisho:24 kkt_hisho:25 kkt_dx:26 kkt_dx:27 kkt_dx:31 kkt_dx:34; do
+	user=${spec%%:*}
+	item=${spec##*:}
+	as "$user" /usr/bin/python3 "$rpc_py" "$sock" --updates 200 --item "$item" --tag "c$i" \
+		>"$work/client.$i.out" 2>&1 &
+	pids+=($!)
+	i=$((i + 1))
+done
+acked=0
+for j in "${!pids[@]}"; do
+	if wait "${pids[$j]}"; then
+		n=$(awk '{print $1}' "$work/client.$j.out")
+		acked=$((acked + n))
+	else
+		fail "client $j: $(cat "$work/client.$j.out")"
+	fi
+done
+check "1600 acknowledged ($acked)" test "$acked" = 1600
+check "exactly 1600 new commits" test "$(git -C "$repo" rev-list --count main)" = $((count0 + 1600))
+check "fsck --strict" git -C "$repo" fsck --strict --no-progress
+check "every commit verifies" kk -C "$repo" verify --all-history
+check "each client's last value" test "$(git -C "$repo" show main:items/0031.json | grep -c '"result": "c6 199"')" = 1
+check "authors" test "$(git -C "$repo" log --format=%an "main~1600..main" | sort | uniq -c | awk '{print $1}' | tr '\n' ' ')" = "800 800 "
+
+# One daemon per repository.
+expect 1 "" "<3>another keikakud (pid $daemon_pid) is serving '$(realpath "$repo")'" \
+	-- "$KEIKAKUD" --repo "$repo" --socket "$work/other.sock"
+check "the second daemon left the socket alone" test ! -e "$work/other.sock"
+
+# SIGTERM in the middle of a stream of updates: whatever was acknowledged is stored.
+before=$(git -C "$repo" rev-list --count main)
+as kkt_dx /usr/bin/python3 "$rpc_py" "$sock" --updates 100000 --item 32 --tag term >"$work/term.out" 2>&1 &
+client=$!
+sleep 1
+kill -TERM "$daemon_pid"
+code=0
+wait "$daemon_pid" || code=$?
+daemon_pid=
+wait "$client" || true
+check "daemon exits 0 on SIGTERM ($code)" test "$code" = 0
+last=$(git -C "$repo" show main:items/0032.json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["years"]["2021"]["result"])')
+stored=$(( $(git -C "$repo" rev-list --count main) - before ))
+check "some updates went through ($stored)" test "$stored" -gt 0
+check "the last stored is the last acknowledged or one after ($last, $stored)" test "$last" = "term $((stored - 1))"
+check "fsck after SIGTERM" git -C "$repo" fsck --strict --no-progress
+check "stopping logged" grep -q "finishing the work in flight" "$daemon_log"
+
+# A crash's leftovers: stale ref lock and temporary pack are removed at start.
+echo junk >"$repo/refs/heads/main.lock"
+echo junk >"$repo/objects/pack/tmp_pack_XXXX"
+start_daemon
+check "stale lock removed" test ! -e "$repo/refs/heads/main.lock"
+check "stale temp removed" test ! -e "$repo/objects/pack/tmp_pack_XXXX"
+check "removal logged" grep -q "removed stale '.*main.lock'" "$daemon_log"
+r=$(call kkt_dx item.update "{\"id\": 32, \"base\": \"$(head_of)\", \"patch\": {\"years\": {\"2021\": {\"result\": \"after crash\"}}}}")
+check "commits work after cleanup" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
+stop_daemon
+check "journald priorities" grep -q '^<6>listening on' "$daemon_log"
+finish

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# keikakud's JSON-RPC framing: every malformed input gets the right error, and
+# the daemon stays up for this client and every other.
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/daemon.bash"
+setup_users
+make_repo
+start_daemon --max-line 4096 --max-connections-per-user 3 --idle-timeout 2
+
+# send USER LINE...: one connection, one response line per line sent.
+send() {
+	local user=$1
+	shift
+	as "$user" /usr/bin/python3 "$rpc_py" "$sock" "$@"
+}
+code_of() {
+	jget "$1" 'j["error"]["code"] if "error" in j else j[0]["error"]["code"]'
+}
+
+alive() {
+	local r
+	r=$(send kkt_guest '{"jsonrpc": "2.0", "id": 1, "method": "status"}')
+	[ "$(jget "$r" 'j["result"]["head"]')" = "$(git -C "$repo" rev-parse main)" ]
+}
+
+# Parse errors.
+expect 0 '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error: line 1, column 12: unexpected end of input"}}' "" \
+	-- send kkt_guest '{"jsonrpc":'
+r=$(printf '{"jsonrpc": "2.0", "id": 1, "method": "st\xffatus"}\n' | as kkt_guest /usr/bin/python3 "$rpc_py" "$sock")
+check "invalid UTF-8: parse error ($r)" test "$(code_of "$r")" = -32700
+check "invalid UTF-8 named" sh -c "echo '$r' | grep -q 'invalid UTF-8'"
+r=$(send kkt_guest '{"jsonrpc": "2.0", "id": 1, "id": 2, "method": "status"}')
+check "duplicate key: parse error" test "$(code_of "$r")" = -32700
+check "duplicate key named" test "$(jget "$r" 'j["error"]["message"]')" = "parse error: line 1, column 29: duplicate key 'id'"
+deep=$(/usr/bin/python3 -c 'print("[" * 100 + "]" * 100)')
+r=$(send kkt_guest "$deep")
+check "too deep: parse error" test "$(code_of "$r")" = -32700
+check "too deep named" test "$(jget "$r" 'j["error"]["message"]')" = "parse error: line 1, column 65: nesting is deeper than 64 levels"
+long=$(/usr/bin/python3 -c 'print("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"status\", \"params\": {\"x\": \"" + "a" * 5000 + "\"}}")')
+r=$(send kkt_guest "$long" '{"jsonrpc": "2.0", "id": 2, "method": "status"}')
+check "long line: limit error" test "$(echo "$r" | head -1 | jget "$(echo "$r" | head -1)" 'j["error"]["code"]')" = -32006
+check "long line: message" test "$(jget "$(echo "$r" | head -1)" 'j["error"]["message"]')" = "request line is longer than 4096 bytes"
+check "the next line on the same connection still works" test "$(jget "$(echo "$r" | tail -1)" 'j["id"]')" = 2
+
+# Invalid requests, methods and params.
+expect 0 '{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"method not found: '"'"'frob'"'"'"}}' "" \
+	-- send kkt_guest '{"jsonrpc": "2.0", "id": 7, "method": "frob"}'
+r=$(send kkt_guest '{"jsonrpc": "1.0", "id": 3, "method": "status"}')
+check "wrong version: invalid request" test "$(code_of "$r")" = -32600
+r=$(send kkt_guest '{"jsonrpc": "2.0", "id": {"a": 1}, "method": "status"}')
+check "object id: invalid request" test "$(code_of "$r")" = -32600
+r=$(send kkt_guest '42')
+check "not an object: invalid request" test "$(code_of "$r")" = -32600
+r=$(send kkt_guest '[]')
+check "empty batch: invalid request" test "$(code_of "$r")" = -32600
+r=$(send kkt_guest '{"jsonrpc": "2.0", "id": 4, "method": "item.get", "params": {"id": "26"}}')
+check "string id param: invalid params" test "$(code_of "$r")" = -32602
+check "invalid params message" test "$(jget "$r" 'j["error"]["message"]')" = "invalid params: 'id' must be an item id (1 to 99999)"
+r=$(send kkt_guest '{"jsonrpc": "2.0", "id": 5, "method": "item.get", "params": [26]}')
+check "array params: invalid params" test "$(code_of "$r")" = -32602
+r=$(send kkt_hisho '{"jsonrpc": "2.0", "id": 6, "method": "item.update", "params": {"id": 25, "base": "abc", "patch": {}}}')
+check "short base: invalid params" test "$(code_of "$r")" = -32602
+r=$(send kkt_hisho '{"jsonrpc": "2.0", "id": 6, "method": "item.update", "params": {"id": 25, "base": "'"$(head_of)"'", "patch": [1]}}')
+check "array patch: invalid params" test "$(code_of "$r")" = -32602
+r=$(send kkt_hisho '{"jsonrpc": "2.0", "id": 6, "method": "item.update", "params": {"id": 25, "base": "'"$(head_of)"'", "patch": {}, "dry_run": "yes"}}')
+check "string dry_run: invalid params" test "$(code_of "$r")" = -32602
+check "daemon alive after all that" alive
+
+# Batches and notifications.
+r=$(send kkt_guest --expect 1 '[{"jsonrpc": "2.0", "id": 1, "method": "status"}, {"jsonrpc": "2.0", "method": "status"}, {"jsonrpc": "2.0", "id": 2, "method": "frob"}, 17]')
+check "batch answers requests, not notifications" test "$(jget "$r" 'sorted(str(x["id"]) for x in j)')" = '["1", "2", "None"]'
+check "batch error inside" test "$(jget "$r" '[x["error"]["code"] for x in j if x["id"] == 2][0]')" = -32601
+r=$(send kkt_guest --expect 1 '{"jsonrpc": "2.0", "method": "status"}' '{"jsonrpc": "2.0", "id": 9, "method": "status"}')
+check "a notification gets no answer" test "$(jget "$r" 'j["id"]')" = 9
+
+# Limits on connections per user: the fourth is refused, the others unharmed.
+as kkt_guest /usr/bin/python3 - "$sock" <<'PY' >"$work/conns.out"
+import json, socket, sys
+socks = []
+for i in range(4):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); socks.append(s)
+over = socks[3].recv(4096).decode()
+print(json.loads(over)["error"]["code"])
+socks[0].sendall(b'{"jsonrpc": "2.0", "id": 1, "method": "status"}\n')
+print("result" in json.loads(socks[0].recv(65536)))
+PY
+check "fourth connection refused" test "$(head -1 "$work/conns.out")" = -32006
+check "others keep working" test "$(tail -1 "$work/conns.out")" = True
+check "another user is not limited" alive
+
+# Idle connections are closed; the daemon stays up.
+as kkt_guest /usr/bin/python3 - "$sock" <<'PY' >"$work/idle.out"
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
+t = time.time(); data = s.recv(10)
+print("closed" if data == b"" and time.time() - t >= 1.5 else "open")
+PY
+check "idle connection closed" test "$(cat "$work/idle.out")" = closed
+check "daemon alive at the end" alive
+stop_daemon
+check "clean stop" true
+finish

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# keikakud end to end: real Unix users submit updates over the real socket; what
+# is accepted is a commit that stock git shows with the person as author; what
+# is refused leaves the repository byte for byte as it was.
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/daemon.bash"
+setup_users
+make_repo
+loose() { git -C "$repo" count-objects -v | awk '/^count:/ {print $2}'; }
+loose_at_start=$(loose)
+start_daemon
+initial=$(head_of)
+
+# Who the daemon thinks each caller is.
+r=$(call kkt_hisho whoami)
+check "whoami user" test "$(jget "$r" 'j["user"]')" = kkt_hisho
+check "whoami name" test "$(jget "$r" 'j["name"]')" = "田中 秘書"
+check "whoami departments" test "$(jget "$r" 'j["departments"]')" = '["秘書課"]'
+check "whoami not admin" test "$(jget "$r" 'j["admin"]')" = false
+r=$(call kkt_nurse whoami)
+check "department through a group" test "$(jget "$r" 'j["departments"]')" = '["市立病院"]'
+check "groups listed" test "$(jget "$r" '"kkt_byoin" in j["groups"]')" = true
+check "admin through department" test "$(jget "$(call kkt_dx whoami)" 'j["admin"]')" = true
+check "root is admin" test "$(jget "$(call root whoami)" 'j["admin"]')" = true
+check "guest has no department" test "$(jget "$(call kkt_guest whoami)" 'j["departments"]')" = '[]'
+
+# An owner's update lands as a commit with the person as author.
+r=$(call kkt_hisho item.update "{\"id\": 25, \"base\": \"$initial\", \"request_id\": \"req-1\",
+	\"patch\": {\"years\": {\"2021\": {\"progress\": \"on_track\"}}}, \"reason\": \"規程案を作成した\"}")
+commit=$(jget "$r" 'j["commit"]')
+check "commit returned" test "$commit" = "$(head_of)"
+check "changes returned" test "$(jget "$r" 'j["changes"]')" = \
+	'[{"item": 25, "new": "on_track", "old": "behind", "path": "years.2021.progress"}]'
+expect 0 "025 規程の整備 · 令和3年度 進捗度: ▲ → ○
+
+規程案を作成した
+
+Keikaku-Item: 25
+Fiscal-Year: 2021
+Department: 秘書課
+Request-Id: req-1" "" -- git -C "$repo" log -1 --format=%B
+expect 0 "田中 秘書 <kkt_hisho@keikaku.test>|keikakud <keikakud@keikaku.test>" "" \
+	-- git -C "$repo" log -1 --format='%an <%ae>|%cn <%ce>'
+expect 0 "25
+2021" "" -- git -C "$repo" log -1 --format='%(trailers:key=Keikaku-Item,valueonly)%(trailers:key=Fiscal-Year,valueonly)'
+check "content" test "$(git -C "$repo" show main:items/0025.json | grep -c '"progress": "on_track"')" = 1
+check "one line changed" test "$(git -C "$repo" diff --numstat "$initial" main | tr '\t' ' ')" = "1 1 items/0025.json"
+check "parent" test "$(git -C "$repo" rev-parse main~1)" = "$initial"
+check "fsck" git -C "$repo" fsck --strict --no-progress
+check "verify" kk -C "$repo" verify
+
+# Refusals: each with its own error, nothing written.
+base=$(head_of)
+before=$(repo_state)
+refused() { # refused USER CODE RULE PARAMS
+	local r
+	r=$(call "$1" item.update "$4") || true
+	if [ "$(jget "$r" 'j["error"]["code"]')" != "$2" ]; then
+		fail "expected error $2 for $1 $4, got $r"
+	elif [ -n "$3" ] && [ "$(jget "$r" 'j["error"]["data"]["violations"][0]["rule"]')" != "$3" ]; then
+		fail "expected rule $3, got $r"
+	else
+		ok
+	fi
+	if [ "$(repo_state)" != "$before" ]; then
+		fail "repository changed by a refused update: $4"
+	else
+		ok
+	fi
+}
+refused kkt_guest -32001 not-owner "{\"id\": 25, \"base\": \"$base\", \"patch\": {\"years\": {\"2021\": {\"progress\": \"ahead\"}}}}"
+refused kkt_kominkan -32001 not-owner "{\"id\": 8, \"base\": \"$base\", \"patch\": {\"years\": {\"2021\": {\"progress\": \"ahead\"}}}}"
+refused kkt_hisho -32003 closed-year "{\"id\": 25, \"base\": \"$base\", \"reason\": \"x\", \"patch\": {\"years\": {\"2020\": {\"result\": \"書き換え\"}}}}"
+refused kkt_hisho -32001 not-permitted "{\"id\": 19, \"base\": \"$base\", \"reason\": \"x\", \"patch\": {\"years\": {\"2021\": {\"planned\": \"検討\"}}}}"
+refused kkt_dx -32003 frozen-planned "{\"id\": 19, \"base\": \"$base\", \"patch\": {\"years\": {\"2021\": {\"planned\": \"検討\"}}}}"
+refused kkt_hisho -32003 reason-required "{\"id\": 25, \"base\": \"$base\", \"patch\": {\"years\": {\"2021\": {\"revised\": \"整備(継続)\"}}}}"
+refused kkt_hisho -32004 "" "{\"id\": 25, \"base\": \"$base\", \"patch\": {\"years\": {\"2021\": {\"progress\": \"late\"}}}}"
+refused kkt_hisho -32001 not-permitted "{\"id\": 25, \"base\": \"$base\", \"patch\": {\"title\": \"新しい題\"}}"
+r=$(call kkt_hisho item.update "{\"id\": 25, \"base\": \"$base\", \"patch\": {\"years\": {\"2021\": {\"progress\": \"late\"}}}}") || true
+check "schema error names the field" test "$(jget "$r" 'j["error"]["data"]["errors"][0]["pointer"]')" = /years/2021/progress
+check "still refused: not found" test "$(jget "$(call kkt_hisho item.update "{\"id\": 99, \"base\": \"$base\", \"patch\": {}}" || true)" 'j["error"]["code"]')" = -32005
+
+# With a reason the same revision goes through; an admin corrects a closed year.
+r=$(call kkt_hisho item.update "{\"id\": 25, \"base\": \"$base\", \"patch\": {\"years\": {\"2021\": {\"revised\": \"整備(継続)\"}}}, \"reason\": \"服務規程の協議が続くため\"}")
+check "revision with reason" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
+r=$(call kkt_dx item.update "{\"id\": 25, \"base\": \"$(head_of)\", \"correction\": true, \"reason\": \"誤記の訂正\", \"patch\": {\"years\": {\"2020\": {\"planned\": \"規程の整備\"}}}}")
+check "admin correction" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
+check "correction trailer" test "$(git -C "$repo" log -1 --format='%(trailers:key=Keikaku-Correction,valueonly)')" = yes
+
+# Dry run: the changes and violations, nothing committed.
+before=$(repo_state)
+r=$(call kkt_hisho item.update "{\"id\": 25, \"base\": \"$(head_of)\", \"dry_run\": true, \"patch\": {\"years\": {\"2021\": {\"revised\": \"見直し\"}}}}")
+check "dry run commits nothing" test "$(jget "$r" 'j["commit"]')" = null
+check "dry run reports the violation" test "$(jget "$r" 'j["violations"][0]["rule"]')" = reason-required
+check "dry run reports the change" test "$(jget "$r" 'j["changes"][0]["path"]')" = years.2021.revised
+check "dry run leaves the repository" test "$(repo_state)" = "$before"
+
+# An update that changes nothing makes no commit.
+r=$(call kkt_hisho item.update "{\"id\": 25, \"base\": \"$(head_of)\", \"patch\": {\"years\": {\"2021\": {\"progress\": \"on_track\"}}}}")
+check "no-op: no commit" test "$(jget "$r" 'j["commit"]')" = null
+check "no-op leaves the repository" test "$(repo_state)" = "$before"
+
+# Conflicts: a field changed since base is refused with the current version;
+# other fields merge.
+old_base=$(head_of)
+call kkt_hisho item.update "{\"id\": 25, \"base\": \"$old_base\", \"patch\": {\"years\": {\"2021\": {\"progress\": \"ahead\"}}}}" >/dev/null
+r=$(call kkt_dx item.update "{\"id\": 25, \"base\": \"$old_base\", \"patch\": {\"years\": {\"2021\": {\"progress\": \"behind\"}}}}") || true
+check "conflict code" test "$(jget "$r" 'j["error"]["code"]')" = -32002
+check "conflict field" test "$(jget "$r" 'j["error"]["data"]["fields"]')" = '[{"item": 25, "path": "years.2021.progress"}]'
+check "conflict carries current" test "$(jget "$r" 'j["error"]["data"]["current"][0]["years"]["2021"]["progress"]')" = ahead
+r=$(call kkt_dx item.update "{\"id\": 25, \"base\": \"$old_base\", \"patch\": {\"years\": {\"2022\": {\"progress\": \"on_track\"}}}}")
+check "merge of another field" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
+check "merged content keeps both" test "$(git -C "$repo" show main:items/0025.json | grep -c -e '"progress": "ahead"' -e '"progress": "on_track"')" = 2
+
+# A retried request_id commits once, also after a restart.
+count=$(git -C "$repo" rev-list --count main)
+params="{\"id\": 26, \"base\": \"$(head_of)\", \"request_id\": \"retry-7\", \"patch\": {\"years\": {\"2021\": {\"result\": \"再送テスト\"}}}}"
+first=$(jget "$(call kkt_dx item.update "$params")" 'j["commit"]')
+again=$(call kkt_dx item.update "$params")
+check "retry answers the first commit" test "$(jget "$again" 'j["commit"]')" = "$first"
+check "retry marked" test "$(jget "$again" 'j["replayed"]')" = true
+check "one commit for two tries" test "$(git -C "$repo" rev-list --count main)" = $((count + 1))
+stop_daemon
+start_daemon
+again=$(call kkt_dx item.update "$params")
+check "retry after restart" test "$(jget "$again" 'j["commit"]')" = "$first"
+check "still one commit" test "$(git -C "$repo" rev-list --count main)" = $((count + 1))
+# The same id from another person is another request.
+r=$(call kkt_hisho item.update "{\"id\": 25, \"base\": \"$(head_of)\", \"request_id\": \"retry-7\", \"patch\": {\"years\": {\"2021\": {\"result\": \"別人\"}}}}")
+check "request ids are per person" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
+
+# plan.submit: all or nothing.
+before=$(repo_state)
+r=$(call kkt_dx plan.submit "{\"base\": \"$(head_of)\", \"reason\": \"一括\", \"items\": [
+	{\"id\": 26, \"patch\": {\"years\": {\"2021\": {\"progress\": \"ahead\"}}}},
+	{\"id\": 27, \"patch\": {\"years\": {\"2021\": {\"progress\": \"late\"}}}}]}") || true
+check "bad item refuses the whole submission" test "$(jget "$r" 'j["error"]["code"]')" = -32004
+check "nothing written" test "$(repo_state)" = "$before"
+r=$(call kkt_dx plan.submit "{\"base\": \"$(head_of)\", \"reason\": \"一括\", \"items\": [
+	{\"id\": 26, \"patch\": {\"years\": {\"2021\": {\"progress\": \"ahead\"}}}},
+	{\"id\": 27, \"patch\": {\"years\": {\"2021\": {\"progress\": \"ahead\"}}}}]}")
+check "submit commits once" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
+check "submit touches both" test "$(git -C "$repo" diff --name-only main~1 main | tr '\n' ' ')" = "items/0026.json items/0027.json "
+check "submit trailers" test "$(git -C "$repo" log -1 --format='%(trailers:key=Keikaku-Item,valueonly,separator=%x2C)')" = "26,27"
+
+# Admin only: item.create and plan.update.
+new_item='{"id": 36, "pillar": 1, "section": 1, "measure": 1, "title": "新しい項目", "owners": ["秘書課"], "related": [], "status": "open", "years": {"2022": {"planned": "検討"}}}'
+r=$(call kkt_hisho item.create "{\"item\": $new_item, \"reason\": \"追加\"}") || true
+check "create needs admin" test "$(jget "$r" 'j["error"]["code"]')" = -32001
+r=$(call kkt_dx item.create "{\"item\": $new_item, \"reason\": \"追加\"}")
+check "admin creates" test "$(git -C "$repo" show main:items/0036.json | grep -c 新しい項目)" = 1
+r=$(call kkt_dx plan.get '{"file": "departments.json"}')
+deps=$(jget "$r" 'json.dumps({"departments": j["content"]["departments"] + [{"name": "企画課"}]}, ensure_ascii=False)')
+r=$(call kkt_hisho plan.update "{\"base\": \"$(head_of)\", \"files\": {\"departments.json\": $deps}}") || true
+check "plan.update needs admin" test "$(jget "$r" 'j["error"]["code"]')" = -32001
+r=$(call kkt_dx plan.update "{\"base\": \"$(head_of)\", \"reason\": \"課の新設\", \"files\": {\"departments.json\": $deps}}")
+check "admin updates departments" test "$(git -C "$repo" show main:departments.json | grep -c 企画課)" = 1
+# Removing a department that items still name fails validation.
+deps=$(jget "$(call kkt_dx plan.get '{"file": "departments.json"}')" 'json.dumps({"departments": [d for d in j["content"]["departments"] if d["name"] != "総務課"]}, ensure_ascii=False)')
+r=$(call kkt_dx plan.update "{\"base\": \"$(head_of)\", \"reason\": \"廃止\", \"files\": {\"departments.json\": $deps}}") || true
+check "removing a used department is invalid" test "$(jget "$r" 'j["error"]["code"]')" = -32004
+
+# Reads.
+r=$(call kkt_guest item.get '{"id": 25}')
+check "item.get" test "$(jget "$r" 'j["item"]["years"]["2021"]["progress"]')" = ahead
+check "item.get at" test "$(jget "$(call kkt_guest item.get "{\"id\": 25, \"at\": \"$initial\"}")" 'j["item"]["years"]["2021"]["progress"]')" = behind
+check "item.list owner" test "$(jget "$(call kkt_guest item.list '{"owner": "市立病院"}')" '[i["id"] for i in j["items"]]')" = "[20, 21]"
+check "status" test "$(jget "$(call kkt_guest status)" 'j["head"]')" = "$(head_of)"
+
+stop_daemon
+check "clean exit" true
+check "fsck at the end" git -C "$repo" fsck --strict --no-progress
+check "verify at the end" kk -C "$repo" verify --all-history
+check "the daemon writes packs, not loose objects" test "$(loose)" = "$loose_at_start"
+finish

@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""A small client for keikakud's socket, for tests and benchmarks.
+
+  rpc.py SOCKET [LINE...]       send each LINE (or stdin's lines, as raw bytes)
+                                and print one response line per line sent
+  rpc.py SOCKET --expect N ...  read N response lines instead
+  rpc.py SOCKET --call METHOD [JSON-PARAMS]
+                                send one request and print its result, or its
+                                error as {"error": ...}; exit 1 on an error
+  rpc.py SOCKET --updates N --item ID [--field F]
+                                make N item.update calls in a row, each on the
+                                head the previous one returned; print
+                                "N acknowledged" and the commit ids to stderr
+The daemon tests run it as different Unix users through setpriv.
+"""
+import json
+import socket
+import sys
+
+
+class Client:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.sock.settimeout(120)
+        self.buf = b""
+        self.next_id = 1
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def read_line(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
+
+    def call(self, method, params=None):
+        req = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
+        self.next_id += 1
+        if params is not None:
+            req["params"] = params
+        self.send_raw(json.dumps(req, ensure_ascii=False).encode() + b"\n")
+        line = self.read_line()
+        if line is None:
+            raise EOFError("connection closed")
+        return json.loads(line)
+
+
+def main():
+    args = sys.argv[1:]
+    path = args.pop(0)
+    if args and args[0] == "--call":
+        client = Client(path)
+        params = json.loads(args[2]) if len(args) > 2 else None
+        resp = client.call(args[1], params)
+        if "error" in resp:
+            print(json.dumps({"error": resp["error"]}, ensure_ascii=False, sort_keys=True))
+            return 1
+        print(json.dumps(resp["result"], ensure_ascii=False, sort_keys=True))
+        return 0
+    if args and args[0] == "--updates":
+        n = int(args[1])
+        item = int(args[args.index("--item") + 1])
+        tag = args[args.index("--tag") + 1] if "--tag" in args else "u"
+        client = Client(path)
+        head = client.call("item.get", {"id": item})["result"]["commit"]
+        acked = 0
+        for i in range(n):
+            resp = client.call("item.update", {
+                "id": item, "base": head,
+                "patch": {"years": {"2021": {"result": "%s %d" % (tag, i)}}},
+                "reason": "load test"})
+            if "error" in resp:
+                print(json.dumps(resp["error"], ensure_ascii=False), file=sys.stderr)
+                return 1
+            head = resp["result"]["commit"]
+            acked += 1
+        print("%d acknowledged" % acked)
+        return 0
+    expect = None
+    if args and args[0] == "--expect":
+        expect = int(args[1])
+        args = args[2:]
+    if args:
+        lines = [a.encode("utf-8", "surrogateescape") for a in args]
+    else:
+        lines = sys.stdin.buffer.read().split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+    client = Client(path)
+    client.send_raw(b"".join(l + b"\n" for l in lines))
+    want = len(lines) if expect is None else expect
+    for _ in range(want):
+        line = client.read_line()
+        if line is None:
+            return 1
+        sys.stdout.write(line.decode("utf-8") + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
