@@ -58,7 +58,7 @@ static int collect_changes(kk_update_result *out, json_t *changes, const char *k
 	size_t i;
 	json_t *c;
 
-	json_array_foreach (changes, i, c) {
+	json_array_foreach(changes, i, c) {
 		if (json_object_set(c, key, owner) < 0 || json_array_append(out->changes, c) < 0)
 			return KK_ENOMEM;
 	}
@@ -76,20 +76,22 @@ static int note_year(kk_update_result *out, const char *path)
 		return 0;
 	memcpy(year, path + 6, 4);
 	year[4] = '\0';
-	json_array_foreach (out->years, i, y) {
+	json_array_foreach(out->years, i, y) {
 		int c = strcmp(json_string_value(y), year);
 
 		if (c == 0)
 			return 0;
 		if (c > 0)
-			return json_array_insert_new(out->years, i, json_string(year)) < 0 ? KK_ENOMEM : 0;
+			return json_array_insert_new(out->years, i, json_string(year)) < 0
+				       ? KK_ENOMEM
+				       : 0;
 	}
 	return json_array_append_new(out->years, json_string(year)) < 0 ? KK_ENOMEM : 0;
 }
 
 /* Writes `doc` canonically (key order from the head's schema) into out->files. */
-static int stage(kk_update_result *out, const kk_fileset *head, const char *path,
-		 const json_t *doc, kk_diag *diag)
+static int stage(kk_update_result *out, const kk_fileset *head, const char *path, const json_t *doc,
+		 kk_diag *diag)
 {
 	json_t *schema = parse_file(head, schema_for(path));
 	char *bytes = NULL;
@@ -100,9 +102,9 @@ static int stage(kk_update_result *out, const kk_fileset *head, const char *path
 		error = kk_fileset_put(&out->files, path, bytes, len, diag);
 	else if (error == KK_EINVALID) {
 		/* Text that cannot be stored at all (not UTF-8): the submitter's error. */
-		error = json_array_append_new(out->errors,
-					      json_pack("{s:s, s:s, s:s}", "file", path, "pointer",
-							diag->pointer, "message", diag->message)) < 0
+		error = json_array_append_new(out->errors, json_pack("{s:s, s:s, s:s}", "file",
+								     path, "pointer", diag->pointer,
+								     "message", diag->message)) < 0
 				? KK_ENOMEM
 				: 0;
 	}
@@ -117,10 +119,9 @@ static int add_conflict(kk_update_result *out, json_t *fields, const char *key, 
 	size_t i;
 	json_t *f;
 
-	if (!out->conflict &&
-	    !(out->conflict = json_pack("{s:[], s:[]}", "fields", "current")))
+	if (!out->conflict && !(out->conflict = json_pack("{s:[], s:[]}", "fields", "current")))
 		return KK_ENOMEM;
-	json_array_foreach (fields, i, f) {
+	json_array_foreach(fields, i, f) {
 		if (json_array_append_new(json_object_get(out->conflict, "fields"),
 					  json_pack("{s:O, s:O}", key, owner, "path", f)) < 0)
 			return KK_ENOMEM;
@@ -131,9 +132,9 @@ static int add_conflict(kk_update_result *out, json_t *fields, const char *key, 
 	return 0;
 }
 
-static int prepare_item(kk_update_result *out, const kk_fileset *head,
-			const kk_update_request *req, const kk_update_item *it,
-			const kk_change_ctx *ctx, int *not_found, kk_diag *diag)
+static int prepare_item(kk_update_result *out, const kk_fileset *head, const kk_update_request *req,
+			const kk_update_item *it, const kk_change_ctx *ctx, int *not_found,
+			kk_diag *diag)
 {
 	char path[KK_ITEM_PATH_MAX];
 	json_t *cur = NULL, *next = NULL, *changes = NULL, *fields = NULL, *id = NULL;
@@ -146,8 +147,7 @@ static int prepare_item(kk_update_result *out, const kk_fileset *head,
 		return kk_diag_set(diag, KK_EINVALID, _("'%lld' is not an item id"),
 				   (long long)it->id);
 	cur = parse_file(head, path);
-	if (!(changes = json_array()) || !(fields = json_array()) ||
-	    !(id = json_integer(it->id))) {
+	if (!(changes = json_array()) || !(fields = json_array()) || !(id = json_integer(it->id))) {
 		error = KK_ENOMEM;
 		goto done;
 	}
@@ -175,7 +175,7 @@ static int prepare_item(kk_update_result *out, const kk_fileset *head,
 		goto done;
 	if (error == 0)
 		goto done; /* nothing changes */
-	json_array_foreach (changes, i, c) {
+	json_array_foreach(changes, i, c) {
 		if ((error = note_year(out, json_string_value(json_object_get(c, "path")))) < 0)
 			goto done;
 	}
@@ -193,8 +193,8 @@ done:
 	return error == KK_ENOMEM ? kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory")) : error;
 }
 
-static int prepare_file(kk_update_result *out, const kk_fileset *head,
-			const kk_update_file *uf, const kk_change_ctx *ctx, kk_diag *diag)
+static int prepare_file(kk_update_result *out, const kk_fileset *head, const kk_update_file *uf,
+			const kk_change_ctx *ctx, kk_diag *diag)
 {
 	json_t *cur = parse_file(head, uf->path), *next = NULL, *changes = NULL, *fields = NULL;
 	json_t *name = json_string(uf->path);
@@ -324,7 +324,7 @@ static char *summarise(const kk_update_result *out, const kk_fileset *head, cons
 
 	if (json_array_size(out->items) == 0) {
 		/* Plan-wide files only. */
-		json_array_foreach (out->changes, i, c) {
+		json_array_foreach(out->changes, i, c) {
 			const char *file = json_string_value(json_object_get(c, "file"));
 
 			if (file && !strstr(buf, file)) {
@@ -351,7 +351,7 @@ static char *summarise(const kk_update_result *out, const kk_fileset *head, cons
 		json_decref(item);
 		return strdup(buf);
 	}
-	json_array_foreach (out->changes, i, c) {
+	json_array_foreach(out->changes, i, c) {
 		const char *fpath = json_string_value(json_object_get(c, "path"));
 		const char *field = strrchr(fpath, '.') ? strrchr(fpath, '.') + 1 : fpath;
 		const char *label = kk_field_label(field);
@@ -409,15 +409,15 @@ int kk_update_prepare(kk_update_result *out, const kk_fileset *head, const kk_up
 	else if (out->conflict)
 		out->verdict = KK_UPDATE_CONFLICT;
 	else if (json_array_size(out->violations))
-		out->verdict = kk_rules_forbidden(out->violations) ? KK_UPDATE_FORBIDDEN
-								   : KK_UPDATE_RULES;
+		out->verdict =
+			kk_rules_forbidden(out->violations) ? KK_UPDATE_FORBIDDEN : KK_UPDATE_RULES;
 	else if (json_array_size(out->errors))
 		out->verdict = KK_UPDATE_INVALID;
 	{
 		size_t i;
 		json_t *y;
 
-		json_array_foreach (out->years, i, y) {
+		json_array_foreach(out->years, i, y) {
 			const char *state = kk_fy_state(settings, atoi(json_string_value(y)));
 
 			out->corrects_closed_year |= state && strcmp(state, "closed") == 0;
@@ -454,9 +454,9 @@ char *kk_commit_message(const kk_commit_info *info)
 		fprintf(f, "\n%.*s\n", (int)n, r);
 	}
 	fputc('\n', f);
-	json_array_foreach (info->items, i, v)
+	json_array_foreach(info->items, i, v)
 		fprintf(f, "Keikaku-Item: %lld\n", (long long)json_integer_value(v));
-	json_array_foreach (info->years, i, v)
+	json_array_foreach(info->years, i, v)
 		fprintf(f, "Fiscal-Year: %s\n", json_string_value(v));
 	if (info->department)
 		fprintf(f, "Department: %s\n", info->department);

@@ -22,21 +22,21 @@
 /* One item of a submission. */
 typedef struct kk_update_item {
 	json_int_t id;
-	const json_t *patch;     /* merge patch; or NULL with `item` */
-	const json_t *item;      /* a whole new item (item.create); or NULL with `patch` */
+	const json_t *patch;	 /* merge patch; or NULL with `item` */
+	const json_t *item;	 /* a whole new item (item.create); or NULL with `patch` */
 	const json_t *base_item; /* the item as the submitter read it (at base); NULL if absent */
 } kk_update_item;
 
 /* One plan-wide file of a submission (plan.update). */
 typedef struct kk_update_file {
-	const char *path;        /* KK_PATH_SETTINGS, KK_PATH_DEPARTMENTS or KK_PATH_STRUCTURE */
+	const char *path; /* KK_PATH_SETTINGS, KK_PATH_DEPARTMENTS or KK_PATH_STRUCTURE */
 	const json_t *patch;
-	const json_t *base_doc;  /* the file as the submitter read it; NULL if absent */
+	const json_t *base_doc; /* the file as the submitter read it; NULL if absent */
 } kk_update_file;
 
 typedef struct kk_update_request {
 	const kk_identity *who;
-	const char *reason;      /* NULL or blank when none */
+	const char *reason; /* NULL or blank when none */
 	int correction;
 	const kk_update_item *items;
 	size_t item_count;
@@ -58,12 +58,12 @@ typedef struct kk_update_result {
 	kk_update_verdict verdict;
 	json_t *changes;    /* [{"item"|"file", "path", "old", "new"}] */
 	json_t *violations; /* rule violations, as kk_rules_check_item() gives them */
-	json_t *errors;     /* [{"file", "pointer", "message"}] */
-	json_t *conflict;   /* {"fields": [{"item"|"file", "path"}], "items": [current...]} or NULL */
-	kk_fileset files;   /* the files that change, in canonical form */
-	json_t *items;      /* ids of the items that change, ascending */
-	json_t *years;      /* fiscal years whose fields change, as strings, ascending */
-	char *summary;      /* the commit's first line, in plan terms; NULL when nothing changes */
+	json_t *errors;	    /* [{"file", "pointer", "message"}] */
+	json_t *conflict; /* {"fields": [{"item"|"file", "path"}], "items": [current...]} or NULL */
+	kk_fileset files; /* the files that change, in canonical form */
+	json_t *items;	  /* ids of the items that change, ascending */
+	json_t *years;	  /* fiscal years whose fields change, as strings, ascending */
+	char *summary;	  /* the commit's first line, in plan terms; NULL when nothing changes */
 	int corrects_closed_year; /* a change touches a closed fiscal year */
 } kk_update_result;
 
@@ -83,12 +83,12 @@ void kk_update_result_clear(kk_update_result *result);
 /* Trailers of a commit message, in DESIGN.md section 4's order. */
 typedef struct kk_commit_info {
 	const char *summary;
-	const char *reason;       /* may be NULL */
-	const json_t *items;      /* ids */
-	const json_t *years;      /* fiscal years */
-	const char *department;   /* the department the author acted for; may be NULL */
-	const char *request_id;   /* may be NULL */
-	int correction;           /* adds "Keikaku-Correction: yes" */
+	const char *reason;	/* may be NULL */
+	const json_t *items;	/* ids */
+	const json_t *years;	/* fiscal years */
+	const char *department; /* the department the author acted for; may be NULL */
+	const char *request_id; /* may be NULL */
+	int correction;		/* adds "Keikaku-Correction: yes" */
 } kk_commit_info;
 
 /*
