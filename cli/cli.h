@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "common.h"
 #include "i18n.h"
 #include "store.h"
@@ -21,11 +23,16 @@ enum {
 
 /* Set-up the command table asks main() to do before running a command. */
 enum {
-	CMD_NEEDS_REPO = 1 << 0, /* open the repository (-C, or found from the cwd) */
+	CMD_NEEDS_REPO = 1 << 0,   /* open the repository (-C, or found from the cwd) */
+	CMD_NEEDS_DAEMON = 1 << 1, /* talk to keikakud (connected at the first request) */
 };
 
+struct cli_client;
+
 typedef struct cli_ctx {
-	kk_store *store; /* open when the command has CMD_NEEDS_REPO */
+	kk_store *store;	   /* open when the command has CMD_NEEDS_REPO */
+	struct cli_client *client; /* set when the command has CMD_NEEDS_DAEMON */
+	const char *socket_path;   /* from --socket, or NULL */
 	const char *argv0;
 } cli_ctx;
 
@@ -43,6 +50,15 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(cli_ctx *ctx, int argc, char **argv);
 int cmd_schema(cli_ctx *ctx, int argc, char **argv);
 int cmd_fmt(cli_ctx *ctx, int argc, char **argv);
+int cmd_update(cli_ctx *ctx, int argc, char **argv);
+int cmd_edit(cli_ctx *ctx, int argc, char **argv);
+int cmd_submit(cli_ctx *ctx, int argc, char **argv);
+int cmd_whoami(cli_ctx *ctx, int argc, char **argv);
+int cmd_status(cli_ctx *ctx, int argc, char **argv);
+int cmd_dept(cli_ctx *ctx, int argc, char **argv);
+
+/* Parses an item id as a user types it ("26" or "0026"); returns 0 or -1. */
+int cli_parse_item_id(json_int_t *out, const char *text);
 
 /* Prints "keikaku: <message>" to stderr, with the diagnostic's position if any. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "client.h"
 #include "json.h"
 #include "plan.h"
 
@@ -23,11 +24,17 @@ static const cli_command commands[] = {
 	{"verify", cmd_verify, CMD_NEEDS_REPO, N_("check every file of the plan")},
 	{"schema", cmd_schema, 0, N_("validate files against a JSON Schema")},
 	{"fmt", cmd_fmt, 0, N_("rewrite plan files in canonical form")},
+	{"update", cmd_update, CMD_NEEDS_DAEMON, N_("change an item's fields for a fiscal year")},
+	{"edit", cmd_edit, CMD_NEEDS_DAEMON, N_("edit an item in your editor and submit it")},
+	{"submit", cmd_submit, CMD_NEEDS_DAEMON, N_("submit changes to several items at once")},
+	{"dept", cmd_dept, CMD_NEEDS_DAEMON, N_("list, add or remove departments")},
+	{"whoami", cmd_whoami, CMD_NEEDS_DAEMON, N_("show who keikakud takes you for")},
+	{"status", cmd_status, CMD_NEEDS_DAEMON, N_("show the state of keikakud")},
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, _("usage: keikaku [-C PATH] COMMAND [ARGS]\n"
+	fprintf(out, _("usage: keikaku [-C PATH] [--socket PATH] COMMAND [ARGS]\n"
 		       "       keikaku COMMAND -h\n\n"
 		       "commands:\n"));
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++) {
@@ -35,11 +42,14 @@ static void usage(FILE *out)
 		render_padded(out, commands[i].name, 10);
 		fprintf(out, "%s\n", _(commands[i].summary));
 	}
-	fprintf(out, _("\noptions:\n"
-		       "  -C PATH    use the repository at or above PATH (default: the current "
-		       "directory)\n"
-		       "  --version  print the version\n"
-		       "\nexit codes: 0 ok, 1 problems found, 2 usage error, 3 failure\n"));
+	fprintf(out,
+		_("\noptions:\n"
+		  "  -C PATH        use the repository at or above PATH (default: the current "
+		  "directory)\n"
+		  "  --socket PATH  talk to keikakud at PATH (default: $KEIKAKU_SOCKET, or %s)\n"
+		  "  --version      print the version\n"
+		  "\nexit codes: 0 ok, 1 problems found, 2 usage error, 3 failure\n"),
+		CLI_SOCKET_DEFAULT);
 }
 
 static void verror(const char *fmt, va_list ap)
@@ -208,6 +218,13 @@ int main(int argc, char **argv)
 				cli_error(_("cannot change to '%s': %s"), argv[i], strerror(errno));
 				return EXIT_FAIL;
 			}
+		} else if (strcmp(argv[i], "--socket") == 0) {
+			if (++i == argc)
+				return cli_usage_error(NULL, _("option '%s' needs an argument"),
+						       "--socket");
+			ctx.socket_path = argv[i];
+		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
+			ctx.socket_path = argv[i] + 9;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return cli_finish(EXIT_OK);
@@ -235,7 +252,13 @@ int main(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
+	if ((cmd->flags & CMD_NEEDS_DAEMON) &&
+	    cli_client_new(&ctx.client, cli_socket_path(ctx.socket_path)) < 0) {
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
 	code = cmd->fn(&ctx, argc - i, argv + i);
+	cli_client_free(ctx.client);
 	kk_store_free(ctx.store);
 	git_libgit2_shutdown();
 	return cli_finish(code);

@@ -1,0 +1,108 @@
+/*
+ * cmd_status.c - keikaku status [--json]
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, _("usage: keikaku status [--json]\n\n"
+		       "Shows the state of keikakud: its version, the repository it keeps and\n"
+		       "that repository's head, how long it has run, its connections, the writes\n"
+		       "queued and the commits made.\n\n"
+		       "  --json   print keikakud's answer as JSON\n"));
+}
+
+/* The label of a member of the result; members this version does not know show as named. */
+static const char *label(const char *key)
+{
+	static const struct {
+		const char *key, *label;
+	} labels[] = {
+		{"version", N_("version")},
+		{"repository", N_("repository")},
+		{"head", N_("head")},
+		{"uptime", N_("uptime")},
+		{"connections", N_("connections")},
+		{"queued", N_("queued")},
+		{"commits", N_("commits")},
+	};
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(*labels); i++)
+		if (strcmp(key, labels[i].key) == 0)
+			return _(labels[i].label);
+	return key;
+}
+
+/* "3d 4h 5m 6s", leaving out the larger units that are zero. */
+static void duration(char *buf, size_t size, json_int_t s)
+{
+	json_int_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
+
+	if (d)
+		snprintf(buf, size, "%lldd %lldh %lldm %llds", (long long)d, (long long)h,
+			 (long long)m, (long long)(s % 60));
+	else if (h)
+		snprintf(buf, size, "%lldh %lldm %llds", (long long)h, (long long)m,
+			 (long long)(s % 60));
+	else if (m)
+		snprintf(buf, size, "%lldm %llds", (long long)m, (long long)(s % 60));
+	else
+		snprintf(buf, size, "%llds", (long long)s);
+}
+
+int cmd_status(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	json_t *result = NULL, *v;
+	const char *key;
+	size_t width = 0;
+	int json = 0, c, outcome;
+	cli_rpc_error err;
+
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return cli_bad_option("status", c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("status", _("unexpected argument '%s'"), argv[optind]);
+	if ((outcome = cli_call(&result, ctx->client, "status", NULL, &err)) < 0)
+		return cli_call_failed(outcome, &err, NULL);
+	if (json) {
+		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(result);
+		return EXIT_OK;
+	}
+	/* Every member, as the daemon orders them: newer daemons may tell more. */
+	json_object_foreach(result, key, v)
+		if (render_width(label(key)) > width)
+			width = render_width(label(key));
+	json_object_foreach(result, key, v) {
+		char buf[64];
+
+		render_padded(stdout, label(key), width + 2);
+		if (strcmp(key, "uptime") == 0 && json_is_integer(v)) {
+			duration(buf, sizeof(buf), json_integer_value(v));
+			puts(buf);
+		} else if (json_is_string(v)) {
+			puts(json_string_value(v));
+		} else {
+			json_dumpf(v, stdout, JSON_COMPACT | JSON_ENCODE_ANY);
+			putchar('\n');
+		}
+	}
+	json_decref(result);
+	return EXIT_OK;
+}

@@ -1,0 +1,202 @@
+/*
+ * cmd_submit.c - keikaku submit FILE [--dry-run]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "json.h"
+#include "plan.h"
+
+#define SUBMIT_MAX (4u * 1024u * 1024u)
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		_("usage: keikaku submit FILE [--dry-run]\n\n"
+		  "Submits changes to several items as one commit.  FILE ('-': standard input)\n"
+		  "holds a JSON object:\n\n"
+		  "  {\"reason\": \"why\", \"base\": \"COMMIT\",\n"
+		  "   \"items\": [{\"id\": 26, \"patch\": {\"years\": {\"2021\": {\"progress\": "
+		  "\"behind\"}}}}]}\n\n"
+		  "Each patch is a JSON Merge Patch of the item (null removes a member).\n"
+		  "\"reason\" and \"base\" (the commit the patches were made against) may be\n"
+		  "left out; without a base, the current head is used.\n\n"
+		  "  --dry-run   check the changes and show them; commit nothing\n"));
+}
+
+static int bad(const char *file, const char *pointer, const char *message)
+{
+	cli_error("%s: %s: %s", file, pointer, message);
+	return -1;
+}
+
+/* Checks the submission's shape, so that mistakes are found before keikakud sees them. */
+static int check_submission(const char *file, const json_t *doc)
+{
+	const json_t *items = json_object_get(doc, "items"), *v;
+	const char *key;
+	char pointer[64];
+	size_t i;
+
+	if (!json_is_object(doc))
+		return bad(file, "/", _("must be an object with \"items\""));
+	json_object_foreach((json_t *)doc, key, v) {
+		if (strcmp(key, "reason") == 0) {
+			if (!json_is_string(v))
+				return bad(file, "/reason", _("must be a string"));
+		} else if (strcmp(key, "base") == 0) {
+			if (!cli_is_commit_id(json_string_value(v)))
+				return bad(file, "/base", _("must be a commit id (40 hex digits)"));
+		} else if (strcmp(key, "items") != 0) {
+			cli_error(_("%s: unknown member '%s' (expected reason, base, items)"), file,
+				  key);
+			return -1;
+		}
+	}
+	if (!json_is_array(items) || json_array_size(items) == 0)
+		return bad(file, "/items", _("must be a non-empty array"));
+	json_array_foreach(items, i, v) {
+		const json_t *id = json_object_get(v, "id");
+		const char *member;
+		json_t *m;
+
+		snprintf(pointer, sizeof(pointer), "/items/%zu", i);
+		if (!json_is_object(v))
+			return bad(file, pointer, _("must be an object with \"id\" and \"patch\""));
+		json_object_foreach((json_t *)v, member, m)
+			if (strcmp(member, "id") != 0 && strcmp(member, "patch") != 0) {
+				cli_error(_("%s: %s: unknown member '%s' (expected id, patch)"),
+					  file, pointer, member);
+				return -1;
+			}
+		if (!json_is_integer(id) || json_integer_value(id) < 1 ||
+		    json_integer_value(id) > KK_ITEM_ID_MAX) {
+			snprintf(pointer, sizeof(pointer), "/items/%zu/id", i);
+			return bad(file, pointer, _("must be an item id (1 to 99999)"));
+		}
+		if (!json_is_object(json_object_get(v, "patch"))) {
+			snprintf(pointer, sizeof(pointer), "/items/%zu/patch", i);
+			return bad(file, pointer, _("must be an object (a JSON Merge Patch)"));
+		}
+		for (size_t j = 0; j < i; j++)
+			if (json_integer_value(json_object_get(json_array_get(items, j), "id")) ==
+			    json_integer_value(id)) {
+				cli_error(_("%s: %s: item %lld is already in /items/%zu"), file,
+					  pointer, (long long)json_integer_value(id), j);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+static int load(json_t **out, const char *file)
+{
+	kk_json_limits limits = {SUBMIT_MAX, 0};
+	kk_diag diag = {0};
+	int error;
+
+	if (strcmp(file, "-") == 0) {
+		char *buf = malloc(SUBMIT_MAX + 1);
+		size_t len = 0, n;
+
+		if (!buf) {
+			cli_error("%s", _("out of memory"));
+			return -1;
+		}
+		while ((n = fread(buf + len, 1, SUBMIT_MAX + 1 - len, stdin)) > 0)
+			len += n;
+		if (ferror(stdin)) {
+			cli_error(_("cannot read '%s': %s"), "-", strerror(errno));
+			free(buf);
+			return -1;
+		}
+		error = kk_json_parse(out, buf, len, &limits, &diag);
+		free(buf);
+	} else {
+		error = kk_json_load_file(out, file, &limits, &diag);
+	}
+	if (error < 0) {
+		kk_diag_set_path(&diag, file);
+		cli_error_diag(&diag);
+		return -1;
+	}
+	return 0;
+}
+
+/* The head keikakud has now, for a submission that names no base. */
+static int current_head(char *out, cli_client *client)
+{
+	json_t *result = NULL;
+	const char *head;
+	cli_rpc_error err;
+	int outcome;
+
+	if ((outcome = cli_call(&result, client, "status", NULL, &err)) < 0)
+		return cli_call_failed(outcome, &err, NULL);
+	head = json_string_value(json_object_get(result, "head"));
+	if (!cli_is_commit_id(head)) {
+		cli_error("%s", _("keikakud did not say which commit is its head"));
+		json_decref(result);
+		return EXIT_FAIL;
+	}
+	memcpy(out, head, 41);
+	json_decref(result);
+	return EXIT_OK;
+}
+
+int cmd_submit(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"dry-run", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	json_t *doc = NULL, *settings = NULL, *params = NULL, *result = NULL;
+	char base[41], at[41];
+	int dry_run = 0, c, code = EXIT_USAGE;
+	const char *file;
+	cli_view view;
+
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (c) {
+		case 'n': dry_run = 1; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return cli_bad_option("submit", c, argv);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("submit", _("expected one file"));
+	file = argv[optind];
+	if (load(&doc, file) < 0 || check_submission(file, doc) < 0)
+		goto done;
+
+	if (json_object_get(doc, "base"))
+		memcpy(base, json_string_value(json_object_get(doc, "base")), 41);
+	else if ((code = current_head(base, ctx->client)) != EXIT_OK)
+		goto done;
+	/* keikaku.json only names the fiscal years in what is printed. */
+	if ((code = cli_plan_get(&settings, at, ctx->client, KK_PATH_SETTINGS, base)) != EXIT_OK)
+		goto done;
+	if (!(params = json_pack("{s:s, s:O}", "base", base, "items",
+				 json_object_get(doc, "items"))) ||
+	    cli_write_params(params, json_string_value(json_object_get(doc, "reason")), dry_run) <
+		    0) {
+		code = EXIT_FAIL;
+		goto done;
+	}
+	view = (cli_view){settings, NULL};
+	code = cli_write(&result, ctx->client, "plan.submit", params, &view, NULL);
+	params = NULL; /* taken by cli_write() */
+	if (code == EXIT_OK)
+		code = cli_print_write_result(result, dry_run, NULL, &view);
+done:
+	json_decref(doc);
+	json_decref(settings);
+	json_decref(params);
+	json_decref(result);
+	return code;
+}

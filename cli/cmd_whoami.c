@@ -1,0 +1,81 @@
+/*
+ * cmd_whoami.c - keikaku whoami [--json]
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, _("usage: keikaku whoami [--json]\n\n"
+		       "Shows who keikakud takes you for: your login and name, the departments\n"
+		       "you act for and whether you administer the plan.\n\n"
+		       "  --json   print keikakud's answer as JSON\n"));
+}
+
+static void row(const char *label, const char *value, size_t width)
+{
+	render_padded(stdout, label, width + 2);
+	puts(value ? value : "?");
+}
+
+int cmd_whoami(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *labels[] = {_("user"), _("name"), _("departments"), _("admin")};
+	json_t *result = NULL, *v;
+	char *departments = NULL;
+	size_t width = 0, size = 0, i;
+	int json = 0, c, outcome;
+	cli_rpc_error err;
+	FILE *m;
+
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return cli_bad_option("whoami", c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("whoami", _("unexpected argument '%s'"), argv[optind]);
+	if ((outcome = cli_call(&result, ctx->client, "whoami", NULL, &err)) < 0)
+		return cli_call_failed(outcome, &err, NULL);
+	if (json) {
+		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(result);
+		return EXIT_OK;
+	}
+	if (!(m = open_memstream(&departments, &size))) {
+		json_decref(result);
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
+	json_array_foreach(json_object_get(result, "departments"), i, v)
+		if (json_is_string(v))
+			fprintf(m, "%s%s", i ? "、" : "", json_string_value(v));
+	if (fclose(m) != 0) {
+		free(departments);
+		json_decref(result);
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < sizeof(labels) / sizeof(*labels); i++)
+		if (render_width(labels[i]) > width)
+			width = render_width(labels[i]);
+	row(labels[0], json_string_value(json_object_get(result, "user")), width);
+	row(labels[1], json_string_value(json_object_get(result, "name")), width);
+	row(labels[2], *departments ? departments : _("(none)"), width);
+	row(labels[3], json_is_true(json_object_get(result, "admin")) ? _("yes") : _("no"), width);
+	free(departments);
+	json_decref(result);
+	return EXIT_OK;
+}
