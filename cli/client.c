@@ -4,6 +4,7 @@
  * plan terms.
  */
 #include <errno.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -243,6 +244,20 @@ done:
 	return outcome;
 }
 
+/*
+ * The locale of the user's messages, for keikakud to answer in, or NULL in
+ * the C locale.  Only the name travels; it says nothing about who asks.
+ */
+static const char *messages_locale(void)
+{
+	const char *name = setlocale(LC_MESSAGES, NULL);
+
+	if (!name || strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0 ||
+	    strncmp(name, "C.", 2) == 0)
+		return NULL;
+	return name;
+}
+
 int cli_call(json_t **result_out, cli_client *c, const char *method, json_t *params,
 	     cli_rpc_error *err)
 {
@@ -253,6 +268,12 @@ int cli_call(json_t **result_out, cli_client *c, const char *method, json_t *par
 	int rc, outcome = CLI_CALL_TRANSPORT;
 
 	memset(err, 0, sizeof(*err));
+	if (req && messages_locale()) {
+		json_object_set_new(req, "params", params ? json_copy(params) : json_object());
+		json_object_set_new(json_object_get(req, "params"), "locale",
+				    json_string(messages_locale()));
+		params = NULL;
+	}
 	if (!req || (params && json_object_set(req, "params", params) < 0) ||
 	    !(line = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
 		cli_error("%s", _("out of memory"));

@@ -17,10 +17,12 @@ static void usage(FILE *out)
 		_("usage: keikaku dept list [--json]\n"
 		  "       keikaku dept add NAME [--user U]... [--group G]... [--admin] [-m REASON]\n"
 		  "                            [--dry-run]\n"
-		  "       keikaku dept remove NAME [-m REASON] [--dry-run]\n\n"
+		  "       keikaku dept remove NAME [-m REASON] [--dry-run]\n"
+		  "       keikaku dept map NAME [--user U]... [--group G]... [-m REASON] [--dry-run]\n"
+		  "       keikaku dept unmap NAME [--user U]... [--group G]... [-m REASON] [--dry-run]\n\n"
 		  "Lists the departments of departments.json, with the Unix users and groups who\n"
-		  "act for each and whether it administers the plan; adds or removes one (the\n"
-		  "plan's administrators only).\n\n"
+		  "act for each and whether it administers the plan; adds or removes one, or maps\n"
+		  "users and groups to one or takes them off (the plan's administrators only).\n\n"
 		  "  --json        print departments.json as JSON\n"
 		  "  --user U      a Unix user who acts for the department (repeatable)\n"
 		  "  --group G     a Unix group whose members act for it (repeatable)\n"
@@ -169,8 +171,52 @@ static int send_departments(cli_ctx *ctx, const char *base, json_t *departments,
 	return code;
 }
 
-static int dept_change(cli_ctx *ctx, int argc, char **argv, int add)
+enum dept_mode { DEPT_ADD, DEPT_REMOVE, DEPT_MAP, DEPT_UNMAP };
+
+/* Adds `names` to, or with `remove` takes them off, `dept`'s `member` list. */
+static int change_members(json_t *dept, const char *member, const json_t *names, int remove,
+			  const char *command, const char *dept_name)
 {
+	json_t *list = json_object_get(dept, member), *v;
+	size_t i, j;
+
+	if (!list) {
+		if (remove || json_array_size(names) == 0)
+			goto check_missing;
+		if (json_object_set_new(dept, member, json_array()) < 0)
+			return -1;
+		list = json_object_get(dept, member);
+	}
+	json_array_foreach(names, i, v) {
+		const char *name = json_string_value(v);
+		size_t found = json_array_size(list);
+		json_t *w;
+
+		json_array_foreach(list, j, w)
+			if (strcmp(json_string_value(w), name) == 0)
+				found = j;
+		if (remove && found == json_array_size(list))
+			return cli_usage_error(command, _("'%s' is not mapped to department '%s'"),
+					       name, dept_name);
+		if (remove)
+			json_array_remove(list, found);
+		else if (found == json_array_size(list) && add_unique(list, name) < 0)
+			return -1;
+	}
+	if (json_array_size(list) == 0)
+		json_object_del(dept, member);
+	return 0;
+check_missing:
+	if (json_array_size(names))
+		return cli_usage_error(command, _("'%s' is not mapped to department '%s'"),
+				       json_string_value(json_array_get(names, 0)), dept_name);
+	return 0;
+}
+
+static int dept_change(cli_ctx *ctx, int argc, char **argv, enum dept_mode mode)
+{
+	static const char *const commands[] = {"dept add", "dept remove", "dept map", "dept unmap"};
+	int add = mode == DEPT_ADD;
 	static const struct option add_options[] = {
 		{"user", required_argument, NULL, 'u'},
 		{"group", required_argument, NULL, 'g'},
@@ -186,7 +232,7 @@ static int dept_change(cli_ctx *ctx, int argc, char **argv, int add)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *command = add ? "dept add" : "dept remove", *reason = NULL, *name;
+	const char *command = commands[mode], *reason = NULL, *name;
 	json_t *users = json_array(), *groups = json_array(), *content = NULL, *departments = NULL;
 	json_t *dept = NULL;
 	char base[41], summary[512];
@@ -197,12 +243,18 @@ static int dept_change(cli_ctx *ctx, int argc, char **argv, int add)
 		cli_error("%s", _("out of memory"));
 		goto done;
 	}
-	while ((c = getopt_long(argc, argv, ":hm:", add ? add_options : remove_options, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, ":hm:",
+				mode == DEPT_REMOVE ? remove_options : add_options, NULL)) != -1) {
 		switch (c) {
 		case 'u': add_unique(users, optarg); break;
 		case 'g': add_unique(groups, optarg); break;
-		case 'a': admin = 1; break;
+		case 'a':
+			if (mode != DEPT_ADD) {
+				code = cli_usage_error(command, _("--admin is for 'dept add'"));
+				goto done;
+			}
+			admin = 1;
+			break;
 		case 'm': reason = optarg; break;
 		case 'n': dry_run = 1; break;
 		case 'h':
@@ -241,6 +293,10 @@ static int dept_change(cli_ctx *ctx, int argc, char **argv, int add)
 		code = cli_usage_error(command, _("department '%s' already exists"), name);
 		goto done;
 	}
+	if (mode >= DEPT_MAP && json_array_size(users) + json_array_size(groups) == 0) {
+		code = cli_usage_error(command, _("expected --user or --group"));
+		goto done;
+	}
 	if (!add && i == json_array_size(departments)) {
 		code = cli_usage_error(command, _("department '%s' does not exist"), name);
 		goto done;
@@ -256,9 +312,22 @@ static int dept_change(cli_ctx *ctx, int argc, char **argv, int add)
 			goto done;
 		}
 		snprintf(summary, sizeof(summary), _("add department '%s'"), name);
-	} else {
+	} else if (mode == DEPT_REMOVE) {
 		json_array_remove(departments, i);
 		snprintf(summary, sizeof(summary), _("remove department '%s'"), name);
+	} else {
+		int r = change_members(dept, "users", users, mode == DEPT_UNMAP, command, name);
+
+		if (r == 0)
+			r = change_members(dept, "groups", groups, mode == DEPT_UNMAP, command,
+					   name);
+		if (r != 0) {
+			code = r < 0 && r != EXIT_USAGE ? EXIT_FAIL : r;
+			if (r == -1)
+				cli_error("%s", _("out of memory"));
+			goto done;
+		}
+		snprintf(summary, sizeof(summary), _("change who acts for department '%s'"), name);
 	}
 	code = send_departments(ctx, base, departments, reason, dry_run, summary);
 done:
@@ -272,7 +341,7 @@ done:
 int cmd_dept(cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage_error("dept", _("expected list, add or remove"));
+		return cli_usage_error("dept", _("expected list, add, remove, map or unmap"));
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return EXIT_OK;
@@ -280,9 +349,13 @@ int cmd_dept(cli_ctx *ctx, int argc, char **argv)
 	if (strcmp(argv[1], "list") == 0)
 		return dept_list(ctx, argc - 1, argv + 1);
 	if (strcmp(argv[1], "add") == 0)
-		return dept_change(ctx, argc - 1, argv + 1, 1);
+		return dept_change(ctx, argc - 1, argv + 1, DEPT_ADD);
 	if (strcmp(argv[1], "remove") == 0)
-		return dept_change(ctx, argc - 1, argv + 1, 0);
-	return cli_usage_error("dept", _("'%s' is not a dept command (list, add, remove)"),
-			       argv[1]);
+		return dept_change(ctx, argc - 1, argv + 1, DEPT_REMOVE);
+	if (strcmp(argv[1], "map") == 0)
+		return dept_change(ctx, argc - 1, argv + 1, DEPT_MAP);
+	if (strcmp(argv[1], "unmap") == 0)
+		return dept_change(ctx, argc - 1, argv + 1, DEPT_UNMAP);
+	return cli_usage_error(
+		"dept", _("'%s' is not a dept command (list, add, remove, map, unmap)"), argv[1]);
 }

@@ -12,6 +12,7 @@
 #define KD_DAEMON_H
 
 #include <git2.h>
+#include <locale.h>
 #include <jansson.h>
 #include <uv.h>
 
@@ -63,6 +64,7 @@ typedef struct kd_call {
 	json_t *error;		/* ... or error object {code, message, data?} */
 	uv_work_t work;		/* for read calls on the thread pool */
 	void *handler;		/* the module answering the call */
+	char locale[64];	/* the caller's messages locale ("ja_JP.UTF-8"), or "" */
 	struct kd_call *next;	/* queue link (writer) */
 } kd_call;
 
@@ -72,6 +74,14 @@ json_t *kd_error(int code, const char *message, json_t *data);
 /* Sets `call`'s error; returns -1 for convenience. */
 int kd_call_fail(kd_call *call, int code, json_t *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Runs the rest of the calling thread's work for `call` with messages in
+ * the caller's locale, when it gave one that this system has; returns the
+ * previous thread locale for kd_call_locale_end().
+ */
+locale_t kd_call_locale_begin(const kd_call *call);
+void kd_call_locale_end(locale_t previous);
 
 /* Frees a call and everything it owns. */
 void kd_call_free(kd_call *call);

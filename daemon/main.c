@@ -16,6 +16,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "server.h"
 
@@ -142,6 +143,13 @@ int main(int argc, char **argv)
 	int c, lock_fd, listen_fd = -1, n, code = 1;
 
 	setlocale(LC_ALL, "");
+	{
+		const char *dir = getenv("KEIKAKU_LOCALEDIR");
+
+		/* Callers may ask for their own language; the daemon's own stays as set. */
+		bindtextdomain(KK_TEXTDOMAIN, dir && *dir ? dir : KK_LOCALEDIR);
+		bind_textdomain_codeset(KK_TEXTDOMAIN, "UTF-8");
+	}
 	while ((c = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
 		switch (c) {
 		case 'r': cfg.repo = optarg; break;

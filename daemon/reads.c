@@ -218,10 +218,13 @@ static void run(uv_work_t *work)
 {
 	kd_call *call = work->data;
 	kd_reads *r = call->handler;
+	locale_t previous = kd_call_locale_begin(call);
 	kk_store *store = borrow(r, call);
 
-	if (!store)
+	if (!store) {
+		kd_call_locale_end(previous);
 		return;
+	}
 	if (strcmp(call->method, "whoami") == 0)
 		do_whoami(r, store, call);
 	else if (strcmp(call->method, "item.get") == 0)
@@ -233,6 +236,7 @@ static void run(uv_work_t *work)
 	if (!call->result && !call->error)
 		kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
 	give_back(r, store);
+	kd_call_locale_end(previous);
 }
 
 int kd_reads_queue(kd_reads *r, uv_loop_t *loop, kd_call *call, uv_after_work_cb done)

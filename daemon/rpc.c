@@ -124,3 +124,25 @@ int kd_param_commit(const char **out, kd_call *call, const char *name, int requi
 				    name);
 	return 0;
 }
+
+locale_t kd_call_locale_begin(const kd_call *call)
+{
+	locale_t loc;
+
+	if (!call->locale[0])
+		return (locale_t)0;
+	/* A name the system does not know leaves the messages in English. */
+	if (!(loc = newlocale(LC_MESSAGES_MASK, call->locale, (locale_t)0)))
+		return (locale_t)0;
+	return uselocale(loc);
+}
+
+void kd_call_locale_end(locale_t previous)
+{
+	locale_t current;
+
+	if (!previous)
+		return;
+	current = uselocale(previous);
+	freelocale(current);
+}

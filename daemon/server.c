@@ -312,6 +312,16 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 	if (batch)
 		batch->pending++;
 
+	if (json_is_string(json_object_get(params, "locale"))) {
+		const char *loc = json_string_value(json_object_get(params, "locale"));
+
+		/* A locale name, nothing that could name a file elsewhere. */
+		if (strlen(loc) < sizeof(call->locale) &&
+		    strspn(loc, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789_.-@") == strlen(loc))
+			snprintf(call->locale, sizeof(call->locale), "%s", loc);
+	}
 	if (params && !json_is_object(params)) {
 		kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: 'params' must be an object");
 	} else if (!(call->params = params ? params : json_object_get(req, "params"))) {

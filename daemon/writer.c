@@ -23,6 +23,7 @@
 #include <git2/sys/odb_backend.h>
 
 #include "daemon.h"
+#include "i18n.h"
 #include "json.h"
 #include "log.h"
 #include "pack.h"
@@ -533,24 +534,19 @@ static int refuse(kd_writer *w, kd_call *call, const kk_update_result *r)
 	case KK_UPDATE_CONFLICT:
 		data = json_deep_copy(r->conflict);
 		json_object_set_new(data, "head", hex(&w->head));
-		return kd_call_fail(call, KD_ECONFLICT, data,
-				    "conflict: someone changed the same fields since your base "
-				    "commit; the current version is attached");
+		return kd_call_fail(call, KD_ECONFLICT, data, "%s",
+				    _("someone changed the same fields since your base commit"));
 	case KK_UPDATE_FORBIDDEN:
 		return kd_call_fail(call, KD_EFORBIDDEN,
 				    json_pack("{s:O}", "violations", r->violations), "%s",
-				    json_string_value(json_object_get(
-					    json_array_get(r->violations, 0), "message")));
+				    _("you may not make this change"));
 	case KK_UPDATE_RULES:
 		return kd_call_fail(call, KD_ERULES,
 				    json_pack("{s:O}", "violations", r->violations), "%s",
-				    json_string_value(json_object_get(
-					    json_array_get(r->violations, 0), "message")));
+				    _("the change breaks the plan's rules"));
 	case KK_UPDATE_INVALID:
 		return kd_call_fail(call, KD_EINVALID, json_pack("{s:O}", "errors", r->errors),
-				    "the result does not validate: %s",
-				    json_string_value(json_object_get(json_array_get(r->errors, 0),
-								      "message")));
+				    "%s", _("the result would not validate"));
 	default: return 0;
 	}
 }
@@ -707,8 +703,10 @@ static void process_batch(kd_writer *w, kd_call *batch)
 	w->batch_objects.count = 0;
 	for (kd_call *call = batch; call; call = call->next) {
 		git_oid before = w->head;
+		locale_t previous = kd_call_locale_begin(call);
 
 		handle(w, call);
+		kd_call_locale_end(previous);
 		commits += !git_oid_equal(&before, &w->head);
 	}
 	if (commits && make_durable(w, &start) < 0) {

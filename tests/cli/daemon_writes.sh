@@ -76,6 +76,10 @@ refused kkt_dx -32003 frozen-planned "{\"id\": 19, \"base\": \"$base\", \"patch\
 refused kkt_hisho -32003 reason-required "{\"id\": 25, \"base\": \"$base\", \"patch\": {\"years\": {\"2021\": {\"revised\": \"整備(継続)\"}}}}"
 refused kkt_hisho -32004 "" "{\"id\": 25, \"base\": \"$base\", \"patch\": {\"years\": {\"2021\": {\"progress\": \"late\"}}}}"
 refused kkt_hisho -32001 not-permitted "{\"id\": 25, \"base\": \"$base\", \"patch\": {\"title\": \"新しい題\"}}"
+# Messages in the caller's language.
+r=$(call kkt_hisho item.update "{\"id\": 25, \"base\": \"$base\", \"locale\": \"ja_JP.UTF-8\", \"patch\": {\"years\": {\"2021\": {\"revised\": \"見直し\"}}}}") || true
+check "Japanese top-level message" test "$(jget "$r" 'j["error"]["message"]')" = "この変更は計画のルールに反します"
+check "Japanese violation" test "$(jget "$r" 'j["error"]["data"]["violations"][0]["message"]')" = "項目 25 の「years.2021.revised」を変更できません: 変更スケジュールの変更には変更理由が必要です"
 r=$(call kkt_hisho item.update "{\"id\": 25, \"base\": \"$base\", \"patch\": {\"years\": {\"2021\": {\"progress\": \"late\"}}}}") || true
 check "schema error names the field" test "$(jget "$r" 'j["error"]["data"]["errors"][0]["pointer"]')" = /years/2021/progress
 check "still refused: not found" test "$(jget "$(call kkt_hisho item.update "{\"id\": 99, \"base\": \"$base\", \"patch\": {}}" || true)" 'j["error"]["code"]')" = -32005
@@ -159,6 +163,15 @@ check "admin updates departments" test "$(git -C "$repo" show main:departments.j
 deps=$(jget "$(call kkt_dx plan.get '{"file": "departments.json"}')" 'json.dumps({"departments": [d for d in j["content"]["departments"] if d["name"] != "総務課"]}, ensure_ascii=False)')
 r=$(call kkt_dx plan.update "{\"base\": \"$(head_of)\", \"reason\": \"廃止\", \"files\": {\"departments.json\": $deps}}") || true
 check "removing a used department is invalid" test "$(jget "$r" 'j["error"]["code"]')" = -32004
+
+# Mapping people to departments with the CLI, as an admin (root).
+expect 0 "*" "" -- kk --socket "$sock" dept map 秘書課 --user kkt_guest -m "異動"
+check "mapped user acts for the department" test "$(jget "$(call kkt_guest whoami)" 'j["departments"]')" = '["秘書課"]'
+expect 2 "" "keikaku: 'kkt_nobody' is not mapped to department '秘書課'
+try 'keikaku dept unmap --help'" -- kk --socket "$sock" dept unmap 秘書課 --user kkt_nobody
+expect 0 "*" "" -- kk --socket "$sock" dept unmap 秘書課 --user kkt_guest -m "異動"
+check "unmapped again" test "$(jget "$(call kkt_guest whoami)" 'j["departments"]')" = '[]'
+expect 1 "" "*" -- as kkt_hisho "$KEIKAKU" --socket "$sock" dept map 秘書課 --user kkt_guest
 
 # Reads.
 r=$(call kkt_guest item.get '{"id": 25}')

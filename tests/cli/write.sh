@@ -468,9 +468,9 @@ try 'keikaku dept remove --help'" -- kd dept remove 会計課
 mock_done "dept remove missing"
 expect 2 "" "keikaku: unknown option '--user'
 try 'keikaku dept remove --help'" -- kk dept remove 税務課 --user x
-expect 2 "" "keikaku: expected list, add or remove
+expect 2 "" "keikaku: expected list, add, remove, map or unmap
 try 'keikaku dept --help'" -- kk dept
-expect 2 "" "keikaku: 'rename' is not a dept command (list, add, remove)
+expect 2 "" "keikaku: 'rename' is not a dept command (list, add, remove, map, unmap)
 try 'keikaku dept --help'" -- kk dept rename
 expect 2 "" "keikaku: expected one department name
 try 'keikaku dept add --help'" -- kk dept add
