@@ -65,6 +65,7 @@ struct kd_server {
 	uint64_t watchdog_usec;
 	time_t started;
 	unsigned long long requests;
+	char last_status[256];
 };
 
 static void conn_unref(kd_conn *c)
@@ -581,13 +582,20 @@ static void on_connection(uv_stream_t *listener, int status)
 	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 
+/* Tells systemd how things stand, when that has changed. */
 static void notify_status(kd_server *s)
 {
 	kd_writer_stats st;
+	char status[256];
 
 	kd_writer_stats_get(s->writer, &st);
-	sd_notifyf(0, "STATUS=%u connections, %llu commits in %llu batches, %zu queued",
-		   s->conn_count, st.commits, st.batches, st.queued);
+	snprintf(status, sizeof(status),
+		 "STATUS=%u connections, %llu commits in %llu batches, %zu queued", s->conn_count,
+		 st.commits, st.batches, st.queued);
+	if (strcmp(status, s->last_status) == 0)
+		return;
+	sd_notify(0, status);
+	snprintf(s->last_status, sizeof(s->last_status), "%s", status);
 }
 
 static void on_tick(uv_timer_t *timer)

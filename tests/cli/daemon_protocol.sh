@@ -99,4 +99,45 @@ check "idle connection closed" test "$(cat "$work/idle.out")" = closed
 check "daemon alive at the end" alive
 stop_daemon
 check "clean stop" true
+
+# Items per submission.
+start_daemon --max-items 2
+r=$(call kkt_dx plan.submit "{\"base\": \"$(head_of)\", \"items\": [{\"id\": 26, \"patch\": {}}, {\"id\": 27, \"patch\": {}}, {\"id\": 31, \"patch\": {}}]}") || true
+check "too many items: limit" test "$(jget "$r" 'j["error"]["code"]')" = -32006
+check "too many items: message" test "$(jget "$r" 'j["error"]["message"]')" = "a submission may hold at most 2 items"
+stop_daemon
+
+# systemd: socket activation and sd_notify.
+notify=$work/notify.sock
+/usr/bin/python3 - "$notify" >"$work/notify.out" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+seen = []
+while True:
+    msg = s.recv(4096).decode()
+    for line in msg.split("\n"):
+        key = line.split("=", 1)[0]
+        if key and key not in seen:
+            seen.append(key)
+            print(key, flush=True)
+    if "STOPPING=1" in msg:
+        break
+PY
+listener=$!
+for _ in $(seq 1 50); do [ -S "$notify" ] && break; sleep 0.05; done
+rm -f "$sock"
+systemd-socket-activate -l "$sock" -E NOTIFY_SOCKET="$notify" -E WATCHDOG_USEC=400000 \
+	"$KEIKAKUD" --repo "$repo" --socket "$work/unused.sock" 2>>"$daemon_log" &
+daemon_pid=$!
+for _ in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
+chmod 666 "$sock"
+check "socket activation: answers on the passed socket" alive
+check "activation: no socket of its own" test ! -e "$work/unused.sock"
+sleep 0.5
+stop_daemon
+wait "$listener" || true
+check "sd_notify READY, STATUS, WATCHDOG, STOPPING ($(tr '\n' ' ' <"$work/notify.out"))" \
+	test "$(sort "$work/notify.out" | tr '\n' ' ')" = "READY STATUS STOPPING WATCHDOG "
 finish
