@@ -89,6 +89,19 @@ static int note_year(kk_update_result *out, const char *path)
 	return json_array_append_new(out->years, json_string(year)) < 0 ? KK_ENOMEM : 0;
 }
 
+/* Adds item `id` to out->items, which are listed ascending whatever the request's order. */
+static int note_item(kk_update_result *out, json_t *id)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(out->items, i, v) {
+		if (json_integer_value(v) > json_integer_value(id))
+			return json_array_insert(out->items, i, id) < 0 ? KK_ENOMEM : 0;
+	}
+	return json_array_append(out->items, id) < 0 ? KK_ENOMEM : 0;
+}
+
 /* Writes `doc` canonically (key order from the head's schema) into out->files. */
 static int stage(kk_update_result *out, const kk_fileset *head, const char *path, const json_t *doc,
 		 kk_diag *diag)
@@ -96,18 +109,20 @@ static int stage(kk_update_result *out, const kk_fileset *head, const char *path
 	json_t *schema = parse_file(head, schema_for(path));
 	char *bytes = NULL;
 	size_t len = 0;
+	kk_diag why = {0}; /* not `diag`: it may be NULL, and this is no failure of ours */
 	int error;
 
-	if ((error = kk_canon_dump(&bytes, &len, doc, schema, diag)) == 0)
+	if ((error = kk_canon_dump(&bytes, &len, doc, schema, &why)) == 0)
 		error = kk_fileset_put(&out->files, path, bytes, len, diag);
 	else if (error == KK_EINVALID) {
 		/* Text that cannot be stored at all (not UTF-8): the submitter's error. */
-		error = json_array_append_new(out->errors, json_pack("{s:s, s:s, s:s}", "file",
-								     path, "pointer", diag->pointer,
-								     "message", diag->message)) < 0
+		error = json_array_append_new(out->errors,
+					      json_pack("{s:s, s:s, s:s}", "file", path, "pointer",
+							why.pointer, "message", why.message)) < 0
 				? KK_ENOMEM
 				: 0;
-	}
+	} else if (diag)
+		*diag = why;
 	free(bytes);
 	json_decref(schema);
 	return error;
@@ -183,7 +198,7 @@ static int prepare_item(kk_update_result *out, const kk_fileset *head, const kk_
 	    (error = kk_rules_check_item(out->violations, ctx, cur, next)) < 0 ||
 	    (error = stage(out, head, path, next, diag)) < 0)
 		goto done;
-	error = json_array_append(out->items, id) < 0 ? KK_ENOMEM : 0;
+	error = note_item(out, id);
 done:
 	json_decref(cur);
 	json_decref(next);
@@ -237,11 +252,21 @@ static int is_plan_wide(const char *path)
  * changes, every item is checked again, since a removed department or
  * measure breaks the items that name it.
  */
+static int had_problem(const kk_diaglist *list, const kk_diag *p)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (strcmp(list->items[i].path, p->path) == 0 &&
+		    strcmp(list->items[i].pointer, p->pointer) == 0 &&
+		    strcmp(list->items[i].message, p->message) == 0)
+			return 1;
+	return 0;
+}
+
 static int validate(kk_update_result *out, const kk_fileset *head, kk_verifier *verifier,
 		    kk_diag *diag)
 {
 	kk_fileset set = {0};
-	kk_diaglist problems = {0};
+	kk_diaglist problems = {0}, before = {0};
 	int wide = 0, error = 0;
 
 	for (size_t i = 0; i < out->files.count; i++)
@@ -261,6 +286,9 @@ static int validate(kk_update_result *out, const kk_fileset *head, kk_verifier *
 	}
 	if (!error)
 		error = kk_verifier_check(verifier, &set, 0, &problems, diag);
+	/* What was wrong before a plan-wide change is not this submission's doing. */
+	if (!error && wide)
+		error = kk_verifier_check(verifier, head, 0, &before, diag);
 	for (size_t i = 0; i < problems.count && !error; i++) {
 		const kk_diag *p = &problems.items[i];
 		json_int_t id;
@@ -269,11 +297,14 @@ static int validate(kk_update_result *out, const kk_fileset *head, kk_verifier *
 		if (!kk_fileset_get(&out->files, p->path) &&
 		    !(wide && kk_item_path_parse(&id, p->path)))
 			continue;
+		if (wide && !kk_fileset_get(&out->files, p->path) && had_problem(&before, p))
+			continue;
 		if (json_array_append_new(out->errors,
 					  json_pack("{s:s, s:s, s:s}", "file", p->path, "pointer",
 						    p->pointer, "message", p->message)) < 0)
 			error = kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory"));
 	}
+	kk_diaglist_free(&before);
 	kk_diaglist_free(&problems);
 	kk_fileset_free(&set);
 	return error;
@@ -299,11 +330,34 @@ static void put_value(char *buf, size_t size, const json_t *v, const char *field
 	snprintf(buf + len, size > len ? size - len : 0, "%.*s%s", (int)i, s, s[i] ? "…" : "");
 }
 
+/* Values shown in a summary: text, or absent (—); numbers and lists show the label only. */
+static int is_text(const json_t *v)
+{
+	return !v || json_is_string(v);
+}
+
 static void append(char *buf, size_t size, const char *s)
 {
 	size_t len = strlen(buf);
 
 	snprintf(buf + len, size > len ? size - len : 0, "%s", s);
+}
+
+/* The summary as a new string; cut at a character, not inside one, when it filled `buf`. */
+static char *finish(char *buf)
+{
+	size_t len = strlen(buf), start = len;
+
+	while (start > 0 && ((unsigned char)buf[start - 1] & 0xC0) == 0x80)
+		start--;
+	if (start > 0) {
+		unsigned char lead = (unsigned char)buf[start - 1];
+		size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+
+		if (len - (start - 1) < need)
+			buf[start - 1] = '\0';
+	}
+	return strdup(buf);
 }
 
 /*
@@ -333,7 +387,7 @@ static char *summarise(const kk_update_result *out, const kk_fileset *head, cons
 			}
 		}
 		append(buf, sizeof(buf), " を更新");
-		return strdup(buf);
+		return finish(buf);
 	}
 	kk_item_path(path, sizeof(path), id);
 	if ((f = kk_fileset_get(&out->files, path)) != NULL)
@@ -344,12 +398,12 @@ static char *summarise(const kk_update_result *out, const kk_fileset *head, cons
 		snprintf(prefix, sizeof(prefix), " ほか%zu項目", json_array_size(out->items) - 1);
 		append(buf, sizeof(buf), prefix);
 		json_decref(item);
-		return strdup(buf);
+		return finish(buf);
 	}
 	if (!kk_fileset_get(head, path)) {
 		append(buf, sizeof(buf), " を追加");
 		json_decref(item);
-		return strdup(buf);
+		return finish(buf);
 	}
 	json_array_foreach(out->changes, i, c) {
 		const char *fpath = json_string_value(json_object_get(c, "path"));
@@ -369,7 +423,8 @@ static char *summarise(const kk_update_result *out, const kk_fileset *head, cons
 			append(buf, sizeof(buf), ", ");
 		}
 		append(buf, sizeof(buf), label ? label : fpath);
-		if (json_array_size(out->changes) == 1 && strcmp(field, "result") != 0 && label) {
+		if (json_array_size(out->changes) == 1 && strcmp(field, "result") != 0 && label &&
+		    is_text(json_object_get(c, "old")) && is_text(json_object_get(c, "new"))) {
 			append(buf, sizeof(buf), ": ");
 			put_value(buf, sizeof(buf), json_object_get(c, "old"), field);
 			append(buf, sizeof(buf), " → ");
@@ -378,7 +433,7 @@ static char *summarise(const kk_update_result *out, const kk_fileset *head, cons
 		nfields++;
 	}
 	json_decref(item);
-	return strdup(buf);
+	return finish(buf);
 }
 
 int kk_update_prepare(kk_update_result *out, const kk_fileset *head, const kk_update_request *req,
@@ -456,6 +511,12 @@ char *kk_commit_message(const kk_commit_info *info)
 	fputc('\n', f);
 	json_array_foreach(info->items, i, v)
 		fprintf(f, "Keikaku-Item: %lld\n", (long long)json_integer_value(v));
+	for (i = 0; info->files && i < info->files->count; i++) {
+		json_int_t id;
+
+		if (!kk_item_path_parse(&id, info->files->files[i].path))
+			fprintf(f, "Keikaku-File: %s\n", info->files->files[i].path);
+	}
 	json_array_foreach(info->years, i, v)
 		fprintf(f, "Fiscal-Year: %s\n", json_string_value(v));
 	if (info->department)
@@ -478,7 +539,7 @@ int kk_commit_trailer(char *buf, size_t size, const char *message, const char *k
 	int found = 0;
 
 	/* The trailers are the last paragraph. */
-	for (p = message; (p = strstr(p, "\n\n")) != NULL; p += 2)
+	for (p = message; (p = strstr(p, "\n\n")) != NULL; p++)
 		if (p[2] && p[2] != '\n')
 			last = p + 2;
 	for (line = last; *line;) {

@@ -83,19 +83,20 @@ void kk_update_result_clear(kk_update_result *result);
 /* Trailers of a commit message, in DESIGN.md section 4's order. */
 typedef struct kk_commit_info {
 	const char *summary;
-	const char *reason;	/* may be NULL */
-	const json_t *items;	/* ids */
-	const json_t *years;	/* fiscal years */
-	const char *department; /* the department the author acted for; may be NULL */
-	const char *request_id; /* may be NULL */
-	int correction;		/* adds "Keikaku-Correction: yes" */
+	const char *reason;	 /* may be NULL */
+	const json_t *items;	 /* ids */
+	const json_t *years;	 /* fiscal years */
+	const char *department;	 /* the department the author acted for; may be NULL */
+	const char *request_id;	 /* may be NULL */
+	int correction;		 /* adds "Keikaku-Correction: yes" */
+	const kk_fileset *files; /* the files that change (plan-wide ones are named); may be NULL */
 } kk_commit_info;
 
 /*
  * Builds the commit message: the summary, a blank line, the reason, a blank
- * line, then the trailers Keikaku-Item, Fiscal-Year, Department,
- * Request-Id and Keikaku-Correction, as `git interpret-trailers` reads
- * them.  Returns a string the caller frees, or NULL when out of memory.
+ * line, then the trailers Keikaku-Item, Keikaku-File (plan-wide files),
+ * Fiscal-Year, Department, Request-Id and Keikaku-Correction, as `git
+ * interpret-trailers` reads them.  Returns a string the caller frees, or NULL when out of memory.
  */
 char *kk_commit_message(const kk_commit_info *info);
 

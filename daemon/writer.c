@@ -337,6 +337,7 @@ static int commit(kd_writer *w, kd_call *call, const kk_update_result *r, const 
 		.summary = r->summary,
 		.reason = reason,
 		.items = r->items,
+		.files = &r->files,
 		.years = r->years,
 		.department = acting_department(&call->who, r->items, &r->files),
 		.request_id = request_id,

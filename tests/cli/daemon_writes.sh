@@ -159,6 +159,7 @@ r=$(call kkt_hisho plan.update "{\"base\": \"$(head_of)\", \"files\": {\"departm
 check "plan.update needs admin" test "$(jget "$r" 'j["error"]["code"]')" = -32001
 r=$(call kkt_dx plan.update "{\"base\": \"$(head_of)\", \"reason\": \"課の新設\", \"files\": {\"departments.json\": $deps}}")
 check "admin updates departments" test "$(git -C "$repo" show main:departments.json | grep -c 企画課)" = 1
+check "file trailer" test "$(git -C "$repo" log -1 --format='%(trailers:key=Keikaku-File,valueonly)')" = departments.json
 # Removing a department that items still name fails validation.
 deps=$(jget "$(call kkt_dx plan.get '{"file": "departments.json"}')" 'json.dumps({"departments": [d for d in j["content"]["departments"] if d["name"] != "総務課"]}, ensure_ascii=False)')
 r=$(call kkt_dx plan.update "{\"base\": \"$(head_of)\", \"reason\": \"廃止\", \"files\": {\"departments.json\": $deps}}") || true
