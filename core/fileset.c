@@ -70,7 +70,9 @@ static int path_is_valid(const char *path)
 	return 1;
 }
 
-int kk_fileset_put(kk_fileset *set, const char *path, const char *data, size_t len, kk_diag *diag)
+/* Adds or replaces a file; `oid` (may be NULL) is its blob id when the caller knows it. */
+static int put(kk_fileset *set, const char *path, const char *data, size_t len, const git_oid *oid,
+	       kk_diag *diag)
 {
 	char *copy = NULL, *bytes = NULL;
 	size_t at;
@@ -90,7 +92,10 @@ int kk_fileset_put(kk_fileset *set, const char *path, const char *data, size_t l
 		free(set->files[at].data);
 		set->files[at].data = bytes;
 		set->files[at].len = len;
-		git_odb_hash(&set->files[at].oid, bytes, len, GIT_OBJECT_BLOB);
+		if (oid)
+			set->files[at].oid = *oid;
+		else
+			git_odb_hash(&set->files[at].oid, bytes, len, GIT_OBJECT_BLOB);
 		return 0;
 	}
 	if (!(copy = strdup(path)))
@@ -108,7 +113,10 @@ int kk_fileset_put(kk_fileset *set, const char *path, const char *data, size_t l
 	set->files[at].path = copy;
 	set->files[at].data = bytes;
 	set->files[at].len = len;
-	git_odb_hash(&set->files[at].oid, bytes, len, GIT_OBJECT_BLOB);
+	if (oid)
+		set->files[at].oid = *oid;
+	else
+		git_odb_hash(&set->files[at].oid, bytes, len, GIT_OBJECT_BLOB);
 	set->count++;
 	return 0;
 nomem:
@@ -277,4 +285,14 @@ int kk_fileset_read_dir(kk_fileset *set, const char *dir, int (*accept)(const ch
 		return kk_diag_set(diag, errno == ENOENT ? KK_ENOTFOUND : KK_EIO,
 				   _("cannot read '%s': %s"), dir, strerror(errno));
 	return read_dir(set, fd, "", dir, accept, 0, diag);
+}
+
+int kk_fileset_put(kk_fileset *set, const char *path, const char *data, size_t len, kk_diag *diag)
+{
+	return put(set, path, data, len, NULL, diag);
+}
+
+int kk_fileset_put_file(kk_fileset *set, const kk_file *file, kk_diag *diag)
+{
+	return put(set, file->path, file->data, file->len, &file->oid, diag);
 }

@@ -37,6 +37,9 @@ void kk_fileset_free(kk_fileset *set);
  */
 int kk_fileset_put(kk_fileset *set, const char *path, const char *data, size_t len, kk_diag *diag);
 
+/* As kk_fileset_put(), copying `file` (from another set) without hashing it again. */
+int kk_fileset_put_file(kk_fileset *set, const kk_file *file, kk_diag *diag);
+
 /* Returns the file at `path`, or NULL; the pointer is borrowed. */
 const kk_file *kk_fileset_get(const kk_fileset *set, const char *path);
 

@@ -103,10 +103,10 @@ static int note_item(kk_update_result *out, json_t *id)
 }
 
 /* Writes `doc` canonically (key order from the head's schema) into out->files. */
-static int stage(kk_update_result *out, const kk_fileset *head, const char *path, const json_t *doc,
-		 kk_diag *diag)
+static int stage(kk_update_result *out, kk_verifier *verifier, const kk_fileset *head,
+		 const char *path, const json_t *doc, kk_diag *diag)
 {
-	json_t *schema = parse_file(head, schema_for(path));
+	const json_t *schema = kk_verifier_schema_doc(verifier, head, schema_for(path));
 	char *bytes = NULL;
 	size_t len = 0;
 	kk_diag why = {0}; /* not `diag`: it may be NULL, and this is no failure of ours */
@@ -124,7 +124,6 @@ static int stage(kk_update_result *out, const kk_fileset *head, const char *path
 	} else if (diag)
 		*diag = why;
 	free(bytes);
-	json_decref(schema);
 	return error;
 }
 
@@ -147,9 +146,9 @@ static int add_conflict(kk_update_result *out, json_t *fields, const char *key, 
 	return 0;
 }
 
-static int prepare_item(kk_update_result *out, const kk_fileset *head, const kk_update_request *req,
-			const kk_update_item *it, const kk_change_ctx *ctx, int *not_found,
-			kk_diag *diag)
+static int prepare_item(kk_update_result *out, kk_verifier *verifier, const kk_fileset *head,
+			const kk_update_request *req, const kk_update_item *it,
+			const kk_change_ctx *ctx, int *not_found, kk_diag *diag)
 {
 	char path[KK_ITEM_PATH_MAX];
 	json_t *cur = NULL, *next = NULL, *changes = NULL, *fields = NULL, *id = NULL;
@@ -196,7 +195,7 @@ static int prepare_item(kk_update_result *out, const kk_fileset *head, const kk_
 	}
 	if ((error = collect_changes(out, changes, "item", id)) < 0 ||
 	    (error = kk_rules_check_item(out->violations, ctx, cur, next)) < 0 ||
-	    (error = stage(out, head, path, next, diag)) < 0)
+	    (error = stage(out, verifier, head, path, next, diag)) < 0)
 		goto done;
 	error = note_item(out, id);
 done:
@@ -208,8 +207,8 @@ done:
 	return error == KK_ENOMEM ? kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory")) : error;
 }
 
-static int prepare_file(kk_update_result *out, const kk_fileset *head, const kk_update_file *uf,
-			const kk_change_ctx *ctx, kk_diag *diag)
+static int prepare_file(kk_update_result *out, kk_verifier *verifier, const kk_fileset *head,
+			const kk_update_file *uf, const kk_change_ctx *ctx, kk_diag *diag)
 {
 	json_t *cur = parse_file(head, uf->path), *next = NULL, *changes = NULL, *fields = NULL;
 	json_t *name = json_string(uf->path);
@@ -230,7 +229,7 @@ static int prepare_file(kk_update_result *out, const kk_fileset *head, const kk_
 	if ((error = collect_changes(out, changes, "file", name)) < 0 ||
 	    (error = kk_rules_check_file(out->violations, ctx, uf->path, cur, next)) < 0)
 		goto done;
-	error = stage(out, head, uf->path, next, diag);
+	error = stage(out, verifier, head, uf->path, next, diag);
 done:
 	json_decref(cur);
 	json_decref(next);
@@ -277,12 +276,10 @@ static int validate(kk_update_result *out, const kk_fileset *head, kk_verifier *
 
 		if (!wide && kk_item_path_parse(&id, f->path))
 			continue;
-		error = kk_fileset_put(&set, f->path, f->data, f->len, diag);
+		error = kk_fileset_put_file(&set, f, diag);
 	}
 	for (size_t i = 0; i < out->files.count && !error; i++) {
-		const kk_file *f = &out->files.files[i];
-
-		error = kk_fileset_put(&set, f->path, f->data, f->len, diag);
+		error = kk_fileset_put_file(&set, &out->files.files[i], diag);
 	}
 	if (!error)
 		error = kk_verifier_check(verifier, &set, 0, &problems, diag);
@@ -451,9 +448,10 @@ int kk_update_prepare(kk_update_result *out, const kk_fileset *head, const kk_up
 		goto done;
 	}
 	for (size_t i = 0; i < req->item_count && !error; i++)
-		error = prepare_item(out, head, req, &req->items[i], &ctx, &not_found, diag);
+		error = prepare_item(out, verifier, head, req, &req->items[i], &ctx, &not_found,
+				     diag);
 	for (size_t i = 0; i < req->file_count && !error; i++)
-		error = prepare_file(out, head, &req->files[i], &ctx, diag);
+		error = prepare_file(out, verifier, head, &req->files[i], &ctx, diag);
 	if (error < 0)
 		goto done;
 	if (out->files.count && (error = validate(out, head, verifier, diag)) < 0)

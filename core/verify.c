@@ -29,11 +29,24 @@ typedef struct {
 	kk_schema *compiled; /* NULL when the schema itself is broken */
 } cached_schema;
 
+/*
+ * The last result for each plan-wide file: the daemon checks the same
+ * departments.json and plan.json with every update, so their parse and
+ * their problems are kept by the ids of the file and of its schema.
+ */
+typedef struct {
+	git_oid file, schema;
+	int valid;
+	json_t *doc; /* NULL when the file did not parse */
+	kk_diaglist problems;
+} memo;
+
 struct kk_verifier {
 	kk_schema_registry *registry;
 	kk_schema *meta;
 	cached_schema **schemas; /* each allocated alone: check_ctx keeps pointers */
 	size_t schema_count;
+	memo memos[KIND_COUNT];
 	git_oid *seen; /* open-addressing set of checked contexts; zero oid = empty */
 	size_t seen_count;
 	size_t seen_alloc;
@@ -80,6 +93,10 @@ void kk_verifier_free(kk_verifier *v)
 		free(v->schemas[i]);
 	}
 	free(v->schemas);
+	for (int k = 0; k < KIND_COUNT; k++) {
+		json_decref(v->memos[k].doc);
+		kk_diaglist_free(&v->memos[k].problems);
+	}
 	free(v->seen);
 	kk_schema_free(v->meta);
 	kk_schema_registry_free(v->registry);
@@ -461,6 +478,59 @@ static const git_oid *oid_of(const kk_fileset *files, const char *path)
 	return f ? &f->oid : NULL;
 }
 
+/* Checks one plan-wide file, or repeats the memo of the same bytes and schema. */
+static int check_plan_file(check_ctx *c, int k, const kk_file *file, int report, json_t **doc)
+{
+	memo *m = &c->v->memos[k];
+	const git_oid *schema = oid_of(c->files, kinds[k].schema);
+	size_t first = c->problems->count;
+	int error;
+
+	if (!c->only_new && m->valid && git_oid_equal(&m->file, &file->oid) && schema &&
+	    git_oid_equal(&m->schema, schema)) {
+		for (size_t i = 0; i < m->problems.count; i++)
+			if (kk_diaglist_add(c->problems, &m->problems.items[i]) < 0)
+				return kk_diag_set(c->diag, KK_ENOMEM, "%s", _("out of memory"));
+		*doc = json_incref(m->doc);
+		return 0;
+	}
+	if ((error = check_file(doc, c, file, k, report)) < 0)
+		return error;
+	if (!json_is_object(*doc)) {
+		json_decref(*doc);
+		*doc = NULL;
+	} else if (report && k == KIND_DEPARTMENTS) {
+		error = check_departments(c, file->path);
+	} else if (report && k == KIND_STRUCTURE) {
+		error = check_structure(c, file->path);
+	}
+	if (error < 0 || c->only_new || !schema)
+		return error;
+	/* Remember what this file gave, for the next check of the same bytes. */
+	json_decref(m->doc);
+	kk_diaglist_free(&m->problems);
+	m->valid = 0;
+	for (size_t i = first; i < c->problems->count; i++)
+		if (kk_diaglist_add(&m->problems, &c->problems->items[i]) < 0)
+			return kk_diag_set(c->diag, KK_ENOMEM, "%s", _("out of memory"));
+	m->file = file->oid;
+	m->schema = *schema;
+	m->doc = json_incref(*doc);
+	m->valid = 1;
+	return 0;
+}
+
+const json_t *kk_verifier_schema_doc(kk_verifier *v, const kk_fileset *files, const char *path)
+{
+	kk_diaglist ignored = {0};
+	check_ctx c = {v, files, &ignored, NULL, 0, {0}, NULL, NULL, NULL};
+	const cached_schema *schema = NULL;
+
+	load_schema(&schema, &c, path);
+	kk_diaglist_free(&ignored);
+	return schema ? schema->doc : NULL;
+}
+
 int kk_verifier_check(kk_verifier *v, const kk_fileset *files, int only_new, kk_diaglist *problems,
 		      kk_diag *diag)
 {
@@ -488,17 +558,7 @@ int kk_verifier_check(kk_verifier *v, const kk_fileset *files, int only_new, kk_
 				goto done;
 			continue;
 		}
-		if ((error = check_file(slots[k], &c, file, k, report)) < 0)
-			goto done;
-		if (!json_is_object(*slots[k])) {
-			json_decref(*slots[k]);
-			*slots[k] = NULL;
-			continue;
-		}
-		if (report && k == KIND_DEPARTMENTS &&
-		    (error = check_departments(&c, file->path)) < 0)
-			goto done;
-		if (report && k == KIND_STRUCTURE && (error = check_structure(&c, file->path)) < 0)
+		if ((error = check_plan_file(&c, k, file, report, slots[k])) < 0)
 			goto done;
 	}
 

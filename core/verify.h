@@ -10,6 +10,8 @@
 #ifndef KK_VERIFY_H
 #define KK_VERIFY_H
 
+#include <jansson.h>
+
 #include "common.h"
 #include "fileset.h"
 
@@ -29,6 +31,14 @@ void kk_verifier_free(kk_verifier *verifier);
  */
 int kk_verifier_check(kk_verifier *verifier, const kk_fileset *files, int only_new,
 		      kk_diaglist *problems, kk_diag *diag);
+
+/*
+ * The schema stored at `path` in `files` (e.g. KK_SCHEMA_ITEM), parsed once
+ * and kept by the id of its bytes.  Borrowed: valid until the verifier is
+ * freed.  NULL when the file is missing, does not parse or is not a schema.
+ */
+const json_t *kk_verifier_schema_doc(kk_verifier *verifier, const kk_fileset *files,
+				     const char *path);
 
 /*
  * Rewrites every plan file of `files` (settings, departments, structure,

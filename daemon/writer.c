@@ -272,33 +272,143 @@ static const char *acting_department(const kk_identity *who, const json_t *items
 	return who->department_count ? who->departments[0] : NULL;
 }
 
-/* Collects the objects a commit added: blobs of changed files, trees along their paths. */
-static int collect_objects(kd_writer *w, const git_oid *commit, const git_oid *tree_id,
-			   const kk_update_result *r)
+/*
+ * New objects go straight into the mempack, already hashed: going through
+ * git_odb_write() would first look for each new object in every pack and,
+ * not finding it, rescan the pack directory, once per object.
+ */
+static int put_object(kd_writer *w, git_oid *out, const void *data, size_t len, git_object_t type)
 {
-	git_tree *tree = NULL;
-	int error = 0;
-
-	if (oid_list_add(&w->batch_objects, commit) < 0 ||
-	    oid_list_add(&w->batch_objects, tree_id) < 0 ||
-	    git_tree_lookup(&tree, w->repo, tree_id) < 0)
+	if (git_odb_hash(out, data, len, type) < 0 ||
+	    w->mempack->write(w->mempack, out, data, len, type) < 0)
 		return -1;
-	for (size_t i = 0; i < r->files.count && !error; i++) {
-		char dir[KK_DIAG_PATH_MAX];
-		const char *path = r->files.files[i].path, *slash;
+	return oid_list_add(&w->batch_objects, out);
+}
 
-		error = oid_list_add(&w->batch_objects, &r->files.files[i].oid);
-		for (slash = strchr(path, '/'); slash && !error; slash = strchr(slash + 1, '/')) {
-			git_tree_entry *entry = NULL;
+typedef struct {
+	const char *name;
+	size_t name_len;
+	unsigned mode;
+	git_oid oid;
+} tree_entry;
 
-			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-			if (git_tree_entry_bypath(&entry, tree, dir) < 0)
-				error = -1;
-			else
-				error = oid_list_add(&w->batch_objects, git_tree_entry_id(entry));
-			git_tree_entry_free(entry);
+/* Git orders a tree's entries by name, a subtree's name as if it ended in '/'. */
+static int cmp_entries(const void *pa, const void *pb)
+{
+	const tree_entry *a = pa, *b = pb;
+	size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
+	int c = memcmp(a->name, b->name, n);
+	unsigned char ca, cb;
+
+	if (c)
+		return c;
+	ca = n < a->name_len ? (unsigned char)a->name[n] : a->mode == GIT_FILEMODE_TREE ? '/' : 0;
+	cb = n < b->name_len ? (unsigned char)b->name[n] : b->mode == GIT_FILEMODE_TREE ? '/' : 0;
+	return (ca > cb) - (ca < cb);
+}
+
+static int upsert(tree_entry **entries, size_t *count, size_t *alloc, const char *name,
+		  size_t name_len, unsigned mode, const git_oid *oid)
+{
+	for (size_t i = 0; i < *count; i++) {
+		if ((*entries)[i].name_len == name_len &&
+		    memcmp((*entries)[i].name, name, name_len) == 0) {
+			(*entries)[i].mode = mode;
+			(*entries)[i].oid = *oid;
+			return 0;
 		}
 	}
+	if (*count == *alloc) {
+		size_t grown = *alloc ? *alloc * 2 : 16;
+		tree_entry *e = realloc(*entries, grown * sizeof(*e));
+
+		if (!e)
+			return -1;
+		*entries = e;
+		*alloc = grown;
+	}
+	(*entries)[(*count)++] = (tree_entry){name, name_len, mode, *oid};
+	return 0;
+}
+
+/*
+ * Writes the tree `base` (NULL: none yet) with files[0, n) upserted; their
+ * paths, after `prefix_len` bytes, are relative to this tree and sorted, so
+ * a subdirectory's files are contiguous.
+ */
+static int update_tree(git_oid *out, kd_writer *w, const git_oid *base, const kk_file *files,
+		       size_t n, size_t prefix_len)
+{
+	git_tree *tree = NULL;
+	tree_entry *entries = NULL;
+	size_t count = 0, alloc = 0, len = 0;
+	char *buf = NULL;
+	FILE *f = NULL;
+	int error = -1;
+
+	if (base && git_tree_lookup(&tree, w->repo, base) < 0)
+		goto done;
+	for (size_t i = 0; tree && i < git_tree_entrycount(tree); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		const char *name = git_tree_entry_name(e);
+
+		if (upsert(&entries, &count, &alloc, name, strlen(name),
+			   (unsigned)git_tree_entry_filemode(e), git_tree_entry_id(e)) < 0)
+			goto done;
+	}
+	for (size_t i = 0; i < n;) {
+		const char *rel = files[i].path + prefix_len, *slash = strchr(rel, '/');
+		git_oid oid;
+
+		if (!slash) {
+			/* The fileset hashed the blob already. */
+			oid = files[i].oid;
+			if (w->mempack->write(w->mempack, &oid, files[i].data, files[i].len,
+					      GIT_OBJECT_BLOB) < 0 ||
+			    oid_list_add(&w->batch_objects, &oid) < 0 ||
+			    upsert(&entries, &count, &alloc, rel, strlen(rel), GIT_FILEMODE_BLOB,
+				   &oid) < 0)
+				goto done;
+			i++;
+		} else {
+			size_t dirlen = (size_t)(slash - rel), j = i;
+			const git_tree_entry *sub;
+			char name[256];
+
+			snprintf(name, sizeof(name), "%.*s", (int)dirlen, rel);
+			sub = tree ? git_tree_entry_byname(tree, name) : NULL;
+			while (j < n && strncmp(files[j].path + prefix_len, rel, dirlen + 1) == 0)
+				j++;
+			if (update_tree(&oid, w,
+					sub && git_tree_entry_type(sub) == GIT_OBJECT_TREE
+						? git_tree_entry_id(sub)
+						: NULL,
+					files + i, j - i, prefix_len + dirlen + 1) < 0 ||
+			    upsert(&entries, &count, &alloc, rel, dirlen, GIT_FILEMODE_TREE, &oid) <
+				    0)
+				goto done;
+			i = j;
+		}
+	}
+	qsort(entries, count, sizeof(*entries), cmp_entries);
+	if (!(f = open_memstream(&buf, &len)))
+		goto done;
+	for (size_t i = 0; i < count; i++) {
+		fprintf(f, "%o %.*s", entries[i].mode, (int)entries[i].name_len, entries[i].name);
+		fputc('\0', f);
+		fwrite(entries[i].oid.id, 1, GIT_OID_RAWSZ, f);
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto done;
+	}
+	f = NULL;
+	error = put_object(w, out, buf, len, GIT_OBJECT_TREE);
+done:
+	if (f)
+		fclose(f);
+	free(buf);
+	free(entries);
 	git_tree_free(tree);
 	return error;
 }
@@ -307,29 +417,17 @@ static int collect_objects(kd_writer *w, const git_oid *commit, const git_oid *t
 static int commit(kd_writer *w, kd_call *call, const kk_update_result *r, const char *reason,
 		  const char *request_id, int correction, git_oid *out)
 {
-	git_tree_update *updates = calloc(r->files.count, sizeof(*updates));
 	git_commit *parent = NULL;
-	git_tree *base = NULL, *tree = NULL;
+	git_tree *tree = NULL;
 	git_signature *author = NULL, *committer = NULL;
+	git_buf buf = GIT_BUF_INIT;
 	char email[512], committer_email[512], *message = NULL;
-	git_oid tree_id, blob;
+	git_oid tree_id;
 	int error = -1;
 
-	if (!updates)
-		goto done;
-	for (size_t i = 0; i < r->files.count; i++) {
-		const kk_file *f = &r->files.files[i];
-
-		if (git_blob_create_from_buffer(&blob, w->repo, f->data, f->len) < 0)
-			goto done;
-		updates[i].action = GIT_TREE_UPDATE_UPSERT;
-		updates[i].id = blob;
-		updates[i].filemode = GIT_FILEMODE_BLOB;
-		updates[i].path = f->path;
-	}
 	if (git_commit_lookup(&parent, w->repo, &w->head) < 0 ||
-	    git_commit_tree(&base, parent) < 0 ||
-	    git_tree_create_updated(&tree_id, w->repo, base, r->files.count, updates) < 0 ||
+	    update_tree(&tree_id, w, git_commit_tree_id(parent), r->files.files, r->files.count,
+			0) < 0 ||
 	    git_tree_lookup(&tree, w->repo, &tree_id) < 0)
 		goto done;
 
@@ -347,15 +445,12 @@ static int commit(kd_writer *w, kd_call *call, const kk_update_result *r, const 
 	snprintf(committer_email, sizeof(committer_email), "keikakud@%s", w->cfg->email_domain);
 	if (!message || git_signature_now(&author, call->who.name, email) < 0 ||
 	    git_signature_now(&committer, "keikakud", committer_email) < 0 ||
-	    git_commit_create(out, w->repo, NULL, author, committer, NULL, message, tree, 1,
-			      (const git_commit **)&parent) < 0)
-		goto done;
-	if (collect_objects(w, out, &tree_id, r) < 0)
+	    git_commit_create_buffer(&buf, w->repo, author, committer, NULL, message, tree, 1,
+				     (const git_commit **)&parent) < 0 ||
+	    put_object(w, out, buf.ptr, buf.size, GIT_OBJECT_COMMIT) < 0)
 		goto done;
 	for (size_t i = 0; i < r->files.count; i++) {
-		const kk_file *f = &r->files.files[i];
-
-		if (kk_fileset_put(&w->files, f->path, f->data, f->len, NULL) < 0)
+		if (kk_fileset_put_file(&w->files, &r->files.files[i], NULL) < 0)
 			goto done;
 	}
 	w->head = *out;
@@ -366,10 +461,9 @@ done:
 	free(message);
 	git_signature_free(author);
 	git_signature_free(committer);
+	git_buf_dispose(&buf);
 	git_tree_free(tree);
-	git_tree_free(base);
 	git_commit_free(parent);
-	free(updates);
 	return error;
 }
 
