@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "json.h"
@@ -14,12 +15,18 @@
 #include "store.h"
 
 #define POOL_MAX 8
+/*
+ * A store's object database keeps the packs it has seen, also after the
+ * writer merged them away; reopening stores now and then lets them go.
+ */
+#define POOL_MAX_AGE 10
 
 struct kd_reads {
 	char *repo;
 	uid_t owner;
 	pthread_mutex_t lock;
 	kk_store *pool[POOL_MAX];
+	time_t opened[POOL_MAX];
 	size_t pooled;
 };
 
@@ -48,15 +55,25 @@ void kd_reads_free(kd_reads *r)
 	free(r);
 }
 
-static kk_store *borrow(kd_reads *r, kd_call *call)
+static kk_store *borrow(kd_reads *r, kd_call *call, time_t *opened)
 {
 	kk_store *store = NULL;
 	kk_diag diag = {0};
+	time_t now = time(NULL);
 
 	pthread_mutex_lock(&r->lock);
-	if (r->pooled)
-		store = r->pool[--r->pooled];
+	if (r->pooled) {
+		r->pooled--;
+		store = r->pool[r->pooled];
+		*opened = r->opened[r->pooled];
+	}
 	pthread_mutex_unlock(&r->lock);
+	if (store && now - *opened > POOL_MAX_AGE) {
+		kk_store_free(store);
+		store = NULL;
+	}
+	if (!store)
+		*opened = now;
 	if (!store && kk_store_discover(&store, r->repo, &diag) < 0) {
 		log_warnx("cannot open repository '%s': %s", r->repo, diag.message);
 		kd_call_fail(call, KD_EINTERNAL, NULL, "cannot open the repository");
@@ -65,10 +82,11 @@ static kk_store *borrow(kd_reads *r, kd_call *call)
 	return store;
 }
 
-static void give_back(kd_reads *r, kk_store *store)
+static void give_back(kd_reads *r, kk_store *store, time_t opened)
 {
 	pthread_mutex_lock(&r->lock);
 	if (r->pooled < POOL_MAX) {
+		r->opened[r->pooled] = opened;
 		r->pool[r->pooled++] = store;
 		store = NULL;
 	}
@@ -219,7 +237,8 @@ static void run(uv_work_t *work)
 	kd_call *call = work->data;
 	kd_reads *r = call->handler;
 	locale_t previous = kd_call_locale_begin(call);
-	kk_store *store = borrow(r, call);
+	time_t opened;
+	kk_store *store = borrow(r, call, &opened);
 
 	if (!store) {
 		kd_call_locale_end(previous);
@@ -235,7 +254,7 @@ static void run(uv_work_t *work)
 		do_plan_get(store, call);
 	if (!call->result && !call->error)
 		kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
-	give_back(r, store);
+	give_back(r, store, opened);
 	kd_call_locale_end(previous);
 }
 

@@ -11,6 +11,7 @@
  * and the ref ever touches the disk.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
 
 #include "daemon.h"
 #include "i18n.h"
@@ -35,8 +37,9 @@
 
 #define MAIN_REF "refs/heads/main"
 /* Past this many packs, small ones are merged (after the batch is answered). */
-#define PACKS_MAX   48
-#define PACKS_MERGE 32
+#define PACKS_MAX 32
+/* Merge at least this many packs at a time. */
+#define PACKS_MERGE_MIN 8
 
 typedef struct {
 	git_oid *oids;
@@ -51,6 +54,8 @@ struct kd_writer {
 	void *done_arg;
 	pthread_t thread;
 	int started;
+	pthread_t maintainer; /* merges packs beside the writer */
+	int maintainer_started;
 
 	/* Shared with the loop thread, under `lock`. */
 	pthread_mutex_t lock;
@@ -58,6 +63,9 @@ struct kd_writer {
 	kd_call *queue, *queue_tail;
 	kd_call *finished, *finished_tail;
 	int stopping;
+	int batches_since_check; /* the maintainer looks at the packs when this is set */
+	int odb_stale;		 /* packs were merged: the writer reopens its odb */
+	pthread_cond_t maintain;
 	kd_writer_stats stats;
 
 	/* The writer thread's own. */
@@ -189,6 +197,37 @@ static int index_request_ids(kd_writer *w)
 	return error;
 }
 
+/*
+ * Gives the repository a fresh object database: the packs on disk, and a
+ * mempack in front of them for the objects of the batch being made.
+ */
+static int reopen_odb(kd_writer *w)
+{
+	git_odb *odb = NULL;
+	git_odb_backend *mempack = NULL;
+	char *objects = NULL;
+	int error = -1;
+
+	if (asprintf(&objects, "%sobjects", git_repository_path(w->repo)) < 0)
+		return -1;
+	if (git_odb_new(&odb) < 0 || git_odb_add_disk_alternate(odb, objects) < 0 ||
+	    git_mempack_new(&mempack) < 0 || git_odb_add_backend(odb, mempack, 999) < 0)
+		goto done;
+	git_repository_set_odb(w->repo, odb);
+	git_odb_free(w->odb);
+	w->odb = odb;
+	w->mempack = mempack; /* owned by the odb from here on */
+	odb = NULL;
+	mempack = NULL;
+	error = 0;
+done:
+	if (mempack)
+		mempack->free(mempack);
+	git_odb_free(odb);
+	free(objects);
+	return error;
+}
+
 static int load_head(kd_writer *w, char *errbuf, size_t errlen)
 {
 	kk_diag diag = {0};
@@ -227,8 +266,7 @@ static int open_repository(kd_writer *w, char *errbuf, size_t errlen)
 	if (asprintf(&w->pack_dir, "%sobjects/pack", git_repository_path(w->repo)) < 0)
 		return -1;
 	/* New objects go to memory first; the batch's pack is what reaches the disk. */
-	if (git_repository_odb(&w->odb, w->repo) < 0 || git_mempack_new(&w->mempack) < 0 ||
-	    git_odb_add_backend(w->odb, w->mempack, 999) < 0) {
+	if (reopen_odb(w) < 0) {
 		snprintf(errbuf, errlen, "cannot set up the object database: %s", git_message());
 		return -1;
 	}
@@ -833,26 +871,59 @@ static void process_batch(kd_writer *w, kd_call *batch)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Merges small packs once there are too many; runs after the batch is answered. */
+static off_t pack_size(const kd_writer *w, const git_oid *pack)
+{
+	char path[PATH_MAX], hex[GIT_OID_HEXSZ + 1];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/pack-%s.pack", w->pack_dir,
+		 git_oid_tostr(hex, sizeof(hex), pack));
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/*
+ * Keeps the number of packs bounded without rewriting everything again
+ * and again: once there are more than PACKS_MAX, the smallest packs are
+ * merged up to the first pack that is more than twice their total, so
+ * that an object is rewritten about log2(updates) times in all.  Runs on
+ * the maintainer thread, beside the writer: a reader of an old pack that
+ * vanishes misses, rescans and finds the merged one.  Old packs stay open
+ * in the writer's object database, though, until it opens a fresh one.
+ */
 static void maintain_packs(kd_writer *w)
 {
 	git_oid *packs = NULL;
-	size_t count = 0;
+	size_t count = 0, k = 0;
+	off_t total = 0;
 	kk_diag diag = {0};
 
 	if (kk_pack_list(&packs, &count, w->pack_dir, &diag) < 0) {
-		log_warnx("cannot list packs: %s", diag.message);
+		log_warnx("cannot list packs: %s, ignoring", diag.message);
 		return;
+	}
+	if (count > PACKS_MAX) {
+		/* kk_pack_list gives them smallest first. */
+		for (k = 0; k < count; k++) {
+			off_t size = pack_size(w, &packs[k]);
+
+			if (k >= PACKS_MERGE_MIN && size > 2 * total)
+				break;
+			total += size;
+		}
+		if (k < 2)
+			k = 2;
+		if (kk_pack_merge(NULL, w->pack_dir, packs, k, &diag) < 0) {
+			log_warnx("cannot merge packs: %s, ignoring", diag.message);
+		} else {
+			count -= k - 1;
+			pthread_mutex_lock(&w->lock);
+			w->odb_stale = 1;
+			pthread_mutex_unlock(&w->lock);
+		}
 	}
 	pthread_mutex_lock(&w->lock);
 	w->stats.packs = count;
 	pthread_mutex_unlock(&w->lock);
-	if (count > PACKS_MAX) {
-		if (kk_pack_merge(NULL, w->pack_dir, packs, PACKS_MERGE, &diag) < 0)
-			log_warnx("cannot merge packs: %s", diag.message);
-		else
-			git_odb_refresh(w->odb);
-	}
 	free(packs);
 }
 
@@ -898,6 +969,37 @@ static void *writer_main(void *arg)
 		w->finished_tail = tail;
 		pthread_mutex_unlock(&w->lock);
 		uv_async_send(&w->async);
+
+		pthread_mutex_lock(&w->lock);
+		w->batches_since_check = 1;
+		pthread_cond_signal(&w->maintain);
+		if (w->odb_stale) {
+			w->odb_stale = 0;
+			pthread_mutex_unlock(&w->lock);
+			if (reopen_odb(w) < 0)
+				log_warnx("cannot reopen the object database: %s, ignoring",
+					  git_message());
+		} else {
+			pthread_mutex_unlock(&w->lock);
+		}
+	}
+	return NULL;
+}
+
+static void *maintainer_main(void *arg)
+{
+	kd_writer *w = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		while (!w->batches_since_check && !w->stopping)
+			pthread_cond_wait(&w->maintain, &w->lock);
+		if (w->stopping) {
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		w->batches_since_check = 0;
+		pthread_mutex_unlock(&w->lock);
 		maintain_packs(w);
 	}
 	return NULL;
@@ -933,6 +1035,7 @@ static void writer_free(kd_writer *w)
 	free(w->batch_objects.oids);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
+	pthread_cond_destroy(&w->maintain);
 	free(w);
 }
 
@@ -951,11 +1054,18 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 	w->done_arg = arg;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
+	pthread_cond_init(&w->maintain, NULL);
 	if (open_repository(w, errbuf, errlen) < 0) {
 		writer_free(w);
 		return -1;
 	}
 	maintain_packs(w);
+	if (w->odb_stale && reopen_odb(w) < 0) {
+		snprintf(errbuf, errlen, "cannot reopen the object database: %s", git_message());
+		writer_free(w);
+		return -1;
+	}
+	w->odb_stale = 0;
 	if (uv_async_init(loop, &w->async, on_finished) < 0) {
 		snprintf(errbuf, errlen, "cannot set up the writer's wake-up");
 		writer_free(w);
@@ -968,6 +1078,10 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 		return -1; /* freed with the loop's handles by the caller's shutdown */
 	}
 	w->started = 1;
+	if (pthread_create(&w->maintainer, NULL, maintainer_main, w) == 0)
+		w->maintainer_started = 1;
+	else
+		log_warnx("cannot start the pack maintainer, ignoring: packs will not be merged");
 	*out = w;
 	return 0;
 }
@@ -1003,7 +1117,10 @@ void kd_writer_stop(kd_writer *w)
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
 	pthread_cond_signal(&w->cond);
+	pthread_cond_signal(&w->maintain);
 	pthread_mutex_unlock(&w->lock);
+	if (w->maintainer_started)
+		pthread_join(w->maintainer, NULL);
 	if (w->started)
 		pthread_join(w->thread, NULL);
 	/* Answer what the last batch finished before the handle goes. */
