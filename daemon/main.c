@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
 	/* A long-running process: bound what libgit2 keeps (its defaults are 256 MiB and 8 GiB). */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(16 << 20));
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(256 << 20));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(64 << 20));
 	if ((n = sd_listen_fds(1)) > 1) {
 		log_error("systemd passed %d sockets; expected one", n);
 		goto out;

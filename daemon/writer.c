@@ -41,10 +41,11 @@
 /* Merge at least this many packs at a time. */
 #define PACKS_MERGE_MIN 8
 
+/* The objects a batch made, with their bytes, for its pack. */
 typedef struct {
-	git_oid *oids;
+	kk_pack_object *items;
 	size_t count, alloc;
-} oid_list;
+} obj_list;
 
 struct kd_writer {
 	const kd_config *cfg;
@@ -79,7 +80,7 @@ struct kd_writer {
 	uid_t owner;
 	json_t *request_ids; /* "login:request_id" -> commit id */
 	char *pack_dir;
-	oid_list batch_objects;
+	obj_list batch_objects;
 };
 
 static const char *const write_methods[] = {"item.update", "plan.submit", "item.create",
@@ -93,22 +94,55 @@ int kd_writer_handles(const char *method)
 	return 0;
 }
 
-static int oid_list_add(oid_list *list, const git_oid *oid)
+/* Keeps a copy of a new object's bytes; duplicates are dropped when the pack is written. */
+static int obj_list_add(obj_list *list, const git_oid *oid, const void *data, size_t len,
+			git_object_t type)
 {
-	for (size_t i = 0; i < list->count; i++)
-		if (git_oid_equal(&list->oids[i], oid))
-			return 0;
-	if (list->count == list->alloc) {
-		size_t alloc = list->alloc ? list->alloc * 2 : 64;
-		git_oid *grown = realloc(list->oids, alloc * sizeof(*grown));
+	void *copy = malloc(len ? len : 1);
 
-		if (!grown)
+	if (!copy)
+		return -1;
+	if (list->count == list->alloc) {
+		size_t alloc = list->alloc ? list->alloc * 2 : 256;
+		kk_pack_object *grown = realloc(list->items, alloc * sizeof(*grown));
+
+		if (!grown) {
+			free(copy);
 			return -1;
-		list->oids = grown;
+		}
+		list->items = grown;
 		list->alloc = alloc;
 	}
-	list->oids[list->count++] = *oid;
+	memcpy(copy, data, len);
+	list->items[list->count++] = (kk_pack_object){type, copy, len, *oid};
 	return 0;
+}
+
+static void obj_list_clear(obj_list *list)
+{
+	for (size_t i = 0; i < list->count; i++)
+		free((void *)list->items[i].data);
+	list->count = 0;
+}
+
+static int cmp_objects(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const kk_pack_object *)a)->oid, &((const kk_pack_object *)b)->oid);
+}
+
+/* Sorts by id and drops repeats: the same content may be written twice in a batch. */
+static void obj_list_dedupe(obj_list *list)
+{
+	size_t kept = 0;
+
+	qsort(list->items, list->count, sizeof(*list->items), cmp_objects);
+	for (size_t i = 0; i < list->count; i++) {
+		if (kept && git_oid_equal(&list->items[kept - 1].oid, &list->items[i].oid))
+			free((void *)list->items[i].data);
+		else
+			list->items[kept++] = list->items[i];
+	}
+	list->count = kept;
 }
 
 static const char *git_message(void)
@@ -320,7 +354,7 @@ static int put_object(kd_writer *w, git_oid *out, const void *data, size_t len, 
 	if (git_odb_hash(out, data, len, type) < 0 ||
 	    w->mempack->write(w->mempack, out, data, len, type) < 0)
 		return -1;
-	return oid_list_add(&w->batch_objects, out);
+	return obj_list_add(&w->batch_objects, out, data, len, type);
 }
 
 typedef struct {
@@ -403,7 +437,8 @@ static int update_tree(git_oid *out, kd_writer *w, const git_oid *base, const kk
 			oid = files[i].oid;
 			if (w->mempack->write(w->mempack, &oid, files[i].data, files[i].len,
 					      GIT_OBJECT_BLOB) < 0 ||
-			    oid_list_add(&w->batch_objects, &oid) < 0 ||
+			    obj_list_add(&w->batch_objects, &oid, files[i].data, files[i].len,
+					 GIT_OBJECT_BLOB) < 0 ||
 			    upsert(&entries, &count, &alloc, rel, strlen(rel), GIT_FILEMODE_BLOB,
 				   &oid) < 0)
 				goto done;
@@ -790,23 +825,13 @@ done:
 /* Writes the batch's objects as one pack, then moves the ref from `from` to the head. */
 static int make_durable(kd_writer *w, const git_oid *from)
 {
-	kk_pack_object *objects = calloc(w->batch_objects.count, sizeof(*objects));
-	git_odb_object **held = calloc(w->batch_objects.count, sizeof(*held));
 	git_reference *ref = NULL;
 	kk_diag diag = {0};
 	int error = -1;
 
-	if (!objects || !held)
-		goto done;
-	for (size_t i = 0; i < w->batch_objects.count; i++) {
-		if (git_odb_read(&held[i], w->odb, &w->batch_objects.oids[i]) < 0)
-			goto done;
-		objects[i].type = git_odb_object_type(held[i]);
-		objects[i].data = git_odb_object_data(held[i]);
-		objects[i].len = git_odb_object_size(held[i]);
-		objects[i].oid = w->batch_objects.oids[i];
-	}
-	if (kk_pack_write(NULL, w->pack_dir, objects, w->batch_objects.count, &diag) < 0) {
+	obj_list_dedupe(&w->batch_objects);
+	if (kk_pack_write(NULL, w->pack_dir, w->batch_objects.items, w->batch_objects.count,
+			  &diag) < 0) {
 		log_warnx("cannot write pack: %s", diag.message);
 		goto done;
 	}
@@ -818,10 +843,6 @@ static int make_durable(kd_writer *w, const git_oid *from)
 	}
 	error = 0;
 done:
-	for (size_t i = 0; held && i < w->batch_objects.count; i++)
-		git_odb_object_free(held[i]);
-	free(held);
-	free(objects);
 	git_reference_free(ref);
 	return error;
 }
@@ -833,7 +854,7 @@ static void process_batch(kd_writer *w, kd_call *batch)
 	char errbuf[256];
 	int stored = 1;
 
-	w->batch_objects.count = 0;
+	obj_list_clear(&w->batch_objects);
 	for (kd_call *call = batch; call; call = call->next) {
 		git_oid before = w->head;
 		locale_t previous = kd_call_locale_begin(call);
@@ -862,6 +883,7 @@ static void process_batch(kd_writer *w, kd_call *batch)
 		index_request_ids(w);
 	}
 	git_mempack_reset(w->mempack);
+	obj_list_clear(&w->batch_objects);
 	pthread_mutex_lock(&w->lock);
 	git_oid_tostr(w->stats.head, sizeof(w->stats.head), &w->head);
 	if (commits && stored) {
@@ -1032,7 +1054,8 @@ static void writer_free(kd_writer *w)
 	git_odb_free(w->odb); /* also frees the mempack backend it owns */
 	kk_store_free(w->store);
 	free(w->pack_dir);
-	free(w->batch_objects.oids);
+	obj_list_clear(&w->batch_objects);
+	free(w->batch_objects.items);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	pthread_cond_destroy(&w->maintain);
