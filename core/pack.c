@@ -59,6 +59,11 @@ struct source {
 	size_t count;
 	int (*get)(kk_pack_object *obj, source *src, size_t i, kk_diag *diag);
 	void (*release)(source *src);
+	/*
+	 * zlib level: a batch's pack is stored without compressing, since it is
+	 * on the acknowledgement path and is merged soon after; merges compress.
+	 */
+	int level;
 };
 
 typedef struct {
@@ -406,7 +411,7 @@ static int write_objects(pack_entry *entries, outfile *out, source *src, kk_diag
 	put32(header + 8, (uint32_t)src->count);
 	if ((error = out_put(out, header, sizeof(header), NULL, diag)) < 0)
 		goto done;
-	if (deflateInit(&zs, Z_BEST_SPEED) != Z_OK) {
+	if (deflateInit(&zs, src->level) != Z_OK) {
 		error = oom(diag);
 		goto done;
 	}
@@ -594,7 +599,7 @@ done:
 int kk_pack_write(git_oid *checksum_out, const char *pack_dir, const kk_pack_object *objects,
 		  size_t count, kk_diag *diag)
 {
-	array_source src = {{count, array_get, array_release}, objects};
+	array_source src = {{count, array_get, array_release, Z_NO_COMPRESSION}, objects};
 
 	assert(pack_dir && (objects || count == 0));
 	if (count == 0)
@@ -809,7 +814,7 @@ done:
 int kk_pack_merge(git_oid *checksum_out, const char *pack_dir, const git_oid *packs, size_t count,
 		  kk_diag *diag)
 {
-	odb_source src = {{0, odb_get, odb_release}, NULL, NULL, NULL};
+	odb_source src = {{0, odb_get, odb_release, Z_BEST_SPEED}, NULL, NULL, NULL};
 	oid_list objects = {0};
 	git_odb *odb = NULL;
 	char **bases = NULL;

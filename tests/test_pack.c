@@ -618,7 +618,13 @@ static void test_merge_same(void **state)
 	/* The merge writes in id order. */
 	objects[0] = b.objects[git_oid_cmp(&b.objects[0].oid, &b.objects[1].oid) < 0 ? 0 : 1];
 	objects[1] = b.objects[git_oid_cmp(&b.objects[0].oid, &b.objects[1].oid) < 0 ? 1 : 0];
+	/* A batch's pack is stored uncompressed; a merge compresses it ... */
 	assert_int_equal(kk_pack_write(&written, sb->pack_dir, objects, 2, NULL), 0);
+	assert_int_equal(kk_pack_merge(&merged, sb->pack_dir, &written, 1, NULL), 0);
+	assert_false(git_oid_equal(&written, &merged));
+	assert_int_equal(count_files(sb), 2);
+	/* ... and merging that again writes the very same pack, which stays. */
+	written = merged;
 	assert_int_equal(kk_pack_merge(&merged, sb->pack_dir, &written, 1, NULL), 0);
 	assert_true(git_oid_equal(&written, &merged));
 	check_pack(sb, &merged, 2);
