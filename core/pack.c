@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +65,12 @@ struct source {
 	 * on the acknowledgement path and is merged soon after; merges compress.
 	 */
 	int level;
+	/*
+	 * May give object i as the bytes of a pack entry to copy as they are
+	 * (header and compressed data), with their CRC: returns 1 then, 0 when
+	 * the object must be compressed from get()'s content.
+	 */
+	int (*raw)(const unsigned char **bytes, size_t *len, uint32_t *crc, source *src, size_t i);
 };
 
 typedef struct {
@@ -71,11 +78,29 @@ typedef struct {
 	const kk_pack_object *objects;
 } array_source;
 
+/* A pack entry that a merge may copy without inflating it. */
+typedef struct {
+	git_oid oid;
+	const unsigned char *bytes;
+	size_t len;
+	uint32_t crc;
+} raw_entry;
+
+/* A pack and its index, mapped for copying entries. */
+typedef struct {
+	void *pack, *idx;
+	size_t pack_len, idx_len;
+} mapped_pack;
+
 typedef struct {
 	source base;
 	git_odb *odb;
 	const git_oid *oids;
 	git_odb_object *current;
+	raw_entry *raw; /* sorted by oid */
+	size_t raw_count;
+	mapped_pack *maps;
+	size_t map_count;
 } odb_source;
 
 /* Copies libgit2's last error into `diag`, after `what`. */
@@ -333,12 +358,166 @@ static int odb_get(kk_pack_object *obj, source *src, size_t i, kk_diag *diag)
 	return 0;
 }
 
+static int raw_cmp(const void *key, const void *entry)
+{
+	return git_oid_cmp(key, &((const raw_entry *)entry)->oid);
+}
+
+/*
+ * Gives an entry of an old pack for copying when it is a whole object (not
+ * a delta) already compressed: a batch's pack is stored uncompressed, so its
+ * entries are compressed once, at their first merge, and copied after that.
+ */
+static int odb_raw(const unsigned char **bytes, size_t *len, uint32_t *crc, source *src, size_t i)
+{
+	odb_source *s = (odb_source *)src;
+	const raw_entry *e = bsearch(&s->oids[i], s->raw, s->raw_count, sizeof(*s->raw), raw_cmp);
+	size_t h = 1;
+	unsigned type;
+
+	if (!e || e->len < 4)
+		return 0;
+	type = (e->bytes[0] >> 4) & 7;
+	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG)
+		return 0;
+	while (h < e->len && (e->bytes[h - 1] & 0x80))
+		h++;
+	/* zlib's two header bytes, then the first deflate block: BTYPE 00 is stored. */
+	if (h + 3 > e->len || ((e->bytes[h + 2] >> 1) & 3) == 0)
+		return 0;
+	*bytes = e->bytes;
+	*len = e->len;
+	*crc = e->crc;
+	return 1;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int offset_cmp(const void *a, const void *b)
+{
+	const raw_entry *x = a, *y = b;
+
+	return (x->bytes > y->bytes) - (x->bytes < y->bytes);
+}
+
+static void *map_file(size_t *len_out, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	void *p = MAP_FAILED;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	*len_out = (size_t)st.st_size;
+	return p;
+}
+
+/*
+ * Maps `base`.pack and .idx and adds their entries to the table; a pack or
+ * index that does not look right adds nothing (those objects are then
+ * read through libgit2 instead).
+ */
+static int map_pack(odb_source *s, const char *base)
+{
+	char path[PATH_MAX];
+	mapped_pack m = {0};
+	const unsigned char *idx;
+	size_t n, first = s->raw_count, large = 0;
+	raw_entry *grown;
+	mapped_pack *maps;
+
+	snprintf(path, sizeof(path), "%s.pack", base);
+	if (!(m.pack = map_file(&m.pack_len, path)))
+		return 0;
+	snprintf(path, sizeof(path), "%s.idx", base);
+	if (!(m.idx = map_file(&m.idx_len, path))) {
+		munmap(m.pack, m.pack_len);
+		return 0;
+	}
+	if (!(maps = realloc(s->maps, (s->map_count + 1) * sizeof(*maps)))) {
+		munmap(m.pack, m.pack_len);
+		munmap(m.idx, m.idx_len);
+		return -1;
+	}
+	s->maps = maps;
+	s->maps[s->map_count++] = m;
+	idx = m.idx;
+	if (m.idx_len < 8 + 1024 || get32(idx) != 0xff744f63 || get32(idx + 4) != 2)
+		return 0;
+	n = get32(idx + 8 + 255 * 4);
+	if (m.idx_len < 8 + 1024 + n * 28 + 40 || m.pack_len < 32)
+		return 0;
+	if (!(grown = realloc(s->raw, (s->raw_count + n) * sizeof(*grown))))
+		return -1;
+	s->raw = grown;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *oids = idx + 8 + 1024, *crcs = oids + n * 20,
+				    *offs = crcs + n * 4;
+		uint64_t off = get32(offs + i * 4);
+		raw_entry *e = &s->raw[s->raw_count + i];
+
+		if (off & 0x80000000u) {
+			size_t at = 8 + 1024 + n * 28 + (off & 0x7fffffffu) * 8;
+
+			if (at + 8 > m.idx_len - 40) {
+				s->raw_count = first;
+				return 0;
+			}
+			off = (uint64_t)get32(idx + at) << 32 | get32(idx + at + 4);
+			large++;
+		}
+		if (off < 12 || off >= m.pack_len - 20) {
+			s->raw_count = first;
+			return 0;
+		}
+		memcpy(e->oid.id, oids + i * 20, 20);
+		e->crc = get32(crcs + i * 4);
+		e->bytes = (const unsigned char *)m.pack + off;
+	}
+	(void)large;
+	/* An entry runs to the next one, the last to the pack's checksum. */
+	qsort(s->raw + first, n, sizeof(*s->raw), offset_cmp);
+	for (size_t i = first; i < first + n; i++) {
+		const unsigned char *end =
+			i + 1 < first + n ? s->raw[i + 1].bytes
+					  : (const unsigned char *)m.pack + m.pack_len - 20;
+
+		s->raw[i].len = (size_t)(end - s->raw[i].bytes);
+	}
+	s->raw_count += n;
+	return 0;
+}
+
+static int raw_sort_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const raw_entry *)a)->oid, &((const raw_entry *)b)->oid);
+}
+
 static void odb_release(source *src)
 {
 	odb_source *s = (odb_source *)src;
 
 	git_odb_object_free(s->current);
 	s->current = NULL;
+	for (size_t i = 0; i < s->map_count; i++) {
+		if (s->maps[i].pack)
+			munmap(s->maps[i].pack, s->maps[i].pack_len);
+		if (s->maps[i].idx)
+			munmap(s->maps[i].idx, s->maps[i].idx_len);
+	}
+	free(s->maps);
+	free(s->raw);
+	s->maps = NULL;
+	s->raw = NULL;
+	s->map_count = s->raw_count = 0;
 }
 
 /* git's object header: type and size, four bits and then seven at a time. */
@@ -420,7 +599,17 @@ static int write_objects(pack_entry *entries, outfile *out, source *src, kk_diag
 		kk_pack_object obj;
 		unsigned char objhdr[16];
 		uint32_t crc = (uint32_t)crc32_z(0, NULL, 0);
+		const unsigned char *raw;
+		size_t raw_len;
 
+		if (src->raw && src->raw(&raw, &raw_len, &crc, src, i) == 1) {
+			entries[i].oid = ((odb_source *)src)->oids[i];
+			entries[i].offset = out->total;
+			entries[i].crc = crc;
+			if ((error = out_put(out, raw, raw_len, NULL, diag)) < 0)
+				goto done;
+			continue;
+		}
 		if ((error = src->get(&obj, src, i, diag)) < 0)
 			goto done;
 		entries[i].oid = obj.oid;
@@ -599,7 +788,7 @@ done:
 int kk_pack_write(git_oid *checksum_out, const char *pack_dir, const kk_pack_object *objects,
 		  size_t count, kk_diag *diag)
 {
-	array_source src = {{count, array_get, array_release, Z_NO_COMPRESSION}, objects};
+	array_source src = {{count, array_get, array_release, Z_NO_COMPRESSION, NULL}, objects};
 
 	assert(pack_dir && (objects || count == 0));
 	if (count == 0)
@@ -814,7 +1003,14 @@ done:
 int kk_pack_merge(git_oid *checksum_out, const char *pack_dir, const git_oid *packs, size_t count,
 		  kk_diag *diag)
 {
-	odb_source src = {{0, odb_get, odb_release, Z_BEST_SPEED}, NULL, NULL, NULL};
+	odb_source src = {{0, odb_get, odb_release, Z_BEST_SPEED, odb_raw},
+			  NULL,
+			  NULL,
+			  NULL,
+			  NULL,
+			  0,
+			  NULL,
+			  0};
 	oid_list objects = {0};
 	git_odb *odb = NULL;
 	char **bases = NULL;
@@ -844,6 +1040,10 @@ int kk_pack_merge(git_oid *checksum_out, const char *pack_dir, const git_oid *pa
 			continue;
 		if ((error = add_pack(&bases[i], odb, pack_dir, &packs[i], diag)) < 0)
 			goto done;
+		if (bases[i] && map_pack(&src, bases[i]) < 0) {
+			error = oom(diag);
+			goto done;
+		}
 		merged += bases[i] != NULL;
 	}
 	if (merged == 0) {
@@ -866,6 +1066,7 @@ int kk_pack_merge(git_oid *checksum_out, const char *pack_dir, const git_oid *pa
 		goto done;
 	}
 
+	qsort(src.raw, src.raw_count, sizeof(*src.raw), raw_sort_cmp);
 	src.base.count = objects.count;
 	src.odb = odb;
 	src.oids = objects.oids;
@@ -899,6 +1100,7 @@ int kk_pack_merge(git_oid *checksum_out, const char *pack_dir, const git_oid *pa
 		*checksum_out = checksum;
 
 done:
+	odb_release(&src.base); /* again, after a failure before the pack was written */
 	/* The odb holds the old packs open; they are gone from the directory already. */
 	git_odb_free(odb);
 	for (i = 0; bases && i < count; i++)
