@@ -38,6 +38,8 @@
 #define MAIN_REF "refs/heads/main"
 /* Past this many packs, small ones are merged (after the batch is answered). */
 #define PACKS_MAX 32
+/* Packs this large are final: never merged again. */
+#define PACK_FINAL_SIZE ((off_t)64 << 20)
 /* Merge at least this many packs at a time. */
 #define PACKS_MERGE_MIN 8
 
@@ -928,7 +930,11 @@ static void maintain_packs(kd_writer *w)
 		for (k = 0; k < count; k++) {
 			off_t size = pack_size(w, &packs[k]);
 
-			if (k >= PACKS_MERGE_MIN && size > 2 * total)
+			/*
+			 * A large pack is left as it is: rewriting and syncing it would
+			 * hold up the writer's own syncs for little gain.
+			 */
+			if ((k >= PACKS_MERGE_MIN && size > 2 * total) || size >= PACK_FINAL_SIZE)
 				break;
 			total += size;
 		}
