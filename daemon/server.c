@@ -66,6 +66,8 @@ struct kd_server {
 	time_t started;
 	unsigned long long requests;
 	char last_status[256];
+	time_t last_accept_warning;
+	unsigned long long accept_failures;
 };
 
 static void conn_unref(kd_conn *c)
@@ -534,7 +536,17 @@ static void on_connection(uv_stream_t *listener, int status)
 	uv_os_fd_t fd;
 
 	if (status < 0) {
-		log_warnx("cannot accept a connection: %s, ignoring", uv_strerror(status));
+		/* Out of descriptors, libuv refuses the waiting peers and calls again: say so
+		 * rarely. */
+		time_t now = time(NULL);
+
+		s->accept_failures++;
+		if (now - s->last_accept_warning >= 10) {
+			log_warnx("cannot accept connections: %s (%llu times), ignoring",
+				  uv_strerror(status), s->accept_failures);
+			s->last_accept_warning = now;
+			s->accept_failures = 0;
+		}
 		return;
 	}
 	if (!(c = calloc(1, sizeof(*c)))) {

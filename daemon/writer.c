@@ -83,6 +83,7 @@ struct kd_writer {
 	json_t *request_ids; /* "login:request_id" -> commit id */
 	char *pack_dir;
 	obj_list batch_objects;
+	int stale; /* a batch failed: the head must be read again */
 };
 
 static const char *const write_methods[] = {"item.update", "plan.submit", "item.create",
@@ -209,8 +210,13 @@ static int index_request_ids(kd_writer *w)
 	size_t n = 0;
 	int error = 0;
 
-	if (git_revwalk_new(&walk, w->repo) < 0 || git_revwalk_push(walk, &w->head) < 0)
+	json_t *ids = json_object();
+
+	if (!ids || git_revwalk_new(&walk, w->repo) < 0 || git_revwalk_push(walk, &w->head) < 0) {
+		json_decref(ids);
+		git_revwalk_free(walk);
 		return -1;
+	}
 	while (git_revwalk_next(&oid, walk) == 0) {
 		git_commit *c = NULL;
 		char rid[256], login[128], key[400];
@@ -223,14 +229,21 @@ static int index_request_ids(kd_writer *w)
 			author_login(login, sizeof(login), git_commit_author(c));
 			snprintf(key, sizeof(key), "%s:%s", login, rid);
 			/* Walking newest first: keep the oldest, the first answer. */
-			json_object_set_new(w->request_ids, key, hex(&oid));
+			json_object_set_new(ids, key, hex(&oid));
 			n++;
 		}
 		git_commit_free(c);
 	}
 	git_revwalk_free(walk);
+	if (error < 0) {
+		json_decref(ids);
+		return error;
+	}
+	/* Only a complete index replaces the one in use. */
+	json_decref(w->request_ids);
+	w->request_ids = ids;
 	log_debug("indexed %zu request ids", n);
-	return error;
+	return 0;
 }
 
 /*
@@ -264,19 +277,48 @@ done:
 	return error;
 }
 
+/* Reads the head and its files; what was loaded before stays until this succeeds. */
 static int load_head(kd_writer *w, char *errbuf, size_t errlen)
 {
+	kk_fileset files = {0};
 	kk_diag diag = {0};
+	git_oid head;
 
-	kk_fileset_free(&w->files);
-	if (git_reference_name_to_id(&w->head, w->repo, MAIN_REF) < 0) {
+	if (git_reference_name_to_id(&head, w->repo, MAIN_REF) < 0) {
 		snprintf(errbuf, errlen, "cannot read %s: %s", MAIN_REF, git_message());
 		return -1;
 	}
-	if (kk_store_read_all(&w->files, w->store, &w->head, &diag) < 0) {
+	if (kk_store_read_all(&files, w->store, &head, &diag) < 0) {
+		kk_fileset_free(&files);
 		snprintf(errbuf, errlen, "cannot read the plan: %s", diag.message);
 		return -1;
 	}
+	kk_fileset_free(&w->files);
+	w->files = files;
+	w->head = head;
+	return 0;
+}
+
+/*
+ * After a batch could not be stored, the writer's picture of the head is
+ * wrong until it has read the repository again; until then it stores
+ * nothing.  Returns 0 once it is in step.
+ */
+static int resync(kd_writer *w)
+{
+	char errbuf[512] = "";
+
+	if (!w->stale)
+		return 0;
+	if (reopen_odb(w) < 0 || load_head(w, errbuf, sizeof(errbuf)) < 0 ||
+	    index_request_ids(w) < 0) {
+		if (!errbuf[0])
+			snprintf(errbuf, sizeof(errbuf), "%s", git_message());
+		log_warnx("cannot read the repository again: %s", errbuf);
+		return -1;
+	}
+	w->stale = 0;
+	log_info("back in step with the repository at %s", git_oid_tostr_s(&w->head));
 	return 0;
 }
 
@@ -851,10 +893,18 @@ done:
 
 static void process_batch(kd_writer *w, kd_call *batch)
 {
-	git_oid start = w->head;
+	git_oid start;
 	size_t commits = 0;
-	char errbuf[256];
 	int stored = 1;
+
+	if (resync(w) < 0) {
+		for (kd_call *call = batch; call; call = call->next)
+			kd_call_fail(
+				call, KD_EWRITE, NULL,
+				"the repository cannot be read at the moment; try again later");
+		return;
+	}
+	start = w->head;
 
 	obj_list_clear(&w->batch_objects);
 	for (kd_call *call = batch; call; call = call->next) {
@@ -879,13 +929,12 @@ static void process_batch(kd_writer *w, kd_call *batch)
 			}
 		}
 		w->head = start;
-		if (load_head(w, errbuf, sizeof(errbuf)) < 0)
-			log_warnx("%s", errbuf);
-		json_object_clear(w->request_ids);
-		index_request_ids(w);
+		w->stale = 1;
 	}
 	git_mempack_reset(w->mempack);
 	obj_list_clear(&w->batch_objects);
+	if (w->stale)
+		resync(w); /* now, if it can: else before the next batch */
 	pthread_mutex_lock(&w->lock);
 	git_oid_tostr(w->stats.head, sizeof(w->stats.head), &w->head);
 	if (commits && stored) {
