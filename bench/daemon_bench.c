@@ -17,7 +17,8 @@
  * on the head the error carries and counted as a retry, not as an error.
  *
  * Printed: with --window K, one line per K acknowledged updates with the
- * rate of that window (and the daemon's RSS when --daemon-pid is given);
+ * rate of that window, how many clients are still running (fewer near the
+ * end, as clients finish) and the daemon's RSS when --daemon-pid is given;
  * then acknowledged updates/s over the whole run (from the moment every
  * client is connected and has its base to the last answer), the p50 / p99
  * / max latency of the acknowledged calls (one request to its answer; a
@@ -86,6 +87,7 @@ static struct {
 static pthread_barrier_t ready, go;
 static pthread_mutex_t ack_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long total_acked;
+static int clients_running; /* under ack_lock */
 static double window_start;
 static char run_tag[32];
 
@@ -281,8 +283,9 @@ static void acknowledged(client *c, double ms)
 		double t = now_ms();
 		long rss = opt.daemon_pid ? proc_status_kib(opt.daemon_pid, "VmRSS") : -1;
 
-		printf("window %lu: updates %lu-%lu: %.1f updates/s", n / opt.window,
-		       n - opt.window + 1, n, (double)opt.window * 1e3 / (t - window_start));
+		printf("window %lu: updates %lu-%lu: %.1f updates/s, %d clients running",
+		       n / opt.window, n - opt.window + 1, n,
+		       (double)opt.window * 1e3 / (t - window_start), clients_running);
 		if (rss >= 0)
 			printf(", daemon RSS %.1f MiB", (double)rss / 1024);
 		printf("\n");
@@ -318,17 +321,9 @@ static int setup(client *c)
 	return error;
 }
 
-static void *client_main(void *arg)
+/* The client's M updates; returns early when the connection is gone. */
+static void run_updates(client *c)
 {
-	client *c = arg;
-	int ok = setup(c) == 0;
-
-	pthread_barrier_wait(&ready);
-	pthread_barrier_wait(&go);
-	if (!ok) {
-		c->lost = 1;
-		return NULL;
-	}
 	for (long u = 0; u < opt.updates; u++) {
 		char text[128];
 		int tries = 0;
@@ -347,7 +342,7 @@ static void *client_main(void *arg)
 			if (!(resp = call(c, "item.update", params))) {
 				note_error(c, EXIT_CONN_LOST, c->failure);
 				c->lost = 1;
-				return NULL;
+				return;
 			}
 			result = json_object_get(resp, "result");
 			err = json_object_get(resp, "error");
@@ -383,12 +378,34 @@ static void *client_main(void *arg)
 				json_decref(resp);
 				if (code == -32007) { /* shutting down: stop */
 					c->lost = 1;
-					return NULL;
+					return;
 				}
 				break;
 			}
 		}
 	}
+}
+
+static void *client_main(void *arg)
+{
+	client *c = arg;
+	int ok = setup(c) == 0;
+
+	if (ok) {
+		pthread_mutex_lock(&ack_lock);
+		clients_running++;
+		pthread_mutex_unlock(&ack_lock);
+	}
+	pthread_barrier_wait(&ready);
+	pthread_barrier_wait(&go);
+	if (!ok) {
+		c->lost = 1;
+		return NULL;
+	}
+	run_updates(c);
+	pthread_mutex_lock(&ack_lock);
+	clients_running--;
+	pthread_mutex_unlock(&ack_lock);
 	return NULL;
 }
 
