@@ -10,9 +10,8 @@
  * in eight a 32 KiB tree-sized object, all distinct.  On tmpfs (/dev/shm)
  * fsync costs nothing, so the same run there gives the CPU part alone.
  *
- * There is no CMake target yet; build it against a build tree with
- *   cc -O2 -D_GNU_SOURCE -Icore bench/pack_bench.c build/core/libkkcore.a \
- *      $(pkg-config --libs libgit2 zlib nettle) -o pack_bench
+ * Built with everything else: cmake --build build-bench --target pack_bench,
+ * then build-bench/bench/pack_bench [dir [iterations]].
  */
 #include <errno.h>
 #include <stdio.h>
