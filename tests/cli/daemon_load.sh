@@ -71,6 +71,19 @@ check "stale temp removed" test ! -e "$repo/objects/pack/tmp_pack_XXXX"
 check "removal logged" grep -q "removed stale '.*main.lock'" "$daemon_log"
 r=$(call kkt_dx item.update "{\"id\": 32, \"base\": \"$(head_of)\", \"patch\": {\"years\": {\"2021\": {\"result\": \"after crash\"}}}}")
 check "commits work after cleanup" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
+
+# A batch that cannot be stored is refused as such (-32008), nothing half-written, and the
+# daemon stores again once the repository can be written.
+before=$(repo_state)
+# An immutable pack directory: reads go on, no pack can be created (root included).
+chattr +i "$repo/objects/pack"
+r=$(call kkt_dx item.update "{\"id\": 32, \"base\": \"$(head_of)\", \"patch\": {\"years\": {\"2021\": {\"result\": \"unstorable\"}}}}") || true
+check "write failure: -32008" test "$(jget "$r" 'j["error"]["code"]')" = -32008
+chattr -i "$repo/objects/pack"
+check "nothing half-written" test "$(repo_state)" = "$before"
+r=$(call kkt_dx item.update "{\"id\": 32, \"base\": \"$(head_of)\", \"patch\": {\"years\": {\"2021\": {\"result\": \"stored again\"}}}}")
+check "stores again afterwards" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
+check "fsck after the failure" git -C "$repo" fsck --strict --no-progress
 stop_daemon
 check "journald priorities" grep -q '^<6>listening on' "$daemon_log"
 finish
