@@ -4,6 +4,7 @@
  * plan terms.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -726,4 +727,37 @@ int cli_write_params(json_t *params, const char *reason, int dry_run)
 	    (dry_run && json_object_set_new(params, "dry_run", json_true()) < 0))
 		return -1;
 	return 0;
+}
+
+int cli_simple_query(json_t **result_out, cli_ctx *ctx, const char *command, const char *method,
+		     void (*usage)(FILE *out), int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	json_t *result = NULL;
+	int json = 0, c, outcome;
+	cli_rpc_error err;
+
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return cli_bad_option(command, c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(command, _("unexpected argument '%s'"), argv[optind]);
+	if ((outcome = cli_call(&result, ctx->client, method, NULL, &err)) < 0)
+		return cli_call_failed(outcome, &err, NULL);
+	if (json) {
+		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(result);
+		return EXIT_OK;
+	}
+	*result_out = result;
+	return -1;
 }

@@ -115,6 +115,15 @@ int cli_rpc_report(const cli_rpc_error *err, const cli_view *view);
 int cli_call_failed(int outcome, cli_rpc_error *err, const cli_view *view);
 
 /*
+ * The whole of a command that takes only --json and -h and asks keikakud
+ * one question: parses the options, calls `method` and, with --json,
+ * prints the result.  Returns -1 with *result_out set when the caller is to
+ * render the result itself, else the exit code.
+ */
+int cli_simple_query(json_t **result_out, cli_ctx *ctx, const char *command, const char *method,
+		     void (*usage)(FILE *out), int argc, char **argv);
+
+/*
  * Prints one line per problem found in `data` (an error's data or a dry
  * run's result: "violations", "errors" and the conflict's "fields"), each
  * starting with `prefix`, and returns how many it printed.

@@ -57,34 +57,13 @@ static void duration(char *buf, size_t size, json_int_t s)
 
 int cmd_status(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	json_t *result = NULL, *v;
 	const char *key;
 	size_t width = 0;
-	int json = 0, c, outcome;
-	cli_rpc_error err;
+	int code;
 
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("status", c, argv);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("status", _("unexpected argument '%s'"), argv[optind]);
-	if ((outcome = cli_call(&result, ctx->client, "status", NULL, &err)) < 0)
-		return cli_call_failed(outcome, &err, NULL);
-	if (json) {
-		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(result);
-		return EXIT_OK;
-	}
+	if ((code = cli_simple_query(&result, ctx, "status", "status", usage, argc, argv)) >= 0)
+		return code;
 	/* Every member, as the daemon orders them: newer daemons may tell more. */
 	json_object_foreach(result, key, v)
 		if (render_width(label(key)) > width)

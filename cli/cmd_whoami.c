@@ -24,36 +24,15 @@ static void row(const char *label, const char *value, size_t width)
 
 int cmd_whoami(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *labels[] = {_("user"), _("name"), _("departments"), _("admin")};
 	json_t *result = NULL, *v;
 	char *departments = NULL;
 	size_t width = 0, size = 0, i;
-	int json = 0, c, outcome;
-	cli_rpc_error err;
+	int code;
 	FILE *m;
 
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("whoami", c, argv);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("whoami", _("unexpected argument '%s'"), argv[optind]);
-	if ((outcome = cli_call(&result, ctx->client, "whoami", NULL, &err)) < 0)
-		return cli_call_failed(outcome, &err, NULL);
-	if (json) {
-		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(result);
-		return EXIT_OK;
-	}
+	if ((code = cli_simple_query(&result, ctx, "whoami", "whoami", usage, argc, argv)) >= 0)
+		return code;
 	if (!(m = open_memstream(&departments, &size))) {
 		json_decref(result);
 		cli_error("%s", _("out of memory"));
