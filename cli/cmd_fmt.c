@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include "canon.h"
 #include "cli.h"
 #include "json.h"
+#include "plan.h"
 
 static void usage(FILE *out)
 {
@@ -25,20 +25,12 @@ static void usage(FILE *out)
 		  "            exit 1 if there are any\n"));
 }
 
+/* The schema's file name in Keikaku's schema/ folder, by the plan file's name. */
 static const char *schema_for(const char *path)
 {
-	char *copy = strdup(path);
-	const char *base = copy ? basename(copy) : "";
-	const char *schema = "item.schema.json";
+	const char *slash = strrchr(path, '/');
 
-	if (strcmp(base, "keikaku.json") == 0)
-		schema = "keikaku.schema.json";
-	else if (strcmp(base, "departments.json") == 0)
-		schema = "departments.schema.json";
-	else if (strcmp(base, "plan.json") == 0)
-		schema = "plan.schema.json";
-	free(copy);
-	return schema;
+	return kk_plan_schema_for(slash ? slash + 1 : path) + strlen("schema/");
 }
 
 /* Replaces `path` with `len` bytes atomically: a crash leaves the old or the new file. */

@@ -17,6 +17,17 @@ int kk_item_path(char *buf, size_t size, json_int_t id)
 	return n < 0 || (size_t)n >= size ? KK_EINVALID : 0;
 }
 
+const char *kk_plan_schema_for(const char *path)
+{
+	if (strcmp(path, KK_PATH_SETTINGS) == 0)
+		return KK_SCHEMA_SETTINGS;
+	if (strcmp(path, KK_PATH_DEPARTMENTS) == 0)
+		return KK_SCHEMA_DEPARTMENTS;
+	if (strcmp(path, KK_PATH_STRUCTURE) == 0)
+		return KK_SCHEMA_STRUCTURE;
+	return KK_SCHEMA_ITEM;
+}
+
 int kk_item_path_parse(json_int_t *id_out, const char *path)
 {
 	char expected[KK_ITEM_PATH_MAX];
@@ -192,7 +203,7 @@ int kk_item_owned_by(const json_t *item, const char *dept)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach (json_object_get(item, "owners"), i, v)
+	json_array_foreach(json_object_get(item, "owners"), i, v)
 		if (json_is_string(v) && strcmp(json_string_value(v), dept) == 0)
 			return 1;
 	return 0;

@@ -31,6 +31,12 @@ typedef struct kk_plan {
 } kk_plan;
 
 /*
+ * The schema a plan file follows, by its repository path: KK_SCHEMA_SETTINGS
+ * for keikaku.json and so on, KK_SCHEMA_ITEM for anything else.
+ */
+const char *kk_plan_schema_for(const char *path);
+
+/*
  * Writes the repository path of item `id` ("items/0026.json") into `buf`.
  * Returns 0, or KK_EINVALID when `id` is out of range.
  */

@@ -41,17 +41,6 @@ static json_t *parse_file(const kk_fileset *set, const char *path)
 	return doc;
 }
 
-static const char *schema_for(const char *path)
-{
-	if (strcmp(path, KK_PATH_SETTINGS) == 0)
-		return KK_SCHEMA_SETTINGS;
-	if (strcmp(path, KK_PATH_DEPARTMENTS) == 0)
-		return KK_SCHEMA_DEPARTMENTS;
-	if (strcmp(path, KK_PATH_STRUCTURE) == 0)
-		return KK_SCHEMA_STRUCTURE;
-	return KK_SCHEMA_ITEM;
-}
-
 /* Tags each change with its item or file and moves it to the result. */
 static int collect_changes(kk_update_result *out, json_t *changes, const char *key, json_t *owner)
 {
@@ -106,7 +95,7 @@ static int note_item(kk_update_result *out, json_t *id)
 static int stage(kk_update_result *out, kk_verifier *verifier, const kk_fileset *head,
 		 const char *path, const json_t *doc, kk_diag *diag)
 {
-	const json_t *schema = kk_verifier_schema_doc(verifier, head, schema_for(path));
+	const json_t *schema = kk_verifier_schema_doc(verifier, head, kk_plan_schema_for(path));
 	char *bytes = NULL;
 	size_t len = 0;
 	kk_diag why = {0}; /* not `diag`: it may be NULL, and this is no failure of ours */

@@ -10,16 +10,6 @@
 
 #define EXAMPLE KK_SOURCE_DIR "/examples/dx-plan-r3"
 
-static json_t *load(const char *path)
-{
-	kk_diag diag = {0};
-	json_t *v = NULL;
-
-	if (kk_json_load_file(&v, path, NULL, &diag) < 0)
-		fail_msg("%s: %s", path, diag.message);
-	return v;
-}
-
 static char *dump(const json_t *v, const json_t *schema)
 {
 	kk_diag diag = {0};
@@ -33,7 +23,7 @@ static char *dump(const json_t *v, const json_t *schema)
 /* Every file of the example, written by Python's json.dumps, comes back byte for byte. */
 static void test_example_round_trip(void **state)
 {
-	json_t *item_schema = load(KK_SOURCE_DIR "/schema/item.schema.json");
+	json_t *item_schema = kk_test_load_json(KK_SOURCE_DIR "/schema/item.schema.json");
 	static const char *const files[][2] = {{"keikaku.json", "keikaku"},
 					       {"departments.json", "departments"},
 					       {"plan.json", "plan"}};
@@ -50,8 +40,8 @@ static void test_example_round_trip(void **state)
 		snprintf(path, sizeof(path), EXAMPLE "/%s", files[i][0]);
 		snprintf(schema_path, sizeof(schema_path), KK_SOURCE_DIR "/schema/%s.schema.json",
 			 files[i][1]);
-		schema = load(schema_path);
-		v = load(path);
+		schema = kk_test_load_json(schema_path);
+		v = kk_test_load_json(path);
 		bytes = kk_test_slurp(path, NULL);
 		out = dump(v, schema);
 		assert_string_equal(out, bytes);
@@ -72,7 +62,7 @@ static void test_example_round_trip(void **state)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), EXAMPLE "/items/%s", de->d_name);
-		v = load(path);
+		v = kk_test_load_json(path);
 		bytes = kk_test_slurp(path, NULL);
 		out = dump(v, item_schema);
 		assert_string_equal(out, bytes);
@@ -89,7 +79,7 @@ static void test_example_round_trip(void **state)
 /* Keys follow the schema's order at every level, whatever order they came in. */
 static void test_key_order(void **state)
 {
-	json_t *schema = load(KK_SOURCE_DIR "/schema/item.schema.json");
+	json_t *schema = kk_test_load_json(KK_SOURCE_DIR "/schema/item.schema.json");
 	json_t *v = json_loads("{\"years\": {\"2022\": {\"revised\": \"導入\"}, \"2021\": "
 			       "{\"result\": \"r\", \"progress\": \"ahead\", \"planned\": \"p\"}}, "
 			       "\"status\": \"open\", \"related\": [], \"owners\": [\"総務課\"], "
@@ -182,8 +172,8 @@ static size_t count_lines(const char *s)
 /* Changing one scalar field changes exactly one line. */
 static void test_one_field_one_line(void **state)
 {
-	json_t *schema = load(KK_SOURCE_DIR "/schema/item.schema.json");
-	json_t *v = load(EXAMPLE "/items/0026.json");
+	json_t *schema = kk_test_load_json(KK_SOURCE_DIR "/schema/item.schema.json");
+	json_t *v = kk_test_load_json(EXAMPLE "/items/0026.json");
 	char *before = dump(v, schema), *after;
 	const char *a, *b;
 	size_t differing = 0;

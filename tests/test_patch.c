@@ -11,22 +11,12 @@
 #define FIXTURES KK_SOURCE_DIR "/tests/fixtures/patch"
 #define N_ITEMS	 35
 
-static json_t *load(const char *path)
-{
-	json_t *doc = NULL;
-	kk_diag diag = {0};
-
-	if (kk_json_load_file(&doc, path, NULL, &diag) < 0)
-		fail_msg("%s: %s", path, diag.message);
-	return doc;
-}
-
 static json_t *load_item(int id)
 {
 	char path[256];
 
 	snprintf(path, sizeof(path), ITEMS "/%04d.json", id);
-	return load(path);
+	return kk_test_load_json(path);
 }
 
 /* Fails unless `actual` equals the JSON in `expected` (arrays in order). */
@@ -67,7 +57,7 @@ static json_t *diff(const json_t *from, const json_t *to)
 /* Every example of RFC 7396 Appendix A, applied, and diffed back where a patch can say it. */
 static void test_rfc7396_examples(void **state)
 {
-	json_t *cases = load(FIXTURES "/rfc7396.json"), *c;
+	json_t *cases = kk_test_load_json(FIXTURES "/rfc7396.json"), *c;
 	size_t i;
 
 	(void)state;

@@ -11,28 +11,18 @@
 #define EXAMPLE	 KK_SOURCE_DIR "/examples/dx-plan-r3"
 #define FIXTURES KK_SOURCE_DIR "/tests/fixtures/rules"
 
-static json_t *load(const char *path)
-{
-	json_t *doc = NULL;
-	kk_diag diag = {0};
-
-	if (kk_json_load_file(&doc, path, NULL, &diag) < 0)
-		fail_msg("%s: %s", path, diag.message);
-	return doc;
-}
-
 static json_t *load_item(json_int_t id)
 {
 	char path[256];
 
 	snprintf(path, sizeof(path), EXAMPLE "/items/%04lld.json", (long long)id);
-	return load(path);
+	return kk_test_load_json(path);
 }
 
 /* The example's settings (2020 closed, 2021 and 2022 open) with 2023 planned; 2024 is absent. */
 static json_t *settings(void)
 {
-	json_t *s = load(EXAMPLE "/keikaku.json");
+	json_t *s = kk_test_load_json(EXAMPLE "/keikaku.json");
 
 	assert_int_equal(
 		json_object_set_new(json_object_get(s, "years"), "2023", json_string("planned")),
@@ -108,7 +98,7 @@ static void run_case(const json_t *c, const json_t *s)
 
 static void test_cases(void **state)
 {
-	json_t *cases = load(FIXTURES "/cases.json"), *s = settings(), *c;
+	json_t *cases = kk_test_load_json(FIXTURES "/cases.json"), *s = settings(), *c;
 	size_t i;
 
 	(void)state;
@@ -182,7 +172,8 @@ static void test_remove(void **state)
 
 static void test_check_file(void **state)
 {
-	json_t *s = settings(), *old = load(EXAMPLE "/departments.json"), *new, *violations;
+	json_t *s = settings(), *old = kk_test_load_json(EXAMPLE "/departments.json"), *new,
+	       *violations;
 	json_t *patch = kk_test_parse("{\"departments\": [{\"name\": \"総務課\", \"users\": "
 				      "[\"tester\"], \"admin\": true}]}");
 	json_t *names_json = json_pack("[s]", "総務課");

@@ -26,17 +26,6 @@
  */
 #define SUITE_CASES 423
 
-static json_t *load(const char *path)
-{
-	json_t *doc = NULL;
-	kk_diag diag = {0};
-
-	if (kk_json_load_file(&doc, path, NULL, &diag) < 0)
-		fail_msg("cannot load '%s': %s (line %zu, column %zu)", path, diag.message,
-			 diag.line, diag.column);
-	return doc;
-}
-
 static kk_schema_registry *new_registry(void)
 {
 	kk_schema_registry *reg = NULL;
@@ -110,7 +99,7 @@ static void test_official_suite(void **state)
 		json_t *doc, *group;
 
 		snprintf(path, sizeof(path), "%s/%s", SUITE_DIR, files[f]);
-		doc = load(path);
+		doc = kk_test_load_json(path);
 		json_array_foreach(doc, g, group) {
 			json_t *tests = json_object_get(group, "tests"), *test;
 			const char *gdesc;
@@ -164,7 +153,7 @@ static bool same_errors(const kk_diaglist *errors, const json_t *expected)
 static void test_error_cases(void **state)
 {
 	kk_schema_registry *reg = new_registry();
-	json_t *cases = load(FIXTURES "/errors.json"), *c;
+	json_t *cases = kk_test_load_json(FIXTURES "/errors.json"), *c;
 	size_t i, e;
 
 	(void)state;
@@ -182,7 +171,7 @@ static void test_error_cases(void **state)
 			char path[1024];
 
 			snprintf(path, sizeof(path), "%s/%s", FIXTURES, file);
-			schema_json = load(path);
+			schema_json = kk_test_load_json(path);
 		} else {
 			json_incref(schema_json);
 		}
@@ -345,7 +334,7 @@ static void test_not_a_schema(void **state)
 static void test_metaschema(void **state)
 {
 	kk_schema_registry *reg = new_registry();
-	json_t *meta = load(KK_SOURCE_DIR "/core/metaschema/draft-07.json");
+	json_t *meta = kk_test_load_json(KK_SOURCE_DIR "/core/metaschema/draft-07.json");
 	kk_diaglist errors = {0};
 	kk_schema *schema = NULL;
 	kk_diag diag = {0};
@@ -483,7 +472,7 @@ static kk_schema *compile_file(kk_schema_registry *reg, const char *path, json_t
 	kk_schema *schema = NULL;
 	kk_diag diag = {0};
 
-	*json_out = load(path);
+	*json_out = kk_test_load_json(path);
 	if (kk_schema_compile(&schema, reg, *json_out, NULL, &diag) < 0)
 		fail_msg("cannot compile '%s': %s", path, diag.message);
 	return schema;
@@ -492,7 +481,7 @@ static kk_schema *compile_file(kk_schema_registry *reg, const char *path, json_t
 /* Validates the file at `path`, failing the test with the first error if any. */
 static void expect_valid(kk_schema *schema, const char *path)
 {
-	json_t *instance = load(path);
+	json_t *instance = kk_test_load_json(path);
 	kk_diaglist errors = {0};
 	kk_diag diag = {0};
 

@@ -15,7 +15,6 @@
 #include "update.h"
 #include "verify.h"
 
-#define EXAMPLE	 KK_SOURCE_DIR "/examples/dx-plan-r3"
 #define FIXTURES KK_SOURCE_DIR "/tests/fixtures/update"
 
 /* The people of fixtures/update/departments.json; the repository belongs to uid 999. */
@@ -31,21 +30,6 @@ static const struct {
 	{"yamada", 1004, "zeimu"}, /* 税務課, through the group */
 	{"nobody", 1005, "users"}, /* no department */
 };
-
-static int is_plan_file(const char *path)
-{
-	return strstr(path, ".json") != NULL;
-}
-
-static json_t *load(const char *path)
-{
-	json_t *doc = NULL;
-	kk_diag diag = {0};
-
-	if (kk_json_load_file(&doc, path, NULL, &diag) < 0)
-		fail_msg("%s: %s", path, diag.message);
-	return doc;
-}
 
 /* Parses file `path` of `set`; NULL when it is absent. */
 static json_t *parse(const kk_fileset *set, const char *path)
@@ -66,21 +50,10 @@ static json_t *item_of(const kk_fileset *set, json_int_t id)
 	return parse(set, path);
 }
 
-static const char *schema_of(const char *path)
-{
-	if (strcmp(path, KK_PATH_SETTINGS) == 0)
-		return KK_SCHEMA_SETTINGS;
-	if (strcmp(path, KK_PATH_DEPARTMENTS) == 0)
-		return KK_SCHEMA_DEPARTMENTS;
-	if (strcmp(path, KK_PATH_STRUCTURE) == 0)
-		return KK_SCHEMA_STRUCTURE;
-	return KK_SCHEMA_ITEM;
-}
-
 /* The canonical bytes of `doc` as file `path` of `set`; the caller frees them. */
 static char *canonical(const kk_fileset *set, const char *path, const json_t *doc, size_t *len)
 {
-	json_t *schema = parse(set, schema_of(path));
+	json_t *schema = parse(set, kk_plan_schema_for(path));
 	char *bytes = NULL;
 	kk_diag diag = {0};
 
@@ -108,21 +81,9 @@ static void put_doc(kk_fileset *set, const char *path, const json_t *doc)
  */
 static void load_plan(kk_fileset *set)
 {
-	kk_fileset schemas = {0};
-	json_t *departments = load(FIXTURES "/departments.json");
+	json_t *departments = kk_test_load_json(FIXTURES "/departments.json");
 
-	assert_int_equal(kk_fileset_read_dir(set, EXAMPLE, is_plan_file, NULL), 0);
-	assert_int_equal(kk_fileset_read_dir(&schemas, KK_SOURCE_DIR "/schema", is_plan_file, NULL),
-			 0);
-	for (size_t i = 0; i < schemas.count; i++) {
-		char path[256];
-
-		snprintf(path, sizeof(path), "schema/%s", schemas.files[i].path);
-		assert_int_equal(kk_fileset_put(set, path, schemas.files[i].data,
-						schemas.files[i].len, NULL),
-				 0);
-	}
-	kk_fileset_free(&schemas);
+	kk_test_load_example(set);
 	put_doc(set, KK_PATH_DEPARTMENTS, departments);
 	json_decref(departments);
 }
@@ -464,7 +425,7 @@ static void run_case(const json_t *c)
 	got_paths = json_array();
 	for (i = 0; i < r.files.count; i++) {
 		const kk_file *f = &r.files.files[i];
-		json_t *schema = parse(&head, schema_of(f->path));
+		json_t *schema = parse(&head, kk_plan_schema_for(f->path));
 
 		json_array_append_new(got_paths, json_string(f->path));
 		if (kk_canon_check(f->data, f->len, schema, NULL) != 1)
@@ -493,7 +454,7 @@ static void run_case(const json_t *c)
 
 static void test_cases(void **state)
 {
-	json_t *cases = load(FIXTURES "/cases.json"), *c;
+	json_t *cases = kk_test_load_json(FIXTURES "/cases.json"), *c;
 	size_t i;
 
 	(void)state;

@@ -6,32 +6,6 @@
 
 #include "verify.h"
 
-#define EXAMPLE KK_SOURCE_DIR "/examples/dx-plan-r3"
-
-static int is_plan_file(const char *path)
-{
-	return strstr(path, ".json") != NULL;
-}
-
-/* The example plan plus Keikaku's schemas, as `keikaku init` assembles them. */
-static void load_example(kk_fileset *set)
-{
-	kk_fileset schemas = {0};
-
-	assert_int_equal(kk_fileset_read_dir(set, EXAMPLE, is_plan_file, NULL), 0);
-	assert_int_equal(kk_fileset_read_dir(&schemas, KK_SOURCE_DIR "/schema", is_plan_file, NULL),
-			 0);
-	for (size_t i = 0; i < schemas.count; i++) {
-		char path[256];
-
-		snprintf(path, sizeof(path), "schema/%s", schemas.files[i].path);
-		assert_int_equal(kk_fileset_put(set, path, schemas.files[i].data,
-						schemas.files[i].len, NULL),
-				 0);
-	}
-	kk_fileset_free(&schemas);
-}
-
 static void put(kk_fileset *set, const char *path, const char *text)
 {
 	assert_int_equal(kk_fileset_put(set, path, text, strlen(text), NULL), 0);
@@ -88,7 +62,7 @@ static void test_example_is_clean(void **state)
 	kk_fileset set = {0};
 
 	(void)state;
-	load_example(&set);
+	kk_test_load_example(&set);
 	assert_int_equal(set.count, 42);
 	expect(&set, "");
 	kk_fileset_free(&set);
@@ -99,7 +73,7 @@ static void test_schema_errors(void **state)
 	kk_fileset set = {0};
 
 	(void)state;
-	load_example(&set);
+	kk_test_load_example(&set);
 	edit(&set, "items/0026.json", "\"on_track\"", "\"late\"");
 	edit(&set, "items/0025.json", "  \"status\"", "  \"colour\": \"red\",\n  \"status\"");
 	expect(&set,
@@ -115,7 +89,7 @@ static void test_references(void **state)
 	kk_fileset set = {0};
 
 	(void)state;
-	load_example(&set);
+	kk_test_load_example(&set);
 	edit(&set, "items/0001.json", "\"各課\"", "\"企画課\"");
 	edit(&set, "items/0008.json", "\"公民館ほか\"", "\"図書館\"");
 	edit(&set, "items/0002.json", "\"pillar\": 1", "\"pillar\": 9");
@@ -139,7 +113,7 @@ static void test_file_names(void **state)
 	kk_fileset set = {0};
 
 	(void)state;
-	load_example(&set);
+	kk_test_load_example(&set);
 	edit(&set, "items/0007.json", "\"id\": 7", "\"id\": 70");
 	put(&set, "items/26.json", kk_fileset_get(&set, "items/0026.json")->data);
 	put(&set, "notes.txt", "hello\n");
@@ -156,7 +130,7 @@ static void test_plan_files(void **state)
 	kk_fileset set = {0};
 
 	(void)state;
-	load_example(&set);
+	kk_test_load_example(&set);
 	edit(&set, "departments.json", "\"name\": \"収税課\"", "\"name\": \"財政課\"");
 	edit(&set, "plan.json", "\"number\": 2,\n              \"title\": \"電子申請",
 	     "\"number\": 1,\n              \"title\": \"電子申請");
@@ -176,7 +150,7 @@ static void test_parse_errors_and_schemas(void **state)
 	kk_fileset set = {0};
 
 	(void)state;
-	load_example(&set);
+	kk_test_load_example(&set);
 	put(&set, "items/0009.json", "{\n  \"id\": 9,\n  \"id\": 9\n}\n");
 	put(&set, "schema/plan.schema.json", "{\"type\": 12}\n");
 	put(&set, "schema/departments.schema.json", "{\n");
@@ -213,7 +187,7 @@ static void test_only_new(void **state)
 	kk_diaglist problems = {0};
 
 	(void)state;
-	load_example(&set);
+	kk_test_load_example(&set);
 	edit(&set, "items/0026.json", "\"on_track\"", "\"late\"");
 	assert_int_equal(kk_verifier_new(&v), 0);
 	assert_int_equal(kk_verifier_check(v, &set, 1, &problems, NULL), 0);
@@ -240,7 +214,7 @@ static void test_canonicalize(void **state)
 	kk_diaglist problems = {0};
 
 	(void)state;
-	load_example(&set);
+	kk_test_load_example(&set);
 	put(&set, "items/0001.json",
 	    "{\"years\": {}, \"status\": \"open\", \"related\": [], \"owners\": [\"各課\"], "
 	    "\"title\": \"申請のオンライン化\", \"measure\": 1, \"section\": 1, \"pillar\": 1, "

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fileset.h"
 #include "json.h"
 
 char *kk_test_mkdtemp(void)
@@ -113,4 +114,38 @@ json_t *kk_test_parse(const char *text)
 	if (kk_json_parse(&value, text, strlen(text), NULL, &diag) < 0)
 		fail_msg("cannot parse %s: %s", text, diag.message);
 	return value;
+}
+
+json_t *kk_test_load_json(const char *path)
+{
+	json_t *doc = NULL;
+	kk_diag diag = {0};
+
+	if (kk_json_load_file(&doc, path, NULL, &diag) < 0)
+		fail_msg("cannot load '%s': %s (line %zu, column %zu)", path, diag.message,
+			 diag.line, diag.column);
+	return doc;
+}
+
+static int is_json(const char *path)
+{
+	return strstr(path, ".json") != NULL;
+}
+
+void kk_test_load_example(kk_fileset *set)
+{
+	kk_fileset schemas = {0};
+
+	assert_int_equal(
+		kk_fileset_read_dir(set, KK_SOURCE_DIR "/examples/dx-plan-r3", is_json, NULL), 0);
+	assert_int_equal(kk_fileset_read_dir(&schemas, KK_SOURCE_DIR "/schema", is_json, NULL), 0);
+	for (size_t i = 0; i < schemas.count; i++) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "schema/%s", schemas.files[i].path);
+		assert_int_equal(kk_fileset_put(set, path, schemas.files[i].data,
+						schemas.files[i].len, NULL),
+				 0);
+	}
+	kk_fileset_free(&schemas);
 }

@@ -29,6 +29,16 @@ void kk_test_write(const char *path, const char *data, size_t len);
 /* Parses JSON text with the strict reader; fails the test when it does not parse. */
 json_t *kk_test_parse(const char *text);
 
+/* Loads a JSON file with the strict reader; fails the test when it cannot. */
+json_t *kk_test_load_json(const char *path);
+
+/*
+ * Fills `set` with the built-in example plan and Keikaku's schemas (under
+ * schema/), as `keikaku init --from examples/dx-plan-r3` assembles them.
+ */
+struct kk_fileset;
+void kk_test_load_example(struct kk_fileset *set);
+
 /* Runs a shell command, returning its exit status (or -1). */
 int kk_test_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
