@@ -25,6 +25,7 @@ enum {
 enum {
 	CMD_NEEDS_REPO = 1 << 0,   /* open the repository (-C, or found from the cwd) */
 	CMD_NEEDS_DAEMON = 1 << 1, /* talk to keikakud (connected at the first request) */
+	CMD_READS = 1 << 2,	   /* the repository when there is one, else keikakud */
 };
 
 struct cli_client;
@@ -48,6 +49,10 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv);
 int cmd_show(cli_ctx *ctx, int argc, char **argv);
 int cmd_list(cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(cli_ctx *ctx, int argc, char **argv);
+int cmd_log(cli_ctx *ctx, int argc, char **argv);
+int cmd_blame(cli_ctx *ctx, int argc, char **argv);
+int cmd_schedule(cli_ctx *ctx, int argc, char **argv);
+int cmd_pending(cli_ctx *ctx, int argc, char **argv);
 int cmd_schema(cli_ctx *ctx, int argc, char **argv);
 int cmd_fmt(cli_ctx *ctx, int argc, char **argv);
 int cmd_update(cli_ctx *ctx, int argc, char **argv);
@@ -87,6 +92,14 @@ const char *cli_datadir(void);
 struct kk_plan;
 int cli_load_plan(struct kk_plan **plan_out, kk_fileset *files, cli_ctx *ctx, const char *rev,
 		  git_oid *commit_out);
+
+/*
+ * Asks query `method` (core/query.h) with `params` (stolen) of the
+ * repository, or of keikakud when the command runs without one.  Returns
+ * EXIT_OK with *out (a new reference), or the exit code after printing why
+ * not.
+ */
+int cli_query(json_t **out, cli_ctx *ctx, const char *method, json_t *params);
 
 /* Flushes stdout and reports a write error; returns `code` or EXIT_FAIL. */
 int cli_finish(int code);

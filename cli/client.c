@@ -388,8 +388,11 @@ static char *where(const json_t *entry, const char *path, const cli_view *view)
 	if (!path)
 		path = "";
 	if (json_is_integer(item)) {
-		const char *title = json_string_value(
-			json_object_get(find_item(view, json_integer_value(item)), "title"));
+		const char *title = json_string_value(json_object_get(entry, "title"));
+
+		if (!title)
+			title = json_string_value(json_object_get(
+				find_item(view, json_integer_value(item)), "title"));
 
 		fprintf(out, "%03" JSON_INTEGER_FORMAT, json_integer_value(item));
 		if (title)
@@ -494,6 +497,24 @@ static void value_text(FILE *out, const char *path, const json_t *v)
 		short_text(out, dump ? dump : "?");
 		free(dump);
 	}
+}
+
+void cli_print_field(FILE *out, const char *path, const json_t *value, const cli_view *view)
+{
+	if (strncmp(path, "years.", 6) == 0 && path[6]) {
+		const char *year = path + 6, *rest = strchr(year, '.');
+		char name[64];
+
+		kk_fy_format(name, sizeof(name), view ? view->settings : NULL, atoi(year));
+		fputs(name, out);
+		if (rest)
+			fprintf(out, " %s", field_label(rest + 1));
+	} else {
+		fputs(field_label(path), out);
+	}
+	fputs(": ", out);
+	value_text(out, path, value);
+	fputc('\n', out);
 }
 
 void cli_print_changes(FILE *out, const char *prefix, const json_t *changes, const cli_view *view)

@@ -136,6 +136,9 @@ size_t cli_print_problems(FILE *out, const char *prefix, const json_t *data, con
  */
 void cli_print_changes(FILE *out, const char *prefix, const json_t *changes, const cli_view *view);
 
+/* Prints one field and its value in plan terms: "令和3年度 進捗度: ○". */
+void cli_print_field(FILE *out, const char *path, const json_t *value, const cli_view *view);
+
 /* Tells whether `s` is a full commit id (40 lower-case hex digits). */
 int cli_is_commit_id(const char *s);
 

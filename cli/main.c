@@ -10,18 +10,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "client.h"
 #include "json.h"
 #include "plan.h"
+#include "query.h"
 
 static const cli_command commands[] = {
 	{"init", cmd_init, 0, N_("create a plan repository")},
 	{"show", cmd_show, CMD_NEEDS_REPO, N_("show one item as a person reads it")},
 	{"list", cmd_list, CMD_NEEDS_REPO, N_("list items as a table")},
 	{"verify", cmd_verify, CMD_NEEDS_REPO, N_("check every file of the plan")},
+	{"log", cmd_log, CMD_READS, N_("show who changed which field, when and why")},
+	{"blame", cmd_blame, CMD_READS, N_("show the last change of every field of an item")},
+	{"schedule", cmd_schedule, CMD_READS, N_("compare planned and revised schedules")},
+	{"pending", cmd_pending, CMD_READS, N_("list items their owners have not updated")},
 	{"schema", cmd_schema, 0, N_("validate files against a JSON Schema")},
 	{"fmt", cmd_fmt, 0, N_("rewrite plan files in canonical form")},
 	{"update", cmd_update, CMD_NEEDS_DAEMON, N_("change an item's fields for a fiscal year")},
@@ -185,6 +191,41 @@ int cli_load_plan(kk_plan **plan_out, kk_fileset *files, cli_ctx *ctx, const cha
 	return EXIT_OK;
 }
 
+int cli_query(json_t **out, cli_ctx *ctx, const char *method, json_t *params)
+{
+	kk_query_env env = {0};
+	kk_diag diag = {0};
+	cli_rpc_error err = {0};
+	time_t now = time(NULL);
+	struct tm tm;
+	int outcome;
+
+	if (!params) {
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
+	if (!ctx->store) {
+		outcome = cli_call(out, ctx->client, method, params, &err);
+		return outcome == 0 ? EXIT_OK : cli_call_failed(outcome, &err, NULL);
+	}
+	/* Dates are meant in the local time zone. */
+	if (localtime_r(&now, &tm))
+		env.utc_offset = (int)(tm.tm_gmtoff / 60);
+	env.use_cache = 1;
+	outcome = kk_query_run(out, ctx->store, method, params, &env, &diag);
+	json_decref(params);
+	if (outcome < 0) {
+		/* A bad parameter came from the command line. */
+		if (outcome == KK_EINVALID && diag.pointer[0] && !diag.path[0]) {
+			cli_error("%s", diag.message);
+			return EXIT_USAGE;
+		}
+		cli_error_diag(&diag);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 static const cli_command *find_command(const char *name)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
@@ -198,7 +239,7 @@ int main(int argc, char **argv)
 	cli_ctx ctx = {0};
 	const cli_command *cmd;
 	kk_diag diag = {0};
-	int i, code;
+	int i, code, chdir_given = 0;
 
 	setlocale(LC_ALL, "");
 	git_libgit2_init();
@@ -213,6 +254,7 @@ int main(int argc, char **argv)
 			if (++i == argc)
 				return cli_usage_error(NULL, _("option '%s' needs an argument"),
 						       "-C");
+			chdir_given = 1;
 			/* As git does: everything after this runs in PATH. */
 			if (chdir(argv[i]) < 0) {
 				cli_error(_("cannot change to '%s': %s"), argv[i], strerror(errno));
@@ -242,14 +284,24 @@ int main(int argc, char **argv)
 	if (!(cmd = find_command(argv[i])))
 		return cli_usage_error(NULL, _("'%s' is not a keikaku command"), argv[i]);
 
-	if (cmd->flags & CMD_NEEDS_REPO) {
-		int help = 0;
+	if (cmd->flags & (CMD_NEEDS_REPO | CMD_READS)) {
+		int help = 0, error = 0;
 
 		for (int j = i + 1; j < argc; j++)
 			help |= strcmp(argv[j], "-h") == 0 || strcmp(argv[j], "--help") == 0;
-		if (!help && kk_store_discover(&ctx.store, ".", &diag) < 0) {
-			cli_error_diag(&diag);
-			return EXIT_FAIL;
+		if (!help && (error = kk_store_discover(&ctx.store, ".", &diag)) < 0) {
+			/*
+			 * A query with no repository at hand (and none named by -C
+			 * or --socket's absence) asks keikakud instead.
+			 */
+			if (!(cmd->flags & CMD_READS) || error != KK_ENOTFOUND || chdir_given) {
+				cli_error_diag(&diag);
+				return EXIT_FAIL;
+			}
+			if (cli_client_new(&ctx.client, cli_socket_path(ctx.socket_path)) < 0) {
+				cli_error("%s", _("out of memory"));
+				return EXIT_FAIL;
+			}
 		}
 	}
 	if ((cmd->flags & CMD_NEEDS_DAEMON) &&

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "log.h"
 #include "plan.h"
+#include "query.h"
 #include "store.h"
 
 #define POOL_MAX 8
@@ -101,7 +102,34 @@ int kd_reads_handles(const char *method)
 	for (size_t i = 0; i < sizeof(read_methods) / sizeof(*read_methods); i++)
 		if (strcmp(method, read_methods[i]) == 0)
 			return 1;
-	return 0;
+	return kk_query_handles(method);
+}
+
+/* The audit queries: core answers them as it does for the offline CLI. */
+static int do_query(kk_store *store, kd_call *call)
+{
+	kk_query_env env = {0};
+	kk_diag diag = {0};
+	time_t now = time(NULL);
+	struct tm tm;
+	int error;
+
+	/* Dates are meant in the daemon's time zone, which is the organisation's. */
+	if (localtime_r(&now, &tm))
+		env.utc_offset = (int)(tm.tm_gmtoff / 60);
+	env.use_cache = 1;
+	if ((error = kk_query_run(&call->result, store, call->method, call->params, &env, &diag)) ==
+	    0)
+		return 0;
+	switch (error) {
+	case KK_EINVALID:
+		return kd_call_fail(call, diag.pointer[0] && !diag.path[0] ? KD_EPARAMS : KD_EINTERNAL,
+				    NULL, "%s", diag.message);
+	case KK_ENOTFOUND: return kd_call_fail(call, KD_ENOTFOUND, NULL, "%s", diag.message);
+	default:
+		log_warnx("%s: %s", call->method, diag.message);
+		return kd_call_fail(call, KD_EINTERNAL, NULL, "%s", diag.message);
+	}
 }
 
 /* Resolves the "at" parameter (default HEAD) to a commit. */
@@ -250,8 +278,10 @@ static void run(uv_work_t *work)
 		do_item_get(store, call);
 	else if (strcmp(call->method, "item.list") == 0)
 		do_item_list(store, call);
-	else
+	else if (strcmp(call->method, "plan.get") == 0)
 		do_plan_get(store, call);
+	else
+		do_query(store, call);
 	if (!call->result && !call->error)
 		kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
 	give_back(r, store, opened);

@@ -1,0 +1,71 @@
+/*
+ * audit.c - what the audit commands (log, blame, schedule, pending) share:
+ * the plan's settings for naming fiscal years, and a commit's line.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "client.h"
+#include "json.h"
+#include "plan.h"
+
+json_t *cli_audit_settings(cli_ctx *ctx)
+{
+	json_t *settings = NULL;
+
+	if (ctx->store) {
+		git_oid head;
+		char *data = NULL;
+		size_t len = 0;
+
+		if (kk_store_resolve(&head, ctx->store, NULL, NULL) == 0 &&
+		    kk_store_read(&data, &len, ctx->store, &head, KK_PATH_SETTINGS, NULL) == 0)
+			kk_json_parse(&settings, data, len, NULL, NULL);
+		free(data);
+	} else {
+		char commit[41];
+
+		/* Without the settings, years are named by number: not worth failing for. */
+		if (cli_plan_get(&settings, commit, ctx->client, KK_PATH_SETTINGS, NULL) != EXIT_OK)
+			settings = NULL;
+	}
+	return settings;
+}
+
+int cli_audit_json(json_t *result)
+{
+	int error = json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	putchar('\n');
+	json_decref(result);
+	return error < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+void cli_audit_commit(FILE *out, const json_t *info)
+{
+	const char *commit = json_string_value(json_object_get(info, "commit"));
+	const char *time = json_string_value(json_object_get(info, "time"));
+	const char *name = json_string_value(json_object_get(json_object_get(info, "author"), "name"));
+	const char *dept = json_string_value(json_object_get(info, "department"));
+
+	fprintf(out, "%.10s %.10s %.5s %s", commit ? commit : "?", time ? time : "?",
+		time && strlen(time) > 11 ? time + 11 : "", name ? name : "?");
+	if (dept)
+		fprintf(out, " (%s)", dept);
+	if (json_is_true(json_object_get(info, "correction")))
+		fprintf(out, " [%s]", _("correction"));
+	fputc('\n', out);
+}
+
+void cli_audit_reason(FILE *out, const json_t *info, size_t indent)
+{
+	const char *reason = json_string_value(json_object_get(info, "reason"));
+	const char *label = _("reason: ");
+	size_t width = render_columns();
+
+	if (!reason)
+		return;
+	fprintf(out, "%*s%s", (int)indent, "", label);
+	render_wrapped(out, reason, indent + render_width(label), width > 20 ? width : 80, 1);
+}

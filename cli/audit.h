@@ -1,0 +1,21 @@
+/*
+ * audit.h - helpers of the audit commands (cli/audit.c).
+ */
+#ifndef KK_CLI_AUDIT_H
+#define KK_CLI_AUDIT_H
+
+#include "cli.h"
+
+/* keikaku.json at HEAD, for naming fiscal years; NULL when it cannot be read. */
+json_t *cli_audit_settings(cli_ctx *ctx);
+
+/* Prints `result` (stolen) as JSON; returns the exit code. */
+int cli_audit_json(json_t *result);
+
+/* "1a2b3c4d5e 2022-03-31 17:00 田中 秘書 (秘書課)" for a log entry or commit information. */
+void cli_audit_commit(FILE *out, const json_t *info);
+
+/* "reason: ..." wrapped after `indent` spaces, when the commit gave one. */
+void cli_audit_reason(FILE *out, const json_t *info, size_t indent);
+
+#endif

@@ -1,0 +1,154 @@
+/*
+ * cmd_schedule.c - keikaku schedule: planned against revised schedules.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "client.h"
+#include "plan.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, _("usage: keikaku schedule [--fy Y] [--changed] [--history] [--at REV] [--json]\n\n"
+		       "Compares each item's planned schedule with its revised one, judged by the\n"
+		       "plan's ordered phases (keikaku.json), and says who last revised it.\n\n"
+		       "  --fy Y      only fiscal year Y (2021, R3, 令和3年度)\n"
+		       "  --changed   only the schedules whose revision differs from the plan\n"
+		       "  --history   also list every revision of every schedule\n"
+		       "  --at REV    the plan as of REV (default HEAD; also @DATE and fy2021)\n"
+		       "  --json      print the answer as JSON\n"));
+}
+
+/* The verdict in words; kk_schedule_verdict()'s codes. */
+static const char *verdict_text(const char *v)
+{
+	static const struct {
+		const char *code, *text;
+	} words[] = {
+		{"unrevised", N_("not revised")},   {"unplanned", N_("not planned")},
+		{"unchanged", N_("as planned")},    {"slipped", N_("slipped")},
+		{"advanced", N_("advanced")},	    {"reworded", N_("wording only")},
+		{"changed", N_("changed")},
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (v && strcmp(v, words[i].code) == 0)
+			return _(words[i].text);
+	return v ? v : "?";
+}
+
+static void text_or_dash(FILE *out, const json_t *v, size_t width)
+{
+	render_fitted(out, json_is_string(v) ? json_string_value(v) : "—", width);
+}
+
+static void render(const json_t *result, const json_t *settings)
+{
+	const size_t id_w = 4, year_w = 11, verdict_w = 12;
+	size_t cols = render_columns(), text_w;
+	const json_t *item, *y;
+	size_t i, j;
+
+	if (cols < 60)
+		cols = 60;
+	text_w = (cols - id_w - year_w - verdict_w - 3) / 2;
+	if (json_array_size(json_object_get(result, "items")) == 0) {
+		puts(_("no schedules"));
+		return;
+	}
+	render_padded(stdout, _("No."), id_w);
+	render_padded(stdout, _("year"), year_w);
+	render_padded(stdout, _("planned"), text_w + 1);
+	render_padded(stdout, _("revised"), text_w + 1);
+	puts(_("verdict"));
+	json_array_foreach(json_object_get(result, "items"), i, item) {
+		printf("%03lld %s\n", (long long)json_integer_value(json_object_get(item, "id")),
+		       json_string_value(json_object_get(item, "title")));
+		json_array_foreach(json_object_get(item, "years"), j, y) {
+			char name[64];
+			const json_t *by = json_object_get(y, "revised_by");
+
+			kk_fy_format(name, sizeof(name), settings,
+				     atoi(json_string_value(json_object_get(y, "year"))));
+			render_padded(stdout, "", id_w);
+			render_fitted(stdout, name, year_w);
+			text_or_dash(stdout, json_object_get(y, "planned"), text_w);
+			putchar(' ');
+			text_or_dash(stdout, json_object_get(y, "revised"), text_w);
+			putchar(' ');
+			puts(verdict_text(json_string_value(json_object_get(y, "verdict"))));
+			if (json_is_object(by) && strcmp(json_string_value(json_object_get(y, "verdict")),
+							  "unchanged") != 0) {
+				render_padded(stdout, "", id_w + year_w);
+				cli_audit_commit(stdout, by);
+				cli_audit_reason(stdout, by, id_w + year_w);
+			}
+		}
+	}
+}
+
+/* Every revision of every schedule, as the log shows them. */
+static void render_history(const json_t *revisions, const json_t *settings)
+{
+	cli_view view = {settings, NULL};
+	const json_t *e;
+	size_t i;
+
+	printf("\n%s\n", _("revisions:"));
+	if (json_array_size(revisions) == 0)
+		puts(_("no changes"));
+	json_array_foreach(revisions, i, e) {
+		json_t *one = json_pack("[O]", e);
+
+		cli_audit_commit(stdout, e);
+		if (one)
+			cli_print_changes(stdout, "    ", one, &view);
+		json_decref(one);
+		cli_audit_reason(stdout, e, 4);
+	}
+}
+
+int cmd_schedule(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"fy", required_argument, NULL, 'y'}, {"changed", no_argument, NULL, 'c'},
+		{"history", no_argument, NULL, 'H'},  {"at", required_argument, NULL, 'r'},
+		{"json", no_argument, NULL, 'j'},     {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	json_t *params = json_object(), *result = NULL, *settings;
+	int json = 0, c, code;
+
+	if (!params) {
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (c) {
+		case 'y': json_object_set_new(params, "fy", json_string(optarg)); break;
+		case 'c': json_object_set_new(params, "changed", json_true()); break;
+		case 'H': json_object_set_new(params, "history", json_true()); break;
+		case 'r': json_object_set_new(params, "rev", json_string(optarg)); break;
+		case 'j': json = 1; break;
+		case 'h': usage(stdout); json_decref(params); return EXIT_OK;
+		default: json_decref(params); return cli_bad_option("schedule", c, argv);
+		}
+	}
+	if (optind != argc) {
+		json_decref(params);
+		return cli_usage_error("schedule", _("unexpected argument '%s'"), argv[optind]);
+	}
+	if ((code = cli_query(&result, ctx, "plan.schedule", params)) != EXIT_OK)
+		return code;
+	if (json)
+		return cli_audit_json(result);
+	settings = cli_audit_settings(ctx);
+	render(result, settings);
+	if (json_object_get(result, "revisions"))
+		render_history(json_object_get(result, "revisions"), settings);
+	json_decref(settings);
+	json_decref(result);
+	return EXIT_OK;
+}

@@ -1,0 +1,151 @@
+/*
+ * history.h - the audit trail: which commit changed which field of which
+ * plan file, who made it, for which department, when and why.
+ *
+ * History follows the first-parent chain of a revision, as the daemon
+ * writes it (one commit per accepted submission on main).  A merge made in
+ * a clone counts as one change by the merge's author.
+ *
+ * Finding the commits that touched one file of a 10,000-item plan by
+ * diffing every commit's tree is slow, so the chain's changed paths are
+ * kept in a derived index: <git dir>/keikaku/history.idx.  It holds, for
+ * every commit of the chain, its time and the plan files it changed with
+ * their new blob ids.  It is only ever a cache: it is checked when read,
+ * extended when the chain grows, rebuilt when it does not match, and it
+ * never changes the repository's content.  When it cannot be written (a
+ * read-only clone), the index lives in memory for the one query.
+ */
+#ifndef KK_HISTORY_H
+#define KK_HISTORY_H
+
+#include <stdint.h>
+
+#include <git2.h>
+#include <jansson.h>
+
+#include "common.h"
+#include "store.h"
+
+typedef struct kk_history kk_history;
+
+/*
+ * Opens the history of `tip` in `store` (which must outlive it).  With
+ * `use_cache`, the index is read from and written back to the repository's
+ * git directory.  Fails with KK_ENOTFOUND when `tip` is not a commit,
+ * KK_EIO when the objects cannot be read.  Free with kk_history_free().
+ */
+int kk_history_open(kk_history **out, kk_store *store, const git_oid *tip, int use_cache,
+		    kk_diag *diag);
+void kk_history_free(kk_history *history);
+
+/* How many commits the chain has, and how many of them the index read from disk had. */
+size_t kk_history_count(const kk_history *history);
+size_t kk_history_cached(const kk_history *history);
+
+/*
+ * The last commit of the chain made at or before `when` (seconds since the
+ * epoch, committer time).  Fails with KK_ENOTFOUND when there is none.
+ */
+int kk_history_at_time(git_oid *out, const kk_history *history, int64_t when, kk_diag *diag);
+
+/* The committer time of the chain's commit `commit`; KK_ENOTFOUND when not on the chain. */
+int kk_history_time(int64_t *out, const kk_history *history, const git_oid *commit);
+
+/* What kk_history_log() selects; zero-initialise, then set what applies. */
+typedef struct kk_log_filter {
+	json_int_t item;	/* only this item; 0 for any */
+	const char *file;	/* only this plan-wide file (KK_PATH_SETTINGS ...); NULL */
+	const char *department; /* only commits made for this department; NULL */
+	const char *author;	/* only this author: user name, full name or e-mail; NULL */
+	int year;		/* only fields of this fiscal year (years.<year>...); 0 */
+	const char *field;	/* only this field and those below it; NULL (see below) */
+	int64_t since, until;	/* committer time bounds, inclusive; 0 for none */
+	int items_only;		/* leave plan-wide files out */
+} kk_log_filter;
+
+/*
+ * Tells whether dotted `path` is selected by `field`: the same path or one
+ * below it ("years.2021" selects "years.2021.progress"), or, for a field
+ * not starting with "years.", the same field of any fiscal year
+ * ("progress" selects "years.2021.progress").
+ */
+int kk_history_field_matches(const char *field, const char *path);
+
+/*
+ * The audit trail, newest first: one entry per changed field,
+ *   {"commit", "time" (ISO 8601 with the commit's offset), "timestamp",
+ *    "author": {"name", "email"}, "department" (or null), "file",
+ *    "file_change" ("added", "removed" or "changed": what became of the file),
+ *    "item" (items only), "title" (items only), "path", "old", "new"
+ *    (either absent when the field was absent), "summary", "reason" (or
+ *    null), "correction" (bool)}.
+ * *out is a new reference to the array.  Fails with KK_EINVALID (naming
+ * the file) when a version of a file does not parse, KK_EIO.
+ */
+int kk_history_log(json_t **out, kk_history *history, const kk_log_filter *filter,
+		   kk_diag *diag);
+
+/*
+ * For every field of item `id` at the chain's tip, the commit that last
+ * changed it: {"id", "title", "commit" (the tip), "fields": [{"path",
+ * "value", and the members of a log entry: "commit", "time", "timestamp",
+ * "author", "department", "summary", "reason", "correction"}]}, in the
+ * item's field order.  Fails with KK_ENOTFOUND when the tip has no such
+ * item.
+ */
+int kk_history_blame(json_t **out, kk_history *history, json_int_t id, kk_diag *diag);
+
+/*
+ * The commit information of a log entry for `commit`, as an object with
+ * "commit", "time", "timestamp", "author", "department", "summary",
+ * "reason" and "correction"; a new reference.
+ */
+int kk_history_commit_info(json_t **out, kk_history *history, const git_oid *commit,
+			   kk_diag *diag);
+
+/*
+ * The last change to field `field` (a dotted path) of `file`: *out is the
+ * commit information of the change (as kk_history_commit_info() gives
+ * it) or NULL when no change ever set the field.
+ */
+int kk_history_last_change(json_t **out, kk_history *history, const char *file, const char *field,
+			   kk_diag *diag);
+
+/*
+ * The items of `items` (the plan at the chain's tip) that are open, have
+ * fiscal year `year`, and had no change to that year's fields since
+ * `since` (committer time) by a commit made for one of their owners:
+ * {"year", "since", "departments": [{"name", "items": [{"id", "title",
+ * "last_update": commit information or null}]}]}, by department in the
+ * order of `departments` (departments.json), then by id.
+ */
+int kk_history_pending(json_t **out, kk_history *history, const json_t *items,
+		       const json_t *departments, int year, int64_t since, kk_diag *diag);
+
+/*
+ * Problems of the history itself, appended to `problems`: every change to
+ * a fiscal year that was closed at the time (in the parent's keikaku.json)
+ * made without the Keikaku-Correction trailer, including reopening it.
+ * Returns 0 whether or not there are problems.
+ */
+int kk_history_check_closed(kk_history *history, kk_diaglist *problems, kk_diag *diag);
+
+/*
+ * Writes `when` (seconds since the epoch) at `offset` minutes east of UTC
+ * as ISO 8601: "2022-03-31T17:00:00+09:00".  `size` should be at least 26.
+ */
+void kk_time_format(char *buf, size_t size, int64_t when, int offset);
+
+/*
+ * Seconds since the epoch of 00:00:00 on `year`-`month`-`day` at `offset`
+ * minutes east of UTC (the date need not be valid: 03-32 is 04-01).
+ */
+int64_t kk_time_of_day(int year, int month, int day, int offset);
+
+/*
+ * Parses "YYYY-MM-DD" into *out as kk_time_of_day() does, with `end`: the
+ * last second of that day.  Fails with KK_EINVALID for anything else.
+ */
+int kk_time_parse_date(int64_t *out, const char *text, int offset, int end, kk_diag *diag);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * history_index.h - the inside of a kk_history, shared by history.c (the
+ * index: building, reading, writing) and audit.c (the queries on it).  Not
+ * a public interface.
+ */
+#ifndef KK_HISTORY_INDEX_H
+#define KK_HISTORY_INDEX_H
+
+#include <stdint.h>
+
+#include "history.h"
+
+#define KK_HIST_NONE UINT32_MAX
+
+typedef struct kk_hist_commit {
+	git_oid oid;
+	int64_t time; /* committer time */
+	int32_t offset;
+	uint32_t first; /* its changes are changes[first .. next commit's first) */
+} kk_hist_commit;
+
+typedef struct kk_hist_change {
+	uint32_t path;	   /* index into paths */
+	uint32_t prev;	   /* the previous change of the same path, or KK_HIST_NONE */
+	uint32_t commit;   /* index into commits */
+	git_oid blob;	   /* the new content; all zeros when the file was removed */
+} kk_hist_change;
+
+struct kk_history {
+	kk_store *store;
+	git_repository *repo;
+
+	kk_hist_commit *commits;
+	size_t ncommits, acommits;
+	kk_hist_change *changes;
+	size_t nchanges, achanges;
+	char **paths;
+	size_t npaths, apaths;
+
+	size_t count;  /* commits[0 .. count) is the chain of the requested tip */
+	size_t cached; /* commits that came from the index file */
+
+	/* Lookups, built once the chain is complete. */
+	uint32_t *oid_table; /* open addressing: commit index + 1, 0 for empty */
+	size_t oid_slots;
+	uint32_t *path_table; /* path index + 1, 0 for empty */
+	size_t path_slots;
+	uint32_t *last; /* per path: its last change within commits[0 .. count) */
+};
+
+/* The index of `oid` among the commits, or KK_HIST_NONE. */
+uint32_t kk_hist_find_commit(const kk_history *h, const git_oid *oid);
+
+/* The index of `path`, or KK_HIST_NONE when no commit ever changed it. */
+uint32_t kk_hist_find_path(const kk_history *h, const char *path);
+
+/* One past the last change of commit `i`. */
+static inline uint32_t kk_hist_changes_end(const kk_history *h, size_t i)
+{
+	return i + 1 < h->ncommits ? h->commits[i + 1].first : (uint32_t)h->nchanges;
+}
+
+static inline int kk_hist_is_removal(const kk_hist_change *c)
+{
+	return git_oid_is_zero(&c->blob);
+}
+
+#endif

@@ -1,0 +1,343 @@
+#include "query.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "history.h"
+#include "i18n.h"
+#include "json.h"
+#include "plan.h"
+#include "revision.h"
+#include "schedule.h"
+
+static const char *const methods[] = {"history.log", "history.blame", "plan.schedule",
+				      "plan.pending"};
+
+int kk_query_handles(const char *method)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(*methods); i++)
+		if (strcmp(method, methods[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* What every query works on: HEAD, its history, its settings, and the revision asked for. */
+typedef struct query {
+	kk_store *store;
+	const json_t *params;
+	kk_rev_opts rev_opts;
+	git_oid head;
+	kk_history *head_history;
+	json_t *settings; /* keikaku.json at HEAD, or NULL */
+	git_oid rev;
+	kk_history *history; /* of `rev`; may be head_history */
+} query;
+
+static void query_clear(query *q)
+{
+	if (q->history != q->head_history)
+		kk_history_free(q->history);
+	kk_history_free(q->head_history);
+	json_decref(q->settings);
+}
+
+/* A bad parameter: the diagnostic's pointer names it ("/fy"). */
+static int bad_param(kk_diag *diag, const char *name, const char *what)
+{
+	char pointer[64];
+
+	kk_diag_set(diag, KK_EINVALID, _("invalid parameter '%s': %s"), name, what);
+	snprintf(pointer, sizeof(pointer), "/%s", name);
+	kk_diag_set_pointer(diag, pointer);
+	return KK_EINVALID;
+}
+
+static int param_string(const char **out, const query *q, const char *name, kk_diag *diag)
+{
+	const json_t *v = json_object_get(q->params, name);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || !*json_string_value(v))
+		return bad_param(diag, name, _("expected a non-empty string"));
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int param_bool(int *out, const query *q, const char *name, kk_diag *diag)
+{
+	const json_t *v = json_object_get(q->params, name);
+
+	*out = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return bad_param(diag, name, _("expected true or false"));
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int param_item(json_int_t *out, const query *q, const char *name, int required,
+		      kk_diag *diag)
+{
+	const json_t *v = json_object_get(q->params, name);
+	char path[KK_ITEM_PATH_MAX];
+
+	*out = 0;
+	if (!v || json_is_null(v))
+		return required ? bad_param(diag, name, _("missing")) : 0;
+	if (!json_is_integer(v) || kk_item_path(path, sizeof(path), json_integer_value(v)) < 0)
+		return bad_param(diag, name, _("expected an item number"));
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int param_year(int *out, const query *q, const char *name, int required, kk_diag *diag)
+{
+	const json_t *v = json_object_get(q->params, name);
+	char text[32];
+	kk_diag d = {0};
+
+	*out = 0;
+	if (!v || json_is_null(v))
+		return required ? bad_param(diag, name, _("missing")) : 0;
+	if (json_is_integer(v))
+		snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(v));
+	else if (json_is_string(v))
+		snprintf(text, sizeof(text), "%s", json_string_value(v));
+	else
+		return bad_param(diag, name, _("expected a fiscal year"));
+	if (kk_fy_parse(out, text, q->settings, &d) < 0)
+		return bad_param(diag, name, d.message);
+	return 0;
+}
+
+static int param_time(int64_t *out, query *q, const char *name, int end, kk_diag *diag)
+{
+	const char *s;
+	int error;
+
+	*out = 0;
+	if ((error = param_string(&s, q, name, diag)) < 0 || !s)
+		return error;
+	if ((error = kk_rev_time(out, q->store, s, end, &q->rev_opts, diag)) == KK_EINVALID) {
+		char pointer[64];
+
+		snprintf(pointer, sizeof(pointer), "/%s", name);
+		kk_diag_set_pointer(diag, pointer);
+	}
+	return error;
+}
+
+/* Opens HEAD's history and resolves the revision named by parameter `name`. */
+static int query_begin(query *q, kk_store *store, const json_t *params, const char *name,
+		       const kk_query_env *env, kk_diag *diag)
+{
+	const char *rev = NULL;
+	char *data = NULL;
+	size_t len = 0;
+	int error;
+
+	q->store = store;
+	q->params = params;
+	q->rev_opts.utc_offset = env ? env->utc_offset : 0;
+	if (params && !json_is_object(params))
+		return kk_diag_set(diag, KK_EINVALID, _("invalid parameters: expected an object"));
+	if ((error = kk_store_resolve(&q->head, store, NULL, diag)) < 0 ||
+	    (error = kk_history_open(&q->head_history, store, &q->head, env && env->use_cache,
+				     diag)) < 0)
+		return error;
+	q->rev_opts.history = q->head_history;
+	if (kk_store_read(&data, &len, store, &q->head, KK_PATH_SETTINGS, NULL) == 0)
+		kk_json_parse(&q->settings, data, len, NULL, NULL);
+	free(data);
+	if (name && (error = param_string(&rev, q, name, diag)) < 0)
+		return error;
+	if ((error = kk_rev_resolve(&q->rev, store, rev, &q->rev_opts, diag)) < 0)
+		return error;
+	if (git_oid_equal(&q->rev, &q->head)) {
+		q->history = q->head_history;
+		return 0;
+	}
+	return kk_history_open(&q->history, store, &q->rev, env && env->use_cache, diag);
+}
+
+static int with_commit(json_t **out, json_t *result, const git_oid *commit, kk_diag *diag)
+{
+	if (!result || json_object_set_new(result, "commit", json_string(git_oid_tostr_s(commit))) <
+			       0) {
+		json_decref(result);
+		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	}
+	*out = result;
+	return 0;
+}
+
+static int do_log(json_t **out, query *q, kk_diag *diag)
+{
+	kk_log_filter f = {0};
+	json_t *entries = NULL;
+	int error;
+
+	if ((error = param_item(&f.item, q, "item", 0, diag)) < 0 ||
+	    (error = param_string(&f.file, q, "file", diag)) < 0 ||
+	    (error = param_string(&f.department, q, "department", diag)) < 0 ||
+	    (error = param_string(&f.author, q, "author", diag)) < 0 ||
+	    (error = param_year(&f.year, q, "fy", 0, diag)) < 0 ||
+	    (error = param_string(&f.field, q, "field", diag)) < 0 ||
+	    (error = param_time(&f.since, q, "since", 0, diag)) < 0 ||
+	    (error = param_time(&f.until, q, "until", 1, diag)) < 0)
+		return error;
+	if (f.file && strcmp(f.file, KK_PATH_SETTINGS) && strcmp(f.file, KK_PATH_DEPARTMENTS) &&
+	    strcmp(f.file, KK_PATH_STRUCTURE) && !kk_item_path_parse(&(json_int_t){0}, f.file))
+		return bad_param(diag, "file", _("expected a plan file"));
+	if ((error = kk_history_log(&entries, q->history, &f, diag)) < 0)
+		return error;
+	return with_commit(out, json_pack("{s:o}", "entries", entries), &q->rev, diag);
+}
+
+static int do_blame(json_t **out, query *q, kk_diag *diag)
+{
+	json_int_t id;
+	int error;
+
+	if ((error = param_item(&id, q, "id", 1, diag)) < 0)
+		return error;
+	return kk_history_blame(out, q->history, id, diag);
+}
+
+static int load_plan(kk_plan **out, kk_fileset *files, query *q, kk_diag *diag)
+{
+	int error;
+
+	if ((error = kk_store_read_all(files, q->store, &q->rev, diag)) < 0)
+		return error;
+	return kk_plan_load(out, files, diag);
+}
+
+/* Keeps the log entries of schedule fields, for --history. */
+static int schedule_history(json_t **out, query *q, int year, kk_diag *diag)
+{
+	kk_log_filter f = {0};
+	json_t *all = NULL, *kept = json_array(), *e;
+	size_t i;
+	int error;
+
+	f.year = year;
+	f.items_only = 1;
+	if (!kept)
+		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	if ((error = kk_history_log(&all, q->history, &f, diag)) < 0) {
+		json_decref(kept);
+		return error;
+	}
+	json_array_foreach(all, i, e) {
+		const char *path = json_string_value(json_object_get(e, "path"));
+
+		if ((kk_history_field_matches("revised", path) ||
+		     kk_history_field_matches("planned", path)) &&
+		    json_array_append(kept, e) < 0)
+			error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	}
+	json_decref(all);
+	if (error < 0) {
+		json_decref(kept);
+		return error;
+	}
+	*out = kept;
+	return 0;
+}
+
+static int do_schedule(json_t **out, query *q, kk_diag *diag)
+{
+	kk_fileset files = {0};
+	kk_plan *plan = NULL;
+	json_t *result = NULL, *revisions = NULL;
+	int year, changed, history, error;
+
+	if ((error = param_year(&year, q, "fy", 0, diag)) < 0 ||
+	    (error = param_bool(&changed, q, "changed", diag)) < 0 ||
+	    (error = param_bool(&history, q, "history", diag)) < 0)
+		return error;
+	if ((error = load_plan(&plan, &files, q, diag)) < 0 ||
+	    (error = kk_schedule_list(&result, q->history, plan, year, changed, diag)) < 0)
+		goto done;
+	if (history && ((error = schedule_history(&revisions, q, year, diag)) < 0 ||
+			json_object_set_new(result, "revisions", revisions) < 0)) {
+		error = error < 0 ? error : kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+		goto done;
+	}
+	error = with_commit(out, result, &q->rev, diag);
+	result = NULL;
+done:
+	json_decref(result);
+	kk_plan_free(plan);
+	kk_fileset_free(&files);
+	return error;
+}
+
+static int do_pending(json_t **out, query *q, kk_diag *diag)
+{
+	kk_fileset files = {0};
+	kk_plan *plan = NULL;
+	json_t *result = NULL;
+	int64_t since;
+	int year, error;
+
+	if ((error = param_year(&year, q, "fy", 1, diag)) < 0 ||
+	    (error = param_time(&since, q, "since", 0, diag)) < 0)
+		return error;
+	if (!json_object_get(q->params, "since")) {
+		/* The reporting period starts when the year before was closed, or with the year. */
+		char tag[32];
+		git_oid closed;
+
+		snprintf(tag, sizeof(tag), "refs/tags/fy%04d", year - 1);
+		if (kk_store_resolve(&closed, q->store, tag, NULL) == 0)
+			error = kk_rev_time(&since, q->store, tag, 0, &q->rev_opts, diag);
+		else {
+			char date[16], start[8] = "04-01";
+			const char *s = json_string_value(json_object_get(q->settings,
+									  "fiscal_year_start"));
+
+			if (s && strlen(s) == 5)
+				memcpy(start, s, 6);
+			snprintf(date, sizeof(date), "%04d-%s", year, start);
+			error = kk_time_parse_date(&since, date, q->rev_opts.utc_offset, 0, diag);
+		}
+		if (error < 0)
+			return error;
+	}
+	if ((error = load_plan(&plan, &files, q, diag)) == 0 &&
+	    (error = kk_history_pending(&result, q->history, plan->items, plan->departments, year,
+					since, diag)) == 0)
+		error = with_commit(out, result, &q->rev, diag);
+	kk_plan_free(plan);
+	kk_fileset_free(&files);
+	return error;
+}
+
+int kk_query_run(json_t **out, kk_store *store, const char *method, const json_t *params,
+		 const kk_query_env *env, kk_diag *diag)
+{
+	query q = {0};
+	int error;
+
+	if (!kk_query_handles(method))
+		return kk_diag_set(diag, KK_EINVALID, _("unknown query '%s'"), method);
+	if ((error = query_begin(&q, store, params, "rev", env, diag)) < 0)
+		goto done;
+	if (strcmp(method, "history.log") == 0)
+		error = do_log(out, &q, diag);
+	else if (strcmp(method, "history.blame") == 0)
+		error = do_blame(out, &q, diag);
+	else if (strcmp(method, "plan.schedule") == 0)
+		error = do_schedule(out, &q, diag);
+	else
+		error = do_pending(out, &q, diag);
+done:
+	query_clear(&q);
+	return error;
+}

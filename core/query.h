@@ -1,0 +1,41 @@
+/*
+ * query.h - the audit queries by name, as keikakud's read methods and the
+ * offline CLI both ask them: one implementation, so that a plain clone
+ * gives the daemon's answers.
+ *
+ * Methods and their parameters (all optional unless said; docs/protocol.md):
+ *   history.log    rev, item, file, department, author, fy, field, since, until
+ *   history.blame  id (required), rev
+ *   plan.diff      from, to, item, fy
+ *   plan.schedule  rev, fy, changed (bool), history (bool)
+ *   plan.pending   fy (required), since, rev
+ * Revisions are those of kk_rev_resolve(); "fy" takes what kk_fy_parse()
+ * does, as a string or a number; "since" and "until" a date (YYYY-MM-DD)
+ * or a revision.
+ */
+#ifndef KK_QUERY_H
+#define KK_QUERY_H
+
+#include <jansson.h>
+
+#include "common.h"
+#include "store.h"
+
+typedef struct kk_query_env {
+	int utc_offset; /* minutes east of UTC that dates are meant in */
+	int use_cache;	/* keep the history index in the repository's git directory */
+} kk_query_env;
+
+/* Tells whether `method` is one of the queries above. */
+int kk_query_handles(const char *method);
+
+/*
+ * Answers `method` with `params` (an object, or NULL for none) on `store`.
+ * *out is a new reference to the result.  Fails with KK_EINVALID for bad
+ * parameters (the message names the parameter), KK_ENOTFOUND for an
+ * unknown revision or item, KK_EIO or KK_ENOMEM.
+ */
+int kk_query_run(json_t **out, kk_store *store, const char *method, const json_t *params,
+		 const kk_query_env *env, kk_diag *diag);
+
+#endif
