@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "history.h"
+#include "revision.h"
 #include "verify.h"
 
 static void usage(FILE *out)
@@ -15,8 +17,9 @@ static void usage(FILE *out)
 		  "Checks every file of the plan: each validates against the repository's\n"
 		  "own schema and is in canonical form, item ids match file names, owners and\n"
 		  "related departments exist in departments.json, and each item's pillar,\n"
-		  "section and measure exist in plan.json.  Prints one line per problem and\n"
-		  "exits 1 if there are any.\n\n"
+		  "section and measure exist in plan.json; and no commit changed a closed\n"
+		  "fiscal year without being marked as a correction.  Prints one line per\n"
+		  "problem and exits 1 if there are any.\n\n"
 		  "  --at REV        check the plan at REV instead of HEAD\n"
 		  "  --all-history   check every commit reachable from HEAD; a problem is\n"
 		  "                  reported once, at the commit that introduced it\n"));
@@ -31,6 +34,26 @@ static void print_problems(const kk_diaglist *problems, const char *commit)
 			printf("%s ", commit);
 		printf("%s: %s: %s\n", d->path, d->pointer[0] ? d->pointer : "/", d->message);
 	}
+}
+
+/* Changes to closed fiscal years that were not corrections, on the chain of `tip`. */
+static int verify_closed_years(kk_store *store, const git_oid *tip, size_t *problems_out)
+{
+	kk_history *history = NULL;
+	kk_diaglist problems = {0};
+	kk_diag diag = {0};
+	int error;
+
+	if ((error = kk_history_open(&history, store, tip, 1, &diag)) == 0)
+		error = kk_history_check_closed(history, &problems, &diag);
+	if (error < 0)
+		cli_error_diag(&diag);
+	else
+		print_problems(&problems, NULL);
+	*problems_out += problems.count;
+	kk_diaglist_free(&problems);
+	kk_history_free(history);
+	return error;
 }
 
 static int verify_commit(kk_verifier *v, kk_store *store, const git_oid *commit, int only_new,
@@ -72,7 +95,7 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	size_t problems = 0, files = 0, commits = 0;
 	kk_diag diag = {0};
 	char hex[GIT_OID_HEXSZ + 1];
-	git_oid oid;
+	git_oid oid, tip;
 
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
@@ -86,16 +109,18 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("verify", _("unexpected argument '%s'"), argv[optind]);
 	if (all && rev)
 		return cli_usage_error("verify", _("--at and --all-history cannot be combined"));
-	if (kk_store_resolve(&oid, ctx->store, rev, &diag) < 0) {
+	if (kk_rev_resolve(&oid, ctx->store, rev, NULL, &diag) < 0) {
 		cli_error_diag(&diag);
 		return EXIT_FAIL;
 	}
+	tip = oid;
 	if (kk_verifier_new(&v) < 0) {
 		cli_error("%s", _("cannot set up the schema validator"));
 		return EXIT_FAIL;
 	}
 	if (!all) {
-		if (verify_commit(v, ctx->store, &oid, 0, 0, &problems, &files) < 0)
+		if (verify_commit(v, ctx->store, &oid, 0, 0, &problems, &files) < 0 ||
+		    verify_closed_years(ctx->store, &oid, &problems) < 0)
 			goto done;
 		git_oid_tostr(hex, 11, &oid);
 		if (problems)
@@ -121,6 +146,8 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 			goto done;
 		commits++;
 	}
+	if (verify_closed_years(ctx->store, &tip, &problems) < 0)
+		goto done;
 	if (problems)
 		fprintf(stderr,
 			P_("%zu problem in %zu commits\n", "%zu problems in %zu commits\n",
