@@ -109,9 +109,9 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("verify", _("unexpected argument '%s'"), argv[optind]);
 	if (all && rev)
 		return cli_usage_error("verify", _("--at and --all-history cannot be combined"));
-	if (kk_rev_resolve(&oid, ctx->store, rev, NULL, &diag) < 0) {
+	if ((c = kk_rev_resolve(&oid, ctx->store, rev, NULL, &diag)) < 0) {
 		cli_error_diag(&diag);
-		return EXIT_FAIL;
+		return c == KK_EINVALID ? EXIT_USAGE : EXIT_FAIL; /* a malformed @DATE */
 	}
 	tip = oid;
 	if (kk_verifier_new(&v) < 0) {

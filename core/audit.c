@@ -502,16 +502,13 @@ static int is_closed(const json_t *settings, const char *year)
 }
 
 static int closed_problem(kk_diaglist *problems, kk_history *h, uint32_t commit, const char *file,
-			  const char *path, const char *year)
+			  const char *year)
 {
 	kk_diag d = {0};
 
 	d.code = KK_EINVALID;
 	kk_diag_set_path(&d, file);
-	snprintf(d.pointer, sizeof(d.pointer), "/%s", path);
-	for (char *s = d.pointer; *s; s++)
-		if (*s == '.')
-			*s = '/';
+	snprintf(d.pointer, sizeof(d.pointer), "/years/%s", year);
 	snprintf(d.message, sizeof(d.message),
 		 _("commit %.12s changes fiscal year %s, which was closed, without being a "
 		   "correction"),
@@ -547,20 +544,29 @@ static int check_commit(kk_history *h, size_t i, const json_t *settings, info_ca
 		json_t *old = NULL, *new = NULL, *changes = NULL, *change;
 		size_t k;
 
-		if ((error = version(&old, h, ch->prev, diag)) == 0 &&
-		    (error = version(&new, h, c, diag)) == 0 &&
-		    (!(changes = json_array()) || kk_diff_fields(changes, old, new, NULL) < 0))
+		char reported[8] = "";
+
+		/* A version that does not parse is verify's to report, not this check's. */
+		if (version(&old, h, ch->prev, NULL) < 0 || version(&new, h, c, NULL) < 0) {
+			json_decref(old);
+			continue;
+		}
+		if (!(changes = json_array()) || kk_diff_fields(changes, old, new, NULL) < 0)
 			error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 		json_array_foreach(changes, k, change) {
 			const char *field = json_string_value(json_object_get(change, "path"));
 			char year[8] = "";
 
-			/* In keikaku.json this is reopening or removing a closed year. */
+			/*
+			 * In keikaku.json this is reopening or removing a closed year.
+			 * One problem per file and year: its fields change together.
+			 */
 			if (error == 0 && sscanf(field, "years.%4[0-9]", year) == 1 &&
-			    is_closed(settings, year) &&
-			    closed_problem(problems, h, (uint32_t)i, h->paths[ch->path], field,
-					   year) < 0)
-				error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+			    is_closed(settings, year) && strcmp(year, reported) != 0) {
+				snprintf(reported, sizeof(reported), "%s", year);
+				if (closed_problem(problems, h, (uint32_t)i, h->paths[ch->path], year) < 0)
+					error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+			}
 		}
 		json_decref(old);
 		json_decref(new);
