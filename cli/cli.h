@@ -61,6 +61,7 @@ int cmd_submit(cli_ctx *ctx, int argc, char **argv);
 int cmd_whoami(cli_ctx *ctx, int argc, char **argv);
 int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_dept(cli_ctx *ctx, int argc, char **argv);
+int cmd_year(cli_ctx *ctx, int argc, char **argv);
 
 /* Parses an item id as a user types it ("26" or "0026"); returns 0 or -1. */
 int cli_parse_item_id(json_int_t *out, const char *text);

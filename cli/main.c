@@ -34,6 +34,7 @@ static const cli_command commands[] = {
 	{"edit", cmd_edit, CMD_NEEDS_DAEMON, N_("edit an item in your editor and submit it")},
 	{"submit", cmd_submit, CMD_NEEDS_DAEMON, N_("submit changes to several items at once")},
 	{"dept", cmd_dept, CMD_NEEDS_DAEMON, N_("list, add or remove departments")},
+	{"year", cmd_year, CMD_NEEDS_DAEMON, N_("open or close a fiscal year")},
 	{"whoami", cmd_whoami, CMD_NEEDS_DAEMON, N_("show who keikakud takes you for")},
 	{"status", cmd_status, CMD_NEEDS_DAEMON, N_("show the state of keikakud")},
 };

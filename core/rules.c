@@ -289,18 +289,63 @@ done:
 	return count;
 }
 
+/*
+ * Rule 4 for keikaku.json: the state of a closed year is the year's too, so
+ * that reopening or dropping it is a correction like any other change to it.
+ */
+static int check_closed_states(check_state *st, const char *file, const json_t *old,
+			       const json_t *new)
+{
+	const json_t *after = json_object_get(new, "years");
+	const char *year;
+	json_t *state;
+	int count = 0, n;
+
+	json_object_foreach(json_object_get(old, "years"), year, state) {
+		char path[64];
+
+		if (!is_state(json_string_value(state), "closed") ||
+		    json_equal(state, json_object_get(after, year)))
+			continue;
+		snprintf(path, sizeof(path), "years.%.50s", year);
+		if (!st->admin || !st->ctx->correction)
+			n = add(st, path, KK_RULE_CLOSED_YEAR,
+				_("cannot change '%s' of '%s': fiscal year %s is closed; only an "
+				  "admin's correction with a reason may change it"),
+				path, file, year);
+		else if (!st->reason)
+			n = add(st, path, KK_RULE_CLOSED_YEAR,
+				_("cannot correct '%s' of '%s': a correction to closed fiscal year %s "
+				  "needs a reason"),
+				path, file, year);
+		else
+			n = 0;
+		if (n < 0)
+			return n;
+		count += n;
+	}
+	return count;
+}
+
 int kk_rules_check_file(json_t *violations, const kk_change_ctx *ctx, const char *file,
 			const json_t *old, const json_t *new)
 {
 	check_state st = {violations, ctx, "file", NULL, 0, 0, 0, 0};
 	int n;
 
-	if ((ctx->who && ctx->who->admin) || (!old && !new) || (old && new &&json_equal(old, new)))
+	if ((!old && !new) || (old && new &&json_equal(old, new)))
+		return 0;
+	st.admin = ctx->who && ctx->who->admin;
+	st.reason = kk_rules_reason_given(ctx->reason);
+	if (st.admin && strcmp(file, KK_PATH_SETTINGS) != 0)
 		return 0;
 	if (!(st.subject = json_string(file)))
 		return KK_ENOMEM;
-	n = add(&st, "", KK_RULE_ADMIN_ONLY, _("cannot change '%s': only an admin may change it"),
-		file);
+	if (!st.admin)
+		n = add(&st, "", KK_RULE_ADMIN_ONLY,
+			_("cannot change '%s': only an admin may change it"), file);
+	else
+		n = check_closed_states(&st, file, old, new);
 	json_decref(st.subject);
 	return n;
 }

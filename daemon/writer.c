@@ -8,7 +8,9 @@
  * fsynced before the ref moves by compare-and-swap.  Only then are the
  * batch's callers answered.  New objects are made in an in-memory object
  * database (mempack) in front of the repository's, so nothing but the pack
- * and the ref ever touches the disk.
+ * and the ref ever touches the disk.  Closing a fiscal year also makes an
+ * annotated tag: its object goes into the same pack, and its ref is created
+ * once the pack is durable, just before the branch moves.
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,11 +33,14 @@
 #include "pack.h"
 #include "patch.h"
 #include "plan.h"
+#include "rules.h"
 #include "store.h"
 #include "update.h"
 #include "verify.h"
+#include "year.h"
 
 #define MAIN_REF "refs/heads/main"
+#define TAG_REFS "refs/tags/"
 /* Past this many packs, small ones are merged (after the batch is answered). */
 #define PACKS_MAX 32
 /* Packs this large are final: never merged again. */
@@ -48,6 +53,12 @@ typedef struct {
 	kk_pack_object *items;
 	size_t count, alloc;
 } obj_list;
+
+/* A tag a batch made (closing a fiscal year): its ref is created with the batch's. */
+typedef struct {
+	char name[KK_YEAR_TAG_MAX];
+	git_oid oid;
+} batch_tag;
 
 struct kd_writer {
 	const kd_config *cfg;
@@ -83,11 +94,13 @@ struct kd_writer {
 	json_t *request_ids; /* "login:request_id" -> commit id */
 	char *pack_dir;
 	obj_list batch_objects;
+	batch_tag *batch_tags;
+	size_t tag_count, tag_alloc;
 	int stale; /* a batch failed: the head must be read again */
 };
 
 static const char *const write_methods[] = {"item.update", "plan.submit", "item.create",
-					    "plan.update"};
+					    "plan.update", "year.open",	  "year.close"};
 
 int kd_writer_handles(const char *method)
 {
@@ -763,6 +776,31 @@ static int refuse(kd_writer *w, kd_call *call, const kk_update_result *r)
 	}
 }
 
+static int check_request_id(kd_call *call, const char *request_id)
+{
+	if (request_id &&
+	    (strlen(request_id) == 0 || strlen(request_id) > 200 || strpbrk(request_id, "\r\n")))
+		return kd_call_fail(
+			call, KD_EPARAMS, NULL,
+			"invalid params: 'request_id' must be 1 to 200 characters on one line");
+	return 0;
+}
+
+/*
+ * Tells whether `request_id` was answered before and, if so, answers the
+ * call as then; `key` gets the request's key in the index either way.
+ */
+static int replayed(kd_writer *w, kd_call *call, char *key, size_t size, const char *request_id)
+{
+	const char *seen;
+
+	snprintf(key, size, "%s:%s", call->who.user, request_id);
+	if (!(seen = json_string_value(json_object_get(w->request_ids, key))))
+		return 0;
+	replay(w, call, seen);
+	return 1;
+}
+
 /* Decides one submission and, when it is accepted, commits it (in memory). */
 static void handle(kd_writer *w, kd_call *call)
 {
@@ -784,22 +822,10 @@ static void handle(kd_writer *w, kd_call *call)
 	    kd_param_bool(&dry_run, call, "dry_run") < 0 ||
 	    kd_param_bool(&correction, call, "correction") < 0)
 		goto done;
-	if (request_id &&
-	    (strlen(request_id) == 0 || strlen(request_id) > 200 || strpbrk(request_id, "\r\n"))) {
-		kd_call_fail(
-			call, KD_EPARAMS, NULL,
-			"invalid params: 'request_id' must be 1 to 200 characters on one line");
+	if (check_request_id(call, request_id) < 0)
 		goto done;
-	}
-	if (request_id && !dry_run) {
-		const char *seen;
-
-		snprintf(key, sizeof(key), "%s:%s", call->who.user, request_id);
-		if ((seen = json_string_value(json_object_get(w->request_ids, key)))) {
-			replay(w, call, seen);
-			goto done;
-		}
-	}
+	if (request_id && !dry_run && replayed(w, call, key, sizeof(key), request_id))
+		goto done;
 	if (base_hex) {
 		git_commit *c = NULL;
 
@@ -866,11 +892,307 @@ done:
 	free(files);
 }
 
-/* Writes the batch's objects as one pack, then moves the ref from `from` to the head. */
+/* --- year.open and year.close --- */
+
+/* Reads the year a request names: 2022, "2022", or any spelling kk_fy_parse() knows. */
+static int param_year(int *out, kd_call *call, const json_t *settings)
+{
+	const json_t *v = json_object_get(call->params, "year");
+	char digits[16];
+	const char *text;
+	kk_diag diag = {0};
+
+	if (json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) < 10000) {
+		snprintf(digits, sizeof(digits), "%d", (int)json_integer_value(v));
+		text = digits;
+	} else if (json_is_string(v)) {
+		text = json_string_value(v);
+	} else
+		return kd_call_fail(
+			call, KD_EPARAMS, NULL,
+			"invalid params: 'year' must be a fiscal year (2022 or \"2022\")");
+	if (kk_fy_parse(out, text, settings, &diag) < 0)
+		return kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: %s", diag.message);
+	return 0;
+}
+
+static int add_year_violation(json_t *violations, int year, const char *rule, const char *message)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "years.%d", year);
+	return json_array_append_new(violations,
+				     json_pack("{s:s, s:s, s:s, s:s}", "file", KK_PATH_SETTINGS,
+					       "path", path, "rule", rule, "message", message));
+}
+
+/* Tells whether tag `name` exists, or is about to with this batch. */
+static int tag_exists(kd_writer *w, const char *name)
+{
+	char ref[sizeof(TAG_REFS) + KK_YEAR_TAG_MAX];
+	git_oid oid;
+
+	for (size_t i = 0; i < w->tag_count; i++)
+		if (strcmp(w->batch_tags[i].name, name) == 0)
+			return 1;
+	snprintf(ref, sizeof(ref), TAG_REFS "%s", name);
+	return git_reference_name_to_id(&oid, w->repo, ref) == 0;
+}
+
+/*
+ * Makes the annotated tag `name` of `commit` (in memory, like the commit);
+ * its ref is created when the batch is made durable.
+ */
+static int make_tag(kd_writer *w, const char *name, const git_oid *commit,
+		    const git_signature *tagger, const char *message)
+{
+	char hex[GIT_OID_HEXSZ + 1], *buf = NULL;
+	const git_time *t = &tagger->when;
+	int offset = t->offset < 0 ? -t->offset : t->offset, len;
+	batch_tag *tag;
+
+	if (w->tag_count == w->tag_alloc) {
+		size_t alloc = w->tag_alloc ? w->tag_alloc * 2 : 4;
+		batch_tag *grown = realloc(w->batch_tags, alloc * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		w->batch_tags = grown;
+		w->tag_alloc = alloc;
+	}
+	tag = &w->batch_tags[w->tag_count];
+	len = asprintf(&buf, "object %s\ntype commit\ntag %s\ntagger %s <%s> %lld %c%02d%02d\n\n%s",
+		       git_oid_tostr(hex, sizeof(hex), commit), name, tagger->name, tagger->email,
+		       (long long)t->time, t->offset < 0 ? '-' : '+', offset / 60, offset % 60,
+		       message);
+	if (len < 0)
+		return -1;
+	if (put_object(w, &tag->oid, buf, (size_t)len, GIT_OBJECT_TAG) < 0) {
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	snprintf(tag->name, sizeof(tag->name), "%s", name);
+	w->tag_count++;
+	return 0;
+}
+
+/* Undoes commit() of a close after the tag that goes with it could not be made. */
+static void uncommit(kd_writer *w, const git_oid *head, const char *settings, size_t len)
+{
+	w->head = *head;
+	if (kk_fileset_put(&w->files, KK_PATH_SETTINGS, settings, len, NULL) < 0)
+		w->stale = 1; /* read everything again before the next batch */
+}
+
+/* Adds `year` to the fiscal years a result's commit names, once. */
+static int note_year(kk_update_result *r, int year)
+{
+	char key[16];
+	size_t i;
+	json_t *y;
+
+	snprintf(key, sizeof(key), "%d", year);
+	json_array_foreach(r->years, i, y)
+		if (strcmp(json_string_value(y), key) == 0)
+			return 0;
+	return json_array_append_new(r->years, json_string(key));
+}
+
+/*
+ * Opens or closes a fiscal year (core/year), as one commit through the
+ * same decision and commit path as plan.update; closing also makes the tag.
+ */
+static void handle_year(kd_writer *w, kd_call *call)
+{
+	const char *reason = NULL, *request_id = NULL;
+	int dry_run = 0, year = 0, error, close = strcmp(call->method, "year.close") == 0;
+	json_t *settings = NULL, *departments = NULL, *violations = NULL, *keep = NULL;
+	json_t *summary = NULL, *id;
+	kk_year_change change = {0};
+	kk_update_item *items = NULL;
+	kk_update_file file = {KK_PATH_SETTINGS, NULL, NULL};
+	kk_update_result r = {0};
+	char *saved = NULL;
+	size_t saved_len = 0;
+	kk_diag diag = {0};
+	git_signature *tagger = NULL;
+	char key[512], tag[KK_YEAR_TAG_MAX] = "", email[512], *message = NULL;
+	const kk_file *f;
+	git_oid before = w->head, made;
+	size_t i;
+
+	if ((f = kk_fileset_get(&w->files, KK_PATH_SETTINGS)))
+		kk_json_parse(&settings, f->data, f->len, NULL, NULL);
+	if ((f = kk_fileset_get(&w->files, KK_PATH_DEPARTMENTS)))
+		kk_json_parse(&departments, f->data, f->len, NULL, NULL);
+	if (kd_param_string(&reason, call, "reason", 0) < 0 ||
+	    kd_param_string(&request_id, call, "request_id", 0) < 0 ||
+	    kd_param_bool(&dry_run, call, "dry_run") < 0 ||
+	    check_request_id(call, request_id) < 0 || param_year(&year, call, settings) < 0)
+		goto done;
+	kk_year_tag_name(tag, sizeof(tag), year);
+	if (request_id && !dry_run && replayed(w, call, key, sizeof(key), request_id)) {
+		if (close && call->result)
+			json_object_set_new(call->result, "tag", json_string(tag));
+		goto done;
+	}
+	kk_identity_resolve(&call->who, departments, w->owner);
+
+	/* Refusals of the year as a whole come before any item is looked at. */
+	if (!(violations = json_array()))
+		goto nomem;
+	if (!call->who.admin) {
+		char text[256];
+
+		snprintf(text, sizeof(text),
+			 close ? _("cannot close fiscal year %d: only an admin may close a fiscal "
+				   "year")
+			       : _("cannot open fiscal year %d: only an admin may open a fiscal "
+				   "year"),
+			 year);
+		error = add_year_violation(violations, year, KK_RULE_ADMIN_ONLY, text);
+	} else if ((error = close ? kk_year_close(&change, &w->files, year, &diag)
+				  : kk_year_open(&change, &w->files, year, &diag)) < 0) {
+		if (error == KK_ENOMEM)
+			goto nomem;
+		error = add_year_violation(violations, year, KK_RULE_YEAR_STATE, diag.message);
+	} else if (close && tag_exists(w, tag)) {
+		char text[256];
+
+		snprintf(text, sizeof(text),
+			 _("cannot close fiscal year %d: tag '%s' exists already"), year, tag);
+		error = add_year_violation(violations, year, KK_RULE_TAG_EXISTS, text);
+	}
+	if (error < 0)
+		goto nomem;
+	if (json_array_size(violations)) {
+		if (dry_run) {
+			call->result = json_pack("{s:n, s:o, s:[], s:O, s:[]}", "commit", "head",
+						 hex(&w->head), "changes", "violations", violations,
+						 "errors");
+			if (!call->result)
+				goto nomem;
+		} else {
+			kk_update_result refusal = {.violations = violations};
+
+			refusal.verdict = kk_rules_forbidden(violations) ? KK_UPDATE_FORBIDDEN
+									 : KK_UPDATE_RULES;
+			refuse(w, call, &refusal);
+		}
+		goto done;
+	}
+
+	/* The same decision as any other write: rules, validation, canonical files. */
+	if (!(keep = json_array()) ||
+	    !(items = calloc(json_array_size(change.items) + 1, sizeof(*items))))
+		goto nomem;
+	json_array_foreach(change.items, i, id) {
+		char path[KK_ITEM_PATH_MAX];
+		json_t *base = NULL;
+
+		kk_item_path(path, sizeof(path), json_integer_value(id));
+		if ((f = kk_fileset_get(&w->files, path)))
+			kk_json_parse(&base, f->data, f->len, NULL, NULL);
+		json_array_append_new(keep, base ? base : json_null());
+		items[i] = (kk_update_item){json_integer_value(id), change.item_patch, NULL, base};
+	}
+	file.patch = change.settings_patch;
+	file.base_doc = settings;
+	if (kk_update_prepare(&r, &w->files,
+			      &(kk_update_request){&call->who, reason, 0, items,
+						   json_array_size(change.items), &file, 1},
+			      w->verifier, &diag) < 0) {
+		kd_call_fail(call, diag.code == KK_ENOMEM ? KD_EINTERNAL : KD_EPARAMS, NULL, "%s",
+			     diag.message);
+		goto done;
+	}
+	free(r.summary);
+	if (!(r.summary = strdup(change.summary)) || note_year(&r, year) < 0 ||
+	    !(summary = kk_year_counts_json(year, &change.counts)) ||
+	    (!close && json_object_set(summary, "added", change.items) < 0) ||
+	    (close && !(message = kk_year_tag_message(settings, year, &change.counts))))
+		goto nomem;
+	if (dry_run) {
+		call->result = json_pack("{s:n, s:o, s:O, s:O, s:O, s:O}", "commit", "head",
+					 hex(&w->head), "changes", r.changes, "violations",
+					 r.violations, "errors", r.errors, "summary", summary);
+		goto answer;
+	}
+	if (refuse(w, call, &r) < 0)
+		goto done;
+	snprintf(email, sizeof(email), "%s@%s", call->who.user, w->cfg->email_domain);
+	if (close) {
+		/* What commit() replaces, should the tag fail after it. */
+		f = kk_fileset_get(&w->files, KK_PATH_SETTINGS);
+		if (!(saved = malloc(f->len + 1)) ||
+		    git_signature_now(&tagger, call->who.name, email) < 0) {
+			kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+			goto done;
+		}
+		memcpy(saved, f->data, f->len + 1);
+		saved_len = f->len;
+	}
+	if (commit(w, call, &r, reason, request_id, 0, &made) < 0) {
+		kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+		goto done;
+	}
+	if (close && make_tag(w, tag, &made, tagger, message) < 0) {
+		log_warnx("cannot make tag %s: out of memory", tag);
+		uncommit(w, &before, saved, saved_len);
+		kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+		goto done;
+	}
+	if (request_id)
+		json_object_set_new(w->request_ids, key, hex(&made));
+	call->result = json_pack("{s:o, s:o, s:O, s:O}", "commit", hex(&made), "head", hex(&made),
+				 "changes", r.changes, "summary", summary);
+answer:
+	if (!call->result)
+		goto nomem;
+	if (close && (json_object_set_new(call->result, "tag", json_string(tag)) < 0 ||
+		      json_object_set_new(call->result, "message", json_string(message)) < 0))
+		goto nomem;
+	goto done;
+nomem:
+	json_decref(call->result);
+	call->result = NULL;
+	kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+done:
+	git_signature_free(tagger);
+	free(saved);
+	free(message);
+	kk_update_result_clear(&r);
+	kk_year_change_clear(&change);
+	json_decref(summary);
+	json_decref(violations);
+	json_decref(keep);
+	json_decref(departments);
+	json_decref(settings);
+	free(items);
+}
+
+/* Removes the first `count` tag refs of the batch, which it made. */
+static void remove_tags(kd_writer *w, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		char name[sizeof(TAG_REFS) + KK_YEAR_TAG_MAX];
+
+		snprintf(name, sizeof(name), TAG_REFS "%s", w->batch_tags[i].name);
+		if (git_reference_remove(w->repo, name) < 0)
+			log_warnx("cannot remove %s again: %s, ignoring", name, git_message());
+	}
+}
+
+/*
+ * Writes the batch's objects as one pack, then creates its tags' refs
+ * (which must not exist) and moves the branch from `from` to the head.
+ */
 static int make_durable(kd_writer *w, const git_oid *from)
 {
 	git_reference *ref = NULL;
 	kk_diag diag = {0};
+	size_t tags = 0;
 	int error = -1;
 
 	obj_list_dedupe(&w->batch_objects);
@@ -879,14 +1201,32 @@ static int make_durable(kd_writer *w, const git_oid *from)
 		log_warnx("cannot write pack: %s", diag.message);
 		goto done;
 	}
-	/* The pack is durable: only now may the ref point into it. */
-	if (git_odb_refresh(w->odb) < 0 ||
-	    git_reference_create_matching(&ref, w->repo, MAIN_REF, &w->head, 1, from, NULL) < 0) {
+	/* The pack is durable: only now may the refs point into it. */
+	if (git_odb_refresh(w->odb) < 0) {
+		log_warnx("cannot read the new pack: %s", git_message());
+		goto done;
+	}
+	/* Tags first: once the branch has the closing commit, its tag is there too. */
+	for (; tags < w->tag_count; tags++) {
+		char name[sizeof(TAG_REFS) + KK_YEAR_TAG_MAX];
+
+		snprintf(name, sizeof(name), TAG_REFS "%s", w->batch_tags[tags].name);
+		if (git_reference_create(&ref, w->repo, name, &w->batch_tags[tags].oid, 0, NULL) <
+		    0) {
+			log_warnx("cannot create %s: %s", name, git_message());
+			goto done;
+		}
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	if (git_reference_create_matching(&ref, w->repo, MAIN_REF, &w->head, 1, from, NULL) < 0) {
 		log_warnx("cannot move %s: %s", MAIN_REF, git_message());
 		goto done;
 	}
 	error = 0;
 done:
+	if (error < 0)
+		remove_tags(w, tags);
 	git_reference_free(ref);
 	return error;
 }
@@ -907,11 +1247,15 @@ static void process_batch(kd_writer *w, kd_call *batch)
 	start = w->head;
 
 	obj_list_clear(&w->batch_objects);
+	w->tag_count = 0;
 	for (kd_call *call = batch; call; call = call->next) {
 		git_oid before = w->head;
 		locale_t previous = kd_call_locale_begin(call);
 
-		handle(w, call);
+		if (strncmp(call->method, "year.", 5) == 0)
+			handle_year(w, call);
+		else
+			handle(w, call);
 		kd_call_locale_end(previous);
 		commits += !git_oid_equal(&before, &w->head);
 	}
@@ -933,6 +1277,7 @@ static void process_batch(kd_writer *w, kd_call *batch)
 	}
 	git_mempack_reset(w->mempack);
 	obj_list_clear(&w->batch_objects);
+	w->tag_count = 0;
 	if (w->stale)
 		resync(w); /* now, if it can: else before the next batch */
 	pthread_mutex_lock(&w->lock);
@@ -1111,6 +1456,7 @@ static void writer_free(kd_writer *w)
 	free(w->pack_dir);
 	obj_list_clear(&w->batch_objects);
 	free(w->batch_objects.items);
+	free(w->batch_tags);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	pthread_cond_destroy(&w->maintain);
