@@ -215,6 +215,16 @@ static int prepare_file(kk_update_result *out, kk_verifier *verifier, const kk_f
 		goto done;
 	if ((error = kk_diff_fields(changes, cur, next, NULL)) <= 0)
 		goto done;
+	/* A change to a year's state in keikaku.json is a change to that year. */
+	if (strcmp(uf->path, KK_PATH_SETTINGS) == 0) {
+		size_t i;
+		json_t *c;
+
+		json_array_foreach(changes, i, c) {
+			if ((error = note_year(out, json_string_value(json_object_get(c, "path")))) < 0)
+				goto done;
+		}
+	}
 	if ((error = collect_changes(out, changes, "file", name)) < 0 ||
 	    (error = kk_rules_check_file(out->violations, ctx, uf->path, cur, next)) < 0)
 		goto done;
