@@ -35,6 +35,7 @@ typedef struct cli_ctx {
 	struct cli_client *client; /* set when the command has CMD_NEEDS_DAEMON */
 	const char *socket_path;   /* from --socket, or NULL */
 	const char *argv0;
+	const char *command; /* the command's name */
 } cli_ctx;
 
 typedef struct cli_command {
@@ -48,6 +49,7 @@ typedef struct cli_command {
 int cmd_init(cli_ctx *ctx, int argc, char **argv);
 int cmd_show(cli_ctx *ctx, int argc, char **argv);
 int cmd_list(cli_ctx *ctx, int argc, char **argv);
+int cmd_diff(cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(cli_ctx *ctx, int argc, char **argv);
 int cmd_log(cli_ctx *ctx, int argc, char **argv);
 int cmd_blame(cli_ctx *ctx, int argc, char **argv);
@@ -130,5 +132,12 @@ void render_wrapped(FILE *out, const char *text, size_t indent, size_t width, in
 
 /* The width to lay out for: $COLUMNS, the terminal's, or 80. */
 size_t render_columns(void);
+
+/*
+ * Writes a kk_diff_commits() result in plan terms, one line per change (cmd_diff.c);
+ * `settings` (keikaku.json, may be NULL) names the fiscal years.  Returns 0, or -1 when
+ * out of memory.
+ */
+int render_diff(FILE *out, const json_t *result, const json_t *settings);
 
 #endif

@@ -23,6 +23,7 @@ static const cli_command commands[] = {
 	{"init", cmd_init, 0, N_("create a plan repository")},
 	{"show", cmd_show, CMD_NEEDS_REPO, N_("show one item as a person reads it")},
 	{"list", cmd_list, CMD_NEEDS_REPO, N_("list items as a table")},
+	{"diff", cmd_diff, CMD_READS, N_("show what changed in the plan")},
 	{"verify", cmd_verify, CMD_NEEDS_REPO, N_("check every file of the plan")},
 	{"log", cmd_log, CMD_READS, N_("show who changed which field, when and why")},
 	{"blame", cmd_blame, CMD_READS, N_("show the last change of every field of an item")},
@@ -207,6 +208,12 @@ int cli_query(json_t **out, cli_ctx *ctx, const char *method, json_t *params)
 	}
 	if (!ctx->store) {
 		outcome = cli_call(out, ctx->client, method, params, &err);
+		if (outcome == CLI_CALL_REFUSED && err.code == RPC_EPARAMS) {
+			/* As offline: the parameters came from the command line. */
+			outcome = cli_usage_error(ctx->command, "%s", err.message ? err.message : "?");
+			cli_rpc_error_clear(&err);
+			return outcome;
+		}
 		return outcome == 0 ? EXIT_OK : cli_call_failed(outcome, &err, NULL);
 	}
 	/* Dates are meant in the local time zone. */
@@ -217,10 +224,8 @@ int cli_query(json_t **out, cli_ctx *ctx, const char *method, json_t *params)
 	json_decref(params);
 	if (outcome < 0) {
 		/* A bad parameter came from the command line. */
-		if (outcome == KK_EINVALID && diag.pointer[0] && !diag.path[0]) {
-			cli_error("%s", diag.message);
-			return EXIT_USAGE;
-		}
+		if (outcome == KK_EINVALID && diag.pointer[0] && !diag.path[0])
+			return cli_usage_error(ctx->command, "%s", diag.message);
 		cli_error_diag(&diag);
 		return EXIT_FAIL;
 	}
@@ -310,6 +315,7 @@ int main(int argc, char **argv)
 		cli_error("%s", _("out of memory"));
 		return EXIT_FAIL;
 	}
+	ctx.command = cmd->name;
 	code = cmd->fn(&ctx, argc - i, argv + i);
 	cli_client_free(ctx.client);
 	kk_store_free(ctx.store);

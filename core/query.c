@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diff.h"
 #include "history.h"
 #include "i18n.h"
 #include "json.h"
@@ -11,8 +12,8 @@
 #include "revision.h"
 #include "schedule.h"
 
-static const char *const methods[] = {"history.log", "history.blame", "plan.schedule",
-				      "plan.pending"};
+static const char *const methods[] = {"history.log", "history.blame", "plan.diff",
+				      "plan.schedule", "plan.pending"};
 
 int kk_query_handles(const char *method)
 {
@@ -42,15 +43,20 @@ static void query_clear(query *q)
 	json_decref(q->settings);
 }
 
-/* A bad parameter: the diagnostic's pointer names it ("/fy"). */
-static int bad_param(kk_diag *diag, const char *name, const char *what)
+static int name_param(kk_diag *diag, const char *name)
 {
 	char pointer[64];
 
-	kk_diag_set(diag, KK_EINVALID, _("invalid parameter '%s': %s"), name, what);
 	snprintf(pointer, sizeof(pointer), "/%s", name);
 	kk_diag_set_pointer(diag, pointer);
 	return KK_EINVALID;
+}
+
+/* A bad parameter: the diagnostic's pointer names it ("/fy"). */
+static int bad_param(kk_diag *diag, const char *name, const char *what)
+{
+	kk_diag_set(diag, KK_EINVALID, _("invalid parameter '%s': %s"), name, what);
+	return name_param(diag, name);
 }
 
 static int param_string(const char **out, const query *q, const char *name, kk_diag *diag)
@@ -109,8 +115,11 @@ static int param_year(int *out, const query *q, const char *name, int required, 
 		snprintf(text, sizeof(text), "%s", json_string_value(v));
 	else
 		return bad_param(diag, name, _("expected a fiscal year"));
-	if (kk_fy_parse(out, text, q->settings, &d) < 0)
-		return bad_param(diag, name, d.message);
+	/* The text is the user's: its own message says what is wrong with it. */
+	if (kk_fy_parse(out, text, q->settings, &d) < 0) {
+		kk_diag_set(diag, KK_EINVALID, "%s", d.message);
+		return name_param(diag, name);
+	}
 	return 0;
 }
 
@@ -122,12 +131,8 @@ static int param_time(int64_t *out, query *q, const char *name, int end, kk_diag
 	*out = 0;
 	if ((error = param_string(&s, q, name, diag)) < 0 || !s)
 		return error;
-	if ((error = kk_rev_time(out, q->store, s, end, &q->rev_opts, diag)) == KK_EINVALID) {
-		char pointer[64];
-
-		snprintf(pointer, sizeof(pointer), "/%s", name);
-		kk_diag_set_pointer(diag, pointer);
-	}
+	if ((error = kk_rev_time(out, q->store, s, end, &q->rev_opts, diag)) == KK_EINVALID)
+		name_param(diag, name);
 	return error;
 }
 
@@ -206,6 +211,41 @@ static int do_blame(json_t **out, query *q, kk_diag *diag)
 	if ((error = param_item(&id, q, "id", 1, diag)) < 0)
 		return error;
 	return kk_history_blame(out, q->history, id, diag);
+}
+
+/*
+ * plan.diff: from `from` to `to` (HEAD); with neither, the change HEAD made
+ * (from its first parent, or from nothing for the first commit).
+ */
+static int do_diff(json_t **out, query *q, kk_diag *diag)
+{
+	const char *from_rev, *to_rev;
+	kk_diff_filter filter = {0};
+	git_oid from, to;
+	int has_from = 1, error;
+
+	if ((error = param_string(&from_rev, q, "from", diag)) < 0 ||
+	    (error = param_string(&to_rev, q, "to", diag)) < 0 ||
+	    (error = param_item(&filter.item, q, "item", 0, diag)) < 0 ||
+	    (error = param_year(&filter.year, q, "fy", 0, diag)) < 0)
+		return error;
+	if (to_rev && !from_rev)
+		return bad_param(diag, "to", _("needs 'from'"));
+	if ((error = kk_rev_resolve(&to, q->store, to_rev, &q->rev_opts, diag)) < 0)
+		return error;
+	if (from_rev) {
+		if ((error = kk_rev_resolve(&from, q->store, from_rev, &q->rev_opts, diag)) < 0)
+			return error;
+	} else {
+		git_commit *commit = NULL;
+
+		if (git_commit_lookup(&commit, kk_store_repository(q->store), &to) < 0)
+			return kk_diag_set(diag, KK_EIO, _("cannot read the history"));
+		if ((has_from = git_commit_parentcount(commit) > 0))
+			from = *git_commit_parent_id(commit, 0);
+		git_commit_free(commit);
+	}
+	return kk_diff_commits(out, q->store, has_from ? &from : NULL, &to, &filter, diag);
 }
 
 static int load_plan(kk_plan **out, kk_fileset *files, query *q, kk_diag *diag)
@@ -333,6 +373,8 @@ int kk_query_run(json_t **out, kk_store *store, const char *method, const json_t
 		error = do_log(out, &q, diag);
 	else if (strcmp(method, "history.blame") == 0)
 		error = do_blame(out, &q, diag);
+	else if (strcmp(method, "plan.diff") == 0)
+		error = do_diff(out, &q, diag);
 	else if (strcmp(method, "plan.schedule") == 0)
 		error = do_schedule(out, &q, diag);
 	else

@@ -6,7 +6,8 @@
  * Methods and their parameters (all optional unless said; docs/protocol.md):
  *   history.log    rev, item, file, department, author, fy, field, since, until
  *   history.blame  id (required), rev
- *   plan.diff      from, to, item, fy
+ *   plan.diff      from, to, item, fy (neither from nor to: HEAD's own change;
+ *                  from alone: from it to HEAD)
  *   plan.schedule  rev, fy, changed (bool), history (bool)
  *   plan.pending   fy (required), since, rev
  * Revisions are those of kk_rev_resolve(); "fy" takes what kk_fy_parse()
