@@ -62,8 +62,12 @@ int kk_time_parse_date(int64_t *out, const char *text, int offset, int end, kk_d
 	int y, m, d, n = 0;
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
-	if (strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
-	    !isdigit((unsigned char)text[5]) || !isdigit((unsigned char)text[8]) || m < 1 ||
+	for (int i = 0; i < 10; i++)
+		if (strlen(text) != 10 ||
+		    ((i == 4 || i == 7) ? text[i] != '-' : !isdigit((unsigned char)text[i])))
+			return kk_diag_set(diag, KK_EINVALID, _("'%s' is not a date (YYYY-MM-DD)"),
+					   text);
+	if (sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || m < 1 ||
 	    m > 12 || d < 1 || d > mdays[m - 1] ||
 	    (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
 		return kk_diag_set(diag, KK_EINVALID, _("'%s' is not a date (YYYY-MM-DD)"), text);
@@ -454,8 +458,24 @@ int kk_history_blame(json_t **out, kk_history *h, json_int_t id, kk_diag *diag)
 		const char *field = json_string_value(json_object_get(change, "path"));
 		json_t *at = json_object_get(last, field), *info, *entry;
 
+		{
+			/*
+			 * An empty object ("years.2022": {}) may have been emptied since
+			 * it was made: then its last change is the last change of a
+			 * field that was below it.
+			 */
+			size_t len = strlen(field);
+			const char *key;
+			json_t *v;
+
+			json_object_foreach(last, key, v) {
+				if (strncmp(key, field, len) == 0 && key[len] == '.' &&
+				    (!at || json_integer_value(v) > json_integer_value(at)))
+					at = v;
+			}
+		}
 		if (!at)
-			continue; /* cannot happen: every field was set by some change */
+			continue; /* cannot happen: some change made the field */
 		if ((error = cached_info(&info, &cache, h,
 					 h->changes[json_integer_value(at)].commit, diag)) < 0)
 			goto done;
@@ -676,8 +696,8 @@ static int owned_by(const json_t *item, const char *dept)
  * The last change to fiscal year `year` of the item at `path` made for one
  * of its owners: *out is its commit information, or NULL.
  */
-static int last_owner_update(json_t **out, kk_history *h, const json_t *item, const char *path,
-			     int year, kk_diag *diag)
+static int last_owner_update(json_t **out, uint32_t *commit_out, kk_history *h,
+			     const json_t *item, const char *path, int year, kk_diag *diag)
 {
 	uint32_t p = kk_hist_find_path(h, path);
 	info_cache cache = {0};
@@ -709,6 +729,7 @@ static int last_owner_update(json_t **out, kk_history *h, const json_t *item, co
 			break;
 		if (touched) {
 			*out = json_incref(info);
+			*commit_out = h->changes[c].commit;
 			break;
 		}
 	}
@@ -731,8 +752,10 @@ static json_t *group_for(json_t *groups, const char *dept)
 }
 
 int kk_history_pending(json_t **out, kk_history *h, const json_t *items,
-		       const json_t *departments, int year, int64_t since, kk_diag *diag)
+		       const json_t *departments, int year, int64_t since,
+		       const git_oid *since_commit, kk_diag *diag)
 {
+	uint32_t start = since_commit ? kk_hist_find_commit(h, since_commit) : KK_HIST_NONE;
 	json_t *groups = json_array(), *result = NULL, *item, *d, *sorted = NULL;
 	char key[16], when[40];
 	size_t i;
@@ -748,7 +771,7 @@ int kk_history_pending(json_t **out, kk_history *h, const json_t *items,
 		const char *status = json_string_value(json_object_get(item, "status"));
 		char path[KK_ITEM_PATH_MAX];
 		json_t *last = NULL, *entry, *owner;
-		int64_t at = 0;
+		uint32_t at = KK_HIST_NONE;
 		size_t k;
 
 		if (error < 0)
@@ -758,10 +781,11 @@ int kk_history_pending(json_t **out, kk_history *h, const json_t *items,
 		    kk_item_path(path, sizeof(path), json_integer_value(json_object_get(item, "id"))) <
 			    0)
 			continue;
-		if ((error = last_owner_update(&last, h, item, path, year, diag)) < 0)
+		if ((error = last_owner_update(&last, &at, h, item, path, year, diag)) < 0)
 			break;
-		at = last ? json_integer_value(json_object_get(last, "timestamp")) : 0;
-		if (last && at > since) {
+		/* After the period's first commit, or from the first second of its first day. */
+		if (last && (start != KK_HIST_NONE && start < h->count ? at > start
+							  : h->commits[at].time >= since)) {
 			json_decref(last);
 			continue;
 		}

@@ -113,14 +113,16 @@ int kk_history_last_change(json_t **out, kk_history *history, const char *file, 
 
 /*
  * The items of `items` (the plan at the chain's tip) that are open, have
- * fiscal year `year`, and had no change to that year's fields since
- * `since` (committer time) by a commit made for one of their owners:
+ * fiscal year `year`, and had no change to that year's fields by a commit
+ * made for one of their owners in the period that starts after commit
+ * `since_commit` (when it is on the chain) or else at time `since`:
  * {"year", "since", "departments": [{"name", "items": [{"id", "title",
  * "last_update": commit information or null}]}]}, by department in the
  * order of `departments` (departments.json), then by id.
  */
 int kk_history_pending(json_t **out, kk_history *history, const json_t *items,
-		       const json_t *departments, int year, int64_t since, kk_diag *diag);
+		       const json_t *departments, int year, int64_t since,
+		       const git_oid *since_commit, kk_diag *diag);
 
 /*
  * Problems of the history itself, appended to `problems`: every change to

@@ -318,41 +318,60 @@ done:
 	return error;
 }
 
+/*
+ * The start of plan.pending's period: "since" as a date (its first second)
+ * or a revision (after its commit); by default the close of the year
+ * before (its tag's commit), or the first day of the year.
+ */
+static int pending_since(int64_t *since, git_oid *commit, int *has_commit, query *q, int year,
+			 kk_diag *diag)
+{
+	const char *text;
+	char tag[32], date[16], start[8] = "04-01";
+	const char *s = json_string_value(json_object_get(q->settings, "fiscal_year_start"));
+	int error;
+
+	*has_commit = 0;
+	if ((error = param_string(&text, q, "since", diag)) < 0)
+		return error;
+	if (!text) {
+		snprintf(tag, sizeof(tag), "refs/tags/fy%04d", year - 1);
+		if (kk_store_resolve(commit, q->store, tag, NULL) == 0)
+			text = tag;
+	}
+	if (text && !(strlen(text) == 10 && text[4] == '-' && text[7] == '-')) {
+		if ((error = kk_rev_resolve(commit, q->store, text, &q->rev_opts, diag)) < 0 ||
+		    (error = kk_rev_time(since, q->store, text, 0, &q->rev_opts, diag)) < 0)
+			return error == KK_EINVALID ? name_param(diag, "since") : error;
+		*has_commit = 1;
+		return 0;
+	}
+	if (!text) {
+		if (s && strlen(s) == 5)
+			memcpy(start, s, 6);
+		snprintf(date, sizeof(date), "%04d-%s", year, start);
+		text = date;
+	}
+	if ((error = kk_time_parse_date(since, text, q->rev_opts.utc_offset, 0, diag)) < 0)
+		return name_param(diag, "since");
+	return 0;
+}
+
 static int do_pending(json_t **out, query *q, kk_diag *diag)
 {
 	kk_fileset files = {0};
 	kk_plan *plan = NULL;
 	json_t *result = NULL;
 	int64_t since;
-	int year, error;
+	git_oid commit;
+	int year, has_commit, error;
 
 	if ((error = param_year(&year, q, "fy", 1, diag)) < 0 ||
-	    (error = param_time(&since, q, "since", 0, diag)) < 0)
+	    (error = pending_since(&since, &commit, &has_commit, q, year, diag)) < 0)
 		return error;
-	if (!json_object_get(q->params, "since")) {
-		/* The reporting period starts when the year before was closed, or with the year. */
-		char tag[32];
-		git_oid closed;
-
-		snprintf(tag, sizeof(tag), "refs/tags/fy%04d", year - 1);
-		if (kk_store_resolve(&closed, q->store, tag, NULL) == 0)
-			error = kk_rev_time(&since, q->store, tag, 0, &q->rev_opts, diag);
-		else {
-			char date[16], start[8] = "04-01";
-			const char *s = json_string_value(json_object_get(q->settings,
-									  "fiscal_year_start"));
-
-			if (s && strlen(s) == 5)
-				memcpy(start, s, 6);
-			snprintf(date, sizeof(date), "%04d-%s", year, start);
-			error = kk_time_parse_date(&since, date, q->rev_opts.utc_offset, 0, diag);
-		}
-		if (error < 0)
-			return error;
-	}
 	if ((error = load_plan(&plan, &files, q, diag)) == 0 &&
 	    (error = kk_history_pending(&result, q->history, plan->items, plan->departments, year,
-					since, diag)) == 0)
+					since, has_commit ? &commit : NULL, diag)) == 0)
 		error = with_commit(out, result, &q->rev, diag);
 	kk_plan_free(plan);
 	kk_fileset_free(&files);
