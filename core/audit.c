@@ -278,19 +278,34 @@ static int commit_selected(const json_t *info, const kk_log_filter *f)
 	return 1;
 }
 
+/*
+ * Tells whether commit `i` of the chain is in `f`'s range: commit bounds by
+ * position on the chain (commit times are whole seconds), times otherwise.
+ */
+static int in_range(const kk_history *h, uint32_t i, const kk_log_filter *f)
+{
+	uint32_t lo = f->since_commit ? kk_hist_find_commit(h, f->since_commit) : KK_HIST_NONE;
+	uint32_t hi = f->until_commit ? kk_hist_find_commit(h, f->until_commit) : KK_HIST_NONE;
+
+	if (lo != KK_HIST_NONE ? i < lo : f->since && h->commits[i].time < f->since)
+		return 0;
+	if (hi != KK_HIST_NONE ? i > hi : f->until && h->commits[i].time > f->until)
+		return 0;
+	return 1;
+}
+
 /* Appends the log entries of change `c` that `f` selects. */
 static int log_change(json_t *entries, kk_history *h, uint32_t c, const kk_log_filter *f,
 		      info_cache *cache, kk_diag *diag)
 {
 	const kk_hist_change *ch = &h->changes[c];
-	const kk_hist_commit *commit = &h->commits[ch->commit];
 	json_t *info, *old = NULL, *new = NULL, *changes = NULL, *change, *title = NULL;
 	const char *path = h->paths[ch->path];
 	json_int_t id = 0;
 	size_t i;
 	int error;
 
-	if ((f->since && commit->time < f->since) || (f->until && commit->time > f->until))
+	if (!in_range(h, ch->commit, f))
 		return 0;
 	if ((error = cached_info(&info, cache, h, ch->commit, diag)) < 0)
 		return error;
@@ -367,8 +382,7 @@ int kk_history_log(json_t **out, kk_history *h, const kk_log_filter *filter, kk_
 		for (size_t i = h->count; i-- > 0 && error == 0;) {
 			uint32_t end = kk_hist_changes_end(h, i);
 
-			if ((f->since && h->commits[i].time < f->since) ||
-			    (f->until && h->commits[i].time > f->until))
+			if (!in_range(h, (uint32_t)i, f))
 				continue;
 			for (uint32_t c = h->commits[i].first; c < end && error == 0; c++) {
 				json_int_t id;

@@ -60,6 +60,7 @@ typedef struct kk_log_filter {
 	int year;		/* only fields of this fiscal year (years.<year>...); 0 */
 	const char *field;	/* only this field and those below it; NULL (see below) */
 	int64_t since, until;	/* committer time bounds, inclusive; 0 for none */
+	const git_oid *since_commit, *until_commit; /* or bounds on the chain, inclusive */
 	int items_only;		/* leave plan-wide files out */
 } kk_log_filter;
 

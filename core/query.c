@@ -123,6 +123,26 @@ static int param_year(int *out, const query *q, const char *name, int required, 
 	return 0;
 }
 
+static int is_date(const char *s)
+{
+	return strlen(s) == 10 && s[4] == '-' && s[7] == '-';
+}
+
+/* A bound that is a revision, not a date: its commit. */
+static int param_bound_commit(git_oid *out, int *set, query *q, const char *name, kk_diag *diag)
+{
+	const char *s;
+	int error;
+
+	*set = 0;
+	if ((error = param_string(&s, q, name, diag)) < 0 || !s || is_date(s))
+		return error;
+	if ((error = kk_rev_resolve(out, q->store, s, &q->rev_opts, diag)) < 0)
+		return error;
+	*set = 1;
+	return 0;
+}
+
 static int param_time(int64_t *out, query *q, const char *name, int end, kk_diag *diag)
 {
 	const char *s;
@@ -184,7 +204,8 @@ static int do_log(json_t **out, query *q, kk_diag *diag)
 {
 	kk_log_filter f = {0};
 	json_t *entries = NULL;
-	int error;
+	git_oid since, until;
+	int has_since, has_until, error;
 
 	if ((error = param_item(&f.item, q, "item", 0, diag)) < 0 ||
 	    (error = param_string(&f.file, q, "file", diag)) < 0 ||
@@ -193,8 +214,12 @@ static int do_log(json_t **out, query *q, kk_diag *diag)
 	    (error = param_year(&f.year, q, "fy", 0, diag)) < 0 ||
 	    (error = param_string(&f.field, q, "field", diag)) < 0 ||
 	    (error = param_time(&f.since, q, "since", 0, diag)) < 0 ||
-	    (error = param_time(&f.until, q, "until", 1, diag)) < 0)
+	    (error = param_time(&f.until, q, "until", 1, diag)) < 0 ||
+	    (error = param_bound_commit(&since, &has_since, q, "since", diag)) < 0 ||
+	    (error = param_bound_commit(&until, &has_until, q, "until", diag)) < 0)
 		return error;
+	f.since_commit = has_since ? &since : NULL;
+	f.until_commit = has_until ? &until : NULL;
 	if (f.file && strcmp(f.file, KK_PATH_SETTINGS) && strcmp(f.file, KK_PATH_DEPARTMENTS) &&
 	    strcmp(f.file, KK_PATH_STRUCTURE) && !kk_item_path_parse(&(json_int_t){0}, f.file))
 		return bad_param(diag, "file", _("expected a plan file"));
@@ -339,7 +364,7 @@ static int pending_since(int64_t *since, git_oid *commit, int *has_commit, query
 		if (kk_store_resolve(commit, q->store, tag, NULL) == 0)
 			text = tag;
 	}
-	if (text && !(strlen(text) == 10 && text[4] == '-' && text[7] == '-')) {
+	if (text && !is_date(text)) {
 		if ((error = kk_rev_resolve(commit, q->store, text, &q->rev_opts, diag)) < 0 ||
 		    (error = kk_rev_time(since, q->store, text, 0, &q->rev_opts, diag)) < 0)
 			return error == KK_EINVALID ? name_param(diag, "since") : error;
