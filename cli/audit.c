@@ -69,3 +69,59 @@ void cli_audit_reason(FILE *out, const json_t *info, size_t indent)
 	fprintf(out, "%*s%s", (int)indent, "", label);
 	render_wrapped(out, reason, indent + render_width(label), width > 20 ? width : 80, 1);
 }
+
+static void print_file_change(FILE *out, const json_t *e)
+{
+	const json_t *item = json_object_get(e, "item");
+	int added = strcmp(json_string_value(json_object_get(e, "file_change")), "added") == 0;
+
+	fputs(added ? "    + " : "    - ", out);
+	if (json_is_integer(item))
+		fprintf(out, "%03lld %s", (long long)json_integer_value(item),
+		       json_string_value(json_object_get(e, "title"))
+			       ? json_string_value(json_object_get(e, "title"))
+			       : "");
+	else
+		fputs(json_string_value(json_object_get(e, "file")), out);
+	fprintf(out, " (%s)\n", added ? _("added") : _("removed"));
+}
+
+/* Prints the entries, one block per commit. */
+void cli_audit_log(FILE *out, const json_t *entries, const json_t *settings)
+{
+	cli_view view = {settings, NULL};
+	const json_t *prev = NULL, *e;
+	size_t i;
+
+	if (json_array_size(entries) == 0) {
+		fprintf(out, "%s\n", _("no changes"));
+		return;
+	}
+	json_array_foreach(entries, i, e) {
+		const char *commit = json_string_value(json_object_get(e, "commit"));
+		json_t *one;
+
+		if (!prev || strcmp(commit, json_string_value(json_object_get(prev, "commit")))) {
+			if (prev) {
+				cli_audit_reason(out, prev, 4);
+				fputc('\n', out);
+			}
+			cli_audit_commit(out, e);
+		}
+		if (strcmp(json_string_value(json_object_get(e, "file_change")), "changed") != 0) {
+			/* A new or removed file: one line, not one per field. */
+			const char *file = json_string_value(json_object_get(e, "file"));
+
+			if (prev && strcmp(commit, json_string_value(json_object_get(prev, "commit"))) ==
+					    0 &&
+			    strcmp(file, json_string_value(json_object_get(prev, "file"))) == 0)
+				continue;
+			print_file_change(out, e);
+		} else if ((one = json_pack("[O]", e))) {
+			cli_print_changes(out, "    ", one, &view);
+			json_decref(one);
+		}
+		prev = e;
+	}
+	cli_audit_reason(out, prev, 4);
+}

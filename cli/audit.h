@@ -18,4 +18,11 @@ void cli_audit_commit(FILE *out, const json_t *info);
 /* "reason: ..." wrapped after `indent` spaces, when the commit gave one. */
 void cli_audit_reason(FILE *out, const json_t *info, size_t indent);
 
+/*
+ * Prints log entries (history.log's "entries") one block per commit: its
+ * line, each changed field in plan terms (a new or removed file as one
+ * line), and its reason.
+ */
+void cli_audit_log(FILE *out, const json_t *entries, const json_t *settings);
+
 #endif

@@ -22,6 +22,7 @@
 #define READ_CHUNK	  65536
 #define CONNECT_TRIES	  20 /* when the daemon's backlog is full (EAGAIN) */
 #define VALUE_WIDTH	  40 /* columns of a value shown in a change */
+#define TITLE_WIDTH	  30 /* columns of an item's title in a change */
 #define CONNECTION_CLOSED (-100000)
 #define RESPONSE_TOO_LONG (-100001)
 
@@ -375,6 +376,8 @@ static const char *field_label(const char *field)
  * 進捗度" for an item's field, "departments.json departments" for a plan file's.
  * `entry` holds "item" or "file".  The caller frees the string.
  */
+static void cut_text(FILE *out, const char *s, size_t width);
+
 static char *where(const json_t *entry, const char *path, const cli_view *view)
 {
 	const json_t *item = json_object_get(entry, "item");
@@ -395,8 +398,11 @@ static char *where(const json_t *entry, const char *path, const cli_view *view)
 				find_item(view, json_integer_value(item)), "title"));
 
 		fprintf(out, "%03" JSON_INTEGER_FORMAT, json_integer_value(item));
-		if (title)
-			fprintf(out, " %s", title);
+		if (title) {
+			/* Long titles are cut, so that the field and its values still fit. */
+			fputc(' ', out);
+			cut_text(out, title, TITLE_WIDTH);
+		}
 		if (strncmp(path, "years.", 6) == 0 && path[6]) {
 			const char *year = path + 6, *rest = strchr(year, '.');
 			char name[64];
@@ -517,20 +523,73 @@ void cli_print_field(FILE *out, const char *path, const json_t *value, const cli
 	fputc('\n', out);
 }
 
+/* A value as value_text() writes it, in a new string; NULL when out of memory. */
+static char *value_string(const char *path, const json_t *v)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&text, &size);
+
+	if (!m)
+		return NULL;
+	value_text(m, path, v);
+	if (fclose(m) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Writes `s` cut to `width` columns, without padding it. */
+static void cut_text(FILE *out, const char *s, size_t width)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *m;
+
+	if (render_width(s) <= width || !(m = open_memstream(&text, &size))) {
+		fputs(s, out);
+		return;
+	}
+	render_fitted(m, s, width);
+	if (fclose(m) == 0) {
+		while (size > 0 && text[size - 1] == ' ')
+			text[--size] = '\0';
+		fputs(text, out);
+	}
+	free(text);
+}
+
 void cli_print_changes(FILE *out, const char *prefix, const json_t *changes, const cli_view *view)
 {
-	size_t i;
+	size_t cols = render_columns(), i;
 	json_t *c;
 
+	if (cols < 40)
+		cols = 40;
 	json_array_foreach(changes, i, c) {
 		const char *path = json_string_value(json_object_get(c, "path"));
 		char *w = where(c, path, view);
+		char *old = value_string(path, json_object_get(c, "old"));
+		char *new = value_string(path, json_object_get(c, "new"));
+		size_t pw = render_width(prefix), ww = render_width(w ? w : "?");
 
-		fprintf(out, "%s%s: ", prefix, w ? w : "?");
-		value_text(out, path, json_object_get(c, "old"));
-		fputs(" → ", out);
-		value_text(out, path, json_object_get(c, "new"));
-		fputc('\n', out);
+		if (!old || !new) {
+			fprintf(out, "%s%s\n", prefix, w ? w : "?");
+		} else if (pw + ww + 2 + render_width(old) + 3 + render_width(new) <= cols) {
+			fprintf(out, "%s%s: %s → %s\n", prefix, w ? w : "?", old, new);
+		} else {
+			/* Too wide for one line: the field, then both values, each cut to half. */
+			size_t half = (cols - pw - 4 - 3) / 2;
+
+			fprintf(out, "%s%s:\n%s    ", prefix, w ? w : "?", prefix);
+			cut_text(out, old, half);
+			fputs(" → ", out);
+			cut_text(out, new, half);
+			fputc('\n', out);
+		}
+		free(old);
+		free(new);
 		free(w);
 	}
 }

@@ -31,63 +31,6 @@ static int add(json_t *params, const char *key, json_t *value)
 {
 	return json_object_set_new(params, key, value);
 }
-
-static void print_file_change(const json_t *e)
-{
-	const json_t *item = json_object_get(e, "item");
-	int added = strcmp(json_string_value(json_object_get(e, "file_change")), "added") == 0;
-
-	fputs(added ? "    + " : "    - ", stdout);
-	if (json_is_integer(item))
-		printf("%03lld %s", (long long)json_integer_value(item),
-		       json_string_value(json_object_get(e, "title"))
-			       ? json_string_value(json_object_get(e, "title"))
-			       : "");
-	else
-		fputs(json_string_value(json_object_get(e, "file")), stdout);
-	printf(" (%s)\n", added ? _("added") : _("removed"));
-}
-
-/* Prints the entries, one block per commit. */
-static void render(const json_t *entries, const json_t *settings)
-{
-	cli_view view = {settings, NULL};
-	const json_t *prev = NULL, *e;
-	size_t i;
-
-	if (json_array_size(entries) == 0) {
-		puts(_("no changes"));
-		return;
-	}
-	json_array_foreach(entries, i, e) {
-		const char *commit = json_string_value(json_object_get(e, "commit"));
-		json_t *one;
-
-		if (!prev || strcmp(commit, json_string_value(json_object_get(prev, "commit")))) {
-			if (prev) {
-				cli_audit_reason(stdout, prev, 4);
-				putchar('\n');
-			}
-			cli_audit_commit(stdout, e);
-		}
-		if (strcmp(json_string_value(json_object_get(e, "file_change")), "changed") != 0) {
-			/* A new or removed file: one line, not one per field. */
-			const char *file = json_string_value(json_object_get(e, "file"));
-
-			if (prev && strcmp(commit, json_string_value(json_object_get(prev, "commit"))) ==
-					    0 &&
-			    strcmp(file, json_string_value(json_object_get(prev, "file"))) == 0)
-				continue;
-			print_file_change(e);
-		} else if ((one = json_pack("[O]", e))) {
-			cli_print_changes(stdout, "    ", one, &view);
-			json_decref(one);
-		}
-		prev = e;
-	}
-	cli_audit_reason(stdout, prev, 4);
-}
-
 int cmd_log(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -141,7 +84,7 @@ int cmd_log(cli_ctx *ctx, int argc, char **argv)
 	if (json)
 		return cli_audit_json(result);
 	settings = cli_audit_settings(ctx);
-	render(json_object_get(result, "entries"), settings);
+	cli_audit_log(stdout, json_object_get(result, "entries"), settings);
 	json_decref(settings);
 	json_decref(result);
 	return EXIT_OK;

@@ -89,27 +89,6 @@ static void render(const json_t *result, const json_t *settings)
 	}
 }
 
-/* Every revision of every schedule, as the log shows them. */
-static void render_history(const json_t *revisions, const json_t *settings)
-{
-	cli_view view = {settings, NULL};
-	const json_t *e;
-	size_t i;
-
-	printf("\n%s\n", _("revisions:"));
-	if (json_array_size(revisions) == 0)
-		puts(_("no changes"));
-	json_array_foreach(revisions, i, e) {
-		json_t *one = json_pack("[O]", e);
-
-		cli_audit_commit(stdout, e);
-		if (one)
-			cli_print_changes(stdout, "    ", one, &view);
-		json_decref(one);
-		cli_audit_reason(stdout, e, 4);
-	}
-}
-
 int cmd_schedule(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -146,8 +125,10 @@ int cmd_schedule(cli_ctx *ctx, int argc, char **argv)
 		return cli_audit_json(result);
 	settings = cli_audit_settings(ctx);
 	render(result, settings);
-	if (json_object_get(result, "revisions"))
-		render_history(json_object_get(result, "revisions"), settings);
+	if (json_object_get(result, "revisions")) {
+		printf("\n%s\n", _("revisions:"));
+		cli_audit_log(stdout, json_object_get(result, "revisions"), settings);
+	}
 	json_decref(settings);
 	json_decref(result);
 	return EXIT_OK;

@@ -226,8 +226,10 @@ scenario "$get26" "$(step item.update "{\"result\": {\"commit\": null, \"head\":
 	\"violations\": [], \"errors\": []}}")"
 mock
 expect 0 "dry run: nothing committed
-026 テレワークの拡大 · 令和3年度 変更スケジュール: 効果検証を行った上、同時利用可能人数の… → 拡大
-026 テレワークの拡大 · 令和3年度 取組内容または結果: (none) → ・検証の結果、テレワーク端末の同時利用…" "" \
+026 テレワークの拡大 · 令和3年度 変更スケジュール:
+    効果検証を行った上、同時利用可能人… → 拡大
+026 テレワークの拡大 · 令和3年度 取組内容または結果:
+    (none) → ・検証の結果、テレワーク端末の同時…" "" \
 	-- kd update 26 --fy R3 --revised 拡大 -m 見直し --dry-run
 mock_done "dry run that passes"
 
@@ -585,7 +587,8 @@ scenario "$get26" "$(step item.update "$(refused -32003 "a planned schedule is f
 	"$(step item.update "$(committed '[{"item": 26, "path": "years.2021.planned", "old": "効果検証を行った上、同時利用可能人数の拡大", "new": "効果検証"}]')")"
 mock
 expect 0 "committed 1a2b3c4d5e
-026 テレワークの拡大 · 令和3年度 計画スケジュール: 効果検証を行った上、同時利用可能人数の… → 効果検証" "" \
+026 テレワークの拡大 · 令和3年度 計画スケジュール:
+    効果検証を行った上、同時利用可能人… → 効果検証" "" \
 	-- env EDITOR="$work/editor" "$KEIKAKU" --socket "$sock" edit 26
 mock_done "edit refused, then corrected"
 is "editor opened twice" "$(cat "$work/rounds")" 2
