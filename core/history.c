@@ -242,79 +242,147 @@ static const git_tree_entry *blob_entry(const git_tree *tree, const char *name)
 	return e && git_tree_entry_type(e) == GIT_OBJECT_BLOB ? e : NULL;
 }
 
-/* The next blob entry of `tree` at or after *i, or NULL. */
-static const git_tree_entry *next_blob(const git_tree *tree, size_t *i)
-{
-	size_t n = tree ? git_tree_entrycount(tree) : 0;
-
-	for (; *i < n; (*i)++) {
-		const git_tree_entry *e = git_tree_entry_byindex(tree, *i);
-
-		if (git_tree_entry_type(e) == GIT_OBJECT_BLOB)
-			return e;
-	}
-	return NULL;
-}
-
-static int item_change(kk_history *h, const char *name, const git_oid *blob)
+static int item_change(kk_history *h, const char *name, size_t len, const git_oid *blob)
 {
 	char path[KK_ITEM_PATH_MAX + 8];
 	json_int_t id;
 
-	snprintf(path, sizeof(path), "%s%s", KK_PATH_ITEMS, name);
+	if (len > KK_ITEM_PATH_MAX)
+		return 0;
+	snprintf(path, sizeof(path), "%s%.*s", KK_PATH_ITEMS, (int)len, name);
 	if (!kk_item_path_parse(&id, path))
 		return 0; /* not a plan file: verify reports it */
 	return push_change(h, path, blob);
 }
 
 /*
- * Records the item files that differ between two items/ trees (either may
- * be NULL), walking both in name order: blob names of a tree sort as
- * plain bytes.
+ * One entry of a raw tree object: "<mode> <name>\0<20-byte id>".  The
+ * items/ tree of a large plan has 10,000 entries and consecutive commits
+ * differ in one, so trees are compared as bytes rather than parsed whole.
  */
-static int diff_items(kk_history *h, const git_tree *old, const git_tree *new)
+typedef struct raw_entry {
+	const unsigned char *start, *name, *id; /* `id` ends the entry */
+	size_t name_len;
+	int blob;
+} raw_entry;
+
+/* Reads the entry at `p` (before `end`); returns 0, or -1 at the end or when malformed. */
+static int raw_next(raw_entry *e, const unsigned char *p, const unsigned char *end)
 {
-	size_t i = 0, j = 0;
-	const git_tree_entry *a = next_blob(old, &i), *b = next_blob(new, &j);
-	int error = 0;
+	const unsigned char *sp, *nul;
 
-	while (!error && (a || b)) {
-		int cmp = !a ? 1 : !b ? -1 : strcmp(git_tree_entry_name(a), git_tree_entry_name(b));
+	if (p >= end || !(sp = memchr(p, ' ', (size_t)(end - p))) ||
+	    !(nul = memchr(sp, '\0', (size_t)(end - sp))) || end - nul - 1 < GIT_OID_RAWSZ)
+		return -1;
+	e->start = p;
+	e->name = sp + 1;
+	e->name_len = (size_t)(nul - sp - 1);
+	e->id = nul + 1;
+	/* 40000 is a tree, 160000 a submodule; everything else names a blob. */
+	e->blob = !((sp - p == 5 && memcmp(p, "40000", 5) == 0) ||
+		    (sp - p == 6 && memcmp(p, "160000", 6) == 0));
+	return 0;
+}
 
-		if (cmp < 0) {
-			error = item_change(h, git_tree_entry_name(a), &zero_oid);
-			i++;
-		} else if (cmp > 0) {
-			error = item_change(h, git_tree_entry_name(b), git_tree_entry_id(b));
-			j++;
-		} else {
-			if (!git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)))
-				error = item_change(h, git_tree_entry_name(b), git_tree_entry_id(b));
-			i++;
-			j++;
-		}
-		if (cmp <= 0)
-			a = next_blob(old, &i);
-		if (cmp >= 0)
-			b = next_blob(new, &j);
-	}
-	return error;
+static const unsigned char *raw_after(const raw_entry *e)
+{
+	return e->id + GIT_OID_RAWSZ;
+}
+
+static int raw_cmp(const raw_entry *a, const raw_entry *b)
+{
+	size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
+	int c = memcmp(a->name, b->name, n);
+
+	return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
+}
+
+static int raw_change(kk_history *h, const raw_entry *e, int removed)
+{
+	git_oid oid;
+
+	if (!e->blob)
+		return 0;
+	git_oid_fromraw(&oid, e->id);
+	return item_change(h, (const char *)e->name, e->name_len, removed ? &zero_oid : &oid);
 }
 
 /*
- * The state of a walk: the previous commit's root and items/ trees, so
- * that each tree is read once.
+ * Records the item files that differ between two raw items/ trees (either
+ * may be empty), walking both in name order (blob names sort as plain
+ * bytes) from the first byte where they differ, and stopping as soon as
+ * what is left of both is the same.
+ */
+static int diff_items(kk_history *h, const unsigned char *a, size_t la, const unsigned char *b,
+		      size_t lb)
+{
+	const unsigned char *ea = a + la, *eb = b + lb, *pa = a, *pb = b;
+	size_t common = 0, limit = la < lb ? la : lb;
+	raw_entry x, y;
+	int error = 0;
+
+	/* The entries wholly inside the common prefix are the same in both. */
+	for (size_t step = 4096; step > 0; step /= 8)
+		while (common + step <= limit && memcmp(a + common, b + common, step) == 0)
+			common += step;
+	while (raw_next(&x, pa, ea) == 0 && raw_after(&x) <= a + common)
+		pa = raw_after(&x);
+	pb = b + (pa - a);
+
+	for (;;) {
+		int ha, hb, cmp;
+
+		if ((size_t)(ea - pa) == (size_t)(eb - pb) && memcmp(pa, pb, (size_t)(ea - pa)) == 0)
+			break;
+		ha = raw_next(&x, pa, ea) == 0;
+		hb = raw_next(&y, pb, eb) == 0;
+		if (!ha && !hb)
+			break;
+		cmp = !ha ? 1 : !hb ? -1 : raw_cmp(&x, &y);
+		if (cmp < 0) {
+			error = raw_change(h, &x, 1);
+			pa = raw_after(&x);
+		} else if (cmp > 0) {
+			error = raw_change(h, &y, 0);
+			pb = raw_after(&y);
+		} else {
+			if (memcmp(x.id, y.id, GIT_OID_RAWSZ) != 0 || x.blob != y.blob) {
+				if (x.blob != y.blob)
+					error = raw_change(h, &x, 1);
+				if (!error)
+					error = raw_change(h, &y, 0);
+			}
+			pa = raw_after(&x);
+			pb = raw_after(&y);
+		}
+		if (error < 0)
+			return error;
+		/* Equal entries that follow are skipped without a tail check each. */
+		while (raw_next(&x, pa, ea) == 0 && raw_next(&y, pb, eb) == 0 &&
+		       raw_after(&x) - x.start == raw_after(&y) - y.start &&
+		       memcmp(x.start, y.start, (size_t)(raw_after(&x) - x.start)) == 0) {
+			pa = raw_after(&x);
+			pb = raw_after(&y);
+		}
+	}
+	return 0;
+}
+
+/*
+ * The state of a walk: the previous commit's root tree and raw items/
+ * tree, so that each tree is read once.
  */
 typedef struct build_state {
 	git_tree *root;
-	git_tree *items;
+	git_odb_object *items;
 } build_state;
 
 static void build_state_clear(build_state *st)
 {
 	git_tree_free(st->root);
-	git_tree_free(st->items);
-	st->root = st->items = NULL;
+	git_odb_object_free(st->items);
+	st->root = NULL;
+	st->items = NULL;
 }
 
 static int load_tree(git_tree **out, kk_history *h, const git_oid *commit_id, kk_diag *diag)
@@ -332,22 +400,32 @@ static int load_tree(git_tree **out, kk_history *h, const git_oid *commit_id, kk
 	return error < 0 ? git_fail(diag, _("cannot read the history")) : 0;
 }
 
-static int items_tree(git_tree **out, kk_history *h, const git_tree *root, kk_diag *diag)
+static int items_tree(git_odb_object **out, kk_history *h, const git_tree *root, kk_diag *diag)
 {
 	const git_tree_entry *e = root ? git_tree_entry_byname(root, "items") : NULL;
+	git_odb *odb = NULL;
+	int error;
 
 	*out = NULL;
 	if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE)
 		return 0;
-	if (git_tree_lookup(out, h->repo, git_tree_entry_id(e)) < 0)
-		return git_fail(diag, _("cannot read the history"));
-	return 0;
+	if ((error = git_repository_odb(&odb, h->repo)) == 0)
+		error = git_odb_read(out, odb, git_tree_entry_id(e));
+	git_odb_free(odb);
+	return error < 0 ? git_fail(diag, _("cannot read the history")) : 0;
+}
+
+static const unsigned char *raw_data(git_odb_object *o, size_t *len)
+{
+	*len = o ? git_odb_object_size(o) : 0;
+	return o ? git_odb_object_data(o) : (const unsigned char *)"";
 }
 
 /* Appends `commit`, whose parent's trees are in `st`, and moves `st` on to it. */
 static int add_commit(kk_history *h, build_state *st, const git_commit *commit, kk_diag *diag)
 {
-	git_tree *root = NULL, *items = NULL;
+	git_tree *root = NULL;
+	git_odb_object *items = NULL;
 	const git_tree_entry *eo, *en;
 	int error;
 
@@ -373,9 +451,14 @@ static int add_commit(kk_history *h, build_state *st, const git_commit *commit, 
 		items = st->items;
 		st->items = NULL;
 	} else {
+		const unsigned char *a, *b;
+		size_t la, lb;
+
 		if ((error = items_tree(&items, h, root, diag)) < 0)
 			goto done;
-		if ((error = diff_items(h, st->items, items)) < 0)
+		a = raw_data(st->items, &la);
+		b = raw_data(items, &lb);
+		if ((error = diff_items(h, a, la, b, lb)) < 0)
 			goto done;
 	}
 	build_state_clear(st);
@@ -384,7 +467,7 @@ static int add_commit(kk_history *h, build_state *st, const git_commit *commit, 
 	return 0;
 done:
 	git_tree_free(root);
-	git_tree_free(items);
+	git_odb_object_free(items);
 	if (error == KK_ENOMEM || error == KK_ELIMIT)
 		kk_diag_set(diag, error, _("out of memory"));
 	return error;
