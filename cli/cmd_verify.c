@@ -107,6 +107,8 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("verify", _("unexpected argument '%s'"), argv[optind]);
+	/* Unlike the other reads, verify hashes every object it reads again. */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
 	if (all && rev)
 		return cli_usage_error("verify", _("--at and --all-history cannot be combined"));
 	if ((c = kk_rev_resolve(&oid, ctx->store, rev, NULL, &diag)) < 0) {
