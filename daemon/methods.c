@@ -1,0 +1,628 @@
+/*
+ * methods.c - the write methods on the writer thread: item.update,
+ * plan.submit, item.create, plan.update, year.open and year.close.  Each
+ * is decided by core (kk_update_prepare) against the head as the batch
+ * has left it, answered with its changes or refused with its reasons, and
+ * committed through writer.c, which makes the batch durable.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "i18n.h"
+#include "json.h"
+#include "log.h"
+#include "patch.h"
+#include "plan.h"
+#include "rules.h"
+#include "store.h"
+#include "update.h"
+#include "verify.h"
+#include "writer.h"
+#include "year.h"
+
+/* Reads and parses `path` at `commit`; *out is NULL when the file is absent. */
+static int read_at(json_t **out, git_repository *repo, const git_oid *commit, const char *path)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	int error = 0;
+
+	*out = NULL;
+	if (git_commit_lookup(&c, repo, commit) < 0 || git_commit_tree(&tree, c) < 0) {
+		error = -1;
+		goto done;
+	}
+	if (git_tree_entry_bypath(&entry, tree, path) < 0)
+		goto done;
+	if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0 ||
+	    kk_json_parse(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), NULL,
+			  NULL) < 0)
+		error = -1;
+done:
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return error;
+}
+
+/* The answer to a retried request: the commit it made and what changed in it. */
+static int replay(kd_writer *w, kd_call *call, const char *commit_hex)
+{
+	git_commit *c = NULL, *parent = NULL;
+	json_t *changes = json_array(), *ids = NULL, *id;
+	git_oid oid;
+	size_t i;
+
+	if (!changes || git_oid_fromstr(&oid, commit_hex) < 0 ||
+	    git_commit_lookup(&c, w->repo, &oid) < 0 || git_commit_parent(&parent, c, 0) < 0) {
+		json_decref(changes);
+		git_commit_free(c);
+		return kd_call_fail(call, KD_EINTERNAL, NULL, "cannot read commit %s", commit_hex);
+	}
+	ids = json_array();
+	/* Items named in the trailers; the message lists every one. */
+	for (const char *p = git_commit_message(c); (p = strstr(p, "Keikaku-Item: ")) != NULL;) {
+		p += strlen("Keikaku-Item: ");
+		json_array_append_new(ids, json_integer(strtoll(p, NULL, 10)));
+	}
+	json_array_foreach(ids, i, id) {
+		char path[KK_ITEM_PATH_MAX];
+		json_t *old = NULL, *new = NULL, *fields = json_array(), *f;
+		size_t j;
+
+		kk_item_path(path, sizeof(path), json_integer_value(id));
+		read_at(&old, w->repo, git_commit_parent_id(c, 0), path);
+		read_at(&new, w->repo, &oid, path);
+		kk_diff_fields(fields, old, new, NULL);
+		json_array_foreach(fields, j, f) {
+			json_object_set(f, "item", id);
+			json_array_append(changes, f);
+		}
+		json_decref(fields);
+		json_decref(old);
+		json_decref(new);
+	}
+	call->result = json_pack("{s:s, s:o, s:o, s:b}", "commit", commit_hex, "head",
+				 kd_oid_json(&w->head), "changes", changes, "replayed", 1);
+	json_decref(ids);
+	git_commit_free(parent);
+	git_commit_free(c);
+	return 0;
+}
+
+/* Parses the items of a plan.submit or item.update into `items`; base versions read at `base`. */
+static int gather_items(kd_writer *w, kd_call *call, const git_oid *base, kk_update_item **out,
+			size_t *count_out, json_t **keep)
+{
+	const json_t *list = json_object_get(call->params, "items"), *patch, *item;
+	kk_update_item *items = NULL;
+	size_t n = 1;
+
+	*keep = json_array();
+	if (strcmp(call->method, "plan.submit") == 0) {
+		if (!json_is_array(list) || json_array_size(list) == 0)
+			return kd_call_fail(call, KD_EPARAMS, NULL,
+					    "invalid params: 'items' must be a non-empty array");
+		n = json_array_size(list);
+		if (n > w->cfg->max_items)
+			return kd_call_fail(
+				call, KD_ELIMIT,
+				json_pack("{s:I}", "limit", (json_int_t)w->cfg->max_items),
+				"a submission may hold at most %zu items", w->cfg->max_items);
+	}
+	if (!(items = calloc(n, sizeof(*items))))
+		return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+	*out = items;
+	*count_out = n;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *spec = list ? json_array_get(list, i) : call->params;
+		json_t *id = json_object_get(spec, "id"), *base_item = NULL;
+		char path[KK_ITEM_PATH_MAX];
+
+		if (strcmp(call->method, "item.create") == 0) {
+			if (!json_is_object(item = json_object_get(spec, "item")))
+				return kd_call_fail(call, KD_EPARAMS, NULL,
+						    "invalid params: 'item' must be an object");
+			id = json_object_get(item, "id");
+			items[i].item = item;
+		} else if (!json_is_object(patch = json_object_get(spec, "patch"))) {
+			return kd_call_fail(
+				call, KD_EPARAMS, NULL,
+				"invalid params: 'patch' must be an object (a JSON Merge "
+				"Patch)");
+		} else {
+			items[i].patch = patch;
+		}
+		if (!json_is_integer(id) || json_integer_value(id) < 1 ||
+		    json_integer_value(id) > KK_ITEM_ID_MAX)
+			return kd_call_fail(call, KD_EPARAMS, NULL,
+					    "invalid params: 'id' must be an item id (1 to 99999)");
+		items[i].id = json_integer_value(id);
+		for (size_t j = 0; j < i; j++)
+			if (items[j].id == items[i].id)
+				return kd_call_fail(call, KD_EPARAMS, NULL,
+						    "invalid params: item %lld is listed twice",
+						    (long long)items[i].id);
+		kk_item_path(path, sizeof(path), items[i].id);
+		if (base && read_at(&base_item, w->repo, base, path) < 0)
+			return kd_call_fail(call, KD_EINTERNAL, NULL,
+					    "cannot read the base commit");
+		items[i].base_item = base_item;
+		json_array_append_new(*keep, base_item ? base_item : json_null());
+	}
+	return 0;
+}
+
+static int gather_files(kd_writer *w, kd_call *call, const git_oid *base, kk_update_file **out,
+			size_t *count_out, json_t *keep)
+{
+	const json_t *files = json_object_get(call->params, "files");
+	kk_update_file *list;
+	const char *path;
+	json_t *patch;
+	size_t n = 0;
+
+	if (!json_is_object(files) || json_object_size(files) == 0)
+		return kd_call_fail(call, KD_EPARAMS, NULL,
+				    "invalid params: 'files' must be an object of merge patches");
+	if (!(list = calloc(json_object_size(files), sizeof(*list))))
+		return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+	*out = list;
+	json_object_foreach((json_t *)files, path, patch) {
+		json_t *doc = NULL;
+
+		if (strcmp(path, KK_PATH_SETTINGS) && strcmp(path, KK_PATH_DEPARTMENTS) &&
+		    strcmp(path, KK_PATH_STRUCTURE))
+			return kd_call_fail(call, KD_EPARAMS, NULL,
+					    "invalid params: '%s' is not keikaku.json, "
+					    "departments.json or plan.json",
+					    path);
+		if (!json_is_object(patch))
+			return kd_call_fail(call, KD_EPARAMS, NULL,
+					    "invalid params: the patch for '%s' must be an object",
+					    path);
+		if (read_at(&doc, w->repo, base, path) < 0)
+			return kd_call_fail(call, KD_EINTERNAL, NULL,
+					    "cannot read the base commit");
+		json_array_append_new(keep, doc ? doc : json_null());
+		list[n].path = path;
+		list[n].patch = patch;
+		list[n].base_doc = doc;
+		n++;
+	}
+	*count_out = n;
+	return 0;
+}
+
+static int refuse(kd_writer *w, kd_call *call, const kk_update_result *r)
+{
+	json_t *data;
+
+	switch (r->verdict) {
+	case KK_UPDATE_NOT_FOUND:
+		return kd_call_fail(call, KD_ENOTFOUND, NULL,
+				    strcmp(call->method, "item.create") == 0
+					    ? "the item already exists"
+					    : "an item to update does not exist");
+	case KK_UPDATE_CONFLICT:
+		data = json_deep_copy(r->conflict);
+		json_object_set_new(data, "head", kd_oid_json(&w->head));
+		return kd_call_fail(call, KD_ECONFLICT, data, "%s",
+				    _("someone changed the same fields since your base commit"));
+	case KK_UPDATE_FORBIDDEN:
+		return kd_call_fail(call, KD_EFORBIDDEN,
+				    json_pack("{s:O}", "violations", r->violations), "%s",
+				    _("you may not make this change"));
+	case KK_UPDATE_RULES:
+		return kd_call_fail(call, KD_ERULES,
+				    json_pack("{s:O}", "violations", r->violations), "%s",
+				    _("the change breaks the plan's rules"));
+	case KK_UPDATE_INVALID:
+		return kd_call_fail(call, KD_EINVALID, json_pack("{s:O}", "errors", r->errors),
+				    "%s", _("the result would not validate"));
+	default: return 0;
+	}
+}
+
+static int check_request_id(kd_call *call, const char *request_id)
+{
+	if (request_id &&
+	    (strlen(request_id) == 0 || strlen(request_id) > 200 || strpbrk(request_id, "\r\n")))
+		return kd_call_fail(
+			call, KD_EPARAMS, NULL,
+			"invalid params: 'request_id' must be 1 to 200 characters on one line");
+	return 0;
+}
+
+/*
+ * Tells whether `request_id` was answered before and, if so, answers the
+ * call as then; `key` gets the request's key in the index either way.
+ */
+static int replayed(kd_writer *w, kd_call *call, char *key, size_t size, const char *request_id)
+{
+	const char *seen;
+
+	snprintf(key, size, "%s:%s", call->who.user, request_id);
+	if (!(seen = json_string_value(json_object_get(w->request_ids, key))))
+		return 0;
+	replay(w, call, seen);
+	return 1;
+}
+
+/* Decides one submission and, when it is accepted, commits it (in memory). */
+void kd_methods_handle(kd_writer *w, kd_call *call)
+{
+	const char *base_hex = NULL, *reason = NULL, *request_id = NULL;
+	int dry_run = 0, correction = 0;
+	kk_update_item *items = NULL;
+	kk_update_file *files = NULL;
+	size_t item_count = 0, file_count = 0;
+	json_t *keep = NULL, *departments = NULL;
+	kk_update_result r = {0};
+	kk_diag diag = {0};
+	char key[512];
+	git_oid base, made;
+	int need_base = strcmp(call->method, "item.create") != 0;
+
+	if (kd_param_commit(&base_hex, call, "base", need_base) < 0 ||
+	    kd_param_string(&reason, call, "reason", 0) < 0 ||
+	    kd_param_string(&request_id, call, "request_id", 0) < 0 ||
+	    kd_param_bool(&dry_run, call, "dry_run") < 0 ||
+	    kd_param_bool(&correction, call, "correction") < 0)
+		goto done;
+	if (check_request_id(call, request_id) < 0)
+		goto done;
+	if (request_id && !dry_run && replayed(w, call, key, sizeof(key), request_id))
+		goto done;
+	if (base_hex) {
+		git_commit *c = NULL;
+
+		if (git_oid_fromstr(&base, base_hex) < 0 ||
+		    git_commit_lookup(&c, w->repo, &base) < 0) {
+			kd_call_fail(call, KD_ENOTFOUND, NULL, "base commit %s does not exist",
+				     base_hex);
+			goto done;
+		}
+		git_commit_free(c);
+	}
+	if (strcmp(call->method, "plan.update") == 0) {
+		if (!(keep = json_array()) ||
+		    gather_files(w, call, &base, &files, &file_count, keep) < 0)
+			goto done;
+	} else if (gather_items(w, call, base_hex ? &base : NULL, &items, &item_count, &keep) < 0) {
+		goto done;
+	}
+
+	/* Rights follow departments.json as it is now, not as the client read it. */
+	{
+		const kk_file *f = kk_fileset_get(&w->files, KK_PATH_DEPARTMENTS);
+
+		if (f)
+			kk_json_parse(&departments, f->data, f->len, NULL, NULL);
+		kk_identity_resolve(&call->who, departments, w->owner);
+	}
+	if (kk_update_prepare(&r, &w->files,
+			      &(kk_update_request){&call->who, reason, correction, items,
+						   item_count, files, file_count},
+			      w->verifier, &diag) < 0) {
+		kd_call_fail(call, diag.code == KK_ENOMEM ? KD_EINTERNAL : KD_EPARAMS, NULL, "%s",
+			     diag.message);
+		goto done;
+	}
+	if (dry_run) {
+		call->result = json_pack("{s:n, s:o, s:O, s:O, s:O}", "commit", "head",
+					 kd_oid_json(&w->head), "changes", r.changes, "violations",
+					 r.violations, "errors", r.errors);
+		if (r.conflict)
+			json_object_set(call->result, "conflict", r.conflict);
+		goto done;
+	}
+	if (refuse(w, call, &r) < 0)
+		goto done;
+	if (r.files.count == 0) {
+		call->result = json_pack("{s:n, s:o, s:[]}", "commit", "head",
+					 kd_oid_json(&w->head), "changes");
+		goto done;
+	}
+	if (kd_writer_commit(w, call, &r, reason, request_id, correction, &made) < 0) {
+		kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+		goto done;
+	}
+	if (request_id)
+		json_object_set_new(w->request_ids, key, kd_oid_json(&made));
+	call->result = json_pack("{s:o, s:o, s:O}", "commit", kd_oid_json(&made), "head",
+				 kd_oid_json(&made), "changes", r.changes);
+done:
+	kk_update_result_clear(&r);
+	json_decref(departments);
+	json_decref(keep);
+	free(items);
+	free(files);
+}
+
+/* --- year.open and year.close --- */
+
+/* Reads the year a request names: 2022, "2022", or any spelling kk_fy_parse() knows. */
+static int param_year(int *out, kd_call *call, const json_t *settings)
+{
+	const json_t *v = json_object_get(call->params, "year");
+	char digits[16];
+	const char *text;
+	kk_diag diag = {0};
+
+	if (json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) < 10000) {
+		snprintf(digits, sizeof(digits), "%d", (int)json_integer_value(v));
+		text = digits;
+	} else if (json_is_string(v)) {
+		text = json_string_value(v);
+	} else
+		return kd_call_fail(
+			call, KD_EPARAMS, NULL,
+			"invalid params: 'year' must be a fiscal year (2022 or \"2022\")");
+	if (kk_fy_parse(out, text, settings, &diag) < 0)
+		return kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: %s", diag.message);
+	return 0;
+}
+
+static int add_year_violation(json_t *violations, int year, const char *rule, const char *message)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "years.%d", year);
+	return json_array_append_new(violations,
+				     json_pack("{s:s, s:s, s:s, s:s}", "file", KK_PATH_SETTINGS,
+					       "path", path, "rule", rule, "message", message));
+}
+
+/* Tells whether tag `name` exists, or is about to with this batch. */
+static int tag_exists(kd_writer *w, const char *name)
+{
+	char ref[sizeof(TAG_REFS) + KK_YEAR_TAG_MAX];
+	git_oid oid;
+
+	for (size_t i = 0; i < w->tag_count; i++)
+		if (strcmp(w->batch_tags[i].name, name) == 0)
+			return 1;
+	snprintf(ref, sizeof(ref), TAG_REFS "%s", name);
+	return git_reference_name_to_id(&oid, w->repo, ref) == 0;
+}
+
+/*
+ * Makes the annotated tag `name` of `commit` (in memory, like the commit);
+ * its ref is created when the batch is made durable.
+ */
+static int make_tag(kd_writer *w, const char *name, const git_oid *commit,
+		    const git_signature *tagger, const char *message)
+{
+	char hex[GIT_OID_HEXSZ + 1], *buf = NULL;
+	const git_time *t = &tagger->when;
+	int offset = t->offset < 0 ? -t->offset : t->offset, len;
+	batch_tag *tag;
+
+	if (w->tag_count == w->tag_alloc) {
+		size_t alloc = w->tag_alloc ? w->tag_alloc * 2 : 4;
+		batch_tag *grown = realloc(w->batch_tags, alloc * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		w->batch_tags = grown;
+		w->tag_alloc = alloc;
+	}
+	tag = &w->batch_tags[w->tag_count];
+	len = asprintf(&buf, "object %s\ntype commit\ntag %s\ntagger %s <%s> %lld %c%02d%02d\n\n%s",
+		       git_oid_tostr(hex, sizeof(hex), commit), name, tagger->name, tagger->email,
+		       (long long)t->time, t->offset < 0 ? '-' : '+', offset / 60, offset % 60,
+		       message);
+	if (len < 0)
+		return -1;
+	if (kd_writer_put_object(w, &tag->oid, buf, (size_t)len, GIT_OBJECT_TAG) < 0) {
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	snprintf(tag->name, sizeof(tag->name), "%s", name);
+	w->tag_count++;
+	return 0;
+}
+
+/* Undoes kd_writer_commit() of a close after the tag that goes with it could not be made. */
+static void uncommit(kd_writer *w, const git_oid *head, const char *settings, size_t len)
+{
+	w->head = *head;
+	if (kk_fileset_put(&w->files, KK_PATH_SETTINGS, settings, len, NULL) < 0)
+		w->stale = 1; /* read everything again before the next batch */
+}
+
+/* Adds `year` to the fiscal years a result's commit names, once. */
+static int note_year(kk_update_result *r, int year)
+{
+	char key[16];
+	size_t i;
+	json_t *y;
+
+	snprintf(key, sizeof(key), "%d", year);
+	json_array_foreach(r->years, i, y)
+		if (strcmp(json_string_value(y), key) == 0)
+			return 0;
+	return json_array_append_new(r->years, json_string(key));
+}
+
+/*
+ * Opens or closes a fiscal year (core/year), as one commit through the
+ * same decision and commit path as plan.update; closing also makes the tag.
+ */
+void kd_methods_handle_year(kd_writer *w, kd_call *call)
+{
+	const char *reason = NULL, *request_id = NULL;
+	int dry_run = 0, year = 0, error, close = strcmp(call->method, "year.close") == 0;
+	json_t *settings = NULL, *departments = NULL, *violations = NULL, *keep = NULL;
+	json_t *summary = NULL, *id;
+	kk_year_change change = {0};
+	kk_update_item *items = NULL;
+	kk_update_file file = {KK_PATH_SETTINGS, NULL, NULL};
+	kk_update_result r = {0};
+	char *saved = NULL;
+	size_t saved_len = 0;
+	kk_diag diag = {0};
+	git_signature *tagger = NULL;
+	char key[512], tag[KK_YEAR_TAG_MAX] = "", email[512], *message = NULL;
+	const kk_file *f;
+	git_oid before = w->head, made;
+	size_t i;
+
+	if ((f = kk_fileset_get(&w->files, KK_PATH_SETTINGS)))
+		kk_json_parse(&settings, f->data, f->len, NULL, NULL);
+	if ((f = kk_fileset_get(&w->files, KK_PATH_DEPARTMENTS)))
+		kk_json_parse(&departments, f->data, f->len, NULL, NULL);
+	if (kd_param_string(&reason, call, "reason", 0) < 0 ||
+	    kd_param_string(&request_id, call, "request_id", 0) < 0 ||
+	    kd_param_bool(&dry_run, call, "dry_run") < 0 ||
+	    check_request_id(call, request_id) < 0 || param_year(&year, call, settings) < 0)
+		goto done;
+	kk_year_tag_name(tag, sizeof(tag), year);
+	if (request_id && !dry_run && replayed(w, call, key, sizeof(key), request_id)) {
+		if (close && call->result)
+			json_object_set_new(call->result, "tag", json_string(tag));
+		goto done;
+	}
+	kk_identity_resolve(&call->who, departments, w->owner);
+
+	/* Refusals of the year as a whole come before any item is looked at. */
+	if (!(violations = json_array()))
+		goto nomem;
+	if (!call->who.admin) {
+		char text[256];
+
+		snprintf(text, sizeof(text),
+			 close ? _("cannot close fiscal year %d: only an admin may close a fiscal "
+				   "year")
+			       : _("cannot open fiscal year %d: only an admin may open a fiscal "
+				   "year"),
+			 year);
+		error = add_year_violation(violations, year, KK_RULE_ADMIN_ONLY, text);
+	} else if ((error = close ? kk_year_close(&change, &w->files, year, &diag)
+				  : kk_year_open(&change, &w->files, year, &diag)) < 0) {
+		if (error == KK_ENOMEM)
+			goto nomem;
+		error = add_year_violation(violations, year, KK_RULE_YEAR_STATE, diag.message);
+	} else if (close && tag_exists(w, tag)) {
+		char text[256];
+
+		snprintf(text, sizeof(text),
+			 _("cannot close fiscal year %d: tag '%s' exists already"), year, tag);
+		error = add_year_violation(violations, year, KK_RULE_TAG_EXISTS, text);
+	}
+	if (error < 0)
+		goto nomem;
+	if (json_array_size(violations)) {
+		if (dry_run) {
+			call->result = json_pack("{s:n, s:o, s:[], s:O, s:[]}", "commit", "head",
+						 kd_oid_json(&w->head), "changes", "violations",
+						 violations, "errors");
+			if (!call->result)
+				goto nomem;
+		} else {
+			kk_update_result refusal = {.violations = violations};
+
+			refusal.verdict = kk_rules_forbidden(violations) ? KK_UPDATE_FORBIDDEN
+									 : KK_UPDATE_RULES;
+			refuse(w, call, &refusal);
+		}
+		goto done;
+	}
+
+	/* The same decision as any other write: rules, validation, canonical files. */
+	if (!(keep = json_array()) ||
+	    !(items = calloc(json_array_size(change.items) + 1, sizeof(*items))))
+		goto nomem;
+	json_array_foreach(change.items, i, id) {
+		char path[KK_ITEM_PATH_MAX];
+		json_t *base = NULL;
+
+		kk_item_path(path, sizeof(path), json_integer_value(id));
+		if ((f = kk_fileset_get(&w->files, path)))
+			kk_json_parse(&base, f->data, f->len, NULL, NULL);
+		json_array_append_new(keep, base ? base : json_null());
+		items[i] = (kk_update_item){json_integer_value(id), change.item_patch, NULL, base};
+	}
+	file.patch = change.settings_patch;
+	file.base_doc = settings;
+	if (kk_update_prepare(&r, &w->files,
+			      &(kk_update_request){&call->who, reason, 0, items,
+						   json_array_size(change.items), &file, 1},
+			      w->verifier, &diag) < 0) {
+		kd_call_fail(call, diag.code == KK_ENOMEM ? KD_EINTERNAL : KD_EPARAMS, NULL, "%s",
+			     diag.message);
+		goto done;
+	}
+	free(r.summary);
+	if (!(r.summary = strdup(change.summary)) || note_year(&r, year) < 0 ||
+	    !(summary = kk_year_counts_json(year, &change.counts)) ||
+	    (!close && json_object_set(summary, "added", change.items) < 0) ||
+	    (close && !(message = kk_year_tag_message(settings, year, &change.counts))))
+		goto nomem;
+	if (dry_run) {
+		call->result = json_pack("{s:n, s:o, s:O, s:O, s:O, s:O}", "commit", "head",
+					 kd_oid_json(&w->head), "changes", r.changes, "violations",
+					 r.violations, "errors", r.errors, "summary", summary);
+		goto answer;
+	}
+	if (refuse(w, call, &r) < 0)
+		goto done;
+	snprintf(email, sizeof(email), "%s@%s", call->who.user, w->cfg->email_domain);
+	if (close) {
+		/* What kd_writer_commit() replaces, should the tag fail after it. */
+		f = kk_fileset_get(&w->files, KK_PATH_SETTINGS);
+		if (!(saved = malloc(f->len + 1)) ||
+		    git_signature_now(&tagger, call->who.name, email) < 0) {
+			kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+			goto done;
+		}
+		memcpy(saved, f->data, f->len + 1);
+		saved_len = f->len;
+	}
+	if (kd_writer_commit(w, call, &r, reason, request_id, 0, &made) < 0) {
+		kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+		goto done;
+	}
+	if (close && make_tag(w, tag, &made, tagger, message) < 0) {
+		log_warnx("cannot make tag %s: out of memory", tag);
+		uncommit(w, &before, saved, saved_len);
+		kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+		goto done;
+	}
+	if (request_id)
+		json_object_set_new(w->request_ids, key, kd_oid_json(&made));
+	call->result = json_pack("{s:o, s:o, s:O, s:O}", "commit", kd_oid_json(&made), "head",
+				 kd_oid_json(&made), "changes", r.changes, "summary", summary);
+answer:
+	if (!call->result)
+		goto nomem;
+	if (close && (json_object_set_new(call->result, "tag", json_string(tag)) < 0 ||
+		      json_object_set_new(call->result, "message", json_string(message)) < 0))
+		goto nomem;
+	goto done;
+nomem:
+	json_decref(call->result);
+	call->result = NULL;
+	kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+done:
+	git_signature_free(tagger);
+	free(saved);
+	free(message);
+	kk_update_result_clear(&r);
+	kk_year_change_clear(&change);
+	json_decref(summary);
+	json_decref(violations);
+	json_decref(keep);
+	json_decref(departments);
+	json_decref(settings);
+	free(items);
+}

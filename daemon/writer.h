@@ -1,0 +1,105 @@
+/*
+ * writer.h - the inside of keikakud's writer, shared by writer.c (the
+ * thread, batches, durability, pack maintenance) and methods.c (the write
+ * methods).  Only the writer thread touches the members under "the writer
+ * thread's own".
+ */
+#ifndef KD_WRITER_H
+#define KD_WRITER_H
+
+#include <pthread.h>
+#include <sys/types.h>
+
+#include <git2.h>
+
+#include "daemon.h"
+#include "fileset.h"
+#include "pack.h"
+#include "store.h"
+#include "update.h"
+#include "verify.h"
+#include "year.h"
+
+#define MAIN_REF "refs/heads/main"
+#define TAG_REFS "refs/tags/"
+/* Past this many packs, small ones are merged (after the batch is answered). */
+#define PACKS_MAX 32
+/* Packs this large are final: never merged again. */
+#define PACK_FINAL_SIZE ((off_t)64 << 20)
+/* Merge at least this many packs at a time. */
+#define PACKS_MERGE_MIN 8
+
+/* The objects a batch made, with their bytes, for its pack. */
+typedef struct {
+	kk_pack_object *items;
+	size_t count, alloc;
+} obj_list;
+
+/* A tag a batch made (closing a fiscal year): its ref is created with the batch's. */
+typedef struct {
+	char name[KK_YEAR_TAG_MAX];
+	git_oid oid;
+} batch_tag;
+
+struct kd_writer {
+	const kd_config *cfg;
+	uv_loop_t *loop;
+	uv_async_t async;
+	void (*done)(kd_call *call, void *arg);
+	void *done_arg;
+	pthread_t thread;
+	int started;
+	pthread_t maintainer; /* merges packs beside the writer */
+	int maintainer_started;
+
+	/* Shared with the loop thread, under `lock`. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	kd_call *queue, *queue_tail;
+	kd_call *finished, *finished_tail;
+	int stopping;
+	int batches_since_check; /* the maintainer looks at the packs when this is set */
+	int odb_stale;		 /* packs were merged: the writer reopens its odb */
+	pthread_cond_t maintain;
+	kd_writer_stats stats;
+
+	/* The writer thread's own. */
+	kk_store *store;
+	git_repository *repo;
+	git_odb *odb;
+	git_odb_backend *mempack;
+	git_oid head;
+	kk_fileset files; /* every file of `head` */
+	kk_verifier *verifier;
+	uid_t owner;
+	json_t *request_ids; /* "login:request_id" -> commit id */
+	char *pack_dir;
+	obj_list batch_objects;
+	batch_tag *batch_tags;
+	size_t tag_count, tag_alloc;
+	int stale; /* a batch failed: the head must be read again */
+};
+
+/* libgit2's last error message, or "unknown error". */
+const char *kd_git_message(void);
+
+/* `oid` in hex as a JSON string (a new reference). */
+json_t *kd_oid_json(const git_oid *oid);
+
+/* Adds an object to the batch (and the in-memory odb); *out is its id.  Returns 0 or -1. */
+int kd_writer_put_object(kd_writer *w, git_oid *out, const void *data, size_t len,
+			 git_object_t type);
+
+/*
+ * Makes the commit for accepted submission `r` of `call` on the batch's
+ * head, with the caller as author, and moves the in-memory head to it;
+ * *out is the commit.  Returns 0 or -1 (logged).
+ */
+int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, const char *reason,
+		     const char *request_id, int correction, git_oid *out);
+
+/* Decides and answers one write of the batch (methods.c). */
+void kd_methods_handle(kd_writer *w, kd_call *call);
+void kd_methods_handle_year(kd_writer *w, kd_call *call);
+
+#endif
