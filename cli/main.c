@@ -29,6 +29,7 @@ static const cli_command commands[] = {
 	{"blame", cmd_blame, CMD_READS, N_("show the last change of every field of an item")},
 	{"schedule", cmd_schedule, CMD_READS, N_("compare planned and revised schedules")},
 	{"pending", cmd_pending, CMD_READS, N_("list items their owners have not updated")},
+	{"report", cmd_report, CMD_NEEDS_REPO, N_("write the progress report of a fiscal year")},
 	{"schema", cmd_schema, 0, N_("validate files against a JSON Schema")},
 	{"fmt", cmd_fmt, 0, N_("rewrite plan files in canonical form")},
 	{"update", cmd_update, CMD_NEEDS_DAEMON, N_("change an item's fields for a fiscal year")},

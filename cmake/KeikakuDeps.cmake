@@ -8,4 +8,6 @@ pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 # core/pack.c: deflate for pack objects, SHA-1 for pack and index checksums.
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
+# core/report_xlsx.c: the xlsx progress report (Debian's libxlsxwriter-dev).
+pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
 find_program(MSGFMT_EXECUTABLE msgfmt REQUIRED)

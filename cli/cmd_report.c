@@ -1,0 +1,382 @@
+/*
+ * cmd_report.c - keikaku report --fy Y [--at REV] [--format F] [--changes-since REV]
+ *                               [--encoding E] [--no-bom] [--output FILE]
+ *
+ * core/report builds and writes the report; this file picks the revisions,
+ * and puts the result on stdout or, all or nothing, into FILE.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "diff.h"
+#include "plan.h"
+#include "report.h"
+#include "revision.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		_("usage: keikaku report --fy Y [--at REV] [--format F] [--changes-since REV]\n"
+		  "                      [--encoding E] [--no-bom] [--output FILE]\n\n"
+		  "Writes the progress report of fiscal year Y: the legend, the pillar and\n"
+		  "section headings, years Y-1 and Y, year Y+1's revised schedule, 通番 and\n"
+		  "達成度.\n\n"
+		  "  --fy Y               the report's fiscal year (2021, R3, 令和3年度)\n"
+		  "  --at REV             the plan as it was at REV (default HEAD)\n"
+		  "  --format F           tsv (default), csv, md, html, xlsx or json; without it,\n"
+		  "                       the extension of --output decides\n"
+		  "  --json               the same as --format json\n"
+		  "  --changes-since REV  mark the cells changed since REV (html, md, xlsx, json)\n"
+		  "  --encoding E         csv and tsv: utf-8 (default) or cp932\n"
+		  "  --no-bom             csv in utf-8: no byte order mark\n"
+		  "  -o, --output FILE    write to FILE instead of stdout (required for xlsx\n"
+		  "                       on a terminal)\n"));
+}
+
+typedef struct report_args {
+	const char *fy;
+	const char *at;
+	const char *since;
+	const char *format;
+	const char *encoding;
+	const char *output;
+	int no_bom;
+} report_args;
+
+/* The format an output file's name implies, or NULL. */
+static const char *format_of_path(const char *path)
+{
+	static const char *const known[] = {"tsv", "csv", "md", "html", "xlsx", "json"};
+	const char *dot = path ? strrchr(path, '.') : NULL;
+
+	if (!dot || strchr(dot, '/'))
+		return NULL;
+	if (strcmp(dot + 1, "htm") == 0)
+		return "html";
+	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
+		if (strcmp(dot + 1, known[i]) == 0)
+			return known[i];
+	return NULL;
+}
+
+static int parse_encoding(kk_report_encoding *out, const char *text)
+{
+	static const char *const cp932[] = {"cp932", "windows-31j", "ms932", "sjis", "shift_jis"};
+
+	if (!text || strcasecmp(text, "utf-8") == 0 || strcasecmp(text, "utf8") == 0) {
+		*out = KK_REPORT_UTF8;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cp932) / sizeof(*cp932); i++) {
+		if (strcasecmp(text, cp932[i]) == 0) {
+			*out = KK_REPORT_CP932;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int resolve(git_oid *out, cli_ctx *ctx, const char *rev, const kk_rev_opts *opts)
+{
+	kk_diag diag = {0};
+	int error;
+
+	if ((error = kk_rev_resolve(out, ctx->store, rev, opts, &diag)) < 0) {
+		if (error == KK_EINVALID) /* a malformed @DATE */
+			return cli_usage_error("report", "%s", diag.message);
+		cli_error_diag(&diag);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* Writes `len` bytes to `fd`; returns 0 or -1 with errno. */
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* A temporary file beside `path` ("path.XXXXXX"), created; NULL with errno on failure. */
+static char *temp_beside(const char *path, int *fd_out)
+{
+	char *tmp = NULL;
+	int fd;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return NULL;
+	if ((fd = mkstemp(tmp)) < 0) {
+		free(tmp);
+		return NULL;
+	}
+	*fd_out = fd;
+	return tmp;
+}
+
+/* Gives a finished temporary file the mode a new file would have, and moves it to `path`. */
+static int install(const char *tmp, const char *path)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	if (chmod(tmp, 0666 & ~mask) < 0 || rename(tmp, path) < 0)
+		return -1;
+	return 0;
+}
+
+static int write_text(const char *output, const char *data, size_t len)
+{
+	char *tmp = NULL;
+	int fd = -1, code = EXIT_FAIL;
+
+	if (!output) {
+		if (fwrite(data, 1, len, stdout) != len) {
+			cli_error(_("cannot write output: %s"), strerror(errno));
+			return EXIT_FAIL;
+		}
+		return EXIT_OK;
+	}
+	if (!(tmp = temp_beside(output, &fd))) {
+		cli_error(_("cannot write '%s': %s"), output, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		cli_error(_("cannot write '%s': %s"), output, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (install(tmp, output) < 0) {
+		cli_error(_("cannot write '%s': %s"), output, strerror(errno));
+		goto done;
+	}
+	free(tmp);
+	tmp = NULL;
+	code = EXIT_OK;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+	return code;
+}
+
+/* Copies file `path` to stdout. */
+static int copy_to_stdout(const char *path)
+{
+	char buf[65536];
+	FILE *in = fopen(path, "rb");
+	size_t n;
+	int code = EXIT_OK;
+
+	if (!in) {
+		cli_error(_("cannot read '%s': %s"), path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, stdout) != n) {
+			cli_error(_("cannot write output: %s"), strerror(errno));
+			code = EXIT_FAIL;
+			break;
+		}
+	if (code == EXIT_OK && ferror(in)) {
+		cli_error(_("cannot read '%s': %s"), path, strerror(errno));
+		code = EXIT_FAIL;
+	}
+	fclose(in);
+	return code;
+}
+
+static int write_xlsx(const char *output, const kk_report *report)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *tmp = NULL;
+	kk_diag diag = {0};
+	int fd = -1, code = EXIT_FAIL, error;
+
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	if (output) {
+		tmp = temp_beside(output, &fd);
+	} else if (asprintf(&tmp, "%s/keikaku-report-XXXXXX", tmpdir) >= 0 &&
+		   (fd = mkstemp(tmp)) < 0) {
+		free(tmp);
+		tmp = NULL;
+	}
+	if (!tmp) {
+		cli_error(_("cannot write '%s': %s"), output ? output : tmpdir, strerror(errno));
+		return EXIT_FAIL;
+	}
+	close(fd);
+	if ((error = kk_report_write_xlsx(report, tmp, tmpdir, &diag)) < 0) {
+		cli_error_diag(&diag);
+		goto done;
+	}
+	if (!output) {
+		code = copy_to_stdout(tmp);
+		goto done;
+	}
+	if (install(tmp, output) < 0) {
+		cli_error(_("cannot write '%s': %s"), output, strerror(errno));
+		goto done;
+	}
+	free(tmp);
+	tmp = NULL;
+	code = EXIT_OK;
+done:
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+	return code;
+}
+
+/* The difference from `since` to `commit`, or NULL with an exit code in *code. */
+static json_t *changes_since(cli_ctx *ctx, const git_oid *base, const git_oid *commit, int *code)
+{
+	kk_diag diag = {0};
+	json_t *diff = NULL;
+
+	if (kk_diff_commits(&diff, ctx->store, base, commit, NULL, &diag) < 0) {
+		cli_error_diag(&diag);
+		*code = EXIT_FAIL;
+		return NULL;
+	}
+	return diff;
+}
+
+int cmd_report(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"fy", required_argument, NULL, 'y'},
+		{"at", required_argument, NULL, 'a'},
+		{"format", required_argument, NULL, 'f'},
+		{"json", no_argument, NULL, 'j'},
+		{"changes-since", required_argument, NULL, 's'},
+		{"encoding", required_argument, NULL, 'e'},
+		{"no-bom", no_argument, NULL, 'B'},
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	report_args args = {0};
+	kk_report_format format = KK_REPORT_TSV;
+	kk_report_text_opts text_opts = {KK_REPORT_UTF8, 0};
+	kk_report_source source = {0};
+	kk_rev_opts rev_opts = {0};
+	kk_fileset files = {0};
+	kk_plan *plan = NULL;
+	kk_report *report = NULL;
+	json_t *diff = NULL;
+	git_commit *gc = NULL;
+	kk_diag diag = {0};
+	char hex[GIT_OID_HEXSZ + 1], *text = NULL;
+	size_t len = 0;
+	git_oid commit, base;
+	time_t now = time(NULL);
+	struct tm tm;
+	int c, code, year, error;
+
+	while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
+		switch (c) {
+		case 'y': args.fy = optarg; break;
+		case 'a': args.at = optarg; break;
+		case 'f': args.format = optarg; break;
+		case 'j': args.format = "json"; break;
+		case 's': args.since = optarg; break;
+		case 'e': args.encoding = optarg; break;
+		case 'B': args.no_bom = 1; break;
+		case 'o': args.output = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return cli_bad_option("report", c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("report", _("unexpected argument '%s'"), argv[optind]);
+	if (!args.fy)
+		return cli_usage_error("report", _("--fy is required"));
+	if (!args.format)
+		args.format = format_of_path(args.output);
+	if (args.format && kk_report_format_parse(&format, args.format) < 0)
+		return cli_usage_error("report",
+				       _("'%s' is not a report format (tsv, csv, md, html, xlsx, "
+					 "json)"),
+				       args.format);
+	if (parse_encoding(&text_opts.encoding, args.encoding) < 0)
+		return cli_usage_error("report", _("'%s' is not an encoding (utf-8, cp932)"),
+				       args.encoding);
+	if (args.encoding && format != KK_REPORT_CSV && format != KK_REPORT_TSV)
+		return cli_usage_error("report", _("--encoding applies to csv and tsv only"));
+	if (args.no_bom && format != KK_REPORT_CSV)
+		return cli_usage_error("report", _("--no-bom applies to csv only"));
+	text_opts.no_bom = args.no_bom;
+	if (format == KK_REPORT_XLSX && !args.output && isatty(STDOUT_FILENO))
+		return cli_usage_error(
+			"report", _("refusing to write xlsx to a terminal; use --output FILE"));
+
+	/* Dates (@2022-03-31) are meant in the local time zone. */
+	if (localtime_r(&now, &tm))
+		rev_opts.utc_offset = (int)(tm.tm_gmtoff / 60);
+	if ((code = resolve(&commit, ctx, args.at, &rev_opts)) != EXIT_OK ||
+	    (args.since && (code = resolve(&base, ctx, args.since, &rev_opts)) != EXIT_OK))
+		goto done;
+	code = EXIT_FAIL;
+	if ((error = kk_store_read_all(&files, ctx->store, &commit, &diag)) < 0 ||
+	    (error = kk_plan_load(&plan, &files, &diag)) < 0) {
+		cli_error_diag(&diag);
+		goto done;
+	}
+	if (kk_fy_parse(&year, args.fy, plan->settings, &diag) < 0) {
+		code = cli_usage_error("report", "%s", diag.message);
+		goto done;
+	}
+	if (args.since && !(diff = changes_since(ctx, &base, &commit, &code)))
+		goto done;
+
+	git_oid_tostr(hex, sizeof(hex), &commit);
+	source.commit = hex;
+	if (git_commit_lookup(&gc, kk_store_repository(ctx->store), &commit) == 0)
+		source.time = (int64_t)git_commit_time(gc);
+	source.changes = diff;
+	source.since = args.since;
+	if ((error = kk_report_build(&report, plan, year, &source, &diag)) < 0) {
+		if (error == KK_ENOTFOUND) /* not a year of the plan */
+			code = cli_usage_error("report", "%s", diag.message);
+		else
+			cli_error_diag(&diag);
+		goto done;
+	}
+	if (format == KK_REPORT_XLSX) {
+		code = write_xlsx(args.output, report);
+		goto done;
+	}
+	if (kk_report_render(&text, &len, report, format, &text_opts, &diag) < 0) {
+		cli_error_diag(&diag);
+		goto done;
+	}
+	code = write_text(args.output, text, len);
+done:
+	free(text);
+	git_commit_free(gc);
+	kk_report_free(report);
+	json_decref(diff);
+	kk_plan_free(plan);
+	kk_fileset_free(&files);
+	return code;
+}

@@ -1,0 +1,195 @@
+/*
+ * report_json.c - the report's model as JSON (report.h describes the
+ * document): the columns, the summary, and every pillar, section, measure
+ * and item with its cells and what changed.
+ */
+#include "report_internal.h"
+
+/* Sets `key` to `value` (stolen) in `obj`; remembers a failure in *ok. */
+static void set(json_t *obj, const char *key, json_t *value, int *ok)
+{
+	if (!value || json_object_set_new(obj, key, value) < 0)
+		*ok = 0;
+}
+
+static void append(json_t *array, json_t *value, int *ok)
+{
+	if (!value || json_array_append_new(array, value) < 0)
+		*ok = 0;
+}
+
+static json_t *changed_keys(unsigned bits, int *ok)
+{
+	json_t *keys = json_array();
+
+	for (int c = 0; keys && c < KK_REPORT_COLUMNS; c++)
+		if (bits & (1u << c))
+			append(keys,
+			       json_string(kk_report_column_describe((kk_report_column)c)->key),
+			       ok);
+	if (!keys)
+		*ok = 0;
+	return keys;
+}
+
+static json_t *counts_json(const kk_report_counts *counts, int *ok)
+{
+	json_t *obj = json_object();
+
+	if (!obj) {
+		*ok = 0;
+		return NULL;
+	}
+	set(obj, "rows", json_integer((json_int_t)counts->rows), ok);
+	set(obj, "ahead", json_integer((json_int_t)counts->ahead), ok);
+	set(obj, "on_track", json_integer((json_int_t)counts->on_track), ok);
+	set(obj, "behind", json_integer((json_int_t)counts->behind), ok);
+	return obj;
+}
+
+static json_t *measure_json(const kk_report_measure *m, int *ok)
+{
+	json_t *obj = json_object(), *items = json_array(), *cells = json_object();
+
+	if (!obj || !items || !cells) {
+		json_decref(obj);
+		json_decref(items);
+		json_decref(cells);
+		*ok = 0;
+		return NULL;
+	}
+	set(obj, "number", json_integer(m->number), ok);
+	set(cells, "measure", json_string(m->label), ok);
+	set(cells, "description", json_string(m->description), ok);
+	set(obj, "cells", cells, ok);
+	set(obj, "changed", changed_keys(m->changed, ok), ok);
+	for (size_t d = 0; d < m->nrows; d++) {
+		const kk_report_row *row = &m->rows[d];
+		json_t *item = json_object(), *rc = json_object();
+
+		if (!item || !rc) {
+			json_decref(item);
+			json_decref(rc);
+			*ok = 0;
+			break;
+		}
+		set(item, "id", json_integer(row->id), ok);
+		for (int c = 0; c < KK_REPORT_COLUMNS; c++)
+			set(rc, kk_report_column_describe((kk_report_column)c)->key,
+			    json_string(row->cells[c]), ok);
+		set(item, "cells", rc, ok);
+		set(item, "changed", changed_keys(row->changed, ok), ok);
+		set(item, "added", json_boolean(row->added), ok);
+		append(items, item, ok);
+	}
+	set(obj, "items", items, ok);
+	return obj;
+}
+
+json_t *kk_report_json(const kk_report *r)
+{
+	json_t *root = json_object(), *years = json_array(), *cols = json_array();
+	json_t *summary = NULL, *spillars = json_array(), *pillars = json_array();
+	json_t *removed = json_array();
+	int ok = root && years && cols && spillars && pillars && removed;
+
+	if (!ok)
+		goto fail;
+	set(root, "title", json_string(r->title), &ok);
+	set(root, "organisation", r->organisation ? json_string(r->organisation) : json_null(),
+	    &ok);
+	set(root, "year", json_integer(r->year), &ok);
+	for (int i = 0; i < 3; i++)
+		append(years,
+		       json_pack("{s:i, s:s}", "year", r->year - 1 + i, "name", r->year_names[i]),
+		       &ok);
+	set(root, "years", years, &ok);
+	years = NULL;
+	set(root, "commit", r->commit ? json_string(r->commit) : json_null(), &ok);
+	if (r->since)
+		set(root, "changes_since",
+		    json_pack("{s:s, s:s?, s:I}", "revision", r->since, "commit", r->since_commit,
+			      "cells", (json_int_t)r->nchanged),
+		    &ok);
+	else
+		set(root, "changes_since", json_null(), &ok);
+	for (int c = 0; c < KK_REPORT_COLUMNS; c++) {
+		const kk_report_column_info *info = kk_report_column_describe((kk_report_column)c);
+
+		append(cols,
+		       json_pack("{s:s, s:s, s:o}", "key", info->key, "label", info->label, "year",
+				 info->year == 2 ? json_null()
+						 : json_integer(r->year + info->year)),
+		       &ok);
+	}
+	set(root, "columns", cols, &ok);
+	cols = NULL;
+
+	summary = counts_json(&r->counts, &ok);
+	for (size_t a = 0; a < r->npillars; a++) {
+		const kk_report_pillar *p = &r->pillars[a];
+		json_t *sp = counts_json(&p->counts, &ok), *pj = json_object();
+		json_t *sections = json_array();
+
+		if (sp) {
+			set(sp, "number", json_integer(p->number), &ok);
+			set(sp, "title", json_string(p->title), &ok);
+		}
+		append(spillars, sp, &ok);
+		if (!pj || !sections) {
+			json_decref(pj);
+			json_decref(sections);
+			ok = 0;
+			break;
+		}
+		set(pj, "number", json_integer(p->number), &ok);
+		set(pj, "title", json_string(p->title), &ok);
+		set(pj, "heading", json_string(p->heading), &ok);
+		set(pj, "changed", json_boolean(p->changed), &ok);
+		for (size_t b = 0; b < p->nsections; b++) {
+			const kk_report_section *s = &p->sections[b];
+			json_t *sj = json_object(), *measures = json_array();
+
+			if (!sj || !measures) {
+				json_decref(sj);
+				json_decref(measures);
+				ok = 0;
+				break;
+			}
+			set(sj, "number", json_integer(s->number), &ok);
+			set(sj, "heading", json_string(s->heading), &ok);
+			set(sj, "changed", json_boolean(s->changed), &ok);
+			for (size_t c = 0; c < s->nmeasures; c++)
+				append(measures, measure_json(&s->measures[c], &ok), &ok);
+			set(sj, "measures", measures, &ok);
+			append(sections, sj, &ok);
+		}
+		set(pj, "sections", sections, &ok);
+		append(pillars, pj, &ok);
+	}
+	if (summary)
+		set(summary, "pillars", spillars, &ok);
+	else
+		json_decref(spillars);
+	spillars = NULL;
+	set(root, "summary", summary, &ok);
+	set(root, "pillars", pillars, &ok);
+	pillars = NULL;
+	for (size_t i = 0; i < r->nremoved; i++)
+		append(removed,
+		       json_pack("{s:I, s:s}", "id", r->removed[i].id, "title",
+				 r->removed[i].title),
+		       &ok);
+	set(root, "removed", removed, &ok);
+	removed = NULL;
+	if (ok)
+		return root;
+fail:
+	json_decref(root);
+	json_decref(years);
+	json_decref(cols);
+	json_decref(spillars);
+	json_decref(pillars);
+	json_decref(removed);
+	return NULL;
+}
