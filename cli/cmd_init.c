@@ -1,6 +1,7 @@
 /*
- * cmd_init.c - keikaku init PATH [--from DIR]
+ * cmd_init.c - keikaku init PATH [--from DIR | --import FILE [--force] ...]
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "import.h"
+#include "json.h"
 #include "plan.h"
 #include "verify.h"
 
@@ -21,6 +24,17 @@ static void usage(FILE *out)
 		  "are checked as 'keikaku verify' checks them and written in canonical form.\n"
 		  "An existing PATH is never overwritten.\n\n"
 		  "  --from DIR   take the plan files from DIR\n"));
+	fprintf(out,
+		_("\n   or: keikaku init PATH --import FILE [--force] [--title TEXT]\n"
+		  "                      [--organisation TEXT] [--admin-department NAME]\n\n"
+		  "Builds the plan from a progress report exported from a spreadsheet (TSV or\n"
+		  "CSV), as 'keikaku import' reads it.  Every row that cannot be imported is\n"
+		  "shown as FILE:ROW: reason, and no repository is created.\n\n"
+		  "  --import FILE            the report to import\n"
+		  "  --force                  skip the rows that cannot be imported\n"
+		  "  --title TEXT             the plan's title (default: the template's)\n"
+		  "  --organisation TEXT      whose plan it is\n"
+		  "  --admin-department NAME  the department that administers the plan\n"));
 }
 
 static int plan_file(const char *path)
@@ -81,14 +95,79 @@ static void print_problems(const kk_diaglist *problems, const char *dir)
 	}
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Prints the rows of a report that cannot be imported, as FILE:ROW: reason. */
+static void print_rows(const kk_diaglist *rows)
+{
+	for (size_t i = 0; i < rows->count; i++)
+		fprintf(stderr, "%s:%zu: %s\n", rows->items[i].path, rows->items[i].line,
+			rows->items[i].message);
+}
+
+/*
+ * Replaces the template's plan files in `files` with the plan imported from
+ * `file`.  Returns EXIT_OK, or the exit code after printing why not.
+ */
+static int import_plan(kk_fileset *files, kk_plan *template, const char *file,
+		       const kk_import_options *given)
+{
+	kk_import_options opts = *given;
+	kk_import *import = NULL;
+	kk_diaglist rows = {0};
+	kk_diag diag = {0};
+	int error, code = EXIT_FAIL;
+
+	opts.settings = template->settings;
+	error = kk_import_read_file(&import, file, &opts, &rows, &diag);
+	print_rows(&rows);
+	if (error < 0) {
+		if (rows.count)
+			cli_error(P_("'%s' has %zu row that cannot be imported; no repository was "
+				     "created",
+				     "'%s' has %zu rows that cannot be imported; no repository was "
+				     "created",
+				     rows.count),
+				  file, rows.count);
+		else
+			cli_error_diag(&diag);
+		code = error == KK_EIO ? EXIT_USAGE : error == KK_EINVALID ? EXIT_NO : EXIT_FAIL;
+		goto done;
+	}
+	if (import->skipped)
+		cli_error(P_("skipped %zu row of '%s' that cannot be imported",
+			     "skipped %zu rows of '%s' that cannot be imported", import->skipped),
+			  import->skipped, file);
+	if (kk_import_files(files, import, &diag) < 0) {
+		cli_error_diag(&diag);
+		goto done;
+	}
+	code = EXIT_OK;
+done:
+	kk_import_free(import);
+	kk_diaglist_free(&rows);
+	return code;
+}
+
 int cmd_init(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"from", required_argument, NULL, 'f'},
+		{"import", required_argument, NULL, 'i'},
+		{"force", no_argument, NULL, 'F'},
+		{"title", required_argument, NULL, 't'},
+		{"organisation", required_argument, NULL, 'o'},
+		{"admin-department", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *from = NULL, *path;
+	const char *from = NULL, *import = NULL, *path, *source;
+	kk_import_options import_opts = {0};
 	char *template_dir = NULL, *schema_dir = NULL, *message = NULL, hex[GIT_OID_HEXSZ + 1];
 	char name[256], email[256];
 	kk_fileset files = {0}, schemas = {0};
@@ -103,6 +182,11 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
 		case 'f': from = optarg; break;
+		case 'i': import = optarg; break;
+		case 'F': import_opts.force = 1; break;
+		case 't': import_opts.title = optarg; break;
+		case 'o': import_opts.organisation = optarg; break;
+		case 'a': import_opts.admin = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: return cli_bad_option("init", c, argv);
 		}
@@ -110,6 +194,14 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error("init", _("expected one PATH"));
 	path = argv[optind];
+	if (from && import)
+		return cli_usage_error("init",
+				       _("'--from' and '--import' cannot be used together"));
+	if (!import && (import_opts.force || import_opts.title || import_opts.organisation ||
+			import_opts.admin))
+		return cli_usage_error("init", _("'--force', '--title', '--organisation' and "
+						 "'--admin-department' go with '--import'"));
+	source = from ? from : import ? import : NULL;
 
 	if (asprintf(&template_dir, "%s/repo-template", cli_datadir()) < 0 ||
 	    asprintf(&schema_dir, "%s/schema", cli_datadir()) < 0) {
@@ -136,16 +228,37 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 
+	if (import) {
+		/* The template's settings (eras, phases) are where the import starts. */
+		if (kk_plan_load(&plan, &files, &diag) < 0) {
+			cli_error_diag(&diag);
+			goto done;
+		}
+		code = import_plan(&files, plan, import, &import_opts);
+		kk_plan_free(plan);
+		plan = NULL;
+		if (code != EXIT_OK)
+			goto done;
+		code = EXIT_FAIL;
+	}
+
 	if (kk_verify_canonicalize(&files, &problems, &diag) < 0 || kk_verifier_new(&v) < 0 ||
 	    (problems.count == 0 && kk_verifier_check(v, &files, 0, &problems, &diag) < 0)) {
 		cli_error_diag(&diag);
 		goto done;
 	}
 	if (problems.count) {
-		print_problems(&problems, from ? from : template_dir);
+		if (import) /* the files the import made: FILE: items/0026.json: /title: … */
+			for (size_t i = 0; i < problems.count; i++)
+				fprintf(stderr, "%s: %s: %s: %s\n", import, problems.items[i].path,
+					problems.items[i].pointer[0] ? problems.items[i].pointer
+								     : "/",
+					problems.items[i].message);
+		else
+			print_problems(&problems, source ? source : template_dir);
 		cli_error(P_("'%s' has %zu problem; no repository was created",
 			     "'%s' has %zu problems; no repository was created", problems.count),
-			  from ? from : template_dir, problems.count);
+			  source ? source : template_dir, problems.count);
 		code = EXIT_NO;
 		goto done;
 	}
@@ -155,9 +268,10 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	}
 
 	whoami(name, sizeof(name), email, sizeof(email));
-	if (asprintf(&message, "Create plan '%s' with %zu items\n",
+	if (asprintf(&message, "Create plan '%s' with %zu items\n%s%s%s",
 		     json_string_value(json_object_get(plan->settings, "title")),
-		     json_array_size(plan->items)) < 0) {
+		     json_array_size(plan->items), import ? "\nImported from " : "",
+		     import ? base_name(import) : "", import ? "\n" : "") < 0) {
 		cli_error("%s", _("out of memory"));
 		goto done;
 	}

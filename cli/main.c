@@ -35,6 +35,7 @@ static const cli_command commands[] = {
 	{"update", cmd_update, CMD_NEEDS_DAEMON, N_("change an item's fields for a fiscal year")},
 	{"edit", cmd_edit, CMD_NEEDS_DAEMON, N_("edit an item in your editor and submit it")},
 	{"submit", cmd_submit, CMD_NEEDS_DAEMON, N_("submit changes to several items at once")},
+	{"import", cmd_import, CMD_NEEDS_DAEMON, N_("import a progress report as the plan")},
 	{"dept", cmd_dept, CMD_NEEDS_DAEMON, N_("list, add or remove departments")},
 	{"year", cmd_year, CMD_NEEDS_DAEMON, N_("open or close a fiscal year")},
 	{"whoami", cmd_whoami, CMD_NEEDS_DAEMON, N_("show who keikakud takes you for")},

@@ -1,0 +1,261 @@
+/*
+ * cmd_import.c - keikaku import FILE [--dry-run] [--force] [-m REASON] ...
+ *
+ * Reads a progress report exported from a spreadsheet (core/import.h) and
+ * has keikakud commit the whole plan it describes - keikaku.json,
+ * departments.json, plan.json and every item - as one commit by an admin.
+ * The report is read here, so every row that cannot be placed is shown
+ * before anything is sent.  `keikaku init PATH --import FILE` does the same
+ * offline, into a new repository.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "import.h"
+#include "json.h"
+#include "plan.h"
+
+/* The method keikakud imports a whole plan with (docs/protocol.md). */
+#define IMPORT_METHOD "plan.import"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		_("usage: keikaku import FILE [--dry-run] [--force] [-m REASON] [--title TEXT]\n"
+		  "                      [--organisation TEXT] [--admin-department NAME]\n\n"
+		  "Imports a progress report exported from a spreadsheet (TSV or CSV, UTF-8,\n"
+		  "UTF-16 or Shift_JIS) as the plan: keikaku.json, departments.json, plan.json\n"
+		  "and one item per row, in one commit made by keikakud (admin only).  Every\n"
+		  "row that cannot be imported is shown as FILE:ROW: reason, and then nothing\n"
+		  "is imported.  'keikaku init PATH --import FILE' does the same offline, into\n"
+		  "a new repository.\n\n"
+		  "  --dry-run                show what would be imported; send nothing\n"
+		  "  --force                  skip the rows that cannot be imported\n"
+		  "  -m, --message REASON     the reason, for the commit message\n"
+		  "  --title TEXT             the plan's title (default: the plan's own)\n"
+		  "  --organisation TEXT      whose plan it is\n"
+		  "  --admin-department NAME  the department that administers the plan\n"));
+}
+
+static void print_rows(const kk_diaglist *rows)
+{
+	for (size_t i = 0; i < rows->count; i++)
+		fprintf(stderr, "%s:%zu: %s\n", rows->items[i].path, rows->items[i].line,
+			rows->items[i].message);
+}
+
+/* Imports `file`; prints every row that cannot be placed.  Returns EXIT_OK or the exit code. */
+static int read_report(kk_import **out, const char *file, const kk_import_options *opts)
+{
+	kk_diaglist rows = {0};
+	kk_diag diag = {0};
+	int error, code = EXIT_OK;
+
+	error = kk_import_read_file(out, file, opts, &rows, &diag);
+	print_rows(&rows);
+	if (error < 0) {
+		if (rows.count)
+			cli_error(
+				P_("'%s' has %zu row that cannot be imported; nothing was imported",
+				   "'%s' has %zu rows that cannot be imported; nothing was imported",
+				   rows.count),
+				file, rows.count);
+		else
+			cli_error_diag(&diag);
+		code = error == KK_EIO ? EXIT_USAGE : error == KK_EINVALID ? EXIT_NO : EXIT_FAIL;
+	} else if ((*out)->skipped) {
+		cli_error(P_("skipped %zu row of '%s' that cannot be imported",
+			     "skipped %zu rows of '%s' that cannot be imported", (*out)->skipped),
+			  (*out)->skipped, file);
+	}
+	kk_diaglist_free(&rows);
+	return code;
+}
+
+static size_t count_measures(const json_t *structure, size_t *sections_out)
+{
+	size_t measures = 0, sections = 0, i, j;
+	json_t *p, *s;
+
+	json_array_foreach(json_object_get(structure, "pillars"), i, p) {
+		json_array_foreach(json_object_get(p, "sections"), j, s) {
+			sections++;
+			measures += json_array_size(json_object_get(s, "measures"));
+		}
+	}
+	*sections_out = sections;
+	return measures;
+}
+
+/* What would be imported: the counts, then one line per item. */
+static void print_summary(const kk_import *imp, const char *file)
+{
+	size_t sections, measures = count_measures(imp->structure, &sections), i, j;
+	char year[32], circled[16];
+	json_t *item, *v;
+
+	kk_fy_format(year, sizeof(year), imp->settings, imp->year);
+	printf(_("'%s': the report on %s (FY%d)\n"), file, year, imp->year);
+	printf(_("%zu items, %zu pillars, %zu sections, %zu measures, %zu departments\n"),
+	       json_array_size(imp->items),
+	       json_array_size(json_object_get(imp->structure, "pillars")), sections, measures,
+	       json_array_size(json_object_get(imp->departments, "departments")));
+	json_array_foreach(imp->items, i, item) {
+		kk_circled_number(circled, sizeof(circled),
+				  json_integer_value(json_object_get(item, "measure")));
+		printf("  %4" JSON_INTEGER_FORMAT "  %" JSON_INTEGER_FORMAT
+		       " (%" JSON_INTEGER_FORMAT ") %s  ",
+		       json_integer_value(json_object_get(item, "id")),
+		       json_integer_value(json_object_get(item, "pillar")),
+		       json_integer_value(json_object_get(item, "section")), circled);
+		printf("%s  ", json_string_value(json_object_get(item, "title")));
+		json_array_foreach(json_object_get(item, "owners"), j, v)
+			printf("%s%s", j ? " " : "", json_string_value(v));
+		printf("  %s\n",
+		       kk_achievement_label(json_string_value(json_object_get(item, "status"))));
+	}
+}
+
+/* The template's keikaku.json, for a dry run that asks keikakud nothing. */
+static int template_settings(json_t **out)
+{
+	char *path = NULL;
+	kk_diag diag = {0};
+	int error;
+
+	if (asprintf(&path, "%s/repo-template/%s", cli_datadir(), KK_PATH_SETTINGS) < 0) {
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
+	error = kk_json_load_file(out, path, NULL, &diag);
+	free(path);
+	if (error < 0) {
+		cli_error_diag(&diag);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* The head keikakud has now: the import replaces the plan as it is there. */
+static int current_head(char *out, cli_client *client)
+{
+	json_t *result = NULL;
+	const char *head;
+	cli_rpc_error err;
+	int outcome;
+
+	if ((outcome = cli_call(&result, client, "status", NULL, &err)) < 0)
+		return cli_call_failed(outcome, &err, NULL);
+	head = json_string_value(json_object_get(result, "head"));
+	if (!cli_is_commit_id(head)) {
+		cli_error("%s", _("keikakud did not say which commit is its head"));
+		json_decref(result);
+		return EXIT_FAIL;
+	}
+	memcpy(out, head, 41);
+	json_decref(result);
+	return EXIT_OK;
+}
+
+/* Sends the imported plan to keikakud as one write. */
+static int send(cli_ctx *ctx, const kk_import *imp, const char *base, const char *reason,
+		const char *file)
+{
+	json_t *params = NULL, *result = NULL;
+	cli_view view = {imp->settings, imp->items};
+	cli_rpc_error err = {0};
+	char *summary = NULL;
+	int outcome, code = EXIT_FAIL;
+
+	params = json_pack("{s:s, s:{s:O, s:O, s:O}, s:O}", "base", base, "files", KK_PATH_SETTINGS,
+			   imp->settings, KK_PATH_DEPARTMENTS, imp->departments, KK_PATH_STRUCTURE,
+			   imp->structure, "items", imp->items);
+	if (!params || cli_write_params(params, reason, 0) < 0) {
+		json_decref(params);
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
+	if ((outcome = cli_call(&result, ctx->client, IMPORT_METHOD, params, &err)) < 0) {
+		if (outcome == CLI_CALL_REFUSED && err.code == RPC_EMETHOD) {
+			cli_error(_("keikakud cannot import a report (it has no '%s' method); "
+				    "use 'keikaku init PATH --import %s' for a new repository"),
+				  IMPORT_METHOD, file);
+			cli_rpc_error_clear(&err);
+			return EXIT_FAIL;
+		}
+		return cli_call_failed(outcome, &err, &view);
+	}
+	if (asprintf(&summary,
+		     P_("imported %zu item from '%s'", "imported %zu items from '%s'",
+			json_array_size(imp->items)),
+		     json_array_size(imp->items), file) < 0) {
+		cli_error("%s", _("out of memory"));
+		goto done;
+	}
+	code = cli_print_write_result(result, 0, summary, &view);
+done:
+	free(summary);
+	json_decref(result);
+	return code;
+}
+
+int cmd_import(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"dry-run", no_argument, NULL, 'n'},
+		{"force", no_argument, NULL, 'F'},
+		{"message", required_argument, NULL, 'm'},
+		{"title", required_argument, NULL, 't'},
+		{"organisation", required_argument, NULL, 'o'},
+		{"admin-department", required_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	kk_import_options opts = {0};
+	kk_import *imp = NULL;
+	json_t *settings = NULL;
+	const char *file, *reason = NULL;
+	char base[41], at[41];
+	int dry_run = 0, c, code;
+
+	while ((c = getopt_long(argc, argv, ":hm:", options, NULL)) != -1) {
+		switch (c) {
+		case 'n': dry_run = 1; break;
+		case 'F': opts.force = 1; break;
+		case 'm': reason = optarg; break;
+		case 't': opts.title = optarg; break;
+		case 'o': opts.organisation = optarg; break;
+		case 'a': opts.admin = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: return cli_bad_option("import", c, argv);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("import", _("expected one file"));
+	file = argv[optind];
+
+	/* The plan's own settings (eras, phases, title) are where the import starts. */
+	if (dry_run)
+		code = template_settings(&settings);
+	else if ((code = current_head(base, ctx->client)) == EXIT_OK)
+		code = cli_plan_get(&settings, at, ctx->client, KK_PATH_SETTINGS, base);
+	if (code != EXIT_OK)
+		goto done;
+	opts.settings = settings;
+	if ((code = read_report(&imp, file, &opts)) != EXIT_OK)
+		goto done;
+	if (dry_run) {
+		print_summary(imp, file);
+		printf("%s\n", _("dry run: nothing imported"));
+		code = EXIT_OK;
+		goto done;
+	}
+	code = send(ctx, imp, base, reason, file);
+done:
+	kk_import_free(imp);
+	json_decref(settings);
+	return code;
+}

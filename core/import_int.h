@@ -1,0 +1,112 @@
+/*
+ * import_int.h - what core/import.c (the report: headings, tables, the plan
+ * it builds) and core/import_row.c (placing one row's cells) share.
+ * Private to the importer.
+ */
+#ifndef KK_IMPORT_INT_H
+#define KK_IMPORT_INT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common.h"
+#include "import.h"
+
+/* What a header column holds. */
+enum {
+	COL_NONE,
+	COL_MEASURE,
+	COL_DESCRIPTION,
+	COL_TITLE,
+	COL_OWNERS,
+	COL_RELATED,
+	COL_PLANNED,
+	COL_REVISED,
+	COL_PROGRESS,
+	COL_ACHIEVEMENT,
+	COL_RESULT,
+	COL_ID,
+	COL_STATUS,
+};
+
+/* One row of the file, its cells cleaned (kk_cell_clean). */
+typedef struct imp_row {
+	size_t line;
+	char **cells;
+	int count;
+} imp_row;
+
+/* One table: its header, read once, and its data rows. */
+typedef struct imp_table {
+	size_t line;	     /* the header row's line */
+	int pillar, section; /* the headings above it; 0 when there is none */
+	int year;	     /* the report year its header names; 0 when it names none */
+	char problem[KK_DIAG_MESSAGE_MAX]; /* when set, why none of its rows can be placed */
+	int columns;
+	int *kind; /* per header column: COL_* */
+	int *fy;   /* per header column: the fiscal year of its group, or 0 */
+	/* Header columns (0-based) of the previous year's 進捗度 and 結果, this year's 進捗度. */
+	int prev_progress, prev_result, progress;
+	int offset;   /* how far right of the header its rows' previous-year cells usually are */
+	size_t *rows; /* indices into imp->rows */
+	size_t row_count;
+} imp_table;
+
+/* A progress mark and what it means. */
+typedef struct imp_mark {
+	char text[8];
+	const char *code;
+} imp_mark;
+
+typedef struct imp {
+	const kk_import_options *opts;
+	const char *name; /* for messages */
+	json_t *settings; /* the keikaku.json the plan starts from: eras, phases */
+	kk_diaglist *problems;
+	imp_row *rows;
+	size_t row_count;
+	imp_mark marks[16];
+	size_t mark_count;
+	int year;	       /* the report year, from the first table; 0 before */
+	size_t year_line;      /* the header row that named it */
+	int pillar, section;   /* the current headings */
+	json_t *pillars;       /* "1" -> {"title", "line"} */
+	json_t *sections;      /* "1/2" -> {"title", "line"} */
+	json_t *measures;      /* "1/2/3" -> {"title", "description"?, "line", "used"?} */
+	char measure[16];      /* key of the current measure, or "" */
+	size_t measure_broken; /* the row whose 施策 could not be read, or 0 */
+	json_t *items;	       /* imported items, in row order */
+	json_t *ids;	       /* "26" -> the line of its row */
+	size_t failed;	       /* rows reported */
+} imp;
+
+/*
+ * Records that row `r` cannot be placed and why.  Returns 1 (the row
+ * failed), or KK_ENOMEM.
+ */
+int imp_fail(imp *x, const imp_row *r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The cell at `i`, or "" beyond the row. */
+const char *imp_cell(const imp_row *r, int i);
+
+/* The progress code of mark `s` ("on_track" for ○), or NULL. */
+const char *imp_mark_code(const imp *x, const char *s);
+
+/* The era name of fiscal year `year` ("令和3年度") in `buf`. */
+const char *imp_year_name(const imp *x, int year, char *buf, size_t size);
+
+/*
+ * The column of row `r`'s previous-year 進捗度 mark when it can be told
+ * without the table's layout (the first of two marks, or a mark followed by
+ * a 達成度 word), or -1.
+ */
+int imp_row_prev_mark(const imp *x, const imp_row *r);
+
+/*
+ * Places data row `r` of table `t`: adds its item to x->items, or reports
+ * why not.  Returns 0 when placed, 1 when it failed, KK_ENOMEM.
+ */
+int imp_place_row(imp *x, const imp_table *t, const imp_row *r);
+
+#endif

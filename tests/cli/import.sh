@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# keikaku init --import and keikaku import --dry-run: a progress report becomes a plan
+# repository that verifies and that stock git accepts; a broken report names every bad
+# row and creates nothing.
+. "$(dirname "$0")/lib.bash"
+cd "$work"
+fixtures=$KK_SOURCE_DIR/tests/fixtures/import
+sample=$fixtures/progress-report-R3-part1.tsv
+expected=$fixtures/expected
+opts=(--title 空閑市DX推進計画 --organisation 空閑市 --admin-department デジタル戦略課)
+
+# The sample report: one commit, every file as a person wrote it from the report.
+expect 0 "*" "" -- kk init plan.git --import "$sample" "${opts[@]}"
+check "one commit" test "$(git -C plan.git rev-list --count main)" = 1
+check "fsck --strict" git -C plan.git fsck --strict --no-progress
+expect 0 "no problems in 42 files at $(git -C plan.git rev-parse --short=10 main)" "" \
+	-- kk -C plan.git verify
+expect 0 "Create plan '空閑市DX推進計画' with 35 items
+
+Imported from progress-report-R3-part1.tsv" "" -- git -C plan.git log -1 --format=%B
+for f in keikaku.json departments.json plan.json $(cd "$expected" && ls items/*.json); do
+	check "$f as expected" cmp <(git -C plan.git show "main:$f") "$expected/$f"
+done
+check "35 items" test "$(git -C plan.git ls-tree --name-only main:items | wc -l)" = 35
+
+# Item 26 reads as in the hand-made example plan.
+kk init example.git --from "$KK_SOURCE_DIR/examples/dx-plan-r3" >/dev/null
+expect 0 "$(kk -C example.git show 26)" "" -- kk -C plan.git show 26
+expect 0 "*" "" -- kk -C plan.git show 26 --json
+check "show 26 --json" test "$(kk -C plan.git show 26 --json)" = "$(kk -C example.git show 26 --json)"
+
+# The same report as CSV (byte-order mark, CRLF, quoted cells) gives the same files.
+expect 0 "*" "" -- kk init csv.git --import "$fixtures/progress-report-R3-part1.csv" "${opts[@]}"
+check "CSV gives the same tree" test "$(git -C csv.git rev-parse main^{tree})" = \
+	"$(git -C plan.git rev-parse main^{tree})"
+
+# A broken report: each bad row with its reason, exit 1, and no repository.
+expect 1 "" "$(sed "s|^row \([0-9]*\): |$fixtures/broken.tsv:\1: |" "$fixtures/broken.expected")
+keikaku: '$fixtures/broken.tsv' has 5 rows that cannot be imported; no repository was created" \
+	-- kk init broken.git --import "$fixtures/broken.tsv"
+check "nothing created" test ! -e broken.git
+check "no temporary left" test -z "$(ls | grep kk-init || true)"
+expect 1 "" "*" -- kk import "$fixtures/broken.tsv" --dry-run
+
+# --force skips those rows and says so.
+expect 0 "*" "*" -- kk init forced.git --import "$fixtures/broken.tsv" --force
+check "forced: says how many" test "$(kk init forced2.git --import "$fixtures/broken.tsv" \
+	--force 2>&1 >/dev/null | tail -1)" = \
+	"keikaku: skipped 5 rows of '$fixtures/broken.tsv' that cannot be imported"
+check "forced: two items" test "$(git -C forced.git ls-tree --name-only main:items | wc -l)" = 2
+expect 0 "*" "" -- kk -C forced.git verify
+
+# A dry run shows what would be imported and sends nothing (no keikakud is running).
+expect 0 "'$fixtures/messy/report.tsv': the report on 令和3年度 (FY2021)
+9 items, 2 pillars, 2 sections, 6 measures, 10 departments
+     1  1 (1) ①  申請のオンライン化  各課  —
+     2  1 (1) ①  手数料のオンライン納付  デジタル戦略課  導入完了
+     3  1 (1) ②  Webシステムの導入  収税課  —
+     4  1 (1) ③  電子契約の導入  財政課  導入完了
+     5  1 (1) ④  キャッシュレス決済の導入  市民課 税務課  導入完了
+     6  2 (1) ①  規程の整備  秘書課  —
+     7  2 (1) ①  プリンターの廃止  デジタル戦略課  導入完了
+     8  2 (1) ②  農業委員会でのタブレットの活用  農業委員会事務局  導入完了
+     9  2 (1) ②  介護認定審査会でのタブレットの活用  高齢福祉課  —
+dry run: nothing imported" "" \
+	-- env KEIKAKU_SOCKET="$work/none.sock" "$KEIKAKU" import "$fixtures/messy/report.tsv" --dry-run
+
+# Not a report; usage errors.
+printf 'a\tb\n' >notes.tsv
+expect 1 "" "keikaku: 'notes.tsv' has no report table (a header row with 項目 and 令和N年度)" \
+	-- kk init notes.git --import notes.tsv
+check "nothing for a non-report" test ! -e notes.git
+expect 2 "" "keikaku: cannot read 'nowhere.tsv': No such file or directory" \
+	-- kk init x.git --import nowhere.tsv
+expect 2 "" "keikaku: '--from' and '--import' cannot be used together
+try 'keikaku init --help'" -- kk init x.git --from "$fixtures" --import "$sample"
+expect 2 "" "keikaku: '--force', '--title', '--organisation' and '--admin-department' go with '--import'
+try 'keikaku init --help'" -- kk init x.git --force
+expect 2 "" "keikaku: expected one file
+try 'keikaku import --help'" -- kk import
+check "nothing for usage errors" test ! -e x.git
+
+finish

@@ -1,0 +1,682 @@
+/*
+ * Tests for core/import: a progress report exported from a spreadsheet
+ * becomes a plan.
+ *
+ * The sample report's items are compared, field by field, with the files a
+ * person wrote from the source (tests/fixtures/import/expected/, a copy of
+ * examples/dx-plan-r3 taken before the importer existed), never with the
+ * importer's own output.  The messy variants have their own hand-written
+ * expectations; broken files have exact messages.
+ */
+#include "testutil.h"
+
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "canon.h"
+#include "fileset.h"
+#include "import.h"
+#include "import_cell.h"
+#include "import_sheet.h"
+#include "json.h"
+#include "plan.h"
+#include "verify.h"
+
+#define FIXTURES KK_SOURCE_DIR "/tests/fixtures/import"
+#define SAMPLE	 FIXTURES "/progress-report-R3-part1.tsv"
+
+/* The example's settings, which a person took from the city's report by hand. */
+static const kk_import_options sample_options = {
+	.title = "空閑市DX推進計画",
+	.organisation = "空閑市",
+	.admin = "デジタル戦略課",
+};
+
+static int is_schema(const char *path)
+{
+	return strstr(path, ".schema.json") != NULL;
+}
+
+/* Keikaku's schemas, under schema/. */
+static void load_schemas(kk_fileset *set)
+{
+	kk_fileset schemas = {0};
+
+	assert_int_equal(kk_fileset_read_dir(&schemas, KK_SOURCE_DIR "/schema", is_schema, NULL),
+			 0);
+	for (size_t i = 0; i < schemas.count; i++) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "schema/%s", schemas.files[i].path);
+		assert_int_equal(kk_fileset_put(set, path, schemas.files[i].data,
+						schemas.files[i].len, NULL),
+				 0);
+	}
+	kk_fileset_free(&schemas);
+}
+
+static char *text_of(const json_t *v)
+{
+	return v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : strdup("(absent)");
+}
+
+/* Prints each field where `got` differs from `expected`, under `path`; returns how many. */
+static size_t diff_fields(const char *what, const char *path, const json_t *expected,
+			  const json_t *got)
+{
+	size_t n = 0;
+
+	if (json_is_object(expected) && json_is_object(got)) {
+		const char *key;
+		json_t *v;
+		char sub[256];
+
+		json_object_foreach((json_t *)expected, key, v) {
+			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
+			n += diff_fields(what, sub, v, json_object_get(got, key));
+		}
+		json_object_foreach((json_t *)got, key, v) {
+			if (json_object_get(expected, key))
+				continue;
+			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
+			n += diff_fields(what, sub, NULL, v);
+		}
+		return n;
+	}
+	if (expected && got && kk_json_equal(expected, got))
+		return 0;
+	{
+		char *e = text_of(expected), *g = text_of(got);
+
+		print_message("%s: %s: expected %s\n%*s got      %s\n", what, path, e,
+			      (int)(strlen(what) + strlen(path) + 2), "", g);
+		free(e);
+		free(g);
+	}
+	return 1;
+}
+
+/* Compares every item with the hand-written one; returns how many are equal. */
+static size_t compare_items(const json_t *expected_items, const json_t *items)
+{
+	size_t equal = 0, i;
+	json_t *want;
+
+	json_array_foreach(expected_items, i, want) {
+		json_int_t id = json_integer_value(json_object_get(want, "id"));
+		const json_t *got = NULL;
+		char what[32];
+		size_t j;
+		json_t *v;
+
+		json_array_foreach(items, j, v)
+			if (json_integer_value(json_object_get(v, "id")) == id)
+				got = v;
+		snprintf(what, sizeof(what), "item %lld", (long long)id);
+		if (!got)
+			print_message("%s: not imported\n", what);
+		else if (diff_fields(what, "", want, got) == 0)
+			equal++;
+	}
+	return equal;
+}
+
+/* The person-written items of the example. */
+static json_t *expected_sample_items(void)
+{
+	json_t *items = json_array();
+
+	for (int id = 1; id <= 35; id++) {
+		char path[256];
+
+		snprintf(path, sizeof(path), FIXTURES "/expected/items/%04d.json", id);
+		json_array_append_new(items, kk_test_load_json(path));
+	}
+	return items;
+}
+
+static kk_import *import_file(const char *path, const kk_import_options *opts)
+{
+	kk_import_options o = *opts;
+	kk_diaglist rows = {0};
+	kk_diag diag = {0};
+	kk_import *imp = NULL;
+
+	if (!o.name)
+		o.name = path;
+	if (kk_import_read_file(&imp, path, &o, &rows, &diag) < 0) {
+		for (size_t i = 0; i < rows.count; i++)
+			print_message("row %zu: %s\n", rows.items[i].line, rows.items[i].message);
+		fail_msg("cannot import '%s': %s", path, diag.message);
+	}
+	assert_int_equal(rows.count, 0);
+	kk_diaglist_free(&rows);
+	return imp;
+}
+
+static kk_import *import_bytes(const char *data, size_t len, const char *name,
+			       const kk_import_options *opts)
+{
+	kk_import_options o = *opts;
+	kk_diaglist rows = {0};
+	kk_diag diag = {0};
+	kk_import *imp = NULL;
+
+	o.name = name;
+	if (kk_import_read(&imp, data, len, &o, &rows, &diag) < 0)
+		fail_msg("cannot import '%s': %s", name, diag.message);
+	assert_int_equal(rows.count, 0);
+	kk_diaglist_free(&rows);
+	return imp;
+}
+
+/*
+ * Checks an import of the sample report against the person-written example:
+ * all 35 items field by field, then the plan files, then the exact bytes of
+ * every file, which must also pass verify.
+ */
+static void check_sample(kk_import *imp, const char *label)
+{
+	json_t *expected = expected_sample_items();
+	kk_fileset files = {0};
+	kk_diaglist problems = {0};
+	kk_verifier *v = NULL;
+	kk_diag diag = {0};
+	size_t equal;
+	const char *plan_files[] = {"keikaku.json", "departments.json", "plan.json"};
+	json_t *docs[3] = {imp->settings, imp->departments, imp->structure};
+
+	assert_int_equal(imp->year, 2021);
+	assert_int_equal(imp->skipped, 0);
+	assert_int_equal(json_array_size(imp->items), 35);
+	equal = compare_items(expected, imp->items);
+	print_message("%s: %zu of 35 items equal field by field\n", label, equal);
+	assert_int_equal(equal, 35);
+	for (int i = 0; i < 3; i++) {
+		char path[256];
+		json_t *want;
+
+		snprintf(path, sizeof(path), FIXTURES "/expected/%s", plan_files[i]);
+		want = kk_test_load_json(path);
+		assert_int_equal(diff_fields(plan_files[i], "", want, docs[i]), 0);
+		json_decref(want);
+	}
+
+	load_schemas(&files);
+	assert_int_equal(kk_import_files(&files, imp, &diag), 0);
+	assert_int_equal(files.count, 4 + 3 + 35);
+	for (size_t i = 0; i < files.count; i++) {
+		char path[512];
+		size_t len;
+		char *want;
+
+		if (strncmp(files.files[i].path, "schema/", 7) == 0)
+			continue;
+		snprintf(path, sizeof(path), FIXTURES "/expected/%s", files.files[i].path);
+		want = kk_test_slurp(path, &len);
+		assert_non_null(want);
+		if (len != files.files[i].len || memcmp(want, files.files[i].data, len) != 0)
+			fail_msg("%s: %s is not byte for byte the expected file", label,
+				 files.files[i].path);
+		free(want);
+	}
+	assert_int_equal(kk_verifier_new(&v), 0);
+	assert_int_equal(kk_verifier_check(v, &files, 0, &problems, &diag), 0);
+	for (size_t i = 0; i < problems.count; i++)
+		print_message("%s: %s: %s\n", problems.items[i].path, problems.items[i].pointer,
+			      problems.items[i].message);
+	assert_int_equal(problems.count, 0);
+	kk_verifier_free(v);
+	kk_diaglist_free(&problems);
+	kk_fileset_free(&files);
+	json_decref(expected);
+}
+
+static void test_sample(void **state)
+{
+	kk_import *imp = import_file(SAMPLE, &sample_options);
+
+	(void)state;
+	assert_string_equal(imp->encoding, "UTF-8");
+	assert_int_equal(imp->delimiter, '\t');
+	check_sample(imp, "TSV");
+	kk_import_free(imp);
+}
+
+/* The same report saved as CSV: a byte-order mark, CRLF, quoted and unquoted cells. */
+static void test_sample_csv(void **state)
+{
+	kk_import *imp = import_file(FIXTURES "/progress-report-R3-part1.csv", &sample_options);
+
+	(void)state;
+	assert_int_equal(imp->delimiter, ',');
+	check_sample(imp, "CSV");
+	kk_import_free(imp);
+}
+
+static char *convert(size_t *len_out, const char *data, size_t len, const char *to)
+{
+	iconv_t cd = iconv_open(to, "UTF-8");
+	size_t cap = len * 2 + 16, left = len, room = cap;
+	char *buf = malloc(cap), *in = (char *)data, *o = buf;
+
+	assert_true(cd != (iconv_t)-1);
+	assert_non_null(buf);
+	assert_true(iconv(cd, &in, &left, &o, &room) != (size_t)-1);
+	iconv_close(cd);
+	*len_out = (size_t)(o - buf);
+	return buf;
+}
+
+/*
+ * The same report with rows shifted: item 6 (line 19) and item 13 (line 38)
+ * one cell left, item 7 (line 20) two cells right, item 29 (line 73) with
+ * two empty cells after its 達成度.
+ */
+static void test_sample_shifted(void **state)
+{
+	kk_import *imp = import_file(FIXTURES "/progress-report-R3-shifted.tsv", &sample_options);
+
+	(void)state;
+	check_sample(imp, "shifted");
+	kk_import_free(imp);
+}
+
+/* Excel's "Unicode text" (UTF-16 with a byte-order mark) and Windows' Shift_JIS. */
+static void test_sample_encodings(void **state)
+{
+	size_t len, n;
+	char *utf8 = kk_test_slurp(SAMPLE, &len), *utf16, *sjis;
+	kk_import *imp;
+	json_t *expected;
+
+	(void)state;
+	utf16 = convert(&n, utf8, len, "UTF-16"); /* glibc writes a byte-order mark */
+	imp = import_bytes(utf16, n, "report.txt", &sample_options);
+	assert_string_equal(imp->encoding, "UTF-16LE");
+	check_sample(imp, "UTF-16");
+	kk_import_free(imp);
+	free(utf16);
+
+	sjis = convert(&n, utf8, len, "CP932");
+	imp = import_bytes(sjis, n, "report.txt", &sample_options);
+	assert_string_equal(imp->encoding, "CP932");
+	/*
+	 * CP932 has no "〜" (U+301C) of its own: Windows reads its wave dash back
+	 * as "～" (U+FF5E).  Every item is as written; only measure ⑤'s
+	 * description (pillar 2, section 1) has one.
+	 */
+	expected = expected_sample_items();
+	assert_int_equal(compare_items(expected, imp->items), 35);
+	assert_non_null(strstr(json_string_value(json_object_get(
+				       kk_plan_measure(imp->structure, 2, 1, 5), "description")),
+			       "かさめ～"));
+	json_decref(expected);
+	kk_import_free(imp);
+	free(sjis);
+	free(utf8);
+}
+
+/*
+ * A report with the mess of real exports, and the plan a person reads in
+ * it: a header missing its 施策の内容 column, a row shifted right, rows
+ * short at the end, 施策 number and title in one cell or two, "導入完了
+ * text" in one cell, <p> and <br>, 【R3追加】, "—" for none, a quoted cell
+ * with a line break, full-width digits in headings, a title line and a
+ * note outside the tables.
+ */
+static void test_messy(void **state)
+{
+	json_t *expected = kk_test_load_json(FIXTURES "/messy/expected.json");
+	kk_import_options opts = {0};
+	kk_import *imp = import_file(FIXTURES "/messy/report.tsv", &opts);
+	size_t equal, n = json_array_size(json_object_get(expected, "items"));
+
+	(void)state;
+	assert_int_equal(json_array_size(imp->items), n);
+	equal = compare_items(json_object_get(expected, "items"), imp->items);
+	print_message("messy: %zu of %zu items equal field by field\n", equal, n);
+	assert_int_equal(equal, n);
+	assert_int_equal(diff_fields("keikaku.json", "", json_object_get(expected, "keikaku.json"),
+				     imp->settings),
+			 0);
+	assert_int_equal(diff_fields("departments.json", "",
+				     json_object_get(expected, "departments.json"),
+				     imp->departments),
+			 0);
+	assert_int_equal(diff_fields("plan.json", "", json_object_get(expected, "plan.json"),
+				     imp->structure),
+			 0);
+	json_decref(expected);
+	kk_import_free(imp);
+
+	/* The admin department is marked, and added when no item names it. */
+	opts.admin = "デジタル戦略課";
+	imp = import_file(FIXTURES "/messy/report.tsv", &opts);
+	assert_true(json_is_true(
+		json_object_get(kk_plan_department(imp->departments, "デジタル戦略課"), "admin")));
+	assert_int_equal(json_object_size(kk_plan_department(imp->departments, "各課")), 1);
+	kk_import_free(imp);
+	opts.admin = "情報政策課";
+	imp = import_file(FIXTURES "/messy/report.tsv", &opts);
+	assert_int_equal(json_array_size(json_object_get(imp->departments, "departments")), 11);
+	assert_true(json_is_true(json_object_get(
+		json_array_get(json_object_get(imp->departments, "departments"), 10), "admin")));
+	kk_import_free(imp);
+}
+
+/* The rows' messages as "row N: reason" lines. */
+static char *row_messages(kk_diaglist *rows)
+{
+	size_t cap = 1;
+	char *out;
+
+	for (size_t i = 0; i < rows->count; i++)
+		cap += strlen(rows->items[i].message) + 32;
+	out = calloc(1, cap);
+	for (size_t i = 0; i < rows->count; i++)
+		snprintf(out + strlen(out), cap - strlen(out), "row %zu: %s\n", rows->items[i].line,
+			 rows->items[i].message);
+	return out;
+}
+
+/* A broken report: every bad row is named with its reason, and nothing is imported. */
+static void test_broken(void **state)
+{
+	kk_import_options opts = {0}, force = {.force = 1};
+	kk_import *imp = NULL;
+	kk_diaglist rows = {0};
+	kk_diag diag = {0};
+	char *want = kk_test_slurp(FIXTURES "/broken.expected", NULL), *got;
+
+	(void)state;
+	assert_int_equal(kk_import_read_file(&imp, FIXTURES "/broken.tsv", &opts, &rows, &diag),
+			 KK_EINVALID);
+	assert_null(imp);
+	assert_string_equal(diag.message,
+			    "'" FIXTURES "/broken.tsv' has 5 rows that cannot be imported");
+	got = row_messages(&rows);
+	assert_string_equal(got, want);
+	for (size_t i = 0; i < rows.count; i++)
+		assert_string_equal(rows.items[i].path, FIXTURES "/broken.tsv");
+	free(got);
+	kk_diaglist_free(&rows);
+
+	/* --force skips them and says how many. */
+	assert_int_equal(kk_import_read_file(&imp, FIXTURES "/broken.tsv", &force, &rows, &diag),
+			 0);
+	got = row_messages(&rows);
+	assert_string_equal(got, want);
+	assert_int_equal(imp->skipped, 5);
+	assert_int_equal(json_array_size(imp->items), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(imp->items, 0), "id")),
+			 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(imp->items, 1), "id")),
+			 7);
+	/* Only what the imported items use: measures ① and ⑥. */
+	assert_non_null(kk_plan_measure(imp->structure, 1, 1, 1));
+	assert_non_null(kk_plan_measure(imp->structure, 1, 1, 6));
+	assert_null(kk_plan_measure(imp->structure, 1, 1, 2));
+	free(got);
+	free(want);
+	kk_diaglist_free(&rows);
+	kk_import_free(imp);
+}
+
+/* Small reports, each with one problem, and the exact reason given for its row. */
+static void test_row_reasons(void **state)
+{
+	static const char head[] =
+		"計画の柱 1. 柱\n(1) 節\n"
+		"施策\t項目\t担当課\t関係課\t令和2年度\t\t\t\t令和3年度\t\t\t\t通番\t達成度\n"
+		"\t\t\t\t計画スケジュール\t進捗度\t達成度\t取組内容または結果\t"
+		"計画スケジュール\t変更スケジュール\t進捗度\t取組内容または結果\t\t\n";
+	static const struct {
+		const char *rows, *messages;
+	} cases[] = {
+		{"①\t施策\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n"
+		 "\t\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t2\t\n",
+		 "row 6: no final 達成度 after 通番 2\n"},
+		{"①\t施策\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t0\t—\n",
+		 "row 5: 通番 0 is out of range (1 to 99999)\n"},
+		{"\t\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n",
+		 "row 5: no 施策 (measure) on this row or above it\n"},
+		{"①\t施策\t\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n",
+		 "row 5: no 項目 (item title)\n"},
+		{"①\t施策\t項目\t—\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n",
+		 "row 5: no 担当課 (owner department)\n"},
+		{"①\t施策\t項目\t課\t\t検討\t○\t—\t結果\t導入\t○\t○\t結果\t1\t—\n",
+		 "row 5: more than two 進捗度 marks\n"},
+		{"施策\t\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n",
+		 "row 5: 施策 '施策' has no number\n"},
+		{"①\t施策\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n"
+		 "\t\t【R9追加】項目\t課\t\t\t\t\t\t導入\t導入\t○\t結果\t2\t—\n",
+		 "row 6: '【R9追加】' is after the years of the report\n"},
+		{"①\t施策\t【R3追加】項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n",
+		 "row 5: the item is added in 令和3年度 but has entries for 令和2年度\n"},
+		{"①\t施策\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t完了\n",
+		 "row 5: unknown 達成度 '完了' (expected 導入完了, 取り下げ or —)\n"},
+		{"①\t施策\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n"
+		 "②\t施策\t別の項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t2\t—\t余り\n",
+		 "row 6: no 通番 (item number)\n"},
+		{"①\t施策\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n"
+		 "①\t別の施策\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t2\t—\n",
+		 "row 6: 施策 ① is '別の施策' here but '施策' on row 5\n"},
+	};
+	kk_import_options opts = {.name = "r.tsv"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *text = NULL, *got;
+		kk_diaglist rows = {0};
+		kk_diag diag = {0};
+		kk_import *imp = NULL;
+
+		assert_true(asprintf(&text, "%s%s", head, cases[i].rows) > 0);
+		assert_int_equal(kk_import_read(&imp, text, strlen(text), &opts, &rows, &diag),
+				 KK_EINVALID);
+		assert_null(imp);
+		got = row_messages(&rows);
+		if (strcmp(got, cases[i].messages) != 0)
+			fail_msg("case %zu:\n%sgave\n%s", i, cases[i].messages, got);
+		free(got);
+		free(text);
+		kk_diaglist_free(&rows);
+	}
+}
+
+/* 【R3追加】 in any spelling: added_in, and the marker is gone from the title. */
+static void test_added(void **state)
+{
+	static const char report[] =
+		"計画の柱 1. 柱\n(1) 節\n"
+		"施策\t施策の内容\t項目\t担当課\t関係課\t令和2年度\t\t\t\t令和3年度\t\t\t\t通番\t達成度\n"
+		"\t\t\t\t\t計画スケジュール\t進捗度\t達成度\t取組内容または結果\t"
+		"計画スケジュール\t変更スケジュール\t進捗度\t取組内容または結果\t\t\n"
+		"①\t施策\t既存の項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n"
+		"\t\t【Ｒ３追加】 新しい項目\t課\t\t\t\t—\t\t導入\t導入\t◎\t結果\t2\t—\n"
+		"\t\tもう一つ【令和3年度追加】\t課\t\t\t\t\t\t\t導入\t○\t結果\t3\t—\n";
+	kk_import_options opts = {.name = "r.tsv"};
+	kk_import *imp = import_bytes(report, strlen(report), "r.tsv", &opts);
+	const json_t *two = json_array_get(imp->items, 1), *three = json_array_get(imp->items, 2);
+	json_t *want;
+
+	(void)state;
+	assert_null(json_object_get(json_array_get(imp->items, 0), "added_in"));
+	assert_string_equal(json_string_value(json_object_get(two, "title")), "新しい項目");
+	assert_string_equal(json_string_value(json_object_get(two, "added_in")), "2021");
+	assert_null(json_object_get(json_object_get(two, "years"), "2020"));
+	assert_string_equal(json_string_value(json_object_get(three, "title")), "もう一つ");
+	assert_string_equal(json_string_value(json_object_get(three, "added_in")), "2021");
+	/* Two schedule cells, the first empty: only 変更スケジュール. */
+	want = kk_test_parse("{\"2021\": {\"revised\": \"導入\", \"progress\": \"on_track\", "
+			     "\"result\": \"結果\"}}");
+	assert_int_equal(diff_fields("item 3", "years", want, json_object_get(three, "years")), 0);
+	json_decref(want);
+	kk_import_free(imp);
+}
+
+/* Files that are not a report at all. */
+static void test_not_a_report(void **state)
+{
+	static const char no_table[] = "タイトル\n\n施策\t項目\n①\t何か\n";
+	static const char outside[] =
+		"計画の柱 1. 柱\n(1) 節\n①\t項目\t課\t\t検討\t○\t—\t結果\t1\t—\n";
+	static const char binary[] = "\x82\xa0\x00\xff\xfe";
+	static const char no_heading[] =
+		"施策\t項目\t担当課\t関係課\t令和2年度\t\t\t\t令和3年度\t\t\t\t通番\t達成度\n"
+		"\t\t\t\t計画スケジュール\t進捗度\t達成度\t取組内容または結果\t"
+		"計画スケジュール\t変更スケジュール\t進捗度\t取組内容または結果\t\t\n"
+		"①\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n";
+	kk_import_options opts = {.name = "x.tsv"};
+	kk_diaglist rows = {0};
+	kk_diag diag = {0};
+	kk_import *imp = NULL;
+	char *got;
+
+	(void)state;
+	assert_int_equal(kk_import_read(&imp, no_table, strlen(no_table), &opts, &rows, &diag),
+			 KK_EINVALID);
+	assert_string_equal(diag.message,
+			    "'x.tsv' has no report table (a header row with 項目 and 令和N年度)");
+	assert_int_equal(kk_import_read(&imp, binary, sizeof(binary) - 1, &opts, &rows, &diag),
+			 KK_EINVALID);
+	assert_string_equal(diag.message, "'x.tsv' is not a text file");
+	assert_int_equal(kk_import_read(&imp, outside, strlen(outside), &opts, &rows, &diag),
+			 KK_EINVALID);
+	got = row_messages(&rows);
+	assert_string_equal(got, "row 3: not in a table (no header row with 項目 and 令和N年度 "
+				 "above it)\n");
+	free(got);
+	kk_diaglist_free(&rows);
+	assert_int_equal(kk_import_read(&imp, no_heading, strlen(no_heading), &opts, &rows, &diag),
+			 KK_EINVALID);
+	got = row_messages(&rows);
+	assert_string_equal(got, "row 3: no 計画の柱 heading above the table (row 1)\n");
+	free(got);
+	kk_diaglist_free(&rows);
+	assert_int_equal(kk_import_read_file(&imp, FIXTURES "/nowhere.tsv", &opts, &rows, &diag),
+			 KK_EIO);
+	assert_string_equal(diag.message,
+			    "cannot read '" FIXTURES "/nowhere.tsv': No such file or directory");
+	assert_null(imp);
+}
+
+/* The sheet reader: quoting as spreadsheets write it, line ends, line numbers. */
+static void test_sheet(void **state)
+{
+	static const char csv[] = "a,\"b,1\",\"c \"\"q\"\"\"\r\n"
+				  "\"multi\r\nline\",\"x\"y,\r\n"
+				  "\r\n"
+				  "last,\"\"";
+	static const char tsv[] = "a\t\"b\tc\"\n\"x\"y\t\"open\n\rz";
+	kk_sheet *s = NULL;
+	kk_diag diag = {0};
+
+	(void)state;
+	assert_int_equal(kk_sheet_parse(&s, csv, sizeof(csv) - 1, "x.csv", &diag), 0);
+	assert_int_equal(s->delimiter, ',');
+	assert_int_equal(s->count, 4);
+	assert_int_equal(s->rows[0].count, 3);
+	assert_string_equal(s->rows[0].cells[1], "b,1");
+	assert_string_equal(s->rows[0].cells[2], "c \"q\"");
+	assert_int_equal(s->rows[1].line, 2);
+	assert_string_equal(s->rows[1].cells[0], "multi\nline");
+	assert_string_equal(s->rows[1].cells[1], "\"x\"y"); /* not properly quoted: as written */
+	assert_string_equal(s->rows[1].cells[2], "");
+	assert_int_equal(s->rows[2].line, 4);
+	assert_int_equal(s->rows[2].count, 0);
+	assert_int_equal(s->rows[3].line, 5);
+	assert_string_equal(s->rows[3].cells[1], "");
+	kk_sheet_free(s);
+
+	/* By content: tabs outside quotes; CR alone ends a line too. */
+	assert_int_equal(kk_sheet_parse(&s, tsv, sizeof(tsv) - 1, NULL, &diag), 0);
+	assert_int_equal(s->delimiter, '\t');
+	assert_int_equal(s->count, 4);
+	assert_string_equal(s->rows[0].cells[1], "b\tc");
+	assert_string_equal(s->rows[1].cells[0], "\"x\"y");
+	assert_string_equal(s->rows[1].cells[1], "\"open");
+	assert_int_equal(s->rows[2].count, 0);
+	assert_string_equal(s->rows[3].cells[0], "z");
+	assert_int_equal(s->rows[3].line, 4);
+	kk_sheet_free(s);
+
+	/* A delimiter at the very end of the file. */
+	assert_int_equal(kk_sheet_parse(&s, "a,", 2, "x.csv", &diag), 0);
+	assert_int_equal(s->count, 1);
+	assert_int_equal(s->rows[0].count, 2);
+	kk_sheet_free(s);
+}
+
+/* What the cells say: clean-up, marks, 達成度 words, numbers, headings, departments. */
+static void test_cells(void **state)
+{
+	static const struct {
+		const char *raw, *clean;
+	} clean[] = {
+		{"  text\u3000", "text"},	    {"<p>一</p><p>二</p>", "一\n二"},
+		{"一<br>二<BR/>三", "一\n二\n三"},  {"<span style=\"x\">a</span> &amp; b", "a & b"},
+		{"a < b &amp; c", "a < b &amp; c"}, /* no tags: left alone */
+		{"<unknown>x", "<unknown>x"},	    {"\u30ab\u3099", "\u30ac"}, /* NFC */
+	};
+	const char *code, *rest, *title;
+	json_t *names = json_array();
+	long n;
+	int k;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(clean) / sizeof(*clean); i++) {
+		char *got = kk_cell_clean(clean[i].raw);
+
+		assert_string_equal(got, clean[i].clean);
+		free(got);
+	}
+	assert_true(kk_cell_is_dash("—") && kk_cell_is_dash("―") && kk_cell_is_dash("－"));
+	assert_false(kk_cell_is_dash("") || kk_cell_is_dash("—x"));
+	assert_string_equal(kk_cell_achievement("導入完了"), "completed");
+	assert_string_equal(kk_cell_achievement("取下げ"), "withdrawn");
+	assert_string_equal(kk_cell_achievement("—"), "open");
+	assert_null(kk_cell_achievement("完了"));
+	assert_true(kk_cell_achievement_merged(&code, &rest, "導入完了 タブレットを導入した。"));
+	assert_string_equal(code, "completed");
+	assert_string_equal(rest, "タブレットを導入した。");
+	assert_false(kk_cell_achievement_merged(&code, &rest, "導入完了後に運用する"));
+	assert_true(kk_cell_is_symbol("○") && kk_cell_is_symbol("△") && kk_cell_is_symbol("×"));
+	assert_false(kk_cell_is_symbol("①") || kk_cell_is_symbol("—") || kk_cell_is_symbol("→") ||
+		     kk_cell_is_symbol("○○") || kk_cell_is_symbol("A"));
+	assert_true(kk_cell_integer(&n, "２６") && n == 26);
+	assert_false(kk_cell_integer(&n, "26a") || kk_cell_integer(&n, ""));
+	assert_true(kk_cell_integer_achievement(&n, &code, "28 導入完了") && n == 28);
+	assert_true(kk_cell_measure_number(&k, &rest, "① テレワークの拡大") && k == 1);
+	assert_string_equal(rest, "テレワークの拡大");
+	assert_true(kk_cell_measure_number(&k, &rest, "㉑") && k == 21 && !*rest);
+	assert_true(kk_cell_measure_number(&k, &rest, "3. 題") && k == 3);
+	assert_false(kk_cell_measure_number(&k, &rest, "○試行"));
+	assert_true(kk_cell_pillar_heading(&k, &title, "計画の柱 ２．効率化") && k == 2);
+	assert_string_equal(title, "効率化");
+	assert_true(kk_cell_section_heading(&k, &title, "（１） テレワーク") && k == 1);
+	assert_string_equal(title, "テレワーク");
+	assert_true(kk_cell_section_heading(&k, &title, "⑶ 節") && k == 3);
+	assert_false(kk_cell_section_heading(&k, &title, "(注) 節"));
+	assert_int_equal(kk_cell_departments(names, "税務課 市民課"), 0);
+	assert_int_equal(kk_cell_departments(names, "市民課、社会福祉課,公民館ほか"), 0);
+	assert_int_equal(json_array_size(names), 4);
+	assert_string_equal(json_string_value(json_array_get(names, 3)), "公民館ほか");
+	json_decref(names);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sample),	       cmocka_unit_test(test_sample_csv),
+		cmocka_unit_test(test_sample_shifted), cmocka_unit_test(test_sample_encodings),
+		cmocka_unit_test(test_messy),	       cmocka_unit_test(test_broken),
+		cmocka_unit_test(test_row_reasons),    cmocka_unit_test(test_added),
+		cmocka_unit_test(test_not_a_report),   cmocka_unit_test(test_sheet),
+		cmocka_unit_test(test_cells),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
