@@ -218,6 +218,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 	kk_import *imp = NULL;
 	json_t *settings = NULL;
 	const char *file, *reason = NULL;
+	char *own_reason = NULL;
 	char base[41], at[41];
 	int dry_run = 0, c, code;
 
@@ -253,8 +254,20 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 		code = EXIT_OK;
 		goto done;
 	}
+	if (!reason) {
+		/* Creating withdrawn items needs a reason: say where the plan came from. */
+		const char *name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+
+		if (asprintf(&own_reason, _("imported from the progress report '%s'"), name) < 0) {
+			cli_error("%s", _("out of memory"));
+			code = EXIT_FAIL;
+			goto done;
+		}
+		reason = own_reason;
+	}
 	code = send(ctx, imp, base, reason, file);
 done:
+	free(own_reason);
 	kk_import_free(imp);
 	json_decref(settings);
 	return code;

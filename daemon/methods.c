@@ -201,6 +201,145 @@ static int gather_files(kd_writer *w, kd_call *call, const git_oid *base, kk_upd
 	return 0;
 }
 
+/* The current version of `path` in the writer's head, parsed; NULL when absent. */
+static json_t *head_doc(kd_writer *w, const char *path)
+{
+	const kk_file *f = kk_fileset_get(&w->files, path);
+	json_t *doc = NULL;
+
+	if (f)
+		kk_json_parse(&doc, f->data, f->len, NULL, NULL);
+	return doc;
+}
+
+/* What plan.import sends instead of a patch: `doc` as a patch on the head's version. */
+static int patch_for(const json_t **out, kd_writer *w, kd_call *call, const char *path,
+		     const json_t *doc, json_t *keep)
+{
+	json_t *cur = head_doc(w, path), *patch = NULL;
+	kk_diag diag = {0};
+	int error = 0;
+
+	if (!cur) {
+		*out = doc; /* a merge patch on nothing is the document */
+		return 0;
+	}
+	if (kk_patch_diff(&patch, cur, doc, &diag) < 0)
+		error = kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: '%s': %s", path,
+				     diag.message);
+	else if (json_array_append_new(keep, patch) < 0)
+		error = kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+	else
+		*out = patch;
+	json_decref(cur);
+	return error;
+}
+
+/*
+ * plan.import: whole documents (the three plan files, every item) that
+ * replace the plan in one commit.  Each becomes a merge patch on its
+ * current version, or a creation; an item of the plan that the import
+ * lacks is refused, since items are never removed.
+ */
+static int gather_import(kd_writer *w, kd_call *call, const git_oid *base,
+			 kk_update_item **items_out, size_t *item_count, kk_update_file **files_out,
+			 size_t *file_count, json_t *keep)
+{
+	static const char *const paths[] = {KK_PATH_SETTINGS, KK_PATH_DEPARTMENTS,
+					    KK_PATH_STRUCTURE};
+	const json_t *files = json_object_get(call->params, "files");
+	const json_t *list = json_object_get(call->params, "items"), *item;
+	json_t *violations = NULL;
+	kk_update_item *items;
+	kk_update_file *docs;
+	size_t n, i;
+
+	if (!json_is_object(files) || !json_is_array(list) || json_array_size(list) == 0)
+		return kd_call_fail(call, KD_EPARAMS, NULL,
+				    "invalid params: 'files' must be an object of plan files and "
+				    "'items' a non-empty array of items");
+	if ((n = json_array_size(list)) > w->cfg->max_items)
+		return kd_call_fail(call, KD_ELIMIT,
+				    json_pack("{s:I}", "limit", (json_int_t)w->cfg->max_items),
+				    "a submission may hold at most %zu items", w->cfg->max_items);
+	if (!(items = calloc(n, sizeof(*items))) || !(docs = calloc(3, sizeof(*docs)))) {
+		free(items);
+		return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+	}
+	*items_out = items;
+	*files_out = docs;
+	*item_count = n;
+	*file_count = 0;
+	for (i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
+		const json_t *doc = json_object_get(files, paths[i]);
+		json_t *base_doc = NULL;
+
+		if (!json_is_object(doc))
+			return kd_call_fail(call, KD_EPARAMS, NULL,
+					    "invalid params: 'files' must hold '%s' as an object",
+					    paths[i]);
+		if (read_at(&base_doc, w->repo, base, paths[i]) < 0)
+			return kd_call_fail(call, KD_EINTERNAL, NULL,
+					    "cannot read the base commit");
+		json_array_append_new(keep, base_doc ? base_doc : json_null());
+		docs[*file_count].path = paths[i];
+		docs[*file_count].base_doc = base_doc;
+		if (patch_for(&docs[*file_count].patch, w, call, paths[i], doc, keep) < 0)
+			return -1;
+		(*file_count)++;
+	}
+	json_array_foreach(list, i, item) {
+		json_t *id = json_object_get(item, "id"), *base_item = NULL;
+		char path[KK_ITEM_PATH_MAX];
+
+		if (!json_is_object(item) || !json_is_integer(id) ||
+		    kk_item_path(path, sizeof(path), json_integer_value(id)) < 0)
+			return kd_call_fail(call, KD_EPARAMS, NULL,
+					    "invalid params: item %zu has no item id (1 to 99999)",
+					    i + 1);
+		items[i].id = json_integer_value(id);
+		for (size_t j = 0; j < i; j++)
+			if (items[j].id == items[i].id)
+				return kd_call_fail(call, KD_EPARAMS, NULL,
+						    "invalid params: item %lld is listed twice",
+						    (long long)items[i].id);
+		if (kk_fileset_get(&w->files, path)) {
+			if (patch_for(&items[i].patch, w, call, path, item, keep) < 0)
+				return -1;
+		} else {
+			items[i].item = item;
+		}
+		if (read_at(&base_item, w->repo, base, path) < 0)
+			return kd_call_fail(call, KD_EINTERNAL, NULL,
+					    "cannot read the base commit");
+		items[i].base_item = base_item;
+		json_array_append_new(keep, base_item ? base_item : json_null());
+	}
+	/* Items the import would leave out. */
+	for (size_t f = 0; f < w->files.count; f++) {
+		json_int_t id;
+		int listed = 0;
+
+		if (!kk_item_path_parse(&id, w->files.files[f].path))
+			continue;
+		for (i = 0; i < n && !listed; i++)
+			listed = items[i].id == id;
+		if (listed)
+			continue;
+		if (!violations && !(violations = json_array()))
+			return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+		json_array_append_new(violations,
+				      json_pack("{s:I, s:s, s:s}", "item", id, "rule",
+						"import-removes", "message",
+						_("the plan has this item and the report does not; "
+						  "an import does not remove items")));
+	}
+	if (violations)
+		return kd_call_fail(call, KD_ERULES, json_pack("{s:o}", "violations", violations),
+				    "%s", _("the report lacks items of the plan"));
+	return 0;
+}
+
 static int refuse(kd_writer *w, kd_call *call, const kk_update_result *r)
 {
 	json_t *data;
@@ -296,6 +435,10 @@ void kd_methods_handle(kd_writer *w, kd_call *call)
 		if (!(keep = json_array()) ||
 		    gather_files(w, call, &base, &files, &file_count, keep) < 0)
 			goto done;
+	} else if (strcmp(call->method, "plan.import") == 0) {
+		if (!(keep = json_array()) || gather_import(w, call, &base, &items, &item_count,
+							    &files, &file_count, keep) < 0)
+			goto done;
 	} else if (gather_items(w, call, base_hex ? &base : NULL, &items, &item_count, &keep) < 0) {
 		goto done;
 	}
@@ -307,6 +450,10 @@ void kd_methods_handle(kd_writer *w, kd_call *call)
 		if (f)
 			kk_json_parse(&departments, f->data, f->len, NULL, NULL);
 		kk_identity_resolve(&call->who, departments, w->owner);
+	}
+	if (strcmp(call->method, "plan.import") == 0 && !call->who.admin) {
+		kd_call_fail(call, KD_EFORBIDDEN, NULL, "%s", _("only an admin may import a plan"));
+		goto done;
 	}
 	if (kk_update_prepare(&r, &w->files,
 			      &(kk_update_request){&call->who, reason, correction, items,

@@ -41,7 +41,8 @@
 #include "year.h"
 
 static const char *const write_methods[] = {"item.update", "plan.submit", "item.create",
-					    "plan.update", "year.open",	  "year.close"};
+					    "plan.update", "plan.import", "year.open",
+					    "year.close"};
 
 int kd_writer_handles(const char *method)
 {

@@ -116,7 +116,9 @@ head_of() {
 	git -C "$repo" rev-parse main
 }
 
-# A fingerprint of every file of the repository, to show nothing changed.
+# A fingerprint of every file of the repository, to show nothing changed (but for
+# the daemon's pid file and the derived history index that reads keep up to date).
 repo_state() {
-	(cd "$repo" && find . -type f ! -name keikakud.pid -print0 | sort -z | xargs -0 sha1sum | sha1sum)
+	(cd "$repo" && find . -type f ! -name keikakud.pid ! -path './keikaku/*' -print0 |
+		sort -z | xargs -0 sha1sum | sha1sum)
 }
