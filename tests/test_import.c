@@ -24,7 +24,7 @@
 #include "verify.h"
 
 #define FIXTURES KK_SOURCE_DIR "/tests/fixtures/import"
-#define SAMPLE	 FIXTURES "/progress-report-R3-part1.tsv"
+#define SAMPLE	 KK_SOURCE_DIR "/examples/dx-plan-r3/progress-report-R3-part1.tsv"
 
 /* The example's settings, which a person took from the city's report by hand. */
 static const kk_import_options sample_options = {

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.bash"
 cd "$work"
 fixtures=$KK_SOURCE_DIR/tests/fixtures/import
-sample=$fixtures/progress-report-R3-part1.tsv
+sample=$KK_SOURCE_DIR/examples/dx-plan-r3/progress-report-R3-part1.tsv
 expected=$fixtures/expected
 opts=(--title 空閑市DX推進計画 --organisation 空閑市 --admin-department デジタル戦略課)
 

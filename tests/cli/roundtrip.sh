@@ -4,8 +4,8 @@
 # (tests/cli/roundtrip.py says how it compares, and prints the figure).  Then
 # the TSV Keikaku wrote imports to the same plan again, and the same report.
 . "$(dirname "$0")/lib.bash"
-# A copy of shared/data/progress-report-R3-part1.tsv.
-sample=$KK_SOURCE_DIR/tests/fixtures/import/progress-report-R3-part1.tsv
+# The example's source: a copy of shared/data/progress-report-R3-part1.tsv.
+sample=$KK_SOURCE_DIR/examples/dx-plan-r3/progress-report-R3-part1.tsv
 
 kk init "$work/plan.git" --import "$sample" >/dev/null
 kk -C "$work/plan.git" report --fy 2021 >"$work/report.tsv"
