@@ -841,3 +841,23 @@ int cli_simple_query(json_t **result_out, cli_ctx *ctx, const char *command, con
 	*result_out = result;
 	return -1;
 }
+
+int cli_current_head(char *out, cli_client *client)
+{
+	json_t *result = NULL;
+	const char *head;
+	cli_rpc_error err;
+	int outcome;
+
+	if ((outcome = cli_call(&result, client, "status", NULL, &err)) < 0)
+		return cli_call_failed(outcome, &err, NULL);
+	head = json_string_value(json_object_get(result, "head"));
+	if (!cli_is_commit_id(head)) {
+		cli_error("%s", _("keikakud did not say which commit is its head"));
+		json_decref(result);
+		return EXIT_FAIL;
+	}
+	memcpy(out, head, 41);
+	json_decref(result);
+	return EXIT_OK;
+}

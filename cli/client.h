@@ -139,6 +139,13 @@ void cli_print_changes(FILE *out, const char *prefix, const json_t *changes, con
 /* Prints one field and its value in plan terms: "令和3年度 進捗度: ○". */
 void cli_print_field(FILE *out, const char *path, const json_t *value, const cli_view *view);
 
+/*
+ * Writes the commit keikakud has as its head now (41 bytes, from status)
+ * into `out`, for a write that names no base.  Returns EXIT_OK, or the exit
+ * code after printing why not.
+ */
+int cli_current_head(char *out, cli_client *client);
+
 /* Tells whether `s` is a full commit id (40 lower-case hex digits). */
 int cli_is_commit_id(const char *s);
 

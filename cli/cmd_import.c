@@ -139,27 +139,6 @@ static int template_settings(json_t **out)
 	return EXIT_OK;
 }
 
-/* The head keikakud has now: the import replaces the plan as it is there. */
-static int current_head(char *out, cli_client *client)
-{
-	json_t *result = NULL;
-	const char *head;
-	cli_rpc_error err;
-	int outcome;
-
-	if ((outcome = cli_call(&result, client, "status", NULL, &err)) < 0)
-		return cli_call_failed(outcome, &err, NULL);
-	head = json_string_value(json_object_get(result, "head"));
-	if (!cli_is_commit_id(head)) {
-		cli_error("%s", _("keikakud did not say which commit is its head"));
-		json_decref(result);
-		return EXIT_FAIL;
-	}
-	memcpy(out, head, 41);
-	json_decref(result);
-	return EXIT_OK;
-}
-
 /* Sends the imported plan to keikakud as one write. */
 static int send(cli_ctx *ctx, const kk_import *imp, const char *base, const char *reason,
 		const char *file)
@@ -241,7 +220,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 	/* The plan's own settings (eras, phases, title) are where the import starts. */
 	if (dry_run)
 		code = template_settings(&settings);
-	else if ((code = current_head(base, ctx->client)) == EXIT_OK)
+	else if ((code = cli_current_head(base, ctx->client)) == EXIT_OK)
 		code = cli_plan_get(&settings, at, ctx->client, KK_PATH_SETTINGS, base);
 	if (code != EXIT_OK)
 		goto done;

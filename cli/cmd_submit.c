@@ -127,27 +127,6 @@ static int load(json_t **out, const char *file)
 	return 0;
 }
 
-/* The head keikakud has now, for a submission that names no base. */
-static int current_head(char *out, cli_client *client)
-{
-	json_t *result = NULL;
-	const char *head;
-	cli_rpc_error err;
-	int outcome;
-
-	if ((outcome = cli_call(&result, client, "status", NULL, &err)) < 0)
-		return cli_call_failed(outcome, &err, NULL);
-	head = json_string_value(json_object_get(result, "head"));
-	if (!cli_is_commit_id(head)) {
-		cli_error("%s", _("keikakud did not say which commit is its head"));
-		json_decref(result);
-		return EXIT_FAIL;
-	}
-	memcpy(out, head, 41);
-	json_decref(result);
-	return EXIT_OK;
-}
-
 int cmd_submit(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -176,7 +155,7 @@ int cmd_submit(cli_ctx *ctx, int argc, char **argv)
 
 	if (json_object_get(doc, "base"))
 		memcpy(base, json_string_value(json_object_get(doc, "base")), 41);
-	else if ((code = current_head(base, ctx->client)) != EXIT_OK)
+	else if ((code = cli_current_head(base, ctx->client)) != EXIT_OK)
 		goto done;
 	/* keikaku.json only names the fiscal years in what is printed. */
 	if ((code = cli_plan_get(&settings, at, ctx->client, KK_PATH_SETTINGS, base)) != EXIT_OK)

@@ -695,17 +695,6 @@ int kk_history_last_change(json_t **out, kk_history *h, const char *file, const 
 
 /* --- pending items --- */
 
-static int owned_by(const json_t *item, const char *dept)
-{
-	size_t i;
-	json_t *o;
-
-	json_array_foreach(json_object_get(item, "owners"), i, o)
-		if (json_is_string(o) && strcmp(json_string_value(o), dept) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * The last change to fiscal year `year` of the item at `path` made for one
  * of its owners: *out is its commit information, or NULL.
@@ -728,7 +717,7 @@ static int last_owner_update(json_t **out, uint32_t *commit_out, kk_history *h,
 		if ((error = cached_info(&info, &cache, h, h->changes[c].commit, diag)) < 0)
 			break;
 		dept = json_string_value(json_object_get(info, "department"));
-		if (!dept || !owned_by(item, dept))
+		if (!dept || !kk_item_owned_by(item, dept))
 			continue;
 		if ((error = version(&old, h, h->changes[c].prev, diag)) == 0 &&
 		    (error = version(&new, h, c, diag)) == 0 &&
