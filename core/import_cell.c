@@ -11,6 +11,8 @@
 
 #include <utf8proc.h>
 
+#include "buf.h"
+
 /* Decodes the code point at *p and advances past it; 0 at the end. */
 static unsigned next_cp(const char **p)
 {
@@ -69,39 +71,11 @@ static int digit_value(unsigned cp)
 
 /* --- cleaning --- */
 
-typedef struct strbuf {
-	char *p;
-	size_t len, cap;
-	int failed;
-} strbuf;
-
-static void put(strbuf *o, const char *s, size_t n)
-{
-	if (o->failed)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 64;
-		char *p;
-
-		while (cap < o->len + n + 1)
-			cap *= 2;
-		if (!(p = realloc(o->p, cap))) {
-			o->failed = 1;
-			return;
-		}
-		o->p = p;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-	o->p[o->len] = '\0';
-}
-
 /* A line break where a block of text ends, unless one is there already. */
-static void put_break(strbuf *o)
+static void put_break(kk_buf *o)
 {
-	if (o->len && o->p[o->len - 1] != '\n')
-		put(o, "\n", 1);
+	if (o->len && o->data[o->len - 1] != '\n')
+		kk_buf_put(o, "\n", 1);
 }
 
 /*
@@ -149,7 +123,7 @@ static size_t html_tag(const char *s, int *kind)
 }
 
 /* Decodes the character reference at `s` (starting with '&'); returns its length or 0. */
-static size_t html_entity(strbuf *o, const char *s)
+static size_t html_entity(kk_buf *o, const char *s)
 {
 	static const struct {
 		const char *name, *text;
@@ -162,7 +136,7 @@ static size_t html_entity(strbuf *o, const char *s)
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		if (strncmp(s, names[i].name, strlen(names[i].name)) == 0) {
-			put(o, names[i].text, strlen(names[i].text));
+			kk_buf_put(o, names[i].text, strlen(names[i].text));
 			return strlen(names[i].name);
 		}
 	}
@@ -176,7 +150,7 @@ static size_t html_entity(strbuf *o, const char *s)
 		utf8proc_uint8_t buf[4];
 		utf8proc_ssize_t n = utf8proc_encode_char((utf8proc_int32_t)cp, buf);
 
-		put(o, (const char *)buf, (size_t)n);
+		kk_buf_put(o, (const char *)buf, (size_t)n);
 	}
 	return (size_t)(end + 1 - s);
 }
@@ -184,7 +158,7 @@ static size_t html_entity(strbuf *o, const char *s)
 /* Removes known HTML tags (and, where there were some, decodes entities). */
 static char *strip_html(const char *s)
 {
-	strbuf o = {0};
+	kk_buf o = {0};
 	int stripped = 0, kind;
 	size_t n;
 
@@ -192,34 +166,34 @@ static char *strip_html(const char *s)
 		if (*p == '<' && (n = html_tag(p, &kind))) {
 			stripped = 1;
 			if (kind == 1)
-				put(&o, "\n", 1);
+				kk_buf_put(&o, "\n", 1);
 			else if (kind == 2)
 				put_break(&o);
 			p += n;
 		} else {
-			put(&o, p, 1);
+			kk_buf_put(&o, p, 1);
 			p++;
 		}
 	}
-	if (stripped && !o.failed && strchr(o.p, '&')) {
-		strbuf e = {0};
+	if (stripped && !o.failed && o.data && strchr(o.data, '&')) {
+		kk_buf e = {0};
 
-		for (const char *p = o.p; *p;) {
+		for (const char *p = o.data; *p;) {
 			if (*p == '&' && (n = html_entity(&e, p))) {
 				p += n;
 			} else {
-				put(&e, p, 1);
+				kk_buf_put(&e, p, 1);
 				p++;
 			}
 		}
-		free(o.p);
+		free(o.data);
 		o = e;
 	}
 	if (o.failed) {
-		free(o.p);
+		free(o.data);
 		return NULL;
 	}
-	return o.p ? o.p : strdup("");
+	return o.data ? o.data : strdup("");
 }
 
 char *kk_cell_clean(const char *raw)

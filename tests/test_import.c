@@ -620,6 +620,7 @@ static void test_cells(void **state)
 		{"一<br>二<BR/>三", "一\n二\n三"},  {"<span style=\"x\">a</span> &amp; b", "a & b"},
 		{"a < b &amp; c", "a < b &amp; c"}, /* no tags: left alone */
 		{"<unknown>x", "<unknown>x"},	    {"\u30ab\u3099", "\u30ac"}, /* NFC */
+		{"<b></b>", ""},		    {"<p></p>", ""}, /* nothing but tags */
 	};
 	const char *code, *rest, *title;
 	json_t *names = json_array();
