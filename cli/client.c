@@ -457,52 +457,50 @@ static void short_text(FILE *out, const char *s)
 	free(flat);
 }
 
-/* A field's value as the report writes it: marks, labels, text cut short. */
-static void value_text(FILE *out, const char *path, const json_t *v)
+char *cli_value_text(const char *path, const json_t *v)
 {
 	const char *field = path ? strrchr(path, '.') : NULL;
 	const char *s = json_string_value(v), *shown = NULL;
+	char *text = NULL;
+	size_t size = 0, i;
+	json_t *e;
+	FILE *m;
+	int strings = json_is_array(v);
 
 	field = field ? field + 1 : path ? path : "";
-	if (!v) {
-		fputs(_("(none)"), out);
-		return;
-	}
+	if (!v)
+		return strdup(_("(none)"));
 	if (s) {
 		if (strcmp(field, "progress") == 0)
 			shown = kk_progress_mark(s);
 		else if (strcmp(field, "achievement") == 0 || strcmp(field, "status") == 0)
 			shown = kk_achievement_label(s);
-		short_text(out, shown ? shown : s);
-		return;
+		return strdup(shown ? shown : s);
 	}
-	if (json_is_array(v)) {
-		char *joined = NULL;
-		size_t size = 0, i;
-		json_t *e;
-		FILE *m = open_memstream(&joined, &size);
-		int strings = 1;
+	json_array_foreach(v, i, e)
+		strings &= json_is_string(e);
+	if (!strings)
+		return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+	if (!json_array_size(v))
+		return strdup(_("(none)"));
+	if (!(m = open_memstream(&text, &size)))
+		return NULL;
+	json_array_foreach(v, i, e)
+		fprintf(m, "%s%s", i ? "、" : "", json_string_value(e));
+	if (fclose(m) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
 
-		json_array_foreach(v, i, e)
-			strings &= json_is_string(e);
-		if (m && strings) {
-			json_array_foreach(v, i, e)
-				fprintf(m, "%s%s", i ? "、" : "", json_string_value(e));
-			if (fclose(m) == 0)
-				short_text(out, json_array_size(v) ? joined : _("(none)"));
-			free(joined);
-			return;
-		}
-		if (m)
-			fclose(m);
-		free(joined);
-	}
-	{
-		char *dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+/* A field's value as the report writes it, on one line and cut short. */
+static void value_text(FILE *out, const char *path, const json_t *v)
+{
+	char *text = cli_value_text(path, v);
 
-		short_text(out, dump ? dump : "?");
-		free(dump);
-	}
+	short_text(out, text ? text : "?");
+	free(text);
 }
 
 void cli_print_field(FILE *out, const char *path, const json_t *value, const cli_view *view)

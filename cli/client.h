@@ -136,6 +136,16 @@ size_t cli_print_problems(FILE *out, const char *prefix, const json_t *data, con
  */
 void cli_print_changes(FILE *out, const char *prefix, const json_t *changes, const cli_view *view);
 
+/*
+ * A field's value as the report writes it, whole: the mark or label of a
+ * progress, achievement or status code, a list of strings joined with
+ * "、", "(none)" for no value or an empty list, and any other value as
+ * compact JSON.  `path` ("years.2021.progress"; may be NULL) names the
+ * field.  Returns a new string the caller frees, or NULL when out of
+ * memory.
+ */
+char *cli_value_text(const char *path, const json_t *v);
+
 /* Prints one field and its value in plan terms: "令和3年度 進捗度: ○". */
 void cli_print_field(FILE *out, const char *path, const json_t *value, const cli_view *view);
 

@@ -11,12 +11,12 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "client.h"
 #include "diff.h"
 #include "json.h"
 #include "plan.h"
 
-#define INDENT	  4  /* columns before a long text, and before a wrapped line's rest */
-#define LONG_TEXT 40 /* code points past which a text is shown under its line, as in core */
+#define INDENT 4 /* columns before a long text, and before a wrapped line's rest */
 
 #define COLOUR_DEL   "\033[31m"
 #define COLOUR_INS   "\033[32m"
@@ -74,55 +74,17 @@ static const char *last_component(const char *path)
 	return dot ? dot + 1 : path;
 }
 
-/* A value as the report writes it: marks and labels for codes, lists with 、. */
+/* A value as cli_value_text() gives it, a text with its line breaks and tabs as spaces. */
 static void put_value(FILE *m, const char *path, const json_t *v)
 {
-	const char *field = last_component(path), *s = json_string_value(v), *shown = NULL;
-	size_t i;
-	json_t *e;
-	int strings = json_is_array(v);
+	char *text = cli_value_text(path, v);
 
-	if (!v) {
-		fputs(_("(none)"), m);
-		return;
-	}
-	if (s) {
-		if (strcmp(field, "progress") == 0)
-			shown = kk_progress_mark(s);
-		else if (strcmp(field, "achievement") == 0 || strcmp(field, "status") == 0)
-			shown = kk_achievement_label(s);
-		for (s = shown ? shown : s; *s; s++)
-			fputc(*s == '\n' || *s == '\t' ? ' ' : *s, m);
-		return;
-	}
-	json_array_foreach(v, i, e)
-		strings &= json_is_string(e);
-	if (strings) {
-		if (!json_array_size(v))
-			fputs(_("(none)"), m);
-		json_array_foreach(v, i, e)
-			fprintf(m, "%s%s", i ? "、" : "", json_string_value(e));
-		return;
-	}
-	json_dumpf(v, m, JSON_COMPACT | JSON_ENCODE_ANY);
+	for (const char *s = text ? text : "?"; *s; s++)
+		fputc(json_is_string(v) && (*s == '\n' || *s == '\t') ? ' ' : *s, m);
+	free(text);
 }
 
 /* --- long texts and their inline diffs --- */
-
-static int is_long(const json_t *v)
-{
-	const char *s = json_string_value(v);
-	size_t n = 0;
-
-	if (!s)
-		return 0;
-	for (; *s; s++) {
-		if (*s == '\n')
-			return 1;
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	}
-	return n > LONG_TEXT;
-}
 
 /* Appends `text` to the growing string *buf, with `style` for each byte. */
 static int add_marked(char **buf, char **style, size_t *len, const char *text, char st)
@@ -253,8 +215,8 @@ static int put_change(const painter *p, FILE *m, char **line, const json_t *chan
 {
 	const char *path = json_string_value(json_object_get(change, "path"));
 	const json_t *old = json_object_get(change, "old"), *new = json_object_get(change, "new");
-	int block = (is_long(old) && (!new || json_is_string(new))) ||
-		    (is_long(new) && (!old || json_is_string(old)));
+	int block = (kk_diff_is_long(old) && (!new || json_is_string(new))) ||
+		    (kk_diff_is_long(new) && (!old || json_is_string(old)));
 
 	if (!path)
 		path = "";
@@ -482,7 +444,6 @@ int render_diff(FILE *out, const json_t *result, const json_t *settings)
 
 /* --- the command --- */
 
-/* Resolves a revision as the user wrote it; the one place that knows how. */
 int cmd_diff(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -510,7 +471,10 @@ int cmd_diff(cli_ctx *ctx, int argc, char **argv)
 		case 'y': json_object_set_new(params, "fy", json_string(optarg)); break;
 		case 'j': json = 1; break;
 		case 'x': exit_code = 1; break;
-		case 'h': usage(stdout); json_decref(params); return EXIT_OK;
+		case 'h':
+			usage(stdout);
+			json_decref(params);
+			return EXIT_OK;
 		default: json_decref(params); return cli_bad_option("diff", c, argv);
 		}
 	}

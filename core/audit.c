@@ -53,8 +53,8 @@ void kk_time_format(char *buf, size_t size, int64_t when, int offset)
 	int off = offset < 0 ? -offset : offset;
 
 	snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", (long long)y, m, d,
-		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60), offset < 0 ? '-' : '+',
-		 off / 60, off % 60);
+		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
+		 offset < 0 ? '-' : '+', off / 60, off % 60);
 }
 
 int kk_time_parse_date(int64_t *out, const char *text, int offset, int end, kk_diag *diag)
@@ -67,8 +67,8 @@ int kk_time_parse_date(int64_t *out, const char *text, int offset, int end, kk_d
 		    ((i == 4 || i == 7) ? text[i] != '-' : !isdigit((unsigned char)text[i])))
 			return kk_diag_set(diag, KK_EINVALID, _("'%s' is not a date (YYYY-MM-DD)"),
 					   text);
-	if (sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || m < 1 ||
-	    m > 12 || d < 1 || d > mdays[m - 1] ||
+	if (sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || m < 1 || m > 12 ||
+	    d < 1 || d > mdays[m - 1] ||
 	    (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
 		return kk_diag_set(diag, KK_EINVALID, _("'%s' is not a date (YYYY-MM-DD)"), text);
 	*out = kk_time_of_day(y, m, d + (end ? 1 : 0), offset) - (end ? 1 : 0);
@@ -106,14 +106,6 @@ static int year_matches(int year, const char *path)
 }
 
 /* --- commits --- */
-
-static int git_fail(kk_diag *diag)
-{
-	const git_error *e = git_error_last();
-
-	return kk_diag_set(diag, KK_EIO, "%s: %s", _("cannot read the history"),
-			   e && e->message ? e->message : "?");
-}
 
 /* The paragraphs of a message between its first line and its trailers, or NULL. */
 static json_t *message_reason(const char *message)
@@ -168,17 +160,16 @@ static json_t *commit_info(git_commit *commit, int64_t time, int offset)
 	json_t *info;
 
 	kk_time_format(when, sizeof(when), time, offset);
-	info = json_pack("{s:s, s:s, s:I, s:{s:s, s:s}, s:o, s:s%, s:o, s:b}", "commit",
-			 git_oid_tostr_s(git_commit_id(commit)), "time", when, "timestamp",
-			 (json_int_t)time, "author", "name", author->name, "email", author->email,
-			 "department",
-			 kk_commit_trailer(dept, sizeof(dept), message, "Department")
-				 ? json_string(dept)
-				 : json_null(),
-			 "summary", message, nl ? (size_t)(nl - message) : strlen(message), "reason",
-			 message_reason(message), "correction",
-			 kk_commit_trailer(corr, sizeof(corr), message, "Keikaku-Correction") &&
-				 strcmp(corr, "yes") == 0);
+	info = json_pack(
+		"{s:s, s:s, s:I, s:{s:s, s:s}, s:o, s:s%, s:o, s:b}", "commit",
+		git_oid_tostr_s(git_commit_id(commit)), "time", when, "timestamp", (json_int_t)time,
+		"author", "name", author->name, "email", author->email, "department",
+		kk_commit_trailer(dept, sizeof(dept), message, "Department") ? json_string(dept)
+									     : json_null(),
+		"summary", message, nl ? (size_t)(nl - message) : strlen(message), "reason",
+		message_reason(message), "correction",
+		kk_commit_trailer(corr, sizeof(corr), message, "Keikaku-Correction") &&
+			strcmp(corr, "yes") == 0);
 	return info;
 }
 
@@ -188,7 +179,7 @@ int kk_history_commit_info(json_t **out, kk_history *h, const git_oid *oid, kk_d
 	json_t *info;
 
 	if (git_commit_lookup(&commit, h->repo, oid) < 0)
-		return git_fail(diag);
+		return kk_diag_git(diag, KK_EIO, _("cannot read the history"));
 	info = commit_info(commit, git_commit_time(commit), git_commit_time_offset(commit));
 	git_commit_free(commit);
 	if (!info)
@@ -214,7 +205,7 @@ static int cached_info(json_t **out, info_cache *cache, kk_history *h, uint32_t 
 	json_decref(cache->info);
 	cache->info = NULL;
 	if (git_commit_lookup(&commit, h->repo, &h->commits[i].oid) < 0)
-		return git_fail(diag);
+		return kk_diag_git(diag, KK_EIO, _("cannot read the history"));
 	cache->info = commit_info(commit, h->commits[i].time, h->commits[i].offset);
 	git_commit_free(commit);
 	if (!cache->info)
@@ -237,7 +228,7 @@ static int version(json_t **out, kk_history *h, uint32_t c, kk_diag *diag)
 	if (c == KK_HIST_NONE || kk_hist_is_removal(ch = &h->changes[c]))
 		return 0;
 	if (git_blob_lookup(&blob, h->repo, &ch->blob) < 0)
-		return git_fail(diag);
+		return kk_diag_git(diag, KK_EIO, _("cannot read the history"));
 	error = kk_json_parse(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), NULL,
 			      diag);
 	git_blob_free(blob);
@@ -333,10 +324,13 @@ static int log_change(json_t *entries, kk_history *h, uint32_t c, const kk_log_f
 		if (!(entry = json_deep_copy(info)) ||
 		    json_object_set_new(entry, "file", json_string(path)) < 0 ||
 		    json_object_set_new(entry, "file_change",
-					json_string(!old ? "added" : !new ? "removed" : "changed")) < 0 ||
+					json_string(!old   ? "added"
+						    : !new ? "removed"
+							   : "changed")) < 0 ||
 		    (id && json_object_set_new(entry, "item", json_integer(id)) < 0) ||
 		    (json_is_string(title) && json_object_set(entry, "title", title) < 0) ||
-		    json_object_update(entry, change) < 0 || json_array_append_new(entries, entry) < 0) {
+		    json_object_update(entry, change) < 0 ||
+		    json_array_append_new(entries, entry) < 0) {
 			json_decref(entry);
 			error = KK_ENOMEM;
 			goto done;
@@ -387,7 +381,8 @@ int kk_history_log(json_t **out, kk_history *h, const kk_log_filter *filter, kk_
 			for (uint32_t c = h->commits[i].first; c < end && error == 0; c++) {
 				json_int_t id;
 
-				if (f->items_only && !kk_item_path_parse(&id, h->paths[h->changes[c].path]))
+				if (f->items_only &&
+				    !kk_item_path_parse(&id, h->paths[h->changes[c].path]))
 					continue;
 				error = log_change(entries, h, c, f, &cache, diag);
 			}
@@ -427,7 +422,8 @@ int kk_history_blame(json_t **out, kk_history *h, json_int_t id, kk_diag *diag)
 	p = kk_hist_find_path(h, path);
 	if (p == KK_HIST_NONE || h->last[p] == KK_HIST_NONE ||
 	    kk_hist_is_removal(&h->changes[h->last[p]])) {
-		error = kk_diag_set(diag, KK_ENOTFOUND, _("no item %lld in the plan"), (long long)id);
+		error = kk_diag_set(diag, KK_ENOTFOUND, _("no item %lld in the plan"),
+				    (long long)id);
 		goto done;
 	}
 	for (uint32_t c = h->last[p]; c != KK_HIST_NONE; c = h->changes[c].prev)
@@ -495,16 +491,17 @@ int kk_history_blame(json_t **out, kk_history *h, json_int_t id, kk_diag *diag)
 			goto done;
 		if (!(entry = json_pack("{s:s, s:O}", "path", field, "value",
 					json_object_get(change, "new"))) ||
-		    json_object_update(entry, info) < 0 || json_array_append_new(fields, entry) < 0) {
+		    json_object_update(entry, info) < 0 ||
+		    json_array_append_new(fields, entry) < 0) {
 			json_decref(entry);
 			error = KK_ENOMEM;
 			goto done;
 		}
 	}
-	result = json_pack("{s:I, s:O, s:s, s:O}", "id", id, "title",
-			   json_object_get(prev, "title") ? json_object_get(prev, "title")
-							  : json_null(),
-			   "commit", git_oid_tostr_s(&h->commits[h->count - 1].oid), "fields", fields);
+	result = json_pack(
+		"{s:I, s:O, s:s, s:O}", "id", id, "title",
+		json_object_get(prev, "title") ? json_object_get(prev, "title") : json_null(),
+		"commit", git_oid_tostr_s(&h->commits[h->count - 1].oid), "fields", fields);
 	if (!result)
 		error = KK_ENOMEM;
 done:
@@ -529,8 +526,8 @@ done:
 /* The years `settings` marks closed. */
 static int is_closed(const json_t *settings, const char *year)
 {
-	const char *state = json_string_value(json_object_get(json_object_get(settings, "years"),
-							    year));
+	const char *state =
+		json_string_value(json_object_get(json_object_get(settings, "years"), year));
 
 	return state && strcmp(state, "closed") == 0;
 }
@@ -563,7 +560,7 @@ static int any_closed(const json_t *settings)
 
 /* Checks the changes of commit `i`, made when `settings` was in force. */
 static int check_commit(kk_history *h, size_t i, const json_t *settings, info_cache *cache,
-			 kk_diaglist *problems, kk_diag *diag)
+			kk_diaglist *problems, kk_diag *diag)
 {
 	uint32_t end = kk_hist_changes_end(h, i);
 	json_t *info;
@@ -598,7 +595,8 @@ static int check_commit(kk_history *h, size_t i, const json_t *settings, info_ca
 			if (error == 0 && sscanf(field, "years.%4[0-9]", year) == 1 &&
 			    is_closed(settings, year) && strcmp(year, reported) != 0) {
 				snprintf(reported, sizeof(reported), "%s", year);
-				if (closed_problem(problems, h, (uint32_t)i, h->paths[ch->path], year) < 0)
+				if (closed_problem(problems, h, (uint32_t)i, h->paths[ch->path],
+						   year) < 0)
 					error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 			}
 		}
@@ -680,8 +678,8 @@ int kk_history_last_change(json_t **out, kk_history *h, const char *file, const 
 		if ((error = version(&prev, h, h->changes[c].prev, diag)) < 0)
 			break;
 		if (!same_value(field_at(cur, field), field_at(prev, field))) {
-			error = kk_history_commit_info(out, h, &h->commits[h->changes[c].commit].oid,
-						       diag);
+			error = kk_history_commit_info(out, h,
+						       &h->commits[h->changes[c].commit].oid, diag);
 			break;
 		}
 		json_decref(cur);
@@ -699,8 +697,8 @@ int kk_history_last_change(json_t **out, kk_history *h, const char *file, const 
  * The last change to fiscal year `year` of the item at `path` made for one
  * of its owners: *out is its commit information, or NULL.
  */
-static int last_owner_update(json_t **out, uint32_t *commit_out, kk_history *h,
-			     const json_t *item, const char *path, int year, kk_diag *diag)
+static int last_owner_update(json_t **out, uint32_t *commit_out, kk_history *h, const json_t *item,
+			     const char *path, int year, kk_diag *diag)
 {
 	uint32_t p = kk_hist_find_path(h, path);
 	info_cache cache = {0};
@@ -724,7 +722,8 @@ static int last_owner_update(json_t **out, uint32_t *commit_out, kk_history *h,
 		    (!(changes = json_array()) || kk_diff_fields(changes, old, new, NULL) < 0))
 			error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 		json_array_foreach(changes, k, change)
-			touched |= year_matches(year, json_string_value(json_object_get(change, "path")));
+			touched |= year_matches(year,
+						json_string_value(json_object_get(change, "path")));
 		json_decref(old);
 		json_decref(new);
 		json_decref(changes);
@@ -754,9 +753,8 @@ static json_t *group_for(json_t *groups, const char *dept)
 	return g;
 }
 
-int kk_history_pending(json_t **out, kk_history *h, const json_t *items,
-		       const json_t *departments, int year, int64_t since,
-		       const git_oid *since_commit, kk_diag *diag)
+int kk_history_pending(json_t **out, kk_history *h, const json_t *items, const json_t *departments,
+		       int year, int64_t since, const git_oid *since_commit, kk_diag *diag)
 {
 	uint32_t start = since_commit ? kk_hist_find_commit(h, since_commit) : KK_HIST_NONE;
 	json_t *groups = json_array(), *result = NULL, *item, *d, *sorted = NULL;
@@ -781,14 +779,15 @@ int kk_history_pending(json_t **out, kk_history *h, const json_t *items,
 			break;
 		if (!status || strcmp(status, "open") != 0 ||
 		    !json_object_get(json_object_get(item, "years"), key) ||
-		    kk_item_path(path, sizeof(path), json_integer_value(json_object_get(item, "id"))) <
-			    0)
+		    kk_item_path(path, sizeof(path),
+				 json_integer_value(json_object_get(item, "id"))) < 0)
 			continue;
 		if ((error = last_owner_update(&last, &at, h, item, path, year, diag)) < 0)
 			break;
 		/* After the period's first commit, or from the first second of its first day. */
-		if (last && (start != KK_HIST_NONE && start < h->count ? at > start
-							  : h->commits[at].time >= since)) {
+		if (last &&
+		    (start != KK_HIST_NONE && start < h->count ? at > start
+							       : h->commits[at].time >= since)) {
 			json_decref(last);
 			continue;
 		}
@@ -796,10 +795,12 @@ int kk_history_pending(json_t **out, kk_history *h, const json_t *items,
 				  json_object_get(item, "title"), "last_update",
 				  last ? last : json_null());
 		json_array_foreach(json_object_get(item, "owners"), k, owner) {
-			json_t *g = json_is_string(owner) ? group_for(groups, json_string_value(owner))
-							  : NULL;
+			json_t *g = json_is_string(owner)
+					    ? group_for(groups, json_string_value(owner))
+					    : NULL;
 
-			if (!entry || !g || json_array_append(json_object_get(g, "items"), entry) < 0)
+			if (!entry || !g ||
+			    json_array_append(json_object_get(g, "items"), entry) < 0)
 				error = KK_ENOMEM;
 		}
 		json_decref(entry);
@@ -812,9 +813,9 @@ int kk_history_pending(json_t **out, kk_history *h, const json_t *items,
 		    json_array_append(sorted, d) < 0)
 			error = KK_ENOMEM;
 	kk_time_format(when, sizeof(when), since, h->count ? h->commits[h->count - 1].offset : 0);
-	if (error == 0 && !(result = json_pack("{s:s, s:s, s:I, s:O}", "year", key, "since", when,
-					       "since_timestamp", (json_int_t)since, "departments",
-					       sorted)))
+	if (error == 0 &&
+	    !(result = json_pack("{s:s, s:s, s:I, s:O}", "year", key, "since", when,
+				 "since_timestamp", (json_int_t)since, "departments", sorted)))
 		error = KK_ENOMEM;
 	json_decref(groups);
 	json_decref(sorted);

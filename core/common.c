@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <git2.h>
+
 void kk_diag_clear(kk_diag *diag)
 {
 	if (diag)
@@ -27,6 +29,13 @@ int kk_diag_set(kk_diag *diag, int code, const char *fmt, ...)
 	diag_vset(diag, code, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+int kk_diag_git(kk_diag *diag, int code, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return kk_diag_set(diag, code, "%s: %s", what, e && e->message ? e->message : "?");
 }
 
 void kk_diag_set_pointer(kk_diag *diag, const char *pointer)

@@ -54,6 +54,12 @@ void kk_diag_clear(kk_diag *diag);
 int kk_diag_set(kk_diag *diag, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Records `code` in `diag` (which may be NULL) with the message "WHAT:
+ * libgit2's last error" and returns `code`, for failures of libgit2 calls.
+ */
+int kk_diag_git(kk_diag *diag, int code, const char *what);
+
 /* Sets the JSON Pointer of `diag` (which may be NULL); truncates safely. */
 void kk_diag_set_pointer(kk_diag *diag, const char *pointer);
 

@@ -70,7 +70,7 @@ static int text_decode(text *t, const char *s, size_t len)
 	return 0;
 }
 
-static int is_long(const json_t *v)
+int kk_diff_is_long(const json_t *v)
 {
 	const char *s = json_string_value(v);
 	size_t n = 0;
@@ -454,7 +454,7 @@ int kk_diff_inline(json_t *changes)
 		int error;
 
 		if (!json_is_string(old) || !json_is_string(new) ||
-		    (!is_long(old) && !is_long(new)))
+		    (!kk_diff_is_long(old) && !kk_diff_is_long(new)))
 			continue;
 		if ((error = inline_diff(&segments, old, new)) < 0)
 			return error;
@@ -472,14 +472,6 @@ typedef struct {
 	kk_diag *diag;
 } differ;
 
-/* Copies libgit2's last error into `diag`, after `what`. */
-static int git_fail(kk_diag *diag, int code, const char *what)
-{
-	const git_error *e = git_error_last();
-
-	return kk_diag_set(diag, code, "%s: %s", what, e && e->message ? e->message : "?");
-}
-
 static int commit_tree(git_tree **out, git_repository *repo, const git_oid *id, kk_diag *diag)
 {
 	git_commit *commit = NULL;
@@ -491,8 +483,8 @@ static int commit_tree(git_tree **out, git_repository *repo, const git_oid *id, 
 		return kk_diag_set(diag, KK_ENOTFOUND, _("commit %s does not exist"), hex);
 	}
 	if (error < 0)
-		return git_fail(diag, KK_EIO, _("cannot read commit"));
-	error = git_commit_tree(out, commit) < 0 ? git_fail(diag, KK_EIO, _("cannot read tree"))
+		return kk_diag_git(diag, KK_EIO, _("cannot read commit"));
+	error = git_commit_tree(out, commit) < 0 ? kk_diag_git(diag, KK_EIO, _("cannot read tree"))
 						 : 0;
 	git_commit_free(commit);
 	return error;
@@ -508,7 +500,7 @@ static int subtree(git_tree **out, git_repository *repo, const git_tree *tree, c
 	if (!entry || git_tree_entry_type(entry) != GIT_OBJECT_TREE)
 		return 0;
 	if (git_tree_lookup(out, repo, git_tree_entry_id(entry)) < 0)
-		return git_fail(diag, KK_EIO, _("cannot read tree"));
+		return kk_diag_git(diag, KK_EIO, _("cannot read tree"));
 	return 0;
 }
 
@@ -531,7 +523,7 @@ static int load(json_t **out, differ *d, const git_oid *id, const char *path)
 	if (!id)
 		goto done;
 	if (git_blob_lookup(&blob, d->repo, id) < 0) {
-		error = git_fail(d->diag, KK_EIO, path);
+		error = kk_diag_git(d->diag, KK_EIO, path);
 		goto done;
 	}
 	error = kk_json_parse(&doc, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), NULL,

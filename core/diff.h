@@ -38,6 +38,12 @@ typedef struct kk_diff_filter {
 int kk_diff_inline(json_t *changes);
 
 /*
+ * Tells whether `v` is a long text, one that gets an inline diff: a string
+ * of more than 40 code points or holding a newline.  Cannot fail.
+ */
+int kk_diff_is_long(const json_t *v);
+
+/*
  * The semantic difference from commit `from` to commit `to` of `store`.  *out (new reference) is
  *
  * {"from": "<hex>", "to": "<hex>",

@@ -36,15 +36,7 @@
 #define CHANGE_SIZE   (4 + GIT_OID_RAWSZ)
 
 /* The plan-wide files the history follows, besides items/. */
-static const char *const plan_files[] = {KK_PATH_SETTINGS, KK_PATH_DEPARTMENTS,
-					 KK_PATH_STRUCTURE};
-
-static int git_fail(kk_diag *diag, const char *what)
-{
-	const git_error *e = git_error_last();
-
-	return kk_diag_set(diag, KK_EIO, "%s: %s", what, e && e->message ? e->message : "?");
-}
+static const char *const plan_files[] = {KK_PATH_SETTINGS, KK_PATH_DEPARTMENTS, KK_PATH_STRUCTURE};
 
 static int nomem(kk_diag *diag)
 {
@@ -332,7 +324,8 @@ static int diff_items(kk_history *h, const unsigned char *a, size_t la, const un
 	for (;;) {
 		int ha, hb, cmp;
 
-		if ((size_t)(ea - pa) == (size_t)(eb - pb) && memcmp(pa, pb, (size_t)(ea - pa)) == 0)
+		if ((size_t)(ea - pa) == (size_t)(eb - pb) &&
+		    memcmp(pa, pb, (size_t)(ea - pa)) == 0)
 			break;
 		ha = raw_next(&x, pa, ea) == 0;
 		hb = raw_next(&y, pb, eb) == 0;
@@ -397,7 +390,7 @@ static int load_tree(git_tree **out, kk_history *h, const git_oid *commit_id, kk
 	if ((error = git_commit_lookup(&commit, h->repo, commit_id)) == 0)
 		error = git_commit_tree(out, commit);
 	git_commit_free(commit);
-	return error < 0 ? git_fail(diag, _("cannot read the history")) : 0;
+	return error < 0 ? kk_diag_git(diag, KK_EIO, _("cannot read the history")) : 0;
 }
 
 static int items_tree(git_odb_object **out, kk_history *h, const git_tree *root, kk_diag *diag)
@@ -412,7 +405,7 @@ static int items_tree(git_odb_object **out, kk_history *h, const git_tree *root,
 	if ((error = git_repository_odb(&odb, h->repo)) == 0)
 		error = git_odb_read(out, odb, git_tree_entry_id(e));
 	git_odb_free(odb);
-	return error < 0 ? git_fail(diag, _("cannot read the history")) : 0;
+	return error < 0 ? kk_diag_git(diag, KK_EIO, _("cannot read the history")) : 0;
 }
 
 static const unsigned char *raw_data(git_odb_object *o, size_t *len)
@@ -441,8 +434,8 @@ static int add_commit(kk_history *h, build_state *st, const git_commit *commit, 
 			continue;
 		if (eo && en && git_oid_equal(git_tree_entry_id(eo), git_tree_entry_id(en)))
 			continue;
-		if ((error = push_change(h, plan_files[i], en ? git_tree_entry_id(en) : &zero_oid)) <
-		    0)
+		if ((error = push_change(h, plan_files[i],
+					 en ? git_tree_entry_id(en) : &zero_oid)) < 0)
 			goto done;
 	}
 	eo = st->root ? git_tree_entry_byname(st->root, "items") : NULL;
@@ -484,14 +477,14 @@ static int extend(kk_history *h, const git_oid *chain, size_t n, kk_diag *diag)
 	git_commit *commit = NULL;
 	int error = 0;
 
-	if (h->ncommits && (error = load_tree(&st.root, h, &h->commits[h->ncommits - 1].oid, diag)) <
-			       0)
+	if (h->ncommits &&
+	    (error = load_tree(&st.root, h, &h->commits[h->ncommits - 1].oid, diag)) < 0)
 		return error;
 	if ((error = items_tree(&st.items, h, st.root, diag)) < 0)
 		goto done;
 	for (size_t i = n; i-- > 0;) {
 		if (git_commit_lookup(&commit, h->repo, &chain[i]) < 0) {
-			error = git_fail(diag, _("cannot read the history"));
+			error = kk_diag_git(diag, KK_EIO, _("cannot read the history"));
 			goto done;
 		}
 		error = add_commit(h, &st, commit, diag);
@@ -578,7 +571,8 @@ static int cache_read(kk_history *h)
 		memcpy(&offset, p + 8, 4);
 		memcpy(&first, p + 12, 4);
 		p += 16;
-		if (first > nchanges || (h->ncommits && first < h->commits[h->ncommits - 1].first) ||
+		if (first > nchanges ||
+		    (h->ncommits && first < h->commits[h->ncommits - 1].first) ||
 		    push_commit(h, &oid, time, offset) < 0)
 			goto done;
 		h->commits[h->ncommits - 1].first = first;
@@ -772,10 +766,11 @@ int kk_history_open(kk_history **out, kk_store *store, const git_oid *tip, int u
 		if ((joined = kk_hist_find_commit(h, &cur)) != KK_HIST_NONE)
 			break;
 		if (git_commit_lookup(&commit, h->repo, &cur) < 0) {
-			error = nchain == 0 ? kk_diag_set(diag, KK_ENOTFOUND,
-							  _("no commit '%s' in the repository"),
-							  git_oid_tostr_s(&cur))
-					    : git_fail(diag, _("cannot read the history"));
+			error = nchain == 0
+					? kk_diag_set(diag, KK_ENOTFOUND,
+						      _("no commit '%s' in the repository"),
+						      git_oid_tostr_s(&cur))
+					: kk_diag_git(diag, KK_EIO, _("cannot read the history"));
 			goto done;
 		}
 		if (nchain == achain) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "i18n.h"
 
 /* Length of the valid UTF-8 sequence at `s` (of `avail` bytes), or 0. */
@@ -173,31 +174,14 @@ static char detect_delimiter(const char *s, size_t len, const char *name)
 	return ',';
 }
 
-typedef struct buf {
-	char *p;
-	size_t len, cap;
-} buf;
-
-static int buf_put(buf *b, const char *s, size_t n)
+/* Appends `n` bytes at `s` to `b`; returns 0 or KK_ENOMEM. */
+static int buf_put(kk_buf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(p = realloc(b->p, cap)))
-			return KK_ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
+	kk_buf_put(b, s, n);
+	return b->failed ? KK_ENOMEM : 0;
 }
 
-static int row_add_cell(kk_sheet_row *row, size_t *cap, buf *cell)
+static int row_add_cell(kk_sheet_row *row, size_t *cap, kk_buf *cell)
 {
 	char *text;
 
@@ -210,12 +194,12 @@ static int row_add_cell(kk_sheet_row *row, size_t *cap, buf *cell)
 		row->cells = cells;
 		*cap = n;
 	}
-	if (!(text = strdup(cell->p ? cell->p : "")))
+	if (!(text = strdup(cell->data ? cell->data : "")))
 		return KK_ENOMEM;
 	row->cells[row->count++] = text;
 	cell->len = 0;
-	if (cell->p)
-		cell->p[0] = '\0';
+	if (cell->data)
+		cell->data[0] = '\0';
 	return 0;
 }
 
@@ -241,8 +225,8 @@ static int sheet_add_row(kk_sheet *sheet, size_t *cap, kk_sheet_row *row)
  * delimiter, a line end or the end), 0 when not (the caller rereads it as
  * written).  Newlines inside count towards *lines.
  */
-static int read_quoted(buf *cell, const char *s, size_t len, size_t *i, char delim, size_t *lines,
-		       int *error)
+static int read_quoted(kk_buf *cell, const char *s, size_t len, size_t *i, char delim,
+		       size_t *lines, int *error)
 {
 	size_t j = *i + 1, newlines = 0;
 
@@ -282,7 +266,7 @@ static int split(kk_sheet *sheet, const char *s, size_t len)
 {
 	kk_sheet_row row = {0};
 	size_t row_cap = 0, cell_cap = 0, line = 1, i = 0;
-	buf cell = {0};
+	kk_buf cell = {0};
 	int error = 0;
 
 	row.line = 1;
@@ -300,8 +284,8 @@ static int split(kk_sheet *sheet, const char *s, size_t len)
 				/* Not a quoted cell after all: read it as written. */
 				i = save, line = save_line;
 				cell.len = 0;
-				if (cell.p)
-					cell.p[0] = '\0';
+				if (cell.data)
+					cell.data[0] = '\0';
 			}
 		}
 		while (!quoted && i < len && s[i] != sheet->delimiter && s[i] != '\n' &&
@@ -340,7 +324,7 @@ done:
 	for (size_t k = 0; k < row.count; k++)
 		free(row.cells[k]);
 	free(row.cells);
-	free(cell.p);
+	free(cell.data);
 	return error;
 }
 

@@ -1,7 +1,7 @@
 /*
  * report.c - the progress report's model: built from a plan, marked with
  * the changes since a base revision, and given as JSON; the text writers'
- * dispatch and their shared buffer.
+ * dispatch.
  */
 #include "report.h"
 
@@ -36,69 +36,6 @@ static const kk_report_column_info columns[KK_REPORT_COLUMNS] = {
 const kk_report_column_info *kk_report_column_describe(kk_report_column c)
 {
 	return c < KK_REPORT_COLUMNS ? &columns[c] : NULL;
-}
-
-/* --- the buffer --- */
-
-void kk_report_buf_put(kk_report_buf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->alloc) {
-		size_t alloc = b->alloc ? b->alloc : 4096;
-		char *data;
-
-		while (b->len + n + 1 > alloc)
-			alloc *= 2;
-		if (!(data = realloc(b->data, alloc))) {
-			b->failed = 1;
-			return;
-		}
-		b->data = data;
-		b->alloc = alloc;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void kk_report_buf_puts(kk_report_buf *b, const char *s)
-{
-	kk_report_buf_put(b, s, strlen(s));
-}
-
-void kk_report_buf_printf(kk_report_buf *b, const char *fmt, ...)
-{
-	char small[256], *big = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->failed = 1;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		kk_report_buf_put(b, small, (size_t)n);
-		return;
-	}
-	va_start(ap, fmt);
-	n = vasprintf(&big, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->failed = 1;
-		return;
-	}
-	kk_report_buf_put(b, big, (size_t)n);
-	free(big);
-}
-
-void kk_report_buf_free(kk_report_buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
 }
 
 const char *kk_report_year_name(const kk_report *report, int offset)
@@ -166,18 +103,18 @@ static void added_marker(char *buf, size_t size, const json_t *settings, const c
 /* Joins the strings of `array` with `sep`; NULL when out of memory. */
 static char *joined(const json_t *array, const char *sep)
 {
-	kk_report_buf b = {0};
+	kk_buf b = {0};
 	size_t i;
 	json_t *v;
 
-	kk_report_buf_puts(&b, "");
+	kk_buf_puts(&b, "");
 	json_array_foreach(array, i, v) {
 		if (i)
-			kk_report_buf_puts(&b, sep);
-		kk_report_buf_puts(&b, json_string_value(v) ? json_string_value(v) : "");
+			kk_buf_puts(&b, sep);
+		kk_buf_puts(&b, json_string_value(v) ? json_string_value(v) : "");
 	}
 	if (b.failed) {
-		kk_report_buf_free(&b);
+		kk_buf_free(&b);
 		return NULL;
 	}
 	return b.data;
@@ -704,7 +641,7 @@ int kk_report_render(char **out, size_t *len_out, const kk_report *report, kk_re
 		     const kk_report_text_opts *opts, kk_diag *diag)
 {
 	static const kk_report_text_opts defaults = {KK_REPORT_UTF8, 0};
-	kk_report_buf b = {0};
+	kk_buf b = {0};
 	json_t *json = NULL;
 	int error = 0;
 
@@ -726,8 +663,8 @@ int kk_report_render(char **out, size_t *len_out, const kk_report *report, kk_re
 			b.failed = 1;
 			break;
 		}
-		kk_report_buf_puts(&b, text);
-		kk_report_buf_puts(&b, "\n");
+		kk_buf_puts(&b, text);
+		kk_buf_puts(&b, "\n");
 		free(text);
 		break;
 	}
@@ -739,13 +676,13 @@ int kk_report_render(char **out, size_t *len_out, const kk_report *report, kk_re
 	if (error == 0 && b.failed)
 		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	if (error < 0) {
-		kk_report_buf_free(&b);
+		kk_buf_free(&b);
 		return error;
 	}
 	if (!b.data)
-		kk_report_buf_put(&b, "", 0);
+		kk_buf_put(&b, "", 0);
 	if (b.failed) {
-		kk_report_buf_free(&b);
+		kk_buf_free(&b);
 		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	}
 	*out = b.data;

@@ -93,7 +93,7 @@ static const char style[] =
 	"}\n";
 
 /* Appends `text` escaped for HTML text and attribute values. */
-static void esc(kk_report_buf *b, const char *text)
+static void esc(kk_buf *b, const char *text)
 {
 	const char *run = text;
 
@@ -108,11 +108,11 @@ static void esc(kk_report_buf *b, const char *text)
 		case '\'': e = "&#39;"; break;
 		default: continue;
 		}
-		kk_report_buf_put(b, run, (size_t)(p - run));
-		kk_report_buf_puts(b, e);
+		kk_buf_put(b, run, (size_t)(p - run));
+		kk_buf_puts(b, e);
 		run = p + 1;
 	}
-	kk_report_buf_puts(b, run);
+	kk_buf_puts(b, run);
 }
 
 /* Tells whether `p` starts a bullet (・), heading (【) or point (○) that starts a line. */
@@ -132,10 +132,10 @@ static int opens_line(const char *p)
  * report's long texts came out of spreadsheet cells with those on lines of
  * their own (as `keikaku show` wraps them).
  */
-static void cell_text(kk_report_buf *b, const char *text)
+static void cell_text(kk_buf *b, const char *text)
 {
 	static const char ideographic_space[] = "\u3000";
-	kk_report_buf plain = {0};
+	kk_buf plain = {0};
 	const char *p = text;
 
 	while (*p) {
@@ -146,9 +146,9 @@ static void cell_text(kk_report_buf *b, const char *text)
 
 		if (*p == '\n' || (space && p != text && opens_line(p + space))) {
 			plain.len = 0;
-			kk_report_buf_put(&plain, text, (size_t)(p - text));
+			kk_buf_put(&plain, text, (size_t)(p - text));
 			esc(b, plain.data ? plain.data : "");
-			kk_report_buf_puts(b, "<br>");
+			kk_buf_puts(b, "<br>");
 			if (plain.failed)
 				b->failed = 1;
 			p += *p == '\n' ? 1 : space;
@@ -158,7 +158,7 @@ static void cell_text(kk_report_buf *b, const char *text)
 		p++;
 	}
 	esc(b, text);
-	kk_report_buf_free(&plain);
+	kk_buf_free(&plain);
 }
 
 static const char *const mark_codes[] = {"ahead", "on_track", "behind"};
@@ -172,7 +172,7 @@ static size_t count_of(const kk_report_counts *c, int mark)
  * The summary chart: per pillar, its heading (HTML, so that it wraps) and an
  * SVG of one bar for each of ◎ ○ ▲ in year Y, all on one scale.
  */
-static void chart(kk_report_buf *b, const kk_report *r)
+static void chart(kk_buf *b, const kk_report *r)
 {
 	const int width = 480, left = 30, right = 44, bar = 18, gap = 6;
 	size_t max = 1;
@@ -181,86 +181,84 @@ static void chart(kk_report_buf *b, const kk_report *r)
 		for (int k = 0; k < 3; k++)
 			if (count_of(&r->pillars[a].counts, k) > max)
 				max = count_of(&r->pillars[a].counts, k);
-	kk_report_buf_printf(b,
-			     "<figure class=\"chart\">\n<figcaption>計画の柱ごとの進捗度（%s）"
-			     "</figcaption>\n",
-			     kk_report_year_name(r, 0));
+	kk_buf_printf(b,
+		      "<figure class=\"chart\">\n<figcaption>計画の柱ごとの進捗度（%s）"
+		      "</figcaption>\n",
+		      kk_report_year_name(r, 0));
 	for (size_t a = 0; a < r->npillars; a++) {
 		const kk_report_pillar *p = &r->pillars[a];
 
-		kk_report_buf_puts(b, "<p class=\"pillar-label\">");
+		kk_buf_puts(b, "<p class=\"pillar-label\">");
 		esc(b, p->heading);
-		kk_report_buf_printf(b, "（%zu 項目）</p>\n", p->counts.rows);
-		kk_report_buf_printf(
-			b,
-			"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-			"role=\"img\" aria-label=\"",
-			width, 3 * (bar + gap));
+		kk_buf_printf(b, "（%zu 項目）</p>\n", p->counts.rows);
+		kk_buf_printf(b,
+			      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+			      "role=\"img\" aria-label=\"",
+			      width, 3 * (bar + gap));
 		esc(b, p->heading);
 		for (int k = 0; k < 3; k++)
-			kk_report_buf_printf(b, " %s %zu", kk_progress_mark(mark_codes[k]),
-					     count_of(&p->counts, k));
-		kk_report_buf_puts(b, "\">\n");
+			kk_buf_printf(b, " %s %zu", kk_progress_mark(mark_codes[k]),
+				      count_of(&p->counts, k));
+		kk_buf_puts(b, "\">\n");
 		for (int k = 0; k < 3; k++) {
 			size_t n = count_of(&p->counts, k);
 			int top = k * (bar + gap);
 			int w = (int)((double)n * (width - left - right) / (double)max + 0.5);
 
-			kk_report_buf_printf(
-				b,
-				"<text x=\"2\" y=\"%d\">%s</text>"
-				"<rect class=\"bar %s\" x=\"%d\" y=\"%d\" width=\"%d\" "
-				"height=\"%d\" data-pillar=\"%" JSON_INTEGER_FORMAT
-				"\" data-mark=\"%s\" data-count=\"%zu\">"
-				"<title>%s %s %zu</title></rect>"
-				"<text x=\"%d\" y=\"%d\" class=\"count\">%zu</text>\n",
-				top + bar - 4, kk_progress_mark(mark_codes[k]), mark_codes[k], left,
-				top, w, bar, p->number, mark_codes[k], n,
-				kk_progress_mark(mark_codes[k]), kk_progress_legend(mark_codes[k]),
-				n, left + w + 6, top + bar - 4, n);
+			kk_buf_printf(b,
+				      "<text x=\"2\" y=\"%d\">%s</text>"
+				      "<rect class=\"bar %s\" x=\"%d\" y=\"%d\" width=\"%d\" "
+				      "height=\"%d\" data-pillar=\"%" JSON_INTEGER_FORMAT
+				      "\" data-mark=\"%s\" data-count=\"%zu\">"
+				      "<title>%s %s %zu</title></rect>"
+				      "<text x=\"%d\" y=\"%d\" class=\"count\">%zu</text>\n",
+				      top + bar - 4, kk_progress_mark(mark_codes[k]), mark_codes[k],
+				      left, top, w, bar, p->number, mark_codes[k], n,
+				      kk_progress_mark(mark_codes[k]),
+				      kk_progress_legend(mark_codes[k]), n, left + w + 6,
+				      top + bar - 4, n);
 		}
-		kk_report_buf_puts(b, "</svg>\n");
+		kk_buf_puts(b, "</svg>\n");
 	}
-	kk_report_buf_puts(b, "</figure>\n");
+	kk_buf_puts(b, "</figure>\n");
 }
 
-static void counts_table(kk_report_buf *b, const kk_report *r)
+static void counts_table(kk_buf *b, const kk_report *r)
 {
-	kk_report_buf_puts(b, "<table class=\"counts\">\n<thead><tr><th scope=\"col\">計画の柱</th>"
-			      "<th scope=\"col\">◎</th><th scope=\"col\">○</th>"
-			      "<th scope=\"col\">▲</th><th scope=\"col\">項目</th></tr></thead>\n"
-			      "<tbody>\n");
+	kk_buf_puts(b, "<table class=\"counts\">\n<thead><tr><th scope=\"col\">計画の柱</th>"
+		       "<th scope=\"col\">◎</th><th scope=\"col\">○</th>"
+		       "<th scope=\"col\">▲</th><th scope=\"col\">項目</th></tr></thead>\n"
+		       "<tbody>\n");
 	for (size_t a = 0; a < r->npillars; a++) {
 		const kk_report_pillar *p = &r->pillars[a];
 
-		kk_report_buf_printf(b,
-				     "<tr><th scope=\"row\">%" JSON_INTEGER_FORMAT "</th>"
-				     "<td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td></tr>\n",
-				     p->number, p->counts.ahead, p->counts.on_track,
-				     p->counts.behind, p->counts.rows);
+		kk_buf_printf(b,
+			      "<tr><th scope=\"row\">%" JSON_INTEGER_FORMAT "</th>"
+			      "<td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td></tr>\n",
+			      p->number, p->counts.ahead, p->counts.on_track, p->counts.behind,
+			      p->counts.rows);
 	}
-	kk_report_buf_printf(b,
-			     "<tr class=\"total\"><th scope=\"row\">計</th><td>%zu</td><td>%zu</td>"
-			     "<td>%zu</td><td>%zu</td></tr>\n</tbody>\n</table>\n",
-			     r->counts.ahead, r->counts.on_track, r->counts.behind, r->counts.rows);
+	kk_buf_printf(b,
+		      "<tr class=\"total\"><th scope=\"row\">計</th><td>%zu</td><td>%zu</td>"
+		      "<td>%zu</td><td>%zu</td></tr>\n</tbody>\n</table>\n",
+		      r->counts.ahead, r->counts.on_track, r->counts.behind, r->counts.rows);
 }
 
-static void legend(kk_report_buf *b)
+static void legend(kk_buf *b)
 {
-	kk_report_buf_puts(b, "<table class=\"legend\">\n<caption>進捗度の凡例</caption>\n");
+	kk_buf_puts(b, "<table class=\"legend\">\n<caption>進捗度の凡例</caption>\n");
 	for (int k = 0; k < 3; k++)
-		kk_report_buf_printf(b, "<tr><td>%s</td><td class=\"mark\">%s</td></tr>\n",
-				     kk_progress_legend(mark_codes[k]),
-				     kk_progress_mark(mark_codes[k]));
-	kk_report_buf_puts(b, "</table>\n");
+		kk_buf_printf(b, "<tr><td>%s</td><td class=\"mark\">%s</td></tr>\n",
+			      kk_progress_legend(mark_codes[k]), kk_progress_mark(mark_codes[k]));
+	kk_buf_puts(b, "</table>\n");
 }
 
 /* The label a cell carries for the card layout: "令和3年度 進捗度". */
-static void data_label(kk_report_buf *b, const kk_report *r, const kk_report_column_info *info)
+static void data_label(kk_buf *b, const kk_report *r, const kk_report_column_info *info)
 {
 	if (info->year != 2)
-		kk_report_buf_printf(b, "%s ", kk_report_year_name(r, info->year));
-	kk_report_buf_puts(b, info->label);
+		kk_buf_printf(b, "%s ", kk_report_year_name(r, info->year));
+	kk_buf_puts(b, info->label);
 }
 
 static const char *column_class(kk_report_column c)
@@ -302,20 +300,18 @@ static const int widths[KK_REPORT_COLUMNS] = {
 	[KK_REPORT_STATUS] = 49,
 };
 
-static void table_head(kk_report_buf *b, const kk_report *r)
+static void table_head(kk_buf *b, const kk_report *r)
 {
-	kk_report_buf_puts(b, "<colgroup>");
+	kk_buf_puts(b, "<colgroup>");
 	for (int c = 0; c < KK_REPORT_COLUMNS; c++)
-		kk_report_buf_printf(b, "<col style=\"width:%d.%d%%\">", widths[c] / 10,
-				     widths[c] % 10);
-	kk_report_buf_puts(b, "</colgroup>\n<thead>\n<tr>");
+		kk_buf_printf(b, "<col style=\"width:%d.%d%%\">", widths[c] / 10, widths[c] % 10);
+	kk_buf_puts(b, "</colgroup>\n<thead>\n<tr>");
 	for (int c = 0; c < KK_REPORT_COLUMNS; c++) {
 		const kk_report_column_info *info = kk_report_column_describe((kk_report_column)c);
 		int span = 1;
 
 		if (info->year == 2) {
-			kk_report_buf_printf(b, "<th rowspan=\"2\" scope=\"col\">%s</th>",
-					     info->label);
+			kk_buf_printf(b, "<th rowspan=\"2\" scope=\"col\">%s</th>", info->label);
 			continue;
 		}
 		if (c > 0 &&
@@ -324,63 +320,63 @@ static void table_head(kk_report_buf *b, const kk_report *r)
 		while (c + span < KK_REPORT_COLUMNS &&
 		       kk_report_column_describe((kk_report_column)(c + span))->year == info->year)
 			span++;
-		kk_report_buf_printf(b, "<th colspan=\"%d\" scope=\"colgroup\">%s</th>", span,
-				     kk_report_year_name(r, info->year));
+		kk_buf_printf(b, "<th colspan=\"%d\" scope=\"colgroup\">%s</th>", span,
+			      kk_report_year_name(r, info->year));
 	}
-	kk_report_buf_puts(b, "</tr>\n<tr>");
+	kk_buf_puts(b, "</tr>\n<tr>");
 	for (int c = 0; c < KK_REPORT_COLUMNS; c++) {
 		const kk_report_column_info *info = kk_report_column_describe((kk_report_column)c);
 
 		if (info->year != 2)
-			kk_report_buf_printf(b, "<th scope=\"col\">%s</th>", info->label);
+			kk_buf_printf(b, "<th scope=\"col\">%s</th>", info->label);
 	}
-	kk_report_buf_puts(b, "</tr>\n</thead>\n");
+	kk_buf_puts(b, "</tr>\n</thead>\n");
 }
 
-static void cell(kk_report_buf *b, const kk_report *r, kk_report_column c, const char *text,
-		 int changed, size_t rowspan)
+static void cell(kk_buf *b, const kk_report *r, kk_report_column c, const char *text, int changed,
+		 size_t rowspan)
 {
 	const char *status = c == KK_REPORT_STATUS || c == KK_REPORT_PREV_ACHIEVEMENT
 				     ? kk_achievement_from_label(text)
 				     : NULL;
 
-	kk_report_buf_puts(b, "<td");
+	kk_buf_puts(b, "<td");
 	if (rowspan > 1)
-		kk_report_buf_printf(b, " rowspan=\"%zu\"", rowspan);
-	kk_report_buf_printf(b, " class=\"%s%s%s%s\" data-col=\"%s\" data-label=\"",
-			     column_class(c), status ? " " : "", status ? status : "",
-			     changed ? " changed" : "", kk_report_column_describe(c)->key);
+		kk_buf_printf(b, " rowspan=\"%zu\"", rowspan);
+	kk_buf_printf(b, " class=\"%s%s%s%s\" data-col=\"%s\" data-label=\"", column_class(c),
+		      status ? " " : "", status ? status : "", changed ? " changed" : "",
+		      kk_report_column_describe(c)->key);
 	data_label(b, r, kk_report_column_describe(c));
-	kk_report_buf_puts(b, "\"");
+	kk_buf_puts(b, "\"");
 	if (changed) {
-		kk_report_buf_puts(b, " title=\"");
+		kk_buf_puts(b, " title=\"");
 		esc(b, r->since);
-		kk_report_buf_puts(b, " 以降に変更\"");
+		kk_buf_puts(b, " 以降に変更\"");
 	}
-	kk_report_buf_puts(b, ">");
+	kk_buf_puts(b, ">");
 	cell_text(b, text);
-	kk_report_buf_puts(b, "</td>");
+	kk_buf_puts(b, "</td>");
 }
 
-static void section_table(kk_report_buf *b, const kk_report *r, const kk_report_pillar *p,
+static void section_table(kk_buf *b, const kk_report *r, const kk_report_pillar *p,
 			  const kk_report_section *s)
 {
-	kk_report_buf_printf(b,
-			     "<section class=\"section\" id=\"p%" JSON_INTEGER_FORMAT
-			     "-s%" JSON_INTEGER_FORMAT "\">\n<h3%s>",
-			     p->number, s->number, s->changed ? " class=\"changed\"" : "");
+	kk_buf_printf(b,
+		      "<section class=\"section\" id=\"p%" JSON_INTEGER_FORMAT
+		      "-s%" JSON_INTEGER_FORMAT "\">\n<h3%s>",
+		      p->number, s->number, s->changed ? " class=\"changed\"" : "");
 	esc(b, s->heading);
-	kk_report_buf_puts(b, "</h3>\n<div class=\"scroll\">\n<table class=\"report\">\n");
+	kk_buf_puts(b, "</h3>\n<div class=\"scroll\">\n<table class=\"report\">\n");
 	table_head(b, r);
-	kk_report_buf_puts(b, "<tbody>\n");
+	kk_buf_puts(b, "<tbody>\n");
 	for (size_t i = 0; i < s->nmeasures; i++) {
 		const kk_report_measure *m = &s->measures[i];
 
 		for (size_t d = 0; d < m->nrows; d++) {
 			const kk_report_row *row = &m->rows[d];
 
-			kk_report_buf_printf(b, "<tr id=\"item-%" JSON_INTEGER_FORMAT "\"%s>",
-					     row->id, row->added ? " class=\"added\"" : "");
+			kk_buf_printf(b, "<tr id=\"item-%" JSON_INTEGER_FORMAT "\"%s>", row->id,
+				      row->added ? " class=\"added\"" : "");
 			for (int c = 0; c < KK_REPORT_COLUMNS; c++) {
 				int measure_cell =
 					c == KK_REPORT_MEASURE || c == KK_REPORT_DESCRIPTION;
@@ -391,51 +387,50 @@ static void section_table(kk_report_buf *b, const kk_report *r, const kk_report_
 				     ((measure_cell ? m->changed : row->changed) & (1u << c)) != 0,
 				     measure_cell ? m->nrows : 1);
 			}
-			kk_report_buf_puts(b, "</tr>\n");
+			kk_buf_puts(b, "</tr>\n");
 		}
 	}
-	kk_report_buf_puts(b, "</tbody>\n</table>\n</div>\n</section>\n");
+	kk_buf_puts(b, "</tbody>\n</table>\n</div>\n</section>\n");
 }
 
-int kk_report_write_html(kk_report_buf *b, const kk_report *r, kk_diag *diag)
+int kk_report_write_html(kk_buf *b, const kk_report *r, kk_diag *diag)
 {
 	(void)diag;
-	kk_report_buf_puts(b,
-			   "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
-			   "<meta name=\"viewport\" content=\"width=device-width, "
-			   "initial-scale=1\">\n<meta name=\"generator\" content=\"keikaku\">\n"
-			   "<title>");
+	kk_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
+		       "<meta name=\"viewport\" content=\"width=device-width, "
+		       "initial-scale=1\">\n<meta name=\"generator\" content=\"keikaku\">\n"
+		       "<title>");
 	esc(b, r->title);
-	kk_report_buf_printf(b, " %s 進捗状況</title>\n<style>\n%s</style>\n</head>\n<body>\n",
-			     kk_report_year_name(r, 0), style);
+	kk_buf_printf(b, " %s 進捗状況</title>\n<style>\n%s</style>\n</head>\n<body>\n",
+		      kk_report_year_name(r, 0), style);
 
-	kk_report_buf_puts(b, "<header>\n");
+	kk_buf_puts(b, "<header>\n");
 	if (r->organisation) {
-		kk_report_buf_puts(b, "<p class=\"org\">");
+		kk_buf_puts(b, "<p class=\"org\">");
 		esc(b, r->organisation);
-		kk_report_buf_puts(b, "</p>\n");
+		kk_buf_puts(b, "</p>\n");
 	}
-	kk_report_buf_puts(b, "<h1>");
+	kk_buf_puts(b, "<h1>");
 	esc(b, r->title);
-	kk_report_buf_printf(b, "<span>%s 進捗状況</span></h1>\n</header>\n<main>\n",
-			     kk_report_year_name(r, 0));
+	kk_buf_printf(b, "<span>%s 進捗状況</span></h1>\n</header>\n<main>\n",
+		      kk_report_year_name(r, 0));
 
-	kk_report_buf_printf(b,
-			     "<section class=\"summary\" aria-labelledby=\"summary\">\n"
-			     "<h2 id=\"summary\">進捗度の集計（%s）</h2>\n"
-			     "<div class=\"overview\">\n<div class=\"chart\">\n",
-			     kk_report_year_name(r, 0));
+	kk_buf_printf(b,
+		      "<section class=\"summary\" aria-labelledby=\"summary\">\n"
+		      "<h2 id=\"summary\">進捗度の集計（%s）</h2>\n"
+		      "<div class=\"overview\">\n<div class=\"chart\">\n",
+		      kk_report_year_name(r, 0));
 	chart(b, r);
-	kk_report_buf_puts(b, "</div>\n<div class=\"side\">\n");
+	kk_buf_puts(b, "</div>\n<div class=\"side\">\n");
 	counts_table(b, r);
 	legend(b);
-	kk_report_buf_puts(b, "</div>\n</div>\n");
+	kk_buf_puts(b, "</div>\n</div>\n");
 	if (r->since) {
-		kk_report_buf_puts(b, "<p class=\"changes\"><span class=\"changed\">変更</span> ");
+		kk_buf_puts(b, "<p class=\"changes\"><span class=\"changed\">変更</span> ");
 		esc(b, r->since);
-		kk_report_buf_printf(b, " 以降に変更された箇所（%zu）</p>\n", r->nchanged);
+		kk_buf_printf(b, " 以降に変更された箇所（%zu）</p>\n", r->nchanged);
 	}
-	kk_report_buf_puts(b, "</section>\n");
+	kk_buf_puts(b, "</section>\n");
 
 	for (size_t a = 0; a < r->npillars; a++) {
 		const kk_report_pillar *p = &r->pillars[a];
@@ -445,38 +440,38 @@ int kk_report_write_html(kk_report_buf *b, const kk_report *r, kk_diag *diag)
 			if (!p->sections[i].nrows)
 				continue;
 			if (!shown++) {
-				kk_report_buf_printf(
+				kk_buf_printf(
 					b,
 					"<section class=\"pillar\" id=\"p%" JSON_INTEGER_FORMAT
 					"\">\n<h2%s>",
 					p->number, p->changed ? " class=\"changed\"" : "");
 				esc(b, p->heading);
-				kk_report_buf_puts(b, "</h2>\n");
+				kk_buf_puts(b, "</h2>\n");
 			}
 			section_table(b, r, p, &p->sections[i]);
 		}
 		if (shown)
-			kk_report_buf_puts(b, "</section>\n");
+			kk_buf_puts(b, "</section>\n");
 	}
 	if (r->nremoved) {
-		kk_report_buf_puts(b, "<section class=\"removed\">\n<h2>");
+		kk_buf_puts(b, "<section class=\"removed\">\n<h2>");
 		esc(b, r->since);
-		kk_report_buf_puts(b, " 以降に削除された項目</h2>\n<ul>\n");
+		kk_buf_puts(b, " 以降に削除された項目</h2>\n<ul>\n");
 		for (size_t i = 0; i < r->nremoved; i++) {
-			kk_report_buf_printf(b, "<li>%" JSON_INTEGER_FORMAT " ", r->removed[i].id);
+			kk_buf_printf(b, "<li>%" JSON_INTEGER_FORMAT " ", r->removed[i].id);
 			esc(b, r->removed[i].title);
-			kk_report_buf_puts(b, "</li>\n");
+			kk_buf_puts(b, "</li>\n");
 		}
-		kk_report_buf_puts(b, "</ul>\n</section>\n");
+		kk_buf_puts(b, "</ul>\n</section>\n");
 	}
-	kk_report_buf_puts(b, "</main>\n<footer>\n<p>keikaku report");
+	kk_buf_puts(b, "</main>\n<footer>\n<p>keikaku report");
 	if (r->commit)
-		kk_report_buf_printf(b, " · commit %.12s", r->commit);
+		kk_buf_printf(b, " · commit %.12s", r->commit);
 	if (r->since_commit) {
-		kk_report_buf_puts(b, " · 比較: ");
+		kk_buf_puts(b, " · 比較: ");
 		esc(b, r->since);
-		kk_report_buf_printf(b, " (%.12s)", r->since_commit);
+		kk_buf_printf(b, " (%.12s)", r->since_commit);
 	}
-	kk_report_buf_puts(b, "</p>\n</footer>\n</body>\n</html>\n");
+	kk_buf_puts(b, "</p>\n</footer>\n</body>\n</html>\n");
 	return 0;
 }

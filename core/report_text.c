@@ -17,12 +17,12 @@
 #define BOM "\xEF\xBB\xBF"
 
 typedef struct table_writer {
-	kk_report_buf *b;
+	kk_buf *b;
 	const kk_report *r;
 	char sep;
 	const char *eol;
 	iconv_t cd;		  /* UTF-8 to CP932, or (iconv_t)-1 for UTF-8 output */
-	kk_report_buf cell;	  /* the cell being quoted */
+	kk_buf cell;		  /* the cell being quoted */
 	const kk_report_row *row; /* the row being written, for messages; NULL for headings */
 	int column;
 	kk_diag *diag;
@@ -79,7 +79,7 @@ static void emit(table_writer *w, const char *s, size_t n, const char *text)
 	if (w->error)
 		return;
 	if (w->cd == (iconv_t)-1) {
-		kk_report_buf_put(w->b, s, n);
+		kk_buf_put(w->b, s, n);
 		return;
 	}
 	iconv(w->cd, NULL, NULL, NULL, NULL);
@@ -88,7 +88,7 @@ static void emit(table_writer *w, const char *s, size_t n, const char *text)
 		size_t in_left = n, out_left = sizeof(out);
 		size_t rc = iconv(w->cd, &in, &in_left, &o, &out_left);
 
-		kk_report_buf_put(w->b, out, sizeof(out) - out_left);
+		kk_buf_put(w->b, out, sizeof(out) - out_left);
 		if (rc == (size_t)-1 && errno != E2BIG) {
 			unencodable(w, text, in, in_left);
 			return;
@@ -121,13 +121,13 @@ static void put_cell(table_writer *w, int first, const char *text)
 		return;
 	}
 	w->cell.len = 0;
-	kk_report_buf_puts(&w->cell, "\"");
+	kk_buf_puts(&w->cell, "\"");
 	for (const char *p = text; *p; p++) {
 		if (*p == '"')
-			kk_report_buf_puts(&w->cell, "\"");
-		kk_report_buf_put(&w->cell, p, 1);
+			kk_buf_puts(&w->cell, "\"");
+		kk_buf_put(&w->cell, p, 1);
 	}
-	kk_report_buf_puts(&w->cell, "\"");
+	kk_buf_puts(&w->cell, "\"");
 	if (w->cell.failed) {
 		w->b->failed = 1;
 		return;
@@ -203,8 +203,8 @@ static void put_rows(table_writer *w, const kk_report_section *s)
 	w->row = NULL;
 }
 
-int kk_report_write_tsv(kk_report_buf *b, const kk_report *r, char sep,
-			const kk_report_text_opts *opts, kk_diag *diag)
+int kk_report_write_tsv(kk_buf *b, const kk_report *r, char sep, const kk_report_text_opts *opts,
+			kk_diag *diag)
 {
 	table_writer w = {0};
 	int tables = 0;
@@ -220,7 +220,7 @@ int kk_report_write_tsv(kk_report_buf *b, const kk_report *r, char sep,
 		return kk_diag_set(diag, KK_EINVALID, _("cannot convert to cp932: %s"),
 				   strerror(errno));
 	if (sep == ',' && opts->encoding == KK_REPORT_UTF8 && !opts->no_bom)
-		kk_report_buf_puts(b, BOM);
+		kk_buf_puts(b, BOM);
 	/* As the sample starts: two blank lines, then a table after each blank line. */
 	end_line(&w);
 	for (size_t a = 0; a < r->npillars && !w.error; a++) {
@@ -252,101 +252,101 @@ int kk_report_write_tsv(kk_report_buf *b, const kk_report *r, char sep,
 	}
 	if (w.cd != (iconv_t)-1)
 		iconv_close(w.cd);
-	kk_report_buf_free(&w.cell);
+	kk_buf_free(&w.cell);
 	return w.error;
 }
 
 /* --- Markdown --- */
 
 /* Appends `text` as table cell content: Markdown's specials escaped, line breaks as <br>. */
-static void md_text(kk_report_buf *b, const char *text)
+static void md_text(kk_buf *b, const char *text)
 {
 	for (const char *p = text; *p; p++) {
 		if (*p == '\n') {
-			kk_report_buf_puts(b, "<br>");
+			kk_buf_puts(b, "<br>");
 		} else if (*p == '\r') {
 			continue;
 		} else {
 			if (strchr("\\`*_[]<>|", *p))
-				kk_report_buf_puts(b, "\\");
-			kk_report_buf_put(b, p, 1);
+				kk_buf_puts(b, "\\");
+			kk_buf_put(b, p, 1);
 		}
 	}
 }
 
-static void md_summary(kk_report_buf *b, const kk_report *r)
+static void md_summary(kk_buf *b, const kk_report *r)
 {
-	kk_report_buf_printf(b, "## 進捗度の集計（%s）\n\n", kk_report_year_name(r, 0));
-	kk_report_buf_puts(b, "| 計画の柱 | ◎ | ○ | ▲ | 項目 |\n|---|--:|--:|--:|--:|\n");
+	kk_buf_printf(b, "## 進捗度の集計（%s）\n\n", kk_report_year_name(r, 0));
+	kk_buf_puts(b, "| 計画の柱 | ◎ | ○ | ▲ | 項目 |\n|---|--:|--:|--:|--:|\n");
 	for (size_t a = 0; a < r->npillars; a++) {
 		const kk_report_pillar *p = &r->pillars[a];
 
-		kk_report_buf_printf(b, "| %" JSON_INTEGER_FORMAT ". ", p->number);
+		kk_buf_printf(b, "| %" JSON_INTEGER_FORMAT ". ", p->number);
 		md_text(b, p->title);
-		kk_report_buf_printf(b, " | %zu | %zu | %zu | %zu |\n", p->counts.ahead,
-				     p->counts.on_track, p->counts.behind, p->counts.rows);
+		kk_buf_printf(b, " | %zu | %zu | %zu | %zu |\n", p->counts.ahead,
+			      p->counts.on_track, p->counts.behind, p->counts.rows);
 	}
-	kk_report_buf_printf(b, "| 計 | %zu | %zu | %zu | %zu |\n\n", r->counts.ahead,
-			     r->counts.on_track, r->counts.behind, r->counts.rows);
-	kk_report_buf_puts(b, "進捗度の凡例: ◎ 計画より早く進んでいる · ○ 計画どおり進んでいる · "
-			      "▲ 計画より遅れている\n\n");
+	kk_buf_printf(b, "| 計 | %zu | %zu | %zu | %zu |\n\n", r->counts.ahead, r->counts.on_track,
+		      r->counts.behind, r->counts.rows);
+	kk_buf_puts(b, "進捗度の凡例: ◎ 計画より早く進んでいる · ○ 計画どおり進んでいる · "
+		       "▲ 計画より遅れている\n\n");
 }
 
-static void md_table(kk_report_buf *b, const kk_report *r, const kk_report_section *s)
+static void md_table(kk_buf *b, const kk_report *r, const kk_report_section *s)
 {
-	kk_report_buf_puts(b, "|");
+	kk_buf_puts(b, "|");
 	for (int c = 0; c < KK_REPORT_COLUMNS; c++) {
 		const kk_report_column_info *info = kk_report_column_describe((kk_report_column)c);
 
 		if (info->year != 2)
-			kk_report_buf_printf(b, " %s %s |", kk_report_year_name(r, info->year),
-					     info->label);
+			kk_buf_printf(b, " %s %s |", kk_report_year_name(r, info->year),
+				      info->label);
 		else
-			kk_report_buf_printf(b, " %s |", info->label);
+			kk_buf_printf(b, " %s |", info->label);
 	}
-	kk_report_buf_puts(b, "\n|");
+	kk_buf_puts(b, "\n|");
 	for (int c = 0; c < KK_REPORT_COLUMNS; c++)
-		kk_report_buf_puts(b, c == KK_REPORT_ID ? "--:|" : "---|");
-	kk_report_buf_puts(b, "\n");
+		kk_buf_puts(b, c == KK_REPORT_ID ? "--:|" : "---|");
+	kk_buf_puts(b, "\n");
 	for (size_t i = 0; i < s->nmeasures; i++) {
 		const kk_report_measure *m = &s->measures[i];
 
 		for (size_t d = 0; d < m->nrows; d++) {
 			const kk_report_row *row = &m->rows[d];
 
-			kk_report_buf_puts(b, "|");
+			kk_buf_puts(b, "|");
 			for (int c = 0; c < KK_REPORT_COLUMNS; c++) {
 				unsigned bits =
 					c <= KK_REPORT_DESCRIPTION ? m->changed : row->changed;
 
-				kk_report_buf_puts(b, " ");
+				kk_buf_puts(b, " ");
 				if (kk_report_shows(m, d, (kk_report_column)c)) {
 					md_text(b, row->cells[c]);
 					if (bits & (1u << c))
-						kk_report_buf_puts(b, " †");
+						kk_buf_puts(b, " †");
 				}
-				kk_report_buf_puts(b, " |");
+				kk_buf_puts(b, " |");
 			}
-			kk_report_buf_puts(b, "\n");
+			kk_buf_puts(b, "\n");
 		}
 	}
-	kk_report_buf_puts(b, "\n");
+	kk_buf_puts(b, "\n");
 }
 
-int kk_report_write_md(kk_report_buf *b, const kk_report *r, kk_diag *diag)
+int kk_report_write_md(kk_buf *b, const kk_report *r, kk_diag *diag)
 {
 	(void)diag;
-	kk_report_buf_puts(b, "# ");
+	kk_buf_puts(b, "# ");
 	md_text(b, r->title);
-	kk_report_buf_printf(b, " %s 進捗状況\n\n", kk_report_year_name(r, 0));
+	kk_buf_printf(b, " %s 進捗状況\n\n", kk_report_year_name(r, 0));
 	if (r->organisation) {
 		md_text(b, r->organisation);
-		kk_report_buf_puts(b, "\n\n");
+		kk_buf_puts(b, "\n\n");
 	}
 	if (r->since) {
-		kk_report_buf_puts(b, "† ");
+		kk_buf_puts(b, "† ");
 		md_text(b, r->since);
-		kk_report_buf_printf(b, " 以降に変更された箇所（%zu）\n\n", r->nchanged);
+		kk_buf_printf(b, " 以降に変更された箇所（%zu）\n\n", r->nchanged);
 	}
 	md_summary(b, r);
 	for (size_t a = 0; a < r->npillars; a++) {
@@ -359,26 +359,26 @@ int kk_report_write_md(kk_report_buf *b, const kk_report *r, kk_diag *diag)
 			if (!s->nrows)
 				continue;
 			if (!shown++) {
-				kk_report_buf_puts(b, "## ");
+				kk_buf_puts(b, "## ");
 				md_text(b, p->heading);
-				kk_report_buf_puts(b, p->changed ? " †\n\n" : "\n\n");
+				kk_buf_puts(b, p->changed ? " †\n\n" : "\n\n");
 			}
-			kk_report_buf_puts(b, "### ");
+			kk_buf_puts(b, "### ");
 			md_text(b, s->heading);
-			kk_report_buf_puts(b, s->changed ? " †\n\n" : "\n\n");
+			kk_buf_puts(b, s->changed ? " †\n\n" : "\n\n");
 			md_table(b, r, s);
 		}
 	}
 	if (r->nremoved) {
-		kk_report_buf_puts(b, "## ");
+		kk_buf_puts(b, "## ");
 		md_text(b, r->since);
-		kk_report_buf_puts(b, " 以降に削除された項目\n\n");
+		kk_buf_puts(b, " 以降に削除された項目\n\n");
 		for (size_t i = 0; i < r->nremoved; i++) {
-			kk_report_buf_printf(b, "- %" JSON_INTEGER_FORMAT " ", r->removed[i].id);
+			kk_buf_printf(b, "- %" JSON_INTEGER_FORMAT " ", r->removed[i].id);
 			md_text(b, r->removed[i].title);
-			kk_report_buf_puts(b, "\n");
+			kk_buf_puts(b, "\n");
 		}
-		kk_report_buf_puts(b, "\n");
+		kk_buf_puts(b, "\n");
 	}
 	return 0;
 }

@@ -97,6 +97,37 @@ static int replay(kd_writer *w, kd_call *call, const char *commit_hex)
 	return 0;
 }
 
+/* Refuses a request with more items than a submission may hold. */
+static int check_count(kd_writer *w, kd_call *call, size_t n)
+{
+	if (n > w->cfg->max_items)
+		return kd_call_fail(call, KD_ELIMIT,
+				    json_pack("{s:I}", "limit", (json_int_t)w->cfg->max_items),
+				    "a submission may hold at most %zu items", w->cfg->max_items);
+	return 0;
+}
+
+/* Refuses items[i] when an item before it has the same id. */
+static int check_unique(kd_call *call, const kk_update_item *items, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (items[j].id == items[i].id)
+			return kd_call_fail(call, KD_EPARAMS, NULL,
+					    "invalid params: item %lld is listed twice",
+					    (long long)items[i].id);
+	return 0;
+}
+
+/* Reads the base version of `path` (NULL when absent) into *out, which `keep` holds. */
+static int read_base(json_t **out, kd_writer *w, kd_call *call, const git_oid *base,
+		     const char *path, json_t *keep)
+{
+	if (read_at(out, w->repo, base, path) < 0)
+		return kd_call_fail(call, KD_EINTERNAL, NULL, "cannot read the base commit");
+	json_array_append_new(keep, *out ? *out : json_null());
+	return 0;
+}
+
 /* Parses the items of a plan.submit or item.update into `items`; base versions read at `base`. */
 static int gather_items(kd_writer *w, kd_call *call, const git_oid *base, kk_update_item **out,
 			size_t *count_out, json_t **keep)
@@ -110,12 +141,8 @@ static int gather_items(kd_writer *w, kd_call *call, const git_oid *base, kk_upd
 		if (!json_is_array(list) || json_array_size(list) == 0)
 			return kd_call_fail(call, KD_EPARAMS, NULL,
 					    "invalid params: 'items' must be a non-empty array");
-		n = json_array_size(list);
-		if (n > w->cfg->max_items)
-			return kd_call_fail(
-				call, KD_ELIMIT,
-				json_pack("{s:I}", "limit", (json_int_t)w->cfg->max_items),
-				"a submission may hold at most %zu items", w->cfg->max_items);
+		if (check_count(w, call, n = json_array_size(list)) < 0)
+			return -1;
 	}
 	if (!(items = calloc(n, sizeof(*items))))
 		return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
@@ -145,17 +172,12 @@ static int gather_items(kd_writer *w, kd_call *call, const git_oid *base, kk_upd
 			return kd_call_fail(call, KD_EPARAMS, NULL,
 					    "invalid params: 'id' must be an item id (1 to 99999)");
 		items[i].id = json_integer_value(id);
-		for (size_t j = 0; j < i; j++)
-			if (items[j].id == items[i].id)
-				return kd_call_fail(call, KD_EPARAMS, NULL,
-						    "invalid params: item %lld is listed twice",
-						    (long long)items[i].id);
+		if (check_unique(call, items, i) < 0)
+			return -1;
 		kk_item_path(path, sizeof(path), items[i].id);
-		if (base && read_at(&base_item, w->repo, base, path) < 0)
-			return kd_call_fail(call, KD_EINTERNAL, NULL,
-					    "cannot read the base commit");
+		if (base && read_base(&base_item, w, call, base, path, *keep) < 0)
+			return -1;
 		items[i].base_item = base_item;
-		json_array_append_new(*keep, base_item ? base_item : json_null());
 	}
 	return 0;
 }
@@ -188,10 +210,8 @@ static int gather_files(kd_writer *w, kd_call *call, const git_oid *base, kk_upd
 			return kd_call_fail(call, KD_EPARAMS, NULL,
 					    "invalid params: the patch for '%s' must be an object",
 					    path);
-		if (read_at(&doc, w->repo, base, path) < 0)
-			return kd_call_fail(call, KD_EINTERNAL, NULL,
-					    "cannot read the base commit");
-		json_array_append_new(keep, doc ? doc : json_null());
+		if (read_base(&doc, w, call, base, path, keep) < 0)
+			return -1;
 		list[n].path = path;
 		list[n].patch = patch;
 		list[n].base_doc = doc;
@@ -258,10 +278,8 @@ static int gather_import(kd_writer *w, kd_call *call, const git_oid *base,
 		return kd_call_fail(call, KD_EPARAMS, NULL,
 				    "invalid params: 'files' must be an object of plan files and "
 				    "'items' a non-empty array of items");
-	if ((n = json_array_size(list)) > w->cfg->max_items)
-		return kd_call_fail(call, KD_ELIMIT,
-				    json_pack("{s:I}", "limit", (json_int_t)w->cfg->max_items),
-				    "a submission may hold at most %zu items", w->cfg->max_items);
+	if (check_count(w, call, n = json_array_size(list)) < 0)
+		return -1;
 	if (!(items = calloc(n, sizeof(*items))) || !(docs = calloc(3, sizeof(*docs)))) {
 		free(items);
 		return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
@@ -278,10 +296,8 @@ static int gather_import(kd_writer *w, kd_call *call, const git_oid *base,
 			return kd_call_fail(call, KD_EPARAMS, NULL,
 					    "invalid params: 'files' must hold '%s' as an object",
 					    paths[i]);
-		if (read_at(&base_doc, w->repo, base, paths[i]) < 0)
-			return kd_call_fail(call, KD_EINTERNAL, NULL,
-					    "cannot read the base commit");
-		json_array_append_new(keep, base_doc ? base_doc : json_null());
+		if (read_base(&base_doc, w, call, base, paths[i], keep) < 0)
+			return -1;
 		docs[*file_count].path = paths[i];
 		docs[*file_count].base_doc = base_doc;
 		if (patch_for(&docs[*file_count].patch, w, call, paths[i], doc, keep) < 0)
@@ -298,22 +314,17 @@ static int gather_import(kd_writer *w, kd_call *call, const git_oid *base,
 					    "invalid params: item %zu has no item id (1 to 99999)",
 					    i + 1);
 		items[i].id = json_integer_value(id);
-		for (size_t j = 0; j < i; j++)
-			if (items[j].id == items[i].id)
-				return kd_call_fail(call, KD_EPARAMS, NULL,
-						    "invalid params: item %lld is listed twice",
-						    (long long)items[i].id);
+		if (check_unique(call, items, i) < 0)
+			return -1;
 		if (kk_fileset_get(&w->files, path)) {
 			if (patch_for(&items[i].patch, w, call, path, item, keep) < 0)
 				return -1;
 		} else {
 			items[i].item = item;
 		}
-		if (read_at(&base_item, w->repo, base, path) < 0)
-			return kd_call_fail(call, KD_EINTERNAL, NULL,
-					    "cannot read the base commit");
+		if (read_base(&base_item, w, call, base, path, keep) < 0)
+			return -1;
 		items[i].base_item = base_item;
-		json_array_append_new(keep, base_item ? base_item : json_null());
 	}
 	/* Items the import would leave out. */
 	for (size_t f = 0; f < w->files.count; f++) {
@@ -337,6 +348,17 @@ static int gather_import(kd_writer *w, kd_call *call, const git_oid *base,
 	if (violations)
 		return kd_call_fail(call, KD_ERULES, json_pack("{s:o}", "violations", violations),
 				    "%s", _("the report lacks items of the plan"));
+	return 0;
+}
+
+/* Decides `req` (kk_update_prepare) against the head; fails the call when it cannot. */
+static int prepare(kk_update_result *r, kd_writer *w, kd_call *call, const kk_update_request *req)
+{
+	kk_diag diag = {0};
+
+	if (kk_update_prepare(r, &w->files, req, w->verifier, &diag) < 0)
+		return kd_call_fail(call, diag.code == KK_ENOMEM ? KD_EINTERNAL : KD_EPARAMS, NULL,
+				    "%s", diag.message);
 	return 0;
 }
 
@@ -405,7 +427,6 @@ void kd_methods_handle(kd_writer *w, kd_call *call)
 	size_t item_count = 0, file_count = 0;
 	json_t *keep = NULL, *departments = NULL;
 	kk_update_result r = {0};
-	kk_diag diag = {0};
 	char key[512];
 	git_oid base, made;
 	int need_base = strcmp(call->method, "item.create") != 0;
@@ -444,25 +465,16 @@ void kd_methods_handle(kd_writer *w, kd_call *call)
 	}
 
 	/* Rights follow departments.json as it is now, not as the client read it. */
-	{
-		const kk_file *f = kk_fileset_get(&w->files, KK_PATH_DEPARTMENTS);
-
-		if (f)
-			kk_json_parse(&departments, f->data, f->len, NULL, NULL);
-		kk_identity_resolve(&call->who, departments, w->owner);
-	}
+	departments = head_doc(w, KK_PATH_DEPARTMENTS);
+	kk_identity_resolve(&call->who, departments, w->owner);
 	if (strcmp(call->method, "plan.import") == 0 && !call->who.admin) {
 		kd_call_fail(call, KD_EFORBIDDEN, NULL, "%s", _("only an admin may import a plan"));
 		goto done;
 	}
-	if (kk_update_prepare(&r, &w->files,
-			      &(kk_update_request){&call->who, reason, correction, items,
-						   item_count, files, file_count},
-			      w->verifier, &diag) < 0) {
-		kd_call_fail(call, diag.code == KK_ENOMEM ? KD_EINTERNAL : KD_EPARAMS, NULL, "%s",
-			     diag.message);
+	if (prepare(&r, w, call,
+		    &(kk_update_request){&call->who, reason, correction, items, item_count, files,
+					 file_count}) < 0)
 		goto done;
-	}
 	if (dry_run) {
 		call->result = json_pack("{s:n, s:o, s:O, s:O, s:O}", "commit", "head",
 					 kd_oid_json(&w->head), "changes", r.changes, "violations",
@@ -602,13 +614,63 @@ static int note_year(kk_update_result *r, int year)
 }
 
 /*
+ * The refusals of opening or closing fiscal year `year` as a whole, added
+ * to `violations`; without any, `change` gets the change to make.  Returns
+ * 0, or a negative code when out of memory.
+ */
+static int year_violations(json_t *violations, kk_year_change *change, kd_writer *w,
+			   const kd_call *call, int close, int year, const char *tag)
+{
+	kk_diag diag = {0};
+	char text[256];
+	int error;
+
+	if (!call->who.admin) {
+		snprintf(text, sizeof(text),
+			 close ? _("cannot close fiscal year %d: only an admin may close a fiscal "
+				   "year")
+			       : _("cannot open fiscal year %d: only an admin may open a fiscal "
+				   "year"),
+			 year);
+		return add_year_violation(violations, year, KK_RULE_ADMIN_ONLY, text);
+	}
+	if ((error = close ? kk_year_close(change, &w->files, year, &diag)
+			   : kk_year_open(change, &w->files, year, &diag)) < 0)
+		return error == KK_ENOMEM ? error
+					  : add_year_violation(violations, year, KK_RULE_YEAR_STATE,
+							       diag.message);
+	if (close && tag_exists(w, tag)) {
+		snprintf(text, sizeof(text),
+			 _("cannot close fiscal year %d: tag '%s' exists already"), year, tag);
+		return add_year_violation(violations, year, KK_RULE_TAG_EXISTS, text);
+	}
+	return 0;
+}
+
+/* Answers a year change refused as a whole: a dry run's result, else the refusal. */
+static int refuse_year(kd_writer *w, kd_call *call, json_t *violations, int dry_run)
+{
+	kk_update_result refusal = {.violations = violations};
+
+	if (dry_run) {
+		call->result = json_pack("{s:n, s:o, s:[], s:O, s:[]}", "commit", "head",
+					 kd_oid_json(&w->head), "changes", "violations", violations,
+					 "errors");
+		return call->result ? 0 : -1;
+	}
+	refusal.verdict = kk_rules_forbidden(violations) ? KK_UPDATE_FORBIDDEN : KK_UPDATE_RULES;
+	refuse(w, call, &refusal);
+	return 0;
+}
+
+/*
  * Opens or closes a fiscal year (core/year), as one commit through the
  * same decision and commit path as plan.update; closing also makes the tag.
  */
 void kd_methods_handle_year(kd_writer *w, kd_call *call)
 {
 	const char *reason = NULL, *request_id = NULL;
-	int dry_run = 0, year = 0, error, close = strcmp(call->method, "year.close") == 0;
+	int dry_run = 0, year = 0, close = strcmp(call->method, "year.close") == 0;
 	json_t *settings = NULL, *departments = NULL, *violations = NULL, *keep = NULL;
 	json_t *summary = NULL, *id;
 	kk_year_change change = {0};
@@ -617,17 +679,14 @@ void kd_methods_handle_year(kd_writer *w, kd_call *call)
 	kk_update_result r = {0};
 	char *saved = NULL;
 	size_t saved_len = 0;
-	kk_diag diag = {0};
 	git_signature *tagger = NULL;
 	char key[512], tag[KK_YEAR_TAG_MAX] = "", email[512], *message = NULL;
 	const kk_file *f;
 	git_oid before = w->head, made;
 	size_t i;
 
-	if ((f = kk_fileset_get(&w->files, KK_PATH_SETTINGS)))
-		kk_json_parse(&settings, f->data, f->len, NULL, NULL);
-	if ((f = kk_fileset_get(&w->files, KK_PATH_DEPARTMENTS)))
-		kk_json_parse(&departments, f->data, f->len, NULL, NULL);
+	settings = head_doc(w, KK_PATH_SETTINGS);
+	departments = head_doc(w, KK_PATH_DEPARTMENTS);
 	if (kd_param_string(&reason, call, "reason", 0) < 0 ||
 	    kd_param_string(&request_id, call, "request_id", 0) < 0 ||
 	    kd_param_bool(&dry_run, call, "dry_run") < 0 ||
@@ -642,46 +701,12 @@ void kd_methods_handle_year(kd_writer *w, kd_call *call)
 	kk_identity_resolve(&call->who, departments, w->owner);
 
 	/* Refusals of the year as a whole come before any item is looked at. */
-	if (!(violations = json_array()))
-		goto nomem;
-	if (!call->who.admin) {
-		char text[256];
-
-		snprintf(text, sizeof(text),
-			 close ? _("cannot close fiscal year %d: only an admin may close a fiscal "
-				   "year")
-			       : _("cannot open fiscal year %d: only an admin may open a fiscal "
-				   "year"),
-			 year);
-		error = add_year_violation(violations, year, KK_RULE_ADMIN_ONLY, text);
-	} else if ((error = close ? kk_year_close(&change, &w->files, year, &diag)
-				  : kk_year_open(&change, &w->files, year, &diag)) < 0) {
-		if (error == KK_ENOMEM)
-			goto nomem;
-		error = add_year_violation(violations, year, KK_RULE_YEAR_STATE, diag.message);
-	} else if (close && tag_exists(w, tag)) {
-		char text[256];
-
-		snprintf(text, sizeof(text),
-			 _("cannot close fiscal year %d: tag '%s' exists already"), year, tag);
-		error = add_year_violation(violations, year, KK_RULE_TAG_EXISTS, text);
-	}
-	if (error < 0)
+	if (!(violations = json_array()) ||
+	    year_violations(violations, &change, w, call, close, year, tag) < 0)
 		goto nomem;
 	if (json_array_size(violations)) {
-		if (dry_run) {
-			call->result = json_pack("{s:n, s:o, s:[], s:O, s:[]}", "commit", "head",
-						 kd_oid_json(&w->head), "changes", "violations",
-						 violations, "errors");
-			if (!call->result)
-				goto nomem;
-		} else {
-			kk_update_result refusal = {.violations = violations};
-
-			refusal.verdict = kk_rules_forbidden(violations) ? KK_UPDATE_FORBIDDEN
-									 : KK_UPDATE_RULES;
-			refuse(w, call, &refusal);
-		}
+		if (refuse_year(w, call, violations, dry_run) < 0)
+			goto nomem;
 		goto done;
 	}
 
@@ -691,24 +716,19 @@ void kd_methods_handle_year(kd_writer *w, kd_call *call)
 		goto nomem;
 	json_array_foreach(change.items, i, id) {
 		char path[KK_ITEM_PATH_MAX];
-		json_t *base = NULL;
+		json_t *base;
 
 		kk_item_path(path, sizeof(path), json_integer_value(id));
-		if ((f = kk_fileset_get(&w->files, path)))
-			kk_json_parse(&base, f->data, f->len, NULL, NULL);
+		base = head_doc(w, path);
 		json_array_append_new(keep, base ? base : json_null());
 		items[i] = (kk_update_item){json_integer_value(id), change.item_patch, NULL, base};
 	}
 	file.patch = change.settings_patch;
 	file.base_doc = settings;
-	if (kk_update_prepare(&r, &w->files,
-			      &(kk_update_request){&call->who, reason, 0, items,
-						   json_array_size(change.items), &file, 1},
-			      w->verifier, &diag) < 0) {
-		kd_call_fail(call, diag.code == KK_ENOMEM ? KD_EINTERNAL : KD_EPARAMS, NULL, "%s",
-			     diag.message);
+	if (prepare(&r, w, call,
+		    &(kk_update_request){&call->who, reason, 0, items,
+					 json_array_size(change.items), &file, 1}) < 0)
 		goto done;
-	}
 	free(r.summary);
 	if (!(r.summary = strdup(change.summary)) || note_year(&r, year) < 0 ||
 	    !(summary = kk_year_counts_json(year, &change.counts)) ||

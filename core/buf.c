@@ -1,0 +1,67 @@
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kk_buf_put(kk_buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->alloc) {
+		size_t alloc = b->alloc ? b->alloc : 64;
+		char *data;
+
+		while (b->len + n + 1 > alloc)
+			alloc *= 2;
+		if (!(data = realloc(b->data, alloc))) {
+			b->failed = 1;
+			return;
+		}
+		b->data = data;
+		b->alloc = alloc;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void kk_buf_puts(kk_buf *b, const char *s)
+{
+	kk_buf_put(b, s, strlen(s));
+}
+
+void kk_buf_printf(kk_buf *b, const char *fmt, ...)
+{
+	char small[256], *big = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = 1;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		kk_buf_put(b, small, (size_t)n);
+		return;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&big, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = 1;
+		return;
+	}
+	kk_buf_put(b, big, (size_t)n);
+	free(big);
+}
+
+void kk_buf_free(kk_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
