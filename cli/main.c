@@ -257,6 +257,14 @@ int main(int argc, char **argv)
 	 * building the history index.  git fsck checks the objects.
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	/*
+	 * Bound what libgit2 keeps (its defaults are 256 MiB of objects and 8 GiB
+	 * of mapped pack): building the history index of a long history reads
+	 * every commit and tree once, and needs none of them again.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(4 << 20));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(4 << 20));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(32 << 20));
 	bindtextdomain(KK_TEXTDOMAIN, localedir());
 	bind_textdomain_codeset(KK_TEXTDOMAIN, "UTF-8");
 	textdomain(KK_TEXTDOMAIN);

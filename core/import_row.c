@@ -604,7 +604,7 @@ int imp_place_row(imp *x, const imp_table *t, const imp_row *r)
 {
 	placed p = {0};
 	char key[16];
-	int error, end, measure = 0, measure_known = 0;
+	int error, end = 0, measure = 0, measure_known = 0;
 
 	if (t->problem[0]) {
 		error = imp_fail(x, r, "%s", t->problem);
