@@ -271,9 +271,11 @@ int cli_call(json_t **result_out, cli_client *c, const char *method, json_t *par
 
 	memset(err, 0, sizeof(*err));
 	if (req && messages_locale()) {
+		/* The caller's params, and the locale the answer is to be in. */
 		json_object_set_new(req, "params", params ? json_copy(params) : json_object());
 		json_object_set_new(json_object_get(req, "params"), "locale",
 				    json_string(messages_locale()));
+		json_decref(params);
 		params = NULL;
 	}
 	if (!req || (params && json_object_set(req, "params", params) < 0) ||
