@@ -112,6 +112,22 @@ jget() {
 	/usr/bin/python3 -c 'import json,sys; j=json.loads(sys.argv[1]); r=eval(sys.argv[2]); print(r if isinstance(r,str) else json.dumps(r, ensure_ascii=False, sort_keys=True))' "$1" "$2"
 }
 
+# fsck_repo: git fsck --strict of the daemon's repository while the daemon runs.
+# Its pack maintainer may merge packs while fsck reads them, and a pack that
+# vanishes under fsck is not damage: look again, up to three times, and show
+# what fsck said each time it failed.
+fsck_repo() {
+	local out
+	for _ in 1 2 3; do
+		if out=$(git -C "$repo" fsck --strict --no-progress 2>&1); then
+			return 0
+		fi
+		echo "git fsck (will look again): $out" >&2
+		sleep 1
+	done
+	return 1
+}
+
 head_of() {
 	git -C "$repo" rev-parse main
 }

@@ -30,7 +30,7 @@ for j in "${!pids[@]}"; do
 done
 check "1600 acknowledged ($acked)" test "$acked" = 1600
 check "exactly 1600 new commits" test "$(git -C "$repo" rev-list --count main)" = $((count0 + 1600))
-check "fsck --strict" git -C "$repo" fsck --strict --no-progress
+check "fsck --strict" fsck_repo
 check "every commit verifies" kk -C "$repo" verify --all-history
 check "each client's last value" test "$(git -C "$repo" show main:items/0031.json | grep -c '"result": "c6 199"')" = 1
 check "authors" test "$(git -C "$repo" log --format=%an "main~1600..main" | sort | uniq -c | awk '{print $1}' | tr '\n' ' ')" = "800 800 "
@@ -83,7 +83,7 @@ chattr -i "$repo/objects/pack"
 check "nothing half-written" test "$(repo_state)" = "$before"
 r=$(call kkt_dx item.update "{\"id\": 32, \"base\": \"$(head_of)\", \"patch\": {\"years\": {\"2021\": {\"result\": \"stored again\"}}}}")
 check "stores again afterwards" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
-check "fsck after the failure" git -C "$repo" fsck --strict --no-progress
+check "fsck after the failure" fsck_repo
 stop_daemon
 check "journald priorities" grep -q '^<6>listening on' "$daemon_log"
 finish
