@@ -91,6 +91,13 @@ int cli_exit_code(int error);
 const char *cli_datadir(void);
 
 /*
+ * Resolves `rev` (NULL for HEAD; also @DATE in the local time zone and
+ * fyYYYY, core/revision.h) in the context's repository.  Returns EXIT_OK, or
+ * the exit code after printing why not.
+ */
+int cli_resolve(git_oid *out, cli_ctx *ctx, const char *rev);
+
+/*
  * Loads the plan at `rev` (NULL for HEAD) of the context's repository into
  * `files` and `plan`; prints the error and returns an exit code on failure.
  */

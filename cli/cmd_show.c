@@ -195,10 +195,8 @@ int cmd_show(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("show", _("'%s' is not an item id"), argv[optind]);
 	kk_item_path(path, sizeof(path), id);
 
-	if (kk_store_resolve(&commit, ctx->store, rev, &diag) < 0) {
-		cli_error_diag(&diag);
-		return EXIT_FAIL;
-	}
+	if ((code = cli_resolve(&commit, ctx, rev)) != EXIT_OK)
+		return code;
 	if (kk_store_read(&data, &len, ctx->store, &commit, path, &diag) < 0) {
 		if (diag.code == KK_ENOTFOUND)
 			cli_error(_("item %lld does not exist"), (long long)id);

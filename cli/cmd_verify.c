@@ -93,7 +93,6 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	kk_verifier *v = NULL;
 	git_revwalk *walk = NULL;
 	size_t problems = 0, files = 0, commits = 0;
-	kk_diag diag = {0};
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid oid, tip;
 
@@ -111,10 +110,8 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
 	if (all && rev)
 		return cli_usage_error("verify", _("--at and --all-history cannot be combined"));
-	if ((c = kk_rev_resolve(&oid, ctx->store, rev, NULL, &diag)) < 0) {
-		cli_error_diag(&diag);
-		return c == KK_EINVALID ? EXIT_USAGE : EXIT_FAIL; /* a malformed @DATE */
-	}
+	if ((c = cli_resolve(&oid, ctx, rev)) != EXIT_OK)
+		return c;
 	tip = oid;
 	if (kk_verifier_new(&v) < 0) {
 		cli_error("%s", _("cannot set up the schema validator"));

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "plan.h"
 #include "query.h"
+#include "revision.h"
 
 static const cli_command commands[] = {
 	{"init", cmd_init, 0, N_("create a plan repository")},
@@ -177,6 +178,28 @@ static const char *localedir(void)
 	return in_build_tree() ? KK_BUILD_LOCALEDIR : KK_LOCALEDIR;
 }
 
+/* Minutes east of UTC here, now: the zone dates on the command line are meant in. */
+static int local_offset(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	return localtime_r(&now, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
+}
+
+int cli_resolve(git_oid *out, cli_ctx *ctx, const char *rev)
+{
+	kk_rev_opts opts = {local_offset(), NULL};
+	kk_diag diag = {0};
+	int error;
+
+	if ((error = kk_rev_resolve(out, ctx->store, rev, &opts, &diag)) < 0) {
+		cli_error_diag(&diag);
+		return error == KK_EINVALID ? EXIT_USAGE : EXIT_FAIL; /* a malformed @DATE */
+	}
+	return EXIT_OK;
+}
+
 int cli_load_plan(kk_plan **plan_out, kk_fileset *files, cli_ctx *ctx, const char *rev,
 		  git_oid *commit_out)
 {
@@ -184,8 +207,9 @@ int cli_load_plan(kk_plan **plan_out, kk_fileset *files, cli_ctx *ctx, const cha
 	git_oid commit;
 	int error;
 
-	if ((error = kk_store_resolve(&commit, ctx->store, rev, &diag)) < 0 ||
-	    (error = kk_store_read_all(files, ctx->store, &commit, &diag)) < 0 ||
+	if ((error = cli_resolve(&commit, ctx, rev)) != EXIT_OK)
+		return error;
+	if ((error = kk_store_read_all(files, ctx->store, &commit, &diag)) < 0 ||
 	    (error = kk_plan_load(plan_out, files, &diag)) < 0) {
 		cli_error_diag(&diag);
 		return EXIT_FAIL;
@@ -200,8 +224,6 @@ int cli_query(json_t **out, cli_ctx *ctx, const char *method, json_t *params)
 	kk_query_env env = {0};
 	kk_diag diag = {0};
 	cli_rpc_error err = {0};
-	time_t now = time(NULL);
-	struct tm tm;
 	int outcome;
 
 	if (!params) {
@@ -212,15 +234,14 @@ int cli_query(json_t **out, cli_ctx *ctx, const char *method, json_t *params)
 		outcome = cli_call(out, ctx->client, method, params, &err);
 		if (outcome == CLI_CALL_REFUSED && err.code == RPC_EPARAMS) {
 			/* As offline: the parameters came from the command line. */
-			outcome = cli_usage_error(ctx->command, "%s", err.message ? err.message : "?");
+			outcome = cli_usage_error(ctx->command, "%s",
+						  err.message ? err.message : "?");
 			cli_rpc_error_clear(&err);
 			return outcome;
 		}
 		return outcome == 0 ? EXIT_OK : cli_call_failed(outcome, &err, NULL);
 	}
-	/* Dates are meant in the local time zone. */
-	if (localtime_r(&now, &tm))
-		env.utc_offset = (int)(tm.tm_gmtoff / 60);
+	env.utc_offset = local_offset();
 	env.use_cache = 1;
 	outcome = kk_query_run(out, ctx->store, method, params, &env, &diag);
 	json_decref(params);

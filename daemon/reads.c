@@ -13,6 +13,7 @@
 #include "log.h"
 #include "plan.h"
 #include "query.h"
+#include "revision.h"
 #include "store.h"
 
 #define POOL_MAX 8
@@ -30,6 +31,15 @@ struct kd_reads {
 	time_t opened[POOL_MAX];
 	size_t pooled;
 };
+
+/* Minutes east of UTC here, now: the zone a caller's dates are meant in. */
+static int local_offset(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	return localtime_r(&now, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
+}
 
 int kd_reads_new(kd_reads **out, const char *repo, uid_t owner)
 {
@@ -110,20 +120,18 @@ static int do_query(kk_store *store, kd_call *call)
 {
 	kk_query_env env = {0};
 	kk_diag diag = {0};
-	time_t now = time(NULL);
-	struct tm tm;
 	int error;
 
 	/* Dates are meant in the daemon's time zone, which is the organisation's. */
-	if (localtime_r(&now, &tm))
-		env.utc_offset = (int)(tm.tm_gmtoff / 60);
+	env.utc_offset = local_offset();
 	env.use_cache = 1;
 	if ((error = kk_query_run(&call->result, store, call->method, call->params, &env, &diag)) ==
 	    0)
 		return 0;
 	switch (error) {
 	case KK_EINVALID:
-		return kd_call_fail(call, diag.pointer[0] && !diag.path[0] ? KD_EPARAMS : KD_EINTERNAL,
+		return kd_call_fail(call,
+				    diag.pointer[0] && !diag.path[0] ? KD_EPARAMS : KD_EINTERNAL,
 				    NULL, "%s", diag.message);
 	case KK_ENOTFOUND: return kd_call_fail(call, KD_ENOTFOUND, NULL, "%s", diag.message);
 	default:
@@ -140,8 +148,12 @@ static int resolve(git_oid *out, kk_store *store, kd_call *call)
 
 	if (kd_param_string(&at, call, "at", 0) < 0)
 		return -1;
-	if (kk_store_resolve(out, store, at, &diag) < 0)
-		return kd_call_fail(call, diag.code == KK_ENOTFOUND ? KD_ENOTFOUND : KD_EINTERNAL,
+	/* As the queries take them: @DATE (in the daemon's time zone) and fyYYYY too. */
+	if (kk_rev_resolve(out, store, at, &(kk_rev_opts){local_offset(), NULL}, &diag) < 0)
+		return kd_call_fail(call,
+				    diag.code == KK_ENOTFOUND  ? KD_ENOTFOUND
+				    : diag.code == KK_EINVALID ? KD_EPARAMS
+							       : KD_EINTERNAL,
 				    NULL, "%s", diag.message);
 	return 0;
 }

@@ -57,6 +57,10 @@ try 'keikaku show --help'" -- kk show 100000
 expect 2 "" "keikaku: expected one item id
 try 'keikaku show --help'" -- kk show
 expect 3 "" "keikaku: unknown revision 'nope'" -- kk show 26 --at nope
+# The revisions of the audit commands: a day, and a fiscal year without its close tag.
+expect 3 "" "keikaku: no commit at or before '@2000-01-01'" -- kk show 26 --at @2000-01-01
+expect 2 "" "keikaku: '2000-13-01' is not a date (YYYY-MM-DD)" -- kk list --at @2000-13-01
+check "show --at fy2099 is the plan now" test "$(kk show 26 --at fy2099 --json)" = "$(kk show 26 --json)"
 expect 2 "" "keikaku: unknown option '--bogus'
 try 'keikaku show --help'" -- kk show --bogus 1
 expect 2 "" "keikaku: option '--at' needs an argument
