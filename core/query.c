@@ -12,8 +12,8 @@
 #include "revision.h"
 #include "schedule.h"
 
-static const char *const methods[] = {"history.log", "history.blame", "plan.diff",
-				      "plan.schedule", "plan.pending"};
+static const char *const methods[] = {"history.log", "history.blame", "plan.diff", "plan.schedule",
+				      "plan.pending"};
 
 int kk_query_handles(const char *method)
 {
@@ -123,37 +123,37 @@ static int param_year(int *out, const query *q, const char *name, int required, 
 	return 0;
 }
 
-static int is_date(const char *s)
+/*
+ * A bound (since, until): `text` is a date or a revision, resolved once.
+ * *time gets the date's first (or, with `end`, last) second or the commit's
+ * time; *commit and *is_commit say whether it was a commit.  A malformed
+ * date is a bad parameter `name`.
+ */
+static int bound(int64_t *time, git_oid *commit, int *is_commit, query *q, const char *text,
+		 const char *name, int end, kk_diag *diag)
 {
-	return strlen(s) == 10 && s[4] == '-' && s[7] == '-';
-}
+	int error = kk_rev_bound(time, commit, q->store, text, end, &q->rev_opts, diag);
 
-/* A bound that is a revision, not a date: its commit. */
-static int param_bound_commit(git_oid *out, int *set, query *q, const char *name, kk_diag *diag)
-{
-	const char *s;
-	int error;
-
-	*set = 0;
-	if ((error = param_string(&s, q, name, diag)) < 0 || !s || is_date(s))
+	if (error == KK_EINVALID)
+		return name_param(diag, name);
+	if (error < 0)
 		return error;
-	if ((error = kk_rev_resolve(out, q->store, s, &q->rev_opts, diag)) < 0)
-		return error;
-	*set = 1;
+	*is_commit = error;
 	return 0;
 }
 
-static int param_time(int64_t *out, query *q, const char *name, int end, kk_diag *diag)
+/* Parameter `name` as a bound; *time is 0 and *is_commit 0 when it is absent. */
+static int param_bound(int64_t *time, git_oid *commit, int *is_commit, query *q, const char *name,
+		       int end, kk_diag *diag)
 {
 	const char *s;
 	int error;
 
-	*out = 0;
+	*time = 0;
+	*is_commit = 0;
 	if ((error = param_string(&s, q, name, diag)) < 0 || !s)
 		return error;
-	if ((error = kk_rev_time(out, q->store, s, end, &q->rev_opts, diag)) == KK_EINVALID)
-		name_param(diag, name);
-	return error;
+	return bound(time, commit, is_commit, q, s, name, end, diag);
 }
 
 /* Opens HEAD's history and resolves the revision named by parameter `name`. */
@@ -191,8 +191,8 @@ static int query_begin(query *q, kk_store *store, const json_t *params, const ch
 
 static int with_commit(json_t **out, json_t *result, const git_oid *commit, kk_diag *diag)
 {
-	if (!result || json_object_set_new(result, "commit", json_string(git_oid_tostr_s(commit))) <
-			       0) {
+	if (!result ||
+	    json_object_set_new(result, "commit", json_string(git_oid_tostr_s(commit))) < 0) {
 		json_decref(result);
 		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	}
@@ -213,10 +213,8 @@ static int do_log(json_t **out, query *q, kk_diag *diag)
 	    (error = param_string(&f.author, q, "author", diag)) < 0 ||
 	    (error = param_year(&f.year, q, "fy", 0, diag)) < 0 ||
 	    (error = param_string(&f.field, q, "field", diag)) < 0 ||
-	    (error = param_time(&f.since, q, "since", 0, diag)) < 0 ||
-	    (error = param_time(&f.until, q, "until", 1, diag)) < 0 ||
-	    (error = param_bound_commit(&since, &has_since, q, "since", diag)) < 0 ||
-	    (error = param_bound_commit(&until, &has_until, q, "until", diag)) < 0)
+	    (error = param_bound(&f.since, &since, &has_since, q, "since", 0, diag)) < 0 ||
+	    (error = param_bound(&f.until, &until, &has_until, q, "until", 1, diag)) < 0)
 		return error;
 	f.since_commit = has_since ? &since : NULL;
 	f.until_commit = has_until ? &until : NULL;
@@ -351,35 +349,24 @@ done:
 static int pending_since(int64_t *since, git_oid *commit, int *has_commit, query *q, int year,
 			 kk_diag *diag)
 {
-	const char *text;
+	const char *text, *s = json_string_value(json_object_get(q->settings, "fiscal_year_start"));
 	char tag[32], date[16], start[8] = "04-01";
-	const char *s = json_string_value(json_object_get(q->settings, "fiscal_year_start"));
 	int error;
 
-	*has_commit = 0;
 	if ((error = param_string(&text, q, "since", diag)) < 0)
 		return error;
 	if (!text) {
 		snprintf(tag, sizeof(tag), "refs/tags/fy%04d", year - 1);
-		if (kk_store_resolve(commit, q->store, tag, NULL) == 0)
+		if (kk_store_resolve(commit, q->store, tag, NULL) == 0) {
 			text = tag;
+		} else {
+			if (s && strlen(s) == 5)
+				memcpy(start, s, 6);
+			snprintf(date, sizeof(date), "%04d-%s", year, start);
+			text = date;
+		}
 	}
-	if (text && !is_date(text)) {
-		if ((error = kk_rev_resolve(commit, q->store, text, &q->rev_opts, diag)) < 0 ||
-		    (error = kk_rev_time(since, q->store, text, 0, &q->rev_opts, diag)) < 0)
-			return error == KK_EINVALID ? name_param(diag, "since") : error;
-		*has_commit = 1;
-		return 0;
-	}
-	if (!text) {
-		if (s && strlen(s) == 5)
-			memcpy(start, s, 6);
-		snprintf(date, sizeof(date), "%04d-%s", year, start);
-		text = date;
-	}
-	if ((error = kk_time_parse_date(since, text, q->rev_opts.utc_offset, 0, diag)) < 0)
-		return name_param(diag, "since");
-	return 0;
+	return bound(since, commit, has_commit, q, text, "since", 0, diag);
 }
 
 static int do_pending(json_t **out, query *q, kk_diag *diag)

@@ -53,7 +53,8 @@ static int fiscal_year_end(int64_t *out, kk_store *store, int year, int offset, 
 		return error;
 	if (kk_store_read(&data, &len, store, &head, KK_PATH_SETTINGS, NULL) == 0 &&
 	    kk_json_parse(&settings, data, len, NULL, NULL) == 0) {
-		const char *start = json_string_value(json_object_get(settings, "fiscal_year_start"));
+		const char *start =
+			json_string_value(json_object_get(settings, "fiscal_year_start"));
 
 		if (start && sscanf(start, "%2d-%2d", &month, &day) != 2)
 			month = 4, day = 1;
@@ -95,20 +96,34 @@ int kk_rev_resolve(git_oid *out, kk_store *store, const char *rev, const kk_rev_
 	return kk_store_resolve(out, store, rev, diag);
 }
 
-int kk_rev_time(int64_t *out, kk_store *store, const char *rev, int end, const kk_rev_opts *opts,
-		kk_diag *diag)
+int kk_rev_bound(int64_t *time_out, git_oid *commit_out, kk_store *store, const char *rev, int end,
+		 const kk_rev_opts *opts, kk_diag *diag)
 {
 	git_oid commit;
 	git_commit *c = NULL;
 	int error;
 
-	if (rev && strlen(rev) == 10 && isdigit((unsigned char)rev[0]) && rev[4] == '-')
-		return kk_time_parse_date(out, rev, opts ? opts->utc_offset : 0, end, diag);
+	if (rev && strlen(rev) == 10 && isdigit((unsigned char)rev[0]) && rev[4] == '-') {
+		if ((error = kk_time_parse_date(time_out, rev, opts ? opts->utc_offset : 0, end,
+						diag)) < 0)
+			return error;
+		return 0; /* a date: *commit_out is left alone */
+	}
 	if ((error = kk_rev_resolve(&commit, store, rev, opts, diag)) < 0)
 		return error;
 	if (git_commit_lookup(&c, kk_store_repository(store), &commit) < 0)
 		return kk_diag_set(diag, KK_ENOTFOUND, _("unknown revision '%s'"), rev);
-	*out = git_commit_time(c);
+	*time_out = git_commit_time(c);
 	git_commit_free(c);
-	return 0;
+	if (commit_out)
+		*commit_out = commit;
+	return 1;
+}
+
+int kk_rev_time(int64_t *out, kk_store *store, const char *rev, int end, const kk_rev_opts *opts,
+		kk_diag *diag)
+{
+	int error = kk_rev_bound(out, NULL, store, rev, end, opts, diag);
+
+	return error < 0 ? error : 0;
 }

@@ -39,6 +39,13 @@ int kk_rev_resolve(git_oid *out, kk_store *store, const char *rev, const kk_rev_
 int kk_rev_time(int64_t *out, kk_store *store, const char *rev, int end, const kk_rev_opts *opts,
 		kk_diag *diag);
 
+/*
+ * kk_rev_time(), telling which it was: returns 0 for a date, or 1 for a
+ * revision, whose commit goes into *commit_out (may be NULL).
+ */
+int kk_rev_bound(int64_t *time_out, git_oid *commit_out, kk_store *store, const char *rev, int end,
+		 const kk_rev_opts *opts, kk_diag *diag);
+
 /* The fiscal year `text` names as a revision ("fy2021"), or 0. */
 int kk_rev_fiscal_year(const char *text);
 
