@@ -6,61 +6,28 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "buf.h"
 #include "i18n.h"
 #include "json.h"
 
-typedef struct {
-	char *data;
-	size_t len;
-	size_t alloc;
-	int error;
-} buf_t;
-
-static void buf_put(buf_t *b, const char *s, size_t n)
-{
-	if (b->error)
-		return;
-	if (b->len + n + 1 > b->alloc) {
-		size_t alloc = b->alloc ? b->alloc : 1024;
-		char *data;
-
-		while (b->len + n + 1 > alloc)
-			alloc *= 2;
-		if (!(data = realloc(b->data, alloc))) {
-			b->error = KK_ENOMEM;
-			return;
-		}
-		b->data = data;
-		b->alloc = alloc;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void buf_puts(buf_t *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
-
-static void buf_indent(buf_t *b, int depth)
+static void buf_indent(kk_buf *b, int depth)
 {
 	static const char spaces[] = "                                ";
 
 	for (size_t n = (size_t)depth * 2; n > 0;) {
 		size_t chunk = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
 
-		buf_put(b, spaces, chunk);
+		kk_buf_put(b, spaces, chunk);
 		n -= chunk;
 	}
 }
 
 /* Escapes as RFC 8259 requires and no more, as Python's ensure_ascii=False does. */
-static void put_escaped(buf_t *b, const char *s, size_t len)
+static void put_escaped(kk_buf *b, const char *s, size_t len)
 {
 	size_t start = 0;
 
-	buf_put(b, "\"", 1);
+	kk_buf_put(b, "\"", 1);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		const char *esc = NULL;
@@ -81,16 +48,16 @@ static void put_escaped(buf_t *b, const char *s, size_t len)
 			}
 		}
 		if (esc) {
-			buf_put(b, s + start, i - start);
-			buf_puts(b, esc);
+			kk_buf_put(b, s + start, i - start);
+			kk_buf_puts(b, esc);
 			start = i + 1;
 		}
 	}
-	buf_put(b, s + start, len - start);
-	buf_put(b, "\"", 1);
+	kk_buf_put(b, s + start, len - start);
+	kk_buf_put(b, "\"", 1);
 }
 
-static int put_string(buf_t *b, const char *s, size_t len, const char *pointer, kk_diag *diag)
+static int put_string(kk_buf *b, const char *s, size_t len, const char *pointer, kk_diag *diag)
 {
 	utf8proc_uint8_t *nfc = NULL;
 	utf8proc_ssize_t n;
@@ -190,10 +157,10 @@ static const char **ordered_keys(const json_t *obj, const json_t *schema, size_t
 	return keys;
 }
 
-static int dump_value(buf_t *b, const json_t *v, const json_t *root, const json_t *schema,
+static int dump_value(kk_buf *b, const json_t *v, const json_t *root, const json_t *schema,
 		      int depth, char *pointer, kk_diag *diag);
 
-static int dump_object(buf_t *b, const json_t *v, const json_t *root, const json_t *schema,
+static int dump_object(kk_buf *b, const json_t *v, const json_t *root, const json_t *schema,
 		       int depth, char *pointer, kk_diag *diag)
 {
 	size_t count = 0, plen = strlen(pointer);
@@ -201,31 +168,31 @@ static int dump_object(buf_t *b, const json_t *v, const json_t *root, const json
 	int error = 0;
 
 	if (json_object_size(v) == 0) {
-		buf_puts(b, "{}");
+		kk_buf_puts(b, "{}");
 		return 0;
 	}
 	if (!(keys = ordered_keys(v, schema, &count)))
 		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
-	buf_puts(b, "{\n");
+	kk_buf_puts(b, "{\n");
 	for (size_t i = 0; i < count && !error; i++) {
 		buf_indent(b, depth + 1);
 		if ((error = put_string(b, keys[i], strlen(keys[i]), pointer, diag)) < 0)
 			break;
-		buf_puts(b, ": ");
+		kk_buf_puts(b, ": ");
 		if (kk_json_pointer_push(pointer, KK_DIAG_POINTER_MAX, keys[i]) < 0)
 			pointer[0] = '\0';
 		error = dump_value(b, json_object_get(v, keys[i]), root,
 				   child_schema(root, schema, keys[i]), depth + 1, pointer, diag);
 		pointer[plen] = '\0';
-		buf_puts(b, i + 1 < count ? ",\n" : "\n");
+		kk_buf_puts(b, i + 1 < count ? ",\n" : "\n");
 	}
 	free(keys);
 	buf_indent(b, depth);
-	buf_puts(b, "}");
+	kk_buf_puts(b, "}");
 	return error;
 }
 
-static int dump_array(buf_t *b, const json_t *v, const json_t *root, const json_t *schema,
+static int dump_array(kk_buf *b, const json_t *v, const json_t *root, const json_t *schema,
 		      int depth, char *pointer, kk_diag *diag)
 {
 	size_t n = json_array_size(v), plen = strlen(pointer);
@@ -233,10 +200,10 @@ static int dump_array(buf_t *b, const json_t *v, const json_t *root, const json_
 	int error = 0;
 
 	if (n == 0) {
-		buf_puts(b, "[]");
+		kk_buf_puts(b, "[]");
 		return 0;
 	}
-	buf_puts(b, "[\n");
+	kk_buf_puts(b, "[\n");
 	for (size_t i = 0; i < n && !error; i++) {
 		char index[32];
 
@@ -246,14 +213,14 @@ static int dump_array(buf_t *b, const json_t *v, const json_t *root, const json_
 			pointer[0] = '\0';
 		error = dump_value(b, json_array_get(v, i), root, items, depth + 1, pointer, diag);
 		pointer[plen] = '\0';
-		buf_puts(b, i + 1 < n ? ",\n" : "\n");
+		kk_buf_puts(b, i + 1 < n ? ",\n" : "\n");
 	}
 	buf_indent(b, depth);
-	buf_puts(b, "]");
+	kk_buf_puts(b, "]");
 	return error;
 }
 
-static int dump_value(buf_t *b, const json_t *v, const json_t *root, const json_t *schema,
+static int dump_value(kk_buf *b, const json_t *v, const json_t *root, const json_t *schema,
 		      int depth, char *pointer, kk_diag *diag)
 {
 	char num[64];
@@ -265,7 +232,7 @@ static int dump_value(buf_t *b, const json_t *v, const json_t *root, const json_
 		return put_string(b, json_string_value(v), json_string_length(v), pointer, diag);
 	case JSON_INTEGER:
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		buf_puts(b, num);
+		kk_buf_puts(b, num);
 		return 0;
 	case JSON_REAL:
 		if (!isfinite(json_real_value(v))) {
@@ -278,13 +245,13 @@ static int dump_value(buf_t *b, const json_t *v, const json_t *root, const json_
 			if (strtod(num, NULL) == json_real_value(v))
 				break;
 		}
-		buf_puts(b, num);
+		kk_buf_puts(b, num);
 		if (!strpbrk(num, ".eEn"))
-			buf_puts(b, ".0");
+			kk_buf_puts(b, ".0");
 		return 0;
-	case JSON_TRUE: buf_puts(b, "true"); return 0;
-	case JSON_FALSE: buf_puts(b, "false"); return 0;
-	case JSON_NULL: buf_puts(b, "null"); return 0;
+	case JSON_TRUE: kk_buf_puts(b, "true"); return 0;
+	case JSON_FALSE: kk_buf_puts(b, "false"); return 0;
+	case JSON_NULL: kk_buf_puts(b, "null"); return 0;
 	}
 	return kk_diag_set(diag, KK_EINVALID, _("unknown JSON type"));
 }
@@ -293,14 +260,14 @@ int kk_canon_dump(char **out, size_t *len_out, const json_t *value, const json_t
 		  kk_diag *diag)
 {
 	char pointer[KK_DIAG_POINTER_MAX] = "";
-	buf_t b = {0};
+	kk_buf b = {0};
 	int error;
 
 	schema = schema ? deref(schema, schema) : NULL;
 	error = dump_value(&b, value, schema, schema, 0, pointer, diag);
-	buf_puts(&b, "\n");
-	if (!error && b.error)
-		error = kk_diag_set(diag, b.error, _("out of memory"));
+	kk_buf_puts(&b, "\n");
+	if (!error && b.failed)
+		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	if (error < 0) {
 		free(b.data);
 		return error;
