@@ -278,18 +278,27 @@ int kk_canon_dump(char **out, size_t *len_out, const json_t *value, const json_t
 	return 0;
 }
 
-int kk_canon_check(const char *buf, size_t len, const json_t *schema, kk_diag *diag)
+int kk_canon_check_doc(const char *buf, size_t len, const json_t *doc, const json_t *schema,
+		       kk_diag *diag)
 {
-	json_t *value = NULL;
 	char *canon = NULL;
 	size_t canon_len = 0;
 	int error;
 
-	if ((error = kk_json_parse(&value, buf, len, NULL, diag)) < 0)
-		return error;
-	if ((error = kk_canon_dump(&canon, &canon_len, value, schema, diag)) == 0)
+	if ((error = kk_canon_dump(&canon, &canon_len, doc, schema, diag)) == 0)
 		error = canon_len == len && memcmp(canon, buf, len) == 0;
 	free(canon);
+	return error;
+}
+
+int kk_canon_check(const char *buf, size_t len, const json_t *schema, kk_diag *diag)
+{
+	json_t *value = NULL;
+	int error;
+
+	if ((error = kk_json_parse(&value, buf, len, NULL, diag)) < 0)
+		return error;
+	error = kk_canon_check_doc(buf, len, value, schema, diag);
 	json_decref(value);
 	return error;
 }

@@ -36,4 +36,12 @@ int kk_canon_dump(char **out, size_t *len_out, const json_t *value, const json_t
  */
 int kk_canon_check(const char *buf, size_t len, const json_t *schema, kk_diag *diag);
 
+/*
+ * As kk_canon_check(), for `doc`, which the caller has parsed from those
+ * bytes already.  Returns 1, 0, or a negative code when `doc` cannot be
+ * written (see kk_canon_dump()).
+ */
+int kk_canon_check_doc(const char *buf, size_t len, const json_t *doc, const json_t *schema,
+		       kk_diag *diag);
+
 #endif
