@@ -260,6 +260,39 @@ static json_t *call(client *c, const char *method, json_t *params)
 	return resp;
 }
 
+/* What the daemon's status says of its batches and parsed files, after the run. */
+static void print_daemon_status(void)
+{
+	client c = {.fd = connect_socket(opt.socket)};
+	json_t *resp = c.fd >= 0 ? call(&c, "status", json_object()) : NULL;
+	json_t *st = json_object_get(resp, "result"), *docs = json_object_get(st, "documents");
+	json_int_t commits = json_integer_value(json_object_get(st, "commits"));
+	json_int_t batches = json_integer_value(json_object_get(st, "batches"));
+	json_int_t hits = json_integer_value(json_object_get(docs, "hits"));
+	json_int_t misses = json_integer_value(json_object_get(docs, "misses"));
+
+	if (!json_is_object(st)) {
+		printf("daemon status:       unknown (%s)\n",
+		       c.failure[0] ? c.failure : strerror(errno));
+	} else {
+		printf("daemon batches:      %lld commits in %lld batches (%.1f per batch), %lld "
+		       "packs\n",
+		       (long long)commits, (long long)batches,
+		       batches ? (double)commits / (double)batches : 0.0,
+		       (long long)json_integer_value(json_object_get(st, "packs")));
+		printf("daemon parsed files: %lld kept (%.1f KiB), %lld hits, %lld misses "
+		       "(%.1f%% hits)\n",
+		       (long long)json_integer_value(json_object_get(docs, "kept")),
+		       (double)json_integer_value(json_object_get(docs, "bytes")) / 1024,
+		       (long long)hits, (long long)misses,
+		       hits + misses ? 100.0 * (double)hits / (double)(hits + misses) : 0.0);
+	}
+	json_decref(resp);
+	if (c.fd >= 0)
+		close(c.fd);
+	free(c.buf);
+}
+
 static int set_base(client *c, const json_t *commit)
 {
 	const char *s = json_string_value(commit);
@@ -626,6 +659,7 @@ int main(int argc, char **argv)
 			printf("daemon peak RSS:     unknown (cannot read /proc/%ld/status)\n",
 			       opt.daemon_pid);
 	}
+	print_daemon_status();
 	if (lost || failed_errors || noops || total != (size_t)opt.clients * (size_t)opt.updates)
 		status = 1;
 

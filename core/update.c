@@ -30,15 +30,16 @@ void kk_update_result_clear(kk_update_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Parses file `path` of `set`, or gives NULL when it is absent or broken. */
-static json_t *parse_file(const kk_fileset *set, const char *path)
+/*
+ * Parses file `path` of `set` through the verifier's documents, or gives
+ * NULL when it is absent or broken.  The document may be shared: it is
+ * read, never modified.
+ */
+static json_t *parse_file(kk_verifier *verifier, const kk_fileset *set, const char *path)
 {
 	const kk_file *f = kk_fileset_get(set, path);
-	json_t *doc = NULL;
 
-	if (f && kk_json_parse(&doc, f->data, f->len, NULL, NULL) < 0)
-		doc = NULL;
-	return doc;
+	return f ? kk_doccache_parse(kk_verifier_docs(verifier), f, NULL) : NULL;
 }
 
 /* Tags each change with its item or file and moves it to the result. */
@@ -129,8 +130,9 @@ static int add_conflict(kk_update_result *out, json_t *fields, const char *key, 
 					  json_pack("{s:O, s:O}", key, owner, "path", f)) < 0)
 			return KK_ENOMEM;
 	}
-	if (current &&
-	    json_array_append(json_object_get(out->conflict, "current"), (json_t *)current) < 0)
+	/* A copy: `current` may be a shared document, and the answer goes to another thread. */
+	if (current && json_array_append_new(json_object_get(out->conflict, "current"),
+					     json_deep_copy(current)) < 0)
 		return KK_ENOMEM;
 	return 0;
 }
@@ -149,7 +151,7 @@ static int prepare_item(kk_update_result *out, kk_verifier *verifier, const kk_f
 	if (kk_item_path(path, sizeof(path), it->id) < 0)
 		return kk_diag_set(diag, KK_EINVALID, _("'%lld' is not an item id"),
 				   (long long)it->id);
-	cur = parse_file(head, path);
+	cur = parse_file(verifier, head, path);
 	if (!(changes = json_array()) || !(fields = json_array()) || !(id = json_integer(it->id))) {
 		error = KK_ENOMEM;
 		goto done;
@@ -199,7 +201,8 @@ done:
 static int prepare_file(kk_update_result *out, kk_verifier *verifier, const kk_fileset *head,
 			const kk_update_file *uf, const kk_change_ctx *ctx, kk_diag *diag)
 {
-	json_t *cur = parse_file(head, uf->path), *next = NULL, *changes = NULL, *fields = NULL;
+	json_t *cur = parse_file(verifier, head, uf->path), *next = NULL, *changes = NULL,
+	       *fields = NULL;
 	json_t *name = json_string(uf->path);
 	int error;
 
@@ -221,7 +224,8 @@ static int prepare_file(kk_update_result *out, kk_verifier *verifier, const kk_f
 		json_t *c;
 
 		json_array_foreach(changes, i, c) {
-			if ((error = note_year(out, json_string_value(json_object_get(c, "path")))) < 0)
+			if ((error = note_year(out,
+					       json_string_value(json_object_get(c, "path")))) < 0)
 				goto done;
 		}
 	}
@@ -362,11 +366,11 @@ static char *finish(char *buf)
  *   026 テレワークの拡大 · 令和3年度 進捗度, 取組内容または結果
  *   025 規程の整備 ほか2項目
  */
-static char *summarise(const kk_update_result *out, const kk_fileset *head, const json_t *settings)
+static char *summarise(const kk_update_result *out, const kk_fileset *head, const json_t *settings,
+		       kk_verifier *verifier)
 {
 	char buf[1024] = "", prefix[64] = "", path[KK_ITEM_PATH_MAX];
 	json_int_t id = json_integer_value(json_array_get(out->items, 0));
-	const kk_file *f;
 	const char *title = NULL;
 	json_t *item = NULL;
 	size_t nfields = 0, i;
@@ -386,8 +390,7 @@ static char *summarise(const kk_update_result *out, const kk_fileset *head, cons
 		return finish(buf);
 	}
 	kk_item_path(path, sizeof(path), id);
-	if ((f = kk_fileset_get(&out->files, path)) != NULL)
-		kk_json_parse(&item, f->data, f->len, NULL, NULL);
+	item = parse_file(verifier, &out->files, path);
 	title = json_string_value(json_object_get(item, "title"));
 	snprintf(buf, sizeof(buf), "%03lld %s", (long long)id, title ? title : "");
 	if (json_array_size(out->items) > 1) {
@@ -435,7 +438,7 @@ static char *summarise(const kk_update_result *out, const kk_fileset *head, cons
 int kk_update_prepare(kk_update_result *out, const kk_fileset *head, const kk_update_request *req,
 		      kk_verifier *verifier, kk_diag *diag)
 {
-	json_t *settings = parse_file(head, KK_PATH_SETTINGS);
+	json_t *settings = parse_file(verifier, head, KK_PATH_SETTINGS);
 	kk_change_ctx ctx = {req->who, settings, req->reason, req->correction};
 	int not_found = 0, error = 0;
 
@@ -475,7 +478,7 @@ int kk_update_prepare(kk_update_result *out, const kk_fileset *head, const kk_up
 			out->corrects_closed_year |= state && strcmp(state, "closed") == 0;
 		}
 	}
-	if (out->files.count && !(out->summary = summarise(out, head, settings)))
+	if (out->files.count && !(out->summary = summarise(out, head, settings, verifier)))
 		error = kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory"));
 done:
 	json_decref(settings);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "canon.h"
+#include "doccache.h"
 #include "i18n.h"
 #include "json.h"
 #include "plan.h"
@@ -47,7 +48,8 @@ struct kk_verifier {
 	cached_schema **schemas; /* each allocated alone: check_ctx keeps pointers */
 	size_t schema_count;
 	memo memos[KIND_COUNT];
-	git_oid *seen; /* open-addressing set of checked contexts; zero oid = empty */
+	kk_doccache *docs; /* borrowed; NULL: files are parsed every time */
+	git_oid *seen;	   /* open-addressing set of checked contexts; zero oid = empty */
 	size_t seen_count;
 	size_t seen_alloc;
 };
@@ -265,7 +267,7 @@ static int check_file(json_t **doc_out, check_ctx *c, const kk_file *file, enum 
 	int error = 0, canonical;
 
 	*doc_out = NULL;
-	if (kk_json_parse(&doc, file->data, file->len, NULL, &d) < 0)
+	if (!(doc = kk_doccache_parse(c->v->docs, file, &d)))
 		return report ? problem_from(c, file->path, &d) : 0;
 	if (report && schema) {
 		error = kk_schema_validate(schema->compiled, doc, &errors, &d);
@@ -279,7 +281,7 @@ static int check_file(json_t **doc_out, check_ctx *c, const kk_file *file, enum 
 			error = KK_ENOMEM;
 			goto done;
 		}
-		canonical = kk_canon_check(file->data, file->len, schema->doc, &d);
+		canonical = kk_canon_check_doc(file->data, file->len, doc, schema->doc, &d);
 		if (canonical == 0 &&
 		    problem(c, file->path, "", _("not in canonical form (run 'keikaku fmt %s')"),
 			    file->path) < 0) {
@@ -518,6 +520,16 @@ static int check_plan_file(check_ctx *c, int k, const kk_file *file, int report,
 	m->doc = json_incref(*doc);
 	m->valid = 1;
 	return 0;
+}
+
+void kk_verifier_use_docs(kk_verifier *v, kk_doccache *docs)
+{
+	v->docs = docs;
+}
+
+kk_doccache *kk_verifier_docs(const kk_verifier *v)
+{
+	return v->docs;
 }
 
 const json_t *kk_verifier_schema_doc(kk_verifier *v, const kk_fileset *files, const char *path)

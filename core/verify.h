@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "common.h"
+#include "doccache.h"
 #include "fileset.h"
 
 typedef struct kk_verifier kk_verifier;
@@ -31,6 +32,14 @@ void kk_verifier_free(kk_verifier *verifier);
  */
 int kk_verifier_check(kk_verifier *verifier, const kk_fileset *files, int only_new,
 		      kk_diaglist *problems, kk_diag *diag);
+
+/*
+ * Has the verifier parse files through `docs` (borrowed; NULL, the default:
+ * parse them each time), and hands it to whoever asks kk_verifier_docs(),
+ * such as kk_update_prepare(), so that a file read by both is parsed once.
+ */
+void kk_verifier_use_docs(kk_verifier *verifier, kk_doccache *docs);
+kk_doccache *kk_verifier_docs(const kk_verifier *verifier);
 
 /*
  * The schema stored at `path` in `files` (e.g. KK_SCHEMA_ITEM), parsed once

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <uv.h>
 
+#include "doccache.h"
 #include "identity.h"
 
 typedef struct kd_config {
@@ -117,6 +118,7 @@ typedef struct kd_writer_stats {
 	unsigned long long batches; /* group commits made since start */
 	size_t queued;		    /* submissions waiting */
 	size_t packs;		    /* packs in the repository */
+	kk_doccache_stats docs;	    /* the writer's parsed files */
 } kd_writer_stats;
 
 /*

@@ -24,8 +24,11 @@
 #include "writer.h"
 #include "year.h"
 
-/* Reads and parses `path` at `commit`; *out is NULL when the file is absent. */
-static int read_at(json_t **out, git_repository *repo, const git_oid *commit, const char *path)
+/*
+ * Reads and parses `path` at `commit`, through the writer's documents;
+ * *out is NULL when the file is absent.  *out may be shared: read it only.
+ */
+static int read_at(json_t **out, kd_writer *w, const git_oid *commit, const char *path)
 {
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
@@ -34,15 +37,21 @@ static int read_at(json_t **out, git_repository *repo, const git_oid *commit, co
 	int error = 0;
 
 	*out = NULL;
-	if (git_commit_lookup(&c, repo, commit) < 0 || git_commit_tree(&tree, c) < 0) {
+	if (git_commit_lookup(&c, w->repo, commit) < 0 || git_commit_tree(&tree, c) < 0) {
 		error = -1;
 		goto done;
 	}
 	if (git_tree_entry_bypath(&entry, tree, path) < 0)
 		goto done;
-	if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0 ||
-	    kk_json_parse(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), NULL,
-			  NULL) < 0)
+	if ((*out = kk_doccache_get(w->docs, git_tree_entry_id(entry))))
+		goto done;
+	if (git_blob_lookup(&blob, w->repo, git_tree_entry_id(entry)) < 0 ||
+	    !(*out = kk_doccache_parse(w->docs,
+				       &(kk_file){.path = (char *)path,
+						  .data = (char *)git_blob_rawcontent(blob),
+						  .len = (size_t)git_blob_rawsize(blob),
+						  .oid = *git_tree_entry_id(entry)},
+				       NULL)))
 		error = -1;
 done:
 	git_blob_free(blob);
@@ -78,8 +87,8 @@ static int replay(kd_writer *w, kd_call *call, const char *commit_hex)
 		size_t j;
 
 		kk_item_path(path, sizeof(path), json_integer_value(id));
-		read_at(&old, w->repo, git_commit_parent_id(c, 0), path);
-		read_at(&new, w->repo, &oid, path);
+		read_at(&old, w, git_commit_parent_id(c, 0), path);
+		read_at(&new, w, &oid, path);
 		kk_diff_fields(fields, old, new, NULL);
 		json_array_foreach(fields, j, f) {
 			json_object_set(f, "item", id);
@@ -122,7 +131,7 @@ static int check_unique(kd_call *call, const kk_update_item *items, size_t i)
 static int read_base(json_t **out, kd_writer *w, kd_call *call, const git_oid *base,
 		     const char *path, json_t *keep)
 {
-	if (read_at(out, w->repo, base, path) < 0)
+	if (read_at(out, w, base, path) < 0)
 		return kd_call_fail(call, KD_EINTERNAL, NULL, "cannot read the base commit");
 	json_array_append_new(keep, *out ? *out : json_null());
 	return 0;
@@ -221,15 +230,15 @@ static int gather_files(kd_writer *w, kd_call *call, const git_oid *base, kk_upd
 	return 0;
 }
 
-/* The current version of `path` in the writer's head, parsed; NULL when absent. */
+/*
+ * The current version of `path` in the writer's head, parsed (and maybe
+ * shared: read it only); NULL when absent.
+ */
 static json_t *head_doc(kd_writer *w, const char *path)
 {
 	const kk_file *f = kk_fileset_get(&w->files, path);
-	json_t *doc = NULL;
 
-	if (f)
-		kk_json_parse(&doc, f->data, f->len, NULL, NULL);
-	return doc;
+	return f ? kk_doccache_parse(w->docs, f, NULL) : NULL;
 }
 
 /* What plan.import sends instead of a patch: `doc` as a patch on the head's version. */

@@ -248,12 +248,14 @@ static void answer_status(kd_server *s, kd_call *call)
 	kd_writer_stats st;
 
 	kd_writer_stats_get(s->writer, &st);
-	call->result = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "version",
-				 KK_VERSION, "repository", s->cfg->repo, "head", st.head, "uptime",
-				 (json_int_t)(time(NULL) - s->started), "connections",
-				 (json_int_t)s->conn_count, "queued", (json_int_t)st.queued,
-				 "commits", (json_int_t)st.commits, "batches",
-				 (json_int_t)st.batches, "packs", (json_int_t)st.packs);
+	call->result = json_pack(
+		"{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "version",
+		KK_VERSION, "repository", s->cfg->repo, "head", st.head, "uptime",
+		(json_int_t)(time(NULL) - s->started), "connections", (json_int_t)s->conn_count,
+		"queued", (json_int_t)st.queued, "commits", (json_int_t)st.commits, "batches",
+		(json_int_t)st.batches, "packs", (json_int_t)st.packs, "documents", "kept",
+		(json_int_t)st.docs.documents, "bytes", (json_int_t)st.docs.bytes, "hits",
+		(json_int_t)st.docs.hits, "misses", (json_int_t)st.docs.misses);
 }
 
 static int copy_identity(kk_identity *dst, const kk_identity *src)

@@ -277,8 +277,13 @@ static int open_repository(kd_writer *w, char *errbuf, size_t errlen)
 	}
 	if (load_head(w, errbuf, errlen) < 0)
 		return -1;
-	if (kk_verifier_new(&w->verifier) < 0 || !(w->request_ids = json_object()) ||
-	    index_request_ids(w) < 0) {
+	if (kk_verifier_new(&w->verifier) < 0 || kk_doccache_new(&w->docs, DOC_CACHE_BYTES) < 0 ||
+	    !(w->request_ids = json_object())) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	kk_verifier_use_docs(w->verifier, w->docs);
+	if (index_request_ids(w) < 0) {
 		snprintf(errbuf, errlen, "cannot index the history: %s", kd_git_message());
 		return -1;
 	}
@@ -287,7 +292,7 @@ static int open_repository(kd_writer *w, char *errbuf, size_t errlen)
 }
 
 /* The department named in the commit: one the author acts for among the owners. */
-static const char *acting_department(const kk_identity *who, const json_t *items,
+static const char *acting_department(kd_writer *w, const kk_identity *who, const json_t *items,
 				     const kk_fileset *files)
 {
 	size_t i, j;
@@ -301,7 +306,7 @@ static const char *acting_department(const kk_identity *who, const json_t *items
 
 		kk_item_path(path, sizeof(path), json_integer_value(id));
 		if (!(f = kk_fileset_get(files, path)) ||
-		    kk_json_parse(&item, f->data, f->len, NULL, NULL) < 0)
+		    !(item = kk_doccache_parse(w->docs, f, NULL)))
 			continue;
 		json_array_foreach(json_object_get(item, "owners"), j, owner) {
 			for (size_t k = 0; k < who->department_count && !found; k++)
@@ -482,7 +487,7 @@ int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, con
 		.items = r->items,
 		.files = &r->files,
 		.years = r->years,
-		.department = acting_department(&call->who, r->items, &r->files),
+		.department = acting_department(w, &call->who, r->items, &r->files),
 		.request_id = request_id,
 		.correction = correction && r->corrects_closed_year,
 	});
@@ -622,6 +627,7 @@ static void process_batch(kd_writer *w, kd_call *batch)
 		resync(w); /* now, if it can: else before the next batch */
 	pthread_mutex_lock(&w->lock);
 	git_oid_tostr(w->stats.head, sizeof(w->stats.head), &w->head);
+	kk_doccache_stats_get(w->docs, &w->stats.docs);
 	if (commits && stored) {
 		w->stats.commits += commits;
 		w->stats.batches++;
@@ -789,6 +795,7 @@ static void on_finished(uv_async_t *async)
 static void writer_free(kd_writer *w)
 {
 	kk_verifier_free(w->verifier);
+	kk_doccache_free(w->docs);
 	json_decref(w->request_ids);
 	kk_fileset_free(&w->files);
 	git_odb_free(w->odb); /* also frees the mempack backend it owns */

@@ -13,6 +13,7 @@
 #include <git2.h>
 
 #include "daemon.h"
+#include "doccache.h"
 #include "fileset.h"
 #include "pack.h"
 #include "store.h"
@@ -28,6 +29,11 @@
 #define PACK_FINAL_SIZE ((off_t)64 << 20)
 /* Merge at least this many packs at a time. */
 #define PACKS_MERGE_MIN 8
+/*
+ * The parsed files the writer keeps (kk_doccache), by the size of the
+ * files: the plan-wide ones and a few thousand recently written items.
+ */
+#define DOC_CACHE_BYTES ((size_t)2 << 20)
 
 /* The objects a batch made, with their bytes, for its pack. */
 typedef struct {
@@ -71,6 +77,7 @@ struct kd_writer {
 	git_oid head;
 	kk_fileset files; /* every file of `head` */
 	kk_verifier *verifier;
+	kk_doccache *docs; /* the parses of `files` and of what the verifier read */
 	uid_t owner;
 	json_t *request_ids; /* "login:request_id" -> commit id */
 	char *pack_dir;

@@ -48,6 +48,10 @@ check "one line changed" test "$(git -C "$repo" diff --numstat "$initial" main |
 check "parent" test "$(git -C "$repo" rev-parse main~1)" = "$initial"
 check "fsck" git -C "$repo" fsck --strict --no-progress
 check "verify" kk -C "$repo" verify
+# The writer parsed the files it needed once and found them again the next time.
+r=$(call kkt_guest status)
+check "status: parsed files kept" test "$(jget "$r" 'j["documents"]["kept"] > 0 and j["documents"]["bytes"] > 0')" = true
+check "status: parsed files found again" test "$(jget "$r" 'j["documents"]["hits"] > 0 and j["documents"]["misses"] > 0')" = true
 
 # Refusals: each with its own error, nothing written.
 base=$(head_of)
