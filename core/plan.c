@@ -30,16 +30,16 @@ const char *kk_plan_schema_for(const char *path)
 
 int kk_item_path_parse(json_int_t *id_out, const char *path)
 {
-	char expected[KK_ITEM_PATH_MAX];
-	const char *p;
+	const char *digits = path + strlen(KK_PATH_ITEMS), *p = digits;
 	json_int_t id = 0;
 
+	/* What kk_item_path() writes: 4 digits, zero-padded, or 5 without a leading 0. */
 	if (strncmp(path, KK_PATH_ITEMS, strlen(KK_PATH_ITEMS)) != 0)
 		return 0;
-	for (p = path + strlen(KK_PATH_ITEMS); *p >= '0' && *p <= '9' && id <= KK_ITEM_ID_MAX; p++)
+	for (; *p >= '0' && *p <= '9' && p - digits < 5; p++)
 		id = id * 10 + (*p - '0');
-	if (strcmp(p, ".json") != 0 || kk_item_path(expected, sizeof(expected), id) < 0 ||
-	    strcmp(expected, path) != 0)
+	if (!(p - digits == 4 || (p - digits == 5 && *digits != '0')) || id < 1 ||
+	    strcmp(p, ".json") != 0)
 		return 0;
 	*id_out = id;
 	return 1;

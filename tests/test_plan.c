@@ -93,6 +93,24 @@ static void test_item_paths(void **state)
 	assert_int_equal(kk_item_path_parse(&id, "items/0000.json"), 0);
 	assert_int_equal(kk_item_path_parse(&id, "items/0026.json.bak"), 0);
 	assert_int_equal(kk_item_path_parse(&id, "other/0026.json"), 0);
+	assert_int_equal(kk_item_path_parse(&id, "items/99999.json"), 1);
+	assert_int_equal(id, 99999);
+	assert_int_equal(kk_item_path_parse(&id, "items/0001.json"), 1);
+	assert_int_equal(id, 1);
+	assert_int_equal(kk_item_path_parse(&id, "items/123456.json"), 0);
+	assert_int_equal(kk_item_path_parse(&id, "items/1.json"), 0);
+	assert_int_equal(kk_item_path_parse(&id, "items/.json"), 0);
+	assert_int_equal(kk_item_path_parse(&id, "items/00a1.json"), 0);
+	assert_int_equal(kk_item_path_parse(&id, "items/0026"), 0);
+	/* Every id the writer names parses back to itself. */
+	for (json_int_t i = 1; i <= KK_ITEM_ID_MAX; i++) {
+		char path[KK_ITEM_PATH_MAX];
+		json_int_t back = 0;
+
+		assert_int_equal(kk_item_path(path, sizeof(path), i), 0);
+		assert_int_equal(kk_item_path_parse(&back, path), 1);
+		assert_int_equal(back, i);
+	}
 }
 
 static void test_marks(void **state)
