@@ -26,6 +26,7 @@
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 
+#include "buf.h"
 #include "daemon.h"
 #include "i18n.h"
 #include "json.h"
@@ -356,17 +357,9 @@ static int cmp_entries(const void *pa, const void *pb)
 	return (ca > cb) - (ca < cb);
 }
 
-static int upsert(tree_entry **entries, size_t *count, size_t *alloc, const char *name,
-		  size_t name_len, unsigned mode, const git_oid *oid)
+static int append_entry(tree_entry **entries, size_t *count, size_t *alloc, const char *name,
+			size_t name_len, unsigned mode, const git_oid *oid)
 {
-	for (size_t i = 0; i < *count; i++) {
-		if ((*entries)[i].name_len == name_len &&
-		    memcmp((*entries)[i].name, name, name_len) == 0) {
-			(*entries)[i].mode = mode;
-			(*entries)[i].oid = *oid;
-			return 0;
-		}
-	}
 	if (*count == *alloc) {
 		size_t grown = *alloc ? *alloc * 2 : 16;
 		tree_entry *e = realloc(*entries, grown * sizeof(*e));
@@ -381,6 +374,28 @@ static int upsert(tree_entry **entries, size_t *count, size_t *alloc, const char
 }
 
 /*
+ * Replaces the entry `name` among the first `count`, or appends it; sets
+ * *unsorted when the entries may be out of git's order after that.
+ */
+static int upsert(tree_entry **entries, size_t *count, size_t *alloc, const char *name,
+		  size_t name_len, unsigned mode, const git_oid *oid, int *unsorted)
+{
+	for (size_t i = 0; i < *count; i++) {
+		tree_entry *e = &(*entries)[i];
+
+		if (e->name_len == name_len && memcmp(e->name, name, name_len) == 0) {
+			/* A tree sorts as if its name ended in '/': a blob in its place may not. */
+			*unsorted |= (e->mode == GIT_FILEMODE_TREE) != (mode == GIT_FILEMODE_TREE);
+			e->mode = mode;
+			e->oid = *oid;
+			return 0;
+		}
+	}
+	*unsorted = 1;
+	return append_entry(entries, count, alloc, name, name_len, mode, oid);
+}
+
+/*
  * Writes the tree `base` (NULL: none yet) with files[0, n) upserted; their
  * paths, after `prefix_len` bytes, are relative to this tree and sorted, so
  * a subdirectory's files are contiguous.
@@ -390,19 +405,20 @@ static int update_tree(git_oid *out, kd_writer *w, const git_oid *base, const kk
 {
 	git_tree *tree = NULL;
 	tree_entry *entries = NULL;
-	size_t count = 0, alloc = 0, len = 0;
-	char *buf = NULL;
-	FILE *f = NULL;
-	int error = -1;
+	size_t count = 0, alloc = 0;
+	kk_buf buf = {0};
+	char mode[16];
+	int mode_len = 0, unsorted = !base, error = -1;
 
 	if (base && git_tree_lookup(&tree, w->repo, base) < 0)
 		goto done;
+	/* A tree's entries are distinct already: only the files of the update are looked up. */
 	for (size_t i = 0; tree && i < git_tree_entrycount(tree); i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 		const char *name = git_tree_entry_name(e);
 
-		if (upsert(&entries, &count, &alloc, name, strlen(name),
-			   (unsigned)git_tree_entry_filemode(e), git_tree_entry_id(e)) < 0)
+		if (append_entry(&entries, &count, &alloc, name, strlen(name),
+				 (unsigned)git_tree_entry_filemode(e), git_tree_entry_id(e)) < 0)
 			goto done;
 	}
 	for (size_t i = 0; i < n;) {
@@ -417,7 +433,7 @@ static int update_tree(git_oid *out, kd_writer *w, const git_oid *base, const kk
 			    obj_list_add(&w->batch_objects, &oid, files[i].data, files[i].len,
 					 GIT_OBJECT_BLOB) < 0 ||
 			    upsert(&entries, &count, &alloc, rel, strlen(rel), GIT_FILEMODE_BLOB,
-				   &oid) < 0)
+				   &oid, &unsorted) < 0)
 				goto done;
 			i++;
 		} else {
@@ -434,30 +450,28 @@ static int update_tree(git_oid *out, kd_writer *w, const git_oid *base, const kk
 						? git_tree_entry_id(sub)
 						: NULL,
 					files + i, j - i, prefix_len + dirlen + 1) < 0 ||
-			    upsert(&entries, &count, &alloc, rel, dirlen, GIT_FILEMODE_TREE, &oid) <
-				    0)
+			    upsert(&entries, &count, &alloc, rel, dirlen, GIT_FILEMODE_TREE, &oid,
+				   &unsorted) < 0)
 				goto done;
 			i = j;
 		}
 	}
-	qsort(entries, count, sizeof(*entries), cmp_entries);
-	if (!(f = open_memstream(&buf, &len)))
-		goto done;
+	/* The base tree's entries are in git's order already. */
+	if (unsorted)
+		qsort(entries, count, sizeof(*entries), cmp_entries);
 	for (size_t i = 0; i < count; i++) {
-		fprintf(f, "%o %.*s", entries[i].mode, (int)entries[i].name_len, entries[i].name);
-		fputc('\0', f);
-		fwrite(entries[i].oid.id, 1, GIT_OID_RAWSZ, f);
+		/* "<octal mode> <name>\0<raw id>", the mode without a leading 0. */
+		if (i == 0 || entries[i].mode != entries[i - 1].mode)
+			mode_len = snprintf(mode, sizeof(mode), "%o ", entries[i].mode);
+		kk_buf_put(&buf, mode, (size_t)mode_len);
+		kk_buf_put(&buf, entries[i].name, entries[i].name_len);
+		kk_buf_put(&buf, "", 1);
+		kk_buf_put(&buf, (const char *)entries[i].oid.id, GIT_OID_RAWSZ);
 	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto done;
-	}
-	f = NULL;
-	error = kd_writer_put_object(w, out, buf, len, GIT_OBJECT_TREE);
+	if (!buf.failed)
+		error = kd_writer_put_object(w, out, buf.data, buf.len, GIT_OBJECT_TREE);
 done:
-	if (f)
-		fclose(f);
-	free(buf);
+	kk_buf_free(&buf);
 	free(entries);
 	git_tree_free(tree);
 	return error;
