@@ -3,7 +3,7 @@
  * clients.  Not a test: it prints figures.
  *
  *   daemon_bench --socket S --clients N --updates M [--items LIST]
- *                [--window K] [--daemon-pid PID] [--reason TEXT]
+ *                [--years Y1,Y2] [--window K] [--daemon-pid PID] [--reason TEXT]
  *
  * N threads, each with its own blocking connection, each make M item.update
  * calls in a row as fast as the answers come, every one on the commit the
@@ -11,8 +11,9 @@
  * field to a text no run has used before, so every update is a commit.
  *
  * Client i takes item LIST[i % L] (L items; LIST defaults to 1-35) and the
- * field years.2021.result for i < L, years.2022.result for L <= i < 2L,
- * and so on round again.  Up to 2L clients therefore never touch the same
+ * field years.Y1.result for i < L, years.Y2.result for L <= i < 2L, and so
+ * on round again (Y1 and Y2 default to 2021 and 2022; --years 2022 alone
+ * gives Y1 = Y2).  Up to 2L clients therefore never touch the same
  * field.  Past that, clients share fields: a conflict (-32002) is retried
  * on the head the error carries and counted as a retry, not as an error.
  *
@@ -45,7 +46,7 @@
 #define RECV_TIMEOUT_S	120
 #define EXIT_CONN_LOST	1000 /* pseudo error code: the connection went away */
 
-static const char *const years[] = {"2021", "2022"};
+static const char *years[] = {"2021", "2022"};
 
 typedef struct {
 	long code;
@@ -486,6 +487,8 @@ static void usage(FILE *out)
 		"100)\n"
 		"  --items LIST      item ids the clients spread over, e.g. 1-35 or 1,4,7-9 "
 		"(default 1-35)\n"
+		"  --years Y1,Y2     the fiscal years whose results are updated (default "
+		"2021,2022)\n"
 		"  --window K        print the rate of every K acknowledged updates\n"
 		"  --daemon-pid PID  report the daemon's peak RSS (VmHWM of /proc/PID/status)\n"
 		"  --reason TEXT     send this reason with every update (default: none)\n");
@@ -514,6 +517,7 @@ int main(int argc, char **argv)
 		{"updates", required_argument, NULL, 'u'},
 		{"items", required_argument, NULL, 'i'},
 		{"window", required_argument, NULL, 'w'},
+		{"years", required_argument, NULL, 'y'},
 		{"daemon-pid", required_argument, NULL, 'p'},
 		{"reason", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
@@ -536,6 +540,16 @@ int main(int argc, char **argv)
 			break;
 		case 'p': opt.daemon_pid = parse_long(optarg, "--daemon-pid", 1, 1L << 30); break;
 		case 'r': opt.reason = optarg; break;
+		case 'y':
+			years[0] = strtok(optarg, ",");
+			years[1] = strtok(NULL, ",");
+			if (!years[0] || strtok(NULL, ",")) {
+				fprintf(stderr, "daemon_bench: bad --years '%s'\n", optarg);
+				return 2;
+			}
+			if (!years[1])
+				years[1] = years[0];
+			break;
 		case 'i':
 			if (parse_items(optarg) < 0) {
 				fprintf(stderr, "daemon_bench: bad --items '%s'\n", optarg);
@@ -575,9 +589,10 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("daemon_bench: %d clients x %ld updates on %zu items (%zu on years.2021.result, "
-	       "%zu on years.2022.result)\n",
-	       opt.clients, opt.updates, opt.item_count, n_per_year[0], n_per_year[1]);
+	printf("daemon_bench: %d clients x %ld updates on %zu items (%zu on years.%s.result, "
+	       "%zu on years.%s.result)\n",
+	       opt.clients, opt.updates, opt.item_count, n_per_year[0], years[0], n_per_year[1],
+	       years[1]);
 	if ((size_t)opt.clients > 2 * opt.item_count)
 		printf("daemon_bench: more than %zu clients: some share a field and will retry "
 		       "conflicts\n",
