@@ -549,15 +549,14 @@ static int add_year_violation(json_t *violations, int year, const char *rule, co
 					       "path", path, "rule", rule, "message", message));
 }
 
-/* Tells whether tag `name` exists, or is about to with this batch. */
+/* Tells whether tag `name` exists, or is about to with this batch or the one in flight. */
 static int tag_exists(kd_writer *w, const char *name)
 {
 	char ref[sizeof(TAG_REFS) + KK_YEAR_TAG_MAX];
 	git_oid oid;
 
-	for (size_t i = 0; i < w->tag_count; i++)
-		if (strcmp(w->batch_tags[i].name, name) == 0)
-			return 1;
+	if (kd_writer_tag_pending(w, name))
+		return 1;
 	snprintf(ref, sizeof(ref), TAG_REFS "%s", name);
 	return git_reference_name_to_id(&oid, w->repo, ref) == 0;
 }
@@ -574,16 +573,16 @@ static int make_tag(kd_writer *w, const char *name, const git_oid *commit,
 	int offset = t->offset < 0 ? -t->offset : t->offset, len;
 	batch_tag *tag;
 
-	if (w->tag_count == w->tag_alloc) {
-		size_t alloc = w->tag_alloc ? w->tag_alloc * 2 : 4;
-		batch_tag *grown = realloc(w->batch_tags, alloc * sizeof(*grown));
+	if (w->writes.tag_count == w->writes.tag_alloc) {
+		size_t alloc = w->writes.tag_alloc ? w->writes.tag_alloc * 2 : 4;
+		batch_tag *grown = realloc(w->writes.tags, alloc * sizeof(*grown));
 
 		if (!grown)
 			return -1;
-		w->batch_tags = grown;
-		w->tag_alloc = alloc;
+		w->writes.tags = grown;
+		w->writes.tag_alloc = alloc;
 	}
-	tag = &w->batch_tags[w->tag_count];
+	tag = &w->writes.tags[w->writes.tag_count];
 	len = asprintf(&buf, "object %s\ntype commit\ntag %s\ntagger %s <%s> %lld %c%02d%02d\n\n%s",
 		       git_oid_tostr(hex, sizeof(hex), commit), name, tagger->name, tagger->email,
 		       (long long)t->time, t->offset < 0 ? '-' : '+', offset / 60, offset % 60,
@@ -596,7 +595,7 @@ static int make_tag(kd_writer *w, const char *name, const git_oid *commit,
 	}
 	free(buf);
 	snprintf(tag->name, sizeof(tag->name), "%s", name);
-	w->tag_count++;
+	w->writes.tag_count++;
 	return 0;
 }
 

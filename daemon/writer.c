@@ -1,16 +1,19 @@
 /*
- * writer.c - the one thread that writes the repository.
+ * writer.c - the one thread that writes the repository, and its syncer.
  *
- * Submissions queue while the writer makes the previous batch durable.  It
- * then takes the whole queue as the next batch: each submission is decided
- * (core/update) against the head as the batch has left it and becomes its
- * own commit, but the batch's new objects go into one pack, written and
- * fsynced before the ref moves by compare-and-swap.  Only then are the
- * batch's callers answered.  New objects are made in an in-memory object
- * database (mempack) in front of the repository's, so nothing but the pack
- * and the ref ever touches the disk.  Closing a fiscal year also makes an
- * annotated tag: its object goes into the same pack, and its ref is created
- * once the pack is durable, just before the branch moves.
+ * Submissions queue while the writer decides the previous batch.  It then
+ * takes the whole queue as the next batch: each submission is decided
+ * (core/update) against the head as the batches before have left it and
+ * becomes its own commit, made in memory: new objects go into a mempack in
+ * front of the repository's object database.  The batch's objects then go
+ * to the syncer thread, which writes them as one pack, fsyncs it, and only
+ * then moves the ref by compare-and-swap and answers the batch's callers.
+ * Meanwhile the writer decides the next batch on top of it, its objects in
+ * a second mempack, and hands it over once the first has landed: a batch is
+ * stored and answered only after the one before it, and when one is not
+ * stored, neither is the one decided on top of it.  Closing a fiscal year
+ * also makes an annotated tag: its object goes into the batch's pack, and
+ * its ref is created once the pack is durable, just before the branch moves.
  */
 #include <errno.h>
 #include <limits.h>
@@ -175,32 +178,43 @@ static int index_request_ids(kd_writer *w)
 }
 
 /*
- * Gives the repository a fresh object database: the packs on disk, and a
- * mempack in front of them for the objects of the batch being made.
+ * Gives the repository a fresh object database: the packs on disk, and two
+ * mempacks in front of them, one for the objects of the batch being made
+ * and one for those of the batch in flight.  Only with no batch in flight.
  */
 static int reopen_odb(kd_writer *w)
 {
 	git_odb *odb = NULL;
-	git_odb_backend *mempack = NULL;
+	git_odb_backend *mempacks[2] = {NULL, NULL};
 	char *objects = NULL;
 	int error = -1;
 
 	if (asprintf(&objects, "%sobjects", git_repository_path(w->repo)) < 0)
 		return -1;
-	if (git_odb_new(&odb) < 0 || git_odb_add_disk_alternate(odb, objects) < 0 ||
-	    git_mempack_new(&mempack) < 0 || git_odb_add_backend(odb, mempack, 999) < 0)
+	if (git_odb_new(&odb) < 0 || git_odb_add_disk_alternate(odb, objects) < 0)
 		goto done;
+	for (int i = 0; i < 2; i++) {
+		git_odb_backend *mempack = NULL;
+
+		if (git_mempack_new(&mempack) < 0)
+			goto done;
+		if (git_odb_add_backend(odb, mempack, 999 - i) < 0) {
+			mempack->free(mempack);
+			goto done;
+		}
+		mempacks[i] = mempack; /* owned by the odb from here on */
+	}
 	git_repository_set_odb(w->repo, odb);
 	git_odb_free(w->odb);
 	w->odb = odb;
-	w->mempack = mempack; /* owned by the odb from here on */
+	w->mempacks[0] = mempacks[0];
+	w->mempacks[1] = mempacks[1];
+	w->current = 0;
+	w->mempack = mempacks[0];
 	odb = NULL;
-	mempack = NULL;
 	error = 0;
 done:
-	if (mempack)
-		mempack->free(mempack);
-	git_odb_free(odb);
+	git_odb_free(odb); /* and the mempacks it took */
 	free(objects);
 	return error;
 }
@@ -271,6 +285,11 @@ static int open_repository(kd_writer *w, char *errbuf, size_t errlen)
 	w->owner = st.st_uid;
 	if (asprintf(&w->pack_dir, "%sobjects/pack", git_repository_path(w->repo)) < 0)
 		return -1;
+	/* The syncer moves the refs on its own handle: a repository is one thread's. */
+	if (git_repository_open_bare(&w->sync_repo, git_repository_path(w->repo)) < 0) {
+		snprintf(errbuf, errlen, "cannot open '%s': %s", w->cfg->repo, kd_git_message());
+		return -1;
+	}
 	/* New objects go to memory first; the batch's pack is what reaches the disk. */
 	if (reopen_odb(w) < 0) {
 		snprintf(errbuf, errlen, "cannot set up the object database: %s", kd_git_message());
@@ -332,7 +351,7 @@ int kd_writer_put_object(kd_writer *w, git_oid *out, const void *data, size_t le
 	if (git_odb_hash(out, data, len, type) < 0 ||
 	    w->mempack->write(w->mempack, out, data, len, type) < 0)
 		return -1;
-	return obj_list_add(&w->batch_objects, out, data, len, type);
+	return obj_list_add(&w->writes.objects, out, data, len, type);
 }
 
 typedef struct {
@@ -430,7 +449,7 @@ static int update_tree(git_oid *out, kd_writer *w, const git_oid *base, const kk
 			oid = files[i].oid;
 			if (w->mempack->write(w->mempack, &oid, files[i].data, files[i].len,
 					      GIT_OBJECT_BLOB) < 0 ||
-			    obj_list_add(&w->batch_objects, &oid, files[i].data, files[i].len,
+			    obj_list_add(&w->writes.objects, &oid, files[i].data, files[i].len,
 					 GIT_OBJECT_BLOB) < 0 ||
 			    upsert(&entries, &count, &alloc, rel, strlen(rel), GIT_FILEMODE_BLOB,
 				   &oid, &unsorted) < 0)
@@ -531,82 +550,269 @@ done:
 	return error;
 }
 
-/* Removes the first `count` tag refs of the batch, which it made. */
-static void remove_tags(kd_writer *w, size_t count)
+static void writes_clear(batch_writes *writes)
+{
+	obj_list_clear(&writes->objects);
+	writes->tag_count = 0;
+}
+
+static void writes_free(batch_writes *writes)
+{
+	obj_list_clear(&writes->objects);
+	free(writes->objects.items);
+	free(writes->tags);
+	memset(writes, 0, sizeof(*writes));
+}
+
+int kd_writer_tag_pending(kd_writer *w, const char *name)
+{
+	int in_flight;
+
+	for (size_t i = 0; i < w->writes.tag_count; i++)
+		if (strcmp(w->writes.tags[i].name, name) == 0)
+			return 1;
+	pthread_mutex_lock(&w->lock);
+	in_flight = w->flight.state == FLIGHT_SYNCING;
+	pthread_mutex_unlock(&w->lock);
+	/* The syncer only reads the flight's tags: so may the writer. */
+	for (size_t i = 0; in_flight && i < w->flight.writes.tag_count; i++)
+		if (strcmp(w->flight.writes.tags[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* On the syncer: removes the first `count` tag refs of the flight, which it made. */
+static void remove_tags(kd_writer *w, const kd_flight *f, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		char name[sizeof(TAG_REFS) + KK_YEAR_TAG_MAX];
 
-		snprintf(name, sizeof(name), TAG_REFS "%s", w->batch_tags[i].name);
-		if (git_reference_remove(w->repo, name) < 0)
+		snprintf(name, sizeof(name), TAG_REFS "%s", f->writes.tags[i].name);
+		if (git_reference_remove(w->sync_repo, name) < 0)
 			log_warnx("cannot remove %s again: %s, ignoring", name, kd_git_message());
 	}
 }
 
 /*
- * Writes the batch's objects as one pack, then creates its tags' refs
- * (which must not exist) and moves the branch from `from` to the head.
+ * On the syncer: writes the flight's objects as one pack, then creates its
+ * tags' refs (which must not exist) and moves the branch from its start to
+ * its head.
  */
-static int make_durable(kd_writer *w, const git_oid *from)
+static int make_durable(kd_writer *w, kd_flight *f)
 {
 	git_reference *ref = NULL;
+	git_odb *odb = NULL;
 	kk_diag diag = {0};
 	size_t tags = 0;
 	int error = -1;
 
-	obj_list_dedupe(&w->batch_objects);
-	if (kk_pack_write(NULL, w->pack_dir, w->batch_objects.items, w->batch_objects.count,
+	obj_list_dedupe(&f->writes.objects);
+	if (kk_pack_write(NULL, w->pack_dir, f->writes.objects.items, f->writes.objects.count,
 			  &diag) < 0) {
 		log_warnx("cannot write pack: %s", diag.message);
 		goto done;
 	}
 	/* The pack is durable: only now may the refs point into it. */
-	if (git_odb_refresh(w->odb) < 0) {
+	if (git_repository_odb(&odb, w->sync_repo) < 0 || git_odb_refresh(odb) < 0) {
 		log_warnx("cannot read the new pack: %s", kd_git_message());
 		goto done;
 	}
 	/* Tags first: once the branch has the closing commit, its tag is there too. */
-	for (; tags < w->tag_count; tags++) {
+	for (; tags < f->writes.tag_count; tags++) {
 		char name[sizeof(TAG_REFS) + KK_YEAR_TAG_MAX];
 
-		snprintf(name, sizeof(name), TAG_REFS "%s", w->batch_tags[tags].name);
-		if (git_reference_create(&ref, w->repo, name, &w->batch_tags[tags].oid, 0, NULL) <
-		    0) {
+		snprintf(name, sizeof(name), TAG_REFS "%s", f->writes.tags[tags].name);
+		if (git_reference_create(&ref, w->sync_repo, name, &f->writes.tags[tags].oid, 0,
+					 NULL) < 0) {
 			log_warnx("cannot create %s: %s", name, kd_git_message());
 			goto done;
 		}
 		git_reference_free(ref);
 		ref = NULL;
 	}
-	if (git_reference_create_matching(&ref, w->repo, MAIN_REF, &w->head, 1, from, NULL) < 0) {
+	if (git_reference_create_matching(&ref, w->sync_repo, MAIN_REF, &f->head, 1, &f->start,
+					  NULL) < 0) {
 		log_warnx("cannot move %s: %s", MAIN_REF, kd_git_message());
 		goto done;
 	}
 	error = 0;
 done:
 	if (error < 0)
-		remove_tags(w, tags);
+		remove_tags(w, f, tags);
 	git_reference_free(ref);
+	git_odb_free(odb);
 	return error;
 }
 
-static void process_batch(kd_writer *w, kd_call *batch)
+/* Hands answered calls to the loop thread, in order. */
+static void answer(kd_writer *w, kd_call *calls, kd_call *tail)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->finished_tail)
+		w->finished_tail->next = calls;
+	else
+		w->finished = calls;
+	w->finished_tail = tail;
+	pthread_mutex_unlock(&w->lock);
+	uv_async_send(&w->async);
+}
+
+/*
+ * Nothing of a batch is stored: every caller gets an error, also those whose
+ * answer was decided on top of it (a refusal or a dry run may describe a
+ * state that is not going to exist).  A replayed answer stays: it was stored
+ * before.
+ */
+static void fail_calls(kd_call *calls)
+{
+	for (kd_call *call = calls; call; call = call->next) {
+		if (call->result && json_object_get(call->result, "replayed"))
+			continue;
+		json_decref(call->result);
+		call->result = NULL;
+		kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+	}
+}
+
+static void *syncer_main(void *arg)
+{
+	kd_writer *w = arg;
+	kd_flight *f = &w->flight;
+
+	for (;;) {
+		int stored;
+
+		pthread_mutex_lock(&w->lock);
+		while (f->state != FLIGHT_SYNCING && !w->sync_stop)
+			pthread_cond_wait(&w->sync_work, &w->lock);
+		if (f->state != FLIGHT_SYNCING) {
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		pthread_mutex_unlock(&w->lock);
+
+		if (!(stored = make_durable(w, f) == 0))
+			fail_calls(f->calls);
+		/* Answered before the writer hears of it: the next batch's answers come after. */
+		answer(w, f->calls, f->tail);
+		pthread_mutex_lock(&w->lock);
+		f->calls = f->tail = NULL;
+		f->state = stored ? FLIGHT_STORED : FLIGHT_FAILED;
+		if (stored) {
+			git_oid_tostr(w->stats.head, sizeof(w->stats.head), &f->head);
+			w->stats.commits += f->commits;
+			w->stats.batches++;
+		}
+		pthread_cond_signal(&w->synced);
+		pthread_mutex_unlock(&w->lock);
+	}
+	return NULL;
+}
+
+/*
+ * Waits until the flight (if any) has landed and takes note: its objects
+ * are now read from its pack, so its mempack is emptied for the batch
+ * after next.  Returns 0, or -1 when it was not stored.
+ */
+static int settle(kd_writer *w)
+{
+	kd_flight *f = &w->flight;
+	enum flight_state state;
+
+	pthread_mutex_lock(&w->lock);
+	while (f->state == FLIGHT_SYNCING)
+		pthread_cond_wait(&w->synced, &w->lock);
+	state = f->state;
+	f->state = FLIGHT_IDLE;
+	pthread_mutex_unlock(&w->lock);
+	if (state == FLIGHT_IDLE)
+		return 0;
+	writes_clear(&f->writes);
+	if (state == FLIGHT_FAILED) {
+		w->stale = 1;
+		return -1;
+	}
+	if (git_odb_refresh(w->odb) < 0) {
+		/* Its objects are stored, but this odb cannot see them: read everything again. */
+		log_warnx("cannot read the new pack: %s", kd_git_message());
+		w->stale = 1;
+		return 0;
+	}
+	git_mempack_reset(w->mempacks[f->mempack]);
+	return 0;
+}
+
+/*
+ * After packs were merged: fresh object databases for the writer and the
+ * syncer, which drop the packs that are gone.  Only with nothing in flight.
+ */
+static int reopen_odbs(kd_writer *w)
+{
+	git_repository *repo = NULL;
+
+	if (reopen_odb(w) < 0 || git_repository_open_bare(&repo, git_repository_path(w->repo)) < 0)
+		return -1;
+	git_repository_free(w->sync_repo);
+	w->sync_repo = repo;
+	return 0;
+}
+
+/* Hands the batch just decided to the syncer; its successor goes to the other mempack. */
+static void launch(kd_writer *w, kd_call *batch, kd_call *tail, const git_oid *start,
+		   size_t commits)
+{
+	kd_flight *f = &w->flight;
+	batch_writes spare = f->writes; /* emptied by settle(): reused for the next batch */
+
+	f->calls = batch;
+	f->tail = tail;
+	f->writes = w->writes;
+	f->start = *start;
+	f->head = w->head;
+	f->commits = commits;
+	f->mempack = w->current;
+	w->writes = spare;
+	w->current = !w->current;
+	w->mempack = w->mempacks[w->current];
+	pthread_mutex_lock(&w->lock);
+	f->state = FLIGHT_SYNCING;
+	pthread_cond_signal(&w->sync_work);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * Decides every call of a batch on top of the batch in flight, then waits
+ * for that one to land before handing this one over: a batch is stored,
+ * and answered, only after the one before it.
+ */
+static void process_batch(kd_writer *w, kd_call *batch, kd_call *tail)
 {
 	git_oid start;
 	size_t commits = 0;
-	int stored = 1;
+	int landed_badly;
 
+	/* A batch on top of one known to have failed would fail too: read the repository again. */
+	pthread_mutex_lock(&w->lock);
+	landed_badly = w->flight.state == FLIGHT_FAILED;
+	pthread_mutex_unlock(&w->lock);
+	/* Reading the repository again, or fresh odbs, need everything landed. */
+	if (w->stale || w->odb_stale_seen || landed_badly) {
+		settle(w);
+		if (w->odb_stale_seen && !w->stale && reopen_odbs(w) < 0) {
+			log_warnx("cannot reopen the object database: %s", kd_git_message());
+			w->stale = 1;
+		}
+		w->odb_stale_seen = 0;
+	}
 	if (resync(w) < 0) {
 		for (kd_call *call = batch; call; call = call->next)
 			kd_call_fail(
 				call, KD_EWRITE, NULL,
 				"the repository cannot be read at the moment; try again later");
+		answer(w, batch, tail);
 		return;
 	}
 	start = w->head;
-
-	obj_list_clear(&w->batch_objects);
-	w->tag_count = 0;
 	for (kd_call *call = batch; call; call = call->next) {
 		git_oid before = w->head;
 		locale_t previous = kd_call_locale_begin(call);
@@ -618,35 +824,23 @@ static void process_batch(kd_writer *w, kd_call *batch)
 		kd_call_locale_end(previous);
 		commits += !git_oid_equal(&before, &w->head);
 	}
-	if (commits && make_durable(w, &start) < 0) {
-		stored = 0;
-		/* Nothing of this batch is stored: tell every caller whose commit it held. */
-		for (kd_call *call = batch; call; call = call->next) {
-			if (call->result &&
-			    !json_is_null(json_object_get(call->result, "commit")) &&
-			    !json_object_get(call->result, "replayed")) {
-				json_decref(call->result);
-				call->result = NULL;
-				kd_call_fail(call, KD_EWRITE, NULL,
-					     "the update could not be stored");
-			}
-		}
-		w->head = start;
-		w->stale = 1;
-	}
-	git_mempack_reset(w->mempack);
-	obj_list_clear(&w->batch_objects);
-	w->tag_count = 0;
-	if (w->stale)
-		resync(w); /* now, if it can: else before the next batch */
 	pthread_mutex_lock(&w->lock);
-	git_oid_tostr(w->stats.head, sizeof(w->stats.head), &w->head);
 	kk_doccache_stats_get(w->docs, &w->stats.docs);
-	if (commits && stored) {
-		w->stats.commits += commits;
-		w->stats.batches++;
-	}
 	pthread_mutex_unlock(&w->lock);
+
+	if (settle(w) < 0) {
+		/* This batch stands on one that is not stored: nor is it, then. */
+		fail_calls(batch);
+		commits = 0;
+	}
+	if (commits) {
+		launch(w, batch, tail, &start, commits);
+		return;
+	}
+	/* Objects of an update given up on, if any, are of no use. */
+	git_mempack_reset(w->mempack);
+	writes_clear(&w->writes);
+	answer(w, batch, tail);
 }
 
 static off_t pack_size(const kd_writer *w, const git_oid *pack)
@@ -739,32 +933,21 @@ static void *writer_main(void *arg)
 		if (!w->queue)
 			w->queue_tail = NULL;
 		w->stats.queued -= n;
-		pthread_mutex_unlock(&w->lock);
-
-		process_batch(w, batch);
-
-		pthread_mutex_lock(&w->lock);
-		if (w->finished_tail)
-			w->finished_tail->next = batch;
-		else
-			w->finished = batch;
-		w->finished_tail = tail;
-		pthread_mutex_unlock(&w->lock);
-		uv_async_send(&w->async);
-
-		pthread_mutex_lock(&w->lock);
+		/* Packs were merged: a fresh odb drops the old ones, once nothing is in flight. */
+		w->odb_stale_seen |= w->odb_stale;
+		w->odb_stale = 0;
 		w->batches_since_check = 1;
 		pthread_cond_signal(&w->maintain);
-		if (w->odb_stale) {
-			w->odb_stale = 0;
-			pthread_mutex_unlock(&w->lock);
-			if (reopen_odb(w) < 0)
-				log_warnx("cannot reopen the object database: %s, ignoring",
-					  kd_git_message());
-		} else {
-			pthread_mutex_unlock(&w->lock);
-		}
+		pthread_mutex_unlock(&w->lock);
+
+		process_batch(w, batch, tail);
 	}
+	/* Everything decided is stored (or refused) before the writer stops. */
+	settle(w);
+	pthread_mutex_lock(&w->lock);
+	w->sync_stop = 1;
+	pthread_cond_signal(&w->sync_work);
+	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
@@ -812,15 +995,17 @@ static void writer_free(kd_writer *w)
 	kk_doccache_free(w->docs);
 	json_decref(w->request_ids);
 	kk_fileset_free(&w->files);
-	git_odb_free(w->odb); /* also frees the mempack backend it owns */
+	git_odb_free(w->odb); /* also frees the mempacks it owns */
 	kk_store_free(w->store);
+	git_repository_free(w->sync_repo);
 	free(w->pack_dir);
-	obj_list_clear(&w->batch_objects);
-	free(w->batch_objects.items);
-	free(w->batch_tags);
+	writes_free(&w->writes);
+	writes_free(&w->flight.writes);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	pthread_cond_destroy(&w->maintain);
+	pthread_cond_destroy(&w->sync_work);
+	pthread_cond_destroy(&w->synced);
 	free(w);
 }
 
@@ -840,6 +1025,8 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	pthread_cond_init(&w->maintain, NULL);
+	pthread_cond_init(&w->sync_work, NULL);
+	pthread_cond_init(&w->synced, NULL);
 	if (open_repository(w, errbuf, errlen) < 0) {
 		writer_free(w);
 		return -1;
@@ -857,10 +1044,21 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 		return -1;
 	}
 	w->async.data = w;
-	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-		snprintf(errbuf, errlen, "cannot start the writer thread");
+	if (pthread_create(&w->syncer, NULL, syncer_main, w) != 0) {
+		snprintf(errbuf, errlen, "cannot start the syncer thread");
 		uv_close((uv_handle_t *)&w->async, NULL);
 		return -1; /* freed with the loop's handles by the caller's shutdown */
+	}
+	w->syncer_started = 1;
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		snprintf(errbuf, errlen, "cannot start the writer thread");
+		pthread_mutex_lock(&w->lock);
+		w->sync_stop = 1;
+		pthread_cond_signal(&w->sync_work);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->syncer, NULL);
+		uv_close((uv_handle_t *)&w->async, NULL);
+		return -1;
 	}
 	w->started = 1;
 	if (pthread_create(&w->maintainer, NULL, maintainer_main, w) == 0)
@@ -908,6 +1106,9 @@ void kd_writer_stop(kd_writer *w)
 		pthread_join(w->maintainer, NULL);
 	if (w->started)
 		pthread_join(w->thread, NULL);
+	/* The writer told the syncer to stop once everything had landed. */
+	if (w->syncer_started)
+		pthread_join(w->syncer, NULL);
 	/* Answer what the last batch finished before the handle goes. */
 	on_finished(&w->async);
 	uv_close((uv_handle_t *)&w->async, on_async_closed);

@@ -47,6 +47,35 @@ typedef struct {
 	git_oid oid;
 } batch_tag;
 
+/* What a batch leaves for the disk: its new objects and tags. */
+typedef struct {
+	obj_list objects;
+	batch_tag *tags;
+	size_t tag_count, tag_alloc;
+} batch_writes;
+
+enum flight_state {
+	FLIGHT_IDLE,	/* nothing handed over, or the writer has taken note of the result */
+	FLIGHT_SYNCING, /* the syncer is making it durable */
+	FLIGHT_STORED,	/* durable and answered */
+	FLIGHT_FAILED,	/* not stored; its callers were told so */
+};
+
+/*
+ * The batch the syncer thread makes durable while the writer decides the
+ * next one on top of it.  The writer fills it and hands it over by setting
+ * `state` to FLIGHT_SYNCING; from then until the syncer sets STORED or
+ * FAILED only the syncer touches it, and the writer only reads the tags.
+ */
+typedef struct {
+	enum flight_state state; /* under the writer's lock */
+	kd_call *calls, *tail;
+	batch_writes writes;
+	git_oid start, head; /* the branch moves from `start` to `head` */
+	size_t commits;
+	int mempack; /* which of the writer's mempacks holds its objects */
+} kd_flight;
+
 struct kd_writer {
 	const kd_config *cfg;
 	uv_loop_t *loop;
@@ -57,6 +86,8 @@ struct kd_writer {
 	int started;
 	pthread_t maintainer; /* merges packs beside the writer */
 	int maintainer_started;
+	pthread_t syncer; /* makes the previous batch durable while the writer decides */
+	int syncer_started;
 
 	/* Shared with the loop thread, under `lock`. */
 	pthread_mutex_t lock;
@@ -67,24 +98,35 @@ struct kd_writer {
 	int batches_since_check; /* the maintainer looks at the packs when this is set */
 	int odb_stale;		 /* packs were merged: the writer reopens its odb */
 	pthread_cond_t maintain;
+	kd_flight flight;
+	pthread_cond_t sync_work; /* the syncer waits for a flight */
+	pthread_cond_t synced;	  /* the writer waits for the flight to land */
+	int sync_stop;		  /* the writer has stopped: so may the syncer */
 	kd_writer_stats stats;
 
 	/* The writer thread's own. */
 	kk_store *store;
 	git_repository *repo;
 	git_odb *odb;
-	git_odb_backend *mempack;
-	git_oid head;
+	/*
+	 * New objects go to one mempack while the flight's objects wait in the
+	 * other until they are on disk; `mempack` is mempacks[current].
+	 */
+	git_odb_backend *mempacks[2], *mempack;
+	int current;
+	git_oid head;	  /* as the batches decided so far leave it: maybe not durable yet */
 	kk_fileset files; /* every file of `head` */
 	kk_verifier *verifier;
 	kk_doccache *docs; /* the parses of `files` and of what the verifier read */
 	uid_t owner;
 	json_t *request_ids; /* "login:request_id" -> commit id */
 	char *pack_dir;
-	obj_list batch_objects;
-	batch_tag *batch_tags;
-	size_t tag_count, tag_alloc;
-	int stale; /* a batch failed: the head must be read again */
+	batch_writes writes; /* of the batch being decided */
+	int stale;	     /* a batch failed: the head must be read again */
+	int odb_stale_seen;  /* odb_stale, taken over: reopen once nothing is in flight */
+
+	/* The syncer's own: a repository handle for the refs. */
+	git_repository *sync_repo;
 };
 
 /* libgit2's last error message, or "unknown error". */
@@ -104,6 +146,9 @@ int kd_writer_put_object(kd_writer *w, git_oid *out, const void *data, size_t le
  */
 int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, const char *reason,
 		     const char *request_id, int correction, git_oid *out);
+
+/* Tells whether tag `name` is made by the batch being decided or the one in flight. */
+int kd_writer_tag_pending(kd_writer *w, const char *name);
 
 /* Decides and answers one write of the batch (methods.c). */
 void kd_methods_handle(kd_writer *w, kd_call *call);
