@@ -285,7 +285,7 @@ static int validate(kk_update_result *out, const kk_fileset *head, kk_verifier *
 		error = kk_fileset_put_file(&set, &out->files.files[i], diag);
 	}
 	if (!error)
-		error = kk_verifier_check(verifier, &set, 0, &problems, diag);
+		error = kk_verifier_check_written(verifier, &set, &out->files, &problems, diag);
 	/* What was wrong before a plan-wide change is not this submission's doing. */
 	if (!error && wide)
 		error = kk_verifier_check(verifier, head, 0, &before, diag);

@@ -34,6 +34,15 @@ int kk_verifier_check(kk_verifier *verifier, const kk_fileset *files, int only_n
 		      kk_diaglist *problems, kk_diag *diag);
 
 /*
+ * As kk_verifier_check() without `only_new`, for a tree the caller has just
+ * made: the files of `written` (those of `files` with the same path and
+ * bytes) were made with kk_canon_dump() and the schemas in `files`, so
+ * their canonical form is not checked again.
+ */
+int kk_verifier_check_written(kk_verifier *verifier, const kk_fileset *files,
+			      const kk_fileset *written, kk_diaglist *problems, kk_diag *diag);
+
+/*
  * Has the verifier parse files through `docs` (borrowed; NULL, the default:
  * parse them each time), and hands it to whoever asks kk_verifier_docs(),
  * such as kk_update_prepare(), so that a file read by both is parsed once.

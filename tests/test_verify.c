@@ -232,6 +232,38 @@ static void test_canonicalize(void **state)
 	kk_fileset_free(&set);
 }
 
+/*
+ * Files the caller wrote canonically are not judged on their form again,
+ * but on everything else; a listed path with other bytes is judged in full.
+ */
+static void test_check_written(void **state)
+{
+	kk_fileset set = {0}, written = {0};
+	kk_verifier *v = NULL;
+	kk_diaglist problems = {0};
+	const kk_file *f;
+
+	(void)state;
+	kk_test_load_example(&set);
+	edit(&set, "items/0025.json", "  \"status\"", "  \"colour\": \"red\",\n  \"status\"");
+	edit(&set, "items/0026.json", "\n}\n", "}\n");
+	f = kk_fileset_get(&set, "items/0025.json");
+	assert_int_equal(kk_fileset_put(&written, f->path, f->data, f->len, NULL), 0);
+	assert_int_equal(kk_fileset_put(&written, "items/0026.json", "{}", 2, NULL), 0);
+	assert_int_equal(kk_verifier_new(&v), 0);
+	assert_int_equal(kk_verifier_check_written(v, &set, &written, &problems, NULL), 0);
+	assert_int_equal(problems.count, 2);
+	assert_string_equal(problems.items[0].path, "items/0025.json");
+	assert_string_equal(problems.items[0].message, "property 'colour' is not allowed");
+	assert_string_equal(problems.items[1].path, "items/0026.json");
+	assert_string_equal(problems.items[1].message,
+			    "not in canonical form (run 'keikaku fmt items/0026.json')");
+	kk_diaglist_free(&problems);
+	kk_verifier_free(v);
+	kk_fileset_free(&written);
+	kk_fileset_free(&set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_missing_files),
 		cmocka_unit_test(test_only_new),
 		cmocka_unit_test(test_canonicalize),
+		cmocka_unit_test(test_check_written),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
