@@ -264,6 +264,38 @@ static int had_problem(const kk_diaglist *list, const kk_diag *p)
 	return 0;
 }
 
+/*
+ * Fills `view` with the files of `changed` and those of `head` it does not
+ * replace (without items, unless `with_items`), in path order.  The files
+ * are borrowed from both: free only view->files, and only while they live.
+ */
+static int overlay(kk_fileset *view, const kk_fileset *head, const kk_fileset *changed,
+		   int with_items, kk_diag *diag)
+{
+	size_t i = 0, j = 0;
+
+	if (!(view->files = malloc((head->count + changed->count + 1) * sizeof(*view->files))))
+		return kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory"));
+	view->alloc = head->count + changed->count + 1;
+	view->count = 0;
+	while (i < head->count || j < changed->count) {
+		int c = i == head->count      ? 1
+			: j == changed->count ? -1
+					      : strcmp(head->files[i].path, changed->files[j].path);
+		json_int_t id;
+
+		if (c < 0) {
+			if (with_items || !kk_item_path_parse(&id, head->files[i].path))
+				view->files[view->count++] = head->files[i];
+			i++;
+		} else {
+			view->files[view->count++] = changed->files[j++];
+			i += c == 0;
+		}
+	}
+	return 0;
+}
+
 static int validate(kk_update_result *out, const kk_fileset *head, kk_verifier *verifier,
 		    kk_diag *diag)
 {
@@ -273,18 +305,7 @@ static int validate(kk_update_result *out, const kk_fileset *head, kk_verifier *
 
 	for (size_t i = 0; i < out->files.count; i++)
 		wide |= is_plan_wide(out->files.files[i].path);
-	for (size_t i = 0; i < head->count && !error; i++) {
-		const kk_file *f = &head->files[i];
-		json_int_t id;
-
-		if (!wide && kk_item_path_parse(&id, f->path))
-			continue;
-		error = kk_fileset_put_file(&set, f, diag);
-	}
-	for (size_t i = 0; i < out->files.count && !error; i++) {
-		error = kk_fileset_put_file(&set, &out->files.files[i], diag);
-	}
-	if (!error)
+	if ((error = overlay(&set, head, &out->files, wide, diag)) == 0)
 		error = kk_verifier_check_written(verifier, &set, &out->files, &problems, diag);
 	/* What was wrong before a plan-wide change is not this submission's doing. */
 	if (!error && wide)
@@ -306,7 +327,7 @@ static int validate(kk_update_result *out, const kk_fileset *head, kk_verifier *
 	}
 	kk_diaglist_free(&before);
 	kk_diaglist_free(&problems);
-	kk_fileset_free(&set);
+	free(set.files); /* only the array: the files are head's and out's */
 	return error;
 }
 
