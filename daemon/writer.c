@@ -1044,12 +1044,14 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 		return -1;
 	}
 	w->async.data = w;
+	/* Named, for top -H and perf: the names show which thread is busy. */
 	if (pthread_create(&w->syncer, NULL, syncer_main, w) != 0) {
 		snprintf(errbuf, errlen, "cannot start the syncer thread");
 		uv_close((uv_handle_t *)&w->async, NULL);
 		return -1; /* freed with the loop's handles by the caller's shutdown */
 	}
 	w->syncer_started = 1;
+	pthread_setname_np(w->syncer, "kk-syncer");
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		snprintf(errbuf, errlen, "cannot start the writer thread");
 		pthread_mutex_lock(&w->lock);
@@ -1061,9 +1063,11 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 		return -1;
 	}
 	w->started = 1;
-	if (pthread_create(&w->maintainer, NULL, maintainer_main, w) == 0)
+	pthread_setname_np(w->thread, "kk-writer");
+	if (pthread_create(&w->maintainer, NULL, maintainer_main, w) == 0) {
 		w->maintainer_started = 1;
-	else
+		pthread_setname_np(w->maintainer, "kk-packs");
+	} else
 		log_warnx("cannot start the pack maintainer, ignoring: packs will not be merged");
 	*out = w;
 	return 0;
