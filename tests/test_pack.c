@@ -632,6 +632,71 @@ static void test_merge_same(void **state)
 	batch_free(&b);
 }
 
+/* The first deflate block type (0: stored) of object `oid`'s entry in pack `checksum`. */
+static int entry_block_type(const sandbox *sb, const git_oid *checksum, const git_oid *oid)
+{
+	char *pack = pack_file(sb, checksum, ".pack"), *idx = pack_file(sb, checksum, ".idx");
+	size_t pack_len = 0, idx_len = 0, n, i, h = 1;
+	unsigned char *p, *x;
+	uint32_t off = 0;
+
+	assert_non_null(p = (unsigned char *)kk_test_slurp(pack, &pack_len));
+	assert_non_null(x = (unsigned char *)kk_test_slurp(idx, &idx_len));
+	n = (size_t)x[8 + 255 * 4] << 24 | x[8 + 255 * 4 + 1] << 16 | x[8 + 255 * 4 + 2] << 8 |
+	    x[8 + 255 * 4 + 3];
+	for (i = 0; i < n && memcmp(x + 8 + 1024 + i * 20, oid->id, 20) != 0; i++)
+		;
+	assert_true(i < n);
+	for (int k = 0; k < 4; k++)
+		off = off << 8 | x[8 + 1024 + n * 24 + i * 4 + k];
+	while (p[off + h - 1] & 0x80)
+		h++;
+	h = (size_t)((p[off + h + 2] >> 1) & 3);
+	free(p);
+	free(x);
+	free(pack);
+	free(idx);
+	return (int)h;
+}
+
+/*
+ * A merge compresses blobs and stores trees and commits, whose ids do not
+ * compress; merging again copies every entry as it is.
+ */
+static void test_merge_levels(void **state)
+{
+	sandbox *sb = *state;
+	char blob[2000], tree[64], commit[256], hex[GIT_OID_HEXSZ + 1];
+	const git_oid *blob_id, *tree_id, *commit_id;
+	git_oid written, merged, again;
+	batch b = {0};
+	int len;
+
+	memset(blob, 'a', sizeof(blob));
+	blob_id = add(&b, GIT_OBJECT_BLOB, blob, sizeof(blob), NULL);
+	len = snprintf(tree, sizeof(tree), "100644 a.json%c", 0);
+	memcpy(tree + len, blob_id->id, 20);
+	tree_id = add(&b, GIT_OBJECT_TREE, tree, (size_t)len + 20, NULL);
+	len = snprintf(commit, sizeof(commit),
+		       "tree %s\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n\nm\n",
+		       git_oid_tostr(hex, sizeof(hex), tree_id));
+	commit_id = add(&b, GIT_OBJECT_COMMIT, commit, (size_t)len, NULL);
+	assert_int_equal(kk_pack_write(&written, sb->pack_dir, b.objects, b.count, NULL), 0);
+	assert_int_equal(entry_block_type(sb, &written, blob_id), 0);
+	assert_int_equal(entry_block_type(sb, &written, tree_id), 0);
+	assert_int_equal(kk_pack_merge(&merged, sb->pack_dir, &written, 1, NULL), 0);
+	check_pack(sb, &merged, 3);
+	assert_int_not_equal(entry_block_type(sb, &merged, blob_id), 0);
+	assert_int_equal(entry_block_type(sb, &merged, tree_id), 0);
+	assert_int_equal(entry_block_type(sb, &merged, commit_id), 0);
+	assert_int_equal(kk_pack_merge(&again, sb->pack_dir, &merged, 1, NULL), 0);
+	assert_true(git_oid_equal(&again, &merged));
+	assert_int_equal(kk_test_system("git -C '%s' cat-file -p %s | grep -q '^author A'",
+					sb->repo, git_oid_tostr(hex, sizeof(hex), commit_id)),
+			 0);
+	batch_free(&b);
+}
+
 /* A pack that does not exist: KK_ENOTFOUND, and the others are untouched. */
 static void test_merge_missing(void **state)
 {
@@ -668,6 +733,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_keep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_same, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_levels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_missing, setup, teardown),
 	};
 
