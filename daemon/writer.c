@@ -858,7 +858,9 @@ static off_t pack_size(const kd_writer *w, const git_oid *pack)
 
 /*
  * Keeps the number of packs bounded without rewriting everything again
- * and again: once there are more than PACKS_MAX, the smallest packs (at
+ * and again: once there are more than PACKS_MAX below PACK_FINAL_SIZE
+ * (the final ones, one per PACK_FINAL_SIZE of history, are left as they
+ * are and not counted), the smallest packs (at
  * least PACKS_MERGE_MIN) are merged up to the first pack that is larger
  * than their total, so that an object is rewritten a few times in all.
  * (Stopping at twice their total instead rewrote every byte 4.9 times
@@ -871,7 +873,7 @@ static off_t pack_size(const kd_writer *w, const git_oid *pack)
 static void maintain_packs(kd_writer *w)
 {
 	git_oid *packs = NULL;
-	size_t count = 0, k = 0;
+	size_t count = 0, small = 0, k = 0;
 	off_t total = 0;
 	kk_diag diag = {0};
 	struct timespec t0, t1;
@@ -880,8 +882,10 @@ static void maintain_packs(kd_writer *w)
 		log_warnx("cannot list packs: %s, ignoring", diag.message);
 		return;
 	}
-	if (count > PACKS_MAX) {
-		/* kk_pack_list gives them smallest first. */
+	/* kk_pack_list gives them smallest first; final packs are not counted. */
+	while (small < count && pack_size(w, &packs[small]) < PACK_FINAL_SIZE)
+		small++;
+	if (small > PACKS_MAX) {
 		for (k = 0; k < count; k++) {
 			off_t size = pack_size(w, &packs[k]);
 

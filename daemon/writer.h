@@ -23,7 +23,7 @@
 
 #define MAIN_REF "refs/heads/main"
 #define TAG_REFS "refs/tags/"
-/* Past this many packs, small ones are merged (after the batch is answered). */
+/* Past this many packs below PACK_FINAL_SIZE, small ones are merged (beside the writer). */
 #define PACKS_MAX 32
 /* Packs this large are final: never merged again. */
 #define PACK_FINAL_SIZE ((off_t)64 << 20)
