@@ -134,9 +134,18 @@ int kd_writer_handles(const char *method);
 void kd_writer_submit(kd_writer *writer, kd_call *call);
 void kd_writer_stats_get(kd_writer *writer, kd_writer_stats *out);
 /*
- * Finishes every queued write, stops the thread and closes the writer's
- * handle; `closed` runs on the loop thread when everything is released.
+ * Finishes every queued write and answers it, stops the threads and
+ * closes the writer's handle, waiting for all that on the calling thread
+ * (the loop's, which stands still meanwhile).  For when the loop is not
+ * running; otherwise kd_writer_stop_async().
  */
 void kd_writer_stop(kd_writer *writer);
+
+/*
+ * As kd_writer_stop(), without waiting: the loop goes on (answering what
+ * the writer finishes) and `stopped` runs on it once every queued write is
+ * answered and the threads are gone; the writer is freed after that.
+ */
+void kd_writer_stop_async(kd_writer *writer, void (*stopped)(void *arg), void *arg);
 
 #endif

@@ -223,7 +223,8 @@ static void finish_call(kd_call *call)
 	}
 	kd_call_free(call);
 	c->pending--;
-	if (c->pending == 0 && (c->eof || c->server->stopping))
+	/* While the writer finishes, even an idle connection is answered (-32007). */
+	if (c->pending == 0 && (c->eof || (c->server->stopping && !c->server->writer)))
 		conn_finish(c);
 	conn_unref(c);
 }
@@ -621,6 +622,20 @@ static void on_tick(uv_timer_t *timer)
 	notify_status(s);
 }
 
+/* Every write is stored and answered: nothing more is read. */
+static void on_writer_stopped(void *arg)
+{
+	kd_server *s = arg;
+
+	s->writer = NULL;
+	for (kd_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		if (c->pending == 0)
+			conn_finish(c);
+	}
+}
+
 static void on_signal(uv_signal_t *handle, int signum)
 {
 	kd_server *s = handle->data;
@@ -634,15 +649,12 @@ static void on_signal(uv_signal_t *handle, int signum)
 	uv_close((uv_handle_t *)&s->sigterm, NULL);
 	uv_close((uv_handle_t *)&s->sigint, NULL);
 	uv_close((uv_handle_t *)&s->ticker, NULL);
-	/* Finishes and answers every queued write; reads finish on their own. */
-	kd_writer_stop(s->writer);
-	s->writer = NULL;
-	for (kd_conn *c = s->conns, *next; c; c = next) {
-		next = c->next;
-		uv_read_stop((uv_stream_t *)&c->pipe);
-		if (c->pending == 0)
-			conn_finish(c);
-	}
+	/*
+	 * The writer finishes and answers every queued write while the loop goes
+	 * on: what callers send meanwhile is answered "shutting down", and each
+	 * connection closes once it has nothing pending.  Reads finish on their own.
+	 */
+	kd_writer_stop_async(s->writer, on_writer_stopped, s);
 }
 
 /* Binds the socket path, refusing when a live daemon answers there. */

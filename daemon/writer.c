@@ -677,6 +677,15 @@ static void fail_calls(kd_call *calls)
 	}
 }
 
+/* The last thing each of the writer's threads does: kd_writer_stop_async() waits for all. */
+static void thread_exit(kd_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->threads_running--;
+	pthread_mutex_unlock(&w->lock);
+	uv_async_send(&w->async);
+}
+
 static void *syncer_main(void *arg)
 {
 	kd_writer *w = arg;
@@ -709,6 +718,7 @@ static void *syncer_main(void *arg)
 		pthread_cond_signal(&w->synced);
 		pthread_mutex_unlock(&w->lock);
 	}
+	thread_exit(w);
 	return NULL;
 }
 
@@ -965,6 +975,7 @@ static void *writer_main(void *arg)
 	w->sync_stop = 1;
 	pthread_cond_signal(&w->sync_work);
 	pthread_mutex_unlock(&w->lock);
+	thread_exit(w);
 	return NULL;
 }
 
@@ -992,13 +1003,26 @@ static void *maintainer_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		maintain_packs(w);
 	}
+	thread_exit(w);
 	return NULL;
 }
 
-/* On the loop thread: hand every finished call back, the whole list each time. */
-static void on_finished(uv_async_t *async)
+static void finish_stop(kd_writer *w);
+
+/* Tells whether every thread of the writer has returned (joining them will not wait). */
+static int stopped_all(kd_writer *w)
 {
-	kd_writer *w = async->data;
+	int running;
+
+	pthread_mutex_lock(&w->lock);
+	running = w->threads_running;
+	pthread_mutex_unlock(&w->lock);
+	return running == 0;
+}
+
+/* On the loop thread: hands every finished call back, the whole list each time. */
+static void deliver(kd_writer *w)
+{
 	kd_call *list;
 
 	pthread_mutex_lock(&w->lock);
@@ -1011,6 +1035,19 @@ static void on_finished(uv_async_t *async)
 		list->next = NULL;
 		w->done(list, w->done_arg);
 		list = next;
+	}
+}
+
+static void on_finished(uv_async_t *async)
+{
+	kd_writer *w = async->data;
+
+	deliver(w);
+	if (w->stopped && stopped_all(w)) {
+		/* What the threads answered after the list above was taken, before they returned.
+		 */
+		deliver(w);
+		finish_stop(w);
 	}
 }
 
@@ -1070,6 +1107,7 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 	}
 	w->async.data = w;
 	/* Named, for top -H and perf: the names show which thread is busy. */
+	w->threads_running = 1;
 	if (pthread_create(&w->syncer, NULL, syncer_main, w) != 0) {
 		snprintf(errbuf, errlen, "cannot start the syncer thread");
 		uv_close((uv_handle_t *)&w->async, NULL);
@@ -1077,6 +1115,9 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 	}
 	w->syncer_started = 1;
 	pthread_setname_np(w->syncer, "kk-syncer");
+	pthread_mutex_lock(&w->lock);
+	w->threads_running++;
+	pthread_mutex_unlock(&w->lock);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		snprintf(errbuf, errlen, "cannot start the writer thread");
 		pthread_mutex_lock(&w->lock);
@@ -1089,11 +1130,18 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 	}
 	w->started = 1;
 	pthread_setname_np(w->thread, "kk-writer");
+	pthread_mutex_lock(&w->lock);
+	w->threads_running++;
+	pthread_mutex_unlock(&w->lock);
 	if (pthread_create(&w->maintainer, NULL, maintainer_main, w) == 0) {
 		w->maintainer_started = 1;
 		pthread_setname_np(w->maintainer, "kk-packs");
-	} else
+	} else {
+		pthread_mutex_lock(&w->lock);
+		w->threads_running--;
+		pthread_mutex_unlock(&w->lock);
 		log_warnx("cannot start the pack maintainer, ignoring: packs will not be merged");
+	}
 	*out = w;
 	return 0;
 }
@@ -1124,13 +1172,18 @@ static void on_async_closed(uv_handle_t *handle)
 	writer_free(handle->data);
 }
 
-void kd_writer_stop(kd_writer *w)
+/* Tells the threads to finish: the writer stores what is queued, then the syncer stops. */
+static void request_stop(kd_writer *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
 	pthread_cond_signal(&w->cond);
 	pthread_cond_signal(&w->maintain);
 	pthread_mutex_unlock(&w->lock);
+}
+
+static void join_threads(kd_writer *w)
+{
 	if (w->maintainer_started)
 		pthread_join(w->maintainer, NULL);
 	if (w->started)
@@ -1138,7 +1191,34 @@ void kd_writer_stop(kd_writer *w)
 	/* The writer told the syncer to stop once everything had landed. */
 	if (w->syncer_started)
 		pthread_join(w->syncer, NULL);
+	w->maintainer_started = w->started = w->syncer_started = 0;
+}
+
+/* On the loop thread, once every thread has returned: the rest of kd_writer_stop_async(). */
+static void finish_stop(kd_writer *w)
+{
+	void (*stopped)(void *arg) = w->stopped;
+
+	w->stopped = NULL;
+	join_threads(w);
+	stopped(w->stopped_arg);
+	uv_close((uv_handle_t *)&w->async, on_async_closed);
+}
+
+void kd_writer_stop_async(kd_writer *w, void (*stopped)(void *arg), void *arg)
+{
+	w->stopped = stopped;
+	w->stopped_arg = arg;
+	request_stop(w);
+	/* In case no thread is left to say so. */
+	uv_async_send(&w->async);
+}
+
+void kd_writer_stop(kd_writer *w)
+{
+	request_stop(w);
+	join_threads(w);
 	/* Answer what the last batch finished before the handle goes. */
-	on_finished(&w->async);
+	deliver(w);
 	uv_close((uv_handle_t *)&w->async, on_async_closed);
 }

@@ -88,6 +88,8 @@ struct kd_writer {
 	int maintainer_started;
 	pthread_t syncer; /* makes the previous batch durable while the writer decides */
 	int syncer_started;
+	void (*stopped)(void *arg); /* kd_writer_stop_async()'s callback, until it runs */
+	void *stopped_arg;
 
 	/* Shared with the loop thread, under `lock`. */
 	pthread_mutex_t lock;
@@ -102,6 +104,7 @@ struct kd_writer {
 	pthread_cond_t sync_work; /* the syncer waits for a flight */
 	pthread_cond_t synced;	  /* the writer waits for the flight to land */
 	int sync_stop;		  /* the writer has stopped: so may the syncer */
+	int threads_running;	  /* of writer, syncer and maintainer */
 	kd_writer_stats stats;
 
 	/* The writer thread's own. */

@@ -84,6 +84,25 @@ check "nothing half-written" test "$(repo_state)" = "$before"
 r=$(call kkt_dx item.update "{\"id\": 32, \"base\": \"$(head_of)\", \"patch\": {\"years\": {\"2021\": {\"result\": \"stored again\"}}}}")
 check "stores again afterwards" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
 check "fsck after the failure" fsck_repo
-stop_daemon
+
+# SIGTERM with writes queued: every one read before the signal is decided, stored and
+# answered before the daemon exits 0; a request read after the signal is answered -32007,
+# also on an idle connection, which stays open until the writes are done.
+before=$(git -C "$repo" rev-list --count main)
+/usr/bin/python3 "$rpc_py" "$sock" --stop-during "$daemon_pid" >"$work/stop.out" 2>&1 || true
+code=0
+wait "$daemon_pid" || code=$?
+daemon_pid=
+check "daemon exits 0 with writes queued ($code)" test "$code" = 0
+check "a request during the stop: -32007 ($(tail -n 1 "$work/stop.out"))" \
+	test "$(tail -n 1 "$work/stop.out")" = "whoami=-32007"
+counts=$(head -n 1 "$work/stop.out")
+ok=$(echo "$counts" | tr ' ' '\n' | sed -n 's/^ok=//p')
+check "queued writes stored ($counts)" test "${ok:-0}" -gt 0
+check "each answer a commit or -32007 ($counts)" \
+	test -z "$(echo "$counts" | tr ' ' '\n' | grep -v -e '^ok=' -e '^-32007=')"
+check "as many commits as acknowledged ($counts)" \
+	test "$(( $(git -C "$repo" rev-list --count main) - before ))" = "$ok"
+check "fsck after the stop" git -C "$repo" fsck --strict --no-progress
 check "journald priorities" grep -q '^<6>listening on' "$daemon_log"
 finish

@@ -11,9 +11,21 @@
                                 make N item.update calls in a row, each on the
                                 head the previous one returned; print
                                 "N acknowledged" and the commit ids to stderr
+  rpc.py SOCKET --stop-during PID
+                                send 140 item.update calls at once, on fields
+                                that do not overlap (results and revised
+                                schedules of items 1-35, 2021 and 2022), all on
+                                the same base; then send SIGTERM to PID, and
+                                whoami on a second
+                                connection until it is not answered as usual;
+                                read every answer until the daemon closes, and
+                                print the answers' codes ("ok" for a commit)
+                                with their counts, then how whoami ended
 The daemon tests run it as different Unix users through setpriv.
 """
 import json
+import os
+import signal
 import socket
 import sys
 
@@ -81,6 +93,8 @@ def main():
             acked += 1
         print("%d acknowledged" % acked)
         return 0
+    if args and args[0] == "--stop-during":
+        return stop_during(path, int(args[1]))
     expect = None
     if args and args[0] == "--expect":
         expect = int(args[1])
@@ -99,6 +113,50 @@ def main():
         if line is None:
             return 1
         sys.stdout.write(line.decode("utf-8") + "\n")
+    return 0
+
+
+def code_of(line):
+    resp = json.loads(line) if isinstance(line, bytes) else line
+    if "error" in resp:
+        return str(resp["error"]["code"])
+    return "ok" if resp["result"].get("commit") else "no-op"
+
+
+def stop_during(path, pid):
+    """Many writes that do not conflict, queued at once, then SIGTERM (see the usage)."""
+    writes, probe = Client(path), Client(path)
+    head = writes.call("item.get", {"id": 1})["result"]["commit"]
+    requests = []
+    for item in range(1, 36):
+        for year in ("2021", "2022"):
+            for field in ("result", "revised"):
+                requests.append({
+                    "jsonrpc": "2.0", "id": len(requests) + 1, "method": "item.update",
+                    "params": {"id": item, "base": head, "reason": "stop test",
+                               "patch": {"years": {year: {field: "stop %s %s" % (year, field)}}}}})
+    writes.send_raw(b"".join(json.dumps(r).encode() + b"\n" for r in requests))
+    answers = []
+    os.kill(pid, signal.SIGTERM)
+    # Answered as usual until the daemon has taken the signal in, then refused.
+    whoami = "ok"
+    while whoami == "ok":
+        try:
+            resp = probe.call("whoami")
+            whoami = str(resp["error"]["code"]) if "error" in resp else "ok"
+        except (EOFError, OSError):
+            whoami = "closed"
+    while True:
+        line = writes.read_line()
+        if line is None:
+            break
+        answers.append(line)
+    counts = {}
+    for line in answers:
+        code = code_of(line) if line is not None else "closed"
+        counts[code] = counts.get(code, 0) + 1
+    print(" ".join("%s=%d" % (k, counts[k]) for k in sorted(counts)))
+    print("whoami=%s" % whoami)
     return 0
 
 
