@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -219,6 +220,14 @@ int main(int argc, char **argv)
 	}
 	log_init(cfg.verbose);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Without TZ, glibc's mktime() (behind every commit's signature) stats
+	 * /etc/localtime and copies its name again each time; with TZ naming it,
+	 * the zone is read once.  A changed /etc/localtime then takes a restart.
+	 */
+	if (!getenv("TZ"))
+		setenv("TZ", ":/etc/localtime", 0);
+	tzset();
 
 	if ((lock_fd = lock_repository(cfg.repo)) < 0)
 		return 1;
