@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "canon.h"
 #include "i18n.h"
 #include "json.h"
@@ -510,14 +511,11 @@ done:
 
 char *kk_commit_message(const kk_commit_info *info)
 {
-	char *msg = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&msg, &len);
+	kk_buf b = {0};
+	size_t i;
 	json_t *v;
 
-	if (!f)
-		return NULL;
-	fprintf(f, "%s\n", info->summary);
+	kk_buf_printf(&b, "%s\n", info->summary);
 	if (kk_rules_reason_given(info->reason)) {
 		const char *r = info->reason;
 		size_t n = strlen(r);
@@ -527,30 +525,32 @@ char *kk_commit_message(const kk_commit_info *info)
 			n--;
 		while (isspace((unsigned char)*r))
 			r++, n--;
-		fprintf(f, "\n%.*s\n", (int)n, r);
+		kk_buf_puts(&b, "\n");
+		kk_buf_put(&b, r, n);
+		kk_buf_puts(&b, "\n");
 	}
-	fputc('\n', f);
+	kk_buf_puts(&b, "\n");
 	json_array_foreach(info->items, i, v)
-		fprintf(f, "Keikaku-Item: %lld\n", (long long)json_integer_value(v));
+		kk_buf_printf(&b, "Keikaku-Item: %lld\n", (long long)json_integer_value(v));
 	for (i = 0; info->files && i < info->files->count; i++) {
 		json_int_t id;
 
 		if (!kk_item_path_parse(&id, info->files->files[i].path))
-			fprintf(f, "Keikaku-File: %s\n", info->files->files[i].path);
+			kk_buf_printf(&b, "Keikaku-File: %s\n", info->files->files[i].path);
 	}
 	json_array_foreach(info->years, i, v)
-		fprintf(f, "Fiscal-Year: %s\n", json_string_value(v));
+		kk_buf_printf(&b, "Fiscal-Year: %s\n", json_string_value(v));
 	if (info->department)
-		fprintf(f, "Department: %s\n", info->department);
+		kk_buf_printf(&b, "Department: %s\n", info->department);
 	if (info->request_id)
-		fprintf(f, "Request-Id: %s\n", info->request_id);
+		kk_buf_printf(&b, "Request-Id: %s\n", info->request_id);
 	if (info->correction)
-		fprintf(f, "Keikaku-Correction: yes\n");
-	if (fclose(f) != 0) {
-		free(msg);
+		kk_buf_puts(&b, "Keikaku-Correction: yes\n");
+	if (b.failed) {
+		kk_buf_free(&b);
 		return NULL;
 	}
-	return msg;
+	return b.data; /* the caller frees it */
 }
 
 int kk_commit_trailer(char *buf, size_t size, const char *message, const char *key)
