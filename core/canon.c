@@ -57,6 +57,14 @@ static void put_escaped(kk_buf *b, const char *s, size_t len)
 	kk_buf_put(b, "\"", 1);
 }
 
+static int is_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
 static int put_string(kk_buf *b, const char *s, size_t len, const char *pointer, kk_diag *diag)
 {
 	utf8proc_uint8_t *nfc = NULL;
@@ -66,6 +74,11 @@ static int put_string(kk_buf *b, const char *s, size_t len, const char *pointer,
 	if (memchr(s, '\0', len)) {
 		kk_diag_set_pointer(diag, pointer);
 		return kk_diag_set(diag, KK_EINVALID, _("text contains a NUL character"));
+	}
+	/* ASCII is valid UTF-8 and in NFC already: every key, and most enum values. */
+	if (is_ascii(s, len)) {
+		put_escaped(b, s, len);
+		return 0;
 	}
 	n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &nfc,
 			 UTF8PROC_STABLE | UTF8PROC_COMPOSE);
