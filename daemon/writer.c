@@ -357,13 +357,6 @@ int kd_writer_put_object(kd_writer *w, git_oid *out, const void *data, size_t le
 	return obj_list_add(&w->writes.objects, out, data, len, type);
 }
 
-typedef struct {
-	const char *name;
-	size_t name_len;
-	unsigned mode;
-	git_oid oid;
-} tree_entry;
-
 /* Git orders a tree's entries by name, a subtree's name as if it ended in '/'. */
 static int cmp_entries(const void *pa, const void *pb)
 {
@@ -417,6 +410,82 @@ static int upsert(tree_entry **entries, size_t *count, size_t *alloc, const char
 	return append_entry(entries, count, alloc, name, name_len, mode, oid);
 }
 
+static int memo_is_at(const tree_memo *m, const char *prefix, size_t prefix_len)
+{
+	return m->used && strlen(m->prefix) == prefix_len &&
+	       memcmp(m->prefix, prefix, prefix_len) == 0;
+}
+
+/* The kept entries of tree `oid` at `prefix` (only there: its slot is not replaced meanwhile). */
+static const tree_memo *memo_find(const kd_writer *w, const char *prefix, size_t prefix_len,
+				  const git_oid *oid)
+{
+	for (size_t i = 0; i < TREE_MEMOS; i++)
+		if (memo_is_at(&w->trees[i], prefix, prefix_len) &&
+		    git_oid_equal(&w->trees[i].oid, oid))
+			return &w->trees[i];
+	return NULL;
+}
+
+/*
+ * Keeps the entries of tree `oid`, just written at `prefix`, in place of
+ * what was kept for that path (or in a free slot; else not at all, so that
+ * no caller's entries lose the names they point to).
+ */
+static void memo_store(kd_writer *w, const char *prefix, size_t prefix_len, const git_oid *oid,
+		       const tree_entry *entries, size_t count)
+{
+	tree_memo *slot = NULL;
+	size_t bytes = 0;
+	tree_entry *copy;
+	char *names, *p;
+
+	if (prefix_len >= sizeof(slot->prefix))
+		return;
+	for (size_t i = 0; i < TREE_MEMOS && !slot; i++)
+		if (memo_is_at(&w->trees[i], prefix, prefix_len))
+			slot = &w->trees[i];
+	for (size_t i = 0; i < TREE_MEMOS && !slot; i++)
+		if (!w->trees[i].used)
+			slot = &w->trees[i];
+	if (!slot)
+		return;
+	for (size_t i = 0; i < count; i++)
+		bytes += entries[i].name_len;
+	copy = malloc((count ? count : 1) * sizeof(*copy));
+	names = malloc(bytes ? bytes : 1);
+	if (!copy || !names) {
+		free(copy);
+		free(names);
+		return; /* the old memo stays: it is right for its own tree */
+	}
+	p = names;
+	for (size_t i = 0; i < count; i++) {
+		memcpy(p, entries[i].name, entries[i].name_len);
+		copy[i] = entries[i];
+		copy[i].name = p;
+		p += entries[i].name_len;
+	}
+	free(slot->entries);
+	free(slot->names);
+	memcpy(slot->prefix, prefix, prefix_len);
+	slot->prefix[prefix_len] = '\0';
+	slot->used = 1;
+	slot->oid = *oid;
+	slot->entries = copy;
+	slot->count = count;
+	slot->names = names;
+}
+
+static void memo_free(kd_writer *w)
+{
+	for (size_t i = 0; i < TREE_MEMOS; i++) {
+		free(w->trees[i].entries);
+		free(w->trees[i].names);
+	}
+	memset(w->trees, 0, sizeof(w->trees));
+}
+
 /*
  * Writes the tree `base` (NULL: none yet) with files[0, n) upserted; their
  * paths, after `prefix_len` bytes, are relative to this tree and sorted, so
@@ -426,14 +495,23 @@ static int update_tree(git_oid *out, kd_writer *w, const git_oid *base, const kk
 		       size_t n, size_t prefix_len)
 {
 	git_tree *tree = NULL;
+	const tree_memo *memo = NULL;
 	tree_entry *entries = NULL;
 	size_t count = 0, alloc = 0;
 	kk_buf buf = {0};
 	char mode[16];
 	int mode_len = 0, unsorted = !base, error = -1;
 
-	if (base && git_tree_lookup(&tree, w->repo, base) < 0)
+	/* The tree the last commit wrote here, as it was kept; else read from the odb. */
+	if (base && (memo = memo_find(w, files[0].path, prefix_len, base))) {
+		for (size_t i = 0; i < memo->count; i++)
+			if (append_entry(&entries, &count, &alloc, memo->entries[i].name,
+					 memo->entries[i].name_len, memo->entries[i].mode,
+					 &memo->entries[i].oid) < 0)
+				goto done;
+	} else if (base && git_tree_lookup(&tree, w->repo, base) < 0) {
 		goto done;
+	}
 	/* A tree's entries are distinct already: only the files of the update are looked up. */
 	for (size_t i = 0; tree && i < git_tree_entrycount(tree); i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
@@ -460,18 +538,22 @@ static int update_tree(git_oid *out, kd_writer *w, const git_oid *base, const kk
 			i++;
 		} else {
 			size_t dirlen = (size_t)(slash - rel), j = i;
-			const git_tree_entry *sub;
-			char name[256];
+			git_oid sub;
+			int has_sub = 0;
 
-			snprintf(name, sizeof(name), "%.*s", (int)dirlen, rel);
-			sub = tree ? git_tree_entry_byname(tree, name) : NULL;
+			/* The base's subtree of that name: its entry is not upserted yet. */
+			for (size_t k = 0; k < count && !has_sub; k++) {
+				if (entries[k].mode == GIT_FILEMODE_TREE &&
+				    entries[k].name_len == dirlen &&
+				    memcmp(entries[k].name, rel, dirlen) == 0) {
+					sub = entries[k].oid;
+					has_sub = 1;
+				}
+			}
 			while (j < n && strncmp(files[j].path + prefix_len, rel, dirlen + 1) == 0)
 				j++;
-			if (update_tree(&oid, w,
-					sub && git_tree_entry_type(sub) == GIT_OBJECT_TREE
-						? git_tree_entry_id(sub)
-						: NULL,
-					files + i, j - i, prefix_len + dirlen + 1) < 0 ||
+			if (update_tree(&oid, w, has_sub ? &sub : NULL, files + i, j - i,
+					prefix_len + dirlen + 1) < 0 ||
 			    upsert(&entries, &count, &alloc, rel, dirlen, GIT_FILEMODE_TREE, &oid,
 				   &unsorted) < 0)
 				goto done;
@@ -490,8 +572,9 @@ static int update_tree(git_oid *out, kd_writer *w, const git_oid *base, const kk
 		kk_buf_put(&buf, "", 1);
 		kk_buf_put(&buf, (const char *)entries[i].oid.id, GIT_OID_RAWSZ);
 	}
-	if (!buf.failed)
-		error = kd_writer_put_object(w, out, buf.data, buf.len, GIT_OBJECT_TREE);
+	if (!buf.failed &&
+	    (error = kd_writer_put_object(w, out, buf.data, buf.len, GIT_OBJECT_TREE)) == 0)
+		memo_store(w, files[0].path, prefix_len, out, entries, count);
 done:
 	kk_buf_free(&buf);
 	free(entries);
@@ -499,22 +582,30 @@ done:
 	return error;
 }
 
+/* "author Name <email> 1700000000 +0900\n", as libgit2 writes a signature. */
+static void put_signature(kk_buf *buf, const char *header, const git_signature *sig)
+{
+	int offset = sig->when.offset < 0 ? -sig->when.offset : sig->when.offset;
+	char sign = sig->when.offset < 0 || sig->when.sign == '-' ? '-' : '+';
+
+	kk_buf_printf(buf, "%s %s <%s> %lld %c%02d%02d\n", header, sig->name, sig->email,
+		      (long long)sig->when.time, sign, offset / 60, offset % 60);
+}
+
 /* Makes the commit for an accepted submission; moves the in-memory head. */
 int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, const char *reason,
 		     const char *request_id, int correction, git_oid *out)
 {
 	git_commit *parent = NULL;
-	git_tree *tree = NULL;
 	git_signature *author = NULL, *committer = NULL;
-	git_buf buf = GIT_BUF_INIT;
-	char email[512], committer_email[512], *message = NULL;
+	kk_buf buf = {0};
+	char email[512], committer_email[512], hex[GIT_OID_HEXSZ + 1], *message = NULL;
 	git_oid tree_id;
 	int error = -1;
 
 	if (git_commit_lookup(&parent, w->repo, &w->head) < 0 ||
 	    update_tree(&tree_id, w, git_commit_tree_id(parent), r->files.files, r->files.count,
-			0) < 0 ||
-	    git_tree_lookup(&tree, w->repo, &tree_id) < 0)
+			0) < 0)
 		goto done;
 
 	message = kk_commit_message(&(kk_commit_info){
@@ -530,10 +621,16 @@ int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, con
 	snprintf(email, sizeof(email), "%s@%s", call->who.user, w->cfg->email_domain);
 	snprintf(committer_email, sizeof(committer_email), "keikakud@%s", w->cfg->email_domain);
 	if (!message || git_signature_now(&author, call->who.name, email) < 0 ||
-	    git_signature_now(&committer, "keikakud", committer_email) < 0 ||
-	    git_commit_create_buffer(&buf, w->repo, author, committer, NULL, message, tree, 1,
-				     (const git_commit **)&parent) < 0 ||
-	    kd_writer_put_object(w, out, buf.ptr, buf.size, GIT_OBJECT_COMMIT) < 0)
+	    git_signature_now(&committer, "keikakud", committer_email) < 0)
+		goto done;
+	/* As git_commit_create_buffer() writes it, without reading the new tree back. */
+	kk_buf_printf(&buf, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree_id));
+	kk_buf_printf(&buf, "parent %s\n", git_oid_tostr(hex, sizeof(hex), &w->head));
+	put_signature(&buf, "author", author);
+	put_signature(&buf, "committer", committer);
+	kk_buf_puts(&buf, "\n");
+	kk_buf_puts(&buf, message);
+	if (buf.failed || kd_writer_put_object(w, out, buf.data, buf.len, GIT_OBJECT_COMMIT) < 0)
 		goto done;
 	for (size_t i = 0; i < r->files.count; i++) {
 		if (kk_fileset_put_file(&w->files, &r->files.files[i], NULL) < 0)
@@ -547,8 +644,7 @@ done:
 	free(message);
 	git_signature_free(author);
 	git_signature_free(committer);
-	git_buf_dispose(&buf);
-	git_tree_free(tree);
+	kk_buf_free(&buf);
 	git_commit_free(parent);
 	return error;
 }
@@ -1060,6 +1156,7 @@ static void writer_free(kd_writer *w)
 	git_odb_free(w->odb); /* also frees the mempacks it owns */
 	kk_store_free(w->store);
 	git_repository_free(w->sync_repo);
+	memo_free(w);
 	free(w->pack_dir);
 	writes_free(&w->writes);
 	writes_free(&w->flight.writes);

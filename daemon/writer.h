@@ -47,6 +47,30 @@ typedef struct {
 	git_oid oid;
 } batch_tag;
 
+/* An entry of a tree the writer builds; `name` is not NUL-terminated. */
+typedef struct {
+	const char *name;
+	size_t name_len;
+	unsigned mode;
+	git_oid oid;
+} tree_entry;
+
+/*
+ * The entries of the last tree written at one path ("" for the root, or
+ * "items/"): the next commit builds on exactly those trees, and need not
+ * read them back and parse them.
+ */
+typedef struct {
+	char prefix[64];
+	int used;
+	git_oid oid;
+	tree_entry *entries;
+	size_t count;
+	char *names; /* the entries' names point into this */
+} tree_memo;
+
+#define TREE_MEMOS 4
+
 /* What a batch leaves for the disk: its new objects and tags. */
 typedef struct {
 	obj_list objects;
@@ -125,8 +149,9 @@ struct kd_writer {
 	json_t *request_ids; /* "login:request_id" -> commit id */
 	char *pack_dir;
 	batch_writes writes; /* of the batch being decided */
-	int stale;	     /* a batch failed: the head must be read again */
-	int odb_stale_seen;  /* odb_stale, taken over: reopen once nothing is in flight */
+	tree_memo trees[TREE_MEMOS];
+	int stale;	    /* a batch failed: the head must be read again */
+	int odb_stale_seen; /* odb_stale, taken over: reopen once nothing is in flight */
 
 	/* The syncer's own: a repository handle for the refs. */
 	git_repository *sync_repo;
