@@ -27,8 +27,9 @@ typedef struct kk_pack_object {
  * written to temporary files and fsynced, renamed to pack-<checksum>.pack
  * and then .idx (a reader never sees an index without its pack), and the
  * directory is fsynced.  *checksum_out (may be NULL) is the pack's
- * checksum.  Objects are deflated at Z_BEST_SPEED, in the order given;
- * writing the same objects in the same order again gives the same pack,
+ * checksum.  Objects are stored without compressing (the pack is on the
+ * acknowledgement path, and kk_pack_merge compresses it later), in the
+ * order given; writing the same objects in the same order again gives the same pack,
  * and succeeds.  Fails with KK_EIO (the diagnostic names the file and
  * errno), or with KK_EINVALID for an empty list (an empty batch should
  * not write a pack), an object that is not a blob, tree, commit or tag,
@@ -56,7 +57,10 @@ int kk_pack_list(git_oid **out, size_t *count_out, const char *pack_dir, kk_diag
  * repository; not safe with a concurrent kk_pack_merge of the same packs.
  * Packs with a .keep file are neither read nor removed.  Objects are read
  * through libgit2 (so packs git wrote, with deltas, are fine) one at a
- * time, and written whole: the merged pack has no deltas.  Fails with
+ * time, and written whole: the merged pack has no deltas.  Blobs are
+ * compressed (Z_BEST_SPEED); trees, commits and tags are stored, since their
+ * ids do not compress.  An entry already in that form is copied as it is.
+ * Fails with
  * KK_EINVALID when `count` is 0 or every pack is kept, KK_ENOTFOUND when
  * a pack or its index does not exist, KK_EIO otherwise; if removing an old
  * pack fails, the new pack is in place and holds every object.

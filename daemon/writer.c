@@ -222,6 +222,22 @@ done:
 	return error;
 }
 
+/*
+ * Fresh object databases for the writer and the syncer: after packs were
+ * merged (to drop those that are gone), or a batch failed.  Only with
+ * nothing in flight.
+ */
+static int reopen_odbs(kd_writer *w)
+{
+	git_repository *repo = NULL;
+
+	if (reopen_odb(w) < 0 || git_repository_open_bare(&repo, git_repository_path(w->repo)) < 0)
+		return -1;
+	git_repository_free(w->sync_repo);
+	w->sync_repo = repo;
+	return 0;
+}
+
 /* Reads the head and its files; what was loaded before stays until this succeeds. */
 static int load_head(kd_writer *w, char *errbuf, size_t errlen)
 {
@@ -255,7 +271,7 @@ static int resync(kd_writer *w)
 
 	if (!w->stale)
 		return 0;
-	if (reopen_odb(w) < 0 || load_head(w, errbuf, sizeof(errbuf)) < 0 ||
+	if (reopen_odbs(w) < 0 || load_head(w, errbuf, sizeof(errbuf)) < 0 ||
 	    index_request_ids(w) < 0) {
 		if (!errbuf[0])
 			snprintf(errbuf, sizeof(errbuf), "%s", kd_git_message());
@@ -851,21 +867,6 @@ static int settle(kd_writer *w)
 	return 0;
 }
 
-/*
- * After packs were merged: fresh object databases for the writer and the
- * syncer, which drop the packs that are gone.  Only with nothing in flight.
- */
-static int reopen_odbs(kd_writer *w)
-{
-	git_repository *repo = NULL;
-
-	if (reopen_odb(w) < 0 || git_repository_open_bare(&repo, git_repository_path(w->repo)) < 0)
-		return -1;
-	git_repository_free(w->sync_repo);
-	w->sync_repo = repo;
-	return 0;
-}
-
 /* Hands the batch just decided to the syncer; its successor goes to the other mempack. */
 static void launch(kd_writer *w, kd_call *batch, kd_call *tail, const git_oid *start,
 		   size_t commits)
@@ -1191,7 +1192,7 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 		return -1;
 	}
 	maintain_packs(w);
-	if (w->odb_stale && reopen_odb(w) < 0) {
+	if (w->odb_stale && reopen_odbs(w) < 0) {
 		snprintf(errbuf, errlen, "cannot reopen the object database: %s", kd_git_message());
 		writer_free(w);
 		return -1;
