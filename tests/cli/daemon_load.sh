@@ -79,6 +79,10 @@ before=$(repo_state)
 chattr +i "$repo/objects/pack"
 r=$(call kkt_dx item.update "{\"id\": 32, \"base\": \"$(head_of)\", \"patch\": {\"years\": {\"2021\": {\"result\": \"unstorable\"}}}}") || true
 check "write failure: -32008" test "$(jget "$r" 'j["error"]["code"]')" = -32008
+# Writes queued at once go to several batches, each decided on top of one that is not
+# stored (or after it is known to have failed): every one is refused the same way.
+counts=$(/usr/bin/python3 "$rpc_py" "$sock" --burst)
+check "queued writes that cannot be stored: all -32008 ($counts)" test "$counts" = "-32008=140"
 chattr -i "$repo/objects/pack"
 check "nothing half-written" test "$(repo_state)" = "$before"
 r=$(call kkt_dx item.update "{\"id\": 32, \"base\": \"$(head_of)\", \"patch\": {\"years\": {\"2021\": {\"result\": \"stored again\"}}}}")

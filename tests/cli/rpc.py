@@ -11,16 +11,17 @@
                                 make N item.update calls in a row, each on the
                                 head the previous one returned; print
                                 "N acknowledged" and the commit ids to stderr
-  rpc.py SOCKET --stop-during PID
-                                send 140 item.update calls at once, on fields
+  rpc.py SOCKET --burst         send 140 item.update calls at once, on fields
                                 that do not overlap (results and revised
                                 schedules of items 1-35, 2021 and 2022), all on
-                                the same base; then send SIGTERM to PID, and
-                                whoami on a second
-                                connection until it is not answered as usual;
-                                read every answer until the daemon closes, and
-                                print the answers' codes ("ok" for a commit)
-                                with their counts, then how whoami ended
+                                the same base; read their answers and print
+                                their codes ("ok" for a commit) with counts
+  rpc.py SOCKET --stop-during PID
+                                the same 140 calls, then SIGTERM to PID and
+                                whoami on a second connection until it is not
+                                answered as usual; read every answer until the
+                                daemon closes, print the counts as --burst
+                                does, then how whoami ended
 The daemon tests run it as different Unix users through setpriv.
 """
 import json
@@ -93,6 +94,8 @@ def main():
             acked += 1
         print("%d acknowledged" % acked)
         return 0
+    if args and args[0] == "--burst":
+        return burst(path)
     if args and args[0] == "--stop-during":
         return stop_during(path, int(args[1]))
     expect = None
@@ -123,19 +126,48 @@ def code_of(line):
     return "ok" if resp["result"].get("commit") else "no-op"
 
 
-def stop_during(path, pid):
-    """Many writes that do not conflict, queued at once, then SIGTERM (see the usage)."""
-    writes, probe = Client(path), Client(path)
-    head = writes.call("item.get", {"id": 1})["result"]["commit"]
+def send_disjoint_updates(client, tag):
+    """Sends 140 item.update calls at once on fields that do not overlap, all on the head."""
+    head = client.call("item.get", {"id": 1})["result"]["commit"]
     requests = []
     for item in range(1, 36):
         for year in ("2021", "2022"):
             for field in ("result", "revised"):
                 requests.append({
                     "jsonrpc": "2.0", "id": len(requests) + 1, "method": "item.update",
-                    "params": {"id": item, "base": head, "reason": "stop test",
-                               "patch": {"years": {year: {field: "stop %s %s" % (year, field)}}}}})
-    writes.send_raw(b"".join(json.dumps(r).encode() + b"\n" for r in requests))
+                    "params": {"id": item, "base": head, "reason": tag,
+                               "patch": {"years": {year: {field: "%s %s %s" % (tag, year, field)}}}}})
+    client.send_raw(b"".join(json.dumps(r).encode() + b"\n" for r in requests))
+    return len(requests)
+
+
+def print_counts(answers):
+    """Prints the answers' codes ("ok" for a commit) with their counts."""
+    counts = {}
+    for line in answers:
+        code = code_of(line)
+        counts[code] = counts.get(code, 0) + 1
+    print(" ".join("%s=%d" % (k, counts[k]) for k in sorted(counts)))
+
+
+def burst(path):
+    """The 140 disjoint updates at once; every answer read (see the usage)."""
+    client = Client(path)
+    n = send_disjoint_updates(client, "burst")
+    answers = []
+    for _ in range(n):
+        line = client.read_line()
+        if line is None:
+            break
+        answers.append(line)
+    print_counts(answers)
+    return 0
+
+
+def stop_during(path, pid):
+    """The 140 disjoint updates at once, then SIGTERM (see the usage)."""
+    writes, probe = Client(path), Client(path)
+    send_disjoint_updates(writes, "stop")
     answers = []
     os.kill(pid, signal.SIGTERM)
     # Answered as usual until the daemon has taken the signal in, then refused.
@@ -151,11 +183,7 @@ def stop_during(path, pid):
         if line is None:
             break
         answers.append(line)
-    counts = {}
-    for line in answers:
-        code = code_of(line) if line is not None else "closed"
-        counts[code] = counts.get(code, 0) + 1
-    print(" ".join("%s=%d" % (k, counts[k]) for k in sorted(counts)))
+    print_counts(answers)
     print("whoami=%s" % whoami)
     return 0
 
