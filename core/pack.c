@@ -264,12 +264,11 @@ static int out_put(outfile *out, const void *data, size_t len, uint32_t *crc, kk
 
 /*
  * Writes the remaining bytes and the checksum of everything before it,
- * makes the file read-only as git does, and syncs and closes it.
+ * makes the file read-only as git does, and starts writing it out: the
+ * disk works on it while the next file is made.  out_sync() finishes.
  */
 static int out_finish(unsigned char digest[SHA1_DIGEST_SIZE], outfile *out, kk_diag *diag)
 {
-	int fd;
-
 	if (out_flush(out, diag) < 0)
 		return KK_EIO;
 	sha1_digest(&out->sha, SHA1_DIGEST_SIZE, digest);
@@ -277,6 +276,16 @@ static int out_finish(unsigned char digest[SHA1_DIGEST_SIZE], outfile *out, kk_d
 		return KK_EIO;
 	if (fchmod(out->fd, 0444) < 0)
 		return write_error(diag, out->path, errno);
+	/* Only a head start: fsync() below is what makes it durable. */
+	(void)sync_file_range(out->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	return 0;
+}
+
+/* Syncs and closes a finished file. */
+static int out_sync(outfile *out, kk_diag *diag)
+{
+	int fd;
+
 	if (fsync(out->fd) < 0)
 		return sync_error(diag, out->path, errno);
 	fd = out->fd;
@@ -776,7 +785,8 @@ static int write_pack(git_oid *checksum_out, const char *pack_dir, source *src, 
 	if ((error = out_finish(pack_sum, &pack, diag)) < 0 ||
 	    (error = out_open(&idx, pack_dir, "tmp_idx_", buf, diag)) < 0 ||
 	    (error = write_index(&idx, entries, src->count, pack_sum, diag)) < 0 ||
-	    (error = out_finish(idx_sum, &idx, diag)) < 0)
+	    (error = out_finish(idx_sum, &idx, diag)) < 0 || (error = out_sync(&pack, diag)) < 0 ||
+	    (error = out_sync(&idx, diag)) < 0)
 		goto done;
 
 	git_oid_fromraw(&checksum, pack_sum);
