@@ -9,9 +9,10 @@
  * to the syncer thread, which writes them as one pack, fsyncs it, and only
  * then moves the ref by compare-and-swap and answers the batch's callers.
  * Meanwhile the writer decides the next batch on top of it, its objects in
- * a second mempack, and hands it over once the first has landed: a batch is
- * stored and answered only after the one before it, and when one is not
- * stored, neither is the one decided on top of it.  Closing a fiscal year
+ * a second mempack, and takes in whatever queues until the first has
+ * landed; then it hands the batch over.  A batch is stored and answered
+ * only after the one before it, and when one is not stored, neither is the
+ * one decided on top of it.  Closing a fiscal year
  * also makes an annotated tag: its object goes into the batch's pack, and
  * its ref is created once the pack is durable, just before the branch moves.
  */
@@ -828,6 +829,7 @@ static void *syncer_main(void *arg)
 			w->stats.batches++;
 		}
 		pthread_cond_signal(&w->synced);
+		pthread_cond_signal(&w->cond); /* the writer may be deciding more meanwhile */
 		pthread_mutex_unlock(&w->lock);
 	}
 	thread_exit(w);
@@ -890,15 +892,48 @@ static void launch(kd_writer *w, kd_call *batch, kd_call *tail, const git_oid *s
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* Moves up to `max` calls from the queue to the list *head..*tail; under the lock. */
+static void take_queued(kd_writer *w, kd_call **head, kd_call **tail, size_t max)
+{
+	for (size_t n = 0; w->queue && n < max; n++) {
+		kd_call *call = w->queue;
+
+		w->queue = call->next;
+		call->next = NULL;
+		if (*tail)
+			(*tail)->next = call;
+		else
+			*head = call;
+		*tail = call;
+		w->stats.queued--;
+	}
+	if (!w->queue)
+		w->queue_tail = NULL;
+}
+
+/* Decides one call on top of everything decided before; tells whether it made a commit. */
+static int decide(kd_writer *w, kd_call *call)
+{
+	git_oid before = w->head;
+	locale_t previous = kd_call_locale_begin(call);
+
+	if (strncmp(call->method, "year.", 5) == 0)
+		kd_methods_handle_year(w, call);
+	else
+		kd_methods_handle(w, call);
+	kd_call_locale_end(previous);
+	return !git_oid_equal(&before, &w->head);
+}
+
 /*
- * Decides every call of a batch on top of the batch in flight, then waits
- * for that one to land before handing this one over: a batch is stored,
- * and answered, only after the one before it.
+ * Decides every call of a batch on top of the batch in flight, and what
+ * queues until that one has landed, then hands them over: a batch is
+ * stored, and answered, only after the one before it.
  */
 static void process_batch(kd_writer *w, kd_call *batch, kd_call *tail)
 {
 	git_oid start;
-	size_t commits = 0;
+	size_t commits = 0, n = 0;
 	int landed_badly;
 
 	/* A batch on top of one known to have failed would fail too: read the repository again. */
@@ -924,15 +959,29 @@ static void process_batch(kd_writer *w, kd_call *batch, kd_call *tail)
 	}
 	start = w->head;
 	for (kd_call *call = batch; call; call = call->next) {
-		git_oid before = w->head;
-		locale_t previous = kd_call_locale_begin(call);
+		commits += decide(w, call);
+		n++;
+	}
+	/*
+	 * While the batch before syncs, decide what queues meanwhile: the
+	 * writer does not wait while there is work, and the syncer gets it
+	 * all as soon as it is free.
+	 */
+	while (n < w->cfg->max_batch) {
+		kd_call *more = NULL, *more_tail = NULL;
 
-		if (strncmp(call->method, "year.", 5) == 0)
-			kd_methods_handle_year(w, call);
-		else
-			kd_methods_handle(w, call);
-		kd_call_locale_end(previous);
-		commits += !git_oid_equal(&before, &w->head);
+		pthread_mutex_lock(&w->lock);
+		while (w->flight.state == FLIGHT_SYNCING && !w->queue && !w->stopping)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->flight.state == FLIGHT_SYNCING)
+			take_queued(w, &more, &more_tail, 1);
+		pthread_mutex_unlock(&w->lock);
+		if (!more)
+			break;
+		commits += decide(w, more);
+		tail->next = more;
+		tail = more;
+		n++;
 	}
 	pthread_mutex_lock(&w->lock);
 	kk_doccache_stats_get(w->docs, &w->stats.docs);
@@ -1033,7 +1082,6 @@ static void *writer_main(void *arg)
 
 	for (;;) {
 		kd_call *batch = NULL, *tail = NULL;
-		size_t n = 0;
 
 		pthread_mutex_lock(&w->lock);
 		while (!w->queue && !w->stopping)
@@ -1042,21 +1090,7 @@ static void *writer_main(void *arg)
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
-		while (w->queue && n < w->cfg->max_batch) {
-			kd_call *call = w->queue;
-
-			w->queue = call->next;
-			call->next = NULL;
-			if (tail)
-				tail->next = call;
-			else
-				batch = call;
-			tail = call;
-			n++;
-		}
-		if (!w->queue)
-			w->queue_tail = NULL;
-		w->stats.queued -= n;
+		take_queued(w, &batch, &tail, w->cfg->max_batch);
 		/* Packs were merged: a fresh odb drops the old ones, once nothing is in flight. */
 		w->odb_stale_seen |= w->odb_stale;
 		w->odb_stale = 0;

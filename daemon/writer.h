@@ -117,7 +117,7 @@ struct kd_writer {
 
 	/* Shared with the loop thread, under `lock`. */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond; /* the writer waits for calls, or for the flight while it waits */
 	kd_call *queue, *queue_tail;
 	kd_call *finished, *finished_tail;
 	int stopping;
