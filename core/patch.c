@@ -13,14 +13,18 @@
  */
 #define MUT(v) ((json_t *)(v))
 
-/* Merges object `patch` into object `target`, which is ours alone (RFC 7396 section 2). */
+/*
+ * Merges object `patch` into object `target`, a copy of its own that may
+ * share its members with the document it was copied from: a member object
+ * the patch goes into is copied (shallowly) first (RFC 7396 section 2).
+ */
 static int merge_into(json_t *target, const json_t *patch)
 {
 	const char *key;
 	json_t *value;
 
 	json_object_foreach(MUT(patch), key, value) {
-		json_t *member = json_object_get(target, key);
+		json_t *member = json_object_get(target, key), *copy;
 		int error;
 
 		if (json_is_null(value)) {
@@ -30,10 +34,10 @@ static int merge_into(json_t *target, const json_t *patch)
 				return KK_ENOMEM;
 		} else {
 			/* A member that is not an object is replaced by one, then merged into. */
-			if (!json_is_object(member) &&
-			    json_object_set_new(target, key, member = json_object()) < 0)
+			copy = json_is_object(member) ? json_copy(member) : json_object();
+			if (json_object_set_new(target, key, copy) < 0)
 				return KK_ENOMEM;
-			if ((error = merge_into(member, value)) < 0)
+			if ((error = merge_into(copy, value)) < 0)
 				return error;
 		}
 	}
@@ -49,7 +53,7 @@ int kk_patch_apply(json_t **out, const json_t *target, const json_t *patch, kk_d
 	if (!json_is_object(patch))
 		doc = json_deep_copy(patch);
 	else
-		doc = json_is_object(target) ? json_deep_copy(target) : json_object();
+		doc = json_is_object(target) ? json_copy(MUT(target)) : json_object();
 	if (!doc || (json_is_object(patch) && merge_into(doc, patch) < 0)) {
 		json_decref(doc);
 		return kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory"));

@@ -15,7 +15,8 @@
  * Applies `patch` to `target` (which may be NULL: no document yet) as RFC
  * 7396 says: an object patch merges member by member, null removes a
  * member, anything else replaces.  `target` is not modified; *out is a new
- * reference.
+ * reference that shares with `target` the members the patch leaves alone:
+ * treat both as read-only (json_deep_copy() the result to change it).
  */
 int kk_patch_apply(json_t **out, const json_t *target, const json_t *patch, kk_diag *diag);
 

@@ -127,6 +127,36 @@ static void test_apply(void **state)
 	json_decref(shared);
 }
 
+/* A patch into a nested object copies the objects on its way and shares the rest. */
+static void test_apply_shares(void **state)
+{
+	json_t *target = kk_test_parse("{\"years\": {\"2021\": {\"result\": \"a\", \"note\": \"n\"},"
+				       " \"2022\": {\"result\": \"b\"}}, \"title\": \"t\"}");
+	json_t *before = json_deep_copy(target);
+	json_t *patch = kk_test_parse("{\"years\": {\"2021\": {\"result\": \"c\"}}}");
+	json_t *out = apply(target, patch), *years = json_object_get(target, "years");
+
+	(void)state;
+	assert_json(out, "{\"years\": {\"2021\": {\"result\": \"c\", \"note\": \"n\"},"
+			 " \"2022\": {\"result\": \"b\"}}, \"title\": \"t\"}");
+	assert_true(json_equal(target, before));
+	/* Copied where the patch goes... */
+	assert_ptr_not_equal(json_object_get(out, "years"), years);
+	assert_ptr_not_equal(json_object_get(json_object_get(out, "years"), "2021"),
+			     json_object_get(years, "2021"));
+	/* ...and shared where it does not. */
+	assert_ptr_equal(json_object_get(json_object_get(out, "years"), "2022"),
+			 json_object_get(years, "2022"));
+	assert_ptr_equal(json_object_get(out, "title"), json_object_get(target, "title"));
+	/* Freeing the target first leaves the result whole. */
+	json_decref(target);
+	json_decref(before);
+	assert_json(out, "{\"years\": {\"2021\": {\"result\": \"c\", \"note\": \"n\"},"
+			 " \"2022\": {\"result\": \"b\"}}, \"title\": \"t\"}");
+	json_decref(out);
+	json_decref(patch);
+}
+
 /* diff then apply gives the second item back, for every pair of real items. */
 static void test_diff_round_trip_items(void **state)
 {
@@ -431,6 +461,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc7396_examples),
 		cmocka_unit_test(test_apply),
+		cmocka_unit_test(test_apply_shares),
 		cmocka_unit_test(test_diff_round_trip_items),
 		cmocka_unit_test(test_diff_minimal),
 		cmocka_unit_test(test_diff_null),
