@@ -1,6 +1,7 @@
 #include "canon.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,29 +66,40 @@ static int is_ascii(const char *s, size_t len)
 	return 1;
 }
 
-static int put_string(kk_buf *b, const char *s, size_t len, const char *pointer, kk_diag *diag)
+/* One serialisation under way. */
+typedef struct dumper {
+	kk_buf b;
+	const json_t *root; /* the schema "$ref"s are resolved in */
+	char pointer[KK_DIAG_POINTER_MAX]; /* where the dump is, for errors */
+	kk_diag *diag;
+	bool reshaped; /* a key moved or a string changed: the output reads back differently */
+} dumper;
+
+static int put_string(dumper *d, const char *s, size_t len)
 {
 	utf8proc_uint8_t *nfc = NULL;
 	utf8proc_ssize_t n;
 
 	/* NUL is allowed by JSON but not by utf8proc's C-string API; plan text never has it. */
 	if (memchr(s, '\0', len)) {
-		kk_diag_set_pointer(diag, pointer);
-		return kk_diag_set(diag, KK_EINVALID, _("text contains a NUL character"));
+		kk_diag_set_pointer(d->diag, d->pointer);
+		return kk_diag_set(d->diag, KK_EINVALID, _("text contains a NUL character"));
 	}
 	/* ASCII is valid UTF-8 and in NFC already: every key, and most enum values. */
 	if (is_ascii(s, len)) {
-		put_escaped(b, s, len);
+		put_escaped(&d->b, s, len);
 		return 0;
 	}
 	n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &nfc,
 			 UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 	if (n < 0) {
-		kk_diag_set_pointer(diag, pointer);
-		return kk_diag_set(diag, n == UTF8PROC_ERROR_NOMEM ? KK_ENOMEM : KK_EINVALID,
+		kk_diag_set_pointer(d->diag, d->pointer);
+		return kk_diag_set(d->diag, n == UTF8PROC_ERROR_NOMEM ? KK_ENOMEM : KK_EINVALID,
 				   _("text is not valid UTF-8"));
 	}
-	put_escaped(b, (const char *)nfc, (size_t)n);
+	if ((size_t)n != len || memcmp(nfc, s, len) != 0)
+		d->reshaped = true;
+	put_escaped(&d->b, (const char *)nfc, (size_t)n);
 	free(nfc);
 	return 0;
 }
@@ -170,87 +182,89 @@ static const char **ordered_keys(const json_t *obj, const json_t *schema, size_t
 	return keys;
 }
 
-static int dump_value(kk_buf *b, const json_t *v, const json_t *root, const json_t *schema,
-		      int depth, char *pointer, kk_diag *diag);
+static int dump_value(dumper *d, const json_t *v, const json_t *schema, int depth);
 
-static int dump_object(kk_buf *b, const json_t *v, const json_t *root, const json_t *schema,
-		       int depth, char *pointer, kk_diag *diag)
+static int dump_object(dumper *d, const json_t *v, const json_t *schema, int depth)
 {
-	size_t count = 0, plen = strlen(pointer);
-	const char **keys;
+	size_t count = 0, plen = strlen(d->pointer), i = 0;
+	const char **keys, *key;
+	json_t *member;
 	int error = 0;
 
 	if (json_object_size(v) == 0) {
-		kk_buf_puts(b, "{}");
+		kk_buf_puts(&d->b, "{}");
 		return 0;
 	}
 	if (!(keys = ordered_keys(v, schema, &count)))
-		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
-	kk_buf_puts(b, "{\n");
-	for (size_t i = 0; i < count && !error; i++) {
-		buf_indent(b, depth + 1);
-		if ((error = put_string(b, keys[i], strlen(keys[i]), pointer, diag)) < 0)
+		return kk_diag_set(d->diag, KK_ENOMEM, _("out of memory"));
+	json_object_foreach((json_t *)v, key, member) {
+		if (strcmp(key, keys[i++]) != 0) {
+			d->reshaped = true;
 			break;
-		kk_buf_puts(b, ": ");
-		if (kk_json_pointer_push(pointer, KK_DIAG_POINTER_MAX, keys[i]) < 0)
-			pointer[0] = '\0';
-		error = dump_value(b, json_object_get(v, keys[i]), root,
-				   child_schema(root, schema, keys[i]), depth + 1, pointer, diag);
-		pointer[plen] = '\0';
-		kk_buf_puts(b, i + 1 < count ? ",\n" : "\n");
+		}
+	}
+	kk_buf_puts(&d->b, "{\n");
+	for (i = 0; i < count && !error; i++) {
+		buf_indent(&d->b, depth + 1);
+		if ((error = put_string(d, keys[i], strlen(keys[i]))) < 0)
+			break;
+		kk_buf_puts(&d->b, ": ");
+		if (kk_json_pointer_push(d->pointer, sizeof(d->pointer), keys[i]) < 0)
+			d->pointer[0] = '\0';
+		error = dump_value(d, json_object_get(v, keys[i]),
+				   child_schema(d->root, schema, keys[i]), depth + 1);
+		d->pointer[plen] = '\0';
+		kk_buf_puts(&d->b, i + 1 < count ? ",\n" : "\n");
 	}
 	free(keys);
-	buf_indent(b, depth);
-	kk_buf_puts(b, "}");
+	buf_indent(&d->b, depth);
+	kk_buf_puts(&d->b, "}");
 	return error;
 }
 
-static int dump_array(kk_buf *b, const json_t *v, const json_t *root, const json_t *schema,
-		      int depth, char *pointer, kk_diag *diag)
+static int dump_array(dumper *d, const json_t *v, const json_t *schema, int depth)
 {
-	size_t n = json_array_size(v), plen = strlen(pointer);
-	const json_t *items = child_schema(root, schema, NULL);
+	size_t n = json_array_size(v), plen = strlen(d->pointer);
+	const json_t *items = child_schema(d->root, schema, NULL);
 	int error = 0;
 
 	if (n == 0) {
-		kk_buf_puts(b, "[]");
+		kk_buf_puts(&d->b, "[]");
 		return 0;
 	}
-	kk_buf_puts(b, "[\n");
+	kk_buf_puts(&d->b, "[\n");
 	for (size_t i = 0; i < n && !error; i++) {
 		char index[32];
 
 		snprintf(index, sizeof(index), "%zu", i);
-		buf_indent(b, depth + 1);
-		if (kk_json_pointer_push(pointer, KK_DIAG_POINTER_MAX, index) < 0)
-			pointer[0] = '\0';
-		error = dump_value(b, json_array_get(v, i), root, items, depth + 1, pointer, diag);
-		pointer[plen] = '\0';
-		kk_buf_puts(b, i + 1 < n ? ",\n" : "\n");
+		buf_indent(&d->b, depth + 1);
+		if (kk_json_pointer_push(d->pointer, sizeof(d->pointer), index) < 0)
+			d->pointer[0] = '\0';
+		error = dump_value(d, json_array_get(v, i), items, depth + 1);
+		d->pointer[plen] = '\0';
+		kk_buf_puts(&d->b, i + 1 < n ? ",\n" : "\n");
 	}
-	buf_indent(b, depth);
-	kk_buf_puts(b, "]");
+	buf_indent(&d->b, depth);
+	kk_buf_puts(&d->b, "]");
 	return error;
 }
 
-static int dump_value(kk_buf *b, const json_t *v, const json_t *root, const json_t *schema,
-		      int depth, char *pointer, kk_diag *diag)
+static int dump_value(dumper *d, const json_t *v, const json_t *schema, int depth)
 {
 	char num[64];
 
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return dump_object(b, v, root, schema, depth, pointer, diag);
-	case JSON_ARRAY: return dump_array(b, v, root, schema, depth, pointer, diag);
-	case JSON_STRING:
-		return put_string(b, json_string_value(v), json_string_length(v), pointer, diag);
+	case JSON_OBJECT: return dump_object(d, v, schema, depth);
+	case JSON_ARRAY: return dump_array(d, v, schema, depth);
+	case JSON_STRING: return put_string(d, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER:
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		kk_buf_puts(b, num);
+		kk_buf_puts(&d->b, num);
 		return 0;
 	case JSON_REAL:
 		if (!isfinite(json_real_value(v))) {
-			kk_diag_set_pointer(diag, pointer);
-			return kk_diag_set(diag, KK_EINVALID, _("number is not finite"));
+			kk_diag_set_pointer(d->diag, d->pointer);
+			return kk_diag_set(d->diag, KK_EINVALID, _("number is not finite"));
 		}
 		/* Shortest form that reads back to the same double, as repr() gives. */
 		for (int prec = 1; prec <= 17; prec++) {
@@ -258,37 +272,44 @@ static int dump_value(kk_buf *b, const json_t *v, const json_t *root, const json
 			if (strtod(num, NULL) == json_real_value(v))
 				break;
 		}
-		kk_buf_puts(b, num);
+		kk_buf_puts(&d->b, num);
 		if (!strpbrk(num, ".eEn"))
-			kk_buf_puts(b, ".0");
+			kk_buf_puts(&d->b, ".0");
 		return 0;
-	case JSON_TRUE: kk_buf_puts(b, "true"); return 0;
-	case JSON_FALSE: kk_buf_puts(b, "false"); return 0;
-	case JSON_NULL: kk_buf_puts(b, "null"); return 0;
+	case JSON_TRUE: kk_buf_puts(&d->b, "true"); return 0;
+	case JSON_FALSE: kk_buf_puts(&d->b, "false"); return 0;
+	case JSON_NULL: kk_buf_puts(&d->b, "null"); return 0;
 	}
-	return kk_diag_set(diag, KK_EINVALID, _("unknown JSON type"));
+	return kk_diag_set(d->diag, KK_EINVALID, _("unknown JSON type"));
+}
+
+int kk_canon_dump_same(char **out, size_t *len_out, bool *same, const json_t *value,
+		       const json_t *schema, kk_diag *diag)
+{
+	dumper d = {.diag = diag};
+	int error;
+
+	d.root = schema = schema ? deref(schema, schema) : NULL;
+	error = dump_value(&d, value, schema, 0);
+	kk_buf_puts(&d.b, "\n");
+	if (!error && d.b.failed)
+		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	if (error < 0) {
+		free(d.b.data);
+		return error;
+	}
+	*out = d.b.data;
+	if (len_out)
+		*len_out = d.b.len;
+	if (same)
+		*same = !d.reshaped;
+	return 0;
 }
 
 int kk_canon_dump(char **out, size_t *len_out, const json_t *value, const json_t *schema,
 		  kk_diag *diag)
 {
-	char pointer[KK_DIAG_POINTER_MAX] = "";
-	kk_buf b = {0};
-	int error;
-
-	schema = schema ? deref(schema, schema) : NULL;
-	error = dump_value(&b, value, schema, schema, 0, pointer, diag);
-	kk_buf_puts(&b, "\n");
-	if (!error && b.failed)
-		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
-	if (error < 0) {
-		free(b.data);
-		return error;
-	}
-	*out = b.data;
-	if (len_out)
-		*len_out = b.len;
-	return 0;
+	return kk_canon_dump_same(out, len_out, NULL, value, schema, diag);
 }
 
 int kk_canon_check_doc(const char *buf, size_t len, const json_t *doc, const json_t *schema,

@@ -13,6 +13,8 @@
 #ifndef KK_CANON_H
 #define KK_CANON_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "common.h"
@@ -28,6 +30,14 @@
  */
 int kk_canon_dump(char **out, size_t *len_out, const json_t *value, const json_t *schema,
 		  kk_diag *diag);
+
+/*
+ * As kk_canon_dump(), and tells in *same whether the output reads back as
+ * `value` itself: its keys were in canonical order already and its text
+ * in NFC.  Then `value` may stand for the parse of those bytes.
+ */
+int kk_canon_dump_same(char **out, size_t *len_out, bool *same, const json_t *value,
+		       const json_t *schema, kk_diag *diag);
 
 /*
  * Tells whether `len` bytes at `buf` are exactly the canonical form of the

@@ -186,6 +186,13 @@ json_t *kk_doccache_parse(kk_doccache *c, const kk_file *file, kk_diag *diag)
 	return doc;
 }
 
+void kk_doccache_keep(kk_doccache *c, const kk_file *file, json_t *doc)
+{
+	/* The same bytes again (an update that puts back an earlier version): one entry is enough. */
+	if (c && !find(c, &file->oid))
+		keep(c, file, doc);
+}
+
 void kk_doccache_stats_get(const kk_doccache *c, kk_doccache_stats *out)
 {
 	if (c)

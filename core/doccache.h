@@ -42,6 +42,15 @@ json_t *kk_doccache_get(kk_doccache *cache, const git_oid *oid);
  */
 json_t *kk_doccache_parse(kk_doccache *cache, const kk_file *file, kk_diag *diag);
 
+/*
+ * Keeps `doc` as the parse of `file`, which the caller has just written
+ * from it (kk_canon_dump_same() says when the two agree), so that the
+ * next reader of those bytes needs no parse.  The cache takes a reference:
+ * `doc` must not be modified from now on.  Memory running out only means
+ * it is not kept.
+ */
+void kk_doccache_keep(kk_doccache *cache, const kk_file *file, json_t *doc);
+
 /* What the cache holds and has done, for tests and the daemon's status. */
 typedef struct kk_doccache_stats {
 	size_t documents, bytes;

@@ -95,17 +95,22 @@ static int note_item(kk_update_result *out, json_t *id)
 
 /* Writes `doc` canonically (key order from the head's schema) into out->files. */
 static int stage(kk_update_result *out, kk_verifier *verifier, const kk_fileset *head,
-		 const char *path, const json_t *doc, kk_diag *diag)
+		 const char *path, json_t *doc, kk_diag *diag)
 {
 	const json_t *schema = kk_verifier_schema_doc(verifier, head, kk_plan_schema_for(path));
 	char *bytes = NULL;
 	size_t len = 0;
+	bool same = false;
 	kk_diag why = {0}; /* not `diag`: it may be NULL, and this is no failure of ours */
 	int error;
 
-	if ((error = kk_canon_dump(&bytes, &len, doc, schema, &why)) == 0)
+	if ((error = kk_canon_dump_same(&bytes, &len, &same, doc, schema, &why)) == 0) {
 		error = kk_fileset_put(&out->files, path, bytes, len, diag);
-	else if (error == KK_EINVALID) {
+		/* The checks of this update read these bytes next: they need no parse. */
+		if (error == 0 && same)
+			kk_doccache_keep(kk_verifier_docs(verifier),
+					 kk_fileset_get(&out->files, path), doc);
+	} else if (error == KK_EINVALID) {
 		/* Text that cannot be stored at all (not UTF-8): the submitter's error. */
 		error = json_array_append_new(out->errors,
 					      json_pack("{s:s, s:s, s:s}", "file", path, "pointer",
@@ -175,7 +180,11 @@ static int prepare_item(kk_update_result *out, kk_verifier *verifier, const kk_f
 			error = 0;
 			goto done;
 		}
-		next = json_incref((json_t *)it->item);
+		/* A copy: the document may be kept for later readers, beyond the request. */
+		if (!(next = json_deep_copy(it->item))) {
+			error = KK_ENOMEM;
+			goto done;
+		}
 	}
 	if ((error = kk_diff_fields(changes, cur, next, NULL)) < 0)
 		goto done;

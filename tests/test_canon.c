@@ -160,6 +160,75 @@ static void test_nfc(void **state)
 	json_decref(v);
 }
 
+static int dump_same(const json_t *v, const json_t *schema)
+{
+	kk_diag diag = {0};
+	char *out = NULL, *plain = NULL;
+	bool same = false;
+
+	if (kk_canon_dump_same(&out, NULL, &same, v, schema, &diag) < 0)
+		fail_msg("dump: %s", diag.message);
+	/* The same bytes as kk_canon_dump() gives, either way. */
+	plain = dump(v, schema);
+	assert_string_equal(out, plain);
+	if (same) {
+		/* It says so only when reading the bytes back gives `v`, keys in its order. */
+		json_t *back = kk_test_parse(out);
+		char *a = json_dumps(back, JSON_ENCODE_ANY), *b = json_dumps(v, JSON_ENCODE_ANY);
+
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		json_decref(back);
+	}
+	free(out);
+	free(plain);
+	return same;
+}
+
+/* kk_canon_dump_same() tells when a document is its own canonical form. */
+static void test_dump_same(void **state)
+{
+	json_t *schema = kk_test_load_json(KK_SOURCE_DIR "/schema/item.schema.json");
+	json_t *v = kk_test_load_json(EXAMPLE "/items/0001.json");
+	json_t *years = json_object_get(v, "years");
+
+	(void)state;
+	/* A parsed canonical file is. */
+	assert_true(dump_same(v, schema));
+	/* A key the schema does not name goes last anyway. */
+	json_object_set_new(v, "zzz", json_true());
+	assert_true(dump_same(v, schema));
+	/* Not once a key goes out of order (set again, it goes last), here or deeper down... */
+	json_object_set_new(v, "title", json_string("t"));
+	assert_true(dump_same(v, schema)); /* replaced in place */
+	json_object_del(v, "title");
+	json_object_set_new(v, "title", json_string("t"));
+	assert_false(dump_same(v, schema));
+	json_decref(v);
+	v = kk_test_load_json(EXAMPLE "/items/0001.json");
+	years = json_object_get(v, "years");
+	years = json_object_get(years, json_object_iter_key(json_object_iter(years)));
+	json_object_del(years, "planned");
+	json_object_set_new(years, "planned", json_string("p"));
+	assert_false(dump_same(v, schema));
+	json_decref(v);
+	/* ...nor when text is not in NFC, a value or a key. */
+	v = json_pack("[s]", "\xe3\x81\x8b\xe3\x82\x99");
+	assert_false(dump_same(v, NULL));
+	json_decref(v);
+	v = json_pack("{s:i}", "\xe3\x81\x8b\xe3\x82\x99", 1);
+	assert_false(dump_same(v, NULL));
+	json_decref(v);
+	v = json_pack("{s:s, s:[f, i]}", "a", "\xe3\x81\x8c", "b", 2.0, 3);
+	assert_true(dump_same(v, NULL));
+	json_decref(v);
+	v = json_pack("{s:i, s:i}", "b", 1, "a", 2);
+	assert_false(dump_same(v, NULL));
+	json_decref(v);
+	json_decref(schema);
+}
+
 static size_t count_lines(const char *s)
 {
 	size_t n = 0;
@@ -229,7 +298,7 @@ int main(void)
 		cmocka_unit_test(test_example_round_trip),  cmocka_unit_test(test_key_order),
 		cmocka_unit_test(test_scalars_and_escapes), cmocka_unit_test(test_nfc),
 		cmocka_unit_test(test_one_field_one_line),  cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_check_unparsable),
+		cmocka_unit_test(test_check_unparsable),   cmocka_unit_test(test_dump_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

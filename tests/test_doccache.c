@@ -54,6 +54,34 @@ static void test_shared_by_blob(void **state)
 	kk_fileset_free(&set);
 }
 
+/* A document kept for bytes just written is what the next parse of them gives. */
+static void test_keep(void **state)
+{
+	kk_fileset set = {0};
+	kk_doccache *c = NULL;
+	json_t *doc = json_pack("{s:i}", "n", 7), *got;
+	const kk_file *f;
+
+	(void)state;
+	assert_int_equal(kk_doccache_new(&c, 1 << 20), 0);
+	f = file(&set, "items/0007.json", 7);
+	kk_doccache_keep(c, f, doc);
+	assert_ptr_equal(got = kk_doccache_parse(c, f, NULL), doc);
+	json_decref(got);
+	/* Kept once, however often it is offered. */
+	kk_doccache_keep(c, f, doc);
+	expect_stats(c, 1, 1, 0, 0);
+	/* The cache holds its own reference. */
+	json_decref(doc);
+	assert_non_null(got = kk_doccache_get(c, &f->oid));
+	assert_int_equal(json_integer_value(json_object_get(got, "n")), 7);
+	json_decref(got);
+	/* No cache: nothing to do. */
+	kk_doccache_keep(NULL, f, got);
+	kk_doccache_free(c);
+	kk_fileset_free(&set);
+}
+
 /* Past the byte budget the least recently used document goes; one held stays valid. */
 static void test_bounded_lru(void **state)
 {
@@ -149,6 +177,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shared_by_blob),
+		cmocka_unit_test(test_keep),
 		cmocka_unit_test(test_bounded_lru),
 		cmocka_unit_test(test_large_and_many),
 		cmocka_unit_test(test_broken),
