@@ -24,6 +24,24 @@
 #include "writer.h"
 #include "year.h"
 
+/* The parse of blob `oid` (file `path`), through the writer's documents: shared, read only. */
+static int read_blob(json_t **out, kd_writer *w, const git_oid *oid, const char *path)
+{
+	git_blob *blob = NULL;
+
+	if ((*out = kk_doccache_get(w->docs, oid)))
+		return 0;
+	if (git_blob_lookup(&blob, w->repo, oid) == 0)
+		*out = kk_doccache_parse(w->docs,
+					 &(kk_file){.path = (char *)path,
+						    .data = (char *)git_blob_rawcontent(blob),
+						    .len = (size_t)git_blob_rawsize(blob),
+						    .oid = *oid},
+					 NULL);
+	git_blob_free(blob);
+	return *out ? 0 : -1;
+}
+
 /*
  * Reads and parses `path` at `commit`, through the writer's documents;
  * *out is NULL when the file is absent.  *out may be shared: read it only.
@@ -33,28 +51,13 @@ static int read_at(json_t **out, kd_writer *w, const git_oid *commit, const char
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	git_tree_entry *entry = NULL;
-	git_blob *blob = NULL;
 	int error = 0;
 
 	*out = NULL;
-	if (git_commit_lookup(&c, w->repo, commit) < 0 || git_commit_tree(&tree, c) < 0) {
+	if (git_commit_lookup(&c, w->repo, commit) < 0 || git_commit_tree(&tree, c) < 0)
 		error = -1;
-		goto done;
-	}
-	if (git_tree_entry_bypath(&entry, tree, path) < 0)
-		goto done;
-	if ((*out = kk_doccache_get(w->docs, git_tree_entry_id(entry))))
-		goto done;
-	if (git_blob_lookup(&blob, w->repo, git_tree_entry_id(entry)) < 0 ||
-	    !(*out = kk_doccache_parse(w->docs,
-				       &(kk_file){.path = (char *)path,
-						  .data = (char *)git_blob_rawcontent(blob),
-						  .len = (size_t)git_blob_rawsize(blob),
-						  .oid = *git_tree_entry_id(entry)},
-				       NULL)))
-		error = -1;
-done:
-	git_blob_free(blob);
+	else if (git_tree_entry_bypath(&entry, tree, path) == 0)
+		error = read_blob(out, w, git_tree_entry_id(entry), path);
 	git_tree_entry_free(entry);
 	git_tree_free(tree);
 	git_commit_free(c);
@@ -131,7 +134,22 @@ static int check_unique(kd_call *call, const kk_update_item *items, size_t i)
 static int read_base(json_t **out, kd_writer *w, kd_call *call, const git_oid *base,
 		     const char *path, json_t *keep)
 {
-	if (read_at(out, w, base, path) < 0)
+	const kk_file *f = NULL;
+	git_oid blob;
+	int error = 0;
+
+	/* A recent base (the usual case) needs no walk through its trees. */
+	switch (kk_recent_lookup(&w->recent, base, path, &blob)) {
+	case KK_RECENT_AT_HEAD:
+		f = kk_fileset_get(&w->files, path);
+		*out = f ? kk_doccache_parse(w->docs, f, NULL) : NULL;
+		error = f && !*out ? -1 : 0;
+		break;
+	case KK_RECENT_BLOB: error = read_blob(out, w, &blob, path); break;
+	case KK_RECENT_ABSENT: *out = NULL; break;
+	case KK_RECENT_UNKNOWN: error = read_at(out, w, base, path); break;
+	}
+	if (error < 0)
 		return kd_call_fail(call, KD_EINTERNAL, NULL, "cannot read the base commit");
 	json_array_append_new(keep, *out ? *out : json_null());
 	return 0;
@@ -603,6 +621,7 @@ static int make_tag(kd_writer *w, const char *name, const git_oid *commit,
 static void uncommit(kd_writer *w, const git_oid *head, const char *settings, size_t len)
 {
 	w->head = *head;
+	kk_recent_reset(&w->recent, head); /* the line of commits went back */
 	if (kk_fileset_put(&w->files, KK_PATH_SETTINGS, settings, len, NULL) < 0)
 		w->stale = 1; /* read everything again before the next batch */
 }

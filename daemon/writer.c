@@ -259,6 +259,7 @@ static int load_head(kd_writer *w, char *errbuf, size_t errlen)
 	kk_fileset_free(&w->files);
 	w->files = files;
 	w->head = head;
+	kk_recent_reset(&w->recent, &head);
 	return 0;
 }
 
@@ -650,6 +651,8 @@ int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, con
 	kk_buf_puts(&buf, message);
 	if (buf.failed || kd_writer_put_object(w, out, buf.data, buf.len, GIT_OBJECT_COMMIT) < 0)
 		goto done;
+	/* Out of memory, it forgets the older commits: their bases are then read from git. */
+	kk_recent_commit(&w->recent, out, r->files.files, r->files.count, &w->files);
 	for (size_t i = 0; i < r->files.count; i++) {
 		if (kk_fileset_put_file(&w->files, &r->files.files[i], NULL) < 0)
 			goto done;
@@ -657,8 +660,10 @@ int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, con
 	w->head = *out;
 	error = 0;
 done:
-	if (error < 0)
+	if (error < 0) {
 		log_warnx("cannot commit: %s", kd_git_message());
+		kk_recent_free(&w->recent); /* it may have taken note of this commit */
+	}
 	free(message);
 	git_signature_free(author);
 	git_signature_free(committer);
@@ -1192,6 +1197,7 @@ static void writer_free(kd_writer *w)
 	kk_doccache_free(w->docs);
 	json_decref(w->request_ids);
 	kk_fileset_free(&w->files);
+	kk_recent_free(&w->recent);
 	git_odb_free(w->odb); /* also frees the mempacks it owns */
 	kk_store_free(w->store);
 	git_repository_free(w->sync_repo);

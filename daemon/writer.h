@@ -16,6 +16,7 @@
 #include "doccache.h"
 #include "fileset.h"
 #include "pack.h"
+#include "recent.h"
 #include "store.h"
 #include "update.h"
 #include "verify.h"
@@ -145,6 +146,7 @@ struct kd_writer {
 	kk_fileset files; /* every file of `head` */
 	kk_verifier *verifier;
 	kk_doccache *docs; /* the parses of `files` and of what the verifier read */
+	kk_recent recent;  /* the commits since `head` was read, and what they changed */
 	uid_t owner;
 	json_t *request_ids; /* "login:request_id" -> commit id */
 	char *pack_dir;
