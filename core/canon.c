@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,18 +59,81 @@ static void put_escaped(kk_buf *b, const char *s, size_t len)
 	kk_buf_put(b, "\"", 1);
 }
 
-static int is_ascii(const char *s, size_t len)
+/*
+ * Code points that are in NFC on their own and can neither be reordered
+ * nor composed with a neighbour (no combining class, and none is the
+ * second of a composition, nor does its decomposition start with one):
+ * a string of them and ASCII is in NFC already.  The Latin of the first
+ * blocks, and what Japanese text is made of.  tests/test_canon.c checks
+ * every one against utf8proc's tables.
+ */
+static const struct {
+	uint32_t first, last;
+} nfc_stable_ranges[] = {
+	{0x00A0, 0x02FF}, /* Latin-1 Supplement, Latin Extended-A and -B, IPA, modifiers */
+	{0x2010, 0x2027}, /* dashes, quotation marks, bullets, ellipsis */
+	{0x2030, 0x205E}, /* per mille, primes, ※ and other punctuation */
+	{0x2460, 0x27BF}, /* enclosed numbers, box drawing, shapes (○ ◎ ▲), symbols */
+	{0x3000, 0x3029}, /* CJK punctuation: 、。「」〜 */
+	{0x3030, 0x3098}, /* hiragana, without the combining sound marks */
+	{0x309B, 0x30FF}, /* the spacing sound marks, katakana */
+	{0x3400, 0x4DBF}, /* CJK Extension A */
+	{0x4E00, 0x9FFF}, /* CJK Unified Ideographs */
+	{0xFF01, 0xFFEE}, /* fullwidth and halfwidth forms */
+};
+
+static int nfc_stable(uint32_t c)
 {
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] >= 0x80)
+	for (size_t i = 0; i < sizeof(nfc_stable_ranges) / sizeof(nfc_stable_ranges[0]); i++)
+		if (c >= nfc_stable_ranges[i].first && c <= nfc_stable_ranges[i].last)
+			return 1;
+	return 0;
+}
+
+/*
+ * Tells whether `s` is surely well-formed UTF-8 in NFC: ASCII and the code
+ * points above.  0 for anything else, and for malformed text, which
+ * utf8proc then reports.
+ */
+static int surely_nfc(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		uint32_t c;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xC2 && *p <= 0xDF && end - p >= 2 && (p[1] & 0xC0) == 0x80) {
+			c = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+			p += 2;
+		} else if ((*p & 0xF0) == 0xE0 && end - p >= 3 && (p[1] & 0xC0) == 0x80 &&
+			   (p[2] & 0xC0) == 0x80) {
+			c = (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 |
+			    (p[2] & 0x3F);
+			p += 3;
+			if (c < 0x800)
+				return 0; /* overlong: malformed */
+		} else {
 			return 0;
+		}
+		if (!nfc_stable(c))
+			return 0;
+	}
 	return 1;
+}
+
+int kk_canon_nfc_stable(uint32_t c)
+{
+	return nfc_stable(c);
 }
 
 /* One serialisation under way. */
 typedef struct dumper {
 	kk_buf b;
-	const json_t *root; /* the schema "$ref"s are resolved in */
+	const json_t *root;		   /* the schema "$ref"s are resolved in */
 	char pointer[KK_DIAG_POINTER_MAX]; /* where the dump is, for errors */
 	kk_diag *diag;
 	bool reshaped; /* a key moved or a string changed: the output reads back differently */
@@ -85,8 +149,8 @@ static int put_string(dumper *d, const char *s, size_t len)
 		kk_diag_set_pointer(d->diag, d->pointer);
 		return kk_diag_set(d->diag, KK_EINVALID, _("text contains a NUL character"));
 	}
-	/* ASCII is valid UTF-8 and in NFC already: every key, and most enum values. */
-	if (is_ascii(s, len)) {
+	/* Every key, most enum values and most Japanese text: no need to normalise. */
+	if (surely_nfc(s, len)) {
 		put_escaped(&d->b, s, len);
 		return 0;
 	}

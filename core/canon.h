@@ -14,6 +14,7 @@
 #define KK_CANON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -38,6 +39,12 @@ int kk_canon_dump(char **out, size_t *len_out, const json_t *value, const json_t
  */
 int kk_canon_dump_same(char **out, size_t *len_out, bool *same, const json_t *value,
 		       const json_t *schema, kk_diag *diag);
+
+/*
+ * Tells whether code point `c` is one the writer takes to be in NFC in any
+ * context, without asking utf8proc (for the test that checks that list).
+ */
+int kk_canon_nfc_stable(uint32_t c);
 
 /*
  * Tells whether `len` bytes at `buf` are exactly the canonical form of the

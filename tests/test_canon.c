@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "canon.h"
 #include "json.h"
@@ -229,6 +230,57 @@ static void test_dump_same(void **state)
 	json_decref(schema);
 }
 
+/*
+ * Every code point the writer leaves as it is without asking utf8proc is
+ * in NFC alone, has no combining class, and neither it nor the start of
+ * its decomposition is the second of any decomposition: so no neighbour
+ * can be reordered or composed with it, and a text of them is in NFC.
+ */
+static void test_nfc_stable(void **state)
+{
+	static unsigned char second[0x110000];
+	utf8proc_int32_t parts[32];
+	size_t stable = 0;
+
+	(void)state;
+	for (utf8proc_int32_t c = 0; c < 0x110000; c++) {
+		utf8proc_ssize_t n;
+
+		if (c >= 0xD800 && c <= 0xDFFF)
+			continue;
+		n = utf8proc_decompose_char(c, parts, 32, UTF8PROC_DECOMPOSE, NULL);
+		assert_true(n >= 1 && n <= 32);
+		for (utf8proc_ssize_t i = 1; i < n; i++)
+			second[parts[i]] = 1;
+	}
+	for (utf8proc_int32_t c = 0; c < 0x110000; c++) {
+		utf8proc_uint8_t text[4], *nfc = NULL;
+		utf8proc_ssize_t len, n;
+
+		if (c >= 0x80 && !kk_canon_nfc_stable((uint32_t)c))
+			continue;
+		stable++;
+		assert_int_equal(utf8proc_get_property(c)->combining_class, 0);
+		assert_false(second[c]);
+		n = utf8proc_decompose_char(c, parts, 32, UTF8PROC_DECOMPOSE, NULL);
+		assert_int_equal(utf8proc_get_property(parts[0])->combining_class, 0);
+		assert_false(second[parts[0]]);
+		len = utf8proc_encode_char(c, text);
+		assert_true(c == 0 ||
+			    (n = utf8proc_map(text, len, &nfc,
+					      UTF8PROC_STABLE | UTF8PROC_COMPOSE)) == len);
+		if (nfc)
+			assert_memory_equal(nfc, text, (size_t)len);
+		free(nfc);
+	}
+	/* The list is in use: Latin, kana and the CJK ideographs at least. */
+	assert_true(stable > 0x80 + 0x200 + 0x5000);
+	/* And it is the list: a combining mark, an ohm sign, a compatibility ideograph are not. */
+	assert_false(kk_canon_nfc_stable(0x3099));
+	assert_false(kk_canon_nfc_stable(0x2126));
+	assert_false(kk_canon_nfc_stable(0xF900));
+}
+
 static size_t count_lines(const char *s)
 {
 	size_t n = 0;
@@ -298,7 +350,8 @@ int main(void)
 		cmocka_unit_test(test_example_round_trip),  cmocka_unit_test(test_key_order),
 		cmocka_unit_test(test_scalars_and_escapes), cmocka_unit_test(test_nfc),
 		cmocka_unit_test(test_one_field_one_line),  cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_check_unparsable),   cmocka_unit_test(test_dump_same),
+		cmocka_unit_test(test_check_unparsable),    cmocka_unit_test(test_dump_same),
+		cmocka_unit_test(test_nfc_stable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
