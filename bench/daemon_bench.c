@@ -19,7 +19,8 @@
  *
  * Printed: with --window K, one line per K acknowledged updates with the
  * rate of that window, how many clients are still running (fewer near the
- * end, as clients finish) and the daemon's RSS when --daemon-pid is given;
+ * end, as clients finish), the daemon's RSS when --daemon-pid is given and
+ * the share of the machine's CPU time the hypervisor gave to others (steal);
  * then acknowledged updates/s over the whole run (from the moment every
  * client is connected and has its base to the last answer), the p50 / p99
  * / max latency of the acknowledged calls (one request to its answer; a
@@ -90,6 +91,7 @@ static pthread_mutex_t ack_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long total_acked;
 static int clients_running; /* under ack_lock */
 static double window_start;
+static unsigned long long window_ticks, window_steal; /* cpu_ticks() at its start */
 static char run_tag[32];
 
 static double now_ms(void)
@@ -136,6 +138,27 @@ static long proc_status_kib(long pid, const char *field)
 		}
 	fclose(f);
 	return kib;
+}
+
+/*
+ * The machine's CPU time so far (/proc/stat, in ticks): all of it, and the
+ * part the hypervisor gave to others ("steal").  0 and 0 when unreadable.
+ */
+static void cpu_ticks(unsigned long long *total, unsigned long long *steal)
+{
+	unsigned long long v[8] = {0};
+	FILE *f = fopen("/proc/stat", "r");
+
+	*total = *steal = 0;
+	if (!f)
+		return;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]) == 8) {
+		for (int i = 0; i < 8; i++)
+			*total += v[i];
+		*steal = v[7];
+	}
+	fclose(f);
 }
 
 static void note_error(client *c, long code, const char *message)
@@ -316,15 +339,23 @@ static void acknowledged(client *c, double ms)
 	if (n % opt.window == 0) {
 		double t = now_ms();
 		long rss = opt.daemon_pid ? proc_status_kib(opt.daemon_pid, "VmRSS") : -1;
+		unsigned long long ticks, steal;
 
+		cpu_ticks(&ticks, &steal);
 		printf("window %lu: updates %lu-%lu: %.1f updates/s, %d clients running",
 		       n / opt.window, n - opt.window + 1, n,
 		       (double)opt.window * 1e3 / (t - window_start), clients_running);
 		if (rss >= 0)
 			printf(", daemon RSS %.1f MiB", (double)rss / 1024);
+		/* A virtual machine's cores, given to others: the rate falls with them. */
+		if (ticks > window_ticks)
+			printf(", machine steal %.0f%%",
+			       100.0 * (double)(steal - window_steal) / (double)(ticks - window_ticks));
 		printf("\n");
 		fflush(stdout);
 		window_start = t;
+		window_ticks = ticks;
+		window_steal = steal;
 	}
 	pthread_mutex_unlock(&ack_lock);
 }
@@ -601,6 +632,7 @@ int main(int argc, char **argv)
 
 	pthread_barrier_wait(&ready); /* every client connected, with its base */
 	start = window_start = now_ms();
+	cpu_ticks(&window_ticks, &window_steal);
 	pthread_barrier_wait(&go);
 	for (int i = 0; i < opt.clients; i++)
 		pthread_join(clients[i].thread, NULL);
