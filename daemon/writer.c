@@ -12,9 +12,12 @@
  * a second mempack, and takes in whatever queues until the first has
  * landed; then it hands the batch over.  A batch is stored and answered
  * only after the one before it, and when one is not stored, neither is the
- * one decided on top of it.  Closing a fiscal year
- * also makes an annotated tag: its object goes into the batch's pack, and
- * its ref is created once the pack is durable, just before the branch moves.
+ * one decided on top of it.  Closing a fiscal year also makes an annotated
+ * tag: its object goes into the batch's pack, and its ref is created once
+ * the pack is durable, just before the branch moves.
+ *
+ * The writer remembers its own commits since it read the head (core/recent),
+ * so that the version an update was made against is read from memory.
  */
 #include <errno.h>
 #include <limits.h>
