@@ -33,29 +33,6 @@ static const kk_import_options sample_options = {
 	.admin = "デジタル戦略課",
 };
 
-static int is_schema(const char *path)
-{
-	return strstr(path, ".schema.json") != NULL;
-}
-
-/* Keikaku's schemas, under schema/. */
-static void load_schemas(kk_fileset *set)
-{
-	kk_fileset schemas = {0};
-
-	assert_int_equal(kk_fileset_read_dir(&schemas, KK_SOURCE_DIR "/schema", is_schema, NULL),
-			 0);
-	for (size_t i = 0; i < schemas.count; i++) {
-		char path[256];
-
-		snprintf(path, sizeof(path), "schema/%s", schemas.files[i].path);
-		assert_int_equal(kk_fileset_put(set, path, schemas.files[i].data,
-						schemas.files[i].len, NULL),
-				 0);
-	}
-	kk_fileset_free(&schemas);
-}
-
 static char *text_of(const json_t *v)
 {
 	return v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : strdup("(absent)");
@@ -203,7 +180,7 @@ static void check_sample(kk_import *imp, const char *label)
 		json_decref(want);
 	}
 
-	load_schemas(&files);
+	kk_test_load_schemas(&files);
 	assert_int_equal(kk_import_files(&files, imp, &diag), 0);
 	assert_int_equal(files.count, 4 + 3 + 35);
 	for (size_t i = 0; i < files.count; i++) {

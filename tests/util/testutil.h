@@ -39,6 +39,9 @@ json_t *kk_test_load_json(const char *path);
 struct kk_fileset;
 void kk_test_load_example(struct kk_fileset *set);
 
+/* Adds Keikaku's schemas to `set`, under schema/. */
+void kk_test_load_schemas(struct kk_fileset *set);
+
 /* Runs a shell command, returning its exit status (or -1). */
 int kk_test_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
