@@ -24,8 +24,9 @@
  * then acknowledged updates/s over the whole run (from the moment every
  * client is connected and has its base to the last answer), the p50 / p99
  * / max latency of the acknowledged calls (one request to its answer; a
- * retried conflict's own round trip is not counted), errors by code, and
- * the daemon's peak RSS (VmHWM).  Exits 1 when anything failed.
+ * retried conflict's own round trip is not counted), the steal over the
+ * whole run, errors by code, and the daemon's peak RSS (VmHWM).  Exits 1
+ * when anything failed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -558,6 +559,7 @@ int main(int argc, char **argv)
 	size_t error_kinds = 0, total = 0, n_per_year[2] = {0, 0};
 	unsigned long retries = 0, noops = 0, failed_errors = 0;
 	double start, end, *all;
+	unsigned long long ticks0, steal0, ticks1, steal1;
 	client *clients;
 	int c, lost = 0, status = 0;
 
@@ -633,10 +635,13 @@ int main(int argc, char **argv)
 	pthread_barrier_wait(&ready); /* every client connected, with its base */
 	start = window_start = now_ms();
 	cpu_ticks(&window_ticks, &window_steal);
+	ticks0 = window_ticks;
+	steal0 = window_steal;
 	pthread_barrier_wait(&go);
 	for (int i = 0; i < opt.clients; i++)
 		pthread_join(clients[i].thread, NULL);
 	end = now_ms();
+	cpu_ticks(&ticks1, &steal1);
 
 	for (int i = 0; i < opt.clients; i++)
 		total += clients[i].acked;
@@ -683,6 +688,9 @@ int main(int argc, char **argv)
 	printf("latency p90:         %.2f ms\n", percentile(all, total, 90));
 	printf("latency p99:         %.2f ms\n", percentile(all, total, 99));
 	printf("latency max:         %.2f ms\n", total ? all[total - 1] : 0.0);
+	if (ticks1 > ticks0)
+		printf("machine steal:       %.1f%% of the CPU time during the run\n",
+		       100.0 * (double)(steal1 - steal0) / (double)(ticks1 - ticks0));
 	printf("conflict retries:    %lu\n", retries);
 	if (noops)
 		printf("no-op answers:       %lu\n", noops);
