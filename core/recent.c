@@ -138,16 +138,22 @@ nomem:
 	return KK_ENOMEM;
 }
 
+bool kk_recent_has(const kk_recent *r, const git_oid *commit)
+{
+	size_t slot = commit_slot(commit);
+
+	return r->commits[slot].used && git_oid_equal(&r->commits[slot].oid, commit);
+}
+
 enum kk_recent_answer kk_recent_lookup(const kk_recent *r, const git_oid *base, const char *path,
 				       git_oid *blob)
 {
-	size_t slot = commit_slot(base);
 	const kk_recent_path *p;
 	uint64_t seq;
 
-	if (!r->commits[slot].used || !git_oid_equal(&r->commits[slot].oid, base))
+	if (!kk_recent_has(r, base))
 		return KK_RECENT_UNKNOWN;
-	seq = r->commits[slot].seq;
+	seq = r->commits[commit_slot(base)].seq;
 	p = find_path(r, path, hash_path(path));
 	if (!p || !p->path)
 		return KK_RECENT_AT_HEAD; /* not changed since the start */

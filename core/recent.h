@@ -15,6 +15,7 @@
 #ifndef KK_RECENT_H
 #define KK_RECENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,8 @@ enum kk_recent_answer {
 	KK_RECENT_ABSENT,  /* there was no such file at the base */
 };
 
+/* Whether `commit` is the start or a commit noted since, and not forgotten. */
+bool kk_recent_has(const kk_recent *r, const git_oid *commit);
 /* What `path` was at commit `base`, as far as the recent commits tell. */
 enum kk_recent_answer kk_recent_lookup(const kk_recent *r, const git_oid *base, const char *path,
 				       git_oid *blob);

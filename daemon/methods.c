@@ -471,8 +471,10 @@ void kd_methods_handle(kd_writer *w, kd_call *call)
 	if (base_hex) {
 		git_commit *c = NULL;
 
+		/* The writer's own commits are known: reading one from a pack inflates it. */
 		if (git_oid_fromstr(&base, base_hex) < 0 ||
-		    git_commit_lookup(&c, w->repo, &base) < 0) {
+		    (!kk_recent_has(&w->recent, &base) &&
+		     git_commit_lookup(&c, w->repo, &base) < 0)) {
 			kd_call_fail(call, KD_ENOTFOUND, NULL, "base commit %s does not exist",
 				     base_hex);
 			goto done;

@@ -100,6 +100,13 @@ static void test_line(void **state)
 	assert_true(check_at(&r, 4, "items/0002.json", 2));
 	/* A commit not on the line is unknown. */
 	assert_false(check_at(&r, 99, "keikaku.json", 0));
+	for (int n = 0; n <= 4; n++) {
+		git_oid oid = commit_id(n);
+
+		assert_true(kk_recent_has(&r, &oid));
+	}
+	start = commit_id(99);
+	assert_false(kk_recent_has(&r, &start));
 	/* Past KK_RECENT_CHANGES changes of a file, a base before them is unknown. */
 	for (int n = 5; n < 5 + KK_RECENT_CHANGES; n++)
 		commit(&r, n, "items/0001.json");
@@ -110,8 +117,13 @@ static void test_line(void **state)
 	start = commit_id(3);
 	kk_recent_reset(&r, &start);
 	assert_false(check_at(&r, 4, "items/0001.json", 0));
+	assert_true(kk_recent_has(&r, &start));
+	start = commit_id(4);
+	assert_false(kk_recent_has(&r, &start));
 	kk_recent_free(&r);
 	assert_false(check_at(&r, 3, "items/0002.json", 0));
+	start = commit_id(3);
+	assert_false(kk_recent_has(&r, &start));
 	kk_fileset_free(&head);
 }
 
@@ -146,6 +158,12 @@ static void test_many(void **state)
 			snprintf(path, sizeof(path), "items/%04d.json", k * 7);
 			/* Never wrong... */
 			got = check_at(&r, base, path, last[base][k]);
+			/* ...known only for commits it has... */
+			if (got) {
+				git_oid oid = commit_id(base);
+
+				assert_true(kk_recent_has(&r, &oid));
+			}
 			/* ...and known for most of the latest bases (some share a place). */
 			if (base >= COMMITS - KK_RECENT_COMMITS / 4) {
 				asked++;
@@ -154,6 +172,16 @@ static void test_many(void **state)
 		}
 	}
 	assert_true(known > asked * 3 / 4);
+	/* It holds at most its room of commits, the newest among them. */
+	known = 0;
+	for (int n = 0; n <= COMMITS; n++) {
+		git_oid oid = commit_id(n);
+
+		known += kk_recent_has(&r, &oid);
+	}
+	assert_true(known > KK_RECENT_COMMITS / 2 && known <= KK_RECENT_COMMITS);
+	start = commit_id(COMMITS);
+	assert_true(kk_recent_has(&r, &start));
 	kk_recent_free(&r);
 	kk_fileset_free(&head);
 }
