@@ -1130,10 +1130,10 @@ static void *maintainer_main(void *arg)
 	 */
 	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
 		    IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0)) < 0)
-		log_debug("cannot lower the pack maintainer's I/O priority: %s", strerror(errno));
+		log_warn("cannot lower the pack maintainer's I/O priority, ignoring");
 	/* Its CPU time yields to theirs as well: on 2 cores a merge otherwise delays the syncs. */
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) < 0)
-		log_debug("cannot lower the pack maintainer's priority: %s", strerror(errno));
+		log_warn("cannot lower the pack maintainer's priority, ignoring");
 	for (;;) {
 		pthread_mutex_lock(&w->lock);
 		while (!w->batches_since_check && !w->stopping)

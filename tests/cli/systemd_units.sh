@@ -5,7 +5,10 @@
 #      and nothing on stderr (a deliberately broken copy does print, so this can fail);
 #   2. `systemd-analyze security --offline=yes` rates the service's exposure at most 2.0,
 #      with a static user and without PrivateUsers= (which would hide SO_PEERCRED);
-#   3. the socket is where keikaku and keikakud look by default (KK_DEFAULT_SOCKET);
+#   3. the socket is where keikaku and keikakud look by default (KK_DEFAULT_SOCKET), is
+#      owned by group keikaku with mode 0660, and is not inside a RuntimeDirectory= of the
+#      service (systemd removes that when the service stops); the system call filter lets
+#      the pack maintainer lower its own priority (setpriority, ioprio_set);
 #   4. the sysusers.d and tmpfiles.d files create the keikaku user and /var/lib/keikaku in a
 #      scratch root (tmpfiles only as root: it chowns).
 #
@@ -110,6 +113,28 @@ if [ -n "$listen" ] && [ "$listen" = "$default" ]; then
 else
 	fail "keikakud.socket listens on '$listen' but KK_DEFAULT_SOCKET in CMakeLists.txt is '$default'"
 fi
+# unit_value UNIT KEY: the last value of KEY= in UNIT, as systemd would take it.
+unit_value() {
+	sed -n "s/^$2=//p" "$units/$1" | tail -n 1
+}
+[ "$(unit_value keikakud.socket SocketGroup)" = keikaku ] && ok ||
+	fail "keikakud.socket must be owned by group keikaku (SocketGroup=keikaku)"
+[ "$(unit_value keikakud.socket SocketMode)" = 0660 ] && ok ||
+	fail "keikakud.socket must have SocketMode=0660"
+runtime_ok=1
+for dir in $(unit_value keikakud.service RuntimeDirectory); do
+	case $listen in /run/"$dir"/*) runtime_ok=0 ;; esac
+done
+[ "$runtime_ok" = 1 ] && ok ||
+	fail "keikakud.socket's $listen is inside the service's RuntimeDirectory=, which is removed when it stops"
+# The last SystemCallFilter= line without ~ allows what the deny list before it took away.
+allowed=$(grep -E '^SystemCallFilter=[^~@]' "$units/keikakud.service" | tail -n 1)
+for call in setpriority ioprio_set; do
+	case " ${allowed#SystemCallFilter=} " in
+	*" $call "*) ok ;;
+	*) fail "keikakud.service's SystemCallFilter= must allow $call (the pack maintainer's priority)" ;;
+	esac
+done
 
 # sysusers.d and tmpfiles.d, applied to a scratch root.
 root=$work/root
