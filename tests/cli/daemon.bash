@@ -43,6 +43,7 @@ cleanup_daemon() {
 	done
 	groupdel kkt_byoin 2>/dev/null || true
 	groupdel kkt_staff 2>/dev/null || true
+	getent group | cut -d: -f1 | grep '^kkt_m[0-9]' | xargs -r -n 1 groupdel 2>/dev/null || true
 	chattr -i "$repo/objects/pack" 2>/dev/null || true
 	rm -rf "$work" "$HOME"
 }

@@ -20,6 +20,23 @@ check "whoami not admin" test "$(jget "$r" 'j["admin"]')" = false
 r=$(call kkt_nurse whoami)
 check "department through a group" test "$(jget "$r" 'j["departments"]')" = '["市立病院"]'
 check "groups listed" test "$(jget "$r" '"kkt_byoin" in j["groups"]')" = true
+# The groups come from the group database, not from the caller's process.
+r=$(setpriv --reuid=kkt_nurse --regid="$(id -g kkt_nurse)" --clear-groups \
+	/usr/bin/python3 "$rpc_py" "$sock" --call whoami)
+check "groups from the database" test "$(jget "$r" 'j["departments"]')" = '["市立病院"]'
+# A member of more groups than fit in a small buffer keeps them all.
+many_groups=()
+for i in $(seq -w 1 300); do
+	getent group "kkt_m$i" >/dev/null || groupadd "kkt_m$i"
+	many_groups+=("kkt_m$i")
+done
+usermod -a -G "$(IFS=,; echo "${many_groups[*]}")" kkt_nurse
+r=$(call kkt_nurse whoami)
+check "300 more groups: all listed" test "$(jget "$r" 'len(j["groups"])')" = 302
+check "300 more groups: department kept" test "$(jget "$r" 'j["departments"]')" = '["市立病院"]'
+for g in "${many_groups[@]}"; do
+	groupdel "$g"
+done
 check "admin through department" test "$(jget "$(call kkt_dx whoami)" 'j["admin"]')" = true
 check "root is admin" test "$(jget "$(call root whoami)" 'j["admin"]')" = true
 check "guest has no department" test "$(jget "$(call kkt_guest whoami)" 'j["departments"]')" = '[]'
