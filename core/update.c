@@ -562,11 +562,11 @@ char *kk_commit_message(const kk_commit_info *info)
 	return b.data; /* the caller frees it */
 }
 
-int kk_commit_trailer(char *buf, size_t size, const char *message, const char *key)
+size_t kk_commit_trailers(const char *message, const char *key,
+			  void (*fn)(const char *value, size_t len, void *ctx), void *ctx)
 {
 	const char *last = message, *p, *line;
-	size_t klen = strlen(key);
-	int found = 0;
+	size_t klen = strlen(key), found = 0;
 
 	/* The trailers are the last paragraph. */
 	for (p = message; (p = strstr(p, "\n\n")) != NULL; p++)
@@ -581,10 +581,30 @@ int kk_commit_trailer(char *buf, size_t size, const char *message, const char *k
 
 			while (*v == ' ')
 				v++;
-			snprintf(buf, size, "%.*s", (int)(n - (size_t)(v - line)), v);
-			found = 1;
+			fn(v, n - (size_t)(v - line), ctx);
+			found++;
 		}
 		line += n + (end ? 1 : 0);
 	}
 	return found;
+}
+
+struct trailer_buf {
+	char *buf;
+	size_t size;
+};
+
+static void keep_value(const char *value, size_t len, void *ctx)
+{
+	const struct trailer_buf *b = ctx;
+
+	snprintf(b->buf, b->size, "%.*s", (int)len, value);
+}
+
+int kk_commit_trailer(char *buf, size_t size, const char *message, const char *key)
+{
+	struct trailer_buf b = {buf, size};
+
+	/* Each value overwrites the one before: the last one stays. */
+	return kk_commit_trailers(message, key, keep_value, &b) > 0;
 }

@@ -107,4 +107,12 @@ char *kk_commit_message(const kk_commit_info *info);
  */
 int kk_commit_trailer(char *buf, size_t size, const char *message, const char *key);
 
+/*
+ * Calls `fn` with every value of trailer `key` in a commit message (the
+ * last paragraph only), in order: `value` is not NUL-terminated, `len`
+ * bytes long.  Returns how many there were.
+ */
+size_t kk_commit_trailers(const char *message, const char *key,
+			  void (*fn)(const char *value, size_t len, void *ctx), void *ctx);
+
 #endif

@@ -64,6 +64,12 @@ static int read_at(json_t **out, kd_writer *w, const git_oid *commit, const char
 	return error;
 }
 
+static void add_item_id(const char *value, size_t len, void *ids)
+{
+	(void)len; /* a number, then the end of the line */
+	json_array_append_new(ids, json_integer(strtoll(value, NULL, 10)));
+}
+
 /* The answer to a retried request: the commit it made and what changed in it. */
 static int replay(kd_writer *w, kd_call *call, const char *commit_hex)
 {
@@ -78,12 +84,9 @@ static int replay(kd_writer *w, kd_call *call, const char *commit_hex)
 		git_commit_free(c);
 		return kd_call_fail(call, KD_EINTERNAL, NULL, "cannot read commit %s", commit_hex);
 	}
-	ids = json_array();
-	/* Items named in the trailers; the message lists every one. */
-	for (const char *p = git_commit_message(c); (p = strstr(p, "Keikaku-Item: ")) != NULL;) {
-		p += strlen("Keikaku-Item: ");
-		json_array_append_new(ids, json_integer(strtoll(p, NULL, 10)));
-	}
+	/* Items named in the trailers, which list every one (a reason may mention others). */
+	if ((ids = json_array()))
+		kk_commit_trailers(git_commit_message(c), "Keikaku-Item", add_item_id, ids);
 	json_array_foreach(ids, i, id) {
 		char path[KK_ITEM_PATH_MAX];
 		json_t *old = NULL, *new = NULL, *fields = json_array(), *f;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "canon.h"
 #include "identity.h"
 #include "json.h"
@@ -722,10 +723,17 @@ static char *git_trailers(const char *dir, const char *message)
 	return got;
 }
 
+/* Appends "value\n" to the kk_buf `ctx`. */
+static void append_value(const char *value, size_t len, void *ctx)
+{
+	kk_buf_put(ctx, value, len);
+	kk_buf_puts(ctx, "\n");
+}
+
 /*
  * git and kk_commit_trailer() agree with kk_commit_message() on every
  * trailer, and with each other on paragraphs kk_commit_message() does not
- * write.
+ * write; kk_commit_trailers() gives every value git lists, in order.
  */
 static void test_git_reads_the_trailers(void **state)
 {
@@ -747,12 +755,15 @@ static void test_git_reads_the_trailers(void **state)
 		kk_commit_message(&infos[2]),
 		strdup("S\n\nRequest-Id: in-the-body\n\n\nKeikaku-Item: 25\n"),
 		strdup("S\n\nKeikaku-Item: 25\n\n\n"),
+		/* A reason that mentions a trailer is not one. */
+		strdup("S\n\nsee Keikaku-Item: 7\nKeikaku-Item: 8 too\n\nKeikaku-Item: 25\n"),
 	};
 	const char *const want[] = {
 		"Keikaku-Item: 19\nKeikaku-Item: 25\nFiscal-Year: 2020\nFiscal-Year: 2021\n"
 		"Department: デジタル戦略課\nRequest-Id: 7f1c 2\nKeikaku-Correction: yes\n",
 		"Keikaku-Item: 19\nKeikaku-Item: 25\nFiscal-Year: 2020\nFiscal-Year: 2021\n",
 		"Department: デジタル戦略課\n",
+		"Keikaku-Item: 25\n",
 		"Keikaku-Item: 25\n",
 		"Keikaku-Item: 25\n",
 	};
@@ -768,11 +779,22 @@ static void test_git_reads_the_trailers(void **state)
 		/* Each key's last value in git's list is the one kk_commit_trailer() finds. */
 		for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
 			char key[64], value[128] = "", *at, *last = NULL;
+			kk_buf all = {0}, ours = {0};
+			size_t count = 0;
 
 			snprintf(key, sizeof(key), "%s: ", keys[k]);
-			for (at = trailers; (at = strstr(at, key)) != NULL; at++)
-				if (at == trailers || at[-1] == '\n')
+			for (at = trailers; (at = strstr(at, key)) != NULL; at++) {
+				if (at == trailers || at[-1] == '\n') {
 					last = at + strlen(key);
+					kk_buf_put(&all, last, strcspn(last, "\n") + 1);
+					count++;
+				}
+			}
+			assert_int_equal(kk_commit_trailers(message, keys[k], append_value, &ours),
+					 count);
+			assert_string_equal(ours.data ? ours.data : "", all.data ? all.data : "");
+			kk_buf_free(&all);
+			kk_buf_free(&ours);
 			if (!last) {
 				if (kk_commit_trailer(value, sizeof(value), message, keys[k]) != 0)
 					fail_msg("message %zu: git has no %s, we have '%s'", i,
