@@ -474,6 +474,10 @@ static void on_idle(uv_timer_t *timer)
 
 	if (c->pending == 0) {
 		log_debug("closing idle connection of '%s'", c->who.user);
+		/* Its last line says why, as for the other limits. */
+		send_error(c, NULL, KD_ELIMIT,
+			   json_pack("{s:I}", "limit", (json_int_t)c->server->cfg->idle_seconds),
+			   "idle for %u s: the connection is closed", c->server->cfg->idle_seconds);
 		conn_finish(c);
 	}
 }

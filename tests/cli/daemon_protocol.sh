@@ -72,6 +72,8 @@ check "batch answers requests, not notifications" test "$(jget "$r" 'sorted(str(
 check "batch error inside" test "$(jget "$r" '[x["error"]["code"] for x in j if x["id"] == 2][0]')" = -32601
 r=$(send kkt_guest --expect 1 '{"jsonrpc": "2.0", "method": "status"}' '{"jsonrpc": "2.0", "id": 9, "method": "status"}')
 check "a notification gets no answer" test "$(jget "$r" 'j["id"]')" = 9
+r=$(send kkt_guest --expect 1 '[{"jsonrpc": "2.0", "method": "status"}, {"jsonrpc": "2.0", "method": "whoami"}]' '{"jsonrpc": "2.0", "id": 10, "method": "status"}')
+check "a batch of notifications gets no answer" test "$(jget "$r" 'j["id"]')" = 10
 
 # Limits on connections per user: the fourth is refused, the others unharmed.
 as kkt_guest /usr/bin/python3 - "$sock" <<'PY' >"$work/conns.out"
@@ -88,14 +90,23 @@ check "fourth connection refused" test "$(head -1 "$work/conns.out")" = -32006
 check "others keep working" test "$(tail -1 "$work/conns.out")" = True
 check "another user is not limited" alive
 
-# Idle connections are closed; the daemon stays up.
+# Idle connections are told why, then closed; the daemon stays up.
 as kkt_guest /usr/bin/python3 - "$sock" <<'PY' >"$work/idle.out"
-import socket, sys, time
+import json, socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
-t = time.time(); data = s.recv(10)
-print("closed" if data == b"" and time.time() - t >= 1.5 else "open")
+t = time.time(); data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+lines = data.decode().splitlines()
+print("closed" if time.time() - t >= 1.5 else "early")
+print(json.dumps(json.loads(lines[0])) if len(lines) == 1 else "lines: %d" % len(lines))
 PY
-check "idle connection closed" test "$(cat "$work/idle.out")" = closed
+check "idle connection closed" test "$(head -1 "$work/idle.out")" = closed
+check "idle connection told why" test "$(tail -1 "$work/idle.out")" = \
+	'{"jsonrpc": "2.0", "id": null, "error": {"code": -32006, "message": "idle for 2 s: the connection is closed", "data": {"limit": 2}}}'
 check "daemon alive at the end" alive
 stop_daemon
 check "clean stop" true
@@ -105,6 +116,30 @@ start_daemon --max-items 2
 r=$(call kkt_dx plan.submit "{\"base\": \"$(head_of)\", \"items\": [{\"id\": 26, \"patch\": {}}, {\"id\": 27, \"patch\": {}}, {\"id\": 31, \"patch\": {}}]}") || true
 check "too many items: limit" test "$(jget "$r" 'j["error"]["code"]')" = -32006
 check "too many items: message" test "$(jget "$r" 'j["error"]["message"]')" = "a submission may hold at most 2 items"
+stop_daemon
+
+# Connections in all: the fourth is refused, whoever it is, and the others work.
+start_daemon --max-connections 3
+holders=()
+for user in kkt_hisho kkt_dx kkt_guest kkt_nurse; do
+	as "$user" /usr/bin/python3 - "$sock" >"$work/hold.$user" <<'PY' &
+import json, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
+try:
+    s.sendall(b'{"jsonrpc": "2.0", "id": 1, "method": "whoami"}\n')
+except BrokenPipeError:
+    pass # refused: the daemon has said why and closed
+answer = json.loads(s.makefile().readline())
+print(answer["error"]["code"] if "error" in answer else "ok", end="", flush=True)
+time.sleep(3) # keep the connection while the others come
+PY
+	holders+=($!)
+	sleep 0.3 # one after the other: the last one is over the limit
+done
+wait "${holders[@]}"
+check "connections in all: three answered" test "$(cat "$work"/hold.kkt_{hisho,dx,guest})" = okokok
+check "connections in all: the fourth refused" test "$(cat "$work/hold.kkt_nurse")" = -32006
+check "connections in all: daemon alive" alive
 stop_daemon
 
 # systemd: socket activation and sd_notify.
