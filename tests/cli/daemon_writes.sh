@@ -161,6 +161,19 @@ r=$(call kkt_dx plan.submit "{\"base\": \"$(head_of)\", \"reason\": \"一括\", 
 	{\"id\": 27, \"patch\": {\"years\": {\"2021\": {\"progress\": \"late\"}}}}]}") || true
 check "bad item refuses the whole submission" test "$(jget "$r" 'j["error"]["code"]')" = -32004
 check "nothing written" test "$(repo_state)" = "$before"
+# A dry run of a submission: the changes it would make, nothing stored.
+r=$(call kkt_dx plan.submit "{\"base\": \"$(head_of)\", \"reason\": \"一括\", \"dry_run\": true, \"items\": [
+	{\"id\": 26, \"patch\": {\"years\": {\"2021\": {\"progress\": \"ahead\"}}}},
+	{\"id\": 27, \"patch\": {\"years\": {\"2021\": {\"progress\": \"ahead\"}}}}]}")
+check "submit dry run: no commit" test "$(jget "$r" 'j["commit"]')" = null
+check "submit dry run: both changes" test "$(jget "$r" 'sorted((c["item"], c["path"], c["new"]) for c in j["changes"])')" = \
+	'[[26, "years.2021.progress", "ahead"], [27, "years.2021.progress", "ahead"]]'
+check "submit dry run: no violations" test "$(jget "$r" '[j["violations"], j["errors"]]')" = "[[], []]"
+check "submit dry run: nothing written" test "$(repo_state)" = "$before"
+r=$(call kkt_dx plan.submit "{\"base\": \"$(head_of)\", \"dry_run\": true, \"items\": [
+	{\"id\": 27, \"patch\": {\"years\": {\"2021\": {\"progress\": \"late\"}}}}]}")
+check "submit dry run: schema errors listed" test "$(jget "$r" 'len(j["errors"]) > 0 and j["commit"] is None')" = true
+check "submit dry run of a bad item: nothing written" test "$(repo_state)" = "$before"
 r=$(call kkt_dx plan.submit "{\"base\": \"$(head_of)\", \"reason\": \"一括\", \"items\": [
 	{\"id\": 26, \"patch\": {\"years\": {\"2021\": {\"progress\": \"ahead\"}}}},
 	{\"id\": 27, \"patch\": {\"years\": {\"2021\": {\"progress\": \"ahead\"}}}}]}")
@@ -172,12 +185,26 @@ check "submit trailers" test "$(git -C "$repo" log -1 --format='%(trailers:key=K
 new_item='{"id": 36, "pillar": 1, "section": 1, "measure": 1, "title": "新しい項目", "owners": ["秘書課"], "related": [], "status": "open", "years": {"2022": {"planned": "検討"}}}'
 r=$(call kkt_hisho item.create "{\"item\": $new_item, \"reason\": \"追加\"}") || true
 check "create needs admin" test "$(jget "$r" 'j["error"]["code"]')" = -32001
+before=$(repo_state)
+r=$(call kkt_dx item.create "{\"item\": $new_item, \"reason\": \"追加\", \"dry_run\": true}")
+check "create dry run: no commit" test "$(jget "$r" 'j["commit"]')" = null
+check "create dry run: the new fields" test "$(jget "$r" '[c["path"] for c in j["changes"] if c["path"] in ("id", "title")]')" = '["id", "title"]'
+check "create dry run: nothing written" test "$(repo_state)" = "$before"
 r=$(call kkt_dx item.create "{\"item\": $new_item, \"reason\": \"追加\"}")
 check "admin creates" test "$(git -C "$repo" show main:items/0036.json | grep -c 新しい項目)" = 1
+before=$(repo_state)
+r=$(call kkt_dx item.create "{\"item\": $new_item, \"reason\": \"二重\"}") || true
+check "create of an existing id: refused" test "$(jget "$r" '[j["error"]["code"], j["error"]["message"]]')" = '[-32005, "the item already exists"]'
+check "create of an existing id: nothing written" test "$(repo_state)" = "$before"
 r=$(call kkt_dx plan.get '{"file": "departments.json"}')
 deps=$(jget "$r" 'json.dumps({"departments": j["content"]["departments"] + [{"name": "企画課"}]}, ensure_ascii=False)')
 r=$(call kkt_hisho plan.update "{\"base\": \"$(head_of)\", \"files\": {\"departments.json\": $deps}}") || true
 check "plan.update needs admin" test "$(jget "$r" 'j["error"]["code"]')" = -32001
+before=$(repo_state)
+r=$(call kkt_dx plan.update "{\"base\": \"$(head_of)\", \"reason\": \"課の新設\", \"dry_run\": true, \"files\": {\"departments.json\": $deps}}")
+check "plan.update dry run: no commit" test "$(jget "$r" 'j["commit"]')" = null
+check "plan.update dry run: the change" test "$(jget "$r" '[c["file"] for c in j["changes"]]')" = '["departments.json"]'
+check "plan.update dry run: nothing written" test "$(repo_state)" = "$before"
 r=$(call kkt_dx plan.update "{\"base\": \"$(head_of)\", \"reason\": \"課の新設\", \"files\": {\"departments.json\": $deps}}")
 check "admin updates departments" test "$(git -C "$repo" show main:departments.json | grep -c 企画課)" = 1
 check "file trailer" test "$(git -C "$repo" log -1 --format='%(trailers:key=Keikaku-File,valueonly)')" = departments.json
