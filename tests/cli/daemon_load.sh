@@ -62,6 +62,26 @@ check "the last stored is the last acknowledged or one after ($last, $stored)" t
 check "fsck after SIGTERM" git -C "$repo" fsck --strict --no-progress
 check "stopping logged" grep -q "finishing the work in flight" "$daemon_log"
 
+# SIGINT (^C in a terminal) stops it the same way.
+start_daemon
+before=$(git -C "$repo" rev-list --count main)
+as kkt_dx /usr/bin/python3 "$rpc_py" "$sock" --updates 100000 --item 33 --tag int >"$work/int.out" 2>&1 &
+client=$!
+for _ in $(seq 1 200); do
+	[ "$(git -C "$repo" rev-list --count main)" -gt $((before + 10)) ] && break
+	sleep 0.05
+done
+kill -INT "$daemon_pid"
+code=0
+wait "$daemon_pid" || code=$?
+daemon_pid=
+wait "$client" || true
+check "daemon exits 0 on SIGINT ($code)" test "$code" = 0
+last=$(git -C "$repo" show main:items/0033.json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["years"]["2021"]["result"])')
+stored=$(( $(git -C "$repo" rev-list --count main) - before ))
+check "SIGINT: the last stored is the last acknowledged or one after ($last, $stored)" test "$stored" -gt 0 -a "$last" = "int $((stored - 1))"
+check "SIGINT logged" grep -q "received Interrupt: finishing the work in flight" "$daemon_log"
+
 # A crash's leftovers: stale ref lock and temporary pack are removed at start.
 echo junk >"$repo/refs/heads/main.lock"
 echo junk >"$repo/objects/pack/tmp_pack_XXXX"

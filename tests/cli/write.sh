@@ -301,6 +301,12 @@ expect 3 "" "keikaku: cannot reach keikakud at '$work/other.sock': No such file 
 	-- kk --socket="$work/other.sock" update 26 --fy R3 --progress ▲
 expect 3 "" "keikaku: cannot reach keikakud at '$work/env.sock': No such file or directory" \
 	-- env KEIKAKU_SOCKET="$work/env.sock" "$KEIKAKU" whoami
+# With neither, the default (KK_DEFAULT_SOCKET), where keikakud.socket listens.
+default_sock=$(sed -n 's/^set(KK_DEFAULT_SOCKET "\([^"]*\)".*/\1/p' "$KK_SOURCE_DIR/CMakeLists.txt")
+if [ -n "$default_sock" ] && [ ! -e "$default_sock" ]; then
+	expect 3 "" "keikaku: cannot reach keikakud at '$default_sock': No such file or directory" \
+		-- env -u KEIKAKU_SOCKET "$KEIKAKU" whoami
+fi
 # Answers that are not the protocol's.
 scenario "$(step item.get '{"raw": "{\"jsonrpc\": \"2.0\", \"id\": 7, \"result\": {}}"}')"
 mock
