@@ -42,15 +42,47 @@ static int store_wrap(kk_store **out, git_repository *repo, kk_diag *diag)
 	return 0;
 }
 
+/*
+ * The owner of `path` when it is a git repository (bare, or with .git)
+ * that someone other than the caller owns, else -1.
+ */
+static long foreign_owner(const char *path)
+{
+	struct stat st;
+	char *head = NULL, *dotgit = NULL;
+	long owner = -1;
+
+	if (stat(path, &st) < 0 || st.st_uid == geteuid())
+		return -1;
+	if (asprintf(&head, "%s/HEAD", path) < 0)
+		head = NULL;
+	if (asprintf(&dotgit, "%s/.git", path) < 0)
+		dotgit = NULL;
+	if (head && dotgit && (access(head, F_OK) == 0 || access(dotgit, F_OK) == 0))
+		owner = (long)st.st_uid;
+	free(head);
+	free(dotgit);
+	return owner;
+}
+
 int kk_store_discover(kk_store **out, const char *start, kk_diag *diag)
 {
 	git_repository *repo = NULL;
+	long owner;
 	int error;
 
 	git_libgit2_init();
 	error = git_repository_open_ext(&repo, start, 0, NULL);
 	if (error == GIT_ENOTFOUND) {
 		git_libgit2_shutdown();
+		/* libgit2 says "not found" of a repository it refuses for its owner, too. */
+		if ((owner = foreign_owner(start)) >= 0)
+			return kk_diag_set(
+				diag, KK_EINVALID,
+				_("'%s' belongs to another user (uid %ld), and git opens only "
+				  "the caller's own repositories: run as its owner, or list it "
+				  "in git's safe.directory"),
+				start, owner);
 		return kk_diag_set(diag, KK_ENOTFOUND, _("no plan repository at or above '%s'"),
 				   start);
 	}

@@ -14,6 +14,7 @@ sock=$work/keikakud.sock
 repo=$work/plan.git
 daemon_log=$work/keikakud.log
 daemon_pid=
+other_daemons=() # started by a test itself: stopped at the end if still running
 
 # Users: name, full name, groups.  Prefixed so that nothing real is touched.
 test_users=(kkt_hisho kkt_dx kkt_nurse kkt_kominkan kkt_guest)
@@ -34,10 +35,13 @@ setup_users() {
 }
 
 cleanup_daemon() {
-	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
-		kill -TERM "$daemon_pid" 2>/dev/null || true
-		wait "$daemon_pid" 2>/dev/null || true
-	fi
+	local pid
+	for pid in $daemon_pid "${other_daemons[@]}"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		fi
+	done
 	for u in "${test_users[@]}"; do
 		userdel "$u" 2>/dev/null || true
 	done

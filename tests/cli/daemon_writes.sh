@@ -39,6 +39,36 @@ for g in "${many_groups[@]}"; do
 done
 check "admin through department" test "$(jget "$(call kkt_dx whoami)" 'j["admin"]')" = true
 check "root is admin" test "$(jget "$(call root whoami)" 'j["admin"]')" = true
+# The repository's owner is an admin too.  keikakud runs as the owner (as the
+# unit's User=keikaku does); git opens no one else's repository.
+stop_daemon
+chown -R kkt_guest "$repo"
+expect 1 "" "<3>cannot start: '$repo' belongs to another user (uid $(id -u kkt_guest)), and git opens only the caller's own repositories: run as its owner, or list it in git's safe.directory" \
+	-- "$KEIKAKUD" --repo "$repo" --socket "$work/foreign.sock"
+owned=$work/owned
+mkdir "$owned"
+chown kkt_guest "$owned"
+# Not through as(): $! must be the daemon itself (setpriv and env exec it).
+setpriv --reuid=kkt_guest --regid="$(id -g kkt_guest)" --init-groups \
+	env HOME="$owned" "$KEIKAKUD" --repo "$repo" --socket "$owned/s" --socket-mode 0666 \
+	--email-domain keikaku.test 2>>"$daemon_log" &
+owner_pid=$!
+other_daemons+=("$owner_pid")
+for _ in $(seq 1 100); do
+	[ -S "$owned/s" ] && break
+	sleep 0.05
+done
+r=$(as kkt_guest /usr/bin/python3 "$rpc_py" "$owned/s" --call whoami)
+check "the repository's owner is admin" test "$(jget "$r" 'j["admin"]')" = true
+r=$(as kkt_kominkan /usr/bin/python3 "$rpc_py" "$owned/s" --call whoami)
+check "others are not" test "$(jget "$r" 'j["admin"]')" = false
+kill -TERM "$owner_pid"
+code=0
+wait "$owner_pid" || code=$?
+check "the owner's daemon stops cleanly" test "$code" = 0
+chown -R root "$repo"
+start_daemon
+check "the owner's rights go with the ownership" test "$(jget "$(call kkt_guest whoami)" 'j["admin"]')" = false
 check "guest has no department" test "$(jget "$(call kkt_guest whoami)" 'j["departments"]')" = '[]'
 
 # An owner's update lands as a commit with the person as author.
