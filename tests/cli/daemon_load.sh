@@ -109,6 +109,20 @@ r=$(call kkt_dx item.update "{\"id\": 32, \"base\": \"$(head_of)\", \"patch\": {
 check "stores again afterwards" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
 check "fsck after the failure" fsck_repo
 
+# Someone moves the branch behind keikakud's back: the ref's compare-and-swap refuses
+# the batch decided on the old head, their commit stays, and keikakud goes on from it.
+head0=$(head_of)
+outside=$(git -C "$repo" -c user.name=Outside -c user.email=outside@keikaku.test \
+	commit-tree -p "$head0" -m "made with git" "$head0^{tree}")
+git -C "$repo" update-ref refs/heads/main "$outside" "$head0"
+r=$(call kkt_dx item.update "{\"id\": 32, \"base\": \"$head0\", \"patch\": {\"years\": {\"2021\": {\"result\": \"on the old head\"}}}}") || true
+check "moved branch: -32008" test "$(jget "$r" 'j["error"]["code"]')" = -32008
+check "moved branch: their commit stays" test "$(head_of)" = "$outside"
+r=$(call kkt_dx item.update "{\"id\": 32, \"base\": \"$head0\", \"patch\": {\"years\": {\"2021\": {\"result\": \"on the new head\"}}}}")
+check "moved branch: the next update lands" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
+check "moved branch: on top of their commit" test "$(git -C "$repo" rev-parse main~1)" = "$outside"
+check "moved branch: fsck" fsck_repo
+
 # SIGTERM with writes queued: every one read before the signal is decided, stored and
 # answered before the daemon exits 0; a request read after the signal is answered -32007,
 # also on an idle connection, which stays open until the writes are done.
