@@ -82,6 +82,35 @@ stored=$(( $(git -C "$repo" rev-list --count main) - before ))
 check "SIGINT: the last stored is the last acknowledged or one after ($last, $stored)" test "$stored" -gt 0 -a "$last" = "int $((stored - 1))"
 check "SIGINT logged" grep -q "received Interrupt: finishing the work in flight" "$daemon_log"
 
+# kill -9 in the middle of a stream of updates: after a restart every acknowledged update
+# is there (and at most the one being answered beyond it), and the repository is sound.
+start_daemon
+before=$(git -C "$repo" rev-list --count main)
+as kkt_dx /usr/bin/python3 "$rpc_py" "$sock" --updates 100000 --item 31 --tag kill >"$work/kill.out" 2>&1 &
+client=$!
+for _ in $(seq 1 200); do
+	[ "$(git -C "$repo" rev-list --count main)" -gt $((before + 20)) ] && break
+	sleep 0.05
+done
+kill -KILL "$daemon_pid"
+wait "$daemon_pid" || true
+daemon_pid=
+code=0
+wait "$client" || code=$?
+check "kill -9: the client saw the daemon go ($code: $(cat "$work/kill.out"))" test "$code" = 3
+acked=$(sed -n 's/^\([0-9]*\) acknowledged.*/\1/p' "$work/kill.out")
+last=$(sed -n 's/.*; last \([0-9a-f]*\)$/\1/p' "$work/kill.out")
+start_daemon
+result=$(git -C "$repo" show main:items/0031.json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["years"]["2021"]["result"])')
+check "kill -9: some updates acknowledged ($acked)" test "${acked:-0}" -gt 0
+check "kill -9: the last acknowledged commit is on the branch" git -C "$repo" merge-base --is-ancestor "$last" main
+check "kill -9: every acknowledged update stored ($result after $acked)" \
+	test "$result" = "kill $((acked - 1))" -o "$result" = "kill $acked"
+check "kill -9: fsck" fsck_repo
+r=$(call kkt_dx item.update "{\"id\": 31, \"base\": \"$(head_of)\", \"patch\": {\"years\": {\"2021\": {\"result\": \"after kill\"}}}}")
+check "kill -9: commits go on" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
+stop_daemon
+
 # A crash's leftovers: stale ref lock and temporary pack are removed at start.
 echo junk >"$repo/refs/heads/main.lock"
 echo junk >"$repo/objects/pack/tmp_pack_XXXX"

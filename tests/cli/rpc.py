@@ -10,7 +10,9 @@
   rpc.py SOCKET --updates N --item ID [--field F]
                                 make N item.update calls in a row, each on the
                                 head the previous one returned; print
-                                "N acknowledged" and the commit ids to stderr
+                                "N acknowledged" (and, when the daemon goes
+                                away, the last commit it answered); exit 3
+                                then
   rpc.py SOCKET --burst         send 140 item.update calls at once, on fields
                                 that do not overlap (results and revised
                                 schedules of items 1-35, 2021 and 2022), all on
@@ -83,10 +85,15 @@ def main():
         head = client.call("item.get", {"id": item})["result"]["commit"]
         acked = 0
         for i in range(n):
-            resp = client.call("item.update", {
-                "id": item, "base": head,
-                "patch": {"years": {"2021": {"result": "%s %d" % (tag, i)}}},
-                "reason": "load test"})
+            try:
+                resp = client.call("item.update", {
+                    "id": item, "base": head,
+                    "patch": {"years": {"2021": {"result": "%s %d" % (tag, i)}}},
+                    "reason": "load test"})
+            except (OSError, EOFError, ValueError):
+                # The daemon went away (a test kills it): what was answered, and the last commit.
+                print("%d acknowledged, then the connection was lost; last %s" % (acked, head))
+                return 3
             if "error" in resp:
                 print(json.dumps(resp["error"], ensure_ascii=False), file=sys.stderr)
                 return 1
