@@ -40,23 +40,38 @@ expect 1 "" "<3>another keikakud (pid $daemon_pid) is serving '$(realpath "$repo
 	-- "$KEIKAKUD" --repo "$repo" --socket "$work/other.sock"
 check "the second daemon left the socket alone" test ! -e "$work/other.sock"
 
+# signal_stream SIGNAL ITEM TAG: a client streams updates of ITEM's 2021 result ("TAG 0",
+# "TAG 1", ...) and, once they flow, the daemon gets SIGNAL.  Sets $code (the daemon's exit
+# status), $client_code, $stored (the commits made meanwhile) and $last (the item's result
+# at the head); the client's output is in $work/TAG.out.
+result_of() {
+	git -C "$repo" show "main:items/$(printf %04d "$1").json" |
+		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["years"]["2021"]["result"])'
+}
+signal_stream() {
+	local before client
+	before=$(git -C "$repo" rev-list --count main)
+	as kkt_dx /usr/bin/python3 "$rpc_py" "$sock" --updates 100000 --item "$2" --tag "$3" \
+		>"$work/$3.out" 2>&1 &
+	client=$!
+	# However busy the machine is.
+	for _ in $(seq 1 200); do
+		[ "$(git -C "$repo" rev-list --count main)" -gt $((before + 10)) ] && break
+		sleep 0.05
+	done
+	kill -"$1" "$daemon_pid"
+	code=0
+	wait "$daemon_pid" 2>/dev/null || code=$?
+	daemon_pid=
+	client_code=0
+	wait "$client" || client_code=$?
+	stored=$(($(git -C "$repo" rev-list --count main) - before))
+	last=$(result_of "$2")
+}
+
 # SIGTERM in the middle of a stream of updates: whatever was acknowledged is stored.
-before=$(git -C "$repo" rev-list --count main)
-as kkt_dx /usr/bin/python3 "$rpc_py" "$sock" --updates 100000 --item 32 --tag term >"$work/term.out" 2>&1 &
-client=$!
-# Stop it once updates are flowing, however busy the machine is.
-for _ in $(seq 1 200); do
-	[ "$(git -C "$repo" rev-list --count main)" -gt $((before + 10)) ] && break
-	sleep 0.05
-done
-kill -TERM "$daemon_pid"
-code=0
-wait "$daemon_pid" || code=$?
-daemon_pid=
-wait "$client" || true
+signal_stream TERM 32 term
 check "daemon exits 0 on SIGTERM ($code)" test "$code" = 0
-last=$(git -C "$repo" show main:items/0032.json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["years"]["2021"]["result"])')
-stored=$(( $(git -C "$repo" rev-list --count main) - before ))
 check "some updates went through ($stored)" test "$stored" -gt 0
 check "the last stored is the last acknowledged or one after ($last, $stored)" test "$last" = "term $((stored - 1))"
 check "fsck after SIGTERM" git -C "$repo" fsck --strict --no-progress
@@ -64,48 +79,25 @@ check "stopping logged" grep -q "finishing the work in flight" "$daemon_log"
 
 # SIGINT (^C in a terminal) stops it the same way.
 start_daemon
-before=$(git -C "$repo" rev-list --count main)
-as kkt_dx /usr/bin/python3 "$rpc_py" "$sock" --updates 100000 --item 33 --tag int >"$work/int.out" 2>&1 &
-client=$!
-for _ in $(seq 1 200); do
-	[ "$(git -C "$repo" rev-list --count main)" -gt $((before + 10)) ] && break
-	sleep 0.05
-done
-kill -INT "$daemon_pid"
-code=0
-wait "$daemon_pid" || code=$?
-daemon_pid=
-wait "$client" || true
+signal_stream INT 33 int
 check "daemon exits 0 on SIGINT ($code)" test "$code" = 0
-last=$(git -C "$repo" show main:items/0033.json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["years"]["2021"]["result"])')
-stored=$(( $(git -C "$repo" rev-list --count main) - before ))
-check "SIGINT: the last stored is the last acknowledged or one after ($last, $stored)" test "$stored" -gt 0 -a "$last" = "int $((stored - 1))"
+check "SIGINT: the last stored is the last acknowledged or one after ($last, $stored)" \
+	test "$stored" -gt 0 -a "$last" = "int $((stored - 1))"
 check "SIGINT logged" grep -q "received Interrupt: finishing the work in flight" "$daemon_log"
 
 # kill -9 in the middle of a stream of updates: after a restart every acknowledged update
 # is there (and at most the one being answered beyond it), and the repository is sound.
 start_daemon
-before=$(git -C "$repo" rev-list --count main)
-as kkt_dx /usr/bin/python3 "$rpc_py" "$sock" --updates 100000 --item 31 --tag kill >"$work/kill.out" 2>&1 &
-client=$!
-for _ in $(seq 1 200); do
-	[ "$(git -C "$repo" rev-list --count main)" -gt $((before + 20)) ] && break
-	sleep 0.05
-done
-kill -KILL "$daemon_pid"
-wait "$daemon_pid" || true
-daemon_pid=
-code=0
-wait "$client" || code=$?
-check "kill -9: the client saw the daemon go ($code: $(cat "$work/kill.out"))" test "$code" = 3
+signal_stream KILL 31 kill
+check "kill -9: the client saw the daemon go ($client_code: $(cat "$work/kill.out"))" test "$client_code" = 3
 acked=$(sed -n 's/^\([0-9]*\) acknowledged.*/\1/p' "$work/kill.out")
-last=$(sed -n 's/.*; last \([0-9a-f]*\)$/\1/p' "$work/kill.out")
+last_commit=$(sed -n 's/.*; last \([0-9a-f]*\)$/\1/p' "$work/kill.out")
 start_daemon
-result=$(git -C "$repo" show main:items/0031.json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["years"]["2021"]["result"])')
 check "kill -9: some updates acknowledged ($acked)" test "${acked:-0}" -gt 0
-check "kill -9: the last acknowledged commit is on the branch" git -C "$repo" merge-base --is-ancestor "$last" main
-check "kill -9: every acknowledged update stored ($result after $acked)" \
-	test "$result" = "kill $((acked - 1))" -o "$result" = "kill $acked"
+check "kill -9: the last acknowledged commit is on the branch" \
+	git -C "$repo" merge-base --is-ancestor "$last_commit" main
+check "kill -9: every acknowledged update stored ($last after $acked)" \
+	test "$last" = "kill $((acked - 1))" -o "$last" = "kill $acked"
 check "kill -9: fsck" fsck_repo
 r=$(call kkt_dx item.update "{\"id\": 31, \"base\": \"$(head_of)\", \"patch\": {\"years\": {\"2021\": {\"result\": \"after kill\"}}}}")
 check "kill -9: commits go on" test "$(jget "$r" 'j["commit"]')" = "$(head_of)"
