@@ -136,9 +136,22 @@ static int add_conflict(kk_update_result *out, json_t *fields, const char *key, 
 					  json_pack("{s:O, s:O}", key, owner, "path", f)) < 0)
 			return KK_ENOMEM;
 	}
+	if (!current)
+		return 0;
 	/* A copy: `current` may be a shared document, and the answer goes to another thread. */
-	if (current && json_array_append_new(json_object_get(out->conflict, "current"),
-					     json_deep_copy(current)) < 0)
+	if (strcmp(key, "file") == 0) {
+		json_t *files = json_object_get(out->conflict, "current_files");
+
+		if (!files &&
+		    json_object_set_new(out->conflict, "current_files", files = json_object()) < 0)
+			return KK_ENOMEM;
+		return json_object_set_new(files, json_string_value(owner),
+					   json_deep_copy(current)) < 0
+			       ? KK_ENOMEM
+			       : 0;
+	}
+	if (json_array_append_new(json_object_get(out->conflict, "current"),
+				  json_deep_copy(current)) < 0)
 		return KK_ENOMEM;
 	return 0;
 }
@@ -222,7 +235,7 @@ static int prepare_file(kk_update_result *out, kk_verifier *verifier, const kk_f
 	}
 	if ((error = kk_patch_conflicts(fields, uf->base_doc, cur, uf->patch)) < 0)
 		goto done;
-	if (error > 0 && (error = add_conflict(out, fields, "file", name, NULL)) < 0)
+	if (error > 0 && (error = add_conflict(out, fields, "file", name, cur)) < 0)
 		goto done;
 	if ((error = kk_patch_apply(&next, cur, uf->patch, diag)) < 0)
 		goto done;

@@ -235,8 +235,15 @@ r=$(call kkt_dx plan.update "{\"base\": \"$(head_of)\", \"reason\": \"課の新�
 check "plan.update dry run: no commit" test "$(jget "$r" 'j["commit"]')" = null
 check "plan.update dry run: the change" test "$(jget "$r" '[c["file"] for c in j["changes"]]')" = '["departments.json"]'
 check "plan.update dry run: nothing written" test "$(repo_state)" = "$before"
+deps_base=$(head_of)
 r=$(call kkt_dx plan.update "{\"base\": \"$(head_of)\", \"reason\": \"課の新設\", \"files\": {\"departments.json\": $deps}}")
 check "admin updates departments" test "$(git -C "$repo" show main:departments.json | grep -c 企画課)" = 1
+# The same list changed on the old base: a conflict that carries the file as it is now.
+r=$(call kkt_dx plan.update "{\"base\": \"$deps_base\", \"reason\": \"別の新設\", \"files\": {\"departments.json\": {\"departments\": []}}}") || true
+check "plan file conflict" test "$(jget "$r" 'j["error"]["code"]')" = -32002
+check "plan file conflict: the field" test "$(jget "$r" 'j["error"]["data"]["fields"]')" = '[{"file": "departments.json", "path": "departments"}]'
+check "plan file conflict: the current file" \
+	test "$(jget "$r" '[d["name"] for d in j["error"]["data"]["current_files"]["departments.json"]["departments"]][-1]')" = 企画課
 check "file trailer" test "$(git -C "$repo" log -1 --format='%(trailers:key=Keikaku-File,valueonly)')" = departments.json
 # Removing a department that items still name fails validation.
 deps=$(jget "$(call kkt_dx plan.get '{"file": "departments.json"}')" 'json.dumps({"departments": [d for d in j["content"]["departments"] if d["name"] != "総務課"]}, ensure_ascii=False)')
