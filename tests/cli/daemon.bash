@@ -78,6 +78,8 @@ PY
 }
 
 start_daemon() {
+	# A socket left by a daemon that was killed would pass for the new one's.
+	rm -f "$sock"
 	"$KEIKAKUD" --repo "$repo" --socket "$sock" --socket-mode 0666 \
 		--email-domain keikaku.test "$@" 2>>"$daemon_log" &
 	daemon_pid=$!
