@@ -2,8 +2,12 @@
  * server.c - connections and JSON-RPC on the loop thread.
  *
  * Every libuv handle is closed with uv_close and freed in its close
- * callback.  A connection lives until its pipe and idle timer are closed
- * and every call it made has been answered; calls hold a reference.
+ * callback.  A connection lives until its pipe and idle timer are closed,
+ * the lookup of its peer is done and every call it made has been answered;
+ * each holds a reference.  The peer's uid and gid come from the kernel as
+ * it connects; its names and groups from the passwd and group databases on
+ * libuv's thread pool (NSS may ask a directory server), and the connection
+ * is read only once they are there.
  */
 #include <errno.h>
 #include <grp.h>
@@ -33,13 +37,18 @@ typedef struct kd_conn {
 	uv_timer_t idle;
 	kd_server *server;
 	kk_identity who;
-	char *line; /* bytes of the current line so far */
+	uv_work_t lookup;  /* of `found`, on the thread pool */
+	kk_identity found; /* the lookup's answer, taken into `who` on the loop thread */
+	int lookup_failed;
+	enum { ADMITTED, OVER_TOTAL, OVER_USER } admission; /* decided as it connects, in order */
+	char *line;					    /* bytes of the current line so far */
 	size_t len, cap;
-	int skipping; /* discarding the rest of an overlong line */
-	int eof;      /* the client will send no more */
+	int skipping;  /* discarding the rest of an overlong line */
+	int eof;       /* the client will send no more */
+	int finishing; /* shutting down its side: closing once the answers are out */
 	int closing;
 	unsigned pending; /* calls not yet answered */
-	unsigned refs;	  /* pipe + timer + pending calls */
+	unsigned refs;	  /* pipe + timer + the lookup + pending calls */
 	char readbuf[READ_CHUNK];
 	struct kd_conn *prev, *next;
 } kd_conn;
@@ -75,6 +84,7 @@ static void conn_unref(kd_conn *c)
 	if (--c->refs > 0)
 		return;
 	kk_identity_clear(&c->who);
+	kk_identity_clear(&c->found);
 	free(c->line);
 	free(c);
 }
@@ -115,8 +125,9 @@ static void conn_finish(kd_conn *c)
 {
 	uv_shutdown_t *req;
 
-	if (c->closing)
+	if (c->closing || c->finishing)
 		return;
+	c->finishing = 1;
 	if (!(req = malloc(sizeof(*req))) ||
 	    uv_shutdown(req, (uv_stream_t *)&c->pipe, on_shutdown) < 0) {
 		free(req);
@@ -576,22 +587,17 @@ static int get_gr(void *ctx, char *buf, size_t len, int *found)
 	return error;
 }
 
-/* Who is on the other end: the kernel's word for uid and gid, the databases for the rest. */
-static int peer_identity(kk_identity *who, int fd)
+/* The rest of who uid `uid` (primary group `gid`) is, from the databases: names and groups. */
+static int lookup_identity(kk_identity *who, uid_t uid, gid_t gid)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct pw_lookup pl;
+	struct pw_lookup pl = {.uid = uid};
 	char *pwbuf = NULL, name[64];
 	gid_t *gids = NULL;
 	int ngids = 0, got, error = -1;
 
 	memset(who, 0, sizeof(*who));
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-		return -1;
-	who->uid = cred.uid;
-	who->gid = cred.gid;
-	pl.uid = cred.uid;
+	who->uid = uid;
+	who->gid = gid;
 	if ((got = get_entry(&pwbuf, get_pw, &pl)) < 0)
 		return -1;
 	if (got == 0) {
@@ -601,14 +607,14 @@ static int peer_identity(kk_identity *who, int fd)
 		} else {
 			who->name = strdup(pl.pw.pw_name);
 		}
-		gids = group_list(pl.pw.pw_name, cred.gid, &ngids);
+		gids = group_list(pl.pw.pw_name, gid, &ngids);
 		free(pwbuf);
 	} else {
-		snprintf(name, sizeof(name), "%u", (unsigned)cred.uid);
+		snprintf(name, sizeof(name), "%u", (unsigned)uid);
 		who->user = strdup(name);
 		who->name = strdup(name);
 		if ((gids = malloc(sizeof(*gids)))) {
-			gids[0] = cred.gid;
+			gids[0] = gid;
 			ngids = 1;
 		}
 	}
@@ -644,11 +650,63 @@ static unsigned conns_of(kd_server *s, uid_t uid)
 	return n;
 }
 
+static void lookup_work(uv_work_t *req)
+{
+	kd_conn *c = req->data;
+
+	c->lookup_failed = lookup_identity(&c->found, c->who.uid, c->who.gid) < 0;
+}
+
+/* The peer is known: the limits, then its requests. */
+static void lookup_done(uv_work_t *req, int status)
+{
+	kd_conn *c = req->data;
+	kd_server *s = c->server;
+
+	/* Finishing already: the daemon stopped while the lookup ran. */
+	if (c->closing || c->finishing || status < 0 || c->lookup_failed) {
+		if (!c->closing && !c->finishing) {
+			log_warnx("cannot identify a peer, ignoring");
+			conn_close(c);
+		}
+		conn_unref(c);
+		return;
+	}
+	c->who = c->found;
+	memset(&c->found, 0, sizeof(c->found));
+	conn_unref(c); /* the pipe and the timer still hold it */
+	if (c->admission == OVER_TOTAL) {
+		send_error(c, NULL, KD_ELIMIT,
+			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns),
+			   "too many connections (at most %u)", s->cfg->max_conns);
+		conn_finish(c);
+		return;
+	}
+	if (c->admission == OVER_USER) {
+		send_error(c, NULL, KD_ELIMIT,
+			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns_user),
+			   "too many connections for user '%s' (at most %u)", c->who.user,
+			   s->cfg->max_conns_user);
+		conn_finish(c);
+		return;
+	}
+	if (s->stopping) {
+		send_error(c, NULL, KD_EUNAVAILABLE, NULL, "keikakud is shutting down");
+		conn_finish(c);
+		return;
+	}
+	uv_timer_start(&c->idle, on_idle, (uint64_t)s->cfg->idle_seconds * 1000,
+		       (uint64_t)s->cfg->idle_seconds * 1000);
+	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+}
+
 static void on_connection(uv_stream_t *listener, int status)
 {
 	kd_server *s = listener->data;
 	kd_conn *c;
 	uv_os_fd_t fd;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
 
 	if (status < 0) {
 		/* Out of descriptors, libuv refuses the waiting peers and calls again: say so
@@ -678,35 +736,28 @@ static void on_connection(uv_stream_t *listener, int status)
 		s->conns->prev = c;
 	s->conns = c;
 	s->conn_count++;
+	/* The kernel's word for uid and gid; the rest comes from the databases. */
 	if (uv_accept(listener, (uv_stream_t *)&c->pipe) < 0 ||
-	    uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 || peer_identity(&c->who, fd) < 0) {
+	    uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		log_warnx("cannot identify a peer, ignoring");
 		conn_close(c);
 		return;
 	}
-	if (s->conn_count > s->cfg->max_conns) {
-		send_error(c, NULL, KD_ELIMIT,
-			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns),
-			   "too many connections (at most %u)", s->cfg->max_conns);
-		conn_finish(c);
-		return;
+	c->who.uid = cred.uid;
+	c->who.gid = cred.gid;
+	/* Over a limit is told once the name is known, but decided now, among the earlier ones. */
+	if (s->conn_count > s->cfg->max_conns)
+		c->admission = OVER_TOTAL;
+	else if (conns_of(s, c->who.uid) > s->cfg->max_conns_user)
+		c->admission = OVER_USER;
+	c->lookup.data = c;
+	c->refs++;
+	if (uv_queue_work(s->loop, &c->lookup, lookup_work, lookup_done) < 0) {
+		c->refs--;
+		log_warnx("cannot identify a peer, ignoring");
+		conn_close(c);
 	}
-	if (conns_of(s, c->who.uid) > s->cfg->max_conns_user) {
-		send_error(c, NULL, KD_ELIMIT,
-			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns_user),
-			   "too many connections for user '%s' (at most %u)", c->who.user,
-			   s->cfg->max_conns_user);
-		conn_finish(c);
-		return;
-	}
-	if (s->stopping) {
-		send_error(c, NULL, KD_EUNAVAILABLE, NULL, "keikakud is shutting down");
-		conn_finish(c);
-		return;
-	}
-	uv_timer_start(&c->idle, on_idle, (uint64_t)s->cfg->idle_seconds * 1000,
-		       (uint64_t)s->cfg->idle_seconds * 1000);
-	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 
 /* Tells systemd how things stand, when that has changed. */
