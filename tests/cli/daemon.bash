@@ -8,8 +8,27 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 77
 fi
 
-rpc_py=$KK_SOURCE_DIR/tests/cli/rpc.py
 chmod 755 "$work"
+# The test users cannot be assumed to reach into the checkout or the build tree
+# (a clone in a home directory sits under a 0700 parent): everything they run
+# or read is copied into the test's own directory.
+kk_install_for_others() {
+	local dir=$work/inst
+	mkdir -p "$dir/bin" "$dir/share/keikaku"
+	cp "$KEIKAKU" "$KEIKAKUD" "$KK_SOURCE_DIR/tests/cli/rpc.py" "$dir/bin/"
+	cp -r "$KK_SOURCE_DIR/schema" "$KK_SOURCE_DIR/repo-template" "$dir/share/keikaku/"
+	cp -r "$KK_SOURCE_DIR/examples" "$dir/share/examples"
+	if [ -n "${KEIKAKU_LOCALEDIR:-}" ] && [ -d "$KEIKAKU_LOCALEDIR" ]; then
+		cp -r "$KEIKAKU_LOCALEDIR" "$dir/share/locale"
+		export KEIKAKU_LOCALEDIR=$dir/share/locale
+	fi
+	chmod -R a+rX "$dir"
+	export KEIKAKU=$dir/bin/keikaku KEIKAKUD=$dir/bin/keikakud
+	export KEIKAKU_DATADIR=$dir/share/keikaku
+	rpc_py=$dir/bin/rpc.py
+	examples=$dir/share/examples
+}
+kk_install_for_others
 sock=$work/keikakud.sock
 repo=$work/plan.git
 daemon_log=$work/keikakud.log
@@ -57,7 +76,7 @@ trap cleanup_daemon EXIT
 make_repo() {
 	local src=$work/src
 	rm -rf "$src" "$repo"
-	cp -r "$KK_SOURCE_DIR/examples/dx-plan-r3" "$src"
+	cp -r "$examples/dx-plan-r3" "$src"
 	/usr/bin/python3 - "$src/departments.json" <<'PY'
 import json, sys
 path = sys.argv[1]

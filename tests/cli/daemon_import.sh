@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/daemon.bash"
 setup_users
-sample=$KK_SOURCE_DIR/examples/dx-plan-r3/progress-report-R3-part1.tsv
+sample=$examples/dx-plan-r3/progress-report-R3-part1.tsv
 kk init "$repo" >/dev/null
 git -C "$repo" config core.sharedRepository group
 chmod -R a+rX "$repo"
