@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "common.h"
+#include "fileset.h"
 #include "i18n.h"
 #include "store.h"
 
@@ -36,6 +37,7 @@ typedef struct cli_ctx {
 	const char *socket_path;   /* from --socket, or NULL */
 	const char *argv0;
 	const char *command; /* the command's name */
+	int chdir_given;     /* -C was given: a read needs a repository there */
 } cli_ctx;
 
 typedef struct cli_command {
@@ -66,6 +68,15 @@ int cmd_whoami(cli_ctx *ctx, int argc, char **argv);
 int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_dept(cli_ctx *ctx, int argc, char **argv);
 int cmd_year(cli_ctx *ctx, int argc, char **argv);
+
+/*
+ * Opens what a read command reads: the repository named by -C; else
+ * keikakud when --socket was given; else the plan repository at or above
+ * the current directory, or keikakud when there is none.  With `repo_only`,
+ * only a repository will do.  Returns EXIT_OK, or the exit code after
+ * printing why not.
+ */
+int cli_open_reads(cli_ctx *ctx, int repo_only);
 
 /* Parses an item id as a user types it ("26" or "0026"); returns 0 or -1. */
 int cli_parse_item_id(json_int_t *out, const char *text);
@@ -98,12 +109,38 @@ const char *cli_datadir(void);
 int cli_resolve(git_oid *out, cli_ctx *ctx, const char *rev);
 
 /*
- * Loads the plan at `rev` (NULL for HEAD) of the context's repository into
- * `files` and `plan`; prints the error and returns an exit code on failure.
+ * The plan files of one commit (snapshot.c), read from the context's
+ * repository or, without one, through keikakud: the same bytes either way.
+ */
+typedef struct cli_snapshot {
+	char commit[GIT_OID_HEXSZ + 1]; /* the commit they were read at */
+	int64_t time;			/* its commit time, seconds since the epoch */
+	kk_fileset files;
+} cli_snapshot;
+
+/*
+ * Reads the plan at `rev` (NULL for HEAD; also @DATE and fyYYYY) into
+ * `snap`: every file, or only `paths` (NULL-terminated; those that do not
+ * exist are left out).  Returns EXIT_OK, or the exit code after printing
+ * why not.  Empty `snap` with cli_snapshot_clear() in either case.
+ */
+int cli_snapshot_read(cli_snapshot *snap, cli_ctx *ctx, const char *rev, const char *const *paths);
+void cli_snapshot_clear(cli_snapshot *snap);
+
+/*
+ * Parses file `path` of `snap` into *out (a new reference).  Returns 0,
+ * or KK_ENOTFOUND or KK_EINVALID after printing that the snapshot has no
+ * such file or that it does not parse.
+ */
+int cli_snapshot_json(json_t **out, const cli_snapshot *snap, const char *path);
+
+/*
+ * Loads the plan at `rev` (NULL for HEAD) into `snap` and `plan`, from the
+ * repository or through keikakud; prints the error and returns an exit
+ * code on failure.  The plan borrows from the snapshot: free it first.
  */
 struct kk_plan;
-int cli_load_plan(struct kk_plan **plan_out, kk_fileset *files, cli_ctx *ctx, const char *rev,
-		  git_oid *commit_out);
+int cli_load_plan(struct kk_plan **plan_out, cli_snapshot *snap, cli_ctx *ctx, const char *rev);
 
 /*
  * Asks query `method` (core/query.h) with `params` (stolen) of the

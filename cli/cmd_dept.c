@@ -82,8 +82,9 @@ static int dept_list(cli_ctx *ctx, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *header[4] = {_("name"), _("users"), _("groups"), _("admin")};
+	const char *paths[] = {KK_PATH_DEPARTMENTS, NULL};
 	json_t *content = NULL, *dept, *departments;
-	char commit[41];
+	cli_snapshot snap;
 	size_t widths[3], i;
 	int json = 0, c, code;
 
@@ -96,9 +97,15 @@ static int dept_list(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("dept list", _("unexpected argument '%s'"), argv[optind]);
-	if ((code = cli_plan_get(&content, commit, ctx->client, KK_PATH_DEPARTMENTS, NULL)) !=
-	    EXIT_OK)
+	/* From the repository or a clone when there is one, else through keikakud. */
+	if ((code = cli_open_reads(ctx, 0)) != EXIT_OK ||
+	    (code = cli_snapshot_read(&snap, ctx, NULL, paths)) != EXIT_OK)
 		return code;
+	if (cli_snapshot_json(&content, &snap, KK_PATH_DEPARTMENTS) < 0) {
+		cli_snapshot_clear(&snap);
+		return EXIT_FAIL;
+	}
+	cli_snapshot_clear(&snap);
 	if (json) {
 		json_dumpf(content, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');

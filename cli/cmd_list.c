@@ -174,7 +174,7 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
 	};
 	const char *rev = NULL, *fy_text = NULL, *progress_text = NULL, *status_text = NULL;
 	filter f = {0};
-	kk_fileset files = {0};
+	cli_snapshot snap = {0};
 	kk_plan *plan = NULL;
 	const json_t **rows = NULL;
 	size_t count = 0, i;
@@ -208,7 +208,7 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
 					 "behind)"),
 				       progress_text);
 
-	if ((code = cli_load_plan(&plan, &files, ctx, rev, NULL)) != EXIT_OK)
+	if ((code = cli_load_plan(&plan, &snap, ctx, rev)) != EXIT_OK)
 		goto done;
 	if (fy_text && kk_fy_parse(&f.fy, fy_text, plan->settings, &diag) < 0) {
 		code = cli_usage_error("list", "%s", diag.message);
@@ -243,6 +243,6 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
 done:
 	free(rows);
 	kk_plan_free(plan);
-	kk_fileset_free(&files);
+	cli_snapshot_clear(&snap);
 	return code;
 }

@@ -83,20 +83,6 @@ static int parse_encoding(kk_report_encoding *out, const char *text)
 	return -1;
 }
 
-static int resolve(git_oid *out, cli_ctx *ctx, const char *rev, const kk_rev_opts *opts)
-{
-	kk_diag diag = {0};
-	int error;
-
-	if ((error = kk_rev_resolve(out, ctx->store, rev, opts, &diag)) < 0) {
-		if (error == KK_EINVALID) /* a malformed @DATE */
-			return cli_usage_error("report", "%s", diag.message);
-		cli_error_diag(&diag);
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
-}
-
 /* Writes `len` bytes to `fd`; returns 0 or -1 with errno. */
 static int write_all(int fd, const char *data, size_t len)
 {
@@ -247,18 +233,16 @@ done:
 	return code;
 }
 
-/* The difference from `since` to `commit`, or NULL with an exit code in *code. */
-static json_t *changes_since(cli_ctx *ctx, const git_oid *base, const git_oid *commit, int *code)
+/*
+ * The difference from `since` to `commit` (plan.diff, from the repository
+ * or keikakud), or NULL with an exit code in *code.
+ */
+static json_t *changes_since(cli_ctx *ctx, const char *since, const char *commit, int *code)
 {
-	kk_diag diag = {0};
 	json_t *diff = NULL;
 
-	if (kk_diff_commits(&diff, ctx->store, base, commit, NULL, &diag) < 0) {
-		cli_error_diag(&diag);
-		*code = EXIT_FAIL;
-		return NULL;
-	}
-	return diff;
+	*code = cli_query(&diff, ctx, "plan.diff", json_pack("{s:s, s:s}", "from", since, "to", commit));
+	return *code == EXIT_OK ? diff : NULL;
 }
 
 int cmd_report(cli_ctx *ctx, int argc, char **argv)
@@ -279,18 +263,13 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
 	kk_report_format format = KK_REPORT_TSV;
 	kk_report_text_opts text_opts = {KK_REPORT_UTF8, 0};
 	kk_report_source source = {0};
-	kk_rev_opts rev_opts = {0};
-	kk_fileset files = {0};
+	cli_snapshot snap = {0};
 	kk_plan *plan = NULL;
 	kk_report *report = NULL;
 	json_t *diff = NULL;
-	git_commit *gc = NULL;
 	kk_diag diag = {0};
-	char hex[GIT_OID_HEXSZ + 1], *text = NULL;
+	char *text = NULL;
 	size_t len = 0;
-	git_oid commit, base;
-	time_t now = time(NULL);
-	struct tm tm;
 	int c, code, year, error;
 
 	while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
@@ -330,15 +309,10 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(
 			"report", _("refusing to write xlsx to a terminal; use --output FILE"));
 
-	/* Dates (@2022-03-31) are meant in the local time zone. */
-	if (localtime_r(&now, &tm))
-		rev_opts.utc_offset = (int)(tm.tm_gmtoff / 60);
-	if ((code = resolve(&commit, ctx, args.at, &rev_opts)) != EXIT_OK ||
-	    (args.since && (code = resolve(&base, ctx, args.since, &rev_opts)) != EXIT_OK))
+	if ((code = cli_snapshot_read(&snap, ctx, args.at, NULL)) != EXIT_OK)
 		goto done;
 	code = EXIT_FAIL;
-	if ((error = kk_store_read_all(&files, ctx->store, &commit, &diag)) < 0 ||
-	    (error = kk_plan_load(&plan, &files, &diag)) < 0) {
+	if ((error = kk_plan_load(&plan, &snap.files, &diag)) < 0) {
 		cli_error_diag(&diag);
 		goto done;
 	}
@@ -346,13 +320,11 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
 		code = cli_usage_error("report", "%s", diag.message);
 		goto done;
 	}
-	if (args.since && !(diff = changes_since(ctx, &base, &commit, &code)))
+	if (args.since && !(diff = changes_since(ctx, args.since, snap.commit, &code)))
 		goto done;
 
-	git_oid_tostr(hex, sizeof(hex), &commit);
-	source.commit = hex;
-	if (git_commit_lookup(&gc, kk_store_repository(ctx->store), &commit) == 0)
-		source.time = (int64_t)git_commit_time(gc);
+	source.commit = snap.commit;
+	source.time = snap.time;
 	source.changes = diff;
 	source.since = args.since;
 	if ((error = kk_report_build(&report, plan, year, &source, &diag)) < 0) {
@@ -373,10 +345,9 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
 	code = write_text(args.output, text, len);
 done:
 	free(text);
-	git_commit_free(gc);
 	kk_report_free(report);
 	json_decref(diff);
 	kk_plan_free(plan);
-	kk_fileset_free(&files);
+	cli_snapshot_clear(&snap);
 	return code;
 }

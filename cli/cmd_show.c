@@ -147,23 +147,6 @@ static void show_item(const json_t *item, const json_t *settings, const json_t *
 		show_year(settings, key, year, columns);
 }
 
-static int read_json(json_t **out, kk_store *store, const git_oid *commit, const char *path)
-{
-	kk_diag diag = {0};
-	char *data = NULL;
-	size_t len = 0;
-	int error;
-
-	if ((error = kk_store_read(&data, &len, store, commit, path, &diag)) == 0) {
-		error = kk_json_parse(out, data, len, NULL, &diag);
-		kk_diag_set_path(&diag, path);
-	}
-	free(data);
-	if (error < 0)
-		cli_error_diag(&diag);
-	return error;
-}
-
 int cmd_show(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -175,11 +158,12 @@ int cmd_show(cli_ctx *ctx, int argc, char **argv)
 	const char *rev = NULL;
 	int json = 0, c, code = EXIT_FAIL;
 	json_t *item = NULL, *settings = NULL, *structure = NULL;
-	char path[KK_ITEM_PATH_MAX], *data = NULL;
-	kk_diag diag = {0};
+	char path[KK_ITEM_PATH_MAX];
+	const char *paths[] = {path, KK_PATH_SETTINGS, KK_PATH_STRUCTURE, NULL};
+	const char *only_item[] = {path, NULL};
+	const kk_file *file;
+	cli_snapshot snap = {0};
 	json_int_t id;
-	git_oid commit;
-	size_t len;
 
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
@@ -195,32 +179,26 @@ int cmd_show(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("show", _("'%s' is not an item id"), argv[optind]);
 	kk_item_path(path, sizeof(path), id);
 
-	if ((code = cli_resolve(&commit, ctx, rev)) != EXIT_OK)
+	if ((code = cli_snapshot_read(&snap, ctx, rev, json ? only_item : paths)) != EXIT_OK)
 		return code;
-	if (kk_store_read(&data, &len, ctx->store, &commit, path, &diag) < 0) {
-		if (diag.code == KK_ENOTFOUND)
-			cli_error(_("item %lld does not exist"), (long long)id);
-		else
-			cli_error_diag(&diag);
-		return EXIT_FAIL;
+	code = EXIT_FAIL;
+	if (!(file = kk_fileset_get(&snap.files, path))) {
+		cli_error(_("item %lld does not exist"), (long long)id);
+		goto done;
 	}
 	if (json) {
-		fwrite(data, 1, len, stdout);
+		fwrite(file->data, 1, file->len, stdout);
 		code = EXIT_OK;
 		goto done;
 	}
-	if (kk_json_parse(&item, data, len, NULL, &diag) < 0) {
-		kk_diag_set_path(&diag, path);
-		cli_error_diag(&diag);
-		goto done;
-	}
-	if (read_json(&settings, ctx->store, &commit, KK_PATH_SETTINGS) < 0 ||
-	    read_json(&structure, ctx->store, &commit, KK_PATH_STRUCTURE) < 0)
+	if (cli_snapshot_json(&item, &snap, path) < 0 ||
+	    cli_snapshot_json(&settings, &snap, KK_PATH_SETTINGS) < 0 ||
+	    cli_snapshot_json(&structure, &snap, KK_PATH_STRUCTURE) < 0)
 		goto done;
 	show_item(item, settings, structure);
 	code = EXIT_OK;
 done:
-	free(data);
+	cli_snapshot_clear(&snap);
 	json_decref(item);
 	json_decref(settings);
 	json_decref(structure);

@@ -22,15 +22,15 @@
 
 static const cli_command commands[] = {
 	{"init", cmd_init, 0, N_("create a plan repository")},
-	{"show", cmd_show, CMD_NEEDS_REPO, N_("show one item as a person reads it")},
-	{"list", cmd_list, CMD_NEEDS_REPO, N_("list items as a table")},
+	{"show", cmd_show, CMD_READS, N_("show one item as a person reads it")},
+	{"list", cmd_list, CMD_READS, N_("list items as a table")},
 	{"diff", cmd_diff, CMD_READS, N_("show what changed in the plan")},
-	{"verify", cmd_verify, CMD_NEEDS_REPO, N_("check every file of the plan")},
+	{"verify", cmd_verify, CMD_READS, N_("check every file of the plan")},
 	{"log", cmd_log, CMD_READS, N_("show who changed which field, when and why")},
 	{"blame", cmd_blame, CMD_READS, N_("show the last change of every field of an item")},
 	{"schedule", cmd_schedule, CMD_READS, N_("compare planned and revised schedules")},
 	{"pending", cmd_pending, CMD_READS, N_("list items their owners have not updated")},
-	{"report", cmd_report, CMD_NEEDS_REPO, N_("write the progress report of a fiscal year")},
+	{"report", cmd_report, CMD_READS, N_("write the progress report of a fiscal year")},
 	{"schema", cmd_schema, 0, N_("validate files against a JSON Schema")},
 	{"fmt", cmd_fmt, 0, N_("rewrite plan files in canonical form")},
 	{"update", cmd_update, CMD_NEEDS_DAEMON, N_("change an item's fields for a fiscal year")},
@@ -200,23 +200,28 @@ int cli_resolve(git_oid *out, cli_ctx *ctx, const char *rev)
 	return EXIT_OK;
 }
 
-int cli_load_plan(kk_plan **plan_out, kk_fileset *files, cli_ctx *ctx, const char *rev,
-		  git_oid *commit_out)
+int cli_load_plan(kk_plan **plan_out, cli_snapshot *snap, cli_ctx *ctx, const char *rev)
 {
 	kk_diag diag = {0};
-	git_oid commit;
-	int error;
+	int code;
 
-	if ((error = cli_resolve(&commit, ctx, rev)) != EXIT_OK)
-		return error;
-	if ((error = kk_store_read_all(files, ctx->store, &commit, &diag)) < 0 ||
-	    (error = kk_plan_load(plan_out, files, &diag)) < 0) {
+	if ((code = cli_snapshot_read(snap, ctx, rev, NULL)) != EXIT_OK)
+		return code;
+	if (kk_plan_load(plan_out, &snap->files, &diag) < 0) {
 		cli_error_diag(&diag);
+		cli_snapshot_clear(snap);
 		return EXIT_FAIL;
 	}
-	if (commit_out)
-		*commit_out = commit;
 	return EXIT_OK;
+}
+
+/* True when the repository's git directory belongs to the caller. */
+static int owned_by_caller(kk_store *store)
+{
+	struct stat st;
+
+	return stat(git_repository_path(kk_store_repository(store)), &st) == 0 &&
+	       st.st_uid == geteuid();
 }
 
 int cli_query(json_t **out, cli_ctx *ctx, const char *method, json_t *params)
@@ -242,7 +247,7 @@ int cli_query(json_t **out, cli_ctx *ctx, const char *method, json_t *params)
 		return outcome == 0 ? EXIT_OK : cli_call_failed(outcome, &err, NULL);
 	}
 	env.utc_offset = local_offset();
-	env.use_cache = 1;
+	env.use_cache = owned_by_caller(ctx->store);
 	outcome = kk_query_run(out, ctx->store, method, params, &env, &diag);
 	json_decref(params);
 	if (outcome < 0) {
@@ -253,6 +258,70 @@ int cli_query(json_t **out, cli_ctx *ctx, const char *method, json_t *params)
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
+}
+
+/* True when the HEAD of `store` holds a plan (keikaku.json), not some other project. */
+static int holds_plan(kk_store *store)
+{
+	git_oid head;
+	char *data = NULL;
+	int found;
+
+	found = kk_store_resolve(&head, store, NULL, NULL) == 0 &&
+		kk_store_read(&data, NULL, store, &head, KK_PATH_SETTINGS, NULL) == 0;
+	free(data);
+	return found;
+}
+
+int cli_open_reads(cli_ctx *ctx, int repo_only)
+{
+	kk_diag diag = {0};
+	int error = 0;
+
+	if (ctx->store)
+		return EXIT_OK;
+	/*
+	 * -C names a repository; --socket names keikakud.  With neither, the
+	 * plan repository at or above the current directory, else keikakud:
+	 * staff have no access to the repository, and a git repository of
+	 * something else (a project, a home directory kept in git) is no plan.
+	 */
+	if (repo_only || ctx->chdir_given || !ctx->socket_path) {
+		error = kk_store_discover(&ctx->store, ".", &diag);
+		if (error == 0 && (repo_only || ctx->chdir_given || holds_plan(ctx->store)))
+			return EXIT_OK;
+		if (error == 0) {
+			kk_store_free(ctx->store);
+			ctx->store = NULL;
+		} else if (repo_only || error != KK_ENOTFOUND || ctx->chdir_given) {
+			cli_error_diag(&diag);
+			return EXIT_FAIL;
+		}
+	}
+	if (!ctx->client && cli_client_new(&ctx->client, cli_socket_path(ctx->socket_path)) < 0) {
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Nothing but init needs git's configuration outside the repository (init
+ * takes the name to commit under from it).  The others do not read it at
+ * all, so that a HOME the caller cannot enter (after setpriv or sudo -u) or
+ * a broken ~/.gitconfig stops no read.
+ */
+static void ignore_user_config(void)
+{
+	static const git_config_level_t levels[] = {
+		GIT_CONFIG_LEVEL_PROGRAMDATA,
+		GIT_CONFIG_LEVEL_SYSTEM,
+		GIT_CONFIG_LEVEL_XDG,
+		GIT_CONFIG_LEVEL_GLOBAL,
+	};
+
+	for (size_t i = 0; i < sizeof(levels) / sizeof(*levels); i++)
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], "");
 }
 
 static const cli_command *find_command(const char *name)
@@ -267,7 +336,6 @@ int main(int argc, char **argv)
 {
 	cli_ctx ctx = {0};
 	const cli_command *cmd;
-	kk_diag diag = {0};
 	int i, code, chdir_given = 0;
 
 	setlocale(LC_ALL, "");
@@ -286,6 +354,16 @@ int main(int argc, char **argv)
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(4 << 20));
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(4 << 20));
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(32 << 20));
+	/*
+	 * keikaku reads any plan repository the caller can read, whoever owns
+	 * it: a mirror kept by the keikaku user, a clone on a shared disk.  git
+	 * refuses other users' repositories because it may run programs their
+	 * configuration names (hooks, core.fsmonitor, filters); keikaku reads
+	 * objects and refs and runs nothing, so that danger does not arise.  It
+	 * writes nothing there either (cli_query keeps the history index in memory
+	 * for a repository that is not the caller's).
+	 */
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 	bindtextdomain(KK_TEXTDOMAIN, localedir());
 	bind_textdomain_codeset(KK_TEXTDOMAIN, "UTF-8");
 	textdomain(KK_TEXTDOMAIN);
@@ -327,25 +405,16 @@ int main(int argc, char **argv)
 	if (!(cmd = find_command(argv[i])))
 		return cli_usage_error(NULL, _("'%s' is not a keikaku command"), argv[i]);
 
+	if (cmd->fn != cmd_init)
+		ignore_user_config();
+	ctx.chdir_given = chdir_given;
 	if (cmd->flags & (CMD_NEEDS_REPO | CMD_READS)) {
-		int help = 0, error = 0;
+		int help = 0;
 
 		for (int j = i + 1; j < argc; j++)
 			help |= strcmp(argv[j], "-h") == 0 || strcmp(argv[j], "--help") == 0;
-		if (!help && (error = kk_store_discover(&ctx.store, ".", &diag)) < 0) {
-			/*
-			 * A query with no repository at hand (and none named by -C
-			 * or --socket's absence) asks keikakud instead.
-			 */
-			if (!(cmd->flags & CMD_READS) || error != KK_ENOTFOUND || chdir_given) {
-				cli_error_diag(&diag);
-				return EXIT_FAIL;
-			}
-			if (cli_client_new(&ctx.client, cli_socket_path(ctx.socket_path)) < 0) {
-				cli_error("%s", _("out of memory"));
-				return EXIT_FAIL;
-			}
-		}
+		if (!help && (code = cli_open_reads(&ctx, !(cmd->flags & CMD_READS))) != EXIT_OK)
+			return code;
 	}
 	if ((cmd->flags & CMD_NEEDS_DAEMON) &&
 	    cli_client_new(&ctx.client, cli_socket_path(ctx.socket_path)) < 0) {

@@ -11,9 +11,10 @@
 #include "plan.h"
 #include "revision.h"
 #include "schedule.h"
+#include "verify.h"
 
-static const char *const methods[] = {"history.log", "history.blame", "plan.diff", "plan.schedule",
-				      "plan.pending"};
+static const char *const methods[] = {"history.log",   "history.blame", "plan.diff",
+				      "plan.schedule", "plan.pending",	"plan.verify"};
 
 int kk_query_handles(const char *method)
 {
@@ -181,7 +182,7 @@ static int query_begin(query *q, kk_store *store, const json_t *params, const ch
 	if (name && (error = param_string(&rev, q, name, diag)) < 0)
 		return error;
 	if ((error = kk_rev_resolve(&q->rev, store, rev, &q->rev_opts, diag)) < 0)
-		return error;
+		return error == KK_EINVALID && name ? name_param(diag, name) : error; /* @DATE */
 	if (git_oid_equal(&q->rev, &q->head)) {
 		q->history = q->head_history;
 		return 0;
@@ -390,6 +391,105 @@ static int do_pending(json_t **out, query *q, kk_diag *diag)
 	return error;
 }
 
+/* Appends `problems` to `list` as objects; `commit` (may be NULL) is where each was found. */
+static int add_problems(json_t *list, const kk_diaglist *problems, const git_oid *commit,
+			kk_diag *diag)
+{
+	for (size_t i = 0; i < problems->count; i++) {
+		const kk_diag *d = &problems->items[i];
+		json_t *p = json_pack("{s:s, s:s, s:s}", "path", d->path, "pointer", d->pointer,
+				      "message", d->message);
+
+		if (p && commit &&
+		    json_object_set_new(p, "commit", json_string(git_oid_tostr_s(commit))) < 0) {
+			json_decref(p);
+			p = NULL;
+		}
+		if (json_array_append_new(list, p) < 0)
+			return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	}
+	return 0;
+}
+
+/* Checks the plan at `commit` with `v`; appends its problems to `list`. */
+static int verify_tree(kk_verifier *v, query *q, const git_oid *commit, int only_new,
+		       json_t *list, size_t *files_out, kk_diag *diag)
+{
+	kk_fileset files = {0};
+	kk_diaglist problems = {0};
+	int error;
+
+	if ((error = kk_store_read_all(&files, q->store, commit, diag)) == 0 &&
+	    (error = kk_verifier_check(v, &files, only_new, &problems, diag)) == 0)
+		error = add_problems(list, &problems, only_new ? commit : NULL, diag);
+	*files_out = files.count;
+	kk_diaglist_free(&problems);
+	kk_fileset_free(&files);
+	return error;
+}
+
+/* Every commit reachable from `tip`, oldest first, checked with `v`. */
+static int verify_history(kk_verifier *v, query *q, json_t *list, size_t *commits_out,
+			  kk_diag *diag)
+{
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	size_t files;
+	int error = 0, walked;
+
+	/* Oldest first, so that each problem is reported where it was introduced. */
+	if (git_revwalk_new(&walk, kk_store_repository(q->store)) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(walk, &q->rev) < 0) {
+		git_revwalk_free(walk);
+		return kk_diag_set(diag, KK_EIO, _("cannot walk the history"));
+	}
+	while ((walked = git_revwalk_next(&oid, walk)) == 0) {
+		if ((error = verify_tree(v, q, &oid, 1, list, &files, diag)) < 0)
+			break;
+		(*commits_out)++;
+	}
+	if (error == 0 && walked != GIT_ITEROVER)
+		error = kk_diag_set(diag, KK_EIO, _("cannot walk the history"));
+	git_revwalk_free(walk);
+	return error;
+}
+
+/*
+ * plan.verify: every file of the plan at `rev` (or, with `all_history`,
+ * of every commit up to it) and every change to a closed fiscal year.
+ */
+static int do_verify(json_t **out, query *q, kk_diag *diag)
+{
+	kk_verifier *v = NULL;
+	kk_diaglist closed = {0};
+	json_t *list = json_array(), *result = NULL;
+	size_t files = 0, commits = 0;
+	int all, error;
+
+	if (!list)
+		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	if ((error = param_bool(&all, q, "all_history", diag)) < 0)
+		goto done;
+	if (kk_verifier_new(&v) < 0) {
+		error = kk_diag_set(diag, KK_ENOMEM, _("cannot set up the schema validator"));
+		goto done;
+	}
+	if ((error = all ? verify_history(v, q, list, &commits, diag)
+			 : verify_tree(v, q, &q->rev, 0, list, &files, diag)) < 0 ||
+	    (error = kk_history_check_closed(q->history, &closed, diag)) < 0 ||
+	    (error = add_problems(list, &closed, NULL, diag)) < 0)
+		goto done;
+	result = all ? json_pack("{s:I, s:O}", "commits", (json_int_t)commits, "problems", list)
+		     : json_pack("{s:I, s:O}", "files", (json_int_t)files, "problems", list);
+	error = with_commit(out, result, &q->rev, diag);
+done:
+	kk_diaglist_free(&closed);
+	kk_verifier_free(v);
+	json_decref(list);
+	return error;
+}
+
 int kk_query_run(json_t **out, kk_store *store, const char *method, const json_t *params,
 		 const kk_query_env *env, kk_diag *diag)
 {
@@ -408,8 +508,10 @@ int kk_query_run(json_t **out, kk_store *store, const char *method, const json_t
 		error = do_diff(out, &q, diag);
 	else if (strcmp(method, "plan.schedule") == 0)
 		error = do_schedule(out, &q, diag);
-	else
+	else if (strcmp(method, "plan.pending") == 0)
 		error = do_pending(out, &q, diag);
+	else
+		error = do_verify(out, &q, diag);
 done:
 	query_clear(&q);
 	return error;

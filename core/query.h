@@ -10,6 +10,7 @@
  *                  from alone: from it to HEAD)
  *   plan.schedule  rev, fy, changed (bool), history (bool)
  *   plan.pending   fy (required), since, rev
+ *   plan.verify    rev, all_history (bool): the problems `keikaku verify` prints
  * Revisions are those of kk_rev_resolve(); "fy" takes what kk_fy_parse()
  * does, as a string or a number; "since" and "until" a date (YYYY-MM-DD)
  * or a revision.

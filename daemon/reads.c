@@ -105,7 +105,8 @@ static void give_back(kd_reads *r, kk_store *store, time_t opened)
 	kk_store_free(store);
 }
 
-static const char *const read_methods[] = {"whoami", "item.get", "item.list", "plan.get"};
+static const char *const read_methods[] = {"whoami", "item.get", "item.list", "plan.get",
+					   "plan.files"};
 
 int kd_reads_handles(const char *method)
 {
@@ -272,6 +273,98 @@ static int do_plan_get(kk_store *store, kd_call *call)
 	return 0;
 }
 
+/* The most paths plan.files takes: a command reads one item and its context, or everything. */
+#define FILES_PATHS_MAX 64
+
+/* Adds each file of `set` to `files` (path -> text); 0, or -1 when out of memory or not text. */
+static int files_to_json(json_t *files, const kk_fileset *set)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		const kk_file *f = &set->files[i];
+
+		/* jansson checks the text: a file that is not UTF-8 fails here. */
+		if (json_object_set_new(files, f->path, json_stringn(f->data, f->len)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * plan.files: the files of the plan at "at" (default HEAD) as they are
+ * stored, for commands that read the plan on the client (show, list,
+ * report, so that keikakud and a clone give them the same bytes): every
+ * file, or only "paths" (those that exist).
+ */
+static int do_plan_files(kk_store *store, kd_call *call)
+{
+	const json_t *paths = json_object_get(call->params, "paths"), *p;
+	kk_fileset set = {0};
+	kk_diag diag = {0};
+	json_t *files = NULL;
+	git_commit *gc = NULL;
+	git_oid commit;
+	size_t i;
+	int error = -1;
+
+	if (paths && !json_is_null(paths) &&
+	    (!json_is_array(paths) || json_array_size(paths) > FILES_PATHS_MAX))
+		return kd_call_fail(call, KD_EPARAMS, NULL,
+				    "invalid params: 'paths' must be an array of at most %d paths",
+				    FILES_PATHS_MAX);
+	if (resolve(&commit, store, call) < 0)
+		return -1;
+	if (!paths || json_is_null(paths)) {
+		error = kk_store_read_all(&set, store, &commit, &diag);
+	} else {
+		json_array_foreach(paths, i, p) {
+			const char *path = json_string_value(p);
+			kk_fileset check = {0};
+			char *data = NULL;
+			size_t len = 0;
+			int bad = !path || kk_fileset_put(&check, path, "", 0, &(kk_diag){0}) < 0;
+
+			kk_fileset_free(&check);
+			if (bad) {
+				kk_fileset_free(&set);
+				return kd_call_fail(call, KD_EPARAMS, NULL,
+						    "invalid params: 'paths' must hold relative "
+						    "paths of the plan");
+			}
+			/* A path that does not exist is left out: the caller says what that means. */
+			error = kk_store_read(&data, &len, store, &commit, path, &diag);
+			if (error == 0)
+				error = kk_fileset_put(&set, path, data, len, &diag);
+			else if (error == KK_ENOTFOUND)
+				error = 0;
+			free(data);
+			if (error < 0)
+				break;
+		}
+	}
+	if (error < 0) {
+		log_warnx("plan.files: %s", diag.message);
+		kd_call_fail(call, KD_EINTERNAL, NULL, "%s", diag.message);
+		goto done;
+	}
+	if (!(files = json_object()) || files_to_json(files, &set) < 0) {
+		kd_call_fail(call, KD_EINTERNAL, NULL, "a file of the plan is not UTF-8 text");
+		goto done;
+	}
+	if (git_commit_lookup(&gc, kk_store_repository(store), &commit) < 0) {
+		kd_call_fail(call, KD_EINTERNAL, NULL, "cannot read commit %s",
+			     git_oid_tostr_s(&commit));
+		goto done;
+	}
+	call->result = json_pack("{s:o, s:I, s:O}", "commit", commit_hex(&commit), "time",
+				 (json_int_t)git_commit_time(gc), "files", files);
+	error = 0;
+done:
+	git_commit_free(gc);
+	json_decref(files);
+	kk_fileset_free(&set);
+	return error;
+}
+
 static void run(uv_work_t *work)
 {
 	kd_call *call = work->data;
@@ -292,6 +385,8 @@ static void run(uv_work_t *work)
 		do_item_list(store, call);
 	else if (strcmp(call->method, "plan.get") == 0)
 		do_plan_get(store, call);
+	else if (strcmp(call->method, "plan.files") == 0)
+		do_plan_files(store, call);
 	else
 		do_query(store, call);
 	if (!call->result && !call->error)

@@ -17,7 +17,8 @@ with the request's id, or with "id" when the reply gives one), {"raw":
 "TEXT"} (sent as the line TEXT) or {"close": true} (the connection is
 closed without an answer, as when it is reset).  Anywhere in the scenario,
 {"$include": "PATH"} stands for the JSON in the file at PATH (relative to
-the scenario's directory).
+the scenario's directory), and {"$include_text": "PATH"} for its text as a
+string.
 
 Every request line received is appended to LOG as it came.  mockd touches
 the --ready file once it listens, and exits when the scenario is used up
@@ -39,6 +40,9 @@ def include(value, base):
         if set(value) == {"$include"}:
             with open(os.path.join(base, value["$include"]), encoding="utf-8") as f:
                 return include(json.load(f), base)
+        if set(value) == {"$include_text"}:
+            with open(os.path.join(base, value["$include_text"]), encoding="utf-8") as f:
+                return f.read()
         return {k: include(v, base) for k, v in value.items()}
     if isinstance(value, list):
         return [include(v, base) for v in value]

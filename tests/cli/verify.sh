@@ -58,6 +58,7 @@ expect 2 "" "keikaku: --at and --all-history cannot be combined
 try 'keikaku verify --help'" -- kk verify --at HEAD --all-history
 expect 3 "" "keikaku: no commit at or before 'fy1999'" -- kk verify --at fy1999
 expect 3 "" "keikaku: no commit at or before '@2000-01-01'" -- kk verify --at @2000-01-01
-expect 2 "" "keikaku: '2000-13-01' is not a date (YYYY-MM-DD)" -- kk verify --at @2000-13-01
+expect 2 "" "keikaku: '2000-13-01' is not a date (YYYY-MM-DD)
+try 'keikaku verify --help'" -- kk verify --at @2000-13-01
 
 finish

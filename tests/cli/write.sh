@@ -54,6 +54,9 @@ EOF
 )
 getdepts=$(step plan.get "{\"result\": {\"commit\": \"$BASE\", \"content\": {\"\$include\": \"$fixtures/departments.json\"}}}" \
 	'{"file": "departments.json"}')
+# dept list reads departments.json as stored (plan.files), as it would from a clone.
+listdepts=$(step plan.files "{\"result\": {\"commit\": \"$BASE\", \"time\": 1648717200, \"files\": {\"departments.json\": {\"\$include_text\": \"$fixtures/departments.json\"}}}}" \
+	'{"paths": ["departments.json"]}')
 progress_change='[{"item": 26, "path": "years.2021.progress", "old": "on_track", "new": "behind"}]'
 
 # mock: starts mockd on $sock with $work/scenario.json; its requests go to $work/requests.log.
@@ -419,15 +422,15 @@ expect 0 "*" "" -- kk submit --help
 
 # --- dept ---
 
-scenario "$getdepts"
+scenario "$listdepts"
 mock
 expect 0 "name            users           groups  admin
 デジタル戦略課  tanaka, yamada  dx      yes
 税務課                          zeimu
 市民課          sato" "" -- kd dept list
 mock_done "dept list"
-is "dept list request" "$(req 1)" '{"jsonrpc":"2.0","id":1,"method":"plan.get","params":{"file":"departments.json"}}'
-scenario "$getdepts"
+is "dept list request" "$(req 1)" '{"jsonrpc":"2.0","id":1,"method":"plan.files","params":{"paths":["departments.json"]}}'
+scenario "$listdepts"
 mock
 check "dept list --json" cmp <(kd dept list --json) "$fixtures/departments.json"
 mock_done "dept list --json"

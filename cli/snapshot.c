@@ -1,0 +1,148 @@
+/*
+ * snapshot.c - the plan files of one commit, as the commands that render
+ * the plan on the client (show, list, report, dept list) read it: from the
+ * repository when there is one, else through keikakud's plan.files.  Either
+ * way the command gets the same bytes and renders them with the same code,
+ * so a member of staff without access to the repository sees what its
+ * owner sees.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "json.h"
+
+void cli_snapshot_clear(cli_snapshot *snap)
+{
+	kk_fileset_free(&snap->files);
+	memset(snap, 0, sizeof(*snap));
+}
+
+static int read_local(cli_snapshot *snap, cli_ctx *ctx, const char *rev,
+		      const char *const *paths)
+{
+	git_commit *commit = NULL;
+	kk_diag diag = {0};
+	git_oid oid;
+	int code, error = 0;
+
+	if ((code = cli_resolve(&oid, ctx, rev)) != EXIT_OK)
+		return code;
+	if (!paths) {
+		error = kk_store_read_all(&snap->files, ctx->store, &oid, &diag);
+	} else {
+		for (; *paths && error == 0; paths++) {
+			char *data = NULL;
+			size_t len = 0;
+
+			error = kk_store_read(&data, &len, ctx->store, &oid, *paths, &diag);
+			if (error == 0)
+				error = kk_fileset_put(&snap->files, *paths, data, len, &diag);
+			else if (error == KK_ENOTFOUND)
+				error = 0; /* left out, as keikakud leaves it out */
+			free(data);
+		}
+	}
+	if (error == 0 && git_commit_lookup(&commit, kk_store_repository(ctx->store), &oid) < 0)
+		error = kk_diag_set(&diag, KK_EIO, _("cannot read commit %s"),
+				    git_oid_tostr_s(&oid));
+	if (error < 0) {
+		cli_error_diag(&diag);
+		cli_snapshot_clear(snap);
+		return EXIT_FAIL;
+	}
+	git_oid_tostr(snap->commit, sizeof(snap->commit), &oid);
+	snap->time = (int64_t)git_commit_time(commit);
+	git_commit_free(commit);
+	return EXIT_OK;
+}
+
+/* Takes plan.files' result (borrowed) into `snap`. */
+static int take_files(cli_snapshot *snap, const json_t *result)
+{
+	const char *commit = json_string_value(json_object_get(result, "commit"));
+	const json_t *time = json_object_get(result, "time");
+	const json_t *files = json_object_get(result, "files"), *text;
+	const char *path;
+	kk_diag diag = {0};
+
+	if (!cli_is_commit_id(commit) || !json_is_integer(time) || !json_is_object(files)) {
+		cli_error("%s", _("keikakud sent a malformed answer: the result lacks a commit "
+				  "id, its time or the files"));
+		return EXIT_FAIL;
+	}
+	json_object_foreach((json_t *)files, path, text) {
+		if (!json_is_string(text) ||
+		    kk_fileset_put(&snap->files, path, json_string_value(text),
+				   json_string_length(text), &diag) < 0) {
+			cli_error(_("keikakud sent a malformed answer: file '%s'"), path);
+			return EXIT_FAIL;
+		}
+	}
+	memcpy(snap->commit, commit, sizeof(snap->commit));
+	snap->time = (int64_t)json_integer_value(time);
+	return EXIT_OK;
+}
+
+static int read_remote(cli_snapshot *snap, cli_ctx *ctx, const char *rev,
+		       const char *const *paths)
+{
+	json_t *params = json_object(), *list = NULL, *result = NULL;
+	cli_rpc_error err = {0};
+	int outcome, code;
+
+	if (params && rev)
+		json_object_set_new(params, "at", json_string(rev));
+	if (params && paths) {
+		if (!(list = json_array()) || json_object_set_new(params, "paths", list) < 0)
+			goto oom;
+		for (; *paths; paths++)
+			if (json_array_append_new(list, json_string(*paths)) < 0)
+				goto oom;
+	}
+	if (!params)
+		goto oom;
+	if ((outcome = cli_call(&result, ctx->client, "plan.files", params, &err)) < 0) {
+		if (outcome == CLI_CALL_REFUSED && err.code == RPC_EPARAMS) {
+			/* As cli_resolve() says it: the revision came from the command line. */
+			cli_error("%s", err.message ? err.message : "?");
+			cli_rpc_error_clear(&err);
+			return EXIT_USAGE;
+		}
+		return cli_call_failed(outcome, &err, NULL);
+	}
+	code = take_files(snap, result);
+	json_decref(result);
+	if (code != EXIT_OK)
+		cli_snapshot_clear(snap);
+	return code;
+oom:
+	json_decref(params);
+	cli_error("%s", _("out of memory"));
+	return EXIT_FAIL;
+}
+
+int cli_snapshot_read(cli_snapshot *snap, cli_ctx *ctx, const char *rev, const char *const *paths)
+{
+	memset(snap, 0, sizeof(*snap));
+	return ctx->store ? read_local(snap, ctx, rev, paths) : read_remote(snap, ctx, rev, paths);
+}
+
+int cli_snapshot_json(json_t **out, const cli_snapshot *snap, const char *path)
+{
+	const kk_file *file = kk_fileset_get(&snap->files, path);
+	kk_diag diag = {0};
+
+	*out = NULL;
+	if (!file) {
+		cli_error(_("'%s' does not exist in commit %.7s"), path, snap->commit);
+		return KK_ENOTFOUND;
+	}
+	if (kk_json_parse(out, file->data, file->len, NULL, &diag) < 0) {
+		kk_diag_set_path(&diag, path);
+		cli_error_diag(&diag);
+		return KK_EINVALID;
+	}
+	return 0;
+}
