@@ -129,8 +129,10 @@ static int decode(char **out, size_t *len_out, const char **encoding_out, const 
 	if ((error = convert(out, len_out, data, len, from ? from : "CP932")) == KK_ENOMEM)
 		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	if (error < 0 || !utf8_valid(*out, *len_out)) {
-		if (error == 0)
-			free(*out);
+		if (error == 0) {
+			free(*out); /* the caller frees *out too, on every path */
+			*out = NULL;
+		}
 		return kk_diag_set(diag, KK_EINVALID,
 				   _("'%s' is not UTF-8, UTF-16 or Shift_JIS (CP932) text"),
 				   name ? name : "-");

@@ -587,6 +587,27 @@ static void test_sheet(void **state)
 	kk_sheet_free(s);
 }
 
+/*
+ * Bytes that convert from their byte-order mark's encoding but are not text
+ * then: refused, once (this was a double free).
+ */
+static void test_sheet_undecodable(void **state)
+{
+	static const char *const inputs[] = {"\xff\xfe\x00\x00", "\xfe\xff\xd8\x00\x00\x41"};
+	static const size_t lens[] = {4, 6};
+	kk_sheet *s = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(*inputs); i++) {
+		kk_diag diag = {0};
+
+		assert_int_equal(kk_sheet_parse(&s, inputs[i], lens[i], "r.tsv", &diag), KK_EINVALID);
+		assert_null(s);
+		assert_string_equal(diag.message,
+				    "'r.tsv' is not UTF-8, UTF-16 or Shift_JIS (CP932) text");
+	}
+}
+
 /* What the cells say: clean-up, marks, 達成度 words, numbers, headings, departments. */
 static void test_cells(void **state)
 {
@@ -653,7 +674,7 @@ int main(void)
 		cmocka_unit_test(test_messy),	       cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_row_reasons),    cmocka_unit_test(test_added),
 		cmocka_unit_test(test_not_a_report),   cmocka_unit_test(test_sheet),
-		cmocka_unit_test(test_cells),
+		cmocka_unit_test(test_cells),	       cmocka_unit_test(test_sheet_undecodable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,6 +42,15 @@ check "nothing created" test ! -e broken.git
 check "no temporary left" test -z "$(ls | grep kk-init || true)"
 expect 1 "" "*" -- kk import "$fixtures/broken.tsv" --dry-run
 
+# Bytes that are no text in any encoding a report comes in: refused once (a double
+# free once aborted here), nothing created.
+printf '\xff\xfe\x00\x00' >"$work/utf16.tsv"
+expect 1 "" "keikaku: '$work/utf16.tsv' is not UTF-8, UTF-16 or Shift_JIS (CP932) text" \
+	-- kk init utf16.git --import "$work/utf16.tsv"
+check "undecodable: nothing created" test ! -e utf16.git
+expect 1 "" "keikaku: '$work/utf16.tsv' is not UTF-8, UTF-16 or Shift_JIS (CP932) text" \
+	-- kk import "$work/utf16.tsv" --dry-run
+
 # --force skips those rows and says so.
 expect 0 "*" "*" -- kk init forced.git --import "$fixtures/broken.tsv" --force
 check "forced: says how many" test "$(kk init forced2.git --import "$fixtures/broken.tsv" \
