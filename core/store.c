@@ -75,14 +75,24 @@ int kk_store_discover(kk_store **out, const char *start, kk_diag *diag)
 	error = git_repository_open_ext(&repo, start, 0, NULL);
 	if (error == GIT_ENOTFOUND) {
 		git_libgit2_shutdown();
-		/* libgit2 says "not found" of a repository it refuses for its owner, too. */
-		if ((owner = foreign_owner(start)) >= 0)
-			return kk_diag_set(
+		/*
+		 * libgit2 says "not found" of a repository it refuses for its owner,
+		 * too.  The message names the absolute path, which is what
+		 * safe.directory takes, not "." or a path relative to a directory
+		 * the reader cannot see.
+		 */
+		if ((owner = foreign_owner(start)) >= 0) {
+			char *real = realpath(start, NULL);
+
+			error = kk_diag_set(
 				diag, KK_EINVALID,
 				_("'%s' belongs to another user (uid %ld), and git opens only "
 				  "the caller's own repositories: run as its owner, or list it "
 				  "in git's safe.directory"),
-				start, owner);
+				real ? real : start, owner);
+			free(real);
+			return error;
+		}
 		return kk_diag_set(diag, KK_ENOTFOUND, _("no plan repository at or above '%s'"),
 				   start);
 	}
