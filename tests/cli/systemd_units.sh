@@ -10,9 +10,15 @@
 #      service (systemd removes that when the service stops); the system call filter lets
 #      the pack maintainer lower its own priority (setpriority, ioprio_set);
 #   4. the sysusers.d and tmpfiles.d files create the keikaku user and /var/lib/keikaku in a
-#      scratch root (tmpfiles only as root: it chowns).
+#      scratch root (tmpfiles only as root: it chowns);
+#   5. the mirror's units (keikaku-git-daemon.service, keikaku-mirror.service and .timer)
+#      verify cleanly and rate at most 2.0; git daemon runs as a dynamic user with no
+#      push enabled, the push to the mirror writes only the mirror, which the tmpfiles
+#      entry gives to keikaku under git daemon's base path; the ssh account has git-shell
+#      as its shell, and sshd (where installed) accepts the Match block and applies it.
 #
-# Needs systemd-analyze (Debian's systemd package) but no running systemd.
+# Needs systemd-analyze (Debian's systemd package) but no running systemd; sshd is
+# checked only where openssh-server is installed.
 # Run by ctest with KK_SOURCE_DIR set to the source directory.
 set -euo pipefail
 
@@ -170,6 +176,118 @@ if [ "$(id -u)" = 0 ]; then
 	fi
 else
 	echo "not checked: systemd-tmpfiles --create (it chowns, so needs root)"
+fi
+
+# --- The mirror: git daemon's export, the push that keeps it current, ssh for staff. ---
+mirror_units=(keikaku-git-daemon.service keikaku-mirror.service keikaku-mirror.timer)
+code=0
+(cd "$units" && systemd-analyze verify "${mirror_units[@]}") >"$work/verify.out" 2>"$work/verify.err" || code=$?
+err=$(cat "$work/verify.out" "$work/verify.err")
+if [ "$code" = 0 ] && [ -z "$err" ]; then
+	ok
+else
+	fail "systemd-analyze verify ${mirror_units[*]}: exit $code, output:"$'\n'"$err"
+fi
+mkdir "$work/broken-mirror"
+cp "$units/keikaku-mirror.service" "$units/keikaku-mirror.timer" "$work/broken-mirror/"
+sed -i 's/^OnUnitActiveSec=/OnUnitActiveSecs=/' "$work/broken-mirror/keikaku-mirror.timer"
+code=0
+err=$(cd "$work/broken-mirror" && systemd-analyze verify keikaku-mirror.timer 2>&1) || code=$?
+[[ $err == *OnUnitActiveSecs* ]] && ok ||
+	fail "systemd-analyze verify did not report a misspelt directive in the timer: exit $code, output:"$'\n'"$err"
+# exposure UNIT MAX: systemd-analyze security rates UNIT at most MAX; the report in $work/security.
+exposure() {
+	local code=0 level
+	systemd-analyze security --offline=yes "$units/$1" >"$work/security" 2>&1 || code=$?
+	level=$(sed -n "s/^.*Overall exposure level for ${1//./\\.}: \([0-9.]*\) .*$/\1/p" "$work/security")
+	if [ "$code" != 0 ] || [ -z "$level" ]; then
+		fail "systemd-analyze security $1: exit $code, output:"$'\n'"$(cat "$work/security")"
+	elif awk -v x="$level" -v m="$2" 'BEGIN { exit !(x <= m) }'; then
+		echo "$1: overall exposure $level"
+		ok
+	else
+		fail "$1: exposure $level is above $2:"$'\n'"$(grep '✗' "$work/security")"
+	fi
+}
+exposure keikaku-git-daemon.service 2.0
+grep -q '^✓ User=/DynamicUser=.*transient non-root' "$work/security" && ok ||
+	fail "keikaku-git-daemon.service must run as a dynamic user, owning nothing"
+grep -q '^✓ PrivateUsers=' "$work/security" && ok || fail "keikaku-git-daemon.service must set PrivateUsers="
+exposure keikaku-mirror.service 1.0
+grep -q '^✓ PrivateNetwork=' "$work/security" && ok || fail "keikaku-mirror.service must set PrivateNetwork="
+
+# git daemon: upload-pack only, from the base path where the mirror is.
+gitd=$(unit_value keikaku-git-daemon.service ExecStart)
+case " $gitd " in
+*" --enable="* | *" --allow-override="*) fail "keikaku-git-daemon.service must not enable services: $gitd" ;;
+*" --base-path=/srv/git "*) ok ;;
+*) fail "keikaku-git-daemon.service must serve --base-path=/srv/git: $gitd" ;;
+esac
+[ "$(unit_value keikaku-git-daemon.service DynamicUser)" = yes ] && ok ||
+	fail "keikaku-git-daemon.service must set DynamicUser=yes"
+# The push: as keikaku, from keikakud's repository to the mirror, which is all it may write.
+push=$(unit_value keikaku-mirror.service ExecStart)
+[ "$push" = "/usr/bin/git -C /var/lib/keikaku/plan.git push --quiet --mirror /srv/git/plan.git" ] && ok ||
+	fail "keikaku-mirror.service: unexpected ExecStart=$push"
+[ "$(unit_value keikaku-mirror.service ReadWritePaths)" = /srv/git/plan.git ] && ok ||
+	fail "keikaku-mirror.service must write only /srv/git/plan.git (ReadWritePaths=)"
+[ "$(unit_value keikaku-mirror.service User)" = keikaku ] && ok ||
+	fail "keikaku-mirror.service must run as keikaku, the owner of both repositories"
+[ "$(unit_value keikaku-mirror.timer OnUnitActiveSec)" != "" ] && ok ||
+	fail "keikaku-mirror.timer must repeat (OnUnitActiveSec=)"
+
+# sysusers and tmpfiles of the mirror, in a scratch root with the keikaku user.
+mroot=$work/mirror-root
+mkdir -p "$mroot/etc" "$mroot/usr/lib/sysusers.d" "$mroot/usr/lib/tmpfiles.d"
+cp "$units/keikaku.sysusers" "$mroot/usr/lib/sysusers.d/keikaku.conf"
+cp "$units/keikaku-mirror.sysusers" "$mroot/usr/lib/sysusers.d/keikaku-mirror.conf"
+cp "$units/keikaku-mirror.tmpfiles" "$mroot/usr/lib/tmpfiles.d/keikaku-mirror.conf"
+if systemd-sysusers --root="$mroot" >"$work/sysusers" 2>&1; then
+	ok
+else
+	fail "systemd-sysusers (mirror):"$'\n'"$(cat "$work/sysusers")"
+fi
+user=$(grep '^kkmirror:' "$mroot/etc/passwd" || true)
+if [ "$(echo "$user" | cut -d: -f6-)" = /srv/git:/usr/bin/git-shell ] && [ "$(echo "$user" | cut -d: -f3)" -lt 1000 ]; then
+	ok
+else
+	fail "sysusers: expected a system user kkmirror, home /srv/git, shell /usr/bin/git-shell; got '$user'"
+fi
+if [ "$(id -u)" = 0 ]; then
+	if systemd-tmpfiles --root="$mroot" --create >"$work/tmpfiles" 2>&1; then
+		ok
+	else
+		fail "systemd-tmpfiles (mirror):"$'\n'"$(cat "$work/tmpfiles")"
+	fi
+	kuid=$(grep '^keikaku:' "$mroot/etc/passwd" | cut -d: -f3)
+	got="$(stat -c '%a %u' "$mroot/srv/git" 2>/dev/null || true), $(stat -c '%a %u' "$mroot/srv/git/plan.git" 2>/dev/null || true)"
+	[ "$got" = "755 0, 755 $kuid" ] && ok ||
+		fail "tmpfiles: /srv/git and /srv/git/plan.git are '$got', expected '755 0, 755 $kuid'"
+else
+	echo "not checked: systemd-tmpfiles --create of the mirror (it chowns, so needs root)"
+fi
+
+# sshd: the Match block parses, and applies to kkmirror only.
+# sshd -T wants its privilege separation directory, which ssh.service makes at start.
+[ -d /run/sshd ] || [ "$(id -u)" != 0 ] || mkdir -m 0755 /run/sshd 2>/dev/null || true
+if [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null && [ -d /run/sshd ]; then
+	ssh-keygen -q -t ed25519 -N "" -f "$work/hostkey"
+	printf 'HostKey %s\nInclude %s\n' "$work/hostkey" "$units/keikaku-mirror.sshd_config" >"$work/sshd_config"
+	# sshd -T needs the users it is asked about; the scratch root's do not count.
+	if getent passwd nobody >/dev/null && sshd_for() {
+		/usr/sbin/sshd -T -f "$work/sshd_config" -C "user=$1,host=client.test,addr=192.0.2.1" 2>"$work/sshd.err"
+	} && mirror_cfg=$(sshd_for kkmirror) && other_cfg=$(sshd_for nobody); then
+		for line in "authenticationmethods publickey" "authorizedkeysfile /etc/ssh/keikaku-mirror.keys" \
+			"permittty no" "allowtcpforwarding no" "setenv GIT_CONFIG_COUNT=1" \
+			"setenv GIT_CONFIG_KEY_0=safe.directory" "setenv GIT_CONFIG_VALUE_0=*"; do
+			grep -qxF "$line" <<<"$mirror_cfg" && ok || fail "sshd -T for kkmirror: no '$line'"
+		done
+		grep -qxF "permittty no" <<<"$other_cfg" && fail "sshd: the Match block applies to other users" || ok
+	else
+		fail "sshd -T -f with keikaku-mirror.sshd_config:"$'\n'"$(cat "$work/sshd.err")"
+	fi
+else
+	echo "not checked: sshd -T of keikaku-mirror.sshd_config (no openssh-server, or no /run/sshd)"
 fi
 
 echo "$passed passed, $failed failed"
