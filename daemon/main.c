@@ -20,6 +20,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "server.h"
+#include "writer.h"
 
 #define LOCK_NAME "keikakud.pid"
 
@@ -111,6 +112,29 @@ static int lock_repository(const char *repo)
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0)
 		log_warn("cannot write '%s', ignoring", path);
 	return fd; /* held open, and so locked, until exit */
+}
+
+/*
+ * libgit2 reads the global, XDG and system git configuration whenever it
+ * opens a repository.  keikakud needs nothing from them (the repository's own
+ * config is enough), and reading them made its start-up depend on $HOME: an
+ * unreadable ~/.gitconfig, or root's HOME left in the environment, stopped
+ * every connection.  An empty search path makes a level absent.
+ */
+static int ignore_user_git_config(void)
+{
+	static const int levels[] = {GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM,
+				     GIT_CONFIG_LEVEL_XDG, GIT_CONFIG_LEVEL_GLOBAL};
+	size_t i;
+
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], "") < 0) {
+			log_error("cannot start: cannot set git's configuration search path: %s",
+				  kd_git_message());
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -253,6 +277,8 @@ int main(int argc, char **argv)
 	 * the history index's cost.  `keikaku verify` and `git fsck` check objects.
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	if (ignore_user_git_config() < 0)
+		goto out;
 	if ((n = sd_listen_fds(1)) > 1) {
 		log_error("systemd passed %d sockets; expected one", n);
 		goto out;
