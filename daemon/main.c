@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,6 +85,52 @@ static int remove_leftover(const char *path, const struct stat *st, int flag, st
 	return 0;
 }
 
+/*
+ * Resolves --repo into repo (PATH_MAX bytes) and checks that it is a git
+ * repository keikakud may serve, before anything is written into it: the lock
+ * and the clean-up of crash leftovers must not touch any other directory.
+ */
+static int check_repository(char *repo, const char *arg)
+{
+	git_repository *r = NULL;
+	struct stat st;
+	int error;
+
+	if (!realpath(arg, repo) || stat(repo, &st) < 0) {
+		if (errno == ENOENT)
+			log_error("cannot start: there is no repository at '%s': create it with "
+				  "'keikaku init %s', or give --repo the plan repository's path",
+				  arg, arg);
+		else if (errno == EACCES)
+			log_error("cannot start: cannot reach '%s': permission denied: run "
+				  "keikakud as the repository's owner",
+				  arg);
+		else
+			log_error("cannot start: cannot use '%s': %s", arg, strerror(errno));
+		return -1;
+	}
+	/* git opens only its user's own repositories; keikakud reads no safe.directory. */
+	if (st.st_uid != geteuid()) {
+		log_error("cannot start: '%s' belongs to another user (uid %ld): run keikakud as "
+			  "its owner",
+			  repo, (long)st.st_uid);
+		return -1;
+	}
+	if ((error = git_repository_open_bare(&r, repo)) == GIT_ENOTFOUND) {
+		log_error(
+			"cannot start: '%s' is not a git repository: create it with 'keikaku init "
+			"PATH', or give --repo the plan repository's path",
+			repo);
+		return -1;
+	}
+	if (error < 0) {
+		log_error("cannot start: cannot open '%s': %s", repo, kd_git_message());
+		return -1;
+	}
+	git_repository_free(r);
+	return 0;
+}
+
 /* Takes the repository's lock; -1 when another keikakud holds it. */
 static int lock_repository(const char *repo)
 {
@@ -92,7 +139,9 @@ static int lock_repository(const char *repo)
 
 	snprintf(path, sizeof(path), "%s/%s", repo, LOCK_NAME);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		log_warn("cannot open '%s'", path);
+		log_error("cannot start: cannot open '%s': %s: keikakud writes into its "
+			  "repository, so run it as the repository's owner",
+			  path, strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -104,7 +153,7 @@ static int lock_repository(const char *repo)
 			log_error("another keikakud (pid %s) is serving '%s'", *pid ? pid : "?",
 				  repo);
 		else
-			log_warn("cannot lock '%s'", path);
+			log_error("cannot start: cannot lock '%s': %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -169,7 +218,7 @@ int main(int argc, char **argv)
 	unsigned long long v;
 	kd_server *server = NULL;
 	uv_loop_t loop;
-	int c, lock_fd, listen_fd = -1, n, code = 1;
+	int c, lock_fd = -1, listen_fd = -1, n, code = 1;
 
 	setlocale(LC_ALL, "");
 	{
@@ -233,11 +282,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!realpath(cfg.repo, repo)) {
-		fprintf(stderr, "keikakud: cannot use '%s': %s\n", cfg.repo, strerror(errno));
-		return 1;
-	}
-	cfg.repo = repo;
 	if (!cfg.email_domain) {
 		gethostname(host, sizeof(host) - 1);
 		cfg.email_domain = host;
@@ -252,10 +296,6 @@ int main(int argc, char **argv)
 	if (!getenv("TZ"))
 		setenv("TZ", ":/etc/localtime", 0);
 	tzset();
-
-	if ((lock_fd = lock_repository(cfg.repo)) < 0)
-		return 1;
-	nftw(cfg.repo, remove_leftover, 16, FTW_PHYS);
 
 	git_libgit2_init();
 	/* Refs are written through libgit2: make them durable too. */
@@ -277,8 +317,13 @@ int main(int argc, char **argv)
 	 * the history index's cost.  `keikaku verify` and `git fsck` check objects.
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	if (ignore_user_git_config() < 0)
+	if (ignore_user_git_config() < 0 || check_repository(repo, cfg.repo) < 0)
 		goto out;
+	cfg.repo = repo;
+	if ((lock_fd = lock_repository(cfg.repo)) < 0)
+		goto out;
+	nftw(cfg.repo, remove_leftover, 16, FTW_PHYS);
+
 	if ((n = sd_listen_fds(1)) > 1) {
 		log_error("systemd passed %d sockets; expected one", n);
 		goto out;
@@ -304,6 +349,7 @@ int main(int argc, char **argv)
 		log_info("stopped");
 out:
 	git_libgit2_shutdown();
-	close(lock_fd);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return code;
 }

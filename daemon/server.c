@@ -10,6 +10,7 @@
  * is read only once they are there.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -299,11 +300,16 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 	if (id && !json_is_string(id) && !json_is_integer(id) && !json_is_real(id) &&
 	    !json_is_null(id))
 		id = NULL;
+	/* JSON-RPC 2.0: params, when present, is an array or an object. */
 	if (!json_is_object(req) || !version || strcmp(version, "2.0") != 0 || !method ||
-	    (json_object_get(req, "id") && !id)) {
-		json_t *err =
-			kd_error(KD_EREQUEST,
-				 "invalid request: expected a JSON-RPC 2.0 request object", NULL);
+	    (json_object_get(req, "id") && !id) ||
+	    (params && !json_is_object(params) && !json_is_array(params))) {
+		json_t *err = kd_error(KD_EREQUEST,
+				       json_is_object(req) && version && method && params &&
+						       !json_is_object(params) && !json_is_array(params)
+					       ? "invalid request: 'params' must be an object or an array"
+					       : "invalid request: expected a JSON-RPC 2.0 request object",
+				       NULL);
 		json_t *r = response(id, NULL, err);
 
 		if (batch)
@@ -339,7 +345,12 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 				"0123456789_.-@") == strlen(loc))
 			snprintf(call->locale, sizeof(call->locale), "%s", loc);
 	}
-	if (params && !json_is_object(params)) {
+	if (strcmp(method, "status") != 0 && !kd_reads_handles(method) &&
+	    !kd_writer_handles(method)) {
+		/* Whatever its params: the method is what is wrong. */
+		kd_call_fail(call, KD_EMETHOD, NULL, "method not found: '%s'", method);
+	} else if (params && !json_is_object(params)) {
+		/* Every method takes its params by name. */
 		kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: 'params' must be an object");
 	} else if (!(call->params = params ? params : json_object_get(req, "params"))) {
 		/* No params: an empty object, owned by the request. */
@@ -359,11 +370,8 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 			kd_call_fail(call, KD_EINTERNAL, NULL, "cannot queue the request");
 			finish_call(call);
 		}
-	} else if (kd_writer_handles(method)) {
-		kd_writer_submit(s->writer, call);
 	} else {
-		kd_call_fail(call, KD_EMETHOD, NULL, "method not found: '%s'", method);
-		finish_call(call);
+		kd_writer_submit(s->writer, call);
 	}
 }
 
@@ -828,7 +836,9 @@ static int bind_socket(kd_server *s, char *errbuf, size_t errlen)
 	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(errbuf, errlen, "socket path '%s' is too long", path);
+		snprintf(errbuf, errlen,
+			 "socket path '%s' is too long: give --socket a path of at most %zu bytes",
+			 path, sizeof(sa.sun_path) - 1);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
@@ -836,13 +846,36 @@ static int bind_socket(kd_server *s, char *errbuf, size_t errlen)
 		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 		close(fd);
 		if (r == 0) {
-			snprintf(errbuf, errlen, "another daemon is listening on '%s'", path);
+			snprintf(errbuf, errlen,
+				 "another daemon is listening on '%s': stop it, or give --socket "
+				 "another path",
+				 path);
 			return -1;
 		}
 	}
 	unlink(path);
 	if ((r = uv_pipe_bind(&s->listener, path)) < 0) {
-		snprintf(errbuf, errlen, "cannot listen on '%s': %s", path, uv_strerror(r));
+		/*
+		 * The default path is in /run, which only root may write: started by
+		 * hand, the daemon needs a directory of its user's.  libuv reports a
+		 * missing directory as EACCES too (as Windows would), so look.
+		 */
+		char dir[sizeof(sa.sun_path)];
+		struct stat st;
+
+		strcpy(dir, path);
+		if (r == UV_EACCES && stat(dirname(dir), &st) < 0 && errno == ENOENT)
+			snprintf(errbuf, errlen,
+				 "cannot listen on '%s': directory '%s' does not exist: create it, "
+				 "or give --socket another path",
+				 path, dir);
+		else if (r == UV_EACCES || r == UV_EPERM || r == UV_EROFS)
+			snprintf(errbuf, errlen,
+				 "cannot listen on '%s': %s: give --socket a path in a directory "
+				 "this user can write (see \"Running by hand\" in deploy.md)",
+				 path, uv_strerror(r));
+		else
+			snprintf(errbuf, errlen, "cannot listen on '%s': %s", path, uv_strerror(r));
 		return -1;
 	}
 	s->bound = 1;

@@ -43,7 +43,7 @@ check "root is admin" test "$(jget "$(call root whoami)" 'j["admin"]')" = true
 # unit's User=keikaku does); git opens no one else's repository.
 stop_daemon
 chown -R kkt_guest "$repo"
-expect 1 "" "<3>cannot start: '$repo' belongs to another user (uid $(id -u kkt_guest)), and git opens only the caller's own repositories: run as its owner, or list it in git's safe.directory" \
+expect 1 "" "keikakud: cannot start: '$repo' belongs to another user (uid $(id -u kkt_guest)): run keikakud as its owner" \
 	-- "$KEIKAKUD" --repo "$repo" --socket "$work/foreign.sock"
 owned=$work/owned
 mkdir "$owned"
