@@ -36,7 +36,7 @@ daemon_pid=
 other_daemons=() # started by a test itself: stopped at the end if still running
 
 # Users: name, full name, groups.  Prefixed so that nothing real is touched.
-test_users=(kkt_hisho kkt_dx kkt_nurse kkt_kominkan kkt_guest)
+test_users=(kkt_hisho kkt_dx kkt_nurse kkt_kominkan kkt_guest kkt_daemon)
 setup_users() {
 	for g in kkt_byoin kkt_staff; do
 		getent group "$g" >/dev/null || groupadd "$g"
