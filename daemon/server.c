@@ -300,16 +300,11 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 	if (id && !json_is_string(id) && !json_is_integer(id) && !json_is_real(id) &&
 	    !json_is_null(id))
 		id = NULL;
-	/* JSON-RPC 2.0: params, when present, is an array or an object. */
 	if (!json_is_object(req) || !version || strcmp(version, "2.0") != 0 || !method ||
-	    (json_object_get(req, "id") && !id) ||
-	    (params && !json_is_object(params) && !json_is_array(params))) {
-		json_t *err = kd_error(KD_EREQUEST,
-				       json_is_object(req) && version && method && params &&
-						       !json_is_object(params) && !json_is_array(params)
-					       ? "invalid request: 'params' must be an object or an array"
-					       : "invalid request: expected a JSON-RPC 2.0 request object",
-				       NULL);
+	    (json_object_get(req, "id") && !id)) {
+		json_t *err =
+			kd_error(KD_EREQUEST,
+				 "invalid request: expected a JSON-RPC 2.0 request object", NULL);
 		json_t *r = response(id, NULL, err);
 
 		if (batch)
@@ -345,12 +340,7 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 				"0123456789_.-@") == strlen(loc))
 			snprintf(call->locale, sizeof(call->locale), "%s", loc);
 	}
-	if (strcmp(method, "status") != 0 && !kd_reads_handles(method) &&
-	    !kd_writer_handles(method)) {
-		/* Whatever its params: the method is what is wrong. */
-		kd_call_fail(call, KD_EMETHOD, NULL, "method not found: '%s'", method);
-	} else if (params && !json_is_object(params)) {
-		/* Every method takes its params by name. */
+	if (params && !json_is_object(params)) {
 		kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: 'params' must be an object");
 	} else if (!(call->params = params ? params : json_object_get(req, "params"))) {
 		/* No params: an empty object, owned by the request. */
@@ -370,8 +360,11 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 			kd_call_fail(call, KD_EINTERNAL, NULL, "cannot queue the request");
 			finish_call(call);
 		}
-	} else {
+	} else if (kd_writer_handles(method)) {
 		kd_writer_submit(s->writer, call);
+	} else {
+		kd_call_fail(call, KD_EMETHOD, NULL, "method not found: '%s'", method);
+		finish_call(call);
 	}
 }
 
