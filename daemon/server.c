@@ -294,6 +294,7 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 	json_t *id = json_object_get(req, "id"), *params = json_object_get(req, "params");
 	const char *method = json_string_value(json_object_get(req, "method"));
 	const char *version = json_string_value(json_object_get(req, "jsonrpc"));
+	const char *invalid = NULL;
 	kd_call *call;
 
 	s->requests++;
@@ -301,10 +302,13 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 	    !json_is_null(id))
 		id = NULL;
 	if (!json_is_object(req) || !version || strcmp(version, "2.0") != 0 || !method ||
-	    (json_object_get(req, "id") && !id)) {
-		json_t *err =
-			kd_error(KD_EREQUEST,
-				 "invalid request: expected a JSON-RPC 2.0 request object", NULL);
+	    (json_object_get(req, "id") && !id))
+		invalid = "invalid request: expected a JSON-RPC 2.0 request object";
+	else if (params && !json_is_object(params) && !json_is_array(params))
+		/* JSON-RPC 2.0: params, when present, is an array or an object. */
+		invalid = "invalid request: 'params' must be an object or an array";
+	if (invalid) {
+		json_t *err = kd_error(KD_EREQUEST, invalid, NULL);
 		json_t *r = response(id, NULL, err);
 
 		if (batch)
@@ -340,7 +344,12 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 				"0123456789_.-@") == strlen(loc))
 			snprintf(call->locale, sizeof(call->locale), "%s", loc);
 	}
-	if (params && !json_is_object(params)) {
+	if (strcmp(method, "status") != 0 && !kd_reads_handles(method) &&
+	    !kd_writer_handles(method)) {
+		/* Whatever its params: the method is what is wrong. */
+		kd_call_fail(call, KD_EMETHOD, NULL, "method not found: '%s'", method);
+	} else if (params && !json_is_object(params)) {
+		/* Every method takes its params by name. */
 		kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: 'params' must be an object");
 	} else if (!(call->params = params ? params : json_object_get(req, "params"))) {
 		/* No params: an empty object, owned by the request. */
@@ -360,11 +369,8 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 			kd_call_fail(call, KD_EINTERNAL, NULL, "cannot queue the request");
 			finish_call(call);
 		}
-	} else if (kd_writer_handles(method)) {
-		kd_writer_submit(s->writer, call);
 	} else {
-		kd_call_fail(call, KD_EMETHOD, NULL, "method not found: '%s'", method);
-		finish_call(call);
+		kd_writer_submit(s->writer, call);
 	}
 }
 

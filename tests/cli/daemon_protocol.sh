@@ -58,6 +58,18 @@ check "string id param: invalid params" test "$(code_of "$r")" = -32602
 check "invalid params message" test "$(jget "$r" 'j["error"]["message"]')" = "invalid params: 'id' must be an item id (1 to 99999)"
 r=$(send kkt_guest '{"jsonrpc": "2.0", "id": 5, "method": "item.get", "params": [26]}')
 check "array params: invalid params" test "$(code_of "$r")" = -32602
+# JSON-RPC 2.0's own examples: an unknown method is -32601 whatever its params; params
+# that are neither an array nor an object make the request invalid.
+r=$(send kkt_guest '{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}')
+check "unknown method, array params: method not found" test "$(code_of "$r")" = -32601
+r=$(send kkt_guest '{"jsonrpc": "2.0", "method": "foobar", "id": "1"}')
+check "unknown method: method not found" test "$(code_of "$r")" = -32601
+for p in '"bar"' null 42 true; do
+	r=$(send kkt_guest '{"jsonrpc": "2.0", "method": "whoami", "params": '"$p"', "id": 7}')
+	check "params $p: invalid request" test "$(code_of "$r")" = -32600
+	check "params $p: named" test "$(jget "$r" 'j["error"]["message"]')" = "invalid request: 'params' must be an object or an array"
+	check "params $p: the id kept" test "$(jget "$r" 'j["id"]')" = 7
+done
 r=$(send kkt_hisho '{"jsonrpc": "2.0", "id": 6, "method": "item.update", "params": {"id": 25, "base": "abc", "patch": {}}}')
 check "short base: invalid params" test "$(code_of "$r")" = -32602
 r=$(send kkt_hisho '{"jsonrpc": "2.0", "id": 6, "method": "item.update", "params": {"id": 25, "base": "'"$(head_of)"'", "patch": [1]}}')
