@@ -652,7 +652,13 @@ size_t cli_print_problems(FILE *out, const char *prefix, const json_t *data, con
 
 int cli_rpc_report(const cli_rpc_error *err, const cli_view *view)
 {
-	cli_error("%s", err->message ? err->message : "?");
+	const char *cause = json_string_value(json_object_get(err->data, "cause"));
+
+	/* The system's reason a write failed (a full disk), in the user's language. */
+	if (cause)
+		cli_error("%s: %s", err->message ? err->message : "?", cause);
+	else
+		cli_error("%s", err->message ? err->message : "?");
 	cli_print_problems(stderr, "  ", err->data, view);
 	switch (err->code) {
 	case RPC_EFORBIDDEN:

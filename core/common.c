@@ -16,7 +16,14 @@ void kk_diag_clear(kk_diag *diag)
 static void diag_vset(kk_diag *diag, int code, const char *fmt, va_list ap)
 {
 	diag->code = code;
+	diag->sys_errno = 0;
 	vsnprintf(diag->message, sizeof(diag->message), fmt, ap);
+}
+
+void kk_diag_set_errno(kk_diag *diag, int errnum)
+{
+	if (diag)
+		diag->sys_errno = errnum;
 }
 
 int kk_diag_set(kk_diag *diag, int code, const char *fmt, ...)

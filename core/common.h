@@ -42,6 +42,7 @@ typedef struct kk_diag {
 	size_t line;
 	size_t column;
 	size_t position;
+	int sys_errno; /* the errno of the system call behind a KK_EIO, or 0 */
 } kk_diag;
 
 /* Clears a diagnostic; accepts NULL. */
@@ -59,6 +60,14 @@ int kk_diag_set(kk_diag *diag, int code, const char *fmt, ...)
  * libgit2's last error" and returns `code`, for failures of libgit2 calls.
  */
 int kk_diag_git(kk_diag *diag, int code, const char *what);
+
+/*
+ * Records the errno of the system call that failed, after kk_diag_set() (which
+ * forgets any earlier one): a caller can then say why in its own words, such
+ * as keikakud telling a client "No space left on device" in the client's
+ * language.  `diag` may be NULL.
+ */
+void kk_diag_set_errno(kk_diag *diag, int errnum);
 
 /* Sets the JSON Pointer of `diag` (which may be NULL); truncates safely. */
 void kk_diag_set_pointer(kk_diag *diag, const char *pointer);

@@ -127,8 +127,10 @@ static int create_error(kk_diag *diag, const char *dir, int errnum)
 	char text[128];
 
 	kk_diag_set_path(diag, dir);
-	return kk_diag_set(diag, KK_EIO, _("cannot create a temporary file in '%s': %s"), dir,
-			   strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set(diag, KK_EIO, _("cannot create a temporary file in '%s': %s"), dir,
+		    strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set_errno(diag, errnum);
+	return KK_EIO;
 }
 
 static int write_error(kk_diag *diag, const char *path, int errnum)
@@ -136,8 +138,10 @@ static int write_error(kk_diag *diag, const char *path, int errnum)
 	char text[128];
 
 	kk_diag_set_path(diag, path);
-	return kk_diag_set(diag, KK_EIO, _("cannot write '%s': %s"), path,
-			   strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set(diag, KK_EIO, _("cannot write '%s': %s"), path,
+		    strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set_errno(diag, errnum);
+	return KK_EIO;
 }
 
 static int sync_error(kk_diag *diag, const char *path, int errnum)
@@ -145,8 +149,10 @@ static int sync_error(kk_diag *diag, const char *path, int errnum)
 	char text[128];
 
 	kk_diag_set_path(diag, path);
-	return kk_diag_set(diag, KK_EIO, _("cannot sync '%s': %s"), path,
-			   strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set(diag, KK_EIO, _("cannot sync '%s': %s"), path,
+		    strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set_errno(diag, errnum);
+	return KK_EIO;
 }
 
 static int rename_error(kk_diag *diag, const char *from, const char *to, int errnum)
@@ -154,8 +160,10 @@ static int rename_error(kk_diag *diag, const char *from, const char *to, int err
 	char text[128];
 
 	kk_diag_set_path(diag, to);
-	return kk_diag_set(diag, KK_EIO, _("cannot rename '%s' to '%s': %s"), from, to,
-			   strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set(diag, KK_EIO, _("cannot rename '%s' to '%s': %s"), from, to,
+		    strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set_errno(diag, errnum);
+	return KK_EIO;
 }
 
 static int remove_error(kk_diag *diag, const char *path, int errnum)
@@ -163,8 +171,10 @@ static int remove_error(kk_diag *diag, const char *path, int errnum)
 	char text[128];
 
 	kk_diag_set_path(diag, path);
-	return kk_diag_set(diag, KK_EIO, _("cannot remove '%s': %s"), path,
-			   strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set(diag, KK_EIO, _("cannot remove '%s': %s"), path,
+		    strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set_errno(diag, errnum);
+	return KK_EIO;
 }
 
 static int read_error(kk_diag *diag, const char *path, int errnum)
@@ -172,8 +182,10 @@ static int read_error(kk_diag *diag, const char *path, int errnum)
 	char text[128];
 
 	kk_diag_set_path(diag, path);
-	return kk_diag_set(diag, errnum == ENOENT ? KK_ENOTFOUND : KK_EIO,
-			   _("cannot read '%s': %s"), path, strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set(diag, errnum == ENOENT ? KK_ENOTFOUND : KK_EIO, _("cannot read '%s': %s"), path,
+		    strerror_r(errnum, text, sizeof(text)));
+	kk_diag_set_errno(diag, errnum);
+	return errnum == ENOENT ? KK_ENOTFOUND : KK_EIO;
 }
 
 static void put32(unsigned char *p, uint32_t v)

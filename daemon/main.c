@@ -227,6 +227,8 @@ int main(int argc, char **argv)
 		/* Callers may ask for their own language; the daemon's own stays as set. */
 		bindtextdomain(KK_TEXTDOMAIN, dir && *dir ? dir : KK_LOCALEDIR);
 		bind_textdomain_codeset(KK_TEXTDOMAIN, "UTF-8");
+		/* The system's reasons (strerror) a caller is told in their language, as UTF-8. */
+		bind_textdomain_codeset("libc", "UTF-8");
 	}
 	while ((c = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
 		switch (c) {

@@ -706,6 +706,17 @@ int kd_writer_tag_pending(kd_writer *w, const char *name)
 	return 0;
 }
 
+/*
+ * The errno behind libgit2's last error, `saved` (errno right after the
+ * failed call), when that error was the system's; else 0.
+ */
+static int git_os_errno(int saved)
+{
+	const git_error *e = git_error_last();
+
+	return e && e->klass == GIT_ERROR_OS ? saved : 0;
+}
+
 /* On the syncer: removes the first `count` tag refs of the flight, which it made. */
 static void remove_tags(kd_writer *w, const kd_flight *f, size_t count)
 {
@@ -731,14 +742,17 @@ static int make_durable(kd_writer *w, kd_flight *f)
 	size_t tags = 0;
 	int error = -1;
 
+	f->errnum = 0;
 	obj_list_dedupe(&f->writes.objects);
 	if (kk_pack_write(NULL, w->pack_dir, f->writes.objects.items, f->writes.objects.count,
 			  &diag) < 0) {
+		f->errnum = diag.sys_errno;
 		log_warnx("cannot write pack: %s", diag.message);
 		goto done;
 	}
 	/* The pack is durable: only now may the refs point into it. */
 	if (git_repository_odb(&odb, w->sync_repo) < 0 || git_odb_refresh(odb) < 0) {
+		f->errnum = git_os_errno(errno);
 		log_warnx("cannot read the new pack: %s", kd_git_message());
 		goto done;
 	}
@@ -749,6 +763,7 @@ static int make_durable(kd_writer *w, kd_flight *f)
 		snprintf(name, sizeof(name), TAG_REFS "%s", f->writes.tags[tags].name);
 		if (git_reference_create(&ref, w->sync_repo, name, &f->writes.tags[tags].oid, 0,
 					 NULL) < 0) {
+			f->errnum = git_os_errno(errno);
 			log_warnx("cannot create %s: %s", name, kd_git_message());
 			goto done;
 		}
@@ -757,6 +772,7 @@ static int make_durable(kd_writer *w, kd_flight *f)
 	}
 	if (git_reference_create_matching(&ref, w->sync_repo, MAIN_REF, &f->head, 1, &f->start,
 					  NULL) < 0) {
+		f->errnum = git_os_errno(errno);
 		log_warnx("cannot move %s: %s", MAIN_REF, kd_git_message());
 		goto done;
 	}
@@ -783,19 +799,41 @@ static void answer(kd_writer *w, kd_call *calls, kd_call *tail)
 }
 
 /*
+ * Why a write failed, for the caller, in the caller's language:
+ * {"errno": "ENOSPC", "cause": "No space left on device"}; NULL when the
+ * cause is not the system's (it is in keikakud's log then).
+ */
+static json_t *cause_data(const kd_call *call, int errnum)
+{
+	const char *name = errnum ? strerrorname_np(errnum) : NULL;
+	locale_t previous;
+	char text[256];
+	json_t *data;
+
+	if (!name)
+		return NULL;
+	previous = kd_call_locale_begin(call);
+	data = json_pack("{s:s, s:s}", "errno", name, "cause",
+			 strerror_r(errnum, text, sizeof(text)));
+	kd_call_locale_end(previous);
+	return data;
+}
+
+/*
  * Nothing of a batch is stored: every caller gets an error, also those whose
  * answer was decided on top of it (a refusal or a dry run may describe a
- * state that is not going to exist).  A replayed answer stays: it was stored
- * before.
+ * state that is not going to exist), with the system's reason (`errnum`,
+ * or 0).  A replayed answer stays: it was stored before.
  */
-static void fail_calls(kd_call *calls)
+static void fail_calls(kd_call *calls, int errnum)
 {
 	for (kd_call *call = calls; call; call = call->next) {
 		if (call->result && json_object_get(call->result, "replayed"))
 			continue;
 		json_decref(call->result);
 		call->result = NULL;
-		kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+		kd_call_fail(call, KD_EWRITE, cause_data(call, errnum),
+			     "the update could not be stored");
 	}
 }
 
@@ -826,7 +864,7 @@ static void *syncer_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 
 		if (!(stored = make_durable(w, f) == 0))
-			fail_calls(f->calls);
+			fail_calls(f->calls, f->errnum);
 		/* Answered before the writer hears of it: the next batch's answers come after. */
 		answer(w, f->calls, f->tail);
 		pthread_mutex_lock(&w->lock);
@@ -997,8 +1035,8 @@ static void process_batch(kd_writer *w, kd_call *batch, kd_call *tail)
 	pthread_mutex_unlock(&w->lock);
 
 	if (settle(w) < 0) {
-		/* This batch stands on one that is not stored: nor is it, then. */
-		fail_calls(batch);
+		/* This batch stands on one that is not stored: nor is it, for the same reason. */
+		fail_calls(batch, w->flight.errnum);
 		commits = 0;
 	}
 	if (commits) {

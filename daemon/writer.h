@@ -99,6 +99,7 @@ typedef struct {
 	git_oid start, head; /* the branch moves from `start` to `head` */
 	size_t commits;
 	int mempack; /* which of the writer's mempacks holds its objects */
+	int errnum;  /* why it was not stored: the failed system call's errno, or 0 */
 } kd_flight;
 
 struct kd_writer {
