@@ -241,7 +241,8 @@ static json_t *changes_since(cli_ctx *ctx, const char *since, const char *commit
 {
 	json_t *diff = NULL;
 
-	*code = cli_query(&diff, ctx, "plan.diff", json_pack("{s:s, s:s}", "from", since, "to", commit));
+	*code = cli_query(&diff, ctx, "plan.diff",
+			  json_pack("{s:s, s:s}", "from", since, "to", commit));
 	return *code == EXIT_OK ? diff : NULL;
 }
 

@@ -19,8 +19,7 @@ void cli_snapshot_clear(cli_snapshot *snap)
 	memset(snap, 0, sizeof(*snap));
 }
 
-static int read_local(cli_snapshot *snap, cli_ctx *ctx, const char *rev,
-		      const char *const *paths)
+static int read_local(cli_snapshot *snap, cli_ctx *ctx, const char *rev, const char *const *paths)
 {
 	git_commit *commit = NULL;
 	kk_diag diag = {0};
@@ -85,8 +84,7 @@ static int take_files(cli_snapshot *snap, const json_t *result)
 	return EXIT_OK;
 }
 
-static int read_remote(cli_snapshot *snap, cli_ctx *ctx, const char *rev,
-		       const char *const *paths)
+static int read_remote(cli_snapshot *snap, cli_ctx *ctx, const char *rev, const char *const *paths)
 {
 	json_t *params = json_object(), *list = NULL, *result = NULL;
 	cli_rpc_error err = {0};
