@@ -41,7 +41,8 @@ typedef struct kd_conn {
 	uv_work_t lookup;  /* of `found`, on the thread pool */
 	kk_identity found; /* the lookup's answer, taken into `who` on the loop thread */
 	int lookup_failed;
-	enum { ADMITTED, OVER_TOTAL, OVER_USER } admission; /* decided as it connects, in order */
+	/* Decided as it connects, in order; UNDECIDED until its peer is known. */
+	enum { UNDECIDED, ADMITTED, OVER_TOTAL, OVER_USER } admission;
 	char *line;					    /* bytes of the current line so far */
 	size_t len, cap;
 	int skipping;  /* discarding the rest of an overlong line */
@@ -70,6 +71,7 @@ struct kd_server {
 	kd_reads *reads;
 	kd_conn *conns;
 	unsigned conn_count;
+	unsigned admitted; /* of conn_count, those within the limits: what the limits count */
 	int stopping;
 	int bound; /* we created the socket file (and remove it) */
 	uint64_t watchdog_usec;
@@ -107,6 +109,8 @@ static void conn_close(kd_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->server->conn_count--;
+	if (c->admission == ADMITTED)
+		c->server->admitted--;
 	uv_close((uv_handle_t *)&c->idle, on_conn_handle_closed);
 	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
 }
@@ -648,12 +652,13 @@ done:
 	return error;
 }
 
+/* The admitted connections of `uid`. */
 static unsigned conns_of(kd_server *s, uid_t uid)
 {
 	unsigned n = 0;
 
 	for (kd_conn *c = s->conns; c; c = c->next)
-		n += c->who.uid == uid;
+		n += c->who.uid == uid && c->admission == ADMITTED;
 	return n;
 }
 
@@ -753,11 +758,20 @@ static void on_connection(uv_stream_t *listener, int status)
 	}
 	c->who.uid = cred.uid;
 	c->who.gid = cred.gid;
-	/* Over a limit is told once the name is known, but decided now, among the earlier ones. */
-	if (s->conn_count > s->cfg->max_conns)
-		c->admission = OVER_TOTAL;
-	else if (conns_of(s, c->who.uid) > s->cfg->max_conns_user)
+	/*
+	 * Over a limit is told once the name is known, but decided now, among
+	 * the earlier ones.  The user's own limit first, and only admitted
+	 * connections count: one user's flood of connections, each refused
+	 * and closed a moment later, never fills the total for everyone else.
+	 */
+	if (conns_of(s, c->who.uid) >= s->cfg->max_conns_user) {
 		c->admission = OVER_USER;
+	} else if (s->admitted >= s->cfg->max_conns) {
+		c->admission = OVER_TOTAL;
+	} else {
+		c->admission = ADMITTED;
+		s->admitted++;
+	}
 	c->lookup.data = c;
 	c->refs++;
 	if (uv_queue_work(s->loop, &c->lookup, lookup_work, lookup_done) < 0) {

@@ -154,6 +154,33 @@ check "connections in all: the fourth refused" test "$(cat "$work/hold.kkt_nurse
 check "connections in all: daemon alive" alive
 stop_daemon
 
+# One user's flood of connections, each refused over that user's limit, fills
+# nothing for the others: only admitted connections count towards the total.
+start_daemon --max-connections 8 --max-connections-per-user 3
+as kkt_guest /usr/bin/python3 - "$sock" <<'PY' >"$work/flood.out" &
+import socket, sys, time
+end, opened = time.time() + 3, 0
+print("flooding", flush=True)
+while time.time() < end:
+    socks = []
+    for i in range(100):
+        s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); socks.append(s)
+    opened += len(socks)
+    for s in socks:
+        s.close()
+print(opened)
+PY
+flooder=$!
+for _ in $(seq 1 100); do [ -s "$work/flood.out" ] && break; sleep 0.05; done
+answered=0
+for _ in $(seq 1 10); do
+	r=$(call kkt_hisho whoami) || true
+	[ "$(jget "$r" 'j.get("user")')" = kkt_hisho ] && answered=$((answered + 1))
+done
+wait "$flooder"
+check "another user is admitted during a flood of $(tail -1 "$work/flood.out") connections ($answered of 10)" test "$answered" = 10
+stop_daemon
+
 # systemd: socket activation and sd_notify.
 notify=$work/notify.sock
 /usr/bin/python3 - "$notify" >"$work/notify.out" <<'PY' &
