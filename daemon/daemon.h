@@ -23,13 +23,14 @@ typedef struct kd_config {
 	const char *repo;
 	const char *socket_path;
 	const char *email_domain;
-	unsigned socket_mode;	 /* of a socket we bind ourselves */
-	size_t max_line;	 /* bytes per request line */
-	unsigned max_conns;	 /* connections in total */
-	unsigned max_conns_user; /* connections per uid */
-	unsigned idle_seconds;	 /* close a connection idle this long */
-	size_t max_items;	 /* items per submission */
-	size_t max_batch;	 /* submissions per group commit */
+	unsigned socket_mode;	   /* of a socket we bind ourselves */
+	size_t max_line;	   /* bytes per request line */
+	unsigned max_conns;	   /* connections in total */
+	unsigned max_conns_user;   /* connections per uid */
+	unsigned idle_seconds;	   /* close a connection idle this long */
+	size_t max_items;	   /* items per submission */
+	size_t max_batch;	   /* submissions per group commit */
+	size_t max_batch_requests; /* requests per JSON-RPC batch */
 	int verbose;
 } kd_config;
 

@@ -41,6 +41,7 @@ static void usage(FILE *out)
 		"  --idle-timeout SECONDS         close idle connections (default 300)\n"
 		"  --max-items N                  items per submission (default 1000)\n"
 		"  --max-batch N                  submissions per group commit (default 512)\n"
+		"  --max-batch-requests N         requests per JSON-RPC batch (default 64)\n"
 		"  -v, --verbose                  log debug messages\n"
 		"  --version                      print the version\n",
 		KK_DEFAULT_SOCKET);
@@ -199,6 +200,7 @@ int main(int argc, char **argv)
 		{"idle-timeout", required_argument, NULL, 'I'},
 		{"max-items", required_argument, NULL, 'N'},
 		{"max-batch", required_argument, NULL, 'B'},
+		{"max-batch-requests", required_argument, NULL, 'Q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -213,6 +215,7 @@ int main(int argc, char **argv)
 		.idle_seconds = 300,
 		.max_items = 1000,
 		.max_batch = 512,
+		.max_batch_requests = 64,
 	};
 	char host[256] = "localhost", errbuf[1024] = "", repo[PATH_MAX];
 	unsigned long long v;
@@ -273,6 +276,11 @@ int main(int argc, char **argv)
 			if (parse_number(&v, optarg, "--max-batch", 1, 100000, 10) < 0)
 				return 2;
 			cfg.max_batch = (size_t)v;
+			break;
+		case 'Q':
+			if (parse_number(&v, optarg, "--max-batch-requests", 1, 100000, 10) < 0)
+				return 2;
+			cfg.max_batch_requests = (size_t)v;
 			break;
 		default:
 			fprintf(stderr, "keikakud: unknown option '%s'\ntry 'keikakud --help'\n",

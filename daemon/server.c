@@ -43,7 +43,7 @@ typedef struct kd_conn {
 	int lookup_failed;
 	/* Decided as it connects, in order; UNDECIDED until its peer is known. */
 	enum { UNDECIDED, ADMITTED, OVER_TOTAL, OVER_USER } admission;
-	char *line;					    /* bytes of the current line so far */
+	char *line; /* bytes of the current line so far */
 	size_t len, cap;
 	int skipping;  /* discarding the rest of an overlong line */
 	int eof;       /* the client will send no more */
@@ -396,8 +396,15 @@ static void handle_line(kd_conn *c, const char *line, size_t len)
 	if (json_is_array(value)) {
 		kd_batch *batch;
 
+		size_t max = c->server->cfg->max_batch_requests;
+
 		if (json_array_size(value) == 0) {
 			send_error(c, NULL, KD_EREQUEST, NULL, "invalid request: empty batch");
+		} else if (json_array_size(value) > max) {
+			/* Refused whole, before any of it runs: its answer would be unbounded. */
+			send_error(c, NULL, KD_ELIMIT, json_pack("{s:I}", "limit", (json_int_t)max),
+				   "a batch of %zu requests is more than %zu",
+				   json_array_size(value), max);
 		} else if ((batch = calloc(1, sizeof(*batch))) &&
 			   (batch->responses = json_array())) {
 			/* Held open until every element is dispatched. */

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# keikakud under one caller's abuse: a huge batch, a client that pipelines
+# requests and never reads, a flood of notifications.  The daemon's memory
+# stays bounded and other users are still answered promptly.
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/daemon.bash"
+setup_users
+make_repo
+start_daemon
+
+# The abusive clients, run as test users: they print what they saw.
+cat >"$work/abuse.py" <<'PY'
+import json, select, socket, sys, time
+
+def connect(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    return s
+
+def read_line(s, deadline):
+    buf = b""
+    while b"\n" not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        s.settimeout(left)
+        try:
+            chunk = s.recv(1 << 20)
+        except socket.timeout:
+            return None
+        if not chunk:
+            return None
+        buf += chunk
+    return buf.split(b"\n", 1)[0]
+
+def req(method, id=None, params=None):
+    r = {"jsonrpc": "2.0", "method": method}
+    if id is not None:
+        r["id"] = id
+    if params is not None:
+        r["params"] = params
+    return r
+
+def summary(line):
+    if line is None:
+        return {"answer": "none"}
+    j = json.loads(line)
+    if isinstance(j, list):
+        return {"answer": "array", "length": len(j)}
+    if "error" in j:
+        return {"code": j["error"]["code"], "data": j["error"].get("data"), "id": j["id"]}
+    return {"result": "ok", "id": j["id"]}
+
+mode, path = sys.argv[1], sys.argv[2]
+if mode == "batch":  # batch SOCKET N: N item.list calls in one line
+    n = int(sys.argv[3])
+    s = connect(path)
+    s.sendall(json.dumps([req("item.list", i) for i in range(n)]).encode() + b"\n")
+    print(json.dumps(summary(read_line(s, time.monotonic() + 3))))
+elif mode == "ones":  # ones SOCKET BYTES: [1,1,...] as long as BYTES
+    n = (int(sys.argv[3]) - 3) // 2
+    s = connect(path)
+    s.sendall(b"[" + b",".join([b"1"] * n) + b"]\n")
+    print(json.dumps(summary(read_line(s, time.monotonic() + 3))))
+elif mode == "whoami":  # whoami SOCKET: milliseconds for one answer (at most 5 s)
+    t = time.monotonic()
+    s = connect(path)
+    s.sendall(json.dumps(req("whoami", 1)).encode() + b"\n")
+    line = read_line(s, t + 5)
+    print(round((time.monotonic() - t) * 1000) if line else "timeout")
+elif mode == "pipeline":  # pipeline SOCKET N SECONDS: N item.get, never read
+    n, seconds = int(sys.argv[3]), float(sys.argv[4])
+    data = b"".join(json.dumps(req("item.get", i, {"id": 1 + i % 20})).encode() + b"\n"
+                    for i in range(n))
+    s = connect(path)
+    s.setblocking(False)
+    sent, end = 0, time.monotonic() + seconds
+    while sent < len(data) and time.monotonic() < end:
+        if select.select([], [s], [], 0.05)[1]:
+            try:
+                sent += s.send(data[sent:sent + 65536])
+            except BlockingIOError:
+                pass
+    time.sleep(max(0, end - time.monotonic()))
+    print(sent)
+elif mode == "notify":  # notify SOCKET N: N notifications, then ms for a request
+    n = int(sys.argv[3])
+    data = b"".join(json.dumps(req("item.get", None, {"id": 1 + i % 20})).encode() + b"\n"
+                    for i in range(n))
+    s = connect(path)
+    s.sendall(data)
+    t = time.monotonic()
+    s.sendall(json.dumps(req("whoami", 1)).encode() + b"\n")
+    line = read_line(s, t + 5)
+    print(round((time.monotonic() - t) * 1000) if line else "timeout")
+PY
+chmod 644 "$work/abuse.py"
+abuse() {
+	local user=$1
+	shift
+	as "$user" /usr/bin/python3 "$work/abuse.py" "$1" "$sock" "${@:2}"
+}
+# kb FIELD: the daemon's VmRSS or VmHWM in kB.
+kb() {
+	awk -v f="$1:" '$1 == f { print $2 }' "/proc/$daemon_pid/status"
+}
+echo "keikakud at start: VmRSS $(kb VmRSS) kB"
+
+# 2. A batch over the limit is refused whole, at once, and memory stays bounded.
+r=$(abuse kkt_guest batch 65)
+check "batch of 65: refused ($r)" test "$r" = '{"code": -32006, "data": {"limit": 64}, "id": null}'
+r=$(abuse kkt_guest batch 64)
+check "batch of 64: answered ($r)" test "$r" = '{"answer": "array", "length": 64}'
+r=$(abuse kkt_guest batch 10000)
+check "batch of 10,000: refused ($r)" test "$r" = '{"code": -32006, "data": {"limit": 64}, "id": null}'
+r=$(abuse kkt_guest ones 1048575)
+check "[1,1,...] of 1 MiB: refused ($r)" test "$r" = '{"code": -32006, "data": {"limit": 64}, "id": null}'
+hwm=$(kb VmHWM)
+echo "after the batches: VmHWM $hwm kB"
+check "batches: peak memory under 150 MB ($hwm kB)" test "$hwm" -lt 150000
+
+check "daemon still up" kill -0 "$daemon_pid"
+stop_daemon
+finish
