@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,7 +32,7 @@ static void usage(FILE *out)
 		  "  --fy Y               the report's fiscal year (2021, R3, 令和3年度)\n"
 		  "  --at REV             the plan as it was at REV (default HEAD)\n"
 		  "  --format F           tsv (default), csv, md, html, xlsx or json; without it,\n"
-		  "                       the extension of --output decides\n"
+		  "                       the extension of --output decides (and must be one)\n"
 		  "  --json               the same as --format json\n"
 		  "  --changes-since REV  mark the cells changed since REV (html, md, xlsx, json)\n"
 		  "  --encoding E         csv and tsv: utf-8 (default) or cp932\n"
@@ -58,10 +59,10 @@ static const char *format_of_path(const char *path)
 
 	if (!dot || strchr(dot, '/'))
 		return NULL;
-	if (strcmp(dot + 1, "htm") == 0)
+	if (strcasecmp(dot + 1, "htm") == 0)
 		return "html";
 	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
-		if (strcmp(dot + 1, known[i]) == 0)
+		if (strcasecmp(dot + 1, known[i]) == 0)
 			return known[i];
 	return NULL;
 }
@@ -291,8 +292,12 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("report", _("unexpected argument '%s'"), argv[optind]);
 	if (!args.fy)
 		return cli_usage_error("report", _("--fy is required"));
-	if (!args.format)
-		args.format = format_of_path(args.output);
+	/* "r3.txt" is no format: say so rather than write TSV into it. */
+	if (!args.format && args.output && !(args.format = format_of_path(args.output)))
+		return cli_usage_error("report",
+				       _("cannot tell the format from the name '%s': give --format "
+					 "(tsv, csv, md, html, xlsx, json) or one of those extensions"),
+				       args.output);
 	if (args.format && kk_report_format_parse(&format, args.format) < 0)
 		return cli_usage_error("report",
 				       _("'%s' is not a report format (tsv, csv, md, html, xlsx, "

@@ -41,6 +41,14 @@ kk report --fy R3 -o "$work/r.html"
 check "html by extension" grep -q '^<html lang="ja">$' "$work/r.html"
 check "html = --format html" cmp "$work/r.html" <(kk report --fy R3 --format html)
 check "no temporary file left" test "$(ls "$work" | grep -c 'r\.html\.')" = 0
+expect 2 "" "keikaku: cannot tell the format from the name '$work/r3.txt': give --format (tsv, csv, md, html, xlsx, json) or one of those extensions
+try 'keikaku report --help'" -- kk report --fy R3 --output "$work/r3.txt"
+check "nothing written for an unknown extension" test ! -e "$work/r3.txt"
+expect 2 "" "*" -- kk report --fy R3 --output "$work/r3"
+kk report --fy R3 --format tsv --output "$work/r3.txt"
+check "--format names it" cmp "$work/r3.txt" <(kk report --fy R3)
+kk report --fy R3 --output "$work/R3.TSV"
+check "upper-case extension" cmp "$work/R3.TSV" <(kk report --fy R3)
 kk report --fy R3 --output "$work/r.md"
 check "md by extension" grep -q '^# 空閑市DX推進計画 令和3年度 進捗状況$' "$work/r.md"
 kk report --fy R3 -o "$work/r.json"
