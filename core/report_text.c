@@ -258,11 +258,26 @@ int kk_report_write_tsv(kk_buf *b, const kk_report *r, char sep, const kk_report
 
 /* --- Markdown --- */
 
-/* Appends `text` as table cell content: Markdown's specials escaped, line breaks as <br>. */
+/*
+ * True at a space that starts a new point of the text as the report shows
+ * it: before a "・" bullet or a "【" heading (the spreadsheet's cells keep
+ * their points apart with a space where a person sees lines).
+ */
+static int starts_point(const char *p, const char *text)
+{
+	return p > text && *p == ' ' &&
+	       (strncmp(p + 1, "\u30fb", 3) == 0 || strncmp(p + 1, "\u3010", 3) == 0);
+}
+
+/*
+ * Appends `text` as table cell content: Markdown's specials escaped, line
+ * breaks, and the space before each point, as <br> (GFM tables keep a cell
+ * on one line).
+ */
 static void md_text(kk_buf *b, const char *text)
 {
 	for (const char *p = text; *p; p++) {
-		if (*p == '\n') {
+		if (*p == '\n' || starts_point(p, text)) {
 			kk_buf_puts(b, "<br>");
 		} else if (*p == '\r') {
 			continue;

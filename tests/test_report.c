@@ -323,6 +323,13 @@ static void md_has_headings_summary_and_rows(void **state)
 			      "電子契約サービスを提供している弁護士ドットコム社の");
 	assert_contains(text, " | 対象案件の拡大 | 運用規則の整備 | ◎ | ・令和3年7月から");
 	assert_contains(text, " |  | 31 | 導入完了 |\n");
+	/* The points of a cell stay apart: a space before ・ or 【 is a line break there. */
+	assert_contains(text, "申請手続きのオンライン化を行った。<br>・オンライン化された手続きが");
+	assert_contains(text, "【税務課】<br>・納税証明書の申請");
+	assert_contains(text, "取り下げる。<br>【戸籍関係】<br>・国の方針により");
+	/* Not a ・ inside a sentence ("イベント・各種"), nor the text's first one. */
+	assert_contains(text, "従来通りにイベント・各種カルチャー教室");
+	assert_contains(text, " | ・令和3年度の重点取り組み項目");
 }
 
 /* --- HTML --- */
