@@ -31,6 +31,8 @@ typedef struct kd_config {
 	size_t max_items;	   /* items per submission */
 	size_t max_batch;	   /* submissions per group commit */
 	size_t max_batch_requests; /* requests per JSON-RPC batch */
+	unsigned max_in_flight;	   /* a connection's unanswered requests before it is not read */
+	size_t max_unsent;	   /* a connection's unsent answer bytes before it is not read */
 	int verbose;
 } kd_config;
 

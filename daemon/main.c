@@ -42,6 +42,10 @@ static void usage(FILE *out)
 		"  --max-items N                  items per submission (default 1000)\n"
 		"  --max-batch N                  submissions per group commit (default 512)\n"
 		"  --max-batch-requests N         requests per JSON-RPC batch (default 64)\n"
+		"  --max-in-flight N              a connection's unanswered requests before\n"
+		"                                 it is read no further (default 16)\n"
+		"  --max-unsent BYTES             a connection's unsent answers before it is\n"
+		"                                 read no further (default 4194304)\n"
 		"  -v, --verbose                  log debug messages\n"
 		"  --version                      print the version\n",
 		KK_DEFAULT_SOCKET);
@@ -201,6 +205,8 @@ int main(int argc, char **argv)
 		{"max-items", required_argument, NULL, 'N'},
 		{"max-batch", required_argument, NULL, 'B'},
 		{"max-batch-requests", required_argument, NULL, 'Q'},
+		{"max-in-flight", required_argument, NULL, 'F'},
+		{"max-unsent", required_argument, NULL, 'W'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -216,6 +222,8 @@ int main(int argc, char **argv)
 		.max_items = 1000,
 		.max_batch = 512,
 		.max_batch_requests = 64,
+		.max_in_flight = 16,
+		.max_unsent = 4 << 20,
 	};
 	char host[256] = "localhost", errbuf[1024] = "", repo[PATH_MAX];
 	unsigned long long v;
@@ -281,6 +289,16 @@ int main(int argc, char **argv)
 			if (parse_number(&v, optarg, "--max-batch-requests", 1, 100000, 10) < 0)
 				return 2;
 			cfg.max_batch_requests = (size_t)v;
+			break;
+		case 'F':
+			if (parse_number(&v, optarg, "--max-in-flight", 1, 100000, 10) < 0)
+				return 2;
+			cfg.max_in_flight = (unsigned)v;
+			break;
+		case 'W':
+			if (parse_number(&v, optarg, "--max-unsent", 4096, 1ull << 30, 10) < 0)
+				return 2;
+			cfg.max_unsent = (size_t)v;
 			break;
 		default:
 			fprintf(stderr, "keikakud: unknown option '%s'\ntry 'keikakud --help'\n",

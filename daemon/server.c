@@ -2,14 +2,21 @@
  * server.c - connections and JSON-RPC on the loop thread.
  *
  * Every libuv handle is closed with uv_close and freed in its close
- * callback.  A connection lives until its pipe and idle timer are closed,
- * the lookup of its peer is done and every call it made has been answered;
- * each holds a reference.  The peer's uid and gid come from the kernel as
- * it connects; its names and groups from the passwd and group databases on
+ * callback.  A connection lives until its pipe, idle timer and resume
+ * handle are closed, the lookup of its peer is done and every call it made
+ * has been answered; each holds a reference.
+ *
+ * Back-pressure: a connection is read no further while it has too many
+ * calls unanswered (notifications too) or too many answer bytes unsent;
+ * the lines already read wait in its read buffer, and the read resumes as
+ * answers go out.  Each loop iteration takes at most LINES_PER_TURN lines
+ * from one connection, then yields to the others through an idle handle.  The peer's uid and gid
+ * come from the kernel as it connects; its names and groups from the passwd and group databases on
  * libuv's thread pool (NSS may ask a directory server), and the connection
  * is read only once they are there.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <libgen.h>
 #include <grp.h>
 #include <limits.h>
@@ -31,11 +38,14 @@
 #include "server.h"
 
 #define READ_CHUNK	   65536
+#define LINES_PER_TURN	   32
+#define TRIM_AFTER	   (8 << 20) /* bytes freed before memory is given back */
 #define STATUS_INTERVAL_MS 10000
 
 typedef struct kd_conn {
 	uv_pipe_t pipe;
 	uv_timer_t idle;
+	uv_idle_t resume; /* takes the next lines, on the loop's next turn */
 	kd_server *server;
 	kk_identity who;
 	uv_work_t lookup;  /* of `found`, on the thread pool */
@@ -49,8 +59,10 @@ typedef struct kd_conn {
 	int eof;       /* the client will send no more */
 	int finishing; /* shutting down its side: closing once the answers are out */
 	int closing;
-	unsigned pending; /* calls not yet answered */
-	unsigned refs;	  /* pipe + timer + the lookup + pending calls */
+	int reading;	   /* uv_read_start is in effect */
+	unsigned pending;  /* calls not yet answered */
+	unsigned refs;	   /* pipe + timer + resume + the lookup + pending calls */
+	size_t rpos, rend; /* readbuf's bytes not taken yet; nothing is read while there are some */
 	char readbuf[READ_CHUNK];
 	struct kd_conn *prev, *next;
 } kd_conn;
@@ -80,6 +92,7 @@ struct kd_server {
 	char last_status[256];
 	time_t last_accept_warning;
 	unsigned long long accept_failures;
+	size_t freed; /* bytes of answers and long lines freed since the last trim */
 };
 
 static void conn_unref(kd_conn *c)
@@ -112,6 +125,7 @@ static void conn_close(kd_conn *c)
 	if (c->admission == ADMITTED)
 		c->server->admitted--;
 	uv_close((uv_handle_t *)&c->idle, on_conn_handle_closed);
+	uv_close((uv_handle_t *)&c->resume, on_conn_handle_closed);
 	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
 }
 
@@ -146,15 +160,21 @@ static void conn_finish(kd_conn *c)
 typedef struct {
 	uv_write_t req;
 	char *data;
+	size_t len;
 } write_req;
+
+static void conn_wake(kd_conn *c);
 
 static void on_written(uv_write_t *req, int status)
 {
 	write_req *w = (write_req *)req;
+	kd_conn *c = req->handle->data;
 
 	(void)status;
+	c->server->freed += w->len;
 	free(w->data);
 	free(w);
+	conn_wake(c);
 }
 
 /* Sends one response line; a client that went away is not an error. */
@@ -178,6 +198,7 @@ static void send_json(kd_conn *c, json_t *value)
 		return;
 	}
 	w->data[len] = '\n';
+	w->len = len + 1;
 	buf = uv_buf_init(w->data, (unsigned)len + 1);
 	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &buf, 1, on_written) < 0) {
 		free(w->data);
@@ -239,6 +260,7 @@ static void finish_call(kd_call *call)
 	}
 	kd_call_free(call);
 	c->pending--;
+	conn_wake(c);
 	/* While the writer finishes, even an idle connection is answered (-32007). */
 	if (c->pending == 0 && (c->eof || (c->server->stopping && !c->server->writer)))
 		conn_finish(c);
@@ -323,6 +345,13 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 		json_decref(err);
 		return;
 	}
+	/*
+	 * A notification answers nothing: one that is not a write would change
+	 * nothing either, and running it would only take the read workers from
+	 * everyone else.
+	 */
+	if (!json_object_get(req, "id") && !kd_writer_handles(method))
+		return;
 	if (!(call = calloc(1, sizeof(*call))) || copy_identity(&call->who, &c->who) < 0) {
 		kd_call_free(call);
 		send_error(c, id, KD_EINTERNAL, NULL, "out of memory");
@@ -468,33 +497,116 @@ static void take_bytes(kd_conn *c, const char *p, size_t n)
 	c->len += n;
 }
 
+/* Too much unanswered or unsent: read nothing more until answers go out. */
+static int conn_blocked(kd_conn *c)
+{
+	const kd_config *cfg = c->server->cfg;
+
+	return c->pending >= cfg->max_in_flight ||
+	       uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >= cfg->max_unsent;
+}
+
+/* Whether lines may still be taken from `c`: not once it finishes or the writer is gone. */
+static int conn_takes_lines(kd_conn *c)
+{
+	return !c->closing && !c->finishing && c->server->writer;
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+static void conn_reading(kd_conn *c, int on)
+{
+	if (on && !c->reading && !c->eof &&
+	    uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
+		c->reading = 1;
+	else if (!on && c->reading) {
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		c->reading = 0;
+	}
+}
+
+static void on_resume(uv_idle_t *handle);
+
+/*
+ * Takes the lines read and not yet taken, a turn's worth at most, while
+ * `c` is not blocked; reads more once they are all taken.
+ */
+static void conn_pump(kd_conn *c)
+{
+	unsigned lines = 0;
+
+	while (c->rpos < c->rend && conn_takes_lines(c) && !conn_blocked(c) &&
+	       lines < LINES_PER_TURN) {
+		const char *p = c->readbuf + c->rpos, *end = c->readbuf + c->rend;
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		take_bytes(c, p, nl ? (size_t)(nl - p) : (size_t)(end - p));
+		if (!nl) {
+			c->rpos = c->rend;
+			break;
+		}
+		if (!c->skipping) {
+			c->line[c->len] = '\0';
+			handle_line(c, c->line, c->len);
+			lines++;
+		}
+		c->skipping = 0;
+		c->len = 0;
+		c->rpos = (size_t)(nl + 1 - c->readbuf);
+		/* A long line's buffer is not kept for the short ones after it. */
+		if (c->cap > READ_CHUNK) {
+			c->server->freed += c->cap;
+			free(c->line);
+			c->line = NULL;
+			c->cap = 0;
+		}
+	}
+	if (!conn_takes_lines(c)) {
+		conn_reading(c, 0);
+		uv_idle_stop(&c->resume);
+	} else if (conn_blocked(c)) {
+		/* conn_wake() resumes it as answers go out. */
+		conn_reading(c, 0);
+		uv_idle_stop(&c->resume);
+	} else if (c->rpos < c->rend) {
+		/* A turn's worth: the others' turn, then more of these lines. */
+		conn_reading(c, 0);
+		uv_idle_start(&c->resume, on_resume);
+	} else {
+		uv_idle_stop(&c->resume);
+		conn_reading(c, 1);
+	}
+}
+
+static void on_resume(uv_idle_t *handle)
+{
+	conn_pump(handle->data);
+}
+
+/* An answer went out or a call finished: take lines again if `c` waits for that. */
+static void conn_wake(kd_conn *c)
+{
+	if (!c->reading && !c->eof && conn_takes_lines(c) && !conn_blocked(c) &&
+	    !uv_is_active((uv_handle_t *)&c->resume))
+		uv_idle_start(&c->resume, on_resume);
+}
+
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
 	kd_conn *c = stream->data;
-	const char *p = buf->base, *end = buf->base + (nread > 0 ? nread : 0);
 
+	(void)buf;
 	if (nread < 0) {
-		uv_read_stop(stream);
+		conn_reading(c, 0);
 		c->eof = 1;
 		if (c->pending == 0)
 			conn_finish(c);
 		return;
 	}
 	uv_timer_again(&c->idle);
-	while (p < end && !c->closing) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		take_bytes(c, p, nl ? (size_t)(nl - p) : (size_t)(end - p));
-		if (!nl)
-			break;
-		if (!c->skipping) {
-			c->line[c->len] = '\0';
-			handle_line(c, c->line, c->len);
-		}
-		c->skipping = 0;
-		c->len = 0;
-		p = nl + 1;
-	}
+	c->rpos = 0;
+	c->rend = (size_t)nread;
+	conn_pump(c);
 }
 
 static void on_idle(uv_timer_t *timer)
@@ -693,7 +805,7 @@ static void lookup_done(uv_work_t *req, int status)
 	}
 	c->who = c->found;
 	memset(&c->found, 0, sizeof(c->found));
-	conn_unref(c); /* the pipe and the timer still hold it */
+	conn_unref(c); /* the pipe and the handles still hold it */
 	if (c->admission == OVER_TOTAL) {
 		send_error(c, NULL, KD_ELIMIT,
 			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns),
@@ -716,7 +828,7 @@ static void lookup_done(uv_work_t *req, int status)
 	}
 	uv_timer_start(&c->idle, on_idle, (uint64_t)s->cfg->idle_seconds * 1000,
 		       (uint64_t)s->cfg->idle_seconds * 1000);
-	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+	conn_reading(c, 1);
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -746,10 +858,11 @@ static void on_connection(uv_stream_t *listener, int status)
 		return;
 	}
 	c->server = s;
-	c->refs = 2;
+	c->refs = 3;
 	uv_pipe_init(s->loop, &c->pipe, 0);
 	uv_timer_init(s->loop, &c->idle);
-	c->pipe.data = c->idle.data = c;
+	uv_idle_init(s->loop, &c->resume);
+	c->pipe.data = c->idle.data = c->resume.data = c;
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
@@ -811,6 +924,11 @@ static void on_tick(uv_timer_t *timer)
 	if (s->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
 	notify_status(s);
+	/* After large answers, give the freed memory back to the system. */
+	if (s->freed >= TRIM_AFTER) {
+		malloc_trim(0);
+		s->freed = 0;
+	}
 }
 
 /* Every write is stored and answered: nothing more is read. */
@@ -821,7 +939,8 @@ static void on_writer_stopped(void *arg)
 	s->writer = NULL;
 	for (kd_conn *c = s->conns, *next; c; c = next) {
 		next = c->next;
-		uv_read_stop((uv_stream_t *)&c->pipe);
+		conn_reading(c, 0);
+		uv_idle_stop(&c->resume);
 		if (c->pending == 0)
 			conn_finish(c);
 	}

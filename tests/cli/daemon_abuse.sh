@@ -95,6 +95,20 @@ elif mode == "notify":  # notify SOCKET N: N notifications, then ms for a reques
     print(round((time.monotonic() - t) * 1000) if line else "timeout")
 PY
 chmod 644 "$work/abuse.py"
+# restart: a fresh daemon for the next case, so that each case stands alone.
+restart() {
+	kill -TERM "$daemon_pid"
+	for _ in $(seq 1 100); do
+		kill -0 "$daemon_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$daemon_pid" 2>/dev/null; then
+		fail "keikakud did not stop within 5 s"
+		kill -KILL "$daemon_pid"
+	fi
+	wait "$daemon_pid" || true
+	start_daemon
+}
 abuse() {
 	local user=$1
 	shift
@@ -118,6 +132,35 @@ check "[1,1,...] of 1 MiB: refused ($r)" test "$r" = '{"code": -32006, "data": {
 hwm=$(kb VmHWM)
 echo "after the batches: VmHWM $hwm kB"
 check "batches: peak memory under 150 MB ($hwm kB)" test "$hwm" -lt 150000
+
+# 3. A client that pipelines requests and never reads is read no further once
+# its answers pile up: the daemon's memory stays bounded, others are answered.
+restart
+rss0=$(kb VmRSS)
+abuse kkt_guest pipeline 200000 3 >"$work/pipeline.out" &
+flooder=$!
+sleep 1.5
+ms=$(abuse kkt_hisho whoami)
+rss=$(kb VmRSS)
+wait "$flooder"
+echo "pipelining: sent $(cat "$work/pipeline.out") bytes; whoami $ms ms; VmRSS $rss0 -> $rss kB"
+check "pipelining: another user's whoami within 500 ms ($ms)" test "$ms" != timeout -a "$ms" -lt 500
+check "pipelining: memory grew by less than 32 MB ($rss0 -> $rss kB)" test $((rss - rss0)) -lt 32768
+check "pipelining: the client was held back ($(cat "$work/pipeline.out") bytes sent)" \
+	test "$(cat "$work/pipeline.out")" -lt 4000000
+
+# 4. A flood of notifications: the flooder's next request and another user's are
+# answered promptly.
+restart
+abuse kkt_guest notify 50000 >"$work/notify.out" &
+flooder=$!
+sleep 0.3
+ms=$(abuse kkt_hisho whoami)
+wait "$flooder"
+echo "notifications: the flooder's next request $(cat "$work/notify.out") ms; whoami $ms ms"
+check "notifications: another user's whoami within 500 ms ($ms)" test "$ms" != timeout -a "$ms" -lt 500
+check "notifications: the flooder's next request within 1 s ($(cat "$work/notify.out"))" \
+	test "$(cat "$work/notify.out")" != timeout -a "$(cat "$work/notify.out")" -lt 1000
 
 check "daemon still up" kill -0 "$daemon_pid"
 stop_daemon
