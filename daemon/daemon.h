@@ -113,6 +113,12 @@ int kd_reads_queue(kd_reads *reads, uv_loop_t *loop, kd_call *call, uv_after_wor
 
 /* --- writer.c: the writer thread --- */
 
+/* libgit2's last error message, or "unknown error" (rpc.c). */
+const char *kd_git_message(void);
+
+/* `oid` in hex as a JSON string (a new reference). */
+json_t *kd_oid_json(const git_oid *oid);
+
 typedef struct kd_writer kd_writer;
 
 typedef struct kd_writer_stats {

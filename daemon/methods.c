@@ -21,6 +21,9 @@
 #include "store.h"
 #include "update.h"
 #include "verify.h"
+#include "commit.h"
+#include "methods.h"
+#include "objects.h"
 #include "writer.h"
 #include "year.h"
 
@@ -448,7 +451,7 @@ static int replayed(kd_writer *w, kd_call *call, char *key, size_t size, const c
 }
 
 /* Decides one submission and, when it is accepted, commits it (in memory). */
-void kd_methods_handle(kd_writer *w, kd_call *call)
+static void handle_write(kd_writer *w, kd_call *call)
 {
 	const char *base_hex = NULL, *reason = NULL, *request_id = NULL;
 	int dry_run = 0, correction = 0;
@@ -575,12 +578,12 @@ static int add_year_violation(json_t *violations, int year, const char *rule, co
 /* Tells whether tag `name` exists, or is about to with this batch or the one in flight. */
 static int tag_exists(kd_writer *w, const char *name)
 {
-	char ref[sizeof(TAG_REFS) + KK_YEAR_TAG_MAX];
+	char ref[sizeof(KD_TAG_REFS) + KK_YEAR_TAG_MAX];
 	git_oid oid;
 
 	if (kd_writer_tag_pending(w, name))
 		return 1;
-	snprintf(ref, sizeof(ref), TAG_REFS "%s", name);
+	snprintf(ref, sizeof(ref), KD_TAG_REFS "%s", name);
 	return git_reference_name_to_id(&oid, w->repo, ref) == 0;
 }
 
@@ -594,11 +597,11 @@ static int make_tag(kd_writer *w, const char *name, const git_oid *commit,
 	char hex[GIT_OID_HEXSZ + 1], *buf = NULL;
 	const git_time *t = &tagger->when;
 	int offset = t->offset < 0 ? -t->offset : t->offset, len;
-	batch_tag *tag;
+	kd_batch_tag *tag;
 
 	if (w->writes.tag_count == w->writes.tag_alloc) {
 		size_t alloc = w->writes.tag_alloc ? w->writes.tag_alloc * 2 : 4;
-		batch_tag *grown = realloc(w->writes.tags, alloc * sizeof(*grown));
+		kd_batch_tag *grown = realloc(w->writes.tags, alloc * sizeof(*grown));
 
 		if (!grown)
 			return -1;
@@ -699,7 +702,7 @@ static int refuse_year(kd_writer *w, kd_call *call, json_t *violations, int dry_
  * Opens or closes a fiscal year (core/year), as one commit through the
  * same decision and commit path as plan.update; closing also makes the tag.
  */
-void kd_methods_handle_year(kd_writer *w, kd_call *call)
+static void handle_year(kd_writer *w, kd_call *call)
 {
 	const char *reason = NULL, *request_id = NULL;
 	int dry_run = 0, year = 0, close = strcmp(call->method, "year.close") == 0;
@@ -824,4 +827,18 @@ done:
 	json_decref(departments);
 	json_decref(settings);
 	free(items);
+}
+
+static const kd_write_method methods[] = {
+	{"item.update", handle_write}, {"plan.submit", handle_write}, {"item.create", handle_write},
+	{"plan.update", handle_write}, {"plan.import", handle_write}, {"year.open", handle_year},
+	{"year.close", handle_year},
+};
+
+const kd_write_method *kd_write_method_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(*methods); i++)
+		if (strcmp(methods[i].name, name) == 0)
+			return &methods[i];
+	return NULL;
 }

@@ -146,3 +146,17 @@ void kd_call_locale_end(locale_t previous)
 	current = uselocale(previous);
 	freelocale(current);
 }
+
+const char *kd_git_message(void)
+{
+	const git_error *e = git_error_last();
+
+	return e && e->message ? e->message : "unknown error";
+}
+
+json_t *kd_oid_json(const git_oid *oid)
+{
+	char buf[GIT_OID_HEXSZ + 1];
+
+	return json_string(git_oid_tostr(buf, sizeof(buf), oid));
+}

@@ -1,5 +1,6 @@
 /*
- * writer.c - the one thread that writes the repository, and its syncer.
+ * writer.c - the one thread that writes the repository; it starts and stops
+ * the syncer (syncer.c) and the pack maintainer (packs.c) beside it.
  *
  * Submissions queue while the writer decides the previous batch.  It then
  * takes the whole queue as the next batch: each submission is decided
@@ -37,96 +38,19 @@
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 
-#include "buf.h"
 #include "daemon.h"
-#include "i18n.h"
-#include "json.h"
 #include "log.h"
-#include "pack.h"
-#include "patch.h"
-#include "plan.h"
-#include "rules.h"
+#include "methods.h"
+#include "objects.h"
+#include "packs.h"
 #include "store.h"
-#include "update.h"
-#include "verify.h"
+#include "syncer.h"
+#include "trees.h"
 #include "writer.h"
-#include "year.h"
-
-static const char *const write_methods[] = {"item.update", "plan.submit", "item.create",
-					    "plan.update", "plan.import", "year.open",
-					    "year.close"};
 
 int kd_writer_handles(const char *method)
 {
-	for (size_t i = 0; i < sizeof(write_methods) / sizeof(*write_methods); i++)
-		if (strcmp(method, write_methods[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* Keeps a copy of a new object's bytes; duplicates are dropped when the pack is written. */
-static int obj_list_add(obj_list *list, const git_oid *oid, const void *data, size_t len,
-			git_object_t type)
-{
-	void *copy = malloc(len ? len : 1);
-
-	if (!copy)
-		return -1;
-	if (list->count == list->alloc) {
-		size_t alloc = list->alloc ? list->alloc * 2 : 256;
-		kk_pack_object *grown = realloc(list->items, alloc * sizeof(*grown));
-
-		if (!grown) {
-			free(copy);
-			return -1;
-		}
-		list->items = grown;
-		list->alloc = alloc;
-	}
-	memcpy(copy, data, len);
-	list->items[list->count++] = (kk_pack_object){type, copy, len, *oid};
-	return 0;
-}
-
-static void obj_list_clear(obj_list *list)
-{
-	for (size_t i = 0; i < list->count; i++)
-		free((void *)list->items[i].data);
-	list->count = 0;
-}
-
-static int cmp_objects(const void *a, const void *b)
-{
-	return git_oid_cmp(&((const kk_pack_object *)a)->oid, &((const kk_pack_object *)b)->oid);
-}
-
-/* Sorts by id and drops repeats: the same content may be written twice in a batch. */
-static void obj_list_dedupe(obj_list *list)
-{
-	size_t kept = 0;
-
-	qsort(list->items, list->count, sizeof(*list->items), cmp_objects);
-	for (size_t i = 0; i < list->count; i++) {
-		if (kept && git_oid_equal(&list->items[kept - 1].oid, &list->items[i].oid))
-			free((void *)list->items[i].data);
-		else
-			list->items[kept++] = list->items[i];
-	}
-	list->count = kept;
-}
-
-const char *kd_git_message(void)
-{
-	const git_error *e = git_error_last();
-
-	return e && e->message ? e->message : "unknown error";
-}
-
-json_t *kd_oid_json(const git_oid *oid)
-{
-	char buf[GIT_OID_HEXSZ + 1];
-
-	return json_string(git_oid_tostr(buf, sizeof(buf), oid));
+	return kd_write_method_find(method) != NULL;
 }
 
 /* The login a commit's author e-mail names: the request-id index is per person. */
@@ -250,8 +174,8 @@ static int load_head(kd_writer *w, char *errbuf, size_t errlen)
 	kk_diag diag = {0};
 	git_oid head;
 
-	if (git_reference_name_to_id(&head, w->repo, MAIN_REF) < 0) {
-		snprintf(errbuf, errlen, "cannot read %s: %s", MAIN_REF, kd_git_message());
+	if (git_reference_name_to_id(&head, w->repo, KD_MAIN_REF) < 0) {
+		snprintf(errbuf, errlen, "cannot read %s: %s", KD_MAIN_REF, kd_git_message());
 		return -1;
 	}
 	if (kk_store_read_all(&files, w->store, &head, &diag) < 0) {
@@ -322,7 +246,8 @@ static int open_repository(kd_writer *w, char *errbuf, size_t errlen)
 	}
 	if (load_head(w, errbuf, errlen) < 0)
 		return -1;
-	if (kk_verifier_new(&w->verifier) < 0 || kk_doccache_new(&w->docs, DOC_CACHE_BYTES) < 0 ||
+	if (kk_verifier_new(&w->verifier) < 0 ||
+	    kk_doccache_new(&w->docs, KD_DOC_CACHE_BYTES) < 0 ||
 	    !(w->request_ids = json_object())) {
 		snprintf(errbuf, errlen, "out of memory");
 		return -1;
@@ -334,609 +259,6 @@ static int open_repository(kd_writer *w, char *errbuf, size_t errlen)
 	}
 	git_oid_tostr(w->stats.head, sizeof(w->stats.head), &w->head);
 	return 0;
-}
-
-/* The department named in the commit: one the author acts for among the owners. */
-static const char *acting_department(kd_writer *w, const kk_identity *who, const json_t *items,
-				     const kk_fileset *files)
-{
-	size_t i, j;
-	json_t *id, *owner;
-
-	json_array_foreach(items, i, id) {
-		char path[KK_ITEM_PATH_MAX];
-		const kk_file *f;
-		json_t *item = NULL;
-		const char *found = NULL;
-
-		kk_item_path(path, sizeof(path), json_integer_value(id));
-		if (!(f = kk_fileset_get(files, path)) ||
-		    !(item = kk_doccache_parse(w->docs, f, NULL)))
-			continue;
-		json_array_foreach(json_object_get(item, "owners"), j, owner) {
-			for (size_t k = 0; k < who->department_count && !found; k++)
-				if (strcmp(who->departments[k], json_string_value(owner)) == 0)
-					found = who->departments[k];
-		}
-		json_decref(item);
-		if (found)
-			return found;
-	}
-	return who->department_count ? who->departments[0] : NULL;
-}
-
-/*
- * New objects go straight into the mempack, already hashed: going through
- * git_odb_write() would first look for each new object in every pack and,
- * not finding it, rescan the pack directory, once per object.
- */
-int kd_writer_put_object(kd_writer *w, git_oid *out, const void *data, size_t len,
-			 git_object_t type)
-{
-	if (git_odb_hash(out, data, len, type) < 0 ||
-	    w->mempack->write(w->mempack, out, data, len, type) < 0)
-		return -1;
-	return obj_list_add(&w->writes.objects, out, data, len, type);
-}
-
-/* Git orders a tree's entries by name, a subtree's name as if it ended in '/'. */
-static int cmp_entries(const void *pa, const void *pb)
-{
-	const tree_entry *a = pa, *b = pb;
-	size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
-	int c = memcmp(a->name, b->name, n);
-	unsigned char ca, cb;
-
-	if (c)
-		return c;
-	ca = n < a->name_len ? (unsigned char)a->name[n] : a->mode == GIT_FILEMODE_TREE ? '/' : 0;
-	cb = n < b->name_len ? (unsigned char)b->name[n] : b->mode == GIT_FILEMODE_TREE ? '/' : 0;
-	return (ca > cb) - (ca < cb);
-}
-
-static int append_entry(tree_entry **entries, size_t *count, size_t *alloc, const char *name,
-			size_t name_len, unsigned mode, const git_oid *oid)
-{
-	if (*count == *alloc) {
-		size_t grown = *alloc ? *alloc * 2 : 16;
-		tree_entry *e = realloc(*entries, grown * sizeof(*e));
-
-		if (!e)
-			return -1;
-		*entries = e;
-		*alloc = grown;
-	}
-	(*entries)[(*count)++] = (tree_entry){name, name_len, mode, *oid};
-	return 0;
-}
-
-/*
- * Replaces the entry `name` among the first `count`, or appends it; sets
- * *unsorted when the entries may be out of git's order after that.
- */
-static int upsert(tree_entry **entries, size_t *count, size_t *alloc, const char *name,
-		  size_t name_len, unsigned mode, const git_oid *oid, int *unsorted)
-{
-	for (size_t i = 0; i < *count; i++) {
-		tree_entry *e = &(*entries)[i];
-
-		if (e->name_len == name_len && memcmp(e->name, name, name_len) == 0) {
-			/* A tree sorts as if its name ended in '/': a blob in its place may not. */
-			*unsorted |= (e->mode == GIT_FILEMODE_TREE) != (mode == GIT_FILEMODE_TREE);
-			e->mode = mode;
-			e->oid = *oid;
-			return 0;
-		}
-	}
-	*unsorted = 1;
-	return append_entry(entries, count, alloc, name, name_len, mode, oid);
-}
-
-static int memo_is_at(const tree_memo *m, const char *prefix, size_t prefix_len)
-{
-	return m->used && strlen(m->prefix) == prefix_len &&
-	       memcmp(m->prefix, prefix, prefix_len) == 0;
-}
-
-/* The kept entries of tree `oid` at `prefix` (only there: its slot is not replaced meanwhile). */
-static const tree_memo *memo_find(const kd_writer *w, const char *prefix, size_t prefix_len,
-				  const git_oid *oid)
-{
-	for (size_t i = 0; i < TREE_MEMOS; i++)
-		if (memo_is_at(&w->trees[i], prefix, prefix_len) &&
-		    git_oid_equal(&w->trees[i].oid, oid))
-			return &w->trees[i];
-	return NULL;
-}
-
-/*
- * Keeps the entries of tree `oid`, just written at `prefix`, in place of
- * what was kept for that path (or in a free slot; else not at all, so that
- * no caller's entries lose the names they point to).
- */
-static void memo_store(kd_writer *w, const char *prefix, size_t prefix_len, const git_oid *oid,
-		       const tree_entry *entries, size_t count)
-{
-	tree_memo *slot = NULL;
-	size_t bytes = 0;
-	tree_entry *copy;
-	char *names, *p;
-
-	if (prefix_len >= sizeof(slot->prefix))
-		return;
-	for (size_t i = 0; i < TREE_MEMOS && !slot; i++)
-		if (memo_is_at(&w->trees[i], prefix, prefix_len))
-			slot = &w->trees[i];
-	for (size_t i = 0; i < TREE_MEMOS && !slot; i++)
-		if (!w->trees[i].used)
-			slot = &w->trees[i];
-	if (!slot)
-		return;
-	for (size_t i = 0; i < count; i++)
-		bytes += entries[i].name_len;
-	copy = malloc((count ? count : 1) * sizeof(*copy));
-	names = malloc(bytes ? bytes : 1);
-	if (!copy || !names) {
-		free(copy);
-		free(names);
-		return; /* the old memo stays: it is right for its own tree */
-	}
-	p = names;
-	for (size_t i = 0; i < count; i++) {
-		memcpy(p, entries[i].name, entries[i].name_len);
-		copy[i] = entries[i];
-		copy[i].name = p;
-		p += entries[i].name_len;
-	}
-	free(slot->entries);
-	free(slot->names);
-	memcpy(slot->prefix, prefix, prefix_len);
-	slot->prefix[prefix_len] = '\0';
-	slot->used = 1;
-	slot->oid = *oid;
-	slot->entries = copy;
-	slot->count = count;
-	slot->names = names;
-}
-
-static void memo_free(kd_writer *w)
-{
-	for (size_t i = 0; i < TREE_MEMOS; i++) {
-		free(w->trees[i].entries);
-		free(w->trees[i].names);
-	}
-	memset(w->trees, 0, sizeof(w->trees));
-}
-
-/*
- * Writes the tree `base` (NULL: none yet) with files[0, n) upserted; their
- * paths, after `prefix_len` bytes, are relative to this tree and sorted, so
- * a subdirectory's files are contiguous.
- */
-static int update_tree(git_oid *out, kd_writer *w, const git_oid *base, const kk_file *files,
-		       size_t n, size_t prefix_len)
-{
-	git_tree *tree = NULL;
-	const tree_memo *memo = NULL;
-	tree_entry *entries = NULL;
-	size_t count = 0, alloc = 0;
-	kk_buf buf = {0};
-	char mode[16];
-	int mode_len = 0, unsorted = !base, error = -1;
-
-	/* The tree the last commit wrote here, as it was kept; else read from the odb. */
-	if (base && (memo = memo_find(w, files[0].path, prefix_len, base))) {
-		for (size_t i = 0; i < memo->count; i++)
-			if (append_entry(&entries, &count, &alloc, memo->entries[i].name,
-					 memo->entries[i].name_len, memo->entries[i].mode,
-					 &memo->entries[i].oid) < 0)
-				goto done;
-	} else if (base && git_tree_lookup(&tree, w->repo, base) < 0) {
-		goto done;
-	}
-	/* A tree's entries are distinct already: only the files of the update are looked up. */
-	for (size_t i = 0; tree && i < git_tree_entrycount(tree); i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
-		const char *name = git_tree_entry_name(e);
-
-		if (append_entry(&entries, &count, &alloc, name, strlen(name),
-				 (unsigned)git_tree_entry_filemode(e), git_tree_entry_id(e)) < 0)
-			goto done;
-	}
-	for (size_t i = 0; i < n;) {
-		const char *rel = files[i].path + prefix_len, *slash = strchr(rel, '/');
-		git_oid oid;
-
-		if (!slash) {
-			/* The fileset hashed the blob already. */
-			oid = files[i].oid;
-			if (w->mempack->write(w->mempack, &oid, files[i].data, files[i].len,
-					      GIT_OBJECT_BLOB) < 0 ||
-			    obj_list_add(&w->writes.objects, &oid, files[i].data, files[i].len,
-					 GIT_OBJECT_BLOB) < 0 ||
-			    upsert(&entries, &count, &alloc, rel, strlen(rel), GIT_FILEMODE_BLOB,
-				   &oid, &unsorted) < 0)
-				goto done;
-			i++;
-		} else {
-			size_t dirlen = (size_t)(slash - rel), j = i;
-			git_oid sub;
-			int has_sub = 0;
-
-			/* The base's subtree of that name: its entry is not upserted yet. */
-			for (size_t k = 0; k < count && !has_sub; k++) {
-				if (entries[k].mode == GIT_FILEMODE_TREE &&
-				    entries[k].name_len == dirlen &&
-				    memcmp(entries[k].name, rel, dirlen) == 0) {
-					sub = entries[k].oid;
-					has_sub = 1;
-				}
-			}
-			while (j < n && strncmp(files[j].path + prefix_len, rel, dirlen + 1) == 0)
-				j++;
-			if (update_tree(&oid, w, has_sub ? &sub : NULL, files + i, j - i,
-					prefix_len + dirlen + 1) < 0 ||
-			    upsert(&entries, &count, &alloc, rel, dirlen, GIT_FILEMODE_TREE, &oid,
-				   &unsorted) < 0)
-				goto done;
-			i = j;
-		}
-	}
-	/* The base tree's entries are in git's order already. */
-	if (unsorted)
-		qsort(entries, count, sizeof(*entries), cmp_entries);
-	for (size_t i = 0; i < count; i++) {
-		/* "<octal mode> <name>\0<raw id>", the mode without a leading 0. */
-		if (i == 0 || entries[i].mode != entries[i - 1].mode)
-			mode_len = snprintf(mode, sizeof(mode), "%o ", entries[i].mode);
-		kk_buf_put(&buf, mode, (size_t)mode_len);
-		kk_buf_put(&buf, entries[i].name, entries[i].name_len);
-		kk_buf_put(&buf, "", 1);
-		kk_buf_put(&buf, (const char *)entries[i].oid.id, GIT_OID_RAWSZ);
-	}
-	if (!buf.failed &&
-	    (error = kd_writer_put_object(w, out, buf.data, buf.len, GIT_OBJECT_TREE)) == 0)
-		memo_store(w, files[0].path, prefix_len, out, entries, count);
-done:
-	kk_buf_free(&buf);
-	free(entries);
-	git_tree_free(tree);
-	return error;
-}
-
-/* "author Name <email> 1700000000 +0900\n", as libgit2 writes a signature. */
-static void put_signature(kk_buf *buf, const char *header, const git_signature *sig)
-{
-	int offset = sig->when.offset < 0 ? -sig->when.offset : sig->when.offset;
-	char sign = sig->when.offset < 0 || sig->when.sign == '-' ? '-' : '+';
-
-	kk_buf_printf(buf, "%s %s <%s> %lld %c%02d%02d\n", header, sig->name, sig->email,
-		      (long long)sig->when.time, sign, offset / 60, offset % 60);
-}
-
-/* Makes the commit for an accepted submission; moves the in-memory head. */
-int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, const char *reason,
-		     const char *request_id, int correction, git_oid *out)
-{
-	git_commit *parent = NULL;
-	git_signature *author = NULL, *committer = NULL;
-	kk_buf buf = {0};
-	char email[512], committer_email[512], hex[GIT_OID_HEXSZ + 1], *message = NULL;
-	git_oid tree_id;
-	int error = -1;
-
-	if (git_commit_lookup(&parent, w->repo, &w->head) < 0 ||
-	    update_tree(&tree_id, w, git_commit_tree_id(parent), r->files.files, r->files.count,
-			0) < 0)
-		goto done;
-
-	message = kk_commit_message(&(kk_commit_info){
-		.summary = r->summary,
-		.reason = reason,
-		.items = r->items,
-		.files = &r->files,
-		.years = r->years,
-		.department = acting_department(w, &call->who, r->items, &r->files),
-		.request_id = request_id,
-		.correction = correction && r->corrects_closed_year,
-	});
-	snprintf(email, sizeof(email), "%s@%s", call->who.user, w->cfg->email_domain);
-	snprintf(committer_email, sizeof(committer_email), "keikakud@%s", w->cfg->email_domain);
-	if (!message || git_signature_now(&author, call->who.name, email) < 0 ||
-	    git_signature_now(&committer, "keikakud", committer_email) < 0)
-		goto done;
-	/* As git_commit_create_buffer() writes it, without reading the new tree back. */
-	kk_buf_printf(&buf, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree_id));
-	kk_buf_printf(&buf, "parent %s\n", git_oid_tostr(hex, sizeof(hex), &w->head));
-	put_signature(&buf, "author", author);
-	put_signature(&buf, "committer", committer);
-	kk_buf_puts(&buf, "\n");
-	kk_buf_puts(&buf, message);
-	if (buf.failed || kd_writer_put_object(w, out, buf.data, buf.len, GIT_OBJECT_COMMIT) < 0)
-		goto done;
-	/* Out of memory, it forgets the older commits: their bases are then read from git. */
-	kk_recent_commit(&w->recent, out, r->files.files, r->files.count, &w->files);
-	for (size_t i = 0; i < r->files.count; i++) {
-		if (kk_fileset_put_file(&w->files, &r->files.files[i], NULL) < 0)
-			goto done;
-	}
-	w->head = *out;
-	error = 0;
-done:
-	if (error < 0) {
-		log_warnx("cannot commit: %s", kd_git_message());
-		kk_recent_free(&w->recent); /* it may have taken note of this commit */
-	}
-	free(message);
-	git_signature_free(author);
-	git_signature_free(committer);
-	kk_buf_free(&buf);
-	git_commit_free(parent);
-	return error;
-}
-
-static void writes_clear(batch_writes *writes)
-{
-	obj_list_clear(&writes->objects);
-	writes->tag_count = 0;
-}
-
-static void writes_free(batch_writes *writes)
-{
-	obj_list_clear(&writes->objects);
-	free(writes->objects.items);
-	free(writes->tags);
-	memset(writes, 0, sizeof(*writes));
-}
-
-int kd_writer_tag_pending(kd_writer *w, const char *name)
-{
-	int in_flight;
-
-	for (size_t i = 0; i < w->writes.tag_count; i++)
-		if (strcmp(w->writes.tags[i].name, name) == 0)
-			return 1;
-	pthread_mutex_lock(&w->lock);
-	in_flight = w->flight.state == FLIGHT_SYNCING;
-	pthread_mutex_unlock(&w->lock);
-	/* The syncer only reads the flight's tags: so may the writer. */
-	for (size_t i = 0; in_flight && i < w->flight.writes.tag_count; i++)
-		if (strcmp(w->flight.writes.tags[i].name, name) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * The errno behind libgit2's last error, `saved` (errno right after the
- * failed call), when that error was the system's; else 0.
- */
-static int git_os_errno(int saved)
-{
-	const git_error *e = git_error_last();
-
-	return e && e->klass == GIT_ERROR_OS ? saved : 0;
-}
-
-/* On the syncer: removes the first `count` tag refs of the flight, which it made. */
-static void remove_tags(kd_writer *w, const kd_flight *f, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		char name[sizeof(TAG_REFS) + KK_YEAR_TAG_MAX];
-
-		snprintf(name, sizeof(name), TAG_REFS "%s", f->writes.tags[i].name);
-		if (git_reference_remove(w->sync_repo, name) < 0)
-			log_warnx("cannot remove %s again: %s, ignoring", name, kd_git_message());
-	}
-}
-
-/*
- * On the syncer: writes the flight's objects as one pack, then creates its
- * tags' refs (which must not exist) and moves the branch from its start to
- * its head.
- */
-static int make_durable(kd_writer *w, kd_flight *f)
-{
-	git_reference *ref = NULL;
-	git_odb *odb = NULL;
-	kk_diag diag = {0};
-	size_t tags = 0;
-	int error = -1;
-
-	f->errnum = 0;
-	obj_list_dedupe(&f->writes.objects);
-	if (kk_pack_write(NULL, w->pack_dir, f->writes.objects.items, f->writes.objects.count,
-			  &diag) < 0) {
-		f->errnum = diag.sys_errno;
-		log_warnx("cannot write pack: %s", diag.message);
-		goto done;
-	}
-	/* The pack is durable: only now may the refs point into it. */
-	if (git_repository_odb(&odb, w->sync_repo) < 0 || git_odb_refresh(odb) < 0) {
-		f->errnum = git_os_errno(errno);
-		log_warnx("cannot read the new pack: %s", kd_git_message());
-		goto done;
-	}
-	/* Tags first: once the branch has the closing commit, its tag is there too. */
-	for (; tags < f->writes.tag_count; tags++) {
-		char name[sizeof(TAG_REFS) + KK_YEAR_TAG_MAX];
-
-		snprintf(name, sizeof(name), TAG_REFS "%s", f->writes.tags[tags].name);
-		if (git_reference_create(&ref, w->sync_repo, name, &f->writes.tags[tags].oid, 0,
-					 NULL) < 0) {
-			f->errnum = git_os_errno(errno);
-			log_warnx("cannot create %s: %s", name, kd_git_message());
-			goto done;
-		}
-		git_reference_free(ref);
-		ref = NULL;
-	}
-	if (git_reference_create_matching(&ref, w->sync_repo, MAIN_REF, &f->head, 1, &f->start,
-					  NULL) < 0) {
-		f->errnum = git_os_errno(errno);
-		log_warnx("cannot move %s: %s", MAIN_REF, kd_git_message());
-		goto done;
-	}
-	error = 0;
-done:
-	if (error < 0)
-		remove_tags(w, f, tags);
-	git_reference_free(ref);
-	git_odb_free(odb);
-	return error;
-}
-
-/* Hands answered calls to the loop thread, in order. */
-static void answer(kd_writer *w, kd_call *calls, kd_call *tail)
-{
-	pthread_mutex_lock(&w->lock);
-	if (w->finished_tail)
-		w->finished_tail->next = calls;
-	else
-		w->finished = calls;
-	w->finished_tail = tail;
-	pthread_mutex_unlock(&w->lock);
-	uv_async_send(&w->async);
-}
-
-/*
- * Why a write failed, for the caller, in the caller's language:
- * {"errno": "ENOSPC", "cause": "No space left on device"}; NULL when the
- * cause is not the system's (it is in keikakud's log then).
- */
-static json_t *cause_data(const kd_call *call, int errnum)
-{
-	const char *name = errnum ? strerrorname_np(errnum) : NULL;
-	locale_t previous;
-	char text[256];
-	json_t *data;
-
-	if (!name)
-		return NULL;
-	previous = kd_call_locale_begin(call);
-	data = json_pack("{s:s, s:s}", "errno", name, "cause",
-			 strerror_r(errnum, text, sizeof(text)));
-	kd_call_locale_end(previous);
-	return data;
-}
-
-/*
- * Nothing of a batch is stored: every caller gets an error, also those whose
- * answer was decided on top of it (a refusal or a dry run may describe a
- * state that is not going to exist), with the system's reason (`errnum`,
- * or 0).  A replayed answer stays: it was stored before.
- */
-static void fail_calls(kd_call *calls, int errnum)
-{
-	for (kd_call *call = calls; call; call = call->next) {
-		if (call->result && json_object_get(call->result, "replayed"))
-			continue;
-		json_decref(call->result);
-		call->result = NULL;
-		kd_call_fail(call, KD_EWRITE, cause_data(call, errnum),
-			     "the update could not be stored");
-	}
-}
-
-/* The last thing each of the writer's threads does: kd_writer_stop_async() waits for all. */
-static void thread_exit(kd_writer *w)
-{
-	pthread_mutex_lock(&w->lock);
-	w->threads_running--;
-	pthread_mutex_unlock(&w->lock);
-	uv_async_send(&w->async);
-}
-
-static void *syncer_main(void *arg)
-{
-	kd_writer *w = arg;
-	kd_flight *f = &w->flight;
-
-	for (;;) {
-		int stored;
-
-		pthread_mutex_lock(&w->lock);
-		while (f->state != FLIGHT_SYNCING && !w->sync_stop)
-			pthread_cond_wait(&w->sync_work, &w->lock);
-		if (f->state != FLIGHT_SYNCING) {
-			pthread_mutex_unlock(&w->lock);
-			break;
-		}
-		pthread_mutex_unlock(&w->lock);
-
-		if (!(stored = make_durable(w, f) == 0))
-			fail_calls(f->calls, f->errnum);
-		/* Answered before the writer hears of it: the next batch's answers come after. */
-		answer(w, f->calls, f->tail);
-		pthread_mutex_lock(&w->lock);
-		f->calls = f->tail = NULL;
-		f->state = stored ? FLIGHT_STORED : FLIGHT_FAILED;
-		if (stored) {
-			git_oid_tostr(w->stats.head, sizeof(w->stats.head), &f->head);
-			w->stats.commits += f->commits;
-			w->stats.batches++;
-		}
-		pthread_cond_signal(&w->synced);
-		pthread_cond_signal(&w->cond); /* the writer may be deciding more meanwhile */
-		pthread_mutex_unlock(&w->lock);
-	}
-	thread_exit(w);
-	return NULL;
-}
-
-/*
- * Waits until the flight (if any) has landed and takes note: its objects
- * are now read from its pack, so its mempack is emptied for the batch
- * after next.  Returns 0, or -1 when it was not stored.
- */
-static int settle(kd_writer *w)
-{
-	kd_flight *f = &w->flight;
-	enum flight_state state;
-
-	pthread_mutex_lock(&w->lock);
-	while (f->state == FLIGHT_SYNCING)
-		pthread_cond_wait(&w->synced, &w->lock);
-	state = f->state;
-	f->state = FLIGHT_IDLE;
-	pthread_mutex_unlock(&w->lock);
-	if (state == FLIGHT_IDLE)
-		return 0;
-	writes_clear(&f->writes);
-	if (state == FLIGHT_FAILED) {
-		w->stale = 1;
-		return -1;
-	}
-	if (git_odb_refresh(w->odb) < 0) {
-		/* Its objects are stored, but this odb cannot see them: read everything again. */
-		log_warnx("cannot read the new pack: %s", kd_git_message());
-		w->stale = 1;
-		return 0;
-	}
-	git_mempack_reset(w->mempacks[f->mempack]);
-	return 0;
-}
-
-/* Hands the batch just decided to the syncer; its successor goes to the other mempack. */
-static void launch(kd_writer *w, kd_call *batch, kd_call *tail, const git_oid *start,
-		   size_t commits)
-{
-	kd_flight *f = &w->flight;
-	batch_writes spare = f->writes; /* emptied by settle(): reused for the next batch */
-
-	f->calls = batch;
-	f->tail = tail;
-	f->writes = w->writes;
-	f->start = *start;
-	f->head = w->head;
-	f->commits = commits;
-	f->mempack = w->current;
-	w->writes = spare;
-	w->current = !w->current;
-	w->mempack = w->mempacks[w->current];
-	pthread_mutex_lock(&w->lock);
-	f->state = FLIGHT_SYNCING;
-	pthread_cond_signal(&w->sync_work);
-	pthread_mutex_unlock(&w->lock);
 }
 
 /* Moves up to `max` calls from the queue to the list *head..*tail; under the lock. */
@@ -961,13 +283,11 @@ static void take_queued(kd_writer *w, kd_call **head, kd_call **tail, size_t max
 /* Decides one call on top of everything decided before; tells whether it made a commit. */
 static int decide(kd_writer *w, kd_call *call)
 {
+	const kd_write_method *method = kd_write_method_find(call->method);
 	git_oid before = w->head;
 	locale_t previous = kd_call_locale_begin(call);
 
-	if (strncmp(call->method, "year.", 5) == 0)
-		kd_methods_handle_year(w, call);
-	else
-		kd_methods_handle(w, call);
+	method->run(w, call);
 	kd_call_locale_end(previous);
 	return !git_oid_equal(&before, &w->head);
 }
@@ -985,11 +305,11 @@ static void process_batch(kd_writer *w, kd_call *batch, kd_call *tail)
 
 	/* A batch on top of one known to have failed would fail too: read the repository again. */
 	pthread_mutex_lock(&w->lock);
-	landed_badly = w->flight.state == FLIGHT_FAILED;
+	landed_badly = w->flight.state == KD_FLIGHT_FAILED;
 	pthread_mutex_unlock(&w->lock);
 	/* Reading the repository again, or fresh odbs, need everything landed. */
 	if (w->stale || w->odb_stale_seen || landed_badly) {
-		settle(w);
+		kd_flight_settle(w);
 		if (w->odb_stale_seen && !w->stale && reopen_odbs(w) < 0) {
 			log_warnx("cannot reopen the object database: %s", kd_git_message());
 			w->stale = 1;
@@ -1001,7 +321,7 @@ static void process_batch(kd_writer *w, kd_call *batch, kd_call *tail)
 			kd_call_fail(
 				call, KD_EWRITE, NULL,
 				"the repository cannot be read at the moment; try again later");
-		answer(w, batch, tail);
+		kd_writer_answer(w, batch, tail);
 		return;
 	}
 	start = w->head;
@@ -1018,9 +338,9 @@ static void process_batch(kd_writer *w, kd_call *batch, kd_call *tail)
 		kd_call *more = NULL, *more_tail = NULL;
 
 		pthread_mutex_lock(&w->lock);
-		while (w->flight.state == FLIGHT_SYNCING && !w->queue && !w->stopping)
+		while (w->flight.state == KD_FLIGHT_SYNCING && !w->queue && !w->stopping)
 			pthread_cond_wait(&w->cond, &w->lock);
-		if (w->flight.state == FLIGHT_SYNCING)
+		if (w->flight.state == KD_FLIGHT_SYNCING)
 			take_queued(w, &more, &more_tail, 1);
 		pthread_mutex_unlock(&w->lock);
 		if (!more)
@@ -1034,93 +354,19 @@ static void process_batch(kd_writer *w, kd_call *batch, kd_call *tail)
 	kk_doccache_stats_get(w->docs, &w->stats.docs);
 	pthread_mutex_unlock(&w->lock);
 
-	if (settle(w) < 0) {
+	if (kd_flight_settle(w) < 0) {
 		/* This batch stands on one that is not stored: nor is it, for the same reason. */
-		fail_calls(batch, w->flight.errnum);
+		kd_fail_calls(batch, w->flight.errnum);
 		commits = 0;
 	}
 	if (commits) {
-		launch(w, batch, tail, &start, commits);
+		kd_flight_launch(w, batch, tail, &start, commits);
 		return;
 	}
 	/* Objects of an update given up on, if any, are of no use. */
 	git_mempack_reset(w->mempack);
-	writes_clear(&w->writes);
-	answer(w, batch, tail);
-}
-
-static off_t pack_size(const kd_writer *w, const git_oid *pack)
-{
-	char path[PATH_MAX], hex[GIT_OID_HEXSZ + 1];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/pack-%s.pack", w->pack_dir,
-		 git_oid_tostr(hex, sizeof(hex), pack));
-	return stat(path, &st) == 0 ? st.st_size : 0;
-}
-
-/*
- * Keeps the number of packs bounded without rewriting everything again
- * and again: once there are more than PACKS_MAX below PACK_FINAL_SIZE
- * (the final ones, one per PACK_FINAL_SIZE of history, are left as they
- * are and not counted), the smallest packs (at
- * least PACKS_MERGE_MIN) are merged up to the first pack that is larger
- * than their total, so that an object is rewritten a few times in all.
- * (Stopping at twice their total instead rewrote every byte 4.9 times
- * over 4,200 batches where this rewrites it 2.9 times, with the same
- * bound on the pack count: a simulation of this rule.)  Runs on
- * the maintainer thread, beside the writer: a reader of an old pack that
- * vanishes misses, rescans and finds the merged one.  Old packs stay open
- * in the writer's object database, though, until it opens a fresh one.
- */
-static void maintain_packs(kd_writer *w)
-{
-	git_oid *packs = NULL;
-	size_t count = 0, small = 0, k = 0;
-	off_t total = 0;
-	kk_diag diag = {0};
-	struct timespec t0, t1;
-
-	if (kk_pack_list(&packs, &count, w->pack_dir, &diag) < 0) {
-		log_warnx("cannot list packs: %s, ignoring", diag.message);
-		return;
-	}
-	/* kk_pack_list gives them smallest first; final packs are not counted. */
-	while (small < count && pack_size(w, &packs[small]) < PACK_FINAL_SIZE)
-		small++;
-	if (small > PACKS_MAX) {
-		for (k = 0; k < count; k++) {
-			off_t size = pack_size(w, &packs[k]);
-
-			/*
-			 * A large pack is left as it is: rewriting and syncing it would
-			 * hold up the writer's own syncs for little gain.
-			 */
-			if ((k >= PACKS_MERGE_MIN && size > total) || size >= PACK_FINAL_SIZE)
-				break;
-			total += size;
-		}
-		if (k < 2)
-			k = 2;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (kk_pack_merge(NULL, w->pack_dir, packs, k, &diag) < 0) {
-			log_warnx("cannot merge packs: %s, ignoring", diag.message);
-		} else {
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			log_debug("merged %zu of %zu packs (%.1f MiB) in %.0f ms", k, count,
-				  (double)total / (1 << 20),
-				  (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-					  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-			count -= k - 1;
-			pthread_mutex_lock(&w->lock);
-			w->odb_stale = 1;
-			pthread_mutex_unlock(&w->lock);
-		}
-	}
-	pthread_mutex_lock(&w->lock);
-	w->stats.packs = count;
-	pthread_mutex_unlock(&w->lock);
-	free(packs);
+	kd_writes_clear(&w->writes);
+	kd_writer_answer(w, batch, tail);
 }
 
 static void *writer_main(void *arg)
@@ -1148,43 +394,12 @@ static void *writer_main(void *arg)
 		process_batch(w, batch, tail);
 	}
 	/* Everything decided is stored (or refused) before the writer stops. */
-	settle(w);
+	kd_flight_settle(w);
 	pthread_mutex_lock(&w->lock);
 	w->sync_stop = 1;
 	pthread_cond_signal(&w->sync_work);
 	pthread_mutex_unlock(&w->lock);
-	thread_exit(w);
-	return NULL;
-}
-
-static void *maintainer_main(void *arg)
-{
-	kd_writer *w = arg;
-
-	/*
-	 * A merge writes and syncs megabytes: its I/O waits for the syncer's,
-	 * which callers are waiting for (ignored where the I/O scheduler has
-	 * no priorities).  The kernel ages waiting requests, so merges finish.
-	 */
-	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
-		    IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0)) < 0)
-		log_warn("cannot lower the pack maintainer's I/O priority, ignoring");
-	/* Its CPU time yields to theirs as well: on 2 cores a merge otherwise delays the syncs. */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) < 0)
-		log_warn("cannot lower the pack maintainer's priority, ignoring");
-	for (;;) {
-		pthread_mutex_lock(&w->lock);
-		while (!w->batches_since_check && !w->stopping)
-			pthread_cond_wait(&w->maintain, &w->lock);
-		if (w->stopping) {
-			pthread_mutex_unlock(&w->lock);
-			break;
-		}
-		w->batches_since_check = 0;
-		pthread_mutex_unlock(&w->lock);
-		maintain_packs(w);
-	}
-	thread_exit(w);
+	kd_writer_thread_exit(w);
 	return NULL;
 }
 
@@ -1242,10 +457,10 @@ static void writer_free(kd_writer *w)
 	git_odb_free(w->odb); /* also frees the mempacks it owns */
 	kk_store_free(w->store);
 	git_repository_free(w->sync_repo);
-	memo_free(w);
+	kd_trees_clear(w);
 	free(w->pack_dir);
-	writes_free(&w->writes);
-	writes_free(&w->flight.writes);
+	kd_writes_free(&w->writes);
+	kd_writes_free(&w->flight.writes);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	pthread_cond_destroy(&w->maintain);
@@ -1276,7 +491,7 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 		writer_free(w);
 		return -1;
 	}
-	maintain_packs(w);
+	kd_packs_maintain(w);
 	if (w->odb_stale && reopen_odbs(w) < 0) {
 		snprintf(errbuf, errlen, "cannot reopen the object database: %s", kd_git_message());
 		writer_free(w);
@@ -1291,7 +506,7 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 	w->async.data = w;
 	/* Named, for top -H and perf: the names show which thread is busy. */
 	w->threads_running = 1;
-	if (pthread_create(&w->syncer, NULL, syncer_main, w) != 0) {
+	if (pthread_create(&w->syncer, NULL, kd_syncer_main, w) != 0) {
 		snprintf(errbuf, errlen, "cannot start the syncer thread");
 		uv_close((uv_handle_t *)&w->async, NULL);
 		return -1; /* freed with the loop's handles by the caller's shutdown */
@@ -1316,7 +531,7 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 	pthread_mutex_lock(&w->lock);
 	w->threads_running++;
 	pthread_mutex_unlock(&w->lock);
-	if (pthread_create(&w->maintainer, NULL, maintainer_main, w) == 0) {
+	if (pthread_create(&w->maintainer, NULL, kd_packs_main, w) == 0) {
 		w->maintainer_started = 1;
 		pthread_setname_np(w->maintainer, "kk-packs");
 	} else {

@@ -1,8 +1,18 @@
 /*
- * writer.h - the inside of keikakud's writer, shared by writer.c (the
- * thread, batches, durability, pack maintenance) and methods.c (the write
- * methods).  Only the writer thread touches the members under "the writer
- * thread's own".
+ * writer.h - the inside of keikakud's writer: the state its threads share
+ * and the two small steps of its locking protocol that each of them takes.
+ * The writer's parts each have their own header, from the bottom up:
+ *
+ *   objects.c   the batch's new objects (mempack and pack list)
+ *   trees.c     the trees of a commit, from the last ones written
+ *   commit.c    a write method's commit, and the year tags pending
+ *   methods.c   the write methods, dispatched by name
+ *   syncer.c    the syncer thread: a batch's pack, refs and answers
+ *   packs.c     the pack maintainer thread
+ *   writer.c    the writer thread: batches, and starting and stopping it all
+ *
+ * Each includes only the headers of the parts above it in this list.  Only
+ * the writer thread touches the members under "the writer thread's own".
  */
 #ifndef KD_WRITER_H
 #define KD_WRITER_H
@@ -22,31 +32,31 @@
 #include "verify.h"
 #include "year.h"
 
-#define MAIN_REF "refs/heads/main"
-#define TAG_REFS "refs/tags/"
-/* Past this many packs below PACK_FINAL_SIZE, small ones are merged (beside the writer). */
-#define PACKS_MAX 32
+#define KD_MAIN_REF "refs/heads/main"
+#define KD_TAG_REFS "refs/tags/"
+/* Past this many packs below KD_PACK_FINAL_SIZE, small ones are merged (beside the writer). */
+#define KD_PACKS_MAX 32
 /* Packs this large are final: never merged again. */
-#define PACK_FINAL_SIZE ((off_t)64 << 20)
+#define KD_PACK_FINAL_SIZE ((off_t)64 << 20)
 /* Merge at least this many packs at a time. */
-#define PACKS_MERGE_MIN 8
+#define KD_PACKS_MERGE_MIN 8
 /*
  * The parsed files the writer keeps (kk_doccache), by the size of the
  * files: the plan-wide ones and a few thousand recently written items.
  */
-#define DOC_CACHE_BYTES ((size_t)2 << 20)
+#define KD_DOC_CACHE_BYTES ((size_t)2 << 20)
 
 /* The objects a batch made, with their bytes, for its pack. */
 typedef struct {
 	kk_pack_object *items;
 	size_t count, alloc;
-} obj_list;
+} kd_objects;
 
 /* A tag a batch made (closing a fiscal year): its ref is created with the batch's. */
 typedef struct {
 	char name[KK_YEAR_TAG_MAX];
 	git_oid oid;
-} batch_tag;
+} kd_batch_tag;
 
 /* An entry of a tree the writer builds; `name` is not NUL-terminated. */
 typedef struct {
@@ -54,7 +64,7 @@ typedef struct {
 	size_t name_len;
 	unsigned mode;
 	git_oid oid;
-} tree_entry;
+} kd_tree_entry;
 
 /*
  * The entries of the last tree written at one path ("" for the root, or
@@ -65,37 +75,37 @@ typedef struct {
 	char prefix[64];
 	int used;
 	git_oid oid;
-	tree_entry *entries;
+	kd_tree_entry *entries;
 	size_t count;
 	char *names; /* the entries' names point into this */
-} tree_memo;
+} kd_tree_memo;
 
-#define TREE_MEMOS 4
+#define KD_TREE_MEMOS 4
 
 /* What a batch leaves for the disk: its new objects and tags. */
 typedef struct {
-	obj_list objects;
-	batch_tag *tags;
+	kd_objects objects;
+	kd_batch_tag *tags;
 	size_t tag_count, tag_alloc;
-} batch_writes;
+} kd_batch_writes;
 
-enum flight_state {
-	FLIGHT_IDLE,	/* nothing handed over, or the writer has taken note of the result */
-	FLIGHT_SYNCING, /* the syncer is making it durable */
-	FLIGHT_STORED,	/* durable and answered */
-	FLIGHT_FAILED,	/* not stored; its callers were told so */
+enum kd_flight_state {
+	KD_FLIGHT_IDLE,	   /* nothing handed over, or the writer has taken note of the result */
+	KD_FLIGHT_SYNCING, /* the syncer is making it durable */
+	KD_FLIGHT_STORED,  /* durable and answered */
+	KD_FLIGHT_FAILED,  /* not stored; its callers were told so */
 };
 
 /*
  * The batch the syncer thread makes durable while the writer decides the
  * next one on top of it.  The writer fills it and hands it over by setting
- * `state` to FLIGHT_SYNCING; from then until the syncer sets STORED or
+ * `state` to KD_FLIGHT_SYNCING; from then until the syncer sets STORED or
  * FAILED only the syncer touches it, and the writer only reads the tags.
  */
 typedef struct {
-	enum flight_state state; /* under the writer's lock */
+	enum kd_flight_state state; /* under the writer's lock */
 	kd_call *calls, *tail;
-	batch_writes writes;
+	kd_batch_writes writes;
 	git_oid start, head; /* the branch moves from `start` to `head` */
 	size_t commits;
 	int mempack; /* which of the writer's mempacks holds its objects */
@@ -151,8 +161,8 @@ struct kd_writer {
 	uid_t owner;
 	json_t *request_ids; /* "login:request_id" -> commit id */
 	char *pack_dir;
-	batch_writes writes; /* of the batch being decided */
-	tree_memo trees[TREE_MEMOS];
+	kd_batch_writes writes; /* of the batch being decided */
+	kd_tree_memo trees[KD_TREE_MEMOS];
 	int stale;	    /* a batch failed: the head must be read again */
 	int odb_stale_seen; /* odb_stale, taken over: reopen once nothing is in flight */
 
@@ -160,29 +170,26 @@ struct kd_writer {
 	git_repository *sync_repo;
 };
 
-/* libgit2's last error message, or "unknown error". */
-const char *kd_git_message(void);
+/* Hands answered calls to the loop thread, in order (any of the writer's threads). */
+static inline void kd_writer_answer(kd_writer *w, kd_call *calls, kd_call *tail)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->finished_tail)
+		w->finished_tail->next = calls;
+	else
+		w->finished = calls;
+	w->finished_tail = tail;
+	pthread_mutex_unlock(&w->lock);
+	uv_async_send(&w->async);
+}
 
-/* `oid` in hex as a JSON string (a new reference). */
-json_t *kd_oid_json(const git_oid *oid);
-
-/* Adds an object to the batch (and the in-memory odb); *out is its id.  Returns 0 or -1. */
-int kd_writer_put_object(kd_writer *w, git_oid *out, const void *data, size_t len,
-			 git_object_t type);
-
-/*
- * Makes the commit for accepted submission `r` of `call` on the batch's
- * head, with the caller as author, and moves the in-memory head to it;
- * *out is the commit.  Returns 0 or -1 (logged).
- */
-int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, const char *reason,
-		     const char *request_id, int correction, git_oid *out);
-
-/* Tells whether tag `name` is made by the batch being decided or the one in flight. */
-int kd_writer_tag_pending(kd_writer *w, const char *name);
-
-/* Decides and answers one write of the batch (methods.c). */
-void kd_methods_handle(kd_writer *w, kd_call *call);
-void kd_methods_handle_year(kd_writer *w, kd_call *call);
+/* The last thing each of the writer's threads does: kd_writer_stop_async() waits for all. */
+static inline void kd_writer_thread_exit(kd_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->threads_running--;
+	pthread_mutex_unlock(&w->lock);
+	uv_async_send(&w->async);
+}
 
 #endif
