@@ -109,7 +109,7 @@ const char *cli_datadir(void);
 int cli_resolve(git_oid *out, cli_ctx *ctx, const char *rev);
 
 /*
- * The plan files of one commit (snapshot.c), read from the context's
+ * The plan files of one commit (source.c), read from the context's
  * repository or, without one, through keikakud: the same bytes either way.
  */
 typedef struct cli_snapshot {

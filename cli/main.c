@@ -6,19 +6,12 @@
 #include <libgen.h>
 #include <limits.h>
 #include <locale.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "client.h"
-#include "json.h"
-#include "plan.h"
-#include "query.h"
-#include "revision.h"
 
 static const cli_command commands[] = {
 	{"init", cmd_init, 0, N_("create a plan repository")},
@@ -63,79 +56,6 @@ static void usage(FILE *out)
 		CLI_SOCKET_DEFAULT);
 }
 
-static void verror(const char *fmt, va_list ap)
-{
-	fflush(stdout);
-	fputs("keikaku: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	verror(fmt, ap);
-	va_end(ap);
-}
-
-void cli_error_diag(const kk_diag *diag)
-{
-	if (diag->line)
-		cli_error(_("%s: line %zu, column %zu: %s"), diag->path[0] ? diag->path : "-",
-			  diag->line, diag->column, diag->message);
-	else if (diag->pointer[0])
-		cli_error("%s: %s: %s", diag->path[0] ? diag->path : "-", diag->pointer,
-			  diag->message);
-	else
-		cli_error("%s", diag->message);
-}
-
-int cli_usage_error(const char *command, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	verror(fmt, ap);
-	va_end(ap);
-	if (command)
-		fprintf(stderr, _("try 'keikaku %s --help'\n"), command);
-	else
-		fprintf(stderr, _("try 'keikaku --help'\n"));
-	return EXIT_USAGE;
-}
-
-int cli_bad_option(const char *command, int c, char **argv)
-{
-	const char *arg = argv[optind - 1];
-
-	if (c == ':')
-		return cli_usage_error(command, _("option '%s' needs an argument"), arg);
-	if (optopt && strncmp(arg, "--", 2) != 0)
-		return cli_usage_error(command, _("unknown option '-%c'"), optopt);
-	return cli_usage_error(command, _("unknown option '%s'"), arg);
-}
-
-int cli_exit_code(int error)
-{
-	switch (error) {
-	case 0: return EXIT_OK;
-	case KK_EINVALID: return EXIT_NO;
-	default: return EXIT_FAIL;
-	}
-}
-
-int cli_finish(int code)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		/* Not through cli_error(): that would flush stdout again. */
-		fprintf(stderr, "keikaku: %s: %s\n", _("cannot write output"), strerror(errno));
-		return EXIT_FAIL;
-	}
-	return code;
-}
-
 /* The directory of the running executable, for finding files in a build tree. */
 static const char *exe_dir(void)
 {
@@ -176,133 +96,6 @@ static const char *localedir(void)
 	if (env && *env)
 		return env;
 	return in_build_tree() ? KK_BUILD_LOCALEDIR : KK_LOCALEDIR;
-}
-
-/* Minutes east of UTC here, now: the zone dates on the command line are meant in. */
-static int local_offset(void)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	return localtime_r(&now, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
-}
-
-int cli_resolve(git_oid *out, cli_ctx *ctx, const char *rev)
-{
-	kk_rev_opts opts = {local_offset(), NULL};
-	kk_diag diag = {0};
-	int error;
-
-	if ((error = kk_rev_resolve(out, ctx->store, rev, &opts, &diag)) < 0) {
-		cli_error_diag(&diag);
-		return error == KK_EINVALID ? EXIT_USAGE : EXIT_FAIL; /* a malformed @DATE */
-	}
-	return EXIT_OK;
-}
-
-int cli_load_plan(kk_plan **plan_out, cli_snapshot *snap, cli_ctx *ctx, const char *rev)
-{
-	kk_diag diag = {0};
-	int code;
-
-	if ((code = cli_snapshot_read(snap, ctx, rev, NULL)) != EXIT_OK)
-		return code;
-	if (kk_plan_load(plan_out, &snap->files, &diag) < 0) {
-		cli_error_diag(&diag);
-		cli_snapshot_clear(snap);
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
-}
-
-/* True when the repository's git directory belongs to the caller. */
-static int owned_by_caller(kk_store *store)
-{
-	struct stat st;
-
-	return stat(git_repository_path(kk_store_repository(store)), &st) == 0 &&
-	       st.st_uid == geteuid();
-}
-
-int cli_query(json_t **out, cli_ctx *ctx, const char *method, json_t *params)
-{
-	kk_query_env env = {0};
-	kk_diag diag = {0};
-	cli_rpc_error err = {0};
-	int outcome;
-
-	if (!params) {
-		cli_error("%s", _("out of memory"));
-		return EXIT_FAIL;
-	}
-	if (!ctx->store) {
-		outcome = cli_call(out, ctx->client, method, params, &err);
-		if (outcome == CLI_CALL_REFUSED && err.code == RPC_EPARAMS) {
-			/* As offline: the parameters came from the command line. */
-			outcome = cli_usage_error(ctx->command, "%s",
-						  err.message ? err.message : "?");
-			cli_rpc_error_clear(&err);
-			return outcome;
-		}
-		return outcome == 0 ? EXIT_OK : cli_call_failed(outcome, &err, NULL);
-	}
-	env.utc_offset = local_offset();
-	env.use_cache = owned_by_caller(ctx->store);
-	outcome = kk_query_run(out, ctx->store, method, params, &env, &diag);
-	json_decref(params);
-	if (outcome < 0) {
-		/* A bad parameter came from the command line. */
-		if (outcome == KK_EINVALID && diag.pointer[0] && !diag.path[0])
-			return cli_usage_error(ctx->command, "%s", diag.message);
-		cli_error_diag(&diag);
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
-}
-
-/* True when the HEAD of `store` holds a plan (keikaku.json), not some other project. */
-static int holds_plan(kk_store *store)
-{
-	git_oid head;
-	char *data = NULL;
-	int found;
-
-	found = kk_store_resolve(&head, store, NULL, NULL) == 0 &&
-		kk_store_read(&data, NULL, store, &head, KK_PATH_SETTINGS, NULL) == 0;
-	free(data);
-	return found;
-}
-
-int cli_open_reads(cli_ctx *ctx, int repo_only)
-{
-	kk_diag diag = {0};
-	int error = 0;
-
-	if (ctx->store)
-		return EXIT_OK;
-	/*
-	 * -C names a repository; --socket names keikakud.  With neither, the
-	 * plan repository at or above the current directory, else keikakud:
-	 * staff have no access to the repository, and a git repository of
-	 * something else (a project, a home directory kept in git) is no plan.
-	 */
-	if (repo_only || ctx->chdir_given || !ctx->socket_path) {
-		error = kk_store_discover(&ctx->store, ".", &diag);
-		if (error == 0 && (repo_only || ctx->chdir_given || holds_plan(ctx->store)))
-			return EXIT_OK;
-		if (error == 0) {
-			kk_store_free(ctx->store);
-			ctx->store = NULL;
-		} else if (repo_only || error != KK_ENOTFOUND || ctx->chdir_given) {
-			cli_error_diag(&diag);
-			return EXIT_FAIL;
-		}
-	}
-	if (!ctx->client && cli_client_new(&ctx->client, cli_socket_path(ctx->socket_path)) < 0) {
-		cli_error("%s", _("out of memory"));
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
 }
 
 /*
