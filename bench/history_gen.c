@@ -22,7 +22,7 @@
  *   2022-04-01  opens 2022,
  *   2022-05-31  closes 2021, tagged fy2021,
  *
- * each as keikakud's year.open and year.close make them (core/year), so
+ * each as keikakud's year.open and year.close make them (core/plan/year), so
  * that at the end 2020 and 2021 are closed and 2022 is open.
  *
  * Each commit changes a field of an open year that an owner may change
@@ -58,7 +58,7 @@
 #define KK_SOURCE_DIR "."
 #endif
 
-#define SUMMARY_VALUE_MAX 24 /* as in core/update.c's summaries */
+#define SUMMARY_VALUE_MAX 24 /* as in core/plan/update.c's summaries */
 #define RESULT_MAX_CHARS  1500
 #define TEXT_MAX	  16384
 #define ADMIN_DEPT	  "デジタル戦略課"
@@ -660,7 +660,7 @@ static void current_files(gen *g, kk_fileset *set)
 
 /*
  * An admin opens or closes fiscal year `year` as keikakud's year.open and
- * year.close do: core/year decides, the commit changes keikaku.json (and
+ * year.close do: core/plan/year decides, the commit changes keikaku.json (and
  * gives open items without an entry for the year an empty one), and
  * closing tags the commit fyYYYY.
  */

@@ -103,7 +103,7 @@ const char *cli_datadir(void);
 
 /*
  * Resolves `rev` (NULL for HEAD; also @DATE in the local time zone and
- * fyYYYY, core/revision.h) in the context's repository.  Returns EXIT_OK, or
+ * fyYYYY, core/history/revision.h) in the context's repository.  Returns EXIT_OK, or
  * the exit code after printing why not.
  */
 int cli_resolve(git_oid *out, cli_ctx *ctx, const char *rev);
@@ -143,7 +143,7 @@ struct kk_plan;
 int cli_load_plan(struct kk_plan **plan_out, cli_snapshot *snap, cli_ctx *ctx, const char *rev);
 
 /*
- * Asks query `method` (core/query.h) with `params` (stolen) of the
+ * Asks query `method` (core/history/query.h) with `params` (stolen) of the
  * repository, or of keikakud when the command runs without one.  Returns
  * EXIT_OK with *out (a new reference), or the exit code after printing why
  * not.

@@ -1,7 +1,7 @@
 /*
  * cmd_diff.c - keikaku diff [A [B]] [--item ID] [--fy Y] [--json] [--exit-code]
  *
- * core/diff computes the difference as JSON; this file only chooses the
+ * core/history/diff computes the difference as JSON; this file only chooses the
  * commits and renders the JSON, which keikakud can also send.
  */
 #include <getopt.h>

@@ -1,7 +1,7 @@
 /*
  * cmd_import.c - keikaku import FILE [--dry-run] [--force] [-m REASON] ...
  *
- * Reads a progress report exported from a spreadsheet (core/import.h) and
+ * Reads a progress report exported from a spreadsheet (core/import/import.h) and
  * has keikakud commit the whole plan it describes - keikaku.json,
  * departments.json, plan.json and every item - as one commit by an admin.
  * The report is read here, so every row that cannot be placed is shown

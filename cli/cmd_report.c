@@ -2,7 +2,7 @@
  * cmd_report.c - keikaku report --fy Y [--at REV] [--format F] [--changes-since REV]
  *                               [--encoding E] [--no-bom] [--output FILE]
  *
- * core/report builds and writes the report; this file picks the revisions,
+ * core/report/report builds and writes the report; this file picks the revisions,
  * and puts the result on stdout or, all or nothing, into FILE.
  */
 #include <errno.h>

@@ -1,7 +1,7 @@
 /*
  * source.c - where a read command's plan comes from: the repository named by
  * -C or found from the current directory, or keikakud when there is none
- * (staff cannot read the repository).  Queries (core/query.h) are answered
+ * (staff cannot read the repository).  Queries (core/history/query.h) are answered
  * by the same core code either way; show, list, report and dept list read
  * the plan's files as stored (a snapshot: plan.files through keikakud) and
  * render them with the same code, so both give the same bytes.

@@ -5,9 +5,9 @@ pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson>=2.13)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
-# core/pack.c: deflate for pack objects, SHA-1 for pack and index checksums.
+# core/git/pack.c: deflate for pack objects, SHA-1 for pack and index checksums.
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
-# core/report_xlsx.c: the xlsx progress report (Debian's libxlsxwriter-dev).
+# core/report/report_xlsx.c: the xlsx progress report (Debian's libxlsxwriter-dev).
 pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
 find_program(MSGFMT_EXECUTABLE msgfmt REQUIRED)

@@ -1,6 +1,6 @@
 /*
  * commit.c - the commits the write methods make on the writer thread: the
- * tree (trees.c), the message with its trailers (core/update), the caller as
+ * tree (trees.c), the message with its trailers (core/plan/update), the caller as
  * author and keikakud as committer, written as git writes them; and the
  * fiscal-year tags a batch is making.
  */

@@ -699,7 +699,7 @@ static int refuse_year(kd_writer *w, kd_call *call, json_t *violations, int dry_
 }
 
 /*
- * Opens or closes a fiscal year (core/year), as one commit through the
+ * Opens or closes a fiscal year (core/plan/year), as one commit through the
  * same decision and commit path as plan.update; closing also makes the tag.
  */
 static void handle_year(kd_writer *w, kd_call *call)

@@ -4,7 +4,7 @@
  *
  * Submissions queue while the writer decides the previous batch.  It then
  * takes the whole queue as the next batch: each submission is decided
- * (core/update) against the head as the batches before have left it and
+ * (core/plan/update) against the head as the batches before have left it and
  * becomes its own commit, made in memory: new objects go into a mempack in
  * front of the repository's object database.  The batch's objects then go
  * to the syncer thread, which writes them as one pack, fsyncs it, and only
@@ -17,7 +17,7 @@
  * tag: its object goes into the batch's pack, and its ref is created once
  * the pack is durable, just before the branch moves.
  *
- * The writer remembers its own commits since it read the head (core/recent),
+ * The writer remembers its own commits since it read the head (core/git/recent),
  * so that the version an update was made against is read from memory.
  */
 #include <errno.h>

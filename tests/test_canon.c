@@ -1,4 +1,4 @@
-/* Tests for core/canon: the canonical writer of plan files. */
+/* Tests for core/base/canon: the canonical writer of plan files. */
 #include "testutil.h"
 
 #include <dirent.h>

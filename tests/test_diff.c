@@ -1,4 +1,4 @@
-/* Tests for core/diff: the semantic difference between commits, and inline text diffs. */
+/* Tests for core/history/diff: the semantic difference between commits, and inline text diffs. */
 #include "testutil.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Tests for core/doccache: sharing, the size bound, least recently used first out. */
+/* Tests for core/base/doccache: sharing, the size bound, least recently used first out. */
 #include "testutil.h"
 
 #include <stdio.h>

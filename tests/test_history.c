@@ -1,6 +1,6 @@
 /*
- * Tests for core/history (with core/audit, which answers its queries) and
- * core/revision: a sandbox plan repository with a scripted history, made
+ * Tests for core/history/history: the history index (history.c), its queries
+ * (history_query.c) and revisions (revision.c): a sandbox plan repository with a scripted history, made
  * with fixed signatures and times so that every answer is known exactly.
  */
 #include "testutil.h"
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dates.h"
 #include "history.h"
 #include "query.h"
 #include "revision.h"

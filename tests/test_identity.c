@@ -1,4 +1,4 @@
-/* Tests for core/identity: from a Unix identity to departments and the admin role. */
+/* Tests for core/plan/identity: from a Unix identity to departments and the admin role. */
 #include "testutil.h"
 
 #include <stdlib.h>

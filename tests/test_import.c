@@ -1,5 +1,5 @@
 /*
- * Tests for core/import: a progress report exported from a spreadsheet
+ * Tests for core/import/import: a progress report exported from a spreadsheet
  * becomes a plan.
  *
  * The sample report's items are compared, field by field, with the files a

@@ -1,4 +1,4 @@
-/* Tests for core/pack: packs written for group commit, listed and merged, checked by stock git. */
+/* Tests for core/git/pack: packs written for group commit, listed and merged, checked by stock git. */
 #include "testutil.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Tests for core/patch: RFC 7396 merge patches, three-way conflicts, semantic field changes. */
+/* Tests for core/base/patch: RFC 7396 merge patches, three-way conflicts, semantic field changes. */
 #include "testutil.h"
 
 #include <stdlib.h>

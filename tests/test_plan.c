@@ -1,4 +1,4 @@
-/* Tests for core/plan: loading the plan and its vocabulary (fiscal years, marks). */
+/* Tests for core/plan/plan: loading the plan and its vocabulary (fiscal years, marks). */
 #include "testutil.h"
 
 #include <string.h>

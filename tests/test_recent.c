@@ -1,4 +1,4 @@
-/* Tests for core/recent: which files the recent commits of a line changed. */
+/* Tests for core/git/recent: which files the recent commits of a line changed. */
 #include "testutil.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Tests for core/report: the progress report's model and its formats, on the example plan. */
+/* Tests for core/report/report: the progress report's model and its formats, on the example plan. */
 #include "testutil.h"
 
 #include <iconv.h>

@@ -334,7 +334,7 @@ static void test_not_a_schema(void **state)
 static void test_metaschema(void **state)
 {
 	kk_schema_registry *reg = new_registry();
-	json_t *meta = kk_test_load_json(KK_SOURCE_DIR "/core/metaschema/draft-07.json");
+	json_t *meta = kk_test_load_json(KK_SOURCE_DIR "/core/schema/metaschema/draft-07.json");
 	kk_diaglist errors = {0};
 	kk_schema *schema = NULL;
 	kk_diag diag = {0};

@@ -1,4 +1,4 @@
-/* Tests for core/store: plan repositories on disk, read at any revision. */
+/* Tests for core/git/store: plan repositories on disk, read at any revision. */
 #include "testutil.h"
 
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * Tests for core/update: deciding a submission on the example plan, and the
+ * Tests for core/plan/update: deciding a submission on the example plan, and the
  * commit message that records it.
  */
 #include "testutil.h"

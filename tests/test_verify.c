@@ -1,4 +1,4 @@
-/* Tests for core/verify: every rule, with its exact message, on the example plan. */
+/* Tests for core/plan/verify: every rule, with its exact message, on the example plan. */
 #include "testutil.h"
 
 #include <stdlib.h>

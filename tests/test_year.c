@@ -1,6 +1,6 @@
 /*
- * Tests for core/year: opening and closing fiscal years on the example
- * plan, the closing tag's message, and what core/update and core/rules
+ * Tests for core/plan/year: opening and closing fiscal years on the example
+ * plan, the closing tag's message, and what core/plan/update and core/plan/rules
  * make of the change and of the closed year afterwards.
  */
 #include "testutil.h"
@@ -335,7 +335,7 @@ static void apply(kk_fileset *plan, const kk_update_result *r)
 }
 
 /*
- * Through core/update: opening validates and changes exactly the files it
+ * Through core/plan/update: opening validates and changes exactly the files it
  * names, with {} entries; after a close, every field of the year is an
  * admin's correction, and so is the year's state in keikaku.json.
  */
@@ -376,7 +376,7 @@ static void test_through_update(void **state)
 		assert_non_null(strstr(f->data, "\n    \"2023\": {}\n  }\n}\n"));
 	}
 
-	/* A non-admin's change is refused by core/update too. */
+	/* A non-admin's change is refused by core/plan/update too. */
 	assert_int_equal(kk_year_close(&c, &plan, 2021, &diag), 0);
 	prepare_change(&r, &plan, &owner, &c, verifier);
 	assert_int_equal(r.verdict, KK_UPDATE_FORBIDDEN);

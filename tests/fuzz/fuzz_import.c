@@ -1,5 +1,5 @@
 /*
- * fuzz_import.c - the progress-report importer (core/import.h).
+ * fuzz_import.c - the progress-report importer (core/import/import.h).
  *
  * The input is a TSV or CSV file as a spreadsheet exports it.  It is read
  * as cells (kk_sheet_parse(), by content and as .csv), then imported to a

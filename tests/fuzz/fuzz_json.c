@@ -1,5 +1,5 @@
 /*
- * fuzz_json.c - the strict JSON reader (core/json.h).
+ * fuzz_json.c - the strict JSON reader (core/base/json.h).
  *
  * Parses the input with the default limits and with tight ones.  Whatever
  * parses must print and parse back to an equal value, and what parses under

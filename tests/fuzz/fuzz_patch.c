@@ -1,5 +1,5 @@
 /*
- * fuzz_patch.c - JSON Merge Patch (core/patch.h).
+ * fuzz_patch.c - JSON Merge Patch (core/base/patch.h).
  *
  * The input is a target and a patch, split at the first NUL or newline.
  * RFC 7396 makes a merge patch idempotent: applying it to its own result

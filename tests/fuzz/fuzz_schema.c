@@ -1,5 +1,5 @@
 /*
- * fuzz_schema.c - the JSON Schema validator (core/schema.h).
+ * fuzz_schema.c - the JSON Schema validator (core/schema/schema.h).
  *
  * The input is a schema and an instance, split at the first NUL or newline:
  * the schema is compiled in a fresh registry (nothing but the built-in

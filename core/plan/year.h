@@ -8,7 +8,7 @@
  * recorded by the annotated tag "fyYYYY", whose message sums the year up.
  *
  * This module only decides: it turns the plan's files into merge patches
- * for core/update to check and stage, and writes the tag's message.  The
+ * for core/plan/update to check and stage, and writes the tag's message.  The
  * order it keeps: a year opens once, after every earlier year of the plan
  * has opened, and a year not listed yet may be added only as the year after
  * the last one; a year closes once, when it is open and every earlier year

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dates.h"
 #include "i18n.h"
 #include "plan.h"
 

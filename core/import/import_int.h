@@ -1,6 +1,6 @@
 /*
- * import_int.h - what core/import.c (the report: headings, tables, the plan
- * it builds) and core/import_row.c (placing one row's cells) share.
+ * import_int.h - what core/import/import.c (the report: headings, tables, the plan
+ * it builds) and core/import/import_row.c (placing one row's cells) share.
  * Private to the importer.
  */
 #ifndef KK_IMPORT_INT_H

@@ -1,7 +1,7 @@
 /*
  * import_cell.h - what the cells of a progress report say, one cell at a time.
  *
- * The importer (core/import.c) places a row's cells by their values as much
+ * The importer (core/import/import.c) places a row's cells by their values as much
  * as by the header above them; these are the recognisers it uses: progress
  * marks, 達成度 words, 通番, circled measure numbers, headings, department
  * lists, and the clean-up every cell goes through first.

@@ -1,7 +1,7 @@
 /*
  * import_sheet.h - a spreadsheet export as rows of text cells.
  *
- * The first step of `keikaku import` (core/import.h): the bytes of a TSV or
+ * The first step of `keikaku import` (core/import/import.h): the bytes of a TSV or
  * CSV file, as a spreadsheet writes them, become rows of UTF-8 cells.  The
  * reader accepts UTF-8 (with or without a byte-order mark), UTF-16 with a
  * byte-order mark (Excel's "Unicode text") and CP932 (Shift_JIS as Windows

@@ -7,7 +7,7 @@
  * section heading; a note (one filled cell, skipped); a table's header (a
  * row with 項目 and 令和N年度, and the row below it when it names
  * 計画スケジュール, 進捗度, …); or a data row of the table above it, which
- * core/import_row.c places.
+ * core/import/import_row.c places.
  */
 #include "import.h"
 

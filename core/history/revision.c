@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dates.h"
 #include "i18n.h"
 #include "json.h"
 #include "plan.h"

@@ -1,7 +1,7 @@
 /*
  * import_cell.c - recognising the values of a progress report's cells.
  *
- * Input is valid UTF-8 (core/import_sheet.c checks it).
+ * Input is valid UTF-8 (core/import/import_sheet.c checks it).
  */
 #include "import_cell.h"
 
