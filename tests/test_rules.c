@@ -1,4 +1,4 @@
-/* Tests for core/plan/rules: who may change what (DESIGN.md section 3, rules 2 to 4). */
+/* Tests for core/plan/rules: who may change what (docs/design.md §3, rules 2 to 4). */
 #include "testutil.h"
 
 #include <stdlib.h>

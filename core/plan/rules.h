@@ -1,5 +1,5 @@
 /*
- * rules.h - who may change what (DESIGN.md section 3, rules 2 to 4),
+ * rules.h - who may change what (docs/design.md §3, rules 2 to 4),
  * field by field.
  *
  * Rule 1 (identity from the kernel) is the daemon's; rule 5 (schemas and

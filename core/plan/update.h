@@ -1,6 +1,6 @@
 /*
  * update.h - turning a submission into new plan files, or into the reasons
- * it is refused (DESIGN.md section 3).
+ * it is refused (docs/design.md §3).
  *
  * This is the whole decision the daemon makes for a write, kept in core so
  * that it is tested without a daemon and shared with any future offline
@@ -80,7 +80,7 @@ int kk_update_prepare(kk_update_result *out, const kk_fileset *head, const kk_up
 
 void kk_update_result_clear(kk_update_result *result);
 
-/* Trailers of a commit message, in DESIGN.md section 4's order. */
+/* Trailers of a commit message, in docs/design.md §4's order. */
 typedef struct kk_commit_info {
 	const char *summary;
 	const char *reason;	 /* may be NULL */

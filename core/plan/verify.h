@@ -1,7 +1,7 @@
 /*
  * verify.h - the checks every plan file passes, on any tree.
  *
- * These are DESIGN.md's rule 5 and the repository's own conventions: each
+ * These are docs/design.md §3, rule 5 and the repository's own conventions: each
  * file validates against the repository's own schema, item ids match file
  * names, owners and related departments exist, and so do the pillar,
  * section and measure of each item.  The daemon runs them before every
