@@ -1,0 +1,700 @@
+/*
+ * conn.c - keikakud's connections, on the loop thread: accepting one and
+ * learning its peer, reading its lines, JSON-RPC framing and dispatch, and
+ * writing the answers.
+ *
+ * Every libuv handle is closed with uv_close and freed in its close
+ * callback.  A connection lives until its pipe, idle timer and resume
+ * handle are closed, the lookup of its peer is done and every call it made
+ * has been answered; each holds a reference.
+ *
+ * Back-pressure: a connection is read no further while it has too many
+ * calls unanswered (notifications too) or too many answer bytes unsent;
+ * the lines already read wait in its read buffer, and the read resumes as
+ * answers go out.  Each loop iteration takes at most KD_LINES_PER_TURN lines
+ * from one connection, then yields to the others through an idle handle.
+ * The peer's uid and gid come from the kernel as it connects; its names and
+ * groups from the passwd and group databases on libuv's thread pool
+ * (peer.c), and the connection is read only once they are there.
+ */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "json.h"
+#include "log.h"
+#include "peer.h"
+
+static void conn_unref(kd_conn *c)
+{
+	if (--c->refs > 0)
+		return;
+	kk_identity_clear(&c->who);
+	kk_identity_clear(&c->found);
+	free(c->line);
+	free(c);
+}
+
+static void on_conn_handle_closed(uv_handle_t *handle)
+{
+	conn_unref(handle->data);
+}
+
+static void conn_close(kd_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->server->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->server->conn_count--;
+	if (c->admission == ADMITTED)
+		c->server->admitted--;
+	uv_close((uv_handle_t *)&c->idle, on_conn_handle_closed);
+	uv_close((uv_handle_t *)&c->resume, on_conn_handle_closed);
+	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	kd_conn *c = req->data;
+
+	(void)status;
+	free(req);
+	conn_close(c);
+	conn_unref(c);
+}
+
+/* Closes after the responses already queued have been written. */
+static void conn_finish(kd_conn *c)
+{
+	uv_shutdown_t *req;
+
+	if (c->closing || c->finishing)
+		return;
+	c->finishing = 1;
+	if (!(req = malloc(sizeof(*req))) ||
+	    uv_shutdown(req, (uv_stream_t *)&c->pipe, on_shutdown) < 0) {
+		free(req);
+		conn_close(c);
+		return;
+	}
+	req->data = c;
+	c->refs++;
+}
+
+typedef struct {
+	uv_write_t req;
+	char *data;
+	size_t len;
+} write_req;
+
+static void conn_wake(kd_conn *c);
+
+static void on_written(uv_write_t *req, int status)
+{
+	write_req *w = (write_req *)req;
+	kd_conn *c = req->handle->data;
+
+	(void)status;
+	c->server->freed += w->len;
+	free(w->data);
+	free(w);
+	conn_wake(c);
+}
+
+/* Sends one response line; a client that went away is not an error. */
+static void send_json(kd_conn *c, json_t *value)
+{
+	write_req *w;
+	char *text;
+	size_t len;
+	uv_buf_t buf;
+
+	if (c->closing)
+		return;
+	if (!(text = json_dumps(value, JSON_COMPACT))) {
+		log_warnx("cannot encode a response, ignoring");
+		return;
+	}
+	len = strlen(text);
+	if (!(w = malloc(sizeof(*w))) || !(w->data = realloc(text, len + 2))) {
+		free(w);
+		free(text);
+		return;
+	}
+	w->data[len] = '\n';
+	w->len = len + 1;
+	buf = uv_buf_init(w->data, (unsigned)len + 1);
+	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &buf, 1, on_written) < 0) {
+		free(w->data);
+		free(w);
+	}
+}
+
+static json_t *response(json_t *id, json_t *result, json_t *error)
+{
+	json_t *r = json_pack("{s:s, s:O}", "jsonrpc", "2.0", "id", id ? id : json_null());
+
+	if (error)
+		json_object_set(r, "error", error);
+	else
+		json_object_set(r, "result", result ? result : json_null());
+	return r;
+}
+
+/* Answers an error that arose before a call existed (parse errors, limits). */
+static void send_error(kd_conn *c, json_t *id, int code, json_t *data, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void send_error(kd_conn *c, json_t *id, int code, json_t *data, const char *fmt, ...)
+{
+	char msg[1024];
+	json_t *err, *r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err = kd_error(code, msg, data);
+	r = response(id, NULL, err);
+	send_json(c, r);
+	json_decref(r);
+	json_decref(err);
+}
+
+/* A call is answered: send it (or add it to its batch) and release it. */
+static void finish_call(kd_call *call)
+{
+	kd_conn *c = call->conn;
+	kd_batch *batch = call->batch;
+
+	if (call->id) {
+		json_t *r = response(call->id, call->result, call->error);
+
+		if (batch)
+			json_array_append(batch->responses, r);
+		else
+			send_json(c, r);
+		json_decref(r);
+	}
+	if (batch && --batch->pending == 0) {
+		if (json_array_size(batch->responses))
+			send_json(c, batch->responses);
+		json_decref(batch->responses);
+		free(batch);
+	}
+	kd_call_free(call);
+	c->pending--;
+	conn_wake(c);
+	/* While the writer finishes, even an idle connection is answered (-32007). */
+	if (c->pending == 0 && (c->eof || (c->server->stopping && !c->server->writer)))
+		conn_finish(c);
+	conn_unref(c);
+}
+
+void kd_conn_write_done(kd_call *call, void *arg)
+{
+	(void)arg;
+	finish_call(call);
+}
+
+static void on_read_done(uv_work_t *work, int status)
+{
+	kd_call *call = work->data;
+
+	if (status == UV_ECANCELED)
+		kd_call_fail(call, KD_EUNAVAILABLE, NULL, "keikakud is shutting down");
+	finish_call(call);
+}
+
+static void answer_status(kd_server *s, kd_call *call)
+{
+	kd_writer_stats st;
+
+	kd_writer_stats_get(s->writer, &st);
+	call->result = json_pack(
+		"{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "version",
+		KK_VERSION, "repository", s->cfg->repo, "head", st.head, "uptime",
+		(json_int_t)(time(NULL) - s->started), "connections", (json_int_t)s->conn_count,
+		"queued", (json_int_t)st.queued, "commits", (json_int_t)st.commits, "batches",
+		(json_int_t)st.batches, "packs", (json_int_t)st.packs, "documents", "kept",
+		(json_int_t)st.docs.documents, "bytes", (json_int_t)st.docs.bytes, "hits",
+		(json_int_t)st.docs.hits, "misses", (json_int_t)st.docs.misses);
+}
+
+static int copy_identity(kk_identity *dst, const kk_identity *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->uid = src->uid;
+	dst->gid = src->gid;
+	if (!(dst->user = strdup(src->user)) || !(dst->name = strdup(src->name)) ||
+	    !(dst->groups = calloc(src->group_count + 1, sizeof(char *))))
+		return -1;
+	for (size_t i = 0; i < src->group_count; i++) {
+		if (!(dst->groups[i] = strdup(src->groups[i])))
+			return -1;
+		dst->group_count++;
+	}
+	return 0;
+}
+
+/* Checks one request object and hands it to whoever answers it. */
+static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
+{
+	kd_server *s = c->server;
+	json_t *id = json_object_get(req, "id"), *params = json_object_get(req, "params");
+	const char *method = json_string_value(json_object_get(req, "method"));
+	const char *version = json_string_value(json_object_get(req, "jsonrpc"));
+	const char *invalid = NULL;
+	kd_call *call;
+
+	s->requests++;
+	if (id && !json_is_string(id) && !json_is_integer(id) && !json_is_real(id) &&
+	    !json_is_null(id))
+		id = NULL;
+	if (!json_is_object(req) || !version || strcmp(version, "2.0") != 0 || !method ||
+	    (json_object_get(req, "id") && !id))
+		invalid = "invalid request: expected a JSON-RPC 2.0 request object";
+	else if (params && !json_is_object(params) && !json_is_array(params))
+		/* JSON-RPC 2.0: params, when present, is an array or an object. */
+		invalid = "invalid request: 'params' must be an object or an array";
+	if (invalid) {
+		json_t *err = kd_error(KD_EREQUEST, invalid, NULL);
+		json_t *r = response(id, NULL, err);
+
+		if (batch)
+			json_array_append(batch->responses, r);
+		else
+			send_json(c, r);
+		json_decref(r);
+		json_decref(err);
+		return;
+	}
+	/*
+	 * A notification answers nothing: one that is not a write would change
+	 * nothing either, and running it would only take the read workers from
+	 * everyone else.
+	 */
+	if (!json_object_get(req, "id") && !kd_writer_handles(method))
+		return;
+	if (!(call = calloc(1, sizeof(*call))) || copy_identity(&call->who, &c->who) < 0) {
+		kd_call_free(call);
+		send_error(c, id, KD_EINTERNAL, NULL, "out of memory");
+		return;
+	}
+	call->conn = c;
+	call->batch = batch;
+	call->id = id ? json_incref(id) : NULL;
+	call->request = json_incref(req);
+	call->method = method;
+	c->pending++;
+	c->refs++;
+	if (batch)
+		batch->pending++;
+
+	if (json_is_string(json_object_get(params, "locale"))) {
+		const char *loc = json_string_value(json_object_get(params, "locale"));
+
+		/* A locale name, nothing that could name a file elsewhere. */
+		if (strlen(loc) < sizeof(call->locale) &&
+		    strspn(loc, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789_.-@") == strlen(loc))
+			snprintf(call->locale, sizeof(call->locale), "%s", loc);
+	}
+	if (strcmp(method, "status") != 0 && !kd_reads_handles(method) &&
+	    !kd_writer_handles(method)) {
+		/* Whatever its params: the method is what is wrong. */
+		kd_call_fail(call, KD_EMETHOD, NULL, "method not found: '%s'", method);
+	} else if (params && !json_is_object(params)) {
+		/* Every method takes its params by name. */
+		kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: 'params' must be an object");
+	} else if (!(call->params = params ? params : json_object_get(req, "params"))) {
+		/* No params: an empty object, owned by the request. */
+		json_object_set_new(req, "params", json_object());
+		call->params = json_object_get(req, "params");
+	}
+	if (call->error) {
+		finish_call(call);
+	} else if (s->stopping) {
+		kd_call_fail(call, KD_EUNAVAILABLE, NULL, "keikakud is shutting down");
+		finish_call(call);
+	} else if (strcmp(method, "status") == 0) {
+		answer_status(s, call);
+		finish_call(call);
+	} else if (kd_reads_handles(method)) {
+		if (kd_reads_queue(s->reads, s->loop, call, on_read_done) < 0) {
+			kd_call_fail(call, KD_EINTERNAL, NULL, "cannot queue the request");
+			finish_call(call);
+		}
+	} else {
+		kd_writer_submit(s->writer, call);
+	}
+}
+
+static void handle_line(kd_conn *c, const char *line, size_t len)
+{
+	kk_json_limits limits = {c->server->cfg->max_line, 64};
+	kk_diag diag = {0};
+	json_t *value = NULL;
+	size_t i;
+	json_t *el;
+
+	if (strspn(line, " \t\r") == len)
+		return;
+	if (kk_json_parse(&value, line, len, &limits, &diag) < 0) {
+		send_error(c, NULL, KD_EPARSE, NULL, "parse error: line %zu, column %zu: %s",
+			   diag.line, diag.column, diag.message);
+		return;
+	}
+	if (json_is_array(value)) {
+		kd_batch *batch;
+
+		size_t max = c->server->cfg->max_batch_requests;
+
+		if (json_array_size(value) == 0) {
+			send_error(c, NULL, KD_EREQUEST, NULL, "invalid request: empty batch");
+		} else if (json_array_size(value) > max) {
+			/* Refused whole, before any of it runs: its answer would be unbounded. */
+			send_error(c, NULL, KD_ELIMIT, json_pack("{s:I}", "limit", (json_int_t)max),
+				   "a batch of %zu requests is more than %zu",
+				   json_array_size(value), max);
+		} else if ((batch = calloc(1, sizeof(*batch))) &&
+			   (batch->responses = json_array())) {
+			/* Held open until every element is dispatched. */
+			batch->pending = 1;
+			json_array_foreach(value, i, el)
+				dispatch(c, el, batch);
+			if (--batch->pending == 0) {
+				if (json_array_size(batch->responses))
+					send_json(c, batch->responses);
+				json_decref(batch->responses);
+				free(batch);
+			}
+		} else {
+			free(batch);
+			send_error(c, NULL, KD_EINTERNAL, NULL, "out of memory");
+		}
+	} else {
+		dispatch(c, value, NULL);
+	}
+	json_decref(value);
+}
+
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	kd_conn *c = handle->data;
+
+	(void)suggested;
+	*buf = uv_buf_init(c->readbuf, sizeof(c->readbuf));
+}
+
+/* Appends to the line buffer; an overlong line is answered and skipped. */
+static void take_bytes(kd_conn *c, const char *p, size_t n)
+{
+	size_t max = c->server->cfg->max_line;
+
+	if (c->skipping)
+		return;
+	if (c->len + n > max) {
+		send_error(c, NULL, KD_ELIMIT, json_pack("{s:I}", "limit", (json_int_t)max),
+			   "request line is longer than %zu bytes", max);
+		c->skipping = 1;
+		c->len = 0;
+		return;
+	}
+	if (c->len + n + 1 > c->cap) {
+		size_t cap = c->cap ? c->cap : 4096;
+		char *grown;
+
+		while (cap < c->len + n + 1)
+			cap *= 2;
+		if (!(grown = realloc(c->line, cap))) {
+			send_error(c, NULL, KD_EINTERNAL, NULL, "out of memory");
+			c->skipping = 1;
+			c->len = 0;
+			return;
+		}
+		c->line = grown;
+		c->cap = cap;
+	}
+	memcpy(c->line + c->len, p, n);
+	c->len += n;
+}
+
+/* Too much unanswered or unsent: read nothing more until answers go out. */
+static int conn_blocked(kd_conn *c)
+{
+	const kd_config *cfg = c->server->cfg;
+
+	return c->pending >= cfg->max_in_flight ||
+	       uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >= cfg->max_unsent;
+}
+
+/* Whether lines may still be taken from `c`: not once it finishes or the writer is gone. */
+static int conn_takes_lines(kd_conn *c)
+{
+	return !c->closing && !c->finishing && c->server->writer;
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+static void conn_reading(kd_conn *c, int on)
+{
+	if (on && !c->reading && !c->eof &&
+	    uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
+		c->reading = 1;
+	else if (!on && c->reading) {
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		c->reading = 0;
+	}
+}
+
+static void on_resume(uv_idle_t *handle);
+
+/*
+ * Takes the lines read and not yet taken, a turn's worth at most, while
+ * `c` is not blocked; reads more once they are all taken.
+ */
+static void conn_pump(kd_conn *c)
+{
+	unsigned lines = 0;
+
+	while (c->rpos < c->rend && conn_takes_lines(c) && !conn_blocked(c) &&
+	       lines < KD_LINES_PER_TURN) {
+		const char *p = c->readbuf + c->rpos, *end = c->readbuf + c->rend;
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		take_bytes(c, p, nl ? (size_t)(nl - p) : (size_t)(end - p));
+		if (!nl) {
+			c->rpos = c->rend;
+			break;
+		}
+		if (!c->skipping) {
+			c->line[c->len] = '\0';
+			handle_line(c, c->line, c->len);
+			lines++;
+		}
+		c->skipping = 0;
+		c->len = 0;
+		c->rpos = (size_t)(nl + 1 - c->readbuf);
+		/* A long line's buffer is not kept for the short ones after it. */
+		if (c->cap > KD_READ_CHUNK) {
+			c->server->freed += c->cap;
+			free(c->line);
+			c->line = NULL;
+			c->cap = 0;
+		}
+	}
+	if (!conn_takes_lines(c)) {
+		conn_reading(c, 0);
+		uv_idle_stop(&c->resume);
+	} else if (conn_blocked(c)) {
+		/* conn_wake() resumes it as answers go out. */
+		conn_reading(c, 0);
+		uv_idle_stop(&c->resume);
+	} else if (c->rpos < c->rend) {
+		/* A turn's worth: the others' turn, then more of these lines. */
+		conn_reading(c, 0);
+		uv_idle_start(&c->resume, on_resume);
+	} else {
+		uv_idle_stop(&c->resume);
+		conn_reading(c, 1);
+	}
+}
+
+static void on_resume(uv_idle_t *handle)
+{
+	conn_pump(handle->data);
+}
+
+/* An answer went out or a call finished: take lines again if `c` waits for that. */
+static void conn_wake(kd_conn *c)
+{
+	if (!c->reading && !c->eof && conn_takes_lines(c) && !conn_blocked(c) &&
+	    !uv_is_active((uv_handle_t *)&c->resume))
+		uv_idle_start(&c->resume, on_resume);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	kd_conn *c = stream->data;
+
+	(void)buf;
+	if (nread < 0) {
+		conn_reading(c, 0);
+		c->eof = 1;
+		if (c->pending == 0)
+			conn_finish(c);
+		return;
+	}
+	uv_timer_again(&c->idle);
+	c->rpos = 0;
+	c->rend = (size_t)nread;
+	conn_pump(c);
+}
+
+static void on_idle(uv_timer_t *timer)
+{
+	kd_conn *c = timer->data;
+
+	if (c->pending == 0) {
+		log_debug("closing idle connection of '%s'", c->who.user);
+		/* Its last line says why, as for the other limits. */
+		send_error(c, NULL, KD_ELIMIT,
+			   json_pack("{s:I}", "limit", (json_int_t)c->server->cfg->idle_seconds),
+			   "idle for %u s: the connection is closed", c->server->cfg->idle_seconds);
+		conn_finish(c);
+	}
+}
+
+/* The admitted connections of `uid`. */
+static unsigned conns_of(kd_server *s, uid_t uid)
+{
+	unsigned n = 0;
+
+	for (kd_conn *c = s->conns; c; c = c->next)
+		n += c->who.uid == uid && c->admission == ADMITTED;
+	return n;
+}
+
+static void lookup_work(uv_work_t *req)
+{
+	kd_conn *c = req->data;
+
+	c->lookup_failed = kd_peer_lookup(&c->found, c->who.uid, c->who.gid) < 0;
+}
+
+/* The peer is known: the limits, then its requests. */
+static void lookup_done(uv_work_t *req, int status)
+{
+	kd_conn *c = req->data;
+	kd_server *s = c->server;
+
+	/* Finishing already: the daemon stopped while the lookup ran. */
+	if (c->closing || c->finishing || status < 0 || c->lookup_failed) {
+		if (!c->closing && !c->finishing) {
+			log_warnx("cannot identify a peer, ignoring");
+			conn_close(c);
+		}
+		conn_unref(c);
+		return;
+	}
+	c->who = c->found;
+	memset(&c->found, 0, sizeof(c->found));
+	conn_unref(c); /* the pipe and the handles still hold it */
+	if (c->admission == OVER_TOTAL) {
+		send_error(c, NULL, KD_ELIMIT,
+			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns),
+			   "too many connections (at most %u)", s->cfg->max_conns);
+		conn_finish(c);
+		return;
+	}
+	if (c->admission == OVER_USER) {
+		send_error(c, NULL, KD_ELIMIT,
+			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns_user),
+			   "too many connections for user '%s' (at most %u)", c->who.user,
+			   s->cfg->max_conns_user);
+		conn_finish(c);
+		return;
+	}
+	if (s->stopping) {
+		send_error(c, NULL, KD_EUNAVAILABLE, NULL, "keikakud is shutting down");
+		conn_finish(c);
+		return;
+	}
+	uv_timer_start(&c->idle, on_idle, (uint64_t)s->cfg->idle_seconds * 1000,
+		       (uint64_t)s->cfg->idle_seconds * 1000);
+	conn_reading(c, 1);
+}
+
+void kd_conn_accept(uv_stream_t *listener, int status)
+{
+	kd_server *s = listener->data;
+	kd_conn *c;
+	uv_os_fd_t fd;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (status < 0) {
+		/* Out of descriptors, libuv refuses the waiting peers and calls again: say so
+		 * rarely. */
+		time_t now = time(NULL);
+
+		s->accept_failures++;
+		if (now - s->last_accept_warning >= 10) {
+			log_warnx("cannot accept connections: %s (%llu times), ignoring",
+				  uv_strerror(status), s->accept_failures);
+			s->last_accept_warning = now;
+			s->accept_failures = 0;
+		}
+		return;
+	}
+	if (!(c = calloc(1, sizeof(*c)))) {
+		log_warnx("out of memory for a connection, ignoring");
+		return;
+	}
+	c->server = s;
+	c->refs = 3;
+	uv_pipe_init(s->loop, &c->pipe, 0);
+	uv_timer_init(s->loop, &c->idle);
+	uv_idle_init(s->loop, &c->resume);
+	c->pipe.data = c->idle.data = c->resume.data = c;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->conn_count++;
+	/* The kernel's word for uid and gid; the rest comes from the databases. */
+	if (uv_accept(listener, (uv_stream_t *)&c->pipe) < 0 ||
+	    uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		log_warnx("cannot identify a peer, ignoring");
+		conn_close(c);
+		return;
+	}
+	c->who.uid = cred.uid;
+	c->who.gid = cred.gid;
+	/*
+	 * Over a limit is told once the name is known, but decided now, among
+	 * the earlier ones.  The user's own limit first, and only admitted
+	 * connections count: one user's flood of connections, each refused
+	 * and closed a moment later, never fills the total for everyone else.
+	 */
+	if (conns_of(s, c->who.uid) >= s->cfg->max_conns_user) {
+		c->admission = OVER_USER;
+	} else if (s->admitted >= s->cfg->max_conns) {
+		c->admission = OVER_TOTAL;
+	} else {
+		c->admission = ADMITTED;
+		s->admitted++;
+	}
+	c->lookup.data = c;
+	c->refs++;
+	if (uv_queue_work(s->loop, &c->lookup, lookup_work, lookup_done) < 0) {
+		c->refs--;
+		log_warnx("cannot identify a peer, ignoring");
+		conn_close(c);
+	}
+}
+
+void kd_conns_stop_reading(kd_server *s)
+{
+	for (kd_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		conn_reading(c, 0);
+		uv_idle_stop(&c->resume);
+		if (c->pending == 0)
+			conn_finish(c);
+	}
+}

@@ -1,0 +1,83 @@
+/*
+ * conn.h - keikakud's connections (conn.c) and the server state they share
+ * with server.c.  Loop thread only.
+ */
+#ifndef KD_CONN_H
+#define KD_CONN_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "server.h"
+
+#define KD_READ_CHUNK	  65536	    /* bytes read from a connection at a time */
+#define KD_LINES_PER_TURN 32	    /* lines taken from one connection per loop turn */
+#define KD_TRIM_AFTER	  (8 << 20) /* bytes freed before memory is given back */
+
+typedef struct kd_conn {
+	uv_pipe_t pipe;
+	uv_timer_t idle;
+	uv_idle_t resume; /* takes the next lines, on the loop's next turn */
+	kd_server *server;
+	kk_identity who;
+	uv_work_t lookup;  /* of `found`, on the thread pool */
+	kk_identity found; /* the lookup's answer, taken into `who` on the loop thread */
+	int lookup_failed;
+	/* Decided as it connects, in order; UNDECIDED until its peer is known. */
+	enum { UNDECIDED, ADMITTED, OVER_TOTAL, OVER_USER } admission;
+	char *line; /* bytes of the current line so far */
+	size_t len, cap;
+	int skipping;  /* discarding the rest of an overlong line */
+	int eof;       /* the client will send no more */
+	int finishing; /* shutting down its side: closing once the answers are out */
+	int closing;
+	int reading;	   /* uv_read_start is in effect */
+	unsigned pending;  /* calls not yet answered */
+	unsigned refs;	   /* pipe + timer + resume + the lookup + pending calls */
+	size_t rpos, rend; /* readbuf's bytes not taken yet; nothing is read while there are some */
+	char readbuf[KD_READ_CHUNK];
+	struct kd_conn *prev, *next;
+} kd_conn;
+
+/* The calls of one JSON-RPC batch: answered together, as one array. */
+typedef struct kd_batch {
+	json_t *responses;
+	unsigned pending;
+} kd_batch;
+
+struct kd_server {
+	const kd_config *cfg;
+	uv_loop_t *loop;
+	uv_pipe_t listener;
+	uv_signal_t sigterm, sigint;
+	uv_timer_t ticker; /* sd_notify STATUS and WATCHDOG */
+	kd_writer *writer;
+	kd_reads *reads;
+	kd_conn *conns;
+	unsigned conn_count;
+	unsigned admitted; /* of conn_count, those within the limits: what the limits count */
+	int stopping;
+	int bound; /* we created the socket file (and remove it) */
+	uint64_t watchdog_usec;
+	time_t started;
+	unsigned long long requests;
+	char last_status[256];
+	time_t last_accept_warning;
+	unsigned long long accept_failures;
+	size_t freed; /* bytes of answers and long lines freed since the last trim */
+};
+
+/* The listener's callback: accepts a connection and starts learning its peer. */
+void kd_conn_accept(uv_stream_t *listener, int status);
+
+/* The writer's callback for a finished write call: answers it on its connection. */
+void kd_conn_write_done(kd_call *call, void *arg);
+
+/*
+ * Every write is stored and answered (the writer has stopped): reads no
+ * more from any connection, and closes those with nothing pending.
+ */
+void kd_conns_stop_reading(kd_server *s);
+
+#endif
