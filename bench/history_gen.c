@@ -452,7 +452,7 @@ static void load_plan(gen *g, const char *plan_dir, const char *schema_dir)
 			die("schema '%s': %s", path, diag.message);
 		json_object_set_new(g->schema_docs, path, doc);
 	}
-	kk_fileset_free(&raw);
+	kk_fileset_clear(&raw);
 	g->item_schema = schema_doc(g, KK_SCHEMA_ITEM);
 
 	g->settings = load(plan_dir, KK_PATH_SETTINGS);
@@ -704,8 +704,8 @@ static void year_commit(gen *g, time_t at, int year, int close, const char *reas
 	free(buf);
 	json_decref(years);
 	kk_year_change_clear(&change);
-	kk_fileset_free(&changed);
-	kk_fileset_free(&files);
+	kk_fileset_clear(&changed);
+	kk_fileset_clear(&files);
 }
 
 /* --- one update ------------------------------------------------------------ */
@@ -1027,7 +1027,7 @@ int main(int argc, char **argv)
 	free(g.owner_depts);
 	free(g.dept_turn);
 	free(where);
-	kk_fileset_free(&g.schemas);
+	kk_fileset_clear(&g.schemas);
 	json_decref(g.schema_docs);
 	json_decref(g.settings);
 	json_decref(g.departments);

@@ -71,7 +71,7 @@ static int read_report(kk_import **out, const char *file, const kk_import_option
 			     "skipped %zu rows of '%s' that cannot be imported", (*out)->skipped),
 			  (*out)->skipped, file);
 	}
-	kk_diaglist_free(&rows);
+	kk_diaglist_clear(&rows);
 	return code;
 }
 

@@ -150,7 +150,7 @@ static int import_plan(kk_fileset *files, kk_plan *template, const char *file,
 	code = EXIT_OK;
 done:
 	kk_import_free(import);
-	kk_diaglist_free(&rows);
+	kk_diaglist_clear(&rows);
 	return code;
 }
 
@@ -289,9 +289,9 @@ done:
 	free(message);
 	kk_plan_free(plan);
 	kk_verifier_free(v);
-	kk_diaglist_free(&problems);
-	kk_fileset_free(&schemas);
-	kk_fileset_free(&files);
+	kk_diaglist_clear(&problems);
+	kk_fileset_clear(&schemas);
+	kk_fileset_clear(&files);
 	free(template_dir);
 	free(schema_dir);
 	return code;

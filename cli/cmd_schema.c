@@ -75,7 +75,7 @@ static int validate_files(kk_schema *schema, int argc, char **argv)
 		} else {
 			printf(_("%s: valid\n"), argv[i]);
 		}
-		kk_diaglist_free(&errors);
+		kk_diaglist_clear(&errors);
 		json_decref(doc);
 	}
 	return unreadable ? EXIT_USAGE : invalid ? EXIT_NO : EXIT_OK;
@@ -151,7 +151,7 @@ static int cmd_validate(int argc, char **argv)
 	}
 	code = validate_files(schema, argc - optind - 1, argv + optind + 1);
 done:
-	kk_diaglist_free(&errors);
+	kk_diaglist_clear(&errors);
 	kk_schema_free(schema);
 	kk_schema_free(meta);
 	json_decref(meta_ref);

@@ -148,7 +148,7 @@ int cli_open_reads(cli_ctx *ctx, int repo_only)
 
 void cli_snapshot_clear(cli_snapshot *snap)
 {
-	kk_fileset_free(&snap->files);
+	kk_fileset_clear(&snap->files);
 	memset(snap, 0, sizeof(*snap));
 }
 

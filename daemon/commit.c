@@ -106,12 +106,12 @@ int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, con
 done:
 	if (error < 0) {
 		log_warnx("cannot commit: %s", kd_git_message());
-		kk_recent_free(&w->recent); /* it may have taken note of this commit */
+		kk_recent_clear(&w->recent); /* it may have taken note of this commit */
 	}
 	free(message);
 	git_signature_free(author);
 	git_signature_free(committer);
-	kk_buf_free(&buf);
+	kk_buf_clear(&buf);
 	git_commit_free(parent);
 	return error;
 }

@@ -35,7 +35,7 @@ int kd_objects_add(kd_objects *list, const git_oid *oid, const void *data, size_
 	return 0;
 }
 
-void kd_objects_clear(kd_objects *list)
+void kd_objects_reset(kd_objects *list)
 {
 	for (size_t i = 0; i < list->count; i++)
 		free((void *)list->items[i].data);
@@ -76,15 +76,15 @@ int kd_writer_put_object(kd_writer *w, git_oid *out, const void *data, size_t le
 	return kd_objects_add(&w->writes.objects, out, data, len, type);
 }
 
-void kd_writes_clear(kd_batch_writes *writes)
+void kd_writes_reset(kd_batch_writes *writes)
 {
-	kd_objects_clear(&writes->objects);
+	kd_objects_reset(&writes->objects);
 	writes->tag_count = 0;
 }
 
-void kd_writes_free(kd_batch_writes *writes)
+void kd_writes_clear(kd_batch_writes *writes)
 {
-	kd_objects_clear(&writes->objects);
+	kd_objects_reset(&writes->objects);
 	free(writes->objects.items);
 	free(writes->tags);
 	memset(writes, 0, sizeof(*writes));

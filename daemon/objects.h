@@ -10,8 +10,8 @@
 int kd_objects_add(kd_objects *list, const git_oid *oid, const void *data, size_t len,
 		   git_object_t type);
 
-/* Frees the objects' bytes; the list may be filled again. */
-void kd_objects_clear(kd_objects *list);
+/* Frees the objects' bytes and empties the list, keeping its room for the next batch. */
+void kd_objects_reset(kd_objects *list);
 
 /* Sorts by id and drops repeats: the same content may be written twice in a batch. */
 void kd_objects_dedupe(kd_objects *list);
@@ -20,8 +20,10 @@ void kd_objects_dedupe(kd_objects *list);
 int kd_writer_put_object(kd_writer *w, git_oid *out, const void *data, size_t len,
 			 git_object_t type);
 
-/* Empties a batch's writes for the next batch (kd_writes_free() also frees the lists). */
+/* Empties a batch's writes for the next batch, keeping the lists' room. */
+void kd_writes_reset(kd_batch_writes *writes);
+
+/* Frees everything a batch's writes hold and zeroes them. */
 void kd_writes_clear(kd_batch_writes *writes);
-void kd_writes_free(kd_batch_writes *writes);
 
 #endif

@@ -250,7 +250,7 @@ static int do_item_list(kk_store *store, kd_call *call)
 done:
 	json_decref(items);
 	kk_plan_free(plan);
-	kk_fileset_free(&files);
+	kk_fileset_clear(&files);
 	return error;
 }
 
@@ -323,14 +323,15 @@ static int do_plan_files(kk_store *store, kd_call *call)
 			size_t len = 0;
 			int bad = !path || kk_fileset_put(&check, path, "", 0, &(kk_diag){0}) < 0;
 
-			kk_fileset_free(&check);
+			kk_fileset_clear(&check);
 			if (bad) {
-				kk_fileset_free(&set);
+				kk_fileset_clear(&set);
 				return kd_call_fail(call, KD_EPARAMS, NULL,
 						    "invalid params: 'paths' must hold relative "
 						    "paths of the plan");
 			}
-			/* A path that does not exist is left out: the caller says what that means. */
+			/* A path that does not exist is left out: the caller says what that means.
+			 */
 			error = kk_store_read(&data, &len, store, &commit, path, &diag);
 			if (error == 0)
 				error = kk_fileset_put(&set, path, data, len, &diag);
@@ -361,7 +362,7 @@ static int do_plan_files(kk_store *store, kd_call *call)
 done:
 	git_commit_free(gc);
 	json_decref(files);
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 	return error;
 }
 

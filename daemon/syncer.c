@@ -193,7 +193,7 @@ int kd_flight_settle(kd_writer *w)
 	pthread_mutex_unlock(&w->lock);
 	if (state == KD_FLIGHT_IDLE)
 		return 0;
-	kd_writes_clear(&f->writes);
+	kd_writes_reset(&f->writes);
 	if (state == KD_FLIGHT_FAILED) {
 		w->stale = 1;
 		return -1;

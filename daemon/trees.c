@@ -234,7 +234,7 @@ int kd_tree_write(git_oid *out, kd_writer *w, const git_oid *base, const kk_file
 	    (error = kd_writer_put_object(w, out, buf.data, buf.len, GIT_OBJECT_TREE)) == 0)
 		memo_store(w, files[0].path, prefix_len, out, entries, count);
 done:
-	kk_buf_free(&buf);
+	kk_buf_clear(&buf);
 	free(entries);
 	git_tree_free(tree);
 	return error;

@@ -179,11 +179,11 @@ static int load_head(kd_writer *w, char *errbuf, size_t errlen)
 		return -1;
 	}
 	if (kk_store_read_all(&files, w->store, &head, &diag) < 0) {
-		kk_fileset_free(&files);
+		kk_fileset_clear(&files);
 		snprintf(errbuf, errlen, "cannot read the plan: %s", diag.message);
 		return -1;
 	}
-	kk_fileset_free(&w->files);
+	kk_fileset_clear(&w->files);
 	w->files = files;
 	w->head = head;
 	kk_recent_reset(&w->recent, &head);
@@ -365,7 +365,7 @@ static void process_batch(kd_writer *w, kd_call *batch, kd_call *tail)
 	}
 	/* Objects of an update given up on, if any, are of no use. */
 	git_mempack_reset(w->mempack);
-	kd_writes_clear(&w->writes);
+	kd_writes_reset(&w->writes);
 	kd_writer_answer(w, batch, tail);
 }
 
@@ -452,15 +452,15 @@ static void writer_free(kd_writer *w)
 	kk_verifier_free(w->verifier);
 	kk_doccache_free(w->docs);
 	json_decref(w->request_ids);
-	kk_fileset_free(&w->files);
-	kk_recent_free(&w->recent);
+	kk_fileset_clear(&w->files);
+	kk_recent_clear(&w->recent);
 	git_odb_free(w->odb); /* also frees the mempacks it owns */
 	kk_store_free(w->store);
 	git_repository_free(w->sync_repo);
 	kd_trees_clear(w);
 	free(w->pack_dir);
-	kd_writes_free(&w->writes);
-	kd_writes_free(&w->flight.writes);
+	kd_writes_clear(&w->writes);
+	kd_writes_clear(&w->flight.writes);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	pthread_cond_destroy(&w->maintain);

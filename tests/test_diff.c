@@ -83,7 +83,7 @@ static void drop(kk_fileset *set, const char *path)
 		if (strcmp(set->files[i].path, path) != 0)
 			assert_int_equal(kk_fileset_put_file(&rest, &set->files[i], NULL), 0);
 	assert_int_equal(rest.count + 1, set->count);
-	kk_fileset_free(set);
+	kk_fileset_clear(set);
 	*set = rest;
 }
 
@@ -195,7 +195,7 @@ static int teardown(void **state)
 	sandbox *sb = *state;
 
 	kk_store_free(sb->store);
-	kk_fileset_free(&sb->files);
+	kk_fileset_clear(&sb->files);
 	kk_test_rmrf(sb->dir);
 	free(sb->dir);
 	free(sb);
@@ -549,7 +549,7 @@ static void test_inline_rebuilds(void **state)
 	}
 	assert_true(checked > 20);
 	json_decref(changes);
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 int main(void)

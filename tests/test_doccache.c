@@ -51,7 +51,7 @@ static void test_shared_by_blob(void **state)
 	json_decref(b);
 	json_decref(d);
 	kk_doccache_free(c);
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 /* A document kept for bytes just written is what the next parse of them gives. */
@@ -79,7 +79,7 @@ static void test_keep(void **state)
 	/* No cache: nothing to do. */
 	kk_doccache_keep(NULL, f, got);
 	kk_doccache_free(c);
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 /* Past the byte budget the least recently used document goes; one held stays valid. */
@@ -113,7 +113,7 @@ static void test_bounded_lru(void **state)
 	/* The cache is gone; the reference taken from it is not. */
 	assert_int_equal(json_integer_value(json_object_get(first, "n")), 1);
 	json_decref(first);
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 /* A file larger than the whole budget is parsed, not kept; many files grow the table. */
@@ -150,7 +150,7 @@ static void test_large_and_many(void **state)
 	assert_int_equal(s.documents, 1000);
 	assert_int_equal(s.hits, 1000);
 	kk_doccache_free(c);
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 /* Bytes that do not parse give NULL and the parser's message, and are not kept. */
@@ -170,16 +170,14 @@ static void test_broken(void **state)
 	/* Without a cache it parses all the same. */
 	assert_null(kk_doccache_parse(NULL, kk_fileset_get(&set, "x.json"), NULL));
 	kk_doccache_free(c);
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shared_by_blob),
-		cmocka_unit_test(test_keep),
-		cmocka_unit_test(test_bounded_lru),
-		cmocka_unit_test(test_large_and_many),
+		cmocka_unit_test(test_shared_by_blob), cmocka_unit_test(test_keep),
+		cmocka_unit_test(test_bounded_lru),    cmocka_unit_test(test_large_and_many),
 		cmocka_unit_test(test_broken),
 	};
 

@@ -1,7 +1,7 @@
 /*
  * Tests for core/history/history: the history index (history.c), its queries
- * (history_query.c) and revisions (revision.c): a sandbox plan repository with a scripted history, made
- * with fixed signatures and times so that every answer is known exactly.
+ * (history_query.c) and revisions (revision.c): a sandbox plan repository with a scripted history,
+ * made with fixed signatures and times so that every answer is known exactly.
  */
 #include "testutil.h"
 
@@ -64,7 +64,7 @@ static void drop(sandbox *sb, const char *path)
 	for (size_t i = 0; i < sb->files.count; i++)
 		if (strcmp(sb->files.files[i].path, path) != 0)
 			assert_int_equal(kk_fileset_put_file(&kept, &sb->files.files[i], NULL), 0);
-	kk_fileset_free(&sb->files);
+	kk_fileset_clear(&sb->files);
 	sb->files = kept;
 }
 
@@ -200,7 +200,7 @@ static int teardown(void **state)
 	sandbox *sb = *state;
 
 	kk_store_free(sb->store);
-	kk_fileset_free(&sb->files);
+	kk_fileset_clear(&sb->files);
 	kk_test_rmrf(sb->dir);
 	free(sb->dir);
 	free(sb->repo);
@@ -1190,7 +1190,7 @@ static void test_cache_rewritten_history(void **state)
 			 0);
 	git_reference_free(ref);
 	assert_int_equal(kk_store_read_all(&at_c5, sb->store, &sb->c[5], NULL), 0);
-	kk_fileset_free(&sb->files);
+	kk_fileset_clear(&sb->files);
 	sb->files = at_c5;
 	sb->head = sb->c[5];
 	set(sb, "items/0003.json", "title", "\"書き直した項目\"");
@@ -1318,7 +1318,7 @@ static void test_check_closed(void **state)
 		"commit %.12s changes fiscal year 2020, which was closed, without being a correction",
 		hex(&bad));
 	assert_string_equal(problems.items[0].message, want);
-	kk_diaglist_free(&problems);
+	kk_diaglist_clear(&problems);
 	kk_history_free(h);
 }
 

@@ -128,7 +128,7 @@ static kk_import *import_file(const char *path, const kk_import_options *opts)
 		fail_msg("cannot import '%s': %s", path, diag.message);
 	}
 	assert_int_equal(rows.count, 0);
-	kk_diaglist_free(&rows);
+	kk_diaglist_clear(&rows);
 	return imp;
 }
 
@@ -144,7 +144,7 @@ static kk_import *import_bytes(const char *data, size_t len, const char *name,
 	if (kk_import_read(&imp, data, len, &o, &rows, &diag) < 0)
 		fail_msg("cannot import '%s': %s", name, diag.message);
 	assert_int_equal(rows.count, 0);
-	kk_diaglist_free(&rows);
+	kk_diaglist_clear(&rows);
 	return imp;
 }
 
@@ -205,8 +205,8 @@ static void check_sample(kk_import *imp, const char *label)
 			      problems.items[i].message);
 	assert_int_equal(problems.count, 0);
 	kk_verifier_free(v);
-	kk_diaglist_free(&problems);
-	kk_fileset_free(&files);
+	kk_diaglist_clear(&problems);
+	kk_fileset_clear(&files);
 	json_decref(expected);
 }
 
@@ -378,7 +378,7 @@ static void test_broken(void **state)
 	for (size_t i = 0; i < rows.count; i++)
 		assert_string_equal(rows.items[i].path, FIXTURES "/broken.tsv");
 	free(got);
-	kk_diaglist_free(&rows);
+	kk_diaglist_clear(&rows);
 
 	/* --force skips them and says how many. */
 	assert_int_equal(kk_import_read_file(&imp, FIXTURES "/broken.tsv", &force, &rows, &diag),
@@ -397,7 +397,7 @@ static void test_broken(void **state)
 	assert_null(kk_plan_measure(imp->structure, 1, 1, 2));
 	free(got);
 	free(want);
-	kk_diaglist_free(&rows);
+	kk_diaglist_clear(&rows);
 	kk_import_free(imp);
 }
 
@@ -459,7 +459,7 @@ static void test_row_reasons(void **state)
 			fail_msg("case %zu:\n%sgave\n%s", i, cases[i].messages, got);
 		free(got);
 		free(text);
-		kk_diaglist_free(&rows);
+		kk_diaglist_clear(&rows);
 	}
 }
 
@@ -526,13 +526,13 @@ static void test_not_a_report(void **state)
 	assert_string_equal(got, "row 3: not in a table (no header row with 項目 and 令和N年度 "
 				 "above it)\n");
 	free(got);
-	kk_diaglist_free(&rows);
+	kk_diaglist_clear(&rows);
 	assert_int_equal(kk_import_read(&imp, no_heading, strlen(no_heading), &opts, &rows, &diag),
 			 KK_EINVALID);
 	got = row_messages(&rows);
 	assert_string_equal(got, "row 3: no 計画の柱 heading above the table (row 1)\n");
 	free(got);
-	kk_diaglist_free(&rows);
+	kk_diaglist_clear(&rows);
 	assert_int_equal(kk_import_read_file(&imp, FIXTURES "/nowhere.tsv", &opts, &rows, &diag),
 			 KK_EIO);
 	assert_string_equal(diag.message,
@@ -601,7 +601,8 @@ static void test_sheet_undecodable(void **state)
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(*inputs); i++) {
 		kk_diag diag = {0};
 
-		assert_int_equal(kk_sheet_parse(&s, inputs[i], lens[i], "r.tsv", &diag), KK_EINVALID);
+		assert_int_equal(kk_sheet_parse(&s, inputs[i], lens[i], "r.tsv", &diag),
+				 KK_EINVALID);
 		assert_null(s);
 		assert_string_equal(diag.message,
 				    "'r.tsv' is not UTF-8, UTF-16 or Shift_JIS (CP932) text");
@@ -614,11 +615,15 @@ static void test_cells(void **state)
 	static const struct {
 		const char *raw, *clean;
 	} clean[] = {
-		{"  text\u3000", "text"},	    {"<p>一</p><p>二</p>", "一\n二"},
-		{"一<br>二<BR/>三", "一\n二\n三"},  {"<span style=\"x\">a</span> &amp; b", "a & b"},
+		{"  text\u3000", "text"},
+		{"<p>一</p><p>二</p>", "一\n二"},
+		{"一<br>二<BR/>三", "一\n二\n三"},
+		{"<span style=\"x\">a</span> &amp; b", "a & b"},
 		{"a < b &amp; c", "a < b &amp; c"}, /* no tags: left alone */
-		{"<unknown>x", "<unknown>x"},	    {"\u30ab\u3099", "\u30ac"}, /* NFC */
-		{"<b></b>", ""},		    {"<p></p>", ""}, /* nothing but tags */
+		{"<unknown>x", "<unknown>x"},
+		{"\u30ab\u3099", "\u30ac"}, /* NFC */
+		{"<b></b>", ""},
+		{"<p></p>", ""}, /* nothing but tags */
 	};
 	const char *code, *rest, *title;
 	json_t *names = json_array();

@@ -197,7 +197,7 @@ static void test_load(void **state)
 	assert_int_equal(kk_plan_load(&plan, &set, &diag), KK_EINVALID);
 	assert_string_equal(diag.path, "items/0011.json");
 	assert_int_equal(diag.line, 1);
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 int main(void)

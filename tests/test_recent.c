@@ -48,7 +48,7 @@ static void commit(kk_recent *r, int n, const char *path)
 	assert_int_equal(kk_recent_commit(r, &oid, written.files, written.count, &head), 0);
 	if (path)
 		assert_int_equal(kk_fileset_put(&head, path, text, strlen(text), NULL), 0);
-	kk_fileset_free(&written);
+	kk_fileset_clear(&written);
 }
 
 /*
@@ -120,11 +120,11 @@ static void test_line(void **state)
 	assert_true(kk_recent_has(&r, &start));
 	start = commit_id(4);
 	assert_false(kk_recent_has(&r, &start));
-	kk_recent_free(&r);
+	kk_recent_clear(&r);
 	assert_false(check_at(&r, 3, "items/0002.json", 0));
 	start = commit_id(3);
 	assert_false(kk_recent_has(&r, &start));
-	kk_fileset_free(&head);
+	kk_fileset_clear(&head);
 }
 
 /* Many commits and files: what is told is always right, and recent bases are known. */
@@ -182,8 +182,8 @@ static void test_many(void **state)
 	assert_true(known > KK_RECENT_COMMITS / 2 && known <= KK_RECENT_COMMITS);
 	start = commit_id(COMMITS);
 	assert_true(kk_recent_has(&r, &start));
-	kk_recent_free(&r);
-	kk_fileset_free(&head);
+	kk_recent_clear(&r);
+	kk_fileset_clear(&head);
 }
 
 int main(void)

@@ -1,4 +1,5 @@
-/* Tests for core/report/report: the progress report's model and its formats, on the example plan. */
+/* Tests for core/report/report: the progress report's model and its formats, on the example plan.
+ */
 #include "testutil.h"
 
 #include <iconv.h>
@@ -39,7 +40,7 @@ static int teardown(void **state)
 	free(f->text);
 	kk_report_free(f->report);
 	kk_plan_free(f->plan);
-	kk_fileset_free(&f->files);
+	kk_fileset_clear(&f->files);
 	free(f);
 	return 0;
 }
@@ -545,7 +546,7 @@ static void changes_since_marks_exactly_the_changed_cells(void **state)
 	kk_report_free(r);
 	json_decref(diff);
 	kk_plan_free(plan);
-	kk_fileset_free(&files);
+	kk_fileset_clear(&files);
 	kk_store_free(store);
 	kk_test_rmrf(dir);
 	free(repo);

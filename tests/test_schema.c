@@ -83,7 +83,7 @@ static int run_case(kk_schema *schema, const json_t *test, const char *file, con
 	if (!ok)
 		printf("FAIL %s: %s: %s: expected %s, got %d (%s) with %zu errors\n", file, group,
 		       description, valid ? "valid" : "invalid", rc, diag.message, errors.count);
-	kk_diaglist_free(&errors);
+	kk_diaglist_clear(&errors);
 	return ok;
 }
 
@@ -187,7 +187,7 @@ static void test_error_cases(void **state)
 					    errors.items[e].message);
 			fail_msg("%s: not the expected errors", description);
 		}
-		kk_diaglist_free(&errors);
+		kk_diaglist_clear(&errors);
 		kk_schema_free(schema);
 		json_decref(schema_json);
 	}
@@ -214,7 +214,7 @@ static kk_diaglist check(kk_schema_registry *reg, const char *schema_text,
 	assert_int_equal(kk_schema_validate(schema, instance, &errors, diag), code);
 	if (code != 0 && code != KK_EINVALID) {
 		assert_int_equal(errors.count, 0);
-		kk_diaglist_free(&errors);
+		kk_diaglist_clear(&errors);
 	}
 	kk_schema_free(schema);
 	json_decref(schema_json);
@@ -263,7 +263,7 @@ static void test_unresolvable_ref(void **state)
 		       "{\"a\": 1, \"b\": 2}", KK_ENOTFOUND, &diag);
 	assert_string_equal(diag.pointer, "/b");
 	assert_int_equal(errors.count, 0);
-	kk_diaglist_free(&errors);
+	kk_diaglist_clear(&errors);
 	kk_schema_registry_free(reg);
 }
 
@@ -288,7 +288,7 @@ static void test_ref_cycle(void **state)
 		       KK_EINVALID, &diag);
 	assert_int_equal(errors.count, 1);
 	assert_string_equal(errors.items[0].pointer, "/1/0");
-	kk_diaglist_free(&errors);
+	kk_diaglist_clear(&errors);
 	kk_schema_registry_free(reg);
 }
 
@@ -362,7 +362,7 @@ static void test_metaschema(void **state)
 			    "does not match any of the allowed alternatives");
 	assert_string_equal(errors.items[1].pointer, "/properties/a/minLength");
 	assert_string_equal(errors.items[1].message, "must be at least 0");
-	kk_diaglist_free(&errors);
+	kk_diaglist_clear(&errors);
 	json_decref(meta);
 	kk_schema_registry_free(reg);
 }
@@ -392,7 +392,7 @@ static void test_registry(void **state)
 		       "{\"y\": \"21\"}", KK_EINVALID, &diag);
 	assert_string_equal(errors.items[0].pointer, "/y");
 	assert_string_equal(errors.items[0].message, "does not match pattern '^[0-9]{4}$'");
-	kk_diaglist_free(&errors);
+	kk_diaglist_clear(&errors);
 
 	/* mapped files that are not JSON, or not schemas */
 	assert_int_equal(kk_schema_registry_map(reg, url, dir, &diag), 0);
@@ -463,7 +463,7 @@ static void test_long_location(void **state)
 	/* jansson refuses to make a string of invalid UTF-8 */
 	assert_non_null(message = json_string(errors.items[0].message));
 	json_decref(message);
-	kk_diaglist_free(&errors);
+	kk_diaglist_clear(&errors);
 	kk_schema_registry_free(reg);
 }
 
@@ -488,7 +488,7 @@ static void expect_valid(kk_schema *schema, const char *path)
 	if (kk_schema_validate(schema, instance, &errors, &diag) != 0)
 		fail_msg("%s: %s: %s", path, errors.count ? errors.items[0].pointer : diag.pointer,
 			 errors.count ? errors.items[0].message : diag.message);
-	kk_diaglist_free(&errors);
+	kk_diaglist_clear(&errors);
 	json_decref(instance);
 }
 

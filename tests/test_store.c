@@ -32,7 +32,7 @@ static int setup(void **state)
 	assert_true(asprintf(&sb->repo, "%s/plan.git", sb->dir) > 0);
 	fill(&files);
 	assert_int_equal(kk_store_init(NULL, NULL, sb->repo, &files, &sig, "First\n", NULL), 0);
-	kk_fileset_free(&files);
+	kk_fileset_clear(&files);
 	*state = sb;
 	return 0;
 }
@@ -105,7 +105,7 @@ static void test_init_refuses_existing(void **state)
 	free(path);
 	/* No temporary directories are left beside the targets. */
 	assert_int_equal(kk_test_system("test -z \"$(ls '%s' | grep kk-init)\"", sb->dir), 0);
-	kk_fileset_free(&files);
+	kk_fileset_clear(&files);
 }
 
 /* A failed init leaves nothing behind. */
@@ -122,7 +122,7 @@ static void test_init_failure_leaves_nothing(void **state)
 	assert_non_null(strstr(diag.message, "cannot create"));
 	assert_int_equal(kk_test_system("test ! -e '%s/missing'", sb->dir), 0);
 	free(path);
-	kk_fileset_free(&files);
+	kk_fileset_clear(&files);
 }
 
 /* Any file at any revision: commit id, branch, tag; errors name what is missing. */
@@ -202,7 +202,7 @@ static void test_clone_and_discover(void **state)
 	assert_string_equal(all.files[0].path, "items.txt");
 	assert_string_equal(all.files[1].path, "items/0001.json");
 	assert_string_equal(kk_fileset_get(&all, "plan.json")->data, "{}\n");
-	kk_fileset_free(&all);
+	kk_fileset_clear(&all);
 	kk_store_free(store);
 
 	assert_int_equal(kk_store_discover(&store, "/", &diag), KK_ENOTFOUND);
@@ -234,7 +234,7 @@ static void test_fileset_paths(void **state)
 	assert_int_equal(set.count, 2);
 	assert_string_equal(kk_fileset_get(&set, "b")->data, "3");
 	assert_null(kk_fileset_get(&set, "c"));
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 int main(void)

@@ -198,7 +198,7 @@ static void test_plan_and_people(void **state)
 		kk_identity_clear(&who);
 	}
 	kk_verifier_free(verifier);
-	kk_fileset_free(&plan);
+	kk_fileset_clear(&plan);
 }
 
 /* The usual update: an owner department reports progress. */
@@ -259,7 +259,7 @@ static void test_owner_update(void **state)
 	json_decref(base);
 	json_decref(patch);
 	kk_identity_clear(&who);
-	kk_fileset_free(&head);
+	kk_fileset_clear(&head);
 }
 
 static kk_update_verdict verdict_named(const char *name)
@@ -458,8 +458,8 @@ static void run_case(const json_t *c)
 	json_decref(bases);
 	free(items);
 	free(ufiles);
-	kk_fileset_free(&base);
-	kk_fileset_free(&head);
+	kk_fileset_clear(&base);
+	kk_fileset_clear(&head);
 }
 
 static void test_cases(void **state)
@@ -514,7 +514,7 @@ static void test_no_op(void **state)
 		json_decref(patch);
 		json_decref(base);
 	}
-	kk_fileset_free(&head);
+	kk_fileset_clear(&head);
 }
 
 /* A request the daemon should not have built: an error, and nothing in `out`. */
@@ -552,7 +552,7 @@ static void test_malformed(void **state)
 	kk_verifier_free(verifier);
 	kk_identity_clear(&who);
 	json_decref(patch);
-	kk_fileset_free(&head);
+	kk_fileset_clear(&head);
 }
 
 /* A string the canonical writer refuses (not UTF-8) is the submitter's error, not a failure. */
@@ -597,7 +597,7 @@ static void test_unstorable_text(void **state)
 	kk_identity_clear(&who);
 	json_decref(base);
 	json_decref(patch);
-	kk_fileset_free(&head);
+	kk_fileset_clear(&head);
 }
 
 /* Tells whether `s` is well-formed UTF-8 (json_string() checks it). */
@@ -653,7 +653,7 @@ static void test_long_summary(void **state)
 	kk_identity_clear(&who);
 	json_decref(base);
 	json_decref(patch);
-	kk_fileset_free(&head);
+	kk_fileset_clear(&head);
 }
 
 static void expect_message(const kk_commit_info *info, const char *want)
@@ -802,8 +802,8 @@ static void test_git_reads_the_trailers(void **state)
 			assert_int_equal(kk_commit_trailers(message, keys[k], append_value, &ours),
 					 count);
 			assert_string_equal(ours.data ? ours.data : "", all.data ? all.data : "");
-			kk_buf_free(&all);
-			kk_buf_free(&ours);
+			kk_buf_clear(&all);
+			kk_buf_clear(&ours);
 			if (!last) {
 				if (kk_commit_trailer(value, sizeof(value), message, keys[k]) != 0)
 					fail_msg("message %zu: git has no %s, we have '%s'", i,

@@ -44,7 +44,7 @@ static char *check(const kk_fileset *set)
 		free(out);
 		out = next;
 	}
-	kk_diaglist_free(&problems);
+	kk_diaglist_clear(&problems);
 	kk_verifier_free(v);
 	return out;
 }
@@ -65,7 +65,7 @@ static void test_example_is_clean(void **state)
 	kk_test_load_example(&set);
 	assert_int_equal(set.count, 42);
 	expect(&set, "");
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 static void test_schema_errors(void **state)
@@ -81,7 +81,7 @@ static void test_schema_errors(void **state)
 	       "items/0025.json: : not in canonical form (run 'keikaku fmt items/0025.json')\n"
 	       "items/0026.json: /years/2021/progress: must be one of \"ahead\", \"on_track\", "
 	       "\"behind\"\n");
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 static void test_references(void **state)
@@ -105,7 +105,7 @@ static void test_references(void **state)
 	       "items/0005.json: /years/2019: fiscal year 2019 is not a year of the plan in "
 	       "keikaku.json\n"
 	       "items/0008.json: /related/0: department '図書館' does not exist\n");
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 static void test_file_names(void **state)
@@ -122,7 +122,7 @@ static void test_file_names(void **state)
 		     "items/26.json: : item files are named items/NNNN.json after the item's id, "
 		     "zero-padded to 4 digits\n"
 		     "notes.txt: : unexpected file\n");
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 static void test_plan_files(void **state)
@@ -142,7 +142,7 @@ static void test_plan_files(void **state)
 	       "plan.json: /pillars/0/sections/0/measures/1/number: measure 1 is listed twice\n"
 	       "items/0002.json: /measure: measure 2 of section 1.1 does not exist in plan.json\n"
 	       "items/0003.json: /owners/0: department '収税課' does not exist\n");
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 static void test_parse_errors_and_schemas(void **state)
@@ -159,7 +159,7 @@ static void test_parse_errors_and_schemas(void **state)
 	       "schema/plan.schema.json: /type: not a valid schema: does not match any of the "
 	       "allowed alternatives\n"
 	       "items/0009.json: : line 3, column 3: duplicate key 'id'\n");
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 static void test_missing_files(void **state)
@@ -176,7 +176,7 @@ static void test_missing_files(void **state)
 	       "schema/item.schema.json: : schema 'schema/item.schema.json' is missing\n"
 	       "departments.json: : 'departments.json' is missing\n"
 	       "plan.json: : 'plan.json' is missing\n");
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 /* Walking history: a problem is reported once, where it first appears. */
@@ -203,9 +203,9 @@ static void test_only_new(void **state)
 	/* Without only_new, everything is reported again. */
 	assert_int_equal(kk_verifier_check(v, &set, 0, &problems, NULL), 0);
 	assert_int_equal(problems.count, 4);
-	kk_diaglist_free(&problems);
+	kk_diaglist_clear(&problems);
 	kk_verifier_free(v);
-	kk_fileset_free(&set);
+	kk_fileset_clear(&set);
 }
 
 static void test_canonicalize(void **state)
@@ -228,8 +228,8 @@ static void test_canonicalize(void **state)
 		"{\n  \"id\": 1,\n  \"pillar\": 1,\n  \"section\": 1,\n  \"measure\": 1,\n"
 		"  \"title\": \"申請のオンライン化\",\n  \"owners\": [\n    \"各課\"\n  ],\n"
 		"  \"related\": [],\n  \"status\": \"open\",\n  \"years\": {}\n}\n");
-	kk_diaglist_free(&problems);
-	kk_fileset_free(&set);
+	kk_diaglist_clear(&problems);
+	kk_fileset_clear(&set);
 }
 
 /*
@@ -258,10 +258,10 @@ static void test_check_written(void **state)
 	assert_string_equal(problems.items[1].path, "items/0026.json");
 	assert_string_equal(problems.items[1].message,
 			    "not in canonical form (run 'keikaku fmt items/0026.json')");
-	kk_diaglist_free(&problems);
+	kk_diaglist_clear(&problems);
 	kk_verifier_free(v);
-	kk_fileset_free(&written);
-	kk_fileset_free(&set);
+	kk_fileset_clear(&written);
+	kk_fileset_clear(&set);
 }
 
 int main(void)

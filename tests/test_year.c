@@ -98,7 +98,7 @@ static void test_open_next_year(void **state)
 	kk_year_change_clear(&c);
 	assert_null(c.items);
 	assert_null(c.summary);
-	kk_fileset_free(&plan);
+	kk_fileset_clear(&plan);
 }
 
 /* A planned year opens; entries already recorded for it are kept, not emptied. */
@@ -118,7 +118,7 @@ static void test_open_keeps_schedules(void **state)
 	assert_int_equal(c.counts.items, 5);
 	assert_string_equal(c.summary, "令和4年度 (FY2022) を開始");
 	kk_year_change_clear(&c);
-	kk_fileset_free(&plan);
+	kk_fileset_clear(&plan);
 }
 
 /* A plan with no years yet opens any year; a planned year opens before a closed one. */
@@ -140,7 +140,7 @@ static void test_open_first_and_out_of_order(void **state)
 	assert_int_equal(kk_year_open(&c, &plan, 2030, &diag), 0);
 	expect_json(c.settings_patch, "{\"years\": {\"2030\": \"open\"}}");
 	kk_year_change_clear(&c);
-	kk_fileset_free(&plan);
+	kk_fileset_clear(&plan);
 }
 
 /* Every refusal, with its code and message. */
@@ -196,7 +196,7 @@ static void test_refusals(void **state)
 		assert_string_equal(diag.message, cases[i].message);
 		assert_null(c.settings_patch);
 		assert_null(c.summary);
-		kk_fileset_free(&plan);
+		kk_fileset_clear(&plan);
 	}
 }
 
@@ -212,7 +212,7 @@ static void test_broken_plan(void **state)
 	assert_int_equal(kk_fileset_put(&plan, KK_PATH_SETTINGS, "[]", 2, NULL), 0);
 	assert_int_equal(kk_year_open(&c, &plan, 2023, &diag), KK_EINVALID);
 	assert_string_equal(diag.path, KK_PATH_SETTINGS);
-	kk_fileset_free(&plan);
+	kk_fileset_clear(&plan);
 }
 
 /* Closing: the counts of the year's marks and achievements, and the tag's message. */
@@ -268,7 +268,7 @@ static void test_close_counts(void **state)
 			    "\"withdrawn\": 1}}");
 	json_decref(counts);
 	kk_year_change_clear(&c);
-	kk_fileset_free(&plan);
+	kk_fileset_clear(&plan);
 }
 
 /* The people of the rules checks: an admin, and the owner of item 25 (秘書課). */
@@ -469,7 +469,7 @@ static void test_through_update(void **state)
 	kk_identity_clear(&admin);
 	kk_identity_clear(&owner);
 	kk_verifier_free(verifier);
-	kk_fileset_free(&plan);
+	kk_fileset_clear(&plan);
 }
 
 int main(void)

@@ -60,7 +60,7 @@ void kk_buf_printf(kk_buf *b, const char *fmt, ...)
 	free(big);
 }
 
-void kk_buf_free(kk_buf *b)
+void kk_buf_clear(kk_buf *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof(*b));

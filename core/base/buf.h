@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-/* Zero-initialise; free with kk_buf_free(). */
+/* Zero-initialise; release with kk_buf_clear(). */
 typedef struct kk_buf {
 	char *data;   /* NUL-terminated; NULL until something is appended */
 	size_t len;   /* bytes in `data`, the NUL not counted */
@@ -28,6 +28,6 @@ void kk_buf_puts(kk_buf *b, const char *s);
 void kk_buf_printf(kk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Frees the data and zeroes `b`. */
-void kk_buf_free(kk_buf *b);
+void kk_buf_clear(kk_buf *b);
 
 #endif

@@ -84,7 +84,7 @@ int kk_diaglist_addf(kk_diaglist *list, int code, const char *pointer, const cha
 	return kk_diaglist_add(list, &diag);
 }
 
-void kk_diaglist_free(kk_diaglist *list)
+void kk_diaglist_clear(kk_diaglist *list)
 {
 	if (!list)
 		return;

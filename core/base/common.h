@@ -78,7 +78,7 @@ void kk_diag_set_path(kk_diag *diag, const char *path);
 /*
  * A growable list of diagnostics, for operations that report every problem
  * rather than the first (schema validation, verify).  Zero-initialise, then
- * free with kk_diaglist_free().
+ * release with kk_diaglist_clear().
  */
 typedef struct kk_diaglist {
 	kk_diag *items;
@@ -94,6 +94,6 @@ int kk_diaglist_addf(kk_diaglist *list, int code, const char *pointer, const cha
 	__attribute__((format(printf, 4, 5)));
 
 /* Releases the entries; the list itself may be reused afterwards. */
-void kk_diaglist_free(kk_diaglist *list);
+void kk_diaglist_clear(kk_diaglist *list);
 
 #endif

@@ -14,7 +14,7 @@
 /* Plan files are small; anything larger is not a plan file. */
 #define KK_FILE_MAX (16u * 1024u * 1024u)
 
-void kk_fileset_free(kk_fileset *set)
+void kk_fileset_clear(kk_fileset *set)
 {
 	if (!set)
 		return;

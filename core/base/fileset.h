@@ -28,7 +28,7 @@ typedef struct kk_fileset {
 } kk_fileset;
 
 /* Frees the files; the set may be reused.  Accepts NULL. */
-void kk_fileset_free(kk_fileset *set);
+void kk_fileset_clear(kk_fileset *set);
 
 /*
  * Adds or replaces `path` with a copy of `len` bytes at `data`.  Returns 0,

@@ -41,7 +41,7 @@ static void clear_paths(kk_recent *r)
 	r->path_count = r->path_alloc = 0;
 }
 
-void kk_recent_free(kk_recent *r)
+void kk_recent_clear(kk_recent *r)
 {
 	clear_paths(r);
 	memset(r->commits, 0, sizeof(r->commits));
@@ -60,7 +60,7 @@ static void note_commit(kk_recent *r, const git_oid *oid, uint64_t seq)
 
 void kk_recent_reset(kk_recent *r, const git_oid *start)
 {
-	kk_recent_free(r);
+	kk_recent_clear(r);
 	note_commit(r, start, 0);
 }
 
@@ -134,7 +134,7 @@ nomem:
 	 * Knowing nothing is safe: every base is read from git, until this
 	 * line starts again at the next commit (whose successors are noted).
 	 */
-	kk_recent_free(r);
+	kk_recent_clear(r);
 	return KK_ENOMEM;
 }
 

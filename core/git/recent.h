@@ -45,7 +45,7 @@ typedef struct kk_recent {
 void kk_recent_reset(kk_recent *r, const git_oid *start);
 
 /* Frees what `r` holds; it is then as after kk_recent_reset() with no start. */
-void kk_recent_free(kk_recent *r);
+void kk_recent_clear(kk_recent *r);
 
 /*
  * Notes `commit`, the child of the newest commit noted (or of the start),

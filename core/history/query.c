@@ -338,7 +338,7 @@ static int do_schedule(json_t **out, query *q, kk_diag *diag)
 done:
 	json_decref(result);
 	kk_plan_free(plan);
-	kk_fileset_free(&files);
+	kk_fileset_clear(&files);
 	return error;
 }
 
@@ -387,7 +387,7 @@ static int do_pending(json_t **out, query *q, kk_diag *diag)
 					since, has_commit ? &commit : NULL, diag)) == 0)
 		error = with_commit(out, result, &q->rev, diag);
 	kk_plan_free(plan);
-	kk_fileset_free(&files);
+	kk_fileset_clear(&files);
 	return error;
 }
 
@@ -412,8 +412,8 @@ static int add_problems(json_t *list, const kk_diaglist *problems, const git_oid
 }
 
 /* Checks the plan at `commit` with `v`; appends its problems to `list`. */
-static int verify_tree(kk_verifier *v, query *q, const git_oid *commit, int only_new,
-		       json_t *list, size_t *files_out, kk_diag *diag)
+static int verify_tree(kk_verifier *v, query *q, const git_oid *commit, int only_new, json_t *list,
+		       size_t *files_out, kk_diag *diag)
 {
 	kk_fileset files = {0};
 	kk_diaglist problems = {0};
@@ -423,8 +423,8 @@ static int verify_tree(kk_verifier *v, query *q, const git_oid *commit, int only
 	    (error = kk_verifier_check(v, &files, only_new, &problems, diag)) == 0)
 		error = add_problems(list, &problems, only_new ? commit : NULL, diag);
 	*files_out = files.count;
-	kk_diaglist_free(&problems);
-	kk_fileset_free(&files);
+	kk_diaglist_clear(&problems);
+	kk_fileset_clear(&files);
 	return error;
 }
 
@@ -484,7 +484,7 @@ static int do_verify(json_t **out, query *q, kk_diag *diag)
 		     : json_pack("{s:I, s:O}", "files", (json_int_t)files, "problems", list);
 	error = with_commit(out, result, &q->rev, diag);
 done:
-	kk_diaglist_free(&closed);
+	kk_diaglist_clear(&closed);
 	kk_verifier_free(v);
 	json_decref(list);
 	return error;

@@ -26,7 +26,7 @@ void kk_update_result_clear(kk_update_result *r)
 	json_decref(r->conflict);
 	json_decref(r->items);
 	json_decref(r->years);
-	kk_fileset_free(&r->files);
+	kk_fileset_clear(&r->files);
 	free(r->summary);
 	memset(r, 0, sizeof(*r));
 }
@@ -348,8 +348,8 @@ static int validate(kk_update_result *out, const kk_fileset *head, kk_verifier *
 						    p->pointer, "message", p->message)) < 0)
 			error = kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory"));
 	}
-	kk_diaglist_free(&before);
-	kk_diaglist_free(&problems);
+	kk_diaglist_clear(&before);
+	kk_diaglist_clear(&problems);
 	free(set.files); /* only the array: the files are head's and out's */
 	return error;
 }
@@ -569,7 +569,7 @@ char *kk_commit_message(const kk_commit_info *info)
 	if (info->correction)
 		kk_buf_puts(&b, "Keikaku-Correction: yes\n");
 	if (b.failed) {
-		kk_buf_free(&b);
+		kk_buf_clear(&b);
 		return NULL;
 	}
 	return b.data; /* the caller frees it */

@@ -98,7 +98,7 @@ void kk_verifier_free(kk_verifier *v)
 	free(v->schemas);
 	for (int k = 0; k < KIND_COUNT; k++) {
 		json_decref(v->memos[k].doc);
-		kk_diaglist_free(&v->memos[k].problems);
+		kk_diaglist_clear(&v->memos[k].problems);
 	}
 	free(v->seen);
 	kk_schema_free(v->meta);
@@ -245,10 +245,10 @@ static int load_schema(const cached_schema **out, check_ctx *c, const char *path
 			if (problem(c, path, errors.items[i].pointer, _("not a valid schema: %s"),
 				    errors.items[i].message) < 0)
 				error = KK_ENOMEM;
-		kk_diaglist_free(&errors);
+		kk_diaglist_clear(&errors);
 		return error == KK_ENOMEM ? error : 0;
 	}
-	kk_diaglist_free(&errors);
+	kk_diaglist_clear(&errors);
 	if (error < 0)
 		return report ? problem_from(c, path, &d) : 0;
 	if (kk_schema_compile(&slot->compiled, v->registry, slot->doc, NULL, &d) < 0)
@@ -283,7 +283,7 @@ static int check_file(json_t **doc_out, check_ctx *c, const kk_file *file, enum 
 		for (size_t i = 0; error == KK_EINVALID && i < errors.count; i++)
 			if (problem_from(c, file->path, &errors.items[i]) < 0)
 				error = KK_ENOMEM;
-		kk_diaglist_free(&errors);
+		kk_diaglist_clear(&errors);
 		if (error == KK_ENOMEM)
 			goto done;
 		if (error < 0 && error != KK_EINVALID && problem_from(c, file->path, &d) < 0) {
@@ -521,7 +521,7 @@ static int check_plan_file(check_ctx *c, int k, const kk_file *file, int report,
 		return error;
 	/* Remember what this file gave, for the next check of the same bytes. */
 	json_decref(m->doc);
-	kk_diaglist_free(&m->problems);
+	kk_diaglist_clear(&m->problems);
 	m->valid = 0;
 	for (size_t i = first; i < c->problems->count; i++)
 		if (kk_diaglist_add(&m->problems, &c->problems->items[i]) < 0)
@@ -550,7 +550,7 @@ const json_t *kk_verifier_schema_doc(kk_verifier *v, const kk_fileset *files, co
 	const cached_schema *schema = NULL;
 
 	load_schema(&schema, &c, path);
-	kk_diaglist_free(&ignored);
+	kk_diaglist_clear(&ignored);
 	return schema ? schema->doc : NULL;
 }
 

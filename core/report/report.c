@@ -114,7 +114,7 @@ static char *joined(const json_t *array, const char *sep)
 		kk_buf_puts(&b, json_string_value(v) ? json_string_value(v) : "");
 	}
 	if (b.failed) {
-		kk_buf_free(&b);
+		kk_buf_clear(&b);
 		return NULL;
 	}
 	return b.data;
@@ -676,13 +676,13 @@ int kk_report_render(char **out, size_t *len_out, const kk_report *report, kk_re
 	if (error == 0 && b.failed)
 		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	if (error < 0) {
-		kk_buf_free(&b);
+		kk_buf_clear(&b);
 		return error;
 	}
 	if (!b.data)
 		kk_buf_put(&b, "", 0);
 	if (b.failed) {
-		kk_buf_free(&b);
+		kk_buf_clear(&b);
 		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	}
 	*out = b.data;

@@ -158,7 +158,7 @@ static void cell_text(kk_buf *b, const char *text)
 		p++;
 	}
 	esc(b, text);
-	kk_buf_free(&plain);
+	kk_buf_clear(&plain);
 }
 
 static const char *const mark_codes[] = {"ahead", "on_track", "behind"};

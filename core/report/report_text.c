@@ -252,7 +252,7 @@ int kk_report_write_tsv(kk_buf *b, const kk_report *r, char sep, const kk_report
 	}
 	if (w.cd != (iconv_t)-1)
 		iconv_close(w.cd);
-	kk_buf_free(&w.cell);
+	kk_buf_clear(&w.cell);
 	return w.error;
 }
 

@@ -663,7 +663,7 @@ static int eval_property_name(evaluator *ev, const json_t *names, const char *ba
 					    reasons.items[0].message)
 				   : report(ev, errors, _("invalid property name '%s'"), name);
 	leave(ev, mark);
-	kk_diaglist_free(&reasons);
+	kk_diaglist_clear(&reasons);
 	json_decref(instance);
 	return rc;
 }

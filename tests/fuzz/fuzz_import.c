@@ -86,8 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(kk_fileset_put_file(&files, &schemas.files[i], &diag) == 0);
 	kk_import_files(&files, imp, &diag);
 done:
-	kk_fileset_free(&files);
+	kk_fileset_clear(&files);
 	kk_import_free(imp);
-	kk_diaglist_free(&rows);
+	kk_diaglist_clear(&rows);
 	return 0;
 }

@@ -50,9 +50,10 @@ static void validate(kk_schema *schema, const json_t *instance)
 	kk_diag diag = {0};
 	int error = kk_schema_validate(schema, instance, &errors, &diag);
 
-	FUZZ_CHECK(error == 0 ? errors.count == 0
-			      : error == KK_EINVALID ? errors.count > 0 : diag.code == error);
-	kk_diaglist_free(&errors);
+	FUZZ_CHECK(error == 0		  ? errors.count == 0
+		   : error == KK_EINVALID ? errors.count > 0
+					  : diag.code == error);
+	kk_diaglist_clear(&errors);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

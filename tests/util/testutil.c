@@ -145,7 +145,7 @@ void kk_test_load_schemas(kk_fileset *set)
 						schemas.files[i].len, NULL),
 				 0);
 	}
-	kk_fileset_free(&schemas);
+	kk_fileset_clear(&schemas);
 }
 
 void kk_test_load_example(kk_fileset *set)
