@@ -661,10 +661,10 @@ int cli_rpc_report(const cli_rpc_error *err, const cli_view *view)
 		cli_error("%s", err->message ? err->message : "?");
 	cli_print_problems(stderr, "  ", err->data, view);
 	switch (err->code) {
-	case RPC_EFORBIDDEN:
-	case RPC_ECONFLICT:
-	case RPC_ERULES:
-	case RPC_EINVALID: return EXIT_NO;
+	case KK_RPC_EFORBIDDEN:
+	case KK_RPC_ECONFLICT:
+	case KK_RPC_ERULES:
+	case KK_RPC_EINVALID: return EXIT_NO;
 	default: return EXIT_FAIL;
 	}
 }
@@ -782,8 +782,8 @@ int cli_write(json_t **result_out, cli_client *c, const char *method, json_t *pa
 
 	if ((outcome = cli_call(result_out, c, method, params, &err)) < 0) {
 		if (refusal && outcome == CLI_CALL_REFUSED &&
-		    (err.code == RPC_EFORBIDDEN || err.code == RPC_ECONFLICT ||
-		     err.code == RPC_ERULES || err.code == RPC_EINVALID)) {
+		    (err.code == KK_RPC_EFORBIDDEN || err.code == KK_RPC_ECONFLICT ||
+		     err.code == KK_RPC_ERULES || err.code == KK_RPC_EINVALID)) {
 			*refusal = err;
 			return -1;
 		}

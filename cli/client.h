@@ -11,6 +11,8 @@
 
 #include <jansson.h>
 
+#include "rpc.h"
+
 /* Where keikakud listens unless told otherwise (the build may set KK_DEFAULT_SOCKET). */
 #ifdef KK_DEFAULT_SOCKET
 #define CLI_SOCKET_DEFAULT KK_DEFAULT_SOCKET
@@ -24,23 +26,6 @@
 
 /* A request_id: 128 random bits in hex, and the terminating NUL. */
 #define CLI_REQUEST_ID_SIZE 33
-
-/* The JSON-RPC error codes of docs/protocol.md that the CLI tells apart. */
-enum {
-	RPC_EPARSE = -32700,
-	RPC_EREQUEST = -32600,
-	RPC_EMETHOD = -32601,
-	RPC_EPARAMS = -32602,
-	RPC_EINTERNAL = -32603,
-	RPC_EFORBIDDEN = -32001,
-	RPC_ECONFLICT = -32002,
-	RPC_ERULES = -32003,
-	RPC_EINVALID = -32004,
-	RPC_ENOTFOUND = -32005,
-	RPC_ELIMIT = -32006,
-	RPC_EUNAVAILABLE = -32007,
-	RPC_EWRITE = -32008,
-};
 
 typedef struct cli_client cli_client;
 

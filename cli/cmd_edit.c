@@ -307,7 +307,7 @@ static char *refusal_block(const edit_session *s, const cli_rpc_error *err, cons
 	fprintf(m, _("keikakud refused this edit: %s"), err->message);
 	fputc('\n', m);
 	cli_print_problems(m, "  ", err->data, &view);
-	if (err->code == RPC_ECONFLICT && current) {
+	if (err->code == KK_RPC_ECONFLICT && current) {
 		json_t *changes = conflict_changes(s, err->data, current);
 
 		fprintf(m, "%s\n", _("what you read → what it is now:"));
@@ -358,7 +358,7 @@ static int submit(edit_session *s, const json_t *item, const char *reason, const
 	}
 	if (code < 0) {
 		/* After a conflict, the next attempt is based on the current version. */
-		if (err.code == RPC_ECONFLICT &&
+		if (err.code == KK_RPC_ECONFLICT &&
 		    (code = cli_item_get(&current, commit, s->ctx->client, s->id, NULL)) != EXIT_OK)
 			goto done;
 		if (current)

@@ -158,7 +158,7 @@ static int send(cli_ctx *ctx, const kk_import *imp, const char *base, const char
 		return EXIT_FAIL;
 	}
 	if ((outcome = cli_call(&result, ctx->client, IMPORT_METHOD, params, &err)) < 0) {
-		if (outcome == CLI_CALL_REFUSED && err.code == RPC_EMETHOD) {
+		if (outcome == CLI_CALL_REFUSED && err.code == KK_RPC_EMETHOD) {
 			cli_error(_("keikakud cannot import a report (it has no '%s' method); "
 				    "use 'keikaku init PATH --import %s' for a new repository"),
 				  IMPORT_METHOD, file);

@@ -78,7 +78,7 @@ int cli_query(json_t **out, cli_ctx *ctx, const char *method, json_t *params)
 	}
 	if (!ctx->store) {
 		outcome = cli_call(out, ctx->client, method, params, &err);
-		if (outcome == CLI_CALL_REFUSED && err.code == RPC_EPARAMS) {
+		if (outcome == CLI_CALL_REFUSED && err.code == KK_RPC_EPARAMS) {
 			/* As offline: the parameters came from the command line. */
 			outcome = cli_usage_error(ctx->command, "%s",
 						  err.message ? err.message : "?");
@@ -235,7 +235,7 @@ static int read_remote(cli_snapshot *snap, cli_ctx *ctx, const char *rev, const 
 	if (!params)
 		goto oom;
 	if ((outcome = cli_call(&result, ctx->client, "plan.files", params, &err)) < 0) {
-		if (outcome == CLI_CALL_REFUSED && err.code == RPC_EPARAMS) {
+		if (outcome == CLI_CALL_REFUSED && err.code == KK_RPC_EPARAMS) {
 			/* As cli_resolve() says it: the revision came from the command line. */
 			cli_error("%s", err.message ? err.message : "?");
 			cli_rpc_error_clear(&err);

@@ -213,7 +213,7 @@ static void on_read_done(uv_work_t *work, int status)
 	kd_call *call = work->data;
 
 	if (status == UV_ECANCELED)
-		kd_call_fail(call, KD_EUNAVAILABLE, NULL, "keikakud is shutting down");
+		kd_call_fail(call, KK_RPC_EUNAVAILABLE, NULL, "keikakud is shutting down");
 	finish_call(call);
 }
 
@@ -269,7 +269,7 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 		/* JSON-RPC 2.0: params, when present, is an array or an object. */
 		invalid = "invalid request: 'params' must be an object or an array";
 	if (invalid) {
-		json_t *err = kd_error(KD_EREQUEST, invalid, NULL);
+		json_t *err = kd_error(KK_RPC_EREQUEST, invalid, NULL);
 		json_t *r = response(id, NULL, err);
 
 		if (batch)
@@ -289,7 +289,7 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 		return;
 	if (!(call = calloc(1, sizeof(*call))) || copy_identity(&call->who, &c->who) < 0) {
 		kd_call_free(call);
-		send_error(c, id, KD_EINTERNAL, NULL, "out of memory");
+		send_error(c, id, KK_RPC_EINTERNAL, NULL, "out of memory");
 		return;
 	}
 	call->conn = c;
@@ -315,10 +315,11 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 	if (strcmp(method, "status") != 0 && !kd_reads_handles(method) &&
 	    !kd_writer_handles(method)) {
 		/* Whatever its params: the method is what is wrong. */
-		kd_call_fail(call, KD_EMETHOD, NULL, "method not found: '%s'", method);
+		kd_call_fail(call, KK_RPC_EMETHOD, NULL, "method not found: '%s'", method);
 	} else if (params && !json_is_object(params)) {
 		/* Every method takes its params by name. */
-		kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: 'params' must be an object");
+		kd_call_fail(call, KK_RPC_EPARAMS, NULL,
+			     "invalid params: 'params' must be an object");
 	} else if (!(call->params = params ? params : json_object_get(req, "params"))) {
 		/* No params: an empty object, owned by the request. */
 		json_object_set_new(req, "params", json_object());
@@ -327,14 +328,14 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 	if (call->error) {
 		finish_call(call);
 	} else if (s->stopping) {
-		kd_call_fail(call, KD_EUNAVAILABLE, NULL, "keikakud is shutting down");
+		kd_call_fail(call, KK_RPC_EUNAVAILABLE, NULL, "keikakud is shutting down");
 		finish_call(call);
 	} else if (strcmp(method, "status") == 0) {
 		answer_status(s, call);
 		finish_call(call);
 	} else if (kd_reads_handles(method)) {
 		if (kd_reads_queue(s->reads, s->loop, call, on_read_done) < 0) {
-			kd_call_fail(call, KD_EINTERNAL, NULL, "cannot queue the request");
+			kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "cannot queue the request");
 			finish_call(call);
 		}
 	} else {
@@ -353,7 +354,7 @@ static void handle_line(kd_conn *c, const char *line, size_t len)
 	if (strspn(line, " \t\r") == len)
 		return;
 	if (kk_json_parse(&value, line, len, &limits, &diag) < 0) {
-		send_error(c, NULL, KD_EPARSE, NULL, "parse error: line %zu, column %zu: %s",
+		send_error(c, NULL, KK_RPC_EPARSE, NULL, "parse error: line %zu, column %zu: %s",
 			   diag.line, diag.column, diag.message);
 		return;
 	}
@@ -363,10 +364,11 @@ static void handle_line(kd_conn *c, const char *line, size_t len)
 		size_t max = c->server->cfg->max_batch_requests;
 
 		if (json_array_size(value) == 0) {
-			send_error(c, NULL, KD_EREQUEST, NULL, "invalid request: empty batch");
+			send_error(c, NULL, KK_RPC_EREQUEST, NULL, "invalid request: empty batch");
 		} else if (json_array_size(value) > max) {
 			/* Refused whole, before any of it runs: its answer would be unbounded. */
-			send_error(c, NULL, KD_ELIMIT, json_pack("{s:I}", "limit", (json_int_t)max),
+			send_error(c, NULL, KK_RPC_ELIMIT,
+				   json_pack("{s:I}", "limit", (json_int_t)max),
 				   "a batch of %zu requests is more than %zu",
 				   json_array_size(value), max);
 		} else if ((batch = calloc(1, sizeof(*batch))) &&
@@ -383,7 +385,7 @@ static void handle_line(kd_conn *c, const char *line, size_t len)
 			}
 		} else {
 			free(batch);
-			send_error(c, NULL, KD_EINTERNAL, NULL, "out of memory");
+			send_error(c, NULL, KK_RPC_EINTERNAL, NULL, "out of memory");
 		}
 	} else {
 		dispatch(c, value, NULL);
@@ -407,7 +409,7 @@ static void take_bytes(kd_conn *c, const char *p, size_t n)
 	if (c->skipping)
 		return;
 	if (c->len + n > max) {
-		send_error(c, NULL, KD_ELIMIT, json_pack("{s:I}", "limit", (json_int_t)max),
+		send_error(c, NULL, KK_RPC_ELIMIT, json_pack("{s:I}", "limit", (json_int_t)max),
 			   "request line is longer than %zu bytes", max);
 		c->skipping = 1;
 		c->len = 0;
@@ -420,7 +422,7 @@ static void take_bytes(kd_conn *c, const char *p, size_t n)
 		while (cap < c->len + n + 1)
 			cap *= 2;
 		if (!(grown = realloc(c->line, cap))) {
-			send_error(c, NULL, KD_EINTERNAL, NULL, "out of memory");
+			send_error(c, NULL, KK_RPC_EINTERNAL, NULL, "out of memory");
 			c->skipping = 1;
 			c->len = 0;
 			return;
@@ -551,7 +553,7 @@ static void on_idle(uv_timer_t *timer)
 	if (c->pending == 0) {
 		log_debug("closing idle connection of '%s'", c->who.user);
 		/* Its last line says why, as for the other limits. */
-		send_error(c, NULL, KD_ELIMIT,
+		send_error(c, NULL, KK_RPC_ELIMIT,
 			   json_pack("{s:I}", "limit", (json_int_t)c->server->cfg->idle_seconds),
 			   "idle for %u s: the connection is closed", c->server->cfg->idle_seconds);
 		conn_finish(c);
@@ -594,14 +596,14 @@ static void lookup_done(uv_work_t *req, int status)
 	memset(&c->found, 0, sizeof(c->found));
 	conn_unref(c); /* the pipe and the handles still hold it */
 	if (c->admission == OVER_TOTAL) {
-		send_error(c, NULL, KD_ELIMIT,
+		send_error(c, NULL, KK_RPC_ELIMIT,
 			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns),
 			   "too many connections (at most %u)", s->cfg->max_conns);
 		conn_finish(c);
 		return;
 	}
 	if (c->admission == OVER_USER) {
-		send_error(c, NULL, KD_ELIMIT,
+		send_error(c, NULL, KK_RPC_ELIMIT,
 			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns_user),
 			   "too many connections for user '%s' (at most %u)", c->who.user,
 			   s->cfg->max_conns_user);
@@ -609,7 +611,7 @@ static void lookup_done(uv_work_t *req, int status)
 		return;
 	}
 	if (s->stopping) {
-		send_error(c, NULL, KD_EUNAVAILABLE, NULL, "keikakud is shutting down");
+		send_error(c, NULL, KK_RPC_EUNAVAILABLE, NULL, "keikakud is shutting down");
 		conn_finish(c);
 		return;
 	}

@@ -18,6 +18,7 @@
 
 #include "doccache.h"
 #include "identity.h"
+#include "rpc.h"
 
 typedef struct kd_config {
 	const char *repo;
@@ -35,23 +36,6 @@ typedef struct kd_config {
 	size_t max_unsent;	   /* a connection's unsent answer bytes before it is not read */
 	int verbose;
 } kd_config;
-
-/* JSON-RPC 2.0 and application error codes (docs/protocol.md). */
-enum {
-	KD_EPARSE = -32700,
-	KD_EREQUEST = -32600,
-	KD_EMETHOD = -32601,
-	KD_EPARAMS = -32602,
-	KD_EINTERNAL = -32603,
-	KD_EFORBIDDEN = -32001,
-	KD_ECONFLICT = -32002,
-	KD_ERULES = -32003,
-	KD_EINVALID = -32004,
-	KD_ENOTFOUND = -32005,
-	KD_ELIMIT = -32006,
-	KD_EUNAVAILABLE = -32007,
-	KD_EWRITE = -32008,
-};
 
 struct kd_conn;
 struct kd_batch;

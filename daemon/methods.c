@@ -85,7 +85,8 @@ static int replay(kd_writer *w, kd_call *call, const char *commit_hex)
 	    git_commit_lookup(&c, w->repo, &oid) < 0 || git_commit_parent(&parent, c, 0) < 0) {
 		json_decref(changes);
 		git_commit_free(c);
-		return kd_call_fail(call, KD_EINTERNAL, NULL, "cannot read commit %s", commit_hex);
+		return kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "cannot read commit %s",
+				    commit_hex);
 	}
 	/* Items named in the trailers, which list every one (a reason may mention others). */
 	if ((ids = json_array()))
@@ -119,7 +120,7 @@ static int replay(kd_writer *w, kd_call *call, const char *commit_hex)
 static int check_count(kd_writer *w, kd_call *call, size_t n)
 {
 	if (n > w->cfg->max_items)
-		return kd_call_fail(call, KD_ELIMIT,
+		return kd_call_fail(call, KK_RPC_ELIMIT,
 				    json_pack("{s:I}", "limit", (json_int_t)w->cfg->max_items),
 				    "a submission may hold at most %zu items", w->cfg->max_items);
 	return 0;
@@ -130,7 +131,7 @@ static int check_unique(kd_call *call, const kk_update_item *items, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
 		if (items[j].id == items[i].id)
-			return kd_call_fail(call, KD_EPARAMS, NULL,
+			return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 					    "invalid params: item %lld is listed twice",
 					    (long long)items[i].id);
 	return 0;
@@ -156,7 +157,7 @@ static int read_base(json_t **out, kd_writer *w, kd_call *call, const git_oid *b
 	case KK_RECENT_UNKNOWN: error = read_at(out, w, base, path); break;
 	}
 	if (error < 0)
-		return kd_call_fail(call, KD_EINTERNAL, NULL, "cannot read the base commit");
+		return kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "cannot read the base commit");
 	json_array_append_new(keep, *out ? *out : json_null());
 	return 0;
 }
@@ -172,13 +173,13 @@ static int gather_items(kd_writer *w, kd_call *call, const git_oid *base, kk_upd
 	*keep = json_array();
 	if (strcmp(call->method, "plan.submit") == 0) {
 		if (!json_is_array(list) || json_array_size(list) == 0)
-			return kd_call_fail(call, KD_EPARAMS, NULL,
+			return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 					    "invalid params: 'items' must be a non-empty array");
 		if (check_count(w, call, n = json_array_size(list)) < 0)
 			return -1;
 	}
 	if (!(items = calloc(n, sizeof(*items))))
-		return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+		return kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "out of memory");
 	*out = items;
 	*count_out = n;
 	for (size_t i = 0; i < n; i++) {
@@ -188,13 +189,13 @@ static int gather_items(kd_writer *w, kd_call *call, const git_oid *base, kk_upd
 
 		if (strcmp(call->method, "item.create") == 0) {
 			if (!json_is_object(item = json_object_get(spec, "item")))
-				return kd_call_fail(call, KD_EPARAMS, NULL,
+				return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 						    "invalid params: 'item' must be an object");
 			id = json_object_get(item, "id");
 			items[i].item = item;
 		} else if (!json_is_object(patch = json_object_get(spec, "patch"))) {
 			return kd_call_fail(
-				call, KD_EPARAMS, NULL,
+				call, KK_RPC_EPARAMS, NULL,
 				"invalid params: 'patch' must be an object (a JSON Merge "
 				"Patch)");
 		} else {
@@ -202,7 +203,7 @@ static int gather_items(kd_writer *w, kd_call *call, const git_oid *base, kk_upd
 		}
 		if (!json_is_integer(id) || json_integer_value(id) < 1 ||
 		    json_integer_value(id) > KK_ITEM_ID_MAX)
-			return kd_call_fail(call, KD_EPARAMS, NULL,
+			return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 					    "invalid params: 'id' must be an item id (1 to 99999)");
 		items[i].id = json_integer_value(id);
 		if (check_unique(call, items, i) < 0)
@@ -225,22 +226,22 @@ static int gather_files(kd_writer *w, kd_call *call, const git_oid *base, kk_upd
 	size_t n = 0;
 
 	if (!json_is_object(files) || json_object_size(files) == 0)
-		return kd_call_fail(call, KD_EPARAMS, NULL,
+		return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 				    "invalid params: 'files' must be an object of merge patches");
 	if (!(list = calloc(json_object_size(files), sizeof(*list))))
-		return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+		return kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "out of memory");
 	*out = list;
 	json_object_foreach((json_t *)files, path, patch) {
 		json_t *doc = NULL;
 
 		if (strcmp(path, KK_PATH_SETTINGS) && strcmp(path, KK_PATH_DEPARTMENTS) &&
 		    strcmp(path, KK_PATH_STRUCTURE))
-			return kd_call_fail(call, KD_EPARAMS, NULL,
+			return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 					    "invalid params: '%s' is not keikaku.json, "
 					    "departments.json or plan.json",
 					    path);
 		if (!json_is_object(patch))
-			return kd_call_fail(call, KD_EPARAMS, NULL,
+			return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 					    "invalid params: the patch for '%s' must be an object",
 					    path);
 		if (read_base(&doc, w, call, base, path, keep) < 0)
@@ -278,10 +279,10 @@ static int patch_for(const json_t **out, kd_writer *w, kd_call *call, const char
 		return 0;
 	}
 	if (kk_patch_diff(&patch, cur, doc, &diag) < 0)
-		error = kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: '%s': %s", path,
+		error = kd_call_fail(call, KK_RPC_EPARAMS, NULL, "invalid params: '%s': %s", path,
 				     diag.message);
 	else if (json_array_append_new(keep, patch) < 0)
-		error = kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+		error = kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "out of memory");
 	else
 		*out = patch;
 	json_decref(cur);
@@ -308,14 +309,14 @@ static int gather_import(kd_writer *w, kd_call *call, const git_oid *base,
 	size_t n, i;
 
 	if (!json_is_object(files) || !json_is_array(list) || json_array_size(list) == 0)
-		return kd_call_fail(call, KD_EPARAMS, NULL,
+		return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 				    "invalid params: 'files' must be an object of plan files and "
 				    "'items' a non-empty array of items");
 	if (check_count(w, call, n = json_array_size(list)) < 0)
 		return -1;
 	if (!(items = calloc(n, sizeof(*items))) || !(docs = calloc(3, sizeof(*docs)))) {
 		free(items);
-		return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+		return kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "out of memory");
 	}
 	*items_out = items;
 	*files_out = docs;
@@ -326,7 +327,7 @@ static int gather_import(kd_writer *w, kd_call *call, const git_oid *base,
 		json_t *base_doc = NULL;
 
 		if (!json_is_object(doc))
-			return kd_call_fail(call, KD_EPARAMS, NULL,
+			return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 					    "invalid params: 'files' must hold '%s' as an object",
 					    paths[i]);
 		if (read_base(&base_doc, w, call, base, paths[i], keep) < 0)
@@ -343,7 +344,7 @@ static int gather_import(kd_writer *w, kd_call *call, const git_oid *base,
 
 		if (!json_is_object(item) || !json_is_integer(id) ||
 		    kk_item_path(path, sizeof(path), json_integer_value(id)) < 0)
-			return kd_call_fail(call, KD_EPARAMS, NULL,
+			return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 					    "invalid params: item %zu has no item id (1 to 99999)",
 					    i + 1);
 		items[i].id = json_integer_value(id);
@@ -371,7 +372,7 @@ static int gather_import(kd_writer *w, kd_call *call, const git_oid *base,
 		if (listed)
 			continue;
 		if (!violations && !(violations = json_array()))
-			return kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+			return kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "out of memory");
 		json_array_append_new(violations,
 				      json_pack("{s:I, s:s, s:s}", "item", id, "rule",
 						"import-removes", "message",
@@ -379,8 +380,9 @@ static int gather_import(kd_writer *w, kd_call *call, const git_oid *base,
 						  "an import does not remove items")));
 	}
 	if (violations)
-		return kd_call_fail(call, KD_ERULES, json_pack("{s:o}", "violations", violations),
-				    "%s", _("the report lacks items of the plan"));
+		return kd_call_fail(call, KK_RPC_ERULES,
+				    json_pack("{s:o}", "violations", violations), "%s",
+				    _("the report lacks items of the plan"));
 	return 0;
 }
 
@@ -390,8 +392,9 @@ static int prepare(kk_update_result *r, kd_writer *w, kd_call *call, const kk_up
 	kk_diag diag = {0};
 
 	if (kk_update_prepare(r, &w->files, req, w->verifier, &diag) < 0)
-		return kd_call_fail(call, diag.code == KK_ENOMEM ? KD_EINTERNAL : KD_EPARAMS, NULL,
-				    "%s", diag.message);
+		return kd_call_fail(call,
+				    diag.code == KK_ENOMEM ? KK_RPC_EINTERNAL : KK_RPC_EPARAMS,
+				    NULL, "%s", diag.message);
 	return 0;
 }
 
@@ -401,25 +404,25 @@ static int refuse(kd_writer *w, kd_call *call, const kk_update_result *r)
 
 	switch (r->verdict) {
 	case KK_UPDATE_NOT_FOUND:
-		return kd_call_fail(call, KD_ENOTFOUND, NULL,
+		return kd_call_fail(call, KK_RPC_ENOTFOUND, NULL,
 				    strcmp(call->method, "item.create") == 0
 					    ? "the item already exists"
 					    : "an item to update does not exist");
 	case KK_UPDATE_CONFLICT:
 		data = json_deep_copy(r->conflict);
 		json_object_set_new(data, "head", kd_oid_json(&w->head));
-		return kd_call_fail(call, KD_ECONFLICT, data, "%s",
+		return kd_call_fail(call, KK_RPC_ECONFLICT, data, "%s",
 				    _("someone changed the same fields since your base commit"));
 	case KK_UPDATE_FORBIDDEN:
-		return kd_call_fail(call, KD_EFORBIDDEN,
+		return kd_call_fail(call, KK_RPC_EFORBIDDEN,
 				    json_pack("{s:O}", "violations", r->violations), "%s",
 				    _("you may not make this change"));
 	case KK_UPDATE_RULES:
-		return kd_call_fail(call, KD_ERULES,
+		return kd_call_fail(call, KK_RPC_ERULES,
 				    json_pack("{s:O}", "violations", r->violations), "%s",
 				    _("the change breaks the plan's rules"));
 	case KK_UPDATE_INVALID:
-		return kd_call_fail(call, KD_EINVALID, json_pack("{s:O}", "errors", r->errors),
+		return kd_call_fail(call, KK_RPC_EINVALID, json_pack("{s:O}", "errors", r->errors),
 				    "%s", _("the result would not validate"));
 	default: return 0;
 	}
@@ -430,7 +433,7 @@ static int check_request_id(kd_call *call, const char *request_id)
 	if (request_id &&
 	    (strlen(request_id) == 0 || strlen(request_id) > 200 || strpbrk(request_id, "\r\n")))
 		return kd_call_fail(
-			call, KD_EPARAMS, NULL,
+			call, KK_RPC_EPARAMS, NULL,
 			"invalid params: 'request_id' must be 1 to 200 characters on one line");
 	return 0;
 }
@@ -481,7 +484,7 @@ static void handle_write(kd_writer *w, kd_call *call)
 		if (git_oid_fromstr(&base, base_hex) < 0 ||
 		    (!kk_recent_has(&w->recent, &base) &&
 		     git_commit_lookup(&c, w->repo, &base) < 0)) {
-			kd_call_fail(call, KD_ENOTFOUND, NULL, "base commit %s does not exist",
+			kd_call_fail(call, KK_RPC_ENOTFOUND, NULL, "base commit %s does not exist",
 				     base_hex);
 			goto done;
 		}
@@ -503,7 +506,8 @@ static void handle_write(kd_writer *w, kd_call *call)
 	departments = head_doc(w, KK_PATH_DEPARTMENTS);
 	kk_identity_resolve(&call->who, departments, w->owner);
 	if (strcmp(call->method, "plan.import") == 0 && !call->who.admin) {
-		kd_call_fail(call, KD_EFORBIDDEN, NULL, "%s", _("only an admin may import a plan"));
+		kd_call_fail(call, KK_RPC_EFORBIDDEN, NULL, "%s",
+			     _("only an admin may import a plan"));
 		goto done;
 	}
 	if (prepare(&r, w, call,
@@ -526,7 +530,7 @@ static void handle_write(kd_writer *w, kd_call *call)
 		goto done;
 	}
 	if (kd_writer_commit(w, call, &r, reason, request_id, correction, &made) < 0) {
-		kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+		kd_call_fail(call, KK_RPC_EWRITE, NULL, "the update could not be stored");
 		goto done;
 	}
 	if (request_id)
@@ -558,10 +562,10 @@ static int param_year(int *out, kd_call *call, const json_t *settings)
 		text = json_string_value(v);
 	} else
 		return kd_call_fail(
-			call, KD_EPARAMS, NULL,
+			call, KK_RPC_EPARAMS, NULL,
 			"invalid params: 'year' must be a fiscal year (2022 or \"2022\")");
 	if (kk_fy_parse(out, text, settings, &diag) < 0)
-		return kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: %s", diag.message);
+		return kd_call_fail(call, KK_RPC_EPARAMS, NULL, "invalid params: %s", diag.message);
 	return 0;
 }
 
@@ -784,20 +788,20 @@ static void handle_year(kd_writer *w, kd_call *call)
 		f = kk_fileset_get(&w->files, KK_PATH_SETTINGS);
 		if (!(saved = malloc(f->len + 1)) ||
 		    git_signature_now(&tagger, call->who.name, email) < 0) {
-			kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+			kd_call_fail(call, KK_RPC_EWRITE, NULL, "the update could not be stored");
 			goto done;
 		}
 		memcpy(saved, f->data, f->len + 1);
 		saved_len = f->len;
 	}
 	if (kd_writer_commit(w, call, &r, reason, request_id, 0, &made) < 0) {
-		kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+		kd_call_fail(call, KK_RPC_EWRITE, NULL, "the update could not be stored");
 		goto done;
 	}
 	if (close && make_tag(w, tag, &made, tagger, message) < 0) {
 		log_warnx("cannot make tag %s: out of memory", tag);
 		uncommit(w, &before, saved, saved_len);
-		kd_call_fail(call, KD_EWRITE, NULL, "the update could not be stored");
+		kd_call_fail(call, KK_RPC_EWRITE, NULL, "the update could not be stored");
 		goto done;
 	}
 	if (request_id)
@@ -814,7 +818,7 @@ answer:
 nomem:
 	json_decref(call->result);
 	call->result = NULL;
-	kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+	kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "out of memory");
 done:
 	git_signature_free(tagger);
 	free(saved);

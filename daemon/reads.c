@@ -87,7 +87,7 @@ static kk_store *borrow(kd_reads *r, kd_call *call, time_t *opened)
 		*opened = now;
 	if (!store && kk_store_discover(&store, r->repo, &diag) < 0) {
 		log_warnx("cannot open repository '%s': %s", r->repo, diag.message);
-		kd_call_fail(call, KD_EINTERNAL, NULL, "cannot open the repository");
+		kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "cannot open the repository");
 		return NULL;
 	}
 	return store;
@@ -131,13 +131,13 @@ static int do_query(kk_store *store, kd_call *call)
 		return 0;
 	switch (error) {
 	case KK_EINVALID:
-		return kd_call_fail(call,
-				    diag.pointer[0] && !diag.path[0] ? KD_EPARAMS : KD_EINTERNAL,
-				    NULL, "%s", diag.message);
-	case KK_ENOTFOUND: return kd_call_fail(call, KD_ENOTFOUND, NULL, "%s", diag.message);
+		return kd_call_fail(
+			call, diag.pointer[0] && !diag.path[0] ? KK_RPC_EPARAMS : KK_RPC_EINTERNAL,
+			NULL, "%s", diag.message);
+	case KK_ENOTFOUND: return kd_call_fail(call, KK_RPC_ENOTFOUND, NULL, "%s", diag.message);
 	default:
 		log_warnx("%s: %s", call->method, diag.message);
-		return kd_call_fail(call, KD_EINTERNAL, NULL, "%s", diag.message);
+		return kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "%s", diag.message);
 	}
 }
 
@@ -152,9 +152,9 @@ static int resolve(git_oid *out, kk_store *store, kd_call *call)
 	/* As the queries take them: @DATE (in the daemon's time zone) and fyYYYY too. */
 	if (kk_rev_resolve(out, store, at, &(kk_rev_opts){local_offset(), NULL}, &diag) < 0)
 		return kd_call_fail(call,
-				    diag.code == KK_ENOTFOUND  ? KD_ENOTFOUND
-				    : diag.code == KK_EINVALID ? KD_EPARAMS
-							       : KD_EINTERNAL,
+				    diag.code == KK_ENOTFOUND  ? KK_RPC_ENOTFOUND
+				    : diag.code == KK_EINVALID ? KK_RPC_EPARAMS
+							       : KK_RPC_EINTERNAL,
 				    NULL, "%s", diag.message);
 	return 0;
 }
@@ -171,8 +171,9 @@ static int read_json(json_t **out, kk_store *store, const git_oid *commit, const
 		error = kk_json_parse(out, data, len, NULL, &diag);
 	free(data);
 	if (error < 0)
-		return kd_call_fail(call, error == KK_ENOTFOUND ? KD_ENOTFOUND : KD_EINTERNAL, NULL,
-				    "%s", diag.message);
+		return kd_call_fail(call,
+				    error == KK_ENOTFOUND ? KK_RPC_ENOTFOUND : KK_RPC_EINTERNAL,
+				    NULL, "%s", diag.message);
 	return 0;
 }
 
@@ -208,8 +209,8 @@ static int do_item_get(kk_store *store, kd_call *call)
 		return -1;
 	kk_item_path(path, sizeof(path), id);
 	if (read_json(&item, store, &commit, path, call) < 0) {
-		if (json_integer_value(json_object_get(call->error, "code")) == KD_ENOTFOUND)
-			kd_call_fail(call, KD_ENOTFOUND, NULL, "item %lld does not exist",
+		if (json_integer_value(json_object_get(call->error, "code")) == KK_RPC_ENOTFOUND)
+			kd_call_fail(call, KK_RPC_ENOTFOUND, NULL, "item %lld does not exist",
 				     (long long)id);
 		return -1;
 	}
@@ -233,7 +234,7 @@ static int do_item_list(kk_store *store, kd_call *call)
 		return -1;
 	if (kk_store_read_all(&files, store, &commit, &diag) < 0 ||
 	    kk_plan_load(&plan, &files, &diag) < 0) {
-		kd_call_fail(call, KD_EINTERNAL, NULL, "%s", diag.message);
+		kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "%s", diag.message);
 		goto done;
 	}
 	if (!(items = json_array()))
@@ -264,7 +265,7 @@ static int do_plan_get(kk_store *store, kd_call *call)
 		return -1;
 	if (strcmp(file, KK_PATH_SETTINGS) && strcmp(file, KK_PATH_DEPARTMENTS) &&
 	    strcmp(file, KK_PATH_STRUCTURE))
-		return kd_call_fail(call, KD_EPARAMS, NULL,
+		return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 				    "invalid params: 'file' must be keikaku.json, departments.json "
 				    "or plan.json");
 	if (resolve(&commit, store, call) < 0 || read_json(&doc, store, &commit, file, call) < 0)
@@ -308,7 +309,7 @@ static int do_plan_files(kk_store *store, kd_call *call)
 
 	if (paths && !json_is_null(paths) &&
 	    (!json_is_array(paths) || json_array_size(paths) > FILES_PATHS_MAX))
-		return kd_call_fail(call, KD_EPARAMS, NULL,
+		return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 				    "invalid params: 'paths' must be an array of at most %d paths",
 				    FILES_PATHS_MAX);
 	if (resolve(&commit, store, call) < 0)
@@ -326,7 +327,7 @@ static int do_plan_files(kk_store *store, kd_call *call)
 			kk_fileset_clear(&check);
 			if (bad) {
 				kk_fileset_clear(&set);
-				return kd_call_fail(call, KD_EPARAMS, NULL,
+				return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 						    "invalid params: 'paths' must hold relative "
 						    "paths of the plan");
 			}
@@ -344,15 +345,15 @@ static int do_plan_files(kk_store *store, kd_call *call)
 	}
 	if (error < 0) {
 		log_warnx("plan.files: %s", diag.message);
-		kd_call_fail(call, KD_EINTERNAL, NULL, "%s", diag.message);
+		kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "%s", diag.message);
 		goto done;
 	}
 	if (!(files = json_object()) || files_to_json(files, &set) < 0) {
-		kd_call_fail(call, KD_EINTERNAL, NULL, "a file of the plan is not UTF-8 text");
+		kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "a file of the plan is not UTF-8 text");
 		goto done;
 	}
 	if (git_commit_lookup(&gc, kk_store_repository(store), &commit) < 0) {
-		kd_call_fail(call, KD_EINTERNAL, NULL, "cannot read commit %s",
+		kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "cannot read commit %s",
 			     git_oid_tostr_s(&commit));
 		goto done;
 	}
@@ -391,7 +392,7 @@ static void run(uv_work_t *work)
 	else
 		do_query(store, call);
 	if (!call->result && !call->error)
-		kd_call_fail(call, KD_EINTERNAL, NULL, "out of memory");
+		kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "out of memory");
 	give_back(r, store, opened);
 	kd_call_locale_end(previous);
 }

@@ -50,7 +50,7 @@ static const json_t *member(kd_call *call, const char *name, int required, int *
 
 	*missing = !v || json_is_null(v);
 	if (*missing && required)
-		kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: '%s' is required", name);
+		kd_call_fail(call, KK_RPC_EPARAMS, NULL, "invalid params: '%s' is required", name);
 	return *missing ? NULL : v;
 }
 
@@ -62,7 +62,7 @@ int kd_param_id(json_int_t *out, kd_call *call, const char *name)
 	if (missing)
 		return -1;
 	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 99999)
-		return kd_call_fail(call, KD_EPARAMS, NULL,
+		return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 				    "invalid params: '%s' must be an item id (1 to 99999)", name);
 	*out = json_integer_value(v);
 	return 0;
@@ -77,8 +77,8 @@ int kd_param_string(const char **out, kd_call *call, const char *name, int requi
 	if (missing)
 		return required ? -1 : 0;
 	if (!json_is_string(v))
-		return kd_call_fail(call, KD_EPARAMS, NULL, "invalid params: '%s' must be a string",
-				    name);
+		return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
+				    "invalid params: '%s' must be a string", name);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -92,7 +92,7 @@ int kd_param_bool(int *out, kd_call *call, const char *name)
 	if (missing)
 		return 0;
 	if (!json_is_boolean(v))
-		return kd_call_fail(call, KD_EPARAMS, NULL,
+		return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 				    "invalid params: '%s' must be true or false", name);
 	*out = json_is_true(v);
 	return 0;
@@ -107,7 +107,7 @@ int kd_param_object(const json_t **out, kd_call *call, const char *name, int req
 	if (missing)
 		return required ? -1 : 0;
 	if (!json_is_object(v))
-		return kd_call_fail(call, KD_EPARAMS, NULL,
+		return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 				    "invalid params: '%s' must be an object", name);
 	*out = v;
 	return 0;
@@ -119,7 +119,7 @@ int kd_param_commit(const char **out, kd_call *call, const char *name, int requi
 		return -1;
 	if (*out &&
 	    (strlen(*out) != GIT_OID_HEXSZ || strspn(*out, "0123456789abcdef") != GIT_OID_HEXSZ))
-		return kd_call_fail(call, KD_EPARAMS, NULL,
+		return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 				    "invalid params: '%s' must be a full commit id (40 hex digits)",
 				    name);
 	return 0;

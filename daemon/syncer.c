@@ -133,7 +133,7 @@ void kd_fail_calls(kd_call *calls, int errnum)
 			continue;
 		json_decref(call->result);
 		call->result = NULL;
-		kd_call_fail(call, KD_EWRITE, cause_data(call, errnum),
+		kd_call_fail(call, KK_RPC_EWRITE, cause_data(call, errnum),
 			     "the update could not be stored");
 	}
 }

@@ -319,7 +319,7 @@ static void process_batch(kd_writer *w, kd_call *batch, kd_call *tail)
 	if (resync(w) < 0) {
 		for (kd_call *call = batch; call; call = call->next)
 			kd_call_fail(
-				call, KD_EWRITE, NULL,
+				call, KK_RPC_EWRITE, NULL,
 				"the repository cannot be read at the moment; try again later");
 		kd_writer_answer(w, batch, tail);
 		return;
