@@ -173,6 +173,22 @@ static void test_read_revisions(void **state)
 	assert_string_equal(diag.path, "items/0003.json");
 	assert_int_equal(kk_store_read(&data, &len, store, &at, "items", &diag), KK_ENOTFOUND);
 
+	/*
+	 * A damaged repository is not "does not exist": with the items/ tree's
+	 * object gone, reading an item is an I/O error that says so.
+	 */
+	assert_int_equal(kk_test_system("cd '%s' && rm -f objects/$(git rev-parse main:items | "
+					"sed 's|^..|&/|')",
+					sb->repo),
+			 0);
+	kk_store_free(store);
+	assert_int_equal(kk_store_discover(&store, sb->repo, NULL), 0);
+	assert_int_equal(kk_store_read(&data, &len, store, &at, "items/0001.json", &diag), KK_EIO);
+	assert_string_equal(diag.path, "items/0001.json");
+	assert_non_null(strstr(diag.message, "items/0001.json: object not found"));
+	assert_int_equal(kk_store_read(&data, &len, store, &at, "plan.json", NULL), 0);
+	free(data);
+
 	assert_int_equal(kk_store_resolve(&at, store, "fy1999", &diag), KK_ENOTFOUND);
 	assert_string_equal(diag.message, "unknown revision 'fy1999'");
 	assert_int_equal(kk_store_resolve(&at, store, "main:plan.json", &diag), KK_EINVALID);

@@ -108,14 +108,6 @@ typedef struct {
 	size_t map_count;
 } odb_source;
 
-/* Copies libgit2's last error into `diag`, after `what`. */
-static int git_fail(kk_diag *diag, int code, const char *what)
-{
-	const git_error *e = git_error_last();
-
-	return kk_diag_set(diag, code, "%s: %s", what, e && e->message ? e->message : "?");
-}
-
 static int oom(kk_diag *diag)
 {
 	return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
@@ -375,7 +367,7 @@ static int odb_get(kk_pack_object *obj, source *src, size_t i, kk_diag *diag)
 	if (git_odb_read(&s->current, s->odb, &s->oids[i]) < 0) {
 		git_oid_tostr(hex, sizeof(hex), &s->oids[i]);
 		snprintf(what, sizeof(what), _("cannot read object %s"), hex);
-		return git_fail(diag, KK_EIO, what);
+		return kk_diag_git(diag, KK_EIO, what);
 	}
 	obj->oid = s->oids[i];
 	obj->type = git_odb_object_type(s->current);
@@ -1014,12 +1006,12 @@ static int add_pack(char **base_out, git_odb *odb, const char *pack_dir, const g
 	}
 	if (git_odb_backend_one_pack(&backend, path) < 0) {
 		kk_diag_set_path(diag, path);
-		error = git_fail(diag, KK_EIO, _("cannot open pack index"));
+		error = kk_diag_git(diag, KK_EIO, _("cannot open pack index"));
 		goto done;
 	}
 	if (git_odb_add_backend(odb, backend, 1) < 0) {
 		backend->free(backend);
-		error = git_fail(diag, KK_EIO, _("cannot open pack index"));
+		error = kk_diag_git(diag, KK_EIO, _("cannot open pack index"));
 		goto done;
 	}
 	*base_out = base;
@@ -1053,13 +1045,13 @@ int kk_pack_merge(git_oid *checksum_out, const char *pack_dir, const git_oid *pa
 	if (count == 0)
 		return kk_diag_set(diag, KK_EINVALID, _("no packs to merge"));
 	if (git_libgit2_init() < 0)
-		return git_fail(diag, KK_ERROR, _("cannot initialise libgit2"));
+		return kk_diag_git(diag, KK_ERROR, _("cannot initialise libgit2"));
 	if (!(bases = calloc(count, sizeof(*bases)))) {
 		error = oom(diag);
 		goto done;
 	}
 	if (git_odb_new(&odb) < 0) {
-		error = git_fail(diag, KK_ERROR, _("cannot create an object database"));
+		error = kk_diag_git(diag, KK_ERROR, _("cannot create an object database"));
 		goto done;
 	}
 	for (i = 0; i < count; i++) {
@@ -1084,7 +1076,7 @@ int kk_pack_merge(git_oid *checksum_out, const char *pack_dir, const git_oid *pa
 
 	if (git_odb_foreach(odb, collect_oid, &objects) < 0) {
 		error = objects.failed ? oom(diag)
-				       : git_fail(diag, KK_EIO, _("cannot list objects"));
+				       : kk_diag_git(diag, KK_EIO, _("cannot list objects"));
 		goto done;
 	}
 	qsort(objects.oids, objects.count, sizeof(*objects.oids), oid_cmp);

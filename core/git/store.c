@@ -17,14 +17,6 @@ struct kk_store {
 	char *path;
 };
 
-/* Copies libgit2's last error into `diag`, after `what`. */
-static int git_fail(kk_diag *diag, int code, const char *what)
-{
-	const git_error *e = git_error_last();
-
-	return kk_diag_set(diag, code, "%s: %s", what, e && e->message ? e->message : "?");
-}
-
 static int store_wrap(kk_store **out, git_repository *repo, kk_diag *diag)
 {
 	kk_store *store = calloc(1, sizeof(*store));
@@ -97,7 +89,7 @@ int kk_store_discover(kk_store **out, const char *start, kk_diag *diag)
 				   start);
 	}
 	if (error < 0) {
-		error = git_fail(diag, KK_EIO, _("cannot open repository"));
+		error = kk_diag_git(diag, KK_EIO, _("cannot open repository"));
 		git_libgit2_shutdown();
 		return error;
 	}
@@ -138,7 +130,7 @@ int kk_store_resolve(git_oid *out, kk_store *store, const char *rev, kk_diag *di
 		return kk_diag_set(diag, KK_ENOTFOUND, _("unknown revision '%s'"), rev);
 	}
 	if (error < 0)
-		return git_fail(diag, KK_EIO, rev);
+		return kk_diag_git(diag, KK_EIO, rev);
 	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
 		git_object_free(obj);
 		return kk_diag_set(diag, KK_EINVALID, _("revision '%s' is not a commit"), rev);
@@ -162,11 +154,22 @@ int kk_store_read(char **out, size_t *len_out, kk_store *store, const git_oid *c
 
 	if (git_commit_lookup(&commit, store->repo, commit_id) < 0 ||
 	    git_commit_tree(&tree, commit) < 0) {
-		error = git_fail(diag, KK_EIO, _("cannot read commit"));
+		error = kk_diag_git(diag, KK_EIO, _("cannot read commit"));
 		goto done;
 	}
-	if (git_tree_entry_bypath(&entry, tree, path) < 0 ||
-	    git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+	/*
+	 * Only a path the trees do not name "does not exist".  libgit2 says
+	 * GIT_ENOTFOUND of a missing subtree object too (a damaged repository):
+	 * that is an I/O error, told apart by the error's class.
+	 */
+	if ((error = git_tree_entry_bypath(&entry, tree, path)) < 0 &&
+	    (error != GIT_ENOTFOUND || !git_error_last() ||
+	     git_error_last()->klass != GIT_ERROR_TREE)) {
+		kk_diag_set_path(diag, path);
+		error = kk_diag_git(diag, KK_EIO, path);
+		goto done;
+	}
+	if (error == GIT_ENOTFOUND || git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
 		char hex[GIT_OID_HEXSZ + 1];
 
 		git_oid_tostr(hex, 8, commit_id);
@@ -176,7 +179,7 @@ int kk_store_read(char **out, size_t *len_out, kk_store *store, const git_oid *c
 		goto done;
 	}
 	if (git_blob_lookup(&blob, store->repo, git_tree_entry_id(entry)) < 0) {
-		error = git_fail(diag, KK_EIO, path);
+		error = kk_diag_git(diag, KK_EIO, path);
 		goto done;
 	}
 	len = (size_t)git_blob_rawsize(blob);
@@ -218,7 +221,7 @@ static int read_entry(const char *root, const git_tree_entry *entry, void *paylo
 		return -1;
 	}
 	if (git_blob_lookup(&blob, ctx->repo, git_tree_entry_id(entry)) < 0)
-		ctx->error = git_fail(ctx->diag, KK_EIO, path);
+		ctx->error = kk_diag_git(ctx->diag, KK_EIO, path);
 	else
 		ctx->error = kk_fileset_put(ctx->set, path, git_blob_rawcontent(blob),
 					    (size_t)git_blob_rawsize(blob), ctx->diag);
@@ -236,11 +239,12 @@ int kk_store_read_all(kk_fileset *out, kk_store *store, const git_oid *commit_id
 
 	if (git_commit_lookup(&commit, store->repo, commit_id) < 0 ||
 	    git_commit_tree(&tree, commit) < 0) {
-		error = git_fail(diag, KK_EIO, _("cannot read commit"));
+		error = kk_diag_git(diag, KK_EIO, _("cannot read commit"));
 		goto done;
 	}
 	if (git_tree_walk(tree, GIT_TREEWALK_PRE, read_entry, &ctx) < 0)
-		error = ctx.error < 0 ? ctx.error : git_fail(diag, KK_EIO, _("cannot read tree"));
+		error = ctx.error < 0 ? ctx.error
+				      : kk_diag_git(diag, KK_EIO, _("cannot read tree"));
 done:
 	git_tree_free(tree);
 	git_commit_free(commit);
@@ -259,7 +263,7 @@ static int write_tree(git_oid *out, git_repository *repo, const kk_fileset *set,
 	int error = 0;
 
 	if (git_treebuilder_new(&tb, repo, NULL) < 0)
-		return git_fail(diag, KK_EIO, _("cannot build tree"));
+		return kk_diag_git(diag, KK_EIO, _("cannot build tree"));
 	for (size_t i = start; i < end && !error;) {
 		const char *rel = set->files[i].path + prefix_len;
 		const char *slash = strchr(rel, '/');
@@ -269,7 +273,7 @@ static int write_tree(git_oid *out, git_repository *repo, const kk_fileset *set,
 			if (git_blob_create_from_buffer(&oid, repo, set->files[i].data,
 							set->files[i].len) < 0 ||
 			    git_treebuilder_insert(NULL, tb, rel, &oid, GIT_FILEMODE_BLOB) < 0)
-				error = git_fail(diag, KK_EIO, set->files[i].path);
+				error = kk_diag_git(diag, KK_EIO, set->files[i].path);
 			i++;
 		} else {
 			size_t dirlen = (size_t)(slash - rel), j = i;
@@ -287,12 +291,12 @@ static int write_tree(git_oid *out, git_repository *repo, const kk_fileset *set,
 			error = write_tree(&oid, repo, set, i, j, prefix_len + dirlen + 1, diag);
 			if (!error &&
 			    git_treebuilder_insert(NULL, tb, name, &oid, GIT_FILEMODE_TREE) < 0)
-				error = git_fail(diag, KK_EIO, name);
+				error = kk_diag_git(diag, KK_EIO, name);
 			i = j;
 		}
 	}
 	if (!error && git_treebuilder_write(out, tb) < 0)
-		error = git_fail(diag, KK_EIO, _("cannot write tree"));
+		error = kk_diag_git(diag, KK_EIO, _("cannot write tree"));
 	git_treebuilder_free(tb);
 	return error;
 }
@@ -352,7 +356,7 @@ int kk_store_init(kk_store **out, git_oid *commit_out, const char *path, const k
 	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_NO_REINIT;
 	opts.initial_head = "main";
 	if (git_repository_init_ext(&repo, tmp, &opts) < 0) {
-		error = git_fail(diag, KK_EIO, _("cannot create repository"));
+		error = kk_diag_git(diag, KK_EIO, _("cannot create repository"));
 		goto done;
 	}
 	if ((error = kk_store_write_tree(&tree_id, repo, files, diag)) < 0)
@@ -363,7 +367,7 @@ int kk_store_init(kk_store **out, git_oid *commit_out, const char *path, const k
 					       sig->offset)) < 0 ||
 	    git_commit_create(&commit_id, repo, "HEAD", gsig, gsig, NULL, message, tree, 0, NULL) <
 		    0) {
-		error = git_fail(diag, KK_EIO, _("cannot create the first commit"));
+		error = kk_diag_git(diag, KK_EIO, _("cannot create the first commit"));
 		goto done;
 	}
 	git_repository_free(repo);
