@@ -1,3 +1,7 @@
+/*
+ * log.c - keikakud's log (log.h): one line per message on stderr, with
+ * journald's priority prefix only when stderr is the journal.
+ */
 #include "log.h"
 
 #include <errno.h>

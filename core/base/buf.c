@@ -1,3 +1,7 @@
+/*
+ * buf.c - the growable text buffer of buf.h: doubling growth, and once an
+ * allocation fails every later append is dropped and `failed` stays set.
+ */
 #include "buf.h"
 
 #include <stdarg.h>

@@ -1,3 +1,8 @@
+/*
+ * canon.c - the canonical writer of plan files (canon.h): keys in the
+ * schema's order, 2-space indent, NFC strings through utf8proc, and the
+ * check that a document already reads as its canonical bytes.
+ */
 #include "canon.h"
 
 #include <math.h>

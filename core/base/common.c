@@ -1,3 +1,7 @@
+/*
+ * common.c - diagnostics (common.h): setting their message, path, JSON
+ * Pointer and errno, lists of them, and libgit2's last error as one.
+ */
 #include "common.h"
 
 #include <stdarg.h>

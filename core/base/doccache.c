@@ -1,3 +1,7 @@
+/*
+ * doccache.c - parsed plan files kept by blob id (doccache.h): a hash table
+ * of parses with a least-recently-used list that keeps it within its bytes.
+ */
 #include "doccache.h"
 
 #include <stdlib.h>

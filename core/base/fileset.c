@@ -1,3 +1,8 @@
+/*
+ * fileset.c - sets of plan files (fileset.h): kept sorted by path, each
+ * with the blob id git gives its bytes, read from a directory or put one by
+ * one, with paths checked so that none can leave the tree.
+ */
 #include "fileset.h"
 
 #include <dirent.h>

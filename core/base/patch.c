@@ -1,3 +1,8 @@
+/*
+ * patch.c - JSON Merge Patch (RFC 7396) and the field-by-field changes
+ * between two documents (patch.h): applying, diffing, and finding the
+ * fields two patches both touch.
+ */
 #include "patch.h"
 
 #include <stdio.h>

@@ -1,3 +1,9 @@
+/*
+ * pack.c - git packfiles written and merged without libgit2's packbuilder
+ * (pack.h): each object deflated once, the pack and its index written to
+ * temporary files, synced, then renamed into objects/pack and the directory
+ * synced, so that a pack is either whole on disk or not there.
+ */
 #include "pack.h"
 
 #include <assert.h>

@@ -1,3 +1,8 @@
+/*
+ * recent.c - the files the writer's recent commits changed (recent.h): per
+ * file, its last few changes and the blob each replaced, so that the
+ * version a recent base had is found without walking git's trees.
+ */
 #include "recent.h"
 
 #include <stdlib.h>

@@ -1,3 +1,8 @@
+/*
+ * store.c - plan repositories on disk through libgit2 (store.h): finding
+ * and opening one, creating a new one whole or not at all, resolving
+ * revisions and reading a commit's files.
+ */
 #include "store.h"
 
 #include <errno.h>

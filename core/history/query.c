@@ -1,3 +1,8 @@
+/*
+ * query.c - the queries by name (query.h): each method's parameters
+ * checked and named when wrong, the revision resolved, the history index
+ * opened, and the answer built by the module that owns it.
+ */
 #include "query.h"
 
 #include <stdio.h>

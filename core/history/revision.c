@@ -1,3 +1,9 @@
+/*
+ * revision.c - resolving what a person names as a revision (revision.h):
+ * git's names, "@YYYY-MM-DD" (the end of that day) and "fyYYYY" (the
+ * year's close tag, else the end of the fiscal year), through the history
+ * index so that a day costs no walk of the history.
+ */
 #include "revision.h"
 
 #include <ctype.h>

@@ -1,3 +1,8 @@
+/*
+ * schedule.c - planned against revised schedules (schedule.h): each
+ * schedule's phase from keikaku.json's ordered phases, the verdict
+ * (slipped, advanced, reworded, …) and the change that made a revision.
+ */
 #include "schedule.h"
 
 #include <stdio.h>

@@ -1,3 +1,7 @@
+/*
+ * identity.c - who is acting for which departments (identity.h): the Unix
+ * login and groups mapped through departments.json, and the admin role.
+ */
 #include "identity.h"
 
 #include <stdlib.h>

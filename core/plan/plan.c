@@ -1,3 +1,8 @@
+/*
+ * plan.c - the plan as data (plan.h): loading settings, departments,
+ * structure and items from a fileset, and the vocabulary of the report:
+ * fiscal years in era names, progress marks and achievement labels.
+ */
 #include "plan.h"
 
 #include <stdio.h>

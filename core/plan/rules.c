@@ -1,3 +1,8 @@
+/*
+ * rules.c - who may change what (rules.h), field by field: owners in open
+ * years, frozen planned schedules, reasons for revisions and withdrawals,
+ * closed years only by an admin's correction.
+ */
 #include "rules.h"
 
 #include <ctype.h>

@@ -1,3 +1,8 @@
+/*
+ * update.c - a submission turned into new plan files or refused (update.h):
+ * merge patches applied to the current versions, conflicts against the
+ * base, the rules, validation, and the commit's summary and trailers.
+ */
 #include "update.h"
 
 #include <ctype.h>

@@ -1,3 +1,8 @@
+/*
+ * verify.c - the checks every plan file passes (verify.h): schemas from the
+ * tree itself, canonical form, ids, references, and a memory of what was
+ * checked so that a long history is checked once per change.
+ */
 #include "verify.h"
 
 #include <stdio.h>

@@ -1,3 +1,8 @@
+/*
+ * year.c - opening and closing fiscal years (year.h): keikaku.json's year
+ * states, the empty entries an opened year gives open items, and the close
+ * tag's summary.
+ */
 #include "year.h"
 
 #include <stdio.h>

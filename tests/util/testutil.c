@@ -1,3 +1,8 @@
+/*
+ * testutil.c - what the unit tests share (testutil.h): sandboxes in
+ * temporary directories, files read and written whole, JSON loaded from
+ * files, and commands run through the shell.
+ */
 #include "testutil.h"
 
 #include <errno.h>
