@@ -30,6 +30,42 @@
 #include "log.h"
 #include "peer.h"
 
+/*
+ * The count of `uid`'s admitted connections, made when `create`; NULL if
+ * none.  A list of the users connected, not a walk of every connection: a
+ * flood keeps thousands of refused ones closing at a time.
+ */
+static kd_user_conns *user_conns(kd_server *s, uid_t uid, int create)
+{
+	kd_user_conns *u;
+
+	for (u = s->users; u; u = u->next)
+		if (u->uid == uid)
+			return u;
+	if (!create || !(u = calloc(1, sizeof(*u))))
+		return NULL;
+	u->uid = uid;
+	u->next = s->users;
+	s->users = u;
+	return u;
+}
+
+/* One admitted connection of `uid` fewer. */
+static void user_conns_drop(kd_server *s, uid_t uid)
+{
+	for (kd_user_conns **p = &s->users; *p; p = &(*p)->next) {
+		if ((*p)->uid == uid) {
+			if (--(*p)->admitted == 0) {
+				kd_user_conns *u = *p;
+
+				*p = u->next;
+				free(u);
+			}
+			return;
+		}
+	}
+}
+
 static void conn_unref(kd_conn *c)
 {
 	if (--c->refs > 0)
@@ -37,6 +73,7 @@ static void conn_unref(kd_conn *c)
 	kk_identity_clear(&c->who);
 	kk_identity_clear(&c->found);
 	free(c->line);
+	free(c->readbuf);
 	free(c);
 }
 
@@ -57,8 +94,10 @@ static void conn_close(kd_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->server->conn_count--;
-	if (c->admission == ADMITTED)
+	if (c->admission == ADMITTED) {
 		c->server->admitted--;
+		user_conns_drop(c->server, c->who.uid);
+	}
 	uv_close((uv_handle_t *)&c->idle, on_conn_handle_closed);
 	uv_close((uv_handle_t *)&c->resume, on_conn_handle_closed);
 	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
@@ -343,21 +382,12 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 	}
 }
 
-static void handle_line(kd_conn *c, const char *line, size_t len)
+/* Answers a parsed line: a request, or a batch of them. */
+static void take_value(kd_conn *c, json_t *value)
 {
-	kk_json_limits limits = {c->server->cfg->max_line, 64};
-	kk_diag diag = {0};
-	json_t *value = NULL;
 	size_t i;
 	json_t *el;
 
-	if (strspn(line, " \t\r") == len)
-		return;
-	if (kk_json_parse(&value, line, len, &limits, &diag) < 0) {
-		send_error(c, NULL, KK_RPC_EPARSE, NULL, "parse error: line %zu, column %zu: %s",
-			   diag.line, diag.column, diag.message);
-		return;
-	}
 	if (json_is_array(value)) {
 		kd_batch *batch;
 
@@ -390,6 +420,94 @@ static void handle_line(kd_conn *c, const char *line, size_t len)
 	} else {
 		dispatch(c, value, NULL);
 	}
+}
+
+static void send_parse_error(kd_conn *c, const kk_diag *diag)
+{
+	send_error(c, NULL, KK_RPC_EPARSE, NULL, "parse error: line %zu, column %zu: %s",
+		   diag->line, diag->column, diag->message);
+}
+
+/* A long line parsed on the thread pool: the loop thread never parses a megabyte. */
+typedef struct parse_job {
+	uv_work_t work;
+	kd_conn *conn;
+	char *line;
+	size_t len;
+	kk_json_limits limits;
+	json_t *value;
+	kk_diag diag;
+	int error;
+} parse_job;
+
+static void parse_work(uv_work_t *work)
+{
+	parse_job *job = work->data;
+
+	job->error = kk_json_parse(&job->value, job->line, job->len, &job->limits, &job->diag);
+}
+
+static void parse_done(uv_work_t *work, int status)
+{
+	parse_job *job = work->data;
+	kd_conn *c = job->conn;
+
+	c->parsing = 0;
+	if (status == 0 && !c->closing) {
+		if (job->error < 0)
+			send_parse_error(c, &job->diag);
+		else
+			take_value(c, job->value);
+	}
+	json_decref(job->value);
+	c->server->freed += job->len;
+	free(job->line);
+	free(job);
+	c->pending--;
+	if (c->pending == 0 && (c->eof || (c->server->stopping && !c->server->writer)))
+		conn_finish(c);
+	else
+		conn_wake(c);
+	conn_unref(c);
+}
+
+/*
+ * Parses and answers one line.  A line longer than KD_PARSE_INLINE_MAX
+ * (the connection's own buffer, which `line` is) is parsed on the thread
+ * pool: it counts as a call in flight, and nothing more is taken from the
+ * connection until it is answered.
+ */
+static void handle_line(kd_conn *c, char *line, size_t len)
+{
+	kk_json_limits limits = {c->server->cfg->max_line, 64};
+	kk_diag diag = {0};
+	json_t *value = NULL;
+	parse_job *job;
+
+	if (strspn(line, " \t\r") == len)
+		return;
+	if (len > KD_PARSE_INLINE_MAX && (job = calloc(1, sizeof(*job)))) {
+		job->conn = c;
+		job->line = line;
+		job->len = len;
+		job->limits = limits;
+		job->work.data = job;
+		if (uv_queue_work(c->server->loop, &job->work, parse_work, parse_done) == 0) {
+			/* The job owns the line now. */
+			c->line = NULL;
+			c->cap = 0;
+			c->parsing = 1;
+			c->pending++;
+			c->refs++;
+			return;
+		}
+		free(job);
+	}
+	if (kk_json_parse(&value, line, len, &limits, &diag) < 0) {
+		send_parse_error(c, &diag);
+		return;
+	}
+	take_value(c, value);
 	json_decref(value);
 }
 
@@ -398,7 +516,10 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 	kd_conn *c = handle->data;
 
 	(void)suggested;
-	*buf = uv_buf_init(c->readbuf, sizeof(c->readbuf));
+	/* Without it, libuv reports UV_ENOBUFS to on_read, which closes the connection. */
+	if (!c->readbuf)
+		c->readbuf = malloc(KD_READ_CHUNK);
+	*buf = uv_buf_init(c->readbuf, c->readbuf ? KD_READ_CHUNK : 0);
 }
 
 /* Appends to the line buffer; an overlong line is answered and skipped. */
@@ -439,7 +560,7 @@ static int conn_blocked(kd_conn *c)
 {
 	const kd_config *cfg = c->server->cfg;
 
-	return c->pending >= cfg->max_in_flight ||
+	return c->parsing || c->pending >= cfg->max_in_flight ||
 	       uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >= cfg->max_unsent;
 }
 
@@ -560,16 +681,6 @@ static void on_idle(uv_timer_t *timer)
 	}
 }
 
-/* The admitted connections of `uid`. */
-static unsigned conns_of(kd_server *s, uid_t uid)
-{
-	unsigned n = 0;
-
-	for (kd_conn *c = s->conns; c; c = c->next)
-		n += c->who.uid == uid && c->admission == ADMITTED;
-	return n;
-}
-
 static void lookup_work(uv_work_t *req)
 {
 	kd_conn *c = req->data;
@@ -595,21 +706,6 @@ static void lookup_done(uv_work_t *req, int status)
 	c->who = c->found;
 	memset(&c->found, 0, sizeof(c->found));
 	conn_unref(c); /* the pipe and the handles still hold it */
-	if (c->admission == OVER_TOTAL) {
-		send_error(c, NULL, KK_RPC_ELIMIT,
-			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns),
-			   "too many connections (at most %u)", s->cfg->max_conns);
-		conn_finish(c);
-		return;
-	}
-	if (c->admission == OVER_USER) {
-		send_error(c, NULL, KK_RPC_ELIMIT,
-			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns_user),
-			   "too many connections for user '%s' (at most %u)", c->who.user,
-			   s->cfg->max_conns_user);
-		conn_finish(c);
-		return;
-	}
 	if (s->stopping) {
 		send_error(c, NULL, KK_RPC_EUNAVAILABLE, NULL, "keikakud is shutting down");
 		conn_finish(c);
@@ -620,13 +716,11 @@ static void lookup_done(uv_work_t *req, int status)
 	conn_reading(c, 1);
 }
 
+static void accept_one(kd_server *s);
+
 void kd_conn_accept(uv_stream_t *listener, int status)
 {
 	kd_server *s = listener->data;
-	kd_conn *c;
-	uv_os_fd_t fd;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 
 	if (status < 0) {
 		/* Out of descriptors, libuv refuses the waiting peers and calls again: say so
@@ -642,8 +736,49 @@ void kd_conn_accept(uv_stream_t *listener, int status)
 		}
 		return;
 	}
+	/*
+	 * At most KD_ACCEPTS_PER_TURN connections a loop turn.  libuv accepts
+	 * until the backlog is empty, and a client connecting in a tight loop
+	 * refills it: the loop would do nothing else, and another user's
+	 * connection, accepted, would wait for its answer until the flood ends.
+	 * Not taking a connection makes libuv stop watching the listener; the
+	 * next turn takes it (on_accept_turn) and libuv watches again.
+	 */
+	if (s->accepts_this_turn >= KD_ACCEPTS_PER_TURN) {
+		uv_idle_start(&s->accept_later, kd_conn_accept_later);
+		return;
+	}
+	s->accepts_this_turn++;
+	accept_one(s);
+}
+
+void kd_conn_accept_later(uv_idle_t *handle)
+{
+	kd_server *s = handle->data;
+
+	uv_idle_stop(&s->accept_later);
+	s->accepts_this_turn++;
+	accept_one(s);
+}
+
+/* Takes the connection libuv holds for us, and starts learning its peer. */
+static void accept_one(kd_server *s)
+{
+	kd_conn *c;
+	uv_os_fd_t fd;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	kd_user_conns *user;
+
 	if (!(c = calloc(1, sizeof(*c)))) {
-		log_warnx("out of memory for a connection, ignoring");
+		/* Not taken: libuv stops listening until a later turn takes it. */
+		time_t now = time(NULL);
+
+		if (now - s->last_accept_warning >= 10) {
+			log_warnx("out of memory for a connection, trying again");
+			s->last_accept_warning = now;
+		}
+		uv_idle_start(&s->accept_later, kd_conn_accept_later);
 		return;
 	}
 	c->server = s;
@@ -658,7 +793,7 @@ void kd_conn_accept(uv_stream_t *listener, int status)
 	s->conns = c;
 	s->conn_count++;
 	/* The kernel's word for uid and gid; the rest comes from the databases. */
-	if (uv_accept(listener, (uv_stream_t *)&c->pipe) < 0 ||
+	if (uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&c->pipe) < 0 ||
 	    uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		log_warnx("cannot identify a peer, ignoring");
@@ -668,18 +803,41 @@ void kd_conn_accept(uv_stream_t *listener, int status)
 	c->who.uid = cred.uid;
 	c->who.gid = cred.gid;
 	/*
-	 * Over a limit is told once the name is known, but decided now, among
-	 * the earlier ones.  The user's own limit first, and only admitted
-	 * connections count: one user's flood of connections, each refused
-	 * and closed a moment later, never fills the total for everyone else.
+	 * The limits, decided now, among the earlier connections.  The user's
+	 * own limit first, and only admitted connections count: one user's flood
+	 * of connections, each refused and closed a moment later, never fills
+	 * the total for everyone else.
 	 */
-	if (conns_of(s, c->who.uid) >= s->cfg->max_conns_user) {
+	user = user_conns(s, c->who.uid, 0);
+	if (user && user->admitted >= s->cfg->max_conns_user) {
 		c->admission = OVER_USER;
-	} else if (s->admitted >= s->cfg->max_conns) {
-		c->admission = OVER_TOTAL;
+	} else if (s->admitted >= s->cfg->max_conns ||
+		   (!user && !(user = user_conns(s, c->who.uid, 1)))) {
+		c->admission = OVER_TOTAL; /* or no memory to count it: refused all the same */
 	} else {
 		c->admission = ADMITTED;
 		s->admitted++;
+		user->admitted++;
+	}
+	/*
+	 * Over a limit, it is told so at once, by uid: looking its name up
+	 * first would let one user's flood of connections fill the thread pool
+	 * with lookups that everyone else's connections wait behind.
+	 */
+	if (c->admission == OVER_TOTAL) {
+		send_error(c, NULL, KK_RPC_ELIMIT,
+			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns),
+			   "too many connections (at most %u)", s->cfg->max_conns);
+		conn_finish(c);
+		return;
+	}
+	if (c->admission == OVER_USER) {
+		send_error(c, NULL, KK_RPC_ELIMIT,
+			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns_user),
+			   "too many connections for uid %lu (at most %u)",
+			   (unsigned long)c->who.uid, s->cfg->max_conns_user);
+		conn_finish(c);
+		return;
 	}
 	c->lookup.data = c;
 	c->refs++;

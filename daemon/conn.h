@@ -11,9 +11,11 @@
 #include "daemon.h"
 #include "server.h"
 
-#define KD_READ_CHUNK	  65536	    /* bytes read from a connection at a time */
-#define KD_LINES_PER_TURN 32	    /* lines taken from one connection per loop turn */
-#define KD_TRIM_AFTER	  (8 << 20) /* bytes freed before memory is given back */
+#define KD_READ_CHUNK	    65536     /* bytes read from a connection at a time */
+#define KD_LINES_PER_TURN   32	      /* lines taken from one connection per loop turn */
+#define KD_TRIM_AFTER	    (8 << 20) /* bytes freed before memory is given back */
+#define KD_PARSE_INLINE_MAX 65536     /* longer lines are parsed off the loop thread */
+#define KD_ACCEPTS_PER_TURN 16	      /* connections accepted per loop turn */
 
 typedef struct kd_conn {
 	uv_pipe_t pipe;
@@ -33,10 +35,16 @@ typedef struct kd_conn {
 	int finishing; /* shutting down its side: closing once the answers are out */
 	int closing;
 	int reading;	   /* uv_read_start is in effect */
+	int parsing;	   /* a long line is being parsed on the thread pool */
 	unsigned pending;  /* calls not yet answered */
-	unsigned refs;	   /* pipe + timer + resume + the lookup + pending calls */
+	unsigned refs;	   /* pipe + timer + resume + the lookup + pending calls + a parse */
 	size_t rpos, rend; /* readbuf's bytes not taken yet; nothing is read while there are some */
-	char readbuf[KD_READ_CHUNK];
+	/*
+	 * KD_READ_CHUNK bytes, allocated when the connection is first read: a
+	 * connection refused over a limit, or waiting for its peer's lookup,
+	 * holds none (a flood of thousands of them once took 160 MiB).
+	 */
+	char *readbuf;
 	struct kd_conn *prev, *next;
 } kd_conn;
 
@@ -46,17 +54,28 @@ typedef struct kd_batch {
 	unsigned pending;
 } kd_batch;
 
+/* A user's admitted connections (the per-user limit counts them). */
+typedef struct kd_user_conns {
+	uid_t uid;
+	unsigned admitted;
+	struct kd_user_conns *next;
+} kd_user_conns;
+
 struct kd_server {
 	const kd_config *cfg;
 	uv_loop_t *loop;
 	uv_pipe_t listener;
+	uv_prepare_t accept_turn; /* each loop turn: a new turn's accepts */
+	uv_idle_t accept_later;	  /* the loop's next turn takes the connection left waiting */
+	unsigned accepts_this_turn;
 	uv_signal_t sigterm, sigint;
 	uv_timer_t ticker; /* sd_notify STATUS and WATCHDOG */
 	kd_writer *writer;
 	kd_reads *reads;
 	kd_conn *conns;
 	unsigned conn_count;
-	unsigned admitted; /* of conn_count, those within the limits: what the limits count */
+	unsigned admitted;    /* of conn_count, those within the limits: what the limits count */
+	kd_user_conns *users; /* the admitted connections of each user that has any */
 	int stopping;
 	int bound; /* we created the socket file (and remove it) */
 	uint64_t watchdog_usec;
@@ -70,6 +89,12 @@ struct kd_server {
 
 /* The listener's callback: accepts a connection and starts learning its peer. */
 void kd_conn_accept(uv_stream_t *listener, int status);
+
+/*
+ * Takes the connection kd_conn_accept() left waiting (an idle handle's
+ * callback, the loop's next turn).
+ */
+void kd_conn_accept_later(uv_idle_t *handle);
 
 /* The writer's callback for a finished write call: answers it on its connection. */
 void kd_conn_write_done(kd_call *call, void *arg);

@@ -23,7 +23,25 @@
  */
 #define POOL_MAX_AGE 10
 
+/*
+ * At most this many reads of one user run on the thread pool at once (it has
+ * four threads by default): the rest wait in the user's queue, so that one
+ * user's flood of queries does not make everyone else's wait behind it.
+ */
+#define KD_READS_PER_USER 2
+
+/* A user's reads: how many run, and those waiting their turn (loop thread only). */
+typedef struct kd_read_queue {
+	uid_t uid;
+	unsigned running;
+	kd_call *head, *tail;
+	struct kd_read_queue *next;
+} kd_read_queue;
+
 struct kd_reads {
+	uv_loop_t *loop;
+	uv_after_work_cb done; /* the server's, for every read */
+	kd_read_queue *queues; /* of the users with reads running or waiting */
 	char *repo;
 	uid_t owner;
 	pthread_mutex_t lock;
@@ -61,6 +79,12 @@ void kd_reads_free(kd_reads *r)
 		return;
 	for (size_t i = 0; i < r->pooled; i++)
 		kk_store_free(r->pool[i]);
+	while (r->queues) {
+		kd_read_queue *q = r->queues;
+
+		r->queues = q->next;
+		free(q);
+	}
 	pthread_mutex_destroy(&r->lock);
 	free(r->repo);
 	free(r);
@@ -397,9 +421,92 @@ static void run(uv_work_t *work)
 	kd_call_locale_end(previous);
 }
 
-int kd_reads_queue(kd_reads *r, uv_loop_t *loop, kd_call *call, uv_after_work_cb done)
+/* The user's queue of reads waiting for their turn, made when `create`; NULL if none. */
+static kd_read_queue *user_queue(kd_reads *r, uid_t uid, int create)
 {
+	kd_read_queue *q;
+
+	for (q = r->queues; q; q = q->next)
+		if (q->uid == uid)
+			return q;
+	if (!create || !(q = calloc(1, sizeof(*q))))
+		return NULL;
+	q->uid = uid;
+	q->next = r->queues;
+	r->queues = q;
+	return q;
+}
+
+static void user_queue_drop(kd_reads *r, kd_read_queue *q)
+{
+	for (kd_read_queue **p = &r->queues; *p; p = &(*p)->next) {
+		if (*p == q) {
+			*p = q->next;
+			free(q);
+			return;
+		}
+	}
+}
+
+static void read_done(uv_work_t *work, int status);
+
+static int start(kd_reads *r, kd_read_queue *q, kd_call *call)
+{
+	int error;
+
 	call->handler = r;
 	call->work.data = call;
-	return uv_queue_work(loop, &call->work, run, done);
+	if ((error = uv_queue_work(r->loop, &call->work, run, read_done)) == 0)
+		q->running++;
+	return error;
+}
+
+/* On the loop thread: a read is answered; the user's next one takes its place. */
+static void read_done(uv_work_t *work, int status)
+{
+	kd_call *call = work->data;
+	kd_reads *r = call->handler;
+	kd_read_queue *q = user_queue(r, call->who.uid, 0);
+
+	if (q) {
+		q->running--;
+		while (q->head && q->running < KD_READS_PER_USER) {
+			kd_call *next = q->head;
+
+			q->head = next->next;
+			if (!q->head)
+				q->tail = NULL;
+			next->next = NULL;
+			if (start(r, q, next) < 0) {
+				kd_call_fail(next, KK_RPC_EINTERNAL, NULL,
+					     "cannot queue the request");
+				r->done(&next->work, 0);
+			}
+		}
+		if (!q->head && q->running == 0)
+			user_queue_drop(r, q);
+	}
+	r->done(work, status);
+}
+
+int kd_reads_queue(kd_reads *r, uv_loop_t *loop, kd_call *call, uv_after_work_cb done)
+{
+	kd_read_queue *q = user_queue(r, call->who.uid, 1);
+
+	r->loop = loop;
+	r->done = done;
+	if (!q)
+		return -1;
+	if (q->running < KD_READS_PER_USER)
+		return start(r, q, call) < 0 ? -1 : 0;
+	/* Its turn comes as the user's earlier reads are answered. */
+	call->handler = r;
+	call->work.data = call;
+	call->next = NULL;
+	if (q->tail)
+		q->tail->next = call;
+	else
+		q->head = call;
+	q->tail = call;
+	return 0;
 }

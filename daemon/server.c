@@ -24,6 +24,7 @@
 #include "server.h"
 
 #define STATUS_INTERVAL_MS 10000 /* how often systemd hears how things stand */
+#define KD_BACKLOG	   128	 /* connections waiting to be accepted */
 
 /* Tells systemd how things stand, when that has changed. */
 static void notify_status(kd_server *s)
@@ -74,6 +75,8 @@ static void on_signal(uv_signal_t *handle, int signum)
 	sd_notify(0, "STOPPING=1");
 	s->stopping = 1;
 	uv_close((uv_handle_t *)&s->listener, NULL);
+	uv_close((uv_handle_t *)&s->accept_turn, NULL);
+	uv_close((uv_handle_t *)&s->accept_later, NULL);
 	uv_close((uv_handle_t *)&s->sigterm, NULL);
 	uv_close((uv_handle_t *)&s->sigint, NULL);
 	uv_close((uv_handle_t *)&s->ticker, NULL);
@@ -83,6 +86,14 @@ static void on_signal(uv_signal_t *handle, int signum)
 	 * connection closes once it has nothing pending.  Reads finish on their own.
 	 */
 	kd_writer_stop_async(s->writer, on_writer_stopped, s);
+}
+
+/* Before each loop turn's I/O: a new turn's worth of connections (conn.c). */
+static void on_accept_turn(uv_prepare_t *handle)
+{
+	kd_server *s = handle->data;
+
+	s->accepts_this_turn = 0;
 }
 
 /* Binds the socket path, refusing when a live daemon answers there. */
@@ -175,10 +186,21 @@ int kd_server_start(kd_server **out, const kd_config *cfg, uv_loop_t *loop, int 
 	} else if (bind_socket(s, errbuf, errlen) < 0) {
 		return -1;
 	}
-	if ((r = uv_listen((uv_stream_t *)&s->listener, 128, kd_conn_accept)) < 0) {
+	/*
+	 * A short backlog, as keikakud.socket has it: a client connecting in a
+	 * tight loop fills it, and then the kernel makes every connect() wait
+	 * for a place in turn (non-blocking ones get EAGAIN and try again), so
+	 * that another user's connection waits behind at most KD_BACKLOG others
+	 * rather than behind thousands.
+	 */
+	if ((r = uv_listen((uv_stream_t *)&s->listener, KD_BACKLOG, kd_conn_accept)) < 0) {
 		snprintf(errbuf, errlen, "cannot listen: %s", uv_strerror(r));
 		return -1;
 	}
+	uv_prepare_init(loop, &s->accept_turn);
+	uv_idle_init(loop, &s->accept_later);
+	s->accept_turn.data = s->accept_later.data = s;
+	uv_prepare_start(&s->accept_turn, on_accept_turn);
 	uv_signal_init(loop, &s->sigterm);
 	uv_signal_init(loop, &s->sigint);
 	s->sigterm.data = s->sigint.data = s;
@@ -227,5 +249,11 @@ void kd_server_free(kd_server *s)
 	if (s->bound)
 		unlink(s->cfg->socket_path);
 	kd_reads_free(s->reads);
+	while (s->users) {
+		kd_user_conns *u = s->users;
+
+		s->users = u->next;
+		free(u);
+	}
 	free(s);
 }
