@@ -161,27 +161,24 @@ def send_for(s, data, seconds):
     return sent
 
 
-def phase_batch(path):
-    line = (json.dumps([{"jsonrpc": "2.0", "id": i, "method": "item.list"}
-                        for i in range(10000)]) + "\n").encode()
-    for _ in range(20):
+def send_lines(path, line, count):
+    """`count` connections, each sending `line` and reading what comes back."""
+    for _ in range(count):
         s = connect(path)
         s.sendall(line)
         s.shutdown(socket.SHUT_WR)
         drain(s, 10)
         s.close()
-    return "20 lines of %d bytes" % len(line)
+    return "%d lines of %d bytes" % (count, len(line))
+
+
+def phase_batch(path):
+    return send_lines(path, (json.dumps([{"jsonrpc": "2.0", "id": i, "method": "item.list"}
+                                         for i in range(10000)]) + "\n").encode(), 20)
 
 
 def phase_array(path):
-    line = b"[" + b"1," * 524286 + b"1]\n"
-    for _ in range(20):
-        s = connect(path)
-        s.sendall(line)
-        s.shutdown(socket.SHUT_WR)
-        drain(s, 10)
-        s.close()
-    return "20 lines of %d bytes" % len(line)
+    return send_lines(path, b"[" + b"1," * 524286 + b"1]\n", 20)
 
 
 def phase_pipeline(path):
