@@ -139,7 +139,7 @@ static int check_repository(char *repo, const char *arg)
 /* Takes the repository's lock; -1 when another keikakud holds it. */
 static int lock_repository(const char *repo)
 {
-	char path[PATH_MAX], pid[32];
+	char path[PATH_MAX + sizeof("/" LOCK_NAME)], pid[32];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", repo, LOCK_NAME);
