@@ -20,25 +20,6 @@ typedef struct {
 	git_oid c0, c1, c2;
 } sandbox;
 
-/* Fails unless `actual` is the JSON in `expected` exactly: same members, in the same order. */
-static void assert_json_text(const json_t *actual, const char *expected)
-{
-	json_t *want = kk_test_parse(expected);
-	char *w = json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
-	char *got = actual ? json_dumps(actual, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-
-	if (!got || strcmp(got, w) != 0) {
-		print_error("expected %s\n     got %s\n", w, got ? got : "(NULL)");
-		free(got);
-		free(w);
-		json_decref(want);
-		fail();
-	}
-	free(got);
-	free(w);
-	json_decref(want);
-}
-
 static void assert_json_file(const json_t *actual, const char *name)
 {
 	char path[512];
@@ -46,7 +27,7 @@ static void assert_json_file(const json_t *actual, const char *name)
 
 	snprintf(path, sizeof(path), FIXTURES "/%s", name);
 	assert_non_null(text = kk_test_slurp(path, NULL));
-	assert_json_text(actual, text);
+	kk_assert_json_exact(actual, text);
 	free(text);
 }
 
@@ -245,14 +226,16 @@ static void test_removed_and_sorted(void **state)
 	json_decref(d);
 	/* Backwards, the same changes the other way round. */
 	d = diff(sb, &sb->c2, &sb->c1, NULL);
-	assert_json_text(json_object_get(json_array_get(json_object_get(d, "items"), 0), "change"),
-			 "\"added\"");
-	assert_json_text(json_object_get(json_array_get(json_object_get(d, "items"), 1), "change"),
-			 "\"removed\"");
+	kk_assert_json_exact(
+		json_object_get(json_array_get(json_object_get(d, "items"), 0), "change"),
+		"\"added\"");
+	kk_assert_json_exact(
+		json_object_get(json_array_get(json_object_get(d, "items"), 1), "change"),
+		"\"removed\"");
 	json_decref(d);
 	/* A commit against itself: nothing. */
 	d = diff(sb, &sb->c1, &sb->c1, NULL);
-	assert_json_text(d, "{\"items\": [], \"files\": []}");
+	kk_assert_json_exact(d, "{\"items\": [], \"files\": []}");
 	json_decref(d);
 }
 
@@ -281,7 +264,7 @@ static void test_filter_item(void **state)
 	assert_int_equal(json_array_size(json_object_get(d, "items")), 1);
 	assert_int_equal(json_array_size(json_object_get(d, "files")), 0);
 	text = json_dumps(json_array_get(json_object_get(all, "items"), 0), JSON_COMPACT);
-	assert_json_text(json_array_get(json_object_get(d, "items"), 0), text);
+	kk_assert_json_exact(json_array_get(json_object_get(d, "items"), 0), text);
 	free(text);
 	json_decref(all);
 	json_decref(d);
@@ -289,7 +272,7 @@ static void test_filter_item(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		f.item = cases[i].id;
 		d = diff(sb, &sb->c0, &sb->c1, &f);
-		assert_json_text(d, cases[i].expected);
+		kk_assert_json_exact(d, cases[i].expected);
 		json_decref(d);
 	}
 }
@@ -306,17 +289,17 @@ static void test_filter_year(void **state)
 
 	f.year = 2022;
 	d = diff(sb, &sb->c0, &sb->c1, &f);
-	assert_json_text(json_object_get(d, "files"), "[]");
+	kk_assert_json_exact(json_object_get(d, "files"), "[]");
 	assert_int_equal(json_array_size(json_object_get(d, "items")), 1);
-	assert_json_text(json_object_get(json_array_get(json_object_get(d, "items"), 0), "id"),
-			 "36");
+	kk_assert_json_exact(json_object_get(json_array_get(json_object_get(d, "items"), 0), "id"),
+			     "36");
 	json_decref(d);
 
 	/* Both: item 26 in FY2020 changed nothing. */
 	f.item = 26;
 	f.year = 2020;
 	d = diff(sb, &sb->c0, &sb->c1, &f);
-	assert_json_text(d, "{\"items\": [], \"files\": []}");
+	kk_assert_json_exact(d, "{\"items\": [], \"files\": []}");
 	json_decref(d);
 }
 
@@ -335,15 +318,17 @@ static void test_from_nothing(void **state)
 		assert_string_equal(json_string_value(json_object_get(e, "change")), "added");
 		assert_true(json_is_object(json_object_get(e, "item")));
 	}
-	assert_json_text(json_object_get(json_array_get(items, 25), "title"),
-			 "\"テレワークの拡大\"");
+	kk_assert_json_exact(json_object_get(json_array_get(items, 25), "title"),
+			     "\"テレワークの拡大\"");
 	assert_int_equal(json_array_size(files), 3);
-	assert_json_text(json_object_get(json_array_get(files, 0), "path"), "\"keikaku.json\"");
-	assert_json_text(json_object_get(json_array_get(files, 0), "change"), "\"added\"");
-	assert_json_text(json_array_get(json_object_get(json_array_get(files, 0), "changes"), 0),
-			 "{\"path\": \"title\", \"new\": \"空閑市DX推進計画\"}");
-	assert_json_text(json_object_get(json_array_get(files, 1), "path"), "\"departments.json\"");
-	assert_json_text(json_object_get(json_array_get(files, 2), "path"), "\"plan.json\"");
+	kk_assert_json_exact(json_object_get(json_array_get(files, 0), "path"), "\"keikaku.json\"");
+	kk_assert_json_exact(json_object_get(json_array_get(files, 0), "change"), "\"added\"");
+	kk_assert_json_exact(
+		json_array_get(json_object_get(json_array_get(files, 0), "changes"), 0),
+		"{\"path\": \"title\", \"new\": \"空閑市DX推進計画\"}");
+	kk_assert_json_exact(json_object_get(json_array_get(files, 1), "path"),
+			     "\"departments.json\"");
+	kk_assert_json_exact(json_object_get(json_array_get(files, 2), "path"), "\"plan.json\"");
 	json_decref(d);
 }
 

@@ -225,23 +225,6 @@ static char *dump(const json_t *v)
 	return json_dumps(v, JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
 
-/* Fails unless `got` equals the JSON text `expected`. */
-static void assert_json(const json_t *got, const char *expected)
-{
-	json_t *want = kk_test_parse(expected);
-
-	if (!json_equal(got, want)) {
-		char *a = dump(got), *b = dump(want);
-
-		print_error("got      %s\nexpected %s\n", a, b);
-		free(a);
-		free(b);
-		json_decref(want);
-		fail();
-	}
-	json_decref(want);
-}
-
 static kk_history *open_at(sandbox *sb, const git_oid *tip, int use_cache)
 {
 	kk_history *h = NULL;
@@ -371,14 +354,14 @@ static void test_log_item(void **state)
 
 		for (size_t i = 1; i < 6; i++)
 			json_array_append(middle, json_array_get(entries, i));
-		assert_json(middle, text);
+		kk_assert_json(middle, text);
 		json_decref(middle);
 	}
 	/* The times are those of the commits, at their offset. */
 	assert_string_equal(json_string_value(json_object_get(json_array_get(entries, 3), "time")),
 			    "2021-04-01T11:00:00+09:00");
 	/* The first commit: no department, no reason, every field added. */
-	assert_json(
+	kk_assert_json(
 		json_array_get(entries, 6),
 		"{\"commit\": \"658f225f446f8d4da947c88976236250afdfa052\", \"time\": "
 		"\"2021-04-01T09:00:00+09:00\", \"timestamp\": 1617235200, \"author\": {\"name\": "
@@ -386,7 +369,7 @@ static void test_log_item(void **state)
 		"\"summary\": \"Create plan\", \"reason\": null, \"correction\": false, \"file\": "
 		"\"items/0001.json\", \"file_change\": \"added\", \"item\": 1, \"title\": "
 		"\"申請のオンライン化\", \"path\": \"id\", \"new\": 1}");
-	assert_json(
+	kk_assert_json(
 		json_array_get(entries, 13),
 		"{\"commit\": \"658f225f446f8d4da947c88976236250afdfa052\", \"time\": "
 		"\"2021-04-01T09:00:00+09:00\", \"timestamp\": 1617235200, \"author\": {\"name\": "
@@ -538,7 +521,7 @@ static void test_file_change(void **state)
 			 "\"file_change\": \"removed\", \"item\": 2, \"title\": \"窓口の改善\", "
 			 "\"path\": \"years.2021.planned\", \"old\": \"検討\"}",
 			 i5) > 0);
-	assert_json(json_array_get(e, 4), text);
+	kk_assert_json(json_array_get(e, 4), text);
 	for (size_t i = 5; i < 10; i++)
 		assert_string_equal(
 			json_string_value(json_object_get(json_array_get(e, i), "file_change")),
@@ -674,8 +657,8 @@ static void test_blame(void **state)
 			     "{\"path\": \"years.2021.progress\", \"value\": \"ahead\", %s, "
 			     "\"summary\": \"001 申請のオンライン化 · 令和3年度 進捗度\"}",
 			     i3) > 0);
-	assert_json(json_array_get(fields, 6), text);
-	assert_json(json_object_get(json_array_get(fields, 2), "value"), "[\"秘書課\"]");
+	kk_assert_json(json_array_get(fields, 6), text);
+	kk_assert_json(json_object_get(json_array_get(fields, 2), "value"), "[\"秘書課\"]");
 	free(text);
 	free(i3);
 	json_decref(blame);
@@ -688,7 +671,7 @@ static void test_blame(void **state)
 	assert_int_equal(json_array_size(fields), 10);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(fields, 9), "path")),
 			    "years.2022");
-	assert_json(json_object_get(json_array_get(fields, 9), "value"), "{}");
+	kk_assert_json(json_object_get(json_array_get(fields, 9), "value"), "{}");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(fields, 9), "commit")),
 			    hex(&sb->c[0]));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(fields, 8), "commit")),
@@ -1380,7 +1363,7 @@ static void test_pending_after_close(void **state)
 			"[{\"name\": \"デジタル戦略課\", \"items\": [{\"id\": 3, \"title\": "
 			"\"新しい項目\", \"last_update\": {%s, \"summary\": \"003 新しい項目 を追加\"}}]}]}",
 			hex(&sb->head), i4) > 0);
-	assert_json(r, text);
+	kk_assert_json(r, text);
 	free(text);
 	free(i4);
 	json_decref(r);

@@ -1,4 +1,5 @@
-/* Tests for core/base/patch: RFC 7396 merge patches, three-way conflicts, semantic field changes. */
+/* Tests for core/base/patch: RFC 7396 merge patches, three-way conflicts, semantic field changes.
+ */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -17,22 +18,6 @@ static json_t *load_item(int id)
 
 	snprintf(path, sizeof(path), ITEMS "/%04d.json", id);
 	return kk_test_load_json(path);
-}
-
-/* Fails unless `actual` equals the JSON in `expected` (arrays in order). */
-static void assert_json(const json_t *actual, const char *expected)
-{
-	json_t *want = kk_test_parse(expected);
-
-	if (!actual || !json_equal(actual, want)) {
-		char *got = actual ? json_dumps(actual, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-
-		print_error("expected %s\n     got %s\n", expected, got ? got : "(NULL)");
-		free(got);
-		json_decref(want);
-		fail();
-	}
-	json_decref(want);
 }
 
 static json_t *apply(const json_t *target, const json_t *patch)
@@ -103,17 +88,17 @@ static void test_apply(void **state)
 	(void)state;
 	/* No document yet: the patch builds one, nulls dropped at every depth. */
 	out = apply(NULL, patch);
-	assert_json(out, "{\"a\": {\"c\": {\"d\": 1}}}");
+	kk_assert_json(out, "{\"a\": {\"c\": {\"d\": 1}}}");
 	json_decref(out);
 	/* A scalar member becomes an object; arrays are kept whole, nulls in them too. */
 	out = apply(target, patch);
-	assert_json(out, "{\"a\": {\"c\": {\"d\": 1}}, \"f\": [1, null]}");
+	kk_assert_json(out, "{\"a\": {\"c\": {\"d\": 1}}, \"f\": [1, null]}");
 	json_decref(out);
-	assert_json(target, "{\"a\": \"x\", \"f\": [1, null]}");
+	kk_assert_json(target, "{\"a\": \"x\", \"f\": [1, null]}");
 	/* The result shares nothing with the patch: changing it leaves the patch alone. */
 	out = apply(NULL, shared);
 	json_integer_set(json_object_get(json_object_get(out, "k"), "v"), 2);
-	assert_json(shared, "{\"k\": {\"v\": 1}}");
+	kk_assert_json(shared, "{\"k\": {\"v\": 1}}");
 	json_decref(out);
 	/* Object members keep their place; new ones go last. */
 	json_decref(patch);
@@ -130,15 +115,16 @@ static void test_apply(void **state)
 /* A patch into a nested object copies the objects on its way and shares the rest. */
 static void test_apply_shares(void **state)
 {
-	json_t *target = kk_test_parse("{\"years\": {\"2021\": {\"result\": \"a\", \"note\": \"n\"},"
-				       " \"2022\": {\"result\": \"b\"}}, \"title\": \"t\"}");
+	json_t *target =
+		kk_test_parse("{\"years\": {\"2021\": {\"result\": \"a\", \"note\": \"n\"},"
+			      " \"2022\": {\"result\": \"b\"}}, \"title\": \"t\"}");
 	json_t *before = json_deep_copy(target);
 	json_t *patch = kk_test_parse("{\"years\": {\"2021\": {\"result\": \"c\"}}}");
 	json_t *out = apply(target, patch), *years = json_object_get(target, "years");
 
 	(void)state;
-	assert_json(out, "{\"years\": {\"2021\": {\"result\": \"c\", \"note\": \"n\"},"
-			 " \"2022\": {\"result\": \"b\"}}, \"title\": \"t\"}");
+	kk_assert_json(out, "{\"years\": {\"2021\": {\"result\": \"c\", \"note\": \"n\"},"
+			    " \"2022\": {\"result\": \"b\"}}, \"title\": \"t\"}");
 	assert_true(json_equal(target, before));
 	/* Copied where the patch goes... */
 	assert_ptr_not_equal(json_object_get(out, "years"), years);
@@ -151,8 +137,8 @@ static void test_apply_shares(void **state)
 	/* Freeing the target first leaves the result whole. */
 	json_decref(target);
 	json_decref(before);
-	assert_json(out, "{\"years\": {\"2021\": {\"result\": \"c\", \"note\": \"n\"},"
-			 " \"2022\": {\"result\": \"b\"}}, \"title\": \"t\"}");
+	kk_assert_json(out, "{\"years\": {\"2021\": {\"result\": \"c\", \"note\": \"n\"},"
+			    " \"2022\": {\"result\": \"b\"}}, \"title\": \"t\"}");
 	json_decref(out);
 	json_decref(patch);
 }
@@ -192,14 +178,14 @@ static void test_diff_minimal(void **state)
 	json_object_del(years, "2022");
 	json_object_set_new(new, "owners", json_pack("[s,s]", "高齢福祉課", "デジタル戦略課"));
 	patch = diff(old, new);
-	assert_json(patch,
-		    "{\"owners\": [\"高齢福祉課\", \"デジタル戦略課\"], \"years\": {\"2021\": "
-		    "{\"progress\": \"on_track\"}, \"2022\": null}}");
+	kk_assert_json(patch,
+		       "{\"owners\": [\"高齢福祉課\", \"デジタル戦略課\"], \"years\": {\"2021\": "
+		       "{\"progress\": \"on_track\"}, \"2022\": null}}");
 	json_decref(patch);
 
 	/* Only an object patch merges: anything else is the new value itself. */
 	patch = diff(json_object_get(old, "owners"), json_object_get(old, "owners"));
-	assert_json(patch, "[\"高齢福祉課\"]");
+	kk_assert_json(patch, "[\"高齢福祉課\"]");
 	json_decref(patch);
 	patch = diff(NULL, old);
 	assert_true(json_equal(patch, old));
@@ -258,34 +244,34 @@ static void test_conflicts(void **state)
 	assert_int_equal(conflicts(&fields, base, head,
 				   "{\"years\": {\"2021\": {\"progress\": \"on_track\"}}}"),
 			 1);
-	assert_json(fields, "[\"years.2021.progress\"]");
+	kk_assert_json(fields, "[\"years.2021.progress\"]");
 	json_decref(fields);
 	/* Another field of the same year: merges. */
 	assert_int_equal(
 		conflicts(&fields, base, head, "{\"years\": {\"2021\": {\"result\": \"x\"}}}"), 0);
-	assert_json(fields, "[]");
+	kk_assert_json(fields, "[]");
 	json_decref(fields);
 	/* Removing a changed field is touching it. */
 	assert_int_equal(
 		conflicts(&fields, base, head, "{\"years\": {\"2021\": {\"progress\": null}}}"), 1);
-	assert_json(fields, "[\"years.2021.progress\"]");
+	kk_assert_json(fields, "[\"years.2021.progress\"]");
 	json_decref(fields);
 	/* Arrays are one field. */
 	assert_int_equal(
 		conflicts(&fields, base, head, "{\"owners\": [\"秘書課\"], \"title\": \"t\"}"), 1);
-	assert_json(fields, "[\"owners\"]");
+	kk_assert_json(fields, "[\"owners\"]");
 	json_decref(fields);
 	/* Nested: a field of a year that is gone now, and one that was never there. */
 	assert_int_equal(conflicts(&fields, base, head,
 				   "{\"years\": {\"2022\": {\"revised\": \"導入\", \"progress\": "
 				   "\"ahead\"}}}"),
 			 1);
-	assert_json(fields, "[\"years.2022.revised\"]");
+	kk_assert_json(fields, "[\"years.2022.revised\"]");
 	json_decref(fields);
 	/* Replacing a whole changed year touches all of it. */
 	assert_int_equal(
 		conflicts(&fields, base, head, "{\"years\": {\"2021\": null, \"2020\": null}}"), 1);
-	assert_json(fields, "[\"years.2021\"]");
+	kk_assert_json(fields, "[\"years.2021\"]");
 	json_decref(fields);
 	/* Several at once, in the patch's order, appended after what is there. */
 	fields = json_pack("[s]", "earlier");
@@ -296,7 +282,8 @@ static void test_conflicts(void **state)
 		assert_int_equal(kk_patch_conflicts(fields, base, head, p), 3);
 		json_decref(p);
 	}
-	assert_json(fields, "[\"earlier\", \"years.2022\", \"years.2021.progress\", \"owners\"]");
+	kk_assert_json(fields,
+		       "[\"earlier\", \"years.2022\", \"years.2021.progress\", \"owners\"]");
 	json_decref(fields);
 	/* Nothing changed since base: nothing conflicts. */
 	assert_int_equal(
@@ -307,7 +294,7 @@ static void test_conflicts(void **state)
 				   "{\"title\": \"t\", \"years\": {\"2023\": "
 				   "{\"revised\": \"r\"}}}"),
 			 1);
-	assert_json(fields, "[\"title\"]");
+	kk_assert_json(fields, "[\"title\"]");
 	json_decref(fields);
 	assert_int_equal(conflicts(&fields, NULL, NULL, "{\"title\": \"t\"}"), 0);
 	json_decref(fields);
@@ -324,14 +311,14 @@ static void test_conflicts_shapes(void **state)
 
 	(void)state;
 	assert_int_equal(conflicts(&fields, base, head, "{\"a\": {\"d\": 1}}"), 1);
-	assert_json(fields, "[\"a\"]");
+	kk_assert_json(fields, "[\"a\"]");
 	json_decref(fields);
 	assert_int_equal(conflicts(&fields, base, head, "{\"b\": {\"c\": 3}}"), 1);
-	assert_json(fields, "[\"b\"]");
+	kk_assert_json(fields, "[\"b\"]");
 	json_decref(fields);
 	/* A patch that is not an object replaces the whole document. */
 	assert_int_equal(conflicts(&fields, base, head, "[1]"), 1);
-	assert_json(fields, "[\"\"]");
+	kk_assert_json(fields, "[\"\"]");
 	json_decref(fields);
 	assert_int_equal(conflicts(&fields, base, base, "[1]"), 0);
 	json_decref(fields);
@@ -360,7 +347,7 @@ static void test_diff_fields(void **state)
 	new = apply(old, edit);
 	/* new's order (years.2021 before 2022), removed fields after each object's own. */
 	changes = fields_of(old, new, NULL, 5);
-	assert_json(
+	kk_assert_json(
 		changes,
 		"[{\"path\": \"owners\", \"old\": [\"デジタル戦略課\"], \"new\": [\"デジタル戦略課\", "
 		"\"総務課\"]},"
@@ -373,23 +360,24 @@ static void test_diff_fields(void **state)
 
 	/* The other way round: what was added is removed. */
 	changes = fields_of(new, old, NULL, 5);
-	assert_json(json_array_get(changes, 4), "{\"path\": \"years.2022.progress\", \"old\": "
-						"\"ahead\"}");
+	kk_assert_json(json_array_get(changes, 4), "{\"path\": \"years.2022.progress\", \"old\": "
+						   "\"ahead\"}");
 	json_decref(changes);
 
 	/* Below a prefix. */
 	changes =
 		fields_of(json_object_get(old, "years"), json_object_get(new, "years"), "years", 4);
-	assert_json(json_object_get(json_array_get(changes, 0), "path"), "\"years.2021.progress\"");
+	kk_assert_json(json_object_get(json_array_get(changes, 0), "path"),
+		       "\"years.2021.progress\"");
 	json_decref(changes);
 	changes = fields_of(json_object_get(old, "years"), json_object_get(new, "years"), "", 4);
-	assert_json(json_object_get(json_array_get(changes, 3), "path"), "\"2022.progress\"");
+	kk_assert_json(json_object_get(json_array_get(changes, 3), "path"), "\"2022.progress\"");
 	json_decref(changes);
 
 	/* Nothing differs: nothing appended, and what is there stays. */
 	changes = json_pack("[i]", 1);
 	assert_int_equal(kk_diff_fields(changes, old, old, NULL), 0);
-	assert_json(changes, "[1]");
+	kk_assert_json(changes, "[1]");
 	json_decref(changes);
 	changes = fields_of(NULL, NULL, NULL, 0);
 	json_decref(changes);
@@ -430,17 +418,17 @@ static void test_diff_fields_whole(void **state)
 		assert_null(json_object_get(c, "old"));
 		assert_non_null(json_object_get(c, "new"));
 	}
-	assert_json(json_array_get(changes, 6), "{\"path\": \"related\", \"new\": []}");
+	kk_assert_json(json_array_get(changes, 6), "{\"path\": \"related\", \"new\": []}");
 	json_decref(changes);
 	changes = fields_of(item, NULL, NULL, 17);
-	assert_json(json_array_get(changes, 16),
-		    "{\"path\": \"years.2022.revised\", \"old\": \"導入\"}");
+	kk_assert_json(json_array_get(changes, 16),
+		       "{\"path\": \"years.2022.revised\", \"old\": \"導入\"}");
 	json_decref(changes);
 
 	/* An empty object appearing is a change in itself; no document is an empty one. */
 	json_object_set_new(json_object_get(item, "years"), "2023", json_object());
 	changes = fields_of(NULL, item, NULL, 18);
-	assert_json(json_array_get(changes, 17), "{\"path\": \"years.2023\", \"new\": {}}");
+	kk_assert_json(json_array_get(changes, 17), "{\"path\": \"years.2023\", \"new\": {}}");
 	json_decref(changes);
 	changes = fields_of(NULL, empty, NULL, 0);
 	json_decref(changes);
@@ -448,9 +436,9 @@ static void test_diff_fields_whole(void **state)
 	json_decref(changes);
 	/* Scalars and type changes are compared as values. */
 	changes = fields_of(json_object_get(item, "id"), json_object_get(item, "title"), "v", 1);
-	assert_json(changes,
-		    "[{\"path\": \"v\", \"old\": 29, \"new\": \"介護認定審査会でのタブレット"
-		    "の活用\"}]");
+	kk_assert_json(changes,
+		       "[{\"path\": \"v\", \"old\": 29, \"new\": \"介護認定審査会でのタブレット"
+		       "の活用\"}]");
 	json_decref(changes);
 	json_decref(item);
 	json_decref(empty);

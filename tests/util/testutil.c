@@ -159,3 +159,20 @@ void kk_test_load_example(kk_fileset *set)
 		kk_fileset_read_dir(set, KK_SOURCE_DIR "/examples/dx-plan-r3", is_json, NULL), 0);
 	kk_test_load_schemas(set);
 }
+
+void kk_test_assert_json_(const json_t *got, const char *expected, int exact, const char *file,
+			  int line)
+{
+	json_t *want = kk_test_parse(expected);
+	char *g = got ? json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+	char *w = json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
+	int same = got && (exact ? g && w && strcmp(g, w) == 0 : json_equal(got, want));
+
+	if (!same)
+		print_error("expected %s\n     got %s\n", w ? w : "?", g ? g : "(NULL)");
+	free(g);
+	free(w);
+	json_decref(want);
+	if (!same)
+		_fail(file, line);
+}

@@ -42,6 +42,17 @@ void kk_test_load_example(struct kk_fileset *set);
 /* Adds Keikaku's schemas to `set`, under schema/. */
 void kk_test_load_schemas(struct kk_fileset *set);
 
+/*
+ * Fails the test unless `got` equals the JSON text `expected`: as JSON
+ * (object members in any order), or, with the _exact form, also with the
+ * members in the same order.  Both print the two documents when they differ.
+ */
+#define kk_assert_json(got, expected) kk_test_assert_json_((got), (expected), 0, __FILE__, __LINE__)
+#define kk_assert_json_exact(got, expected)                                                        \
+	kk_test_assert_json_((got), (expected), 1, __FILE__, __LINE__)
+void kk_test_assert_json_(const json_t *got, const char *expected, int exact, const char *file,
+			  int line);
+
 /* Runs a shell command, returning its exit status (or -1). */
 int kk_test_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
