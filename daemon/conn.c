@@ -211,6 +211,21 @@ static void send_error(kd_conn *c, json_t *id, int code, json_t *data, const cha
 	json_decref(err);
 }
 
+/*
+ * One thing `c` waited for is done (a call answered, a long line parsed):
+ * take lines again, or finish when nothing more will come; drops the
+ * reference it held.
+ */
+static void call_done(kd_conn *c)
+{
+	c->pending--;
+	conn_wake(c);
+	/* While the writer finishes, even an idle connection is answered (-32007). */
+	if (c->pending == 0 && (c->eof || (c->server->stopping && !c->server->writer)))
+		conn_finish(c);
+	conn_unref(c);
+}
+
 /* A call is answered: send it (or add it to its batch) and release it. */
 static void finish_call(kd_call *call)
 {
@@ -233,12 +248,7 @@ static void finish_call(kd_call *call)
 		free(batch);
 	}
 	kd_call_free(call);
-	c->pending--;
-	conn_wake(c);
-	/* While the writer finishes, even an idle connection is answered (-32007). */
-	if (c->pending == 0 && (c->eof || (c->server->stopping && !c->server->writer)))
-		conn_finish(c);
-	conn_unref(c);
+	call_done(c);
 }
 
 void kd_conn_write_done(kd_call *call, void *arg)
@@ -463,12 +473,7 @@ static void parse_done(uv_work_t *work, int status)
 	c->server->freed += job->len;
 	free(job->line);
 	free(job);
-	c->pending--;
-	if (c->pending == 0 && (c->eof || (c->server->stopping && !c->server->writer)))
-		conn_finish(c);
-	else
-		conn_wake(c);
-	conn_unref(c);
+	call_done(c);
 }
 
 /*
