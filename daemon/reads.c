@@ -343,13 +343,10 @@ static int do_plan_files(kk_store *store, kd_call *call)
 	} else {
 		json_array_foreach(paths, i, p) {
 			const char *path = json_string_value(p);
-			kk_fileset check = {0};
 			char *data = NULL;
 			size_t len = 0;
-			int bad = !path || kk_fileset_put(&check, path, "", 0, &(kk_diag){0}) < 0;
 
-			kk_fileset_clear(&check);
-			if (bad) {
+			if (!path || !kk_fileset_path_valid(path)) {
 				kk_fileset_clear(&set);
 				return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 						    "invalid params: 'paths' must hold relative "

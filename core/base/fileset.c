@@ -54,7 +54,7 @@ static size_t find(const kk_fileset *set, const char *path, int *found)
 	return lo;
 }
 
-static int path_is_valid(const char *path)
+int kk_fileset_path_valid(const char *path)
 {
 	const char *p = path;
 
@@ -83,7 +83,7 @@ static int put(kk_fileset *set, const char *path, const char *data, size_t len, 
 	size_t at;
 	int found;
 
-	if (!path_is_valid(path)) {
+	if (!kk_fileset_path_valid(path)) {
 		kk_diag_set_path(diag, path);
 		return kk_diag_set(diag, KK_EINVALID, _("'%s' is not a valid file path"), path);
 	}

@@ -37,6 +37,12 @@ void kk_fileset_clear(kk_fileset *set);
  */
 int kk_fileset_put(kk_fileset *set, const char *path, const char *data, size_t len, kk_diag *diag);
 
+/*
+ * Tells whether `path` may name a file of a set: relative, not empty, no
+ * empty, "." or ".." components, not under ".git".
+ */
+int kk_fileset_path_valid(const char *path);
+
 /* As kk_fileset_put(), copying `file` (from another set) without hashing it again. */
 int kk_fileset_put_file(kk_fileset *set, const kk_file *file, kk_diag *diag);
 

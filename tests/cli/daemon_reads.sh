@@ -81,6 +81,15 @@ same verify --all-history
 same verify --all-history --json
 check "verify --json counts the commits" test "$(jget "$(cat "$work/out")" 'j["commits"]')" = 3
 
+# plan.files itself: a path that does not exist is left out; one that is no
+# relative path of the plan is a bad parameter.
+r=$(call kkt_hisho plan.files '{"paths": ["keikaku.json", "items/0999.json"]}')
+check "plan.files: the missing path left out" test "$(jget "$r" 'sorted(j["files"])')" = '["keikaku.json"]'
+for bad in '"../x"' '"/etc/passwd"' '".git/config"' '""' '42'; do
+	r=$(call kkt_hisho plan.files "{\"paths\": [$bad]}") || true
+	check "plan.files: path $bad refused" test "$(jget "$r" 'j["error"]["code"]')" = -32602
+done
+
 # The workbook, written by the client into the user's own directory.
 as kkt_hisho env KEIKAKU_SOCKET="$sock" "$KEIKAKU" report --fy 2021 --format xlsx --output "$mine/r3.xlsx"
 kk -C "$repo" report --fy 2021 --format xlsx --output "$work/r3.xlsx"
