@@ -176,6 +176,12 @@ void render_fitted(FILE *out, const char *s, size_t width);
  */
 void render_wrapped(FILE *out, const char *text, size_t indent, size_t width, int hanging);
 
+/*
+ * Writes how each row of a report was read (kk_import_options.explain),
+ * one block per row (explain.c).
+ */
+void cli_import_explain(FILE *out, const json_t *explain);
+
 /* The width to lay out for: $COLUMNS, the terminal's, or 80. */
 size_t render_columns(void);
 

@@ -33,6 +33,7 @@ static void usage(FILE *out)
 		  "is imported.  'keikaku init PATH --import FILE' does the same offline, into\n"
 		  "a new repository.\n\n"
 		  "  --dry-run                show what would be imported; send nothing\n"
+		  "  --explain                show how each row is read, cell by cell; send nothing\n"
 		  "  --force                  skip the rows that cannot be imported\n"
 		  "  -m, --message REASON     the reason, for the commit message\n"
 		  "  --title TEXT             the plan's title (default: the plan's own)\n"
@@ -185,6 +186,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"dry-run", no_argument, NULL, 'n'},
+		{"explain", no_argument, NULL, 'e'},
 		{"force", no_argument, NULL, 'F'},
 		{"message", required_argument, NULL, 'm'},
 		{"title", required_argument, NULL, 't'},
@@ -199,11 +201,12 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 	const char *file, *reason = NULL;
 	char *own_reason = NULL;
 	char base[41], at[41];
-	int dry_run = 0, c, code;
+	int dry_run = 0, explain = 0, c, code;
 
 	while ((c = getopt_long(argc, argv, ":hm:", options, NULL)) != -1) {
 		switch (c) {
 		case 'n': dry_run = 1; break;
+		case 'e': explain = 1; break;
 		case 'F': opts.force = 1; break;
 		case 'm': reason = optarg; break;
 		case 't': opts.title = optarg; break;
@@ -218,14 +221,24 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 	file = argv[optind];
 
 	/* The plan's own settings (eras, phases, title) are where the import starts. */
-	if (dry_run)
+	if (dry_run || explain)
 		code = template_settings(&settings);
 	else if ((code = cli_current_head(base, ctx->client)) == EXIT_OK)
 		code = cli_plan_get(&settings, at, ctx->client, KK_PATH_SETTINGS, base);
 	if (code != EXIT_OK)
 		goto done;
 	opts.settings = settings;
-	if ((code = read_report(&imp, file, &opts)) != EXIT_OK)
+	if (explain && !(opts.explain = json_array())) {
+		cli_error("%s", _("out of memory"));
+		code = EXIT_FAIL;
+		goto done;
+	}
+	code = read_report(&imp, file, &opts);
+	if (explain) {
+		cli_import_explain(stdout, opts.explain);
+		goto done;
+	}
+	if (code != EXIT_OK)
 		goto done;
 	if (dry_run) {
 		print_summary(imp, file);
@@ -247,6 +260,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 	code = send(ctx, imp, base, reason, file);
 done:
 	free(own_reason);
+	json_decref(opts.explain);
 	kk_import_free(imp);
 	json_decref(settings);
 	return code;

@@ -32,6 +32,8 @@ static void usage(FILE *out)
 		  "shown as FILE:ROW: reason, and no repository is created.\n\n"
 		  "  --import FILE            the report to import\n"
 		  "  --force                  skip the rows that cannot be imported\n"
+		  "  --explain                show how each row is read, cell by cell; create\n"
+		  "                           nothing\n"
 		  "  --title TEXT             the plan's title (default: the template's)\n"
 		  "  --organisation TEXT      whose plan it is\n"
 		  "  --admin-department NAME  the department that administers the plan\n"));
@@ -126,6 +128,17 @@ static int import_plan(kk_fileset *files, kk_plan *template, const char *file,
 	opts.settings = template->settings;
 	error = kk_import_read_file(&import, file, &opts, &rows, &diag);
 	print_rows(&rows);
+	if (opts.explain) {
+		/* Only how the rows read: the rows that cannot be imported are above. */
+		cli_import_explain(stdout, opts.explain);
+		if (error < 0 && !rows.count) {
+			cli_error_diag(&diag);
+			code = error == KK_EIO ? EXIT_USAGE : error == KK_EINVALID ? EXIT_NO : EXIT_FAIL;
+		} else {
+			code = rows.count ? EXIT_NO : EXIT_OK;
+		}
+		goto done;
+	}
 	if (error < 0) {
 		if (rows.count)
 			cli_error(P_("'%s' has %zu row that cannot be imported; no repository was "
@@ -160,6 +173,7 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 		{"from", required_argument, NULL, 'f'},
 		{"import", required_argument, NULL, 'i'},
 		{"force", no_argument, NULL, 'F'},
+		{"explain", no_argument, NULL, 'e'},
 		{"title", required_argument, NULL, 't'},
 		{"organisation", required_argument, NULL, 'o'},
 		{"admin-department", required_argument, NULL, 'a'},
@@ -176,7 +190,7 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	kk_diag diag = {0};
 	kk_plan *plan = NULL;
 	git_oid commit;
-	int c, code = EXIT_FAIL;
+	int c, code = EXIT_FAIL, explain = 0;
 
 	(void)ctx;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
@@ -184,6 +198,7 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 		case 'f': from = optarg; break;
 		case 'i': import = optarg; break;
 		case 'F': import_opts.force = 1; break;
+		case 'e': explain = 1; break;
 		case 't': import_opts.title = optarg; break;
 		case 'o': import_opts.organisation = optarg; break;
 		case 'a': import_opts.admin = optarg; break;
@@ -198,9 +213,13 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("init",
 				       _("'--from' and '--import' cannot be used together"));
 	if (!import && (import_opts.force || import_opts.title || import_opts.organisation ||
-			import_opts.admin))
-		return cli_usage_error("init", _("'--force', '--title', '--organisation' and "
-						 "'--admin-department' go with '--import'"));
+			import_opts.admin || explain))
+		return cli_usage_error("init", _("'--force', '--explain', '--title', '--organisation' "
+						 "and '--admin-department' go with '--import'"));
+	if (explain && !(import_opts.explain = json_array())) {
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
 	source = from ? from : import ? import : NULL;
 
 	if (asprintf(&template_dir, "%s/repo-template", cli_datadir()) < 0 ||
@@ -237,7 +256,7 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 		code = import_plan(&files, plan, import, &import_opts);
 		kk_plan_free(plan);
 		plan = NULL;
-		if (code != EXIT_OK)
+		if (code != EXIT_OK || explain)
 			goto done;
 		code = EXIT_FAIL;
 	}
@@ -286,6 +305,7 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	       json_array_size(plan->items), hex);
 	code = EXIT_OK;
 done:
+	json_decref(import_opts.explain);
 	free(message);
 	kk_plan_free(plan);
 	kk_verifier_free(v);

@@ -296,6 +296,43 @@ static void test_sample_encodings(void **state)
 }
 
 /*
+ * Imports `dir`/report.tsv and compares it with `dir`/expected.json, field
+ * by field; returns the import (kk_import_free()).
+ */
+static kk_import *import_expected(const char *dir, const kk_import_options *opts)
+{
+	char path[512];
+	json_t *expected;
+	kk_import *imp;
+	size_t equal, n;
+
+	snprintf(path, sizeof(path), "%s/expected.json", dir);
+	expected = kk_test_load_json(path);
+	snprintf(path, sizeof(path), "%s/report.tsv", dir);
+	imp = import_file(path, opts);
+	n = json_array_size(json_object_get(expected, "items"));
+	assert_int_equal(json_array_size(imp->items), n);
+	equal = compare_items(json_object_get(expected, "items"), imp->items);
+	print_message("%s: %zu of %zu items equal field by field\n", strrchr(dir, '/') + 1, equal,
+		      n);
+	assert_int_equal(equal, n);
+	if (json_object_get(expected, "keikaku.json"))
+		assert_int_equal(diff_fields("keikaku.json", "",
+					     json_object_get(expected, "keikaku.json"),
+					     imp->settings),
+				 0);
+	assert_int_equal(diff_fields("departments.json", "",
+				     json_object_get(expected, "departments.json"),
+				     imp->departments),
+			 0);
+	assert_int_equal(diff_fields("plan.json", "", json_object_get(expected, "plan.json"),
+				     imp->structure),
+			 0);
+	json_decref(expected);
+	return imp;
+}
+
+/*
  * A report with the mess of real exports, and the plan a person reads in
  * it: a header missing its 施策の内容 column, a row shifted right, rows
  * short at the end, 施策 number and title in one cell or two, "導入完了
@@ -305,27 +342,10 @@ static void test_sample_encodings(void **state)
  */
 static void test_messy(void **state)
 {
-	json_t *expected = kk_test_load_json(FIXTURES "/messy/expected.json");
 	kk_import_options opts = {0};
-	kk_import *imp = import_file(FIXTURES "/messy/report.tsv", &opts);
-	size_t equal, n = json_array_size(json_object_get(expected, "items"));
+	kk_import *imp = import_expected(FIXTURES "/messy", &opts);
 
 	(void)state;
-	assert_int_equal(json_array_size(imp->items), n);
-	equal = compare_items(json_object_get(expected, "items"), imp->items);
-	print_message("messy: %zu of %zu items equal field by field\n", equal, n);
-	assert_int_equal(equal, n);
-	assert_int_equal(diff_fields("keikaku.json", "", json_object_get(expected, "keikaku.json"),
-				     imp->settings),
-			 0);
-	assert_int_equal(diff_fields("departments.json", "",
-				     json_object_get(expected, "departments.json"),
-				     imp->departments),
-			 0);
-	assert_int_equal(diff_fields("plan.json", "", json_object_get(expected, "plan.json"),
-				     imp->structure),
-			 0);
-	json_decref(expected);
 	kk_import_free(imp);
 
 	/* The admin department is marked, and added when no item names it. */
@@ -340,6 +360,52 @@ static void test_messy(void **state)
 	assert_int_equal(json_array_size(json_object_get(imp->departments, "departments")), 11);
 	assert_true(json_is_true(json_object_get(
 		json_array_get(json_object_get(imp->departments, "departments"), 10), "admin")));
+	kk_import_free(imp);
+}
+
+/*
+ * The shapes a person reads without trouble and a reader by column position
+ * does not (tests/fixtures/import/shapes/README.md): each row as a person
+ * reads it, and --explain says why.
+ */
+static void test_shapes(void **state)
+{
+	kk_import_options opts = {.explain = json_array()};
+	kk_import *imp = import_expected(FIXTURES "/shapes", &opts);
+	const json_t *row, *cell;
+	size_t i, j, seen = 0;
+
+	(void)state;
+	json_array_foreach(opts.explain, i, row) {
+		json_int_t line = json_integer_value(json_object_get(row, "row"));
+
+		assert_null(json_object_get(row, "problem"));
+		if (line != 15 && line != 16 && line != 24)
+			continue;
+		/* The added item in the first column, its owner, an inherited 担当課. */
+		json_array_foreach(json_object_get(row, "cells"), j, cell) {
+			const char *field = json_string_value(json_object_get(cell, "field"));
+			const char *why = json_string_value(json_object_get(cell, "why"));
+			json_int_t column = json_integer_value(json_object_get(cell, "column"));
+
+			if (line == 15 && strcmp(field, "title") == 0) {
+				assert_int_equal(column, 1);
+				assert_non_null(strstr(why, "【…追加】"));
+				seen++;
+			} else if (line == 16 && strcmp(field, "owners") == 0) {
+				assert_int_equal(column, 4);
+				assert_non_null(strstr(why, "row above"));
+				seen++;
+			} else if (line == 24 && strcmp(field, "measure.description") == 0) {
+				assert_int_equal(column, 3);
+				assert_string_equal(json_string_value(json_object_get(cell, "text")),
+						    "○職員が自ら業務を見直せるよう、研修を行う。");
+				seen++;
+			}
+		}
+	}
+	assert_int_equal(seen, 3);
+	json_decref(opts.explain);
 	kk_import_free(imp);
 }
 
@@ -425,8 +491,8 @@ static void test_row_reasons(void **state)
 		 "row 5: no 担当課 (owner department)\n"},
 		{"①\t施策\t項目\t課\t\t検討\t○\t—\t結果\t導入\t○\t○\t結果\t1\t—\n",
 		 "row 5: more than two 進捗度 marks\n"},
-		{"施策\t\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n",
-		 "row 5: 施策 '施策' has no number\n"},
+		{"施策\t説明\t余り\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n",
+		 "row 5: cannot place '余り' (column 3)\n"},
 		{"①\t施策\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n"
 		 "\t\t【R9追加】項目\t課\t\t\t\t\t\t導入\t導入\t○\t結果\t2\t—\n",
 		 "row 6: '【R9追加】' is after the years of the report\n"},
@@ -668,6 +734,23 @@ static void test_cells(void **state)
 	assert_int_equal(kk_cell_departments(names, "市民課、社会福祉課,公民館ほか"), 0);
 	assert_int_equal(json_array_size(names), 4);
 	assert_string_equal(json_string_value(json_array_get(names, 3)), "公民館ほか");
+	/* Department names: by how units' names end, or known from the report. */
+	assert_true(kk_cell_is_department("税務課 市民課", NULL));
+	assert_true(kk_cell_is_department("公民館ほか、こども育成支援センター", NULL));
+	assert_true(kk_cell_is_department("農業委員会事務局", NULL));
+	assert_false(kk_cell_is_department("窓口予約の導入", NULL));
+	assert_false(kk_cell_is_department("市民課 窓口", NULL));
+	assert_false(kk_cell_is_department("予約を始めた課。", NULL));
+	assert_false(kk_cell_is_department("【R3追加】図書館", NULL));
+	assert_false(kk_cell_is_department("—", NULL));
+	assert_false(kk_cell_is_department("、", NULL));
+	assert_false(kk_cell_is_department("ICT推進", NULL));
+	{
+		json_t *known = json_pack("{s:b}", "ICT推進", 1);
+
+		assert_true(kk_cell_is_department("ICT推進 税務課", known));
+		json_decref(known);
+	}
 	json_decref(names);
 }
 
@@ -676,7 +759,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sample),	       cmocka_unit_test(test_sample_csv),
 		cmocka_unit_test(test_sample_shifted), cmocka_unit_test(test_sample_encodings),
-		cmocka_unit_test(test_messy),	       cmocka_unit_test(test_broken),
+		cmocka_unit_test(test_messy),	       cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_row_reasons),    cmocka_unit_test(test_added),
 		cmocka_unit_test(test_not_a_report),   cmocka_unit_test(test_sheet),
 		cmocka_unit_test(test_cells),	       cmocka_unit_test(test_sheet_undecodable),

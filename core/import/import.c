@@ -51,6 +51,32 @@ int imp_fail(imp *x, const imp_row *r, const char *fmt, ...)
 	return 1;
 }
 
+int imp_explain(imp *x, const imp_row *r, const char *what, json_t *cells, long id, int failed)
+{
+	json_t *e;
+
+	if (!x->explain) {
+		json_decref(cells);
+		return 0;
+	}
+	if (!(e = json_pack("{s:I}", "row", (json_int_t)r->line))) {
+		json_decref(cells);
+		return KK_ENOMEM;
+	}
+	if ((cells && json_object_set_new(e, "cells", cells) < 0) ||
+	    (what && json_object_set_new(e, "what", json_string(what)) < 0) ||
+	    (id && json_object_set_new(e, "id", json_integer(id)) < 0) ||
+	    (failed && x->problems->count &&
+	     json_object_set_new(e, "problem",
+				 json_string(x->problems->items[x->problems->count - 1].message)) <
+		     0) ||
+	    json_array_append_new(x->explain, e) < 0) {
+		json_decref(e);
+		return KK_ENOMEM;
+	}
+	return 0;
+}
+
 const char *imp_cell(const imp_row *r, int i)
 {
 	return i >= 0 && i < r->count ? r->cells[i] : "";
@@ -385,6 +411,10 @@ static int read_header(imp *x, imp_table *t, const imp_row *top, const imp_row *
 			return 0;
 		}
 	}
+	t->title = 2;
+	for (int j = columns - 1; j >= 0; j--)
+		if (t->kind[j] == COL_TITLE)
+			t->title = j;
 	t->prev_progress = header_column(t, year - 1, COL_PROGRESS, 1);
 	t->prev_result = header_column(t, year - 1, COL_RESULT, 3);
 	t->progress = header_column(t, year, COL_PROGRESS, 2);
@@ -437,13 +467,20 @@ static int finish_table(imp *x, imp_table *t)
 	if (!t->problem[0] && !t->section)
 		snprintf(t->problem, sizeof(t->problem),
 			 _("no section heading ((1) …) above the table (row %zu)"), t->line);
+	json_decref(x->last_owners);
+	x->last_owners = NULL;
 	if (!t->problem[0]) {
 		for (size_t i = 0; i < t->row_count; i++) {
-			int mark = imp_row_prev_mark(x, &x->rows[t->rows[i]]);
-			int d = mark - t->prev_progress;
+			const imp_row *r = &x->rows[t->rows[i]];
+			int mark = imp_row_prev_mark(x, r);
+			int d = mark - t->prev_progress, number;
+			const char *rest, *first = first_filled(r);
 
 			if (mark >= 0 && d >= -4 && d <= 4)
 				counts[d + 4]++;
+			if (kk_cell_measure_number(&number, &rest, first) && number > 0 &&
+			    number < (int)sizeof(t->used))
+				t->used[number] = 1;
 		}
 		for (int d = 0; d < 9; d++)
 			if (counts[d] > counts[best] ||
@@ -482,6 +519,12 @@ static int looks_like_data(const imp_row *r)
 	return mark || (ach && number);
 }
 
+/* Says how a row that is not an item was read, for --explain. */
+static int explain_part(imp *x, const imp_row *r, const char *what)
+{
+	return imp_explain(x, r, what, NULL, 0, 0);
+}
+
 static int walk(imp *x)
 {
 	imp_table t = {0};
@@ -495,11 +538,13 @@ static int walk(imp *x)
 		if (n == 0)
 			continue;
 		if (strstr(first_filled(r), "凡例") && n <= 2) {
-			error = finish_table(x, &t);
+			if ((error = finish_table(x, &t)) >= 0)
+				error = explain_part(x, r, _("the 進捗度 legend"));
 			continue;
 		}
 		if (legend_entry(x, r)) {
-			error = finish_table(x, &t);
+			if ((error = finish_table(x, &t)) >= 0)
+				error = explain_part(x, r, _("a line of the 進捗度 legend: it teaches a mark"));
 			continue;
 		}
 		if (n == 1) {
@@ -507,17 +552,32 @@ static int walk(imp *x)
 			const char *only = first_filled(r);
 
 			if (is_heading(only)) {
+				size_t failed = x->failed;
+
 				if ((error = finish_table(x, &t)) >= 0 &&
 				    (error = heading(x, r)) > 0)
 					error = 0;
+				if (error >= 0)
+					error = imp_explain(x, r,
+							    strstr(only, "計画の柱")
+								    ? _("a 計画の柱 heading")
+								    : _("a section heading"),
+							    NULL, 0, x->failed > failed);
 				continue;
 			}
 			/* A note or a page title, unless it is a lone value of a row. */
 			if (t.kind && (kk_cell_integer(&v, only) || kk_cell_is_symbol(only) ||
-				       kk_cell_achievement(only)))
+				       kk_cell_achievement(only))) {
 				error = imp_fail(
 					x, r, _("cannot place the row: only '%s'"),
 					(kk_cell_excerpt(buf, sizeof(buf), only, 24), buf));
+				if (error >= 0)
+					error = imp_explain(x, r, NULL, NULL, 0, 1);
+			} else {
+				error = explain_part(x, r,
+						     _("one filled cell: a note or a page title, "
+						       "skipped"));
+			}
 			continue;
 		}
 		if (is_header(x, r)) {
@@ -526,7 +586,12 @@ static int walk(imp *x)
 						     : NULL;
 
 			if ((error = finish_table(x, &t)) < 0 ||
-			    (error = read_header(x, &t, r, sub)) < 0)
+			    (error = read_header(x, &t, r, sub)) < 0 ||
+			    (error = explain_part(x, r, _("a table's header: 項目 and 令和N年度"))) <
+				    0 ||
+			    (sub && (error = explain_part(x, sub,
+							  _("the header's second row: the parts "
+							    "of each year"))) < 0))
 				break;
 			t.pillar = x->pillar;
 			t.section = x->section;
@@ -548,6 +613,10 @@ static int walk(imp *x)
 			error = imp_fail(x, r,
 					 _("not in a table (no header row with 項目 and "
 					   "令和N年度 above it)"));
+			if (error >= 0)
+				error = imp_explain(x, r, NULL, NULL, 0, 1);
+		} else {
+			error = explain_part(x, r, _("outside any table, and not an item: skipped"));
 		}
 	}
 	if (error >= 0)
@@ -747,6 +816,47 @@ static void imp_clear(imp *x)
 	json_decref(x->measures);
 	json_decref(x->items);
 	json_decref(x->ids);
+	json_decref(x->known);
+	json_decref(x->last_owners);
+	json_decref(x->explain);
+}
+
+static int by_row(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "row"));
+	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "row"));
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Hands the rows' readings to the caller in the file's order (a table's
+ * rows are read when the table ends, after the notes inside it).
+ */
+static int explain_out(imp *x)
+{
+	size_t n = json_array_size(x->explain);
+	json_t **list = calloc(n ? n : 1, sizeof(*list));
+
+	if (!list)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		list[i] = json_array_get(x->explain, i);
+	/* An insertion sort: nearly in order already, and a row's entries keep theirs. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && by_row(&list[j - 1], &list[j]) > 0; j--) {
+			json_t *e = list[j];
+
+			list[j] = list[j - 1];
+			list[j - 1] = e;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append(x->opts->explain, list[i]) < 0) {
+			free(list);
+			return -1;
+		}
+	free(list);
+	return 0;
 }
 
 int kk_import_read(kk_import **out, const char *data, size_t len, const kk_import_options *opts,
@@ -770,7 +880,11 @@ int kk_import_read(kk_import **out, const char *data, size_t len, const kk_impor
 	x.measures = json_object();
 	x.items = json_array();
 	x.ids = json_object();
+	x.known = json_object();
+	if (x.opts->explain)
+		x.explain = json_array();
 	if (!x.settings || !x.pillars || !x.sections || !x.measures || !x.items || !x.ids ||
+	    !x.known || (x.opts->explain && !x.explain) ||
 	    !add_mark(&x, "◎", "ahead", 0) || !add_mark(&x, "○", "on_track", 0) ||
 	    !add_mark(&x, "▲", "behind", 0) || !add_mark(&x, "◯", "on_track", 0) ||
 	    !add_mark(&x, "〇", "on_track", 0)) {
@@ -779,7 +893,8 @@ int kk_import_read(kk_import **out, const char *data, size_t len, const kk_impor
 	}
 	if ((error = kk_sheet_parse(&sheet, data, len, x.opts->name, diag)) < 0)
 		goto done;
-	if ((error = clean_rows(&x, sheet)) < 0 || (tables = walk(&x)) < 0) {
+	if ((error = clean_rows(&x, sheet)) < 0 || (tables = walk(&x)) < 0 ||
+	    (x.explain && explain_out(&x) < 0)) {
 		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 		goto done;
 	}

@@ -30,6 +30,15 @@ typedef struct kk_import_options {
 	const char *organisation; /* NULL: the settings' own, if any */
 	const char *admin;	  /* the department to mark as admin; NULL: none */
 	int force;		  /* skip the rows that cannot be placed instead of failing */
+	/*
+	 * When not NULL, an array to which how each row of the file was read is
+	 * appended, whether or not the import succeeds: {"row": N, "what": "…"}
+	 * for headings, headers, the legend and notes, and for a data row
+	 * {"row": N, "id"?: 26, "cells": [{"column": 3, "text": "…", "field":
+	 * "title", "label": "項目", "why": "…"}], "problem"?: "…"}.  Texts are
+	 * in the caller's language.
+	 */
+	json_t *explain;
 } kk_import_options;
 
 typedef struct kk_import {

@@ -446,9 +446,15 @@ int kk_cell_section_heading(int *out, const char **title, const char *s)
 	return 1;
 }
 
-int kk_cell_departments(json_t *array, const char *s)
+/*
+ * Calls fn(name, length, arg) for each name in `s`, split at white space, 、
+ * and commas; stops at the first call that returns nonzero and returns
+ * what it returned, or 0.
+ */
+static int each_name(const char *s, int (*fn)(const char *, size_t, void *), void *arg)
 {
 	const char *p = s, *start = s;
+	int error;
 
 	for (;;) {
 		const char *here = p;
@@ -457,28 +463,105 @@ int kk_cell_departments(json_t *array, const char *s)
 		if (cp == 0 || is_space_cp(cp) || cp == 0x3001 || cp == ',' || cp == 0xFF0C) {
 			size_t n = (size_t)(here - start);
 
-			if (n) {
-				char *name = strndup(start, n);
-				size_t i;
-				json_t *v;
-				int seen = 0;
-
-				if (!name)
-					return -1;
-				json_array_foreach(array, i, v)
-					seen |= strcmp(json_string_value(v), name) == 0;
-				if (!seen && !kk_cell_is_dash(name) &&
-				    json_array_append_new(array, json_string(name)) < 0) {
-					free(name);
-					return -1;
-				}
-				free(name);
-			}
+			if (n && (error = fn(start, n, arg)) != 0)
+				return error;
 			start = p;
 		}
 		if (cp == 0)
 			return 0;
 	}
+}
+
+/* Appends the name to the array `arg` unless it is there or a dash. */
+static int append_name(const char *start, size_t n, void *arg)
+{
+	json_t *array = arg, *v;
+	char *name = strndup(start, n);
+	size_t i;
+	int seen = 0;
+
+	if (!name)
+		return -1;
+	json_array_foreach(array, i, v)
+		seen |= strcmp(json_string_value(v), name) == 0;
+	if (!seen && !kk_cell_is_dash(name) && json_array_append_new(array, json_string(name)) < 0) {
+		free(name);
+		return -1;
+	}
+	free(name);
+	return 0;
+}
+
+int kk_cell_departments(json_t *array, const char *s)
+{
+	return each_name(s, append_name, array);
+}
+
+/* Tells whether the `n` bytes at `name` end with `suffix`. */
+static int ends_with(const char *name, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n >= k && memcmp(name + n - k, suffix, k) == 0;
+}
+
+/* One department name, `n` bytes at `name`. */
+static int department_name(const char *name, size_t n, const json_t *known)
+{
+	static const char *const others[] = {"ほか", "他", "等", "など"};
+	static const char *const units[] = {
+		"課", "室", "局", "部", "所", "センター", "館", "会", "院", "係", "班", "庁", "署",
+		"園", "校", "事務局", "本部", "組合", "公社", "財団",
+	};
+	size_t chars = 0;
+	const char *p = name;
+
+	if (known) {
+		char key[256];
+
+		if (n < sizeof(key)) {
+			memcpy(key, name, n);
+			key[n] = '\0';
+			if (json_object_get(known, key))
+				return 1;
+		}
+	}
+	while (p < name + n && next_cp(&p))
+		chars++;
+	if (chars > 30)
+		return 0;
+	for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++)
+		if (ends_with(name, n, others[i]) && n > strlen(others[i])) {
+			n -= strlen(others[i]);
+			break;
+		}
+	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+		if (ends_with(name, n, units[i]))
+			return 1;
+	return 0;
+}
+
+struct names_read {
+	const json_t *known;
+	size_t count;
+};
+
+/* 1 when the name is not a department's (each_name() stops there). */
+static int not_department(const char *name, size_t n, void *arg)
+{
+	struct names_read *read = arg;
+
+	read->count++;
+	return !department_name(name, n, read->known);
+}
+
+int kk_cell_is_department(const char *s, const json_t *known)
+{
+	struct names_read read = {known, 0};
+
+	if (!*s || kk_cell_is_dash(s) || strstr(s, "。") || strstr(s, "【"))
+		return 0;
+	return each_name(s, not_department, &read) == 0 && read.count > 0;
 }
 
 size_t kk_cell_length(const char *s)

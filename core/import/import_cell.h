@@ -71,6 +71,15 @@ int kk_cell_section_heading(int *out, const char **title, const char *s);
  */
 int kk_cell_departments(json_t *array, const char *s);
 
+/*
+ * Tells whether `s` reads as a list of department names: every name (split
+ * as kk_cell_departments() splits) is in `known` (an object keyed by name;
+ * may be NULL) or ends as an organisation's unit does (課, 室, 局, 部, 所,
+ * センター, 館, 会, 院, …), after a trailing ほか, 他 or 等.  Sentences,
+ * long names and dashes are not.
+ */
+int kk_cell_is_department(const char *s, const json_t *known);
+
 /* The length of `s` in code points. */
 size_t kk_cell_length(const char *s);
 

@@ -48,7 +48,9 @@ typedef struct imp_table {
 	int *fy;   /* per header column: the fiscal year of its group, or 0 */
 	/* Header columns (0-based) of the previous year's 進捗度 and 結果, this year's 進捗度. */
 	int prev_progress, prev_result, progress;
+	int title;    /* the header's 項目 column */
 	int offset;   /* how far right of the header its rows' previous-year cells usually are */
+	unsigned char used[100]; /* the measure numbers its rows' first cells name */
 	size_t *rows; /* indices into imp->rows */
 	size_t row_count;
 } imp_table;
@@ -78,8 +80,20 @@ typedef struct imp {
 	size_t measure_broken; /* the row whose 施策 could not be read, or 0 */
 	json_t *items;	       /* imported items, in row order */
 	json_t *ids;	       /* "26" -> the line of its row */
+	json_t *known;	       /* the department names read so far: name -> true */
+	json_t *last_owners;   /* the 担当課 of the table's last item, or NULL */
+	size_t last_owners_line;
+	json_t *explain;       /* with opts->explain: how each row was read */
 	size_t failed;	       /* rows reported */
 } imp;
+
+/*
+ * With opts->explain, adds to it how row `r` was read: `what` (a
+ * heading, the header, a note: translated) and, for a data row, `cells`
+ * ([{column, text, field, label, why}], taken) and the item's `id`; a row
+ * that failed gets the last problem reported.  Returns 0 or KK_ENOMEM.
+ */
+int imp_explain(imp *x, const imp_row *r, const char *what, json_t *cells, long id, int failed);
 
 /*
  * Records that row `r` cannot be placed and why.  Returns 1 (the row

@@ -2,15 +2,21 @@
  * import_row.c - placing one data row of a report table.
  *
  * The header says where columns should be, but real rows disagree: an extra
- * 施策 cell, one schedule cell instead of two, a row shifted by a cell.  So
- * a row is placed by its anchors, found by value: the 通番 and final 達成度
- * at its end, and its ◎○▲ marks.  The previous year's mark (the one
- * followed by a 達成度 word) fixes that year's four cells and, before
- * them, 関係課, 担当課, 項目 and the 施策 cells; this year's mark fixes its
- * result after it and its schedules before it; what is left between this
- * year's result and the 通番 is next year's 変更スケジュール.  The header
- * is used where a row has no mark to go by.  docs/data-model.md lists
- * every rule.
+ * 施策 cell, a 施策の内容 between the 施策 and the item, one schedule cell
+ * instead of two, a row shifted by a cell or two, an item added mid-year
+ * written from the first column.  So a row is read as a person reads it,
+ * by what its cells hold: the 通番 and final 達成度 at its end, its ◎○▲
+ * marks, a 達成度 word after the previous year's mark, department names,
+ * a 【R3追加】 marker on the item's title.  The previous year's mark fixes
+ * that year's cells; department names fix 担当課, with 項目 before and 関係課
+ * after; this year's mark fixes its result after it and its schedules
+ * before it; what is left between this year's result and the 通番 is next
+ * year's 変更スケジュール.  The header and the rows around it are used
+ * where a row has nothing better to go by: a row without a mark has its
+ * cells where its table's rows have them, an empty 施策 or 担当課 is the
+ * one of the row above (a merged cell).  Every choice is recorded with its
+ * reason, for `keikaku import --explain`.  docs/data-model.md lists every
+ * rule.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -71,18 +77,51 @@ typedef struct year_values {
 	const char *planned, *revised, *progress, *achievement, *result;
 } year_values;
 
+/* The fields of a row, in the order a report's columns have them. */
+enum {
+	F_MEASURE,
+	F_MEASURE_TITLE,
+	F_DESCRIPTION,
+	F_TITLE,
+	F_OWNERS,
+	F_RELATED,
+	F_PREV_PLANNED,
+	F_PREV_PROGRESS,
+	F_PREV_ACHIEVEMENT,
+	F_PREV_RESULT,
+	F_PLANNED,
+	F_REVISED,
+	F_PROGRESS,
+	F_RESULT,
+	F_NEXT_REVISED,
+	F_ID,
+	F_STATUS,
+	F_COUNT
+};
+
 typedef struct placed {
 	long id;
 	const char *status;
 	int id_col;
 	int prev_mark, mark; /* columns of the two 進捗度 marks, or -1 */
 	const char *prev_code, *code;
-	int title_col;
+	int anchor;	     /* the 項目 column found by its 【…追加】 marker, or -1 */
+	int title_col, owner_col, related_col;
 	year_values prev, cur;
 	const char *next_revised;
 	int merged;	    /* the previous year's 達成度 and result share a cell */
 	int prev_from_dash; /* its 達成度 was a dash */
+	/* Where each field was read from (a column, or -1) and why: for --explain. */
+	int col[F_COUNT];
+	const char *why[F_COUNT];
 } placed;
+
+/* Records that field `f` was read from column `col` because of `why` (N_()). */
+static void read_as(placed *p, int f, int col, const char *why)
+{
+	p->col[f] = col;
+	p->why[f] = why;
+}
 
 /* Finds the 通番 and final 達成度 at the end of the row. */
 static int place_end(imp *x, const imp_row *r, placed *p)
@@ -94,6 +133,9 @@ static int place_end(imp *x, const imp_row *r, placed *p)
 		last--;
 	if (kk_cell_integer_achievement(&p->id, &p->status, imp_cell(r, last))) {
 		p->id_col = last;
+		read_as(p, F_ID, last, N_("a number and a 達成度 word in one cell, last in the row"));
+		read_as(p, F_STATUS, last,
+			N_("a number and a 達成度 word in one cell, last in the row"));
 	} else if ((p->status = kk_cell_achievement(imp_cell(r, last)))) {
 		prev = last - 1;
 		while (prev >= 0 && !nonempty(r, prev))
@@ -101,6 +143,8 @@ static int place_end(imp *x, const imp_row *r, placed *p)
 		if (prev < 0 || !kk_cell_integer(&p->id, imp_cell(r, prev)))
 			return imp_fail(x, r, _("no 通番 (item number)"));
 		p->id_col = prev;
+		read_as(p, F_ID, prev, N_("a number just before the final 達成度"));
+		read_as(p, F_STATUS, last, N_("a 達成度 word, the row's last filled cell"));
 	} else if (kk_cell_integer(&p->id, imp_cell(r, last))) {
 		return imp_fail(x, r, _("no final 達成度 after 通番 %ld"), p->id);
 	} else {
@@ -121,10 +165,39 @@ static int place_end(imp *x, const imp_row *r, placed *p)
 	return 0;
 }
 
+/* Tells whether `s` holds an 【…追加】 marker, as only an item's title does. */
+static int has_added_marker(const char *s)
+{
+	const char *open = strstr(s, "【"), *close = open ? strstr(open, "】") : NULL;
+
+	return close && close - open > (ptrdiff_t)strlen("【追加") &&
+	       memcmp(close - strlen("追加"), "追加", strlen("追加")) == 0;
+}
+
+/* The first cell before the 通番 with an 【…追加】 marker: the 項目, wherever it stands. */
+static void place_anchor(const imp_row *r, placed *p)
+{
+	p->anchor = -1;
+	for (int i = 0; i < p->id_col; i++)
+		if (has_added_marker(imp_cell(r, i))) {
+			p->anchor = i;
+			return;
+		}
+}
+
+/*
+ * How far right of the header this row's cells sit: the 項目 found by its
+ * marker says it for the row; otherwise the table's rows do.
+ */
+static int row_shift(const imp_table *t, const placed *p)
+{
+	return p->anchor >= 0 ? p->anchor - t->title : t->offset;
+}
+
 /* Finds the row's progress marks and tells the previous year's from this year's. */
 static int place_marks(imp *x, const imp_table *t, const imp_row *r, placed *p)
 {
-	int cols[2], n = 0;
+	int cols[2], n = 0, shift = row_shift(t, p);
 	const char *codes[2], *code, *rest;
 	char buf[128];
 
@@ -143,28 +216,142 @@ static int place_marks(imp *x, const imp_table *t, const imp_row *r, placed *p)
 	if (n == 2) {
 		p->prev_mark = cols[0], p->prev_code = codes[0];
 		p->mark = cols[1], p->code = codes[1];
+		read_as(p, F_PREV_PROGRESS, cols[0], N_("the first of the row's two 進捗度 marks"));
+		read_as(p, F_PROGRESS, cols[1], N_("the second of the row's two 進捗度 marks"));
 	} else if (n == 1) {
 		const char *next = imp_cell(r, cols[0] + 1);
-		int to_prev = abs(cols[0] - (t->prev_progress + t->offset));
-		int to_cur = abs(cols[0] - (t->progress + t->offset));
+		int to_prev = abs(cols[0] - (t->prev_progress + shift));
+		int to_cur = abs(cols[0] - (t->progress + shift));
 
-		if (kk_cell_achievement(next) || kk_cell_achievement_merged(&code, &rest, next) ||
-		    to_prev <= to_cur)
+		if (kk_cell_achievement(next) || kk_cell_achievement_merged(&code, &rest, next)) {
 			p->prev_mark = cols[0], p->prev_code = codes[0];
-		else
+			read_as(p, F_PREV_PROGRESS, cols[0],
+				N_("a 進捗度 mark followed by a 達成度 word"));
+		} else if (to_prev <= to_cur) {
+			p->prev_mark = cols[0], p->prev_code = codes[0];
+			read_as(p, F_PREV_PROGRESS, cols[0],
+				N_("the row's only 進捗度 mark, nearer the previous year's column "
+				   "than this year's"));
+		} else {
 			p->mark = cols[0], p->code = codes[0];
+			read_as(p, F_PROGRESS, cols[0],
+				N_("the row's only 進捗度 mark, nearer this year's column than the "
+				   "previous year's"));
+		}
 	}
 	return 0;
 }
 
-/*
- * The previous year's cells: 計画スケジュール, 進捗度, 達成度, 取組内容または結果,
- * at the mark or, without one, where the table's rows have them.  Sets
- * *end to the column after them.
- */
-static int place_previous(imp *x, const imp_table *t, const imp_row *r, placed *p, int *end)
+/* Tells whether the cell at `i` holds department names. */
+static int department(const imp *x, const imp_row *r, int i)
 {
-	int at = p->prev_mark >= 0 ? p->prev_mark : t->prev_progress + t->offset;
+	return kk_cell_is_department(imp_cell(r, i), x->known);
+}
+
+/* The nearest filled cell left of `i`, or -1. */
+static int filled_before(const imp_row *r, int i)
+{
+	while (--i >= 0)
+		if (nonempty(r, i))
+			return i;
+	return -1;
+}
+
+/*
+ * Finds 担当課 before column `limit` by what the cells hold: department
+ * names right after a cell that holds none (the 項目).  Its place by the
+ * previous year's 進捗度 at column `at` (at - 3) wins when it qualifies;
+ * otherwise the qualifying cell nearest to it.  Returns the column, or -1.
+ */
+static int find_owner(const imp *x, const imp_row *r, int at, int limit)
+{
+	int best = -1;
+
+	if (at - 4 >= 0 && at - 3 < limit && department(x, r, at - 3) && nonempty(r, at - 4))
+		return at - 3;
+	for (int c = 1; c < limit && c < r->count; c++) {
+		int left;
+
+		if (!department(x, r, c) || (left = filled_before(r, c)) < 0 ||
+		    department(x, r, left))
+			continue;
+		if (best < 0 || abs(c - (at - 3)) < abs(best - (at - 3)))
+			best = c;
+	}
+	return best;
+}
+
+/*
+ * The cells left of the previous year's: 項目, 担当課 and 関係課, then that
+ * year's 計画スケジュール, before column `at`.  Sets title_col, owner_col
+ * and related_col (-1 when none).
+ */
+static int place_left(imp *x, const imp_row *r, placed *p, int at)
+{
+	int o, between;
+	char year[32];
+
+	p->related_col = -1;
+	if (p->anchor >= 0 && p->anchor < at) {
+		o = p->anchor + 1;
+		read_as(p, F_TITLE, p->anchor,
+			N_("an 【…追加】 marker: the item's title, wherever it stands"));
+		read_as(p, F_OWNERS, o, N_("the cell after the title"));
+	} else if ((o = find_owner(x, r, at, at)) >= 0) {
+		read_as(p, F_TITLE, o - 1, N_("the cell before the 担当課"));
+		read_as(p, F_OWNERS, o,
+			o == at - 3 ? N_("department names, where the header has 担当課")
+				    : N_("department names after the title: the row is shifted here"));
+	} else if (at - 4 >= 0) {
+		o = at - 3;
+		read_as(p, F_TITLE, o - 1, N_("four cells before the previous year's 進捗度"));
+		read_as(p, F_OWNERS, o, N_("three cells before the previous year's 進捗度"));
+	} else {
+		return imp_fail(x, r, _("cannot place the row: too few cells before %s's columns"),
+				imp_year_name(x, x->year - 1, year, sizeof(year)));
+	}
+	p->title_col = o - 1;
+	p->owner_col = o;
+	/*
+	 * Between 担当課 and the mark: 関係課, then the schedule.  One cell is
+	 * either, by what it holds; more are the two, with empty ones between.
+	 */
+	between = at - o - 1;
+	if (between >= 2) {
+		p->related_col = o + 1;
+		if (nonempty(r, at - 1)) {
+			p->prev.planned = value(imp_cell(r, at - 1));
+			read_as(p, F_PREV_PLANNED, at - 1,
+				N_("the cell before the previous year's 進捗度"));
+		}
+		for (int i = o + 2; i < at - 1; i++)
+			if (nonempty(r, i)) {
+				char buf[128];
+
+				return imp_fail(x, r, _("cannot place '%s' (column %d)"),
+						excerpt(buf, sizeof(buf), imp_cell(r, i)), i + 1);
+			}
+	} else if (between == 1 && nonempty(r, o + 1)) {
+		if (department(x, r, o + 1)) {
+			p->related_col = o + 1;
+		} else {
+			p->prev.planned = value(imp_cell(r, o + 1));
+			read_as(p, F_PREV_PLANNED, o + 1,
+				N_("the only cell between 担当課 and the previous year's 進捗度, and "
+				   "not department names"));
+		}
+	}
+	if (p->related_col >= 0 && nonempty(r, p->related_col))
+		read_as(p, F_RELATED, p->related_col, N_("the cell after the 担当課"));
+	return 0;
+}
+
+/*
+ * The previous year's cells: 進捗度, 達成度, 取組内容または結果, at the mark
+ * or, without one, at column `at`.  Sets *end to the column after them.
+ */
+static int place_previous(imp *x, const imp_row *r, placed *p, int at, int *end)
+{
 	const char *cell, *code, *rest;
 	char buf[128];
 
@@ -172,15 +359,17 @@ static int place_previous(imp *x, const imp_table *t, const imp_row *r, placed *
 		/* The only mark is where the previous year's goes. */
 		p->prev_mark = p->mark, p->prev_code = p->code;
 		p->mark = -1, p->code = NULL;
+		read_as(p, F_PREV_PROGRESS, at,
+			N_("the row's only 進捗度 mark, where the previous year's goes"));
+		p->col[F_PROGRESS] = -1;
 	}
 	if (at < 0 || at >= p->id_col)
 		return imp_fail(x, r,
 				_("cannot place the row: no 進捗度 mark where the header "
 				  "expects one"));
-	if (p->prev_mark < 0 && nonempty(r, at))
+	if (p->prev_mark < 0 && nonempty(r, at) && !kk_cell_is_dash(imp_cell(r, at)))
 		return imp_fail(x, r, _("unknown 進捗度 '%s' (expected ◎, ○ or ▲)"),
 				excerpt(buf, sizeof(buf), imp_cell(r, at)));
-	p->prev.planned = value(imp_cell(r, at - 1));
 	p->prev.progress = p->prev_mark >= 0 ? p->prev_code : NULL;
 	*end = at + 1;
 	cell = at + 1 < p->id_col ? imp_cell(r, at + 1) : "";
@@ -189,12 +378,17 @@ static int place_previous(imp *x, const imp_table *t, const imp_row *r, placed *
 	} else if ((code = kk_cell_achievement(cell))) {
 		p->prev.achievement = code;
 		p->prev_from_dash = kk_cell_is_dash(cell);
+		read_as(p, F_PREV_ACHIEVEMENT, at + 1,
+			N_("a 達成度 word after the previous year's 進捗度"));
 		*end = at + 2;
 	} else if (kk_cell_achievement_merged(&code, &rest, cell)) {
 		p->prev.achievement = code;
 		p->prev_from_dash = kk_cell_is_dash(cell);
 		p->prev.result = value(rest);
 		p->merged = 1;
+		read_as(p, F_PREV_ACHIEVEMENT, at + 1,
+			N_("a 達成度 word and text in one cell: the word"));
+		read_as(p, F_PREV_RESULT, at + 1, N_("a 達成度 word and text in one cell: the text"));
 		*end = at + 2;
 		goto done;
 	} else {
@@ -203,16 +397,12 @@ static int place_previous(imp *x, const imp_table *t, const imp_row *r, placed *
 	}
 	if (*end < p->id_col) {
 		p->prev.result = value(imp_cell(r, *end));
+		if (nonempty(r, *end))
+			read_as(p, F_PREV_RESULT, *end,
+				N_("the cell after the previous year's 達成度"));
 		(*end)++;
 	}
 done:
-	p->title_col = at - 4;
-	if (p->title_col < 0) {
-		char year[32];
-
-		return imp_fail(x, r, _("cannot place the row: too few cells before %s's columns"),
-				imp_year_name(x, x->year - 1, year, sizeof(year)));
-	}
 	if (p->mark >= 0 && p->mark < *end)
 		return imp_fail(x, r, _("cannot place '%s' (column %d)"), imp_cell(r, p->mark),
 				p->mark + 1);
@@ -222,26 +412,33 @@ done:
 /* Sets one field from the header's column, refusing a second value for it. */
 static int place_by_header(imp *x, const imp_table *t, const imp_row *r, placed *p, int col, int hc)
 {
+	static const char why[] = N_("under the header's column for it: the row has no 進捗度 "
+				     "mark for this year to go by");
 	int kind = hc >= 0 && hc < t->columns ? t->kind[hc] : COL_NONE;
-	int fy = hc >= 0 && hc < t->columns ? t->fy[hc] : 0;
+	int fy = hc >= 0 && hc < t->columns ? t->fy[hc] : 0, f = -1;
 	const char **slot = NULL;
 	char buf[128];
 
 	if (fy == x->year && kind == COL_PLANNED)
-		slot = &p->cur.planned;
+		slot = &p->cur.planned, f = F_PLANNED;
 	else if (fy == x->year && kind == COL_REVISED)
-		slot = &p->cur.revised;
+		slot = &p->cur.revised, f = F_REVISED;
 	else if (fy == x->year && kind == COL_RESULT)
-		slot = &p->cur.result;
+		slot = &p->cur.result, f = F_RESULT;
 	else if (fy == x->year + 1)
-		slot = &p->next_revised;
-	else if (fy == x->year && kind == COL_PROGRESS)
+		slot = &p->next_revised, f = F_NEXT_REVISED;
+	else if (fy == x->year && kind == COL_PROGRESS && kk_cell_is_dash(imp_cell(r, col))) {
+		read_as(p, F_PROGRESS, col, why); /* a dash: no mark */
+		return 0;
+	} else if (fy == x->year && kind == COL_PROGRESS) {
 		return imp_fail(x, r, _("unknown 進捗度 '%s' (expected ◎, ○ or ▲)"),
 				excerpt(buf, sizeof(buf), imp_cell(r, col)));
+	}
 	if (!slot || *slot)
 		return imp_fail(x, r, _("cannot place '%s' (column %d)"),
 				excerpt(buf, sizeof(buf), imp_cell(r, col)), col + 1);
 	*slot = value(imp_cell(r, col));
+	read_as(p, f, col, why);
 	return 0;
 }
 
@@ -280,21 +477,41 @@ static int place_current(imp *x, const imp_table *t, const imp_row *r, placed *p
 		if (count == 2 && n > 0) {
 			p->cur.planned = value(imp_cell(r, start));
 			p->cur.revised = value(imp_cell(r, start + 1));
+			if (nonempty(r, start))
+				read_as(p, F_PLANNED, start,
+					N_("the first of the two cells before this year's 進捗度"));
+			if (nonempty(r, start + 1))
+				read_as(p, F_REVISED, start + 1,
+					N_("the second of the two cells before this year's 進捗度"));
 		} else if (n == 2) {
 			p->cur.planned = value(imp_cell(r, cells[0]));
 			p->cur.revised = value(imp_cell(r, cells[1]));
+			read_as(p, F_PLANNED, cells[0],
+				N_("the first of the two filled cells before this year's 進捗度"));
+			read_as(p, F_REVISED, cells[1],
+				N_("the second of the two filled cells before this year's 進捗度"));
 		} else if (n == 1) {
 			const char *v = value(imp_cell(r, cells[0]));
 
-			if (p->prev.progress && strcmp(p->prev.progress, "behind") == 0)
+			if (p->prev.progress && strcmp(p->prev.progress, "behind") == 0) {
 				p->cur.revised = v;
-			else
+				read_as(p, F_REVISED, cells[0],
+					N_("the only schedule, and the item was behind (▲) the year "
+					   "before: a carry-over, so the revised one"));
+			} else {
 				p->cur.planned = v;
+				read_as(p, F_PLANNED, cells[0],
+					N_("the only schedule, and the item was not behind the year "
+					   "before: the planned one"));
+			}
 		}
 	}
 	p->cur.progress = p->code;
-	if (p->mark + 1 < p->id_col)
+	if (p->mark + 1 < p->id_col) {
 		p->cur.result = value(imp_cell(r, p->mark + 1));
+		if (nonempty(r, p->mark + 1))
+			read_as(p, F_RESULT, p->mark + 1, N_("the cell after this year's 進捗度"));
+	}
 	for (int i = p->mark + 2, seen = 0; i < p->id_col; i++) {
 		if (!nonempty(r, i))
 			continue;
@@ -302,16 +519,57 @@ static int place_current(imp *x, const imp_table *t, const imp_row *r, placed *p
 			return imp_fail(x, r, _("cannot place '%s' (column %d)"),
 					excerpt(buf, sizeof(buf), imp_cell(r, i)), i + 1);
 		p->next_revised = value(imp_cell(r, i));
+		read_as(p, F_NEXT_REVISED, i,
+			N_("the one filled cell between this year's result and the 通番"));
 	}
 	return 0;
 }
 
+/* Tells whether measure number `n` is taken in the current section, or named in table `t`. */
+static int measure_taken(const imp *x, const imp_table *t, int n)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%d/%d/%d", x->pillar, x->section, n);
+	return (n < (int)sizeof(t->used) && t->used[n]) || json_object_get(x->measures, key);
+}
+
+/*
+ * A number for a 施策 written without one: the number after the measure
+ * above when no row of the section uses it, else the first after every
+ * number the section uses.  The same title again gets the same number.
+ */
+static int unnumbered_measure(const imp *x, const imp_table *t, const char *title)
+{
+	char prefix[32];
+	const char *key;
+	json_t *m;
+	int n = 1;
+
+	snprintf(prefix, sizeof(prefix), "%d/%d/", x->pillar, x->section);
+	json_object_foreach(x->measures, key, m)
+		if (strncmp(key, prefix, strlen(prefix)) == 0 &&
+		    strcmp(json_string_value(json_object_get(m, "title")), title) == 0)
+			return atoi(key + strlen(prefix));
+	if (x->measure[0] && strncmp(x->measure, prefix, strlen(prefix)) == 0)
+		n = atoi(x->measure + strlen(prefix)) + 1;
+	if (measure_taken(x, t, n))
+		for (n = NUMBER_MAX; n > 0 && !measure_taken(x, t, n); n--)
+			;
+	while (n <= NUMBER_MAX && measure_taken(x, t, n))
+		n++;
+	if (n < 1)
+		n = 1;
+	return n;
+}
+
 /* The measure of the row: its 施策 cells, or the one above when they are empty. */
-static int place_measure(imp *x, const imp_row *r, const placed *p, char *key, size_t size,
-			 int *measure_out)
+static int place_measure(imp *x, const imp_table *t, const imp_row *r, placed *p, char *key,
+			 size_t size, int *measure_out)
 {
 	const char *cells[4], *rest, *title, *description = NULL;
-	int n = 0, number, cols[4];
+	int n = 0, number, cols[4], numbered;
+	long integer;
 	json_t *m;
 	char buf[128], buf2[128], circled[16];
 
@@ -332,27 +590,53 @@ static int place_measure(imp *x, const imp_row *r, const placed *p, char *key, s
 			return imp_fail(x, r, _("no 施策 (measure) on this row or above it"));
 		snprintf(key, size, "%s", x->measure);
 		sscanf(strrchr(key, '/') + 1, "%d", measure_out);
+		read_as(p, F_MEASURE, -1,
+			N_("no 施策 cell filled: the 施策 of the row above (a merged cell)"));
 		return 0;
 	}
-	if (!kk_cell_measure_number(&number, &rest, cells[0]))
-		return imp_fail(x, r, _("施策 '%s' has no number"),
-				excerpt(buf, sizeof(buf), cells[0]));
-	kk_circled_number(circled, sizeof(circled), number);
-	if (number < 1 || number > NUMBER_MAX)
-		return imp_fail(x, r, _("施策 number %d is out of range (1 to %d)"), number,
-				NUMBER_MAX);
-	if (*rest) {
+	numbered = kk_cell_measure_number(&number, &rest, cells[0]);
+	if (!numbered) {
+		/* A title only: the rest of the section's measures decide its number. */
+		if (kk_cell_is_symbol(cells[0]) || kk_cell_integer(&integer, cells[0]))
+			return imp_fail(x, r, _("施策 '%s' has no number"),
+					excerpt(buf, sizeof(buf), cells[0]));
+		if (n > 2)
+			return imp_fail(x, r, _("cannot place '%s' (column %d)"),
+					excerpt(buf, sizeof(buf), cells[2]), cols[2] + 1);
+		title = cells[0];
+		description = n > 1 ? cells[1] : NULL;
+		number = unnumbered_measure(x, t, title);
+		read_as(p, F_MEASURE, cols[0],
+			N_("a 施策 title without a number: given the next number no other 施策 of "
+			   "the section has"));
+		read_as(p, F_MEASURE_TITLE, cols[0], N_("a 施策 title without a number"));
+		if (description)
+			read_as(p, F_DESCRIPTION, cols[1], N_("the cell after the 施策's title"));
+	} else if (*rest) {
 		title = rest;
 		if (n > 2)
 			return imp_fail(x, r, _("cannot place '%s' (column %d)"),
 					excerpt(buf, sizeof(buf), cells[2]), cols[2] + 1);
 		description = n > 1 ? cells[1] : NULL;
+		read_as(p, F_MEASURE, cols[0], N_("a 施策 number and title in one cell"));
+		read_as(p, F_MEASURE_TITLE, cols[0], N_("the text after the 施策 number"));
+		if (description)
+			read_as(p, F_DESCRIPTION, cols[1], N_("the cell after the 施策's title"));
 	} else {
+		kk_circled_number(circled, sizeof(circled), number);
 		if (n < 2)
 			return imp_fail(x, r, _("施策 %s has no title"), circled);
 		title = cells[1];
 		description = n > 2 ? cells[2] : NULL;
+		read_as(p, F_MEASURE, cols[0], N_("a 施策 number in the first filled cell"));
+		read_as(p, F_MEASURE_TITLE, cols[1], N_("the cell after the 施策 number"));
+		if (description)
+			read_as(p, F_DESCRIPTION, cols[2], N_("the cell after the 施策's title"));
 	}
+	kk_circled_number(circled, sizeof(circled), number);
+	if (number < 1 || number > NUMBER_MAX)
+		return imp_fail(x, r, _("施策 number %d is out of range (1 to %d)"), number,
+				NUMBER_MAX);
 	if (kk_cell_length(title) > TITLE_MAX)
 		return imp_fail(x, r, _("%s is %zu characters long (at most %d)"), "施策",
 				kk_cell_length(title), TITLE_MAX);
@@ -489,6 +773,18 @@ static int check_departments(imp *x, const imp_row *r, const json_t *names, cons
 	return 0;
 }
 
+/* Adds `names` to the department names known, which later rows are read by. */
+static int learn_departments(imp *x, const json_t *names)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(names, i, v)
+		if (json_object_set_new(x->known, json_string_value(v), json_true()) < 0)
+			return -1;
+	return 0;
+}
+
 /* Builds the item of a placed row and adds it. */
 static int add_item(imp *x, const imp_row *r, placed *p, int measure, const char *measure_key)
 {
@@ -512,10 +808,20 @@ static int add_item(imp *x, const imp_row *r, placed *p, int measure, const char
 				 kk_cell_length(title), TITLE_MAX);
 		goto done;
 	}
-	if (kk_cell_departments(owners, imp_cell(r, p->title_col + 1)) < 0 ||
-	    kk_cell_departments(related, imp_cell(r, p->title_col + 2)) < 0) {
+	if (kk_cell_departments(owners, imp_cell(r, p->owner_col)) < 0 ||
+	    kk_cell_departments(related, imp_cell(r, p->related_col)) < 0) {
 		error = KK_ENOMEM;
 		goto done;
+	}
+	if (json_array_size(owners) == 0 && !nonempty(r, p->owner_col) && x->last_owners) {
+		/* An empty 担当課 under an item's: the cell was merged with the one above. */
+		if (json_array_extend(owners, x->last_owners) < 0) {
+			error = KK_ENOMEM;
+			goto done;
+		}
+		read_as(p, F_OWNERS, p->owner_col,
+			N_("empty, under an item of this table: the 担当課 of the row above (a merged "
+			   "cell)"));
 	}
 	if (json_array_size(owners) == 0) {
 		error = imp_fail(x, r, _("no 担当課 (owner department)"));
@@ -586,10 +892,14 @@ static int add_item(imp *x, const imp_row *r, placed *p, int measure, const char
 	if (json_array_append(x->items, item) < 0 ||
 	    json_object_set_new(x->ids, idkey, json_integer((json_int_t)r->line)) < 0 ||
 	    json_object_set_new(json_object_get(x->measures, measure_key), "used", json_true()) <
-		    0) {
+		    0 ||
+	    learn_departments(x, owners) < 0 || learn_departments(x, related) < 0) {
 		error = KK_ENOMEM;
 		goto done;
 	}
+	json_decref(x->last_owners);
+	x->last_owners = json_incref(owners);
+	x->last_owners_line = r->line;
 	error = 0;
 done:
 	json_decref(item);
@@ -600,20 +910,117 @@ done:
 	return error;
 }
 
+/* The JSON path and the report's own name of field `f`, for --explain. */
+static void field_names(const imp *x, int f, char *path, size_t psize, char *label, size_t lsize)
+{
+	static const struct {
+		const char *path, *label;
+		int year; /* 0: none; 1, 2, 3: the report's previous, own, next year */
+	} fields[F_COUNT] = {
+		[F_MEASURE] = {"measure", "施策", 0},
+		[F_MEASURE_TITLE] = {"measure.title", "施策", 0},
+		[F_DESCRIPTION] = {"measure.description", "施策の内容", 0},
+		[F_TITLE] = {"title", "項目", 0},
+		[F_OWNERS] = {"owners", "担当課", 0},
+		[F_RELATED] = {"related", "関係課", 0},
+		[F_PREV_PLANNED] = {"planned", "計画スケジュール", 1},
+		[F_PREV_PROGRESS] = {"progress", "進捗度", 1},
+		[F_PREV_ACHIEVEMENT] = {"achievement", "達成度", 1},
+		[F_PREV_RESULT] = {"result", "取組内容または結果", 1},
+		[F_PLANNED] = {"planned", "計画スケジュール", 2},
+		[F_REVISED] = {"revised", "変更スケジュール", 2},
+		[F_PROGRESS] = {"progress", "進捗度", 2},
+		[F_RESULT] = {"result", "取組内容または結果", 2},
+		[F_NEXT_REVISED] = {"revised", "変更スケジュール", 3},
+		[F_ID] = {"id", "通番", 0},
+		[F_STATUS] = {"status", "達成度", 0},
+	};
+	char year[32];
+
+	if (!fields[f].year) {
+		snprintf(path, psize, "%s", fields[f].path);
+		snprintf(label, lsize, "%s", fields[f].label);
+		return;
+	}
+	snprintf(path, psize, "years.%d.%s", x->year - 2 + fields[f].year, fields[f].path);
+	snprintf(label, lsize, "%s %s", imp_year_name(x, x->year - 2 + fields[f].year, year,
+						      sizeof(year)),
+		 fields[f].label);
+}
+
+/* How row `r` was read, field by field in the order of its cells, for --explain. */
+static json_t *reading(const imp *x, const imp_row *r, const placed *p)
+{
+	json_t *cells = json_array();
+	int order[F_COUNT], n = 0;
+
+	for (int f = 0; f < F_COUNT; f++)
+		if (p->why[f])
+			order[n++] = f;
+	/* By column, then in the order of the fields (a stable insertion sort). */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && p->col[order[j - 1]] > p->col[order[j]]; j--) {
+			int f = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = f;
+		}
+	for (int i = 0; cells && i < n; i++) {
+		int f = order[i], col = p->col[f];
+		char path[64], label[96];
+		json_t *e;
+
+		field_names(x, f, path, sizeof(path), label, sizeof(label));
+		e = json_pack("{s:i, s:s, s:s, s:s, s:s}", "column", col + 1, "text",
+			      imp_cell(r, col), "field", path, "label", label, "why", _(p->why[f]));
+		if (!e || json_array_append_new(cells, e) < 0) {
+			json_decref(e);
+			json_decref(cells);
+			return NULL;
+		}
+	}
+	return cells;
+}
+
 int imp_place_row(imp *x, const imp_table *t, const imp_row *r)
 {
 	placed p = {0};
 	char key[16];
-	int error, end = 0, measure = 0, measure_known = 0;
+	int error, end = 0, measure = 0, measure_known = 0, at;
 
+	for (int f = 0; f < F_COUNT; f++)
+		p.col[f] = -1;
+	p.owner_col = p.related_col = -1;
 	if (t->problem[0]) {
 		error = imp_fail(x, r, "%s", t->problem);
 		goto done;
 	}
-	if ((error = place_end(x, r, &p)) != 0 || (error = place_marks(x, t, r, &p)) != 0 ||
-	    (error = place_previous(x, t, r, &p, &end)) != 0)
+	if ((error = place_end(x, r, &p)) != 0)
 		goto done;
-	error = place_measure(x, r, &p, key, sizeof(key), &measure);
+	place_anchor(r, &p);
+	if ((error = place_marks(x, t, r, &p)) != 0)
+		goto done;
+	/*
+	 * The previous year's cells start at its mark; without one, at four
+	 * cells after the 項目 its marker or 担当課 shows, or where the table's
+	 * rows have them.
+	 */
+	if (p.prev_mark >= 0) {
+		at = p.prev_mark;
+	} else if (p.anchor >= 0) {
+		at = p.anchor + 4;
+	} else {
+		int owner;
+
+		at = t->prev_progress + t->offset;
+		owner = find_owner(x, r, at, p.mark >= 0 ? p.mark : p.id_col);
+		if (owner >= 0 && (p.mark < 0 || owner + 3 < p.mark))
+			at = owner + 3;
+	}
+	if ((error = place_previous(x, r, &p, at, &end)) != 0 ||
+	    (error = place_left(x, r, &p, at)) != 0)
+		goto done;
+	error = place_measure(x, t, r, &p, key, sizeof(key), &measure);
 	if (error != 0)
 		goto done;
 	measure_known = 1;
@@ -631,6 +1038,12 @@ done:
 	if (error > 0 && !measure_known && (nonempty(r, 0) || nonempty(r, 1))) {
 		x->measure[0] = '\0';
 		x->measure_broken = r->line;
+	}
+	if (error >= 0 && x->opts->explain) {
+		json_t *cells = reading(x, r, &p);
+
+		if (!cells || imp_explain(x, r, NULL, cells, error == 0 ? p.id : 0, error > 0) < 0)
+			return KK_ENOMEM;
 	}
 	return error;
 }

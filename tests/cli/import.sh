@@ -42,6 +42,40 @@ check "nothing created" test ! -e broken.git
 check "no temporary left" test -z "$(ls | grep kk-init || true)"
 expect 1 "" "*" -- kk import "$fixtures/broken.tsv" --dry-run
 
+# --explain: how each row was read, cell by cell, and nothing created or sent.  The
+# shapes of tests/fixtures/import/shapes: an added item written from the first column,
+# an empty 担当課 under an item (a merged cell).
+shapes=$fixtures/shapes/report.tsv
+kk init shapes.git --import "$shapes" --explain >explain.out
+check "--explain creates nothing" test ! -e shapes.git
+expect 0 "row 15: item 2
+         (empty)                 施策                          no 施策 cell filled: the 施策 of the row above (a merged cell)
+  A15    【R3追加】待ち時間の…   項目                          an 【…追加】 marker: the item's title, wherever it stands
+  B15    市民課                  担当課                        the cell after the title
+  H15    検討                    令和3年度 計画スケジュール    the first of the two cells before this year's 進捗度
+  I15    導入                    令和3年度 変更スケジュール    the second of the two cells before this year's 進捗度
+  J15    ○                       令和3年度 進捗度              the row's only 進捗度 mark, nearer this year's column than the previous year's
+  K15    表示板を設けた。        令和3年度 取組内容または結果  the cell after this year's 進捗度
+  L15    運用                    令和4年度 変更スケジュール    the one filled cell between this year's result and the 通番
+  M15    2                       通番                          a number just before the final 達成度
+  N15    —                       達成度                        a 達成度 word, the row's last filled cell" "" \
+	-- sed -n '/^row 15:/,/^row 16:/{/^row 16:/d;p}' explain.out
+expect 0 "  D16    (empty)                 担当課                        empty, under an item of this table: the 担当課 of the row above (a merged cell)" "" \
+	-- grep '^  D16 ' explain.out
+expect 0 "row 12: a table's header: 項目 and 令和N年度
+row 13: the header's second row: the parts of each year" "" -- grep '^row 1[23]:' explain.out
+check "every row of the shapes is an item" test "$(grep -c '^row [0-9]*: item' explain.out)" = 10
+expect 0 "*" "" -- kk import "$shapes" --explain
+expect 0 "*" "" -- kk init shapes.git --import "$shapes"
+check "the shapes: 10 items" test "$(git -C shapes.git ls-tree --name-only main:items | wc -l)" = 10
+# In Japanese, and a broken report: each bad row's reading says why, exit 1.
+LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 expect 0 "*" "" -- kk init x.git --import "$shapes" --explain
+check "explained in Japanese" grep -q "^15 行目: 項目 2" <(LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 kk init x.git --import "$shapes" --explain)
+expect 1 "*" "*" -- kk init broken.git --import "$fixtures/broken.tsv" --explain
+check "a bad row explained" grep -q "^row 9: cannot be imported: unknown 進捗度 '△'" \
+	<(kk init broken.git --import "$fixtures/broken.tsv" --explain 2>/dev/null)
+check "nothing created" test ! -e broken.git
+
 # Bytes that are no text in any encoding a report comes in: refused once (a double
 # free once aborted here), nothing created.
 printf '\xff\xfe\x00\x00' >"$work/utf16.tsv"
@@ -83,7 +117,7 @@ expect 2 "" "keikaku: cannot read 'nowhere.tsv': No such file or directory" \
 	-- kk init x.git --import nowhere.tsv
 expect 2 "" "keikaku: '--from' and '--import' cannot be used together
 try 'keikaku init --help'" -- kk init x.git --from "$fixtures" --import "$sample"
-expect 2 "" "keikaku: '--force', '--title', '--organisation' and '--admin-department' go with '--import'
+expect 2 "" "keikaku: '--force', '--explain', '--title', '--organisation' and '--admin-department' go with '--import'
 try 'keikaku init --help'" -- kk init x.git --force
 expect 2 "" "keikaku: expected one file
 try 'keikaku import --help'" -- kk import
