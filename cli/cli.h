@@ -182,6 +182,35 @@ void render_wrapped(FILE *out, const char *text, size_t indent, size_t width, in
  */
 void cli_import_explain(FILE *out, const json_t *explain);
 
+/*
+ * Prints a report's problems on stderr: FILE:ROW: reason for its rows,
+ * FILE: /pointer: reason for its corrections file.
+ */
+void cli_import_print_problems(const kk_diaglist *rows);
+
+/*
+ * Reads the report `file` with `opts` into *out; prints its problems, the
+ * rows' reading with opts->explain, and what was not done (`creating`: no
+ * repository; otherwise nothing imported).  Returns EXIT_OK or the exit code.
+ */
+struct kk_import;
+struct kk_import_options;
+int cli_import_read(struct kk_import **out, const char *file,
+		    const struct kk_import_options *opts, int creating);
+
+/*
+ * Loads the corrections file at `path` (NULL: none, *out NULL).  Returns
+ * EXIT_OK, or the exit code after saying why not.
+ */
+int cli_import_corrections(json_t **out, const char *path);
+
+/*
+ * The corrections applied (kk_import.corrected), as lines for the commit
+ * message; a string the caller frees, or NULL when there is none or memory
+ * runs out.
+ */
+char *cli_import_corrections_text(const json_t *corrected, const char *path);
+
 /* The width to lay out for: $COLUMNS, the terminal's, or 80. */
 size_t render_columns(void);
 

@@ -35,45 +35,12 @@ static void usage(FILE *out)
 		  "  --dry-run                show what would be imported; send nothing\n"
 		  "  --explain                show how each row is read, cell by cell; send nothing\n"
 		  "  --force                  skip the rows that cannot be imported\n"
+		  "  --corrections FILE       set fields or skip rows that no reading can decide\n"
+		  "                           (see docs/cli.md); they go in the commit message\n"
 		  "  -m, --message REASON     the reason, for the commit message\n"
 		  "  --title TEXT             the plan's title (default: the plan's own)\n"
 		  "  --organisation TEXT      whose plan it is\n"
 		  "  --admin-department NAME  the department that administers the plan\n"));
-}
-
-static void print_rows(const kk_diaglist *rows)
-{
-	for (size_t i = 0; i < rows->count; i++)
-		fprintf(stderr, "%s:%zu: %s\n", rows->items[i].path, rows->items[i].line,
-			rows->items[i].message);
-}
-
-/* Imports `file`; prints every row that cannot be placed.  Returns EXIT_OK or the exit code. */
-static int read_report(kk_import **out, const char *file, const kk_import_options *opts)
-{
-	kk_diaglist rows = {0};
-	kk_diag diag = {0};
-	int error, code = EXIT_OK;
-
-	error = kk_import_read_file(out, file, opts, &rows, &diag);
-	print_rows(&rows);
-	if (error < 0) {
-		if (rows.count)
-			cli_error(
-				P_("'%s' has %zu row that cannot be imported; nothing was imported",
-				   "'%s' has %zu rows that cannot be imported; nothing was imported",
-				   rows.count),
-				file, rows.count);
-		else
-			cli_error_diag(&diag);
-		code = error == KK_EIO ? EXIT_USAGE : error == KK_EINVALID ? EXIT_NO : EXIT_FAIL;
-	} else if ((*out)->skipped) {
-		cli_error(P_("skipped %zu row of '%s' that cannot be imported",
-			     "skipped %zu rows of '%s' that cannot be imported", (*out)->skipped),
-			  (*out)->skipped, file);
-	}
-	kk_diaglist_clear(&rows);
-	return code;
 }
 
 static size_t count_measures(const json_t *structure, size_t *sections_out)
@@ -187,6 +154,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 	static const struct option options[] = {
 		{"dry-run", no_argument, NULL, 'n'},
 		{"explain", no_argument, NULL, 'e'},
+		{"corrections", required_argument, NULL, 'c'},
 		{"force", no_argument, NULL, 'F'},
 		{"message", required_argument, NULL, 'm'},
 		{"title", required_argument, NULL, 't'},
@@ -197,9 +165,9 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 	};
 	kk_import_options opts = {0};
 	kk_import *imp = NULL;
-	json_t *settings = NULL;
-	const char *file, *reason = NULL;
-	char *own_reason = NULL;
+	json_t *settings = NULL, *fixes = NULL;
+	const char *file, *reason = NULL, *corrections = NULL;
+	char *own_reason = NULL, *fixed = NULL;
 	char base[41], at[41];
 	int dry_run = 0, explain = 0, c, code;
 
@@ -207,6 +175,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'n': dry_run = 1; break;
 		case 'e': explain = 1; break;
+		case 'c': corrections = optarg; break;
 		case 'F': opts.force = 1; break;
 		case 'm': reason = optarg; break;
 		case 't': opts.title = optarg; break;
@@ -228,17 +197,16 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 	if (code != EXIT_OK)
 		goto done;
 	opts.settings = settings;
+	if ((code = cli_import_corrections(&fixes, corrections)) != EXIT_OK)
+		goto done;
+	opts.corrections = fixes;
+	opts.corrections_name = corrections;
 	if (explain && !(opts.explain = json_array())) {
 		cli_error("%s", _("out of memory"));
 		code = EXIT_FAIL;
 		goto done;
 	}
-	code = read_report(&imp, file, &opts);
-	if (explain) {
-		cli_import_explain(stdout, opts.explain);
-		goto done;
-	}
-	if (code != EXIT_OK)
+	if ((code = cli_import_read(&imp, file, &opts, 0)) != EXIT_OK || explain)
 		goto done;
 	if (dry_run) {
 		print_summary(imp, file);
@@ -257,9 +225,24 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 		}
 		reason = own_reason;
 	}
+	if (json_array_size(imp->corrected)) {
+		/* What the corrections file set or skipped goes on record with the reason. */
+		char *text = cli_import_corrections_text(imp->corrected, corrections);
+
+		if (!text || asprintf(&fixed, "%s\n\n%s", reason, text) < 0) {
+			free(text);
+			cli_error("%s", _("out of memory"));
+			code = EXIT_FAIL;
+			goto done;
+		}
+		free(text);
+		reason = fixed;
+	}
 	code = send(ctx, imp, base, reason, file);
 done:
 	free(own_reason);
+	free(fixed);
+	json_decref(fixes);
 	json_decref(opts.explain);
 	kk_import_free(imp);
 	json_decref(settings);

@@ -34,6 +34,8 @@ static void usage(FILE *out)
 		  "  --force                  skip the rows that cannot be imported\n"
 		  "  --explain                show how each row is read, cell by cell; create\n"
 		  "                           nothing\n"
+		  "  --corrections FILE       set fields or skip rows that no reading can decide\n"
+		  "                           (see docs/cli.md); they go in the commit message\n"
 		  "  --title TEXT             the plan's title (default: the template's)\n"
 		  "  --organisation TEXT      whose plan it is\n"
 		  "  --admin-department NAME  the department that administers the plan\n"));
@@ -104,67 +106,26 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* Prints the rows of a report that cannot be imported, as FILE:ROW: reason. */
-static void print_rows(const kk_diaglist *rows)
-{
-	for (size_t i = 0; i < rows->count; i++)
-		fprintf(stderr, "%s:%zu: %s\n", rows->items[i].path, rows->items[i].line,
-			rows->items[i].message);
-}
-
 /*
  * Replaces the template's plan files in `files` with the plan imported from
- * `file`.  Returns EXIT_OK, or the exit code after printing why not.
+ * `file` (*out, for kk_import_free()).  Returns EXIT_OK, or the exit code
+ * after printing why not; with `given->explain`, only explains.
  */
 static int import_plan(kk_fileset *files, kk_plan *template, const char *file,
-		       const kk_import_options *given)
+		       const kk_import_options *given, kk_import **out)
 {
 	kk_import_options opts = *given;
-	kk_import *import = NULL;
-	kk_diaglist rows = {0};
 	kk_diag diag = {0};
-	int error, code = EXIT_FAIL;
+	int code;
 
 	opts.settings = template->settings;
-	error = kk_import_read_file(&import, file, &opts, &rows, &diag);
-	print_rows(&rows);
-	if (opts.explain) {
-		/* Only how the rows read: the rows that cannot be imported are above. */
-		cli_import_explain(stdout, opts.explain);
-		if (error < 0 && !rows.count) {
-			cli_error_diag(&diag);
-			code = error == KK_EIO ? EXIT_USAGE : error == KK_EINVALID ? EXIT_NO : EXIT_FAIL;
-		} else {
-			code = rows.count ? EXIT_NO : EXIT_OK;
-		}
-		goto done;
-	}
-	if (error < 0) {
-		if (rows.count)
-			cli_error(P_("'%s' has %zu row that cannot be imported; no repository was "
-				     "created",
-				     "'%s' has %zu rows that cannot be imported; no repository was "
-				     "created",
-				     rows.count),
-				  file, rows.count);
-		else
-			cli_error_diag(&diag);
-		code = error == KK_EIO ? EXIT_USAGE : error == KK_EINVALID ? EXIT_NO : EXIT_FAIL;
-		goto done;
-	}
-	if (import->skipped)
-		cli_error(P_("skipped %zu row of '%s' that cannot be imported",
-			     "skipped %zu rows of '%s' that cannot be imported", import->skipped),
-			  import->skipped, file);
-	if (kk_import_files(files, import, &diag) < 0) {
+	if ((code = cli_import_read(out, file, &opts, 1)) != EXIT_OK || opts.explain)
+		return code;
+	if (kk_import_files(files, *out, &diag) < 0) {
 		cli_error_diag(&diag);
-		goto done;
+		return EXIT_FAIL;
 	}
-	code = EXIT_OK;
-done:
-	kk_import_free(import);
-	kk_diaglist_clear(&rows);
-	return code;
+	return EXIT_OK;
 }
 
 int cmd_init(cli_ctx *ctx, int argc, char **argv)
@@ -174,15 +135,19 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 		{"import", required_argument, NULL, 'i'},
 		{"force", no_argument, NULL, 'F'},
 		{"explain", no_argument, NULL, 'e'},
+		{"corrections", required_argument, NULL, 'c'},
 		{"title", required_argument, NULL, 't'},
 		{"organisation", required_argument, NULL, 'o'},
 		{"admin-department", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *from = NULL, *import = NULL, *path, *source;
+	const char *from = NULL, *import = NULL, *path, *source, *corrections = NULL;
 	kk_import_options import_opts = {0};
+	kk_import *imported = NULL;
+	json_t *fixes = NULL;
 	char *template_dir = NULL, *schema_dir = NULL, *message = NULL, hex[GIT_OID_HEXSZ + 1];
+	char *fixed = NULL;
 	char name[256], email[256];
 	kk_fileset files = {0}, schemas = {0};
 	kk_diaglist problems = {0};
@@ -199,6 +164,7 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 		case 'i': import = optarg; break;
 		case 'F': import_opts.force = 1; break;
 		case 'e': explain = 1; break;
+		case 'c': corrections = optarg; break;
 		case 't': import_opts.title = optarg; break;
 		case 'o': import_opts.organisation = optarg; break;
 		case 'a': import_opts.admin = optarg; break;
@@ -213,13 +179,21 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("init",
 				       _("'--from' and '--import' cannot be used together"));
 	if (!import && (import_opts.force || import_opts.title || import_opts.organisation ||
-			import_opts.admin || explain))
-		return cli_usage_error("init", _("'--force', '--explain', '--title', '--organisation' "
-						 "and '--admin-department' go with '--import'"));
+			import_opts.admin || explain || corrections))
+		return cli_usage_error("init", _("'--force', '--explain', '--corrections', '--title', "
+						 "'--organisation' and '--admin-department' go with "
+						 "'--import'"));
 	if (explain && !(import_opts.explain = json_array())) {
 		cli_error("%s", _("out of memory"));
 		return EXIT_FAIL;
 	}
+	if ((code = cli_import_corrections(&fixes, corrections)) != EXIT_OK) {
+		json_decref(import_opts.explain);
+		return code;
+	}
+	import_opts.corrections = fixes;
+	import_opts.corrections_name = corrections;
+	code = EXIT_FAIL;
 	source = from ? from : import ? import : NULL;
 
 	if (asprintf(&template_dir, "%s/repo-template", cli_datadir()) < 0 ||
@@ -253,7 +227,7 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 			cli_error_diag(&diag);
 			goto done;
 		}
-		code = import_plan(&files, plan, import, &import_opts);
+		code = import_plan(&files, plan, import, &import_opts, &imported);
 		kk_plan_free(plan);
 		plan = NULL;
 		if (code != EXIT_OK || explain)
@@ -287,10 +261,16 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	}
 
 	whoami(name, sizeof(name), email, sizeof(email));
-	if (asprintf(&message, "Create plan '%s' with %zu items\n%s%s%s",
+	if (imported && json_array_size(imported->corrected) &&
+	    !(fixed = cli_import_corrections_text(imported->corrected, corrections))) {
+		cli_error("%s", _("out of memory"));
+		goto done;
+	}
+	if (asprintf(&message, "Create plan '%s' with %zu items\n%s%s%s%s%s",
 		     json_string_value(json_object_get(plan->settings, "title")),
 		     json_array_size(plan->items), import ? "\nImported from " : "",
-		     import ? base_name(import) : "", import ? "\n" : "") < 0) {
+		     import ? base_name(import) : "", import ? "\n" : "", fixed ? "\n" : "",
+		     fixed ? fixed : "") < 0) {
 		cli_error("%s", _("out of memory"));
 		goto done;
 	}
@@ -306,6 +286,9 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	code = EXIT_OK;
 done:
 	json_decref(import_opts.explain);
+	json_decref(fixes);
+	kk_import_free(imported);
+	free(fixed);
 	free(message);
 	kk_plan_free(plan);
 	kk_verifier_free(v);

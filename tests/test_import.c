@@ -467,6 +467,152 @@ static void test_broken(void **state)
 	kk_import_free(imp);
 }
 
+/* Reads `text` as a corrections file and imports the broken report with it. */
+static int import_corrected(kk_import **imp, const char *text, kk_diaglist *rows,
+			    kk_import_options *opts)
+{
+	json_t *doc = kk_test_parse(text);
+	kk_diag diag = {0};
+	int error;
+
+	opts->corrections = doc;
+	opts->corrections_name = "fix.json";
+	error = kk_import_read_file(imp, FIXTURES "/broken.tsv", opts, rows, &diag);
+	json_decref(doc);
+	return error;
+}
+
+/*
+ * A corrections file: cells set before a row is read, fields set after,
+ * an item given whole for a row no reading places, rows skipped; each
+ * recorded and explained, and every mistake in the file named.
+ */
+static void test_corrections(void **state)
+{
+	char *text = kk_test_slurp(FIXTURES "/broken.corrections.json", NULL), *got;
+	kk_import_options opts = {.explain = json_array()};
+	kk_diaglist rows = {0};
+	kk_import *imp = NULL;
+	const json_t *e;
+	size_t i, explained = 0;
+
+	(void)state;
+	assert_int_equal(import_corrected(&imp, text, &rows, &opts), 0);
+	assert_int_equal(rows.count, 0);
+	assert_int_equal(json_array_size(imp->items), 7);
+	kk_assert_json(json_array_get(imp->items, 1),
+		       "{\"id\": 2, \"pillar\": 1, \"section\": 1, \"measure\": 2, \"title\": "
+		       "\"手数料のオンライン納付の導入\", \"owners\": [\"デジタル戦略課\"], \"related\": [], "
+		       "\"status\": \"completed\", \"years\": {\"2020\": {\"planned\": \"検討、導入\", "
+		       "\"progress\": \"behind\", \"achievement\": \"open\", \"result\": \"構築した。\"}, "
+		       "\"2021\": {\"planned\": \"導入\", \"revised\": \"導入\", \"progress\": "
+		       "\"on_track\", \"result\": \"導入した。\"}}}");
+	kk_assert_json(json_object_get(json_array_get(imp->items, 4), "owners"),
+		       "[\"税務課\", \"市民課\"]");
+	kk_assert_json(json_object_get(json_object_get(json_object_get(json_array_get(imp->items,
+										      6),
+								       "years"),
+						       "2021"),
+				       "progress"),
+		       "\"ahead\"");
+	kk_assert_json_exact(
+		imp->corrected,
+		"[{\"row\": 8, \"cells\": {\"O\": \"2\"}, \"reason\": \"通番が報告書から抜けていた\"}, "
+		"{\"row\": 9, \"cells\": {\"G\": \"▲\"}, \"reason\": \"△は▲の誤り\"}, "
+		"{\"row\": 10, \"cells\": {\"O\": \"4\"}, \"reason\": \"通番の重複: 4 が正しい\"}, "
+		"{\"row\": 11, \"cells\": {\"H\": \"—\"}, \"reason\": \"達成度の誤記と担当課の漏れ\"}, "
+		"{\"row\": 11, \"reason\": \"達成度の誤記と担当課の漏れ\", \"id\": 5, "
+		"\"fields\": [\"owners\"]}, "
+		"{\"row\": 13, \"reason\": \"関係課なし\", \"id\": 7, "
+		"\"fields\": [\"years.2021.progress\", \"related\"]}]");
+	/* --explain shows the cell the file set, with what it was. */
+	json_array_foreach(opts.explain, i, e) {
+		const json_t *cell;
+		size_t j;
+
+		json_array_foreach(json_object_get(e, "cells"), j, cell)
+			if (strstr(json_string_value(json_object_get(cell, "why")), "it was '△'")) {
+				assert_int_equal(json_integer_value(json_object_get(e, "row")), 9);
+				assert_int_equal(json_integer_value(json_object_get(cell, "column")),
+						 7);
+				explained++;
+			}
+	}
+	assert_int_equal(explained, 1);
+	kk_import_free(imp);
+	json_decref(opts.explain);
+	opts.explain = NULL;
+	free(text);
+
+	/* An item given whole, for a row that cannot be placed; the row below is under its 施策. */
+	imp = NULL;
+	assert_int_equal(
+		import_corrected(
+			&imp,
+			"{\"corrections\": [{\"row\": 11, \"set\": {\"id\": 5, \"title\": \"対象証明書の拡大\", "
+			"\"owners\": \"税務課\", \"status\": \"取り下げ\", \"measure\": \"①\"}, "
+			"\"reason\": \"読めない行\"}, {\"row\": 8, \"skip\": true, \"reason\": \"後で\"}, "
+			"{\"row\": 9, \"skip\": true, \"reason\": \"後で\"}, {\"row\": 10, \"skip\": true, "
+			"\"reason\": \"後で\"}]}",
+			&rows, &opts),
+		0);
+	assert_int_equal(rows.count, 0);
+	assert_int_equal(json_array_size(imp->items), 4);
+	kk_assert_json(json_array_get(imp->items, 1),
+		       "{\"id\": 5, \"pillar\": 1, \"section\": 1, \"measure\": 1, \"title\": "
+		       "\"対象証明書の拡大\", \"owners\": [\"税務課\"], \"related\": [], \"status\": "
+		       "\"withdrawn\", \"years\": {}}");
+	kk_assert_json(json_object_get(json_array_get(imp->items, 2), "measure"), "1");
+	kk_import_free(imp);
+
+	/* Every mistake of the file, at its place in it; nothing imported. */
+	imp = NULL;
+	assert_int_equal(
+		import_corrected(&imp,
+				 "{\"corrections\": [{\"row\": 9, \"set\": {\"progres\": \"○\"}, "
+				 "\"reason\": \"r\"}, {\"id\": 3, \"skip\": true, \"reason\": \"r\"}, "
+				 "{\"row\": 10, \"cells\": {\"1A\": \"4\"}, \"reason\": \"r\"}, "
+				 "{\"row\": 11, \"set\": {\"owners\": []}, \"reason\": \"r\"}, "
+				 "{\"row\": 11, \"set\": {\"titel\": \"x\"}}, "
+				 "{\"row\": 7, \"set\": {\"years\": {\"R9X\": {}}}, \"reason\": \"r\"}]}",
+				 &rows, &opts),
+		KK_EINVALID);
+	assert_null(imp);
+	got = NULL;
+	for (i = 0; i < rows.count; i++) {
+		char *line = NULL;
+
+		assert_int_equal(rows.items[i].line, 0);
+		assert_string_equal(rows.items[i].path, "fix.json");
+		assert_true(asprintf(&line, "%s%s: %s\n", got ? got : "", rows.items[i].pointer,
+				     rows.items[i].message) > 0);
+		free(got);
+		got = line;
+	}
+	assert_string_equal(
+		got, "/corrections/0/set/progres: unknown field 'progres' (did you mean 'progress', "
+		     "a field of a fiscal year under 'years'?)\n"
+		     "/corrections/1/skip: 'skip' is true, on an entry with a 'row' and no 'set' or "
+		     "'cells'\n"
+		     "/corrections/2/cells/1A: '1A' is not a column name (A, B, …, XFD)\n"
+		     "/corrections/3/set/owners: an item needs at least one 担当課\n"
+		     "/corrections/4: an entry needs a 'reason': it goes in the commit message\n"
+		     "/corrections/5/set/years/R9X: 'R9X' is not a fiscal year\n");
+	free(got);
+	kk_diaglist_clear(&rows);
+
+	/* An entry that matches nothing is an error too, with --force as without. */
+	opts.force = 1;
+	assert_int_equal(import_corrected(&imp,
+					  "{\"corrections\": [{\"id\": 500, \"set\": {\"title\": \"x\"}, "
+					  "\"reason\": \"r\"}]}",
+					  &rows, &opts),
+			 KK_EINVALID);
+	assert_string_equal(rows.items[rows.count - 1].message,
+			    "'" FIXTURES "/broken.tsv' has no item 500");
+	kk_diaglist_clear(&rows);
+}
+
 /* Small reports, each with one problem, and the exact reason given for its row. */
 static void test_row_reasons(void **state)
 {
@@ -760,7 +906,7 @@ int main(void)
 		cmocka_unit_test(test_sample),	       cmocka_unit_test(test_sample_csv),
 		cmocka_unit_test(test_sample_shifted), cmocka_unit_test(test_sample_encodings),
 		cmocka_unit_test(test_messy),	       cmocka_unit_test(test_shapes),
-		cmocka_unit_test(test_broken),
+		cmocka_unit_test(test_broken),	       cmocka_unit_test(test_corrections),
 		cmocka_unit_test(test_row_reasons),    cmocka_unit_test(test_added),
 		cmocka_unit_test(test_not_a_report),   cmocka_unit_test(test_sheet),
 		cmocka_unit_test(test_cells),	       cmocka_unit_test(test_sheet_undecodable),

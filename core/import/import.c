@@ -132,6 +132,8 @@ static int clean_rows(imp *x, const kk_sheet *sheet)
 				return KK_ENOMEM;
 			r->count++;
 		}
+		if (imp_fix_cells(x, r) < 0)
+			return KK_ENOMEM;
 	}
 	return 0;
 }
@@ -799,6 +801,7 @@ void kk_import_free(kk_import *import)
 	json_decref(import->departments);
 	json_decref(import->structure);
 	json_decref(import->items);
+	json_decref(import->corrected);
 	free(import);
 }
 
@@ -819,6 +822,17 @@ static void imp_clear(imp *x)
 	json_decref(x->known);
 	json_decref(x->last_owners);
 	json_decref(x->explain);
+	json_decref(x->fixes);
+	json_decref(x->corrected);
+}
+
+/* Fails for the problems of the corrections file, which --force does not skip. */
+static int fix_problems(const imp *x, kk_diag *diag)
+{
+	return kk_diag_set(diag, KK_EINVALID,
+			   P_("'%s' has %zu problem", "'%s' has %zu problems", x->fix_failed),
+			   x->opts->corrections_name ? x->opts->corrections_name : "-",
+			   x->fix_failed);
 }
 
 static int by_row(const void *a, const void *b)
@@ -881,10 +895,11 @@ int kk_import_read(kk_import **out, const char *data, size_t len, const kk_impor
 	x.items = json_array();
 	x.ids = json_object();
 	x.known = json_object();
+	x.corrected = json_array();
 	if (x.opts->explain)
 		x.explain = json_array();
 	if (!x.settings || !x.pillars || !x.sections || !x.measures || !x.items || !x.ids ||
-	    !x.known || (x.opts->explain && !x.explain) ||
+	    !x.known || !x.corrected || (x.opts->explain && !x.explain) ||
 	    !add_mark(&x, "◎", "ahead", 0) || !add_mark(&x, "○", "on_track", 0) ||
 	    !add_mark(&x, "▲", "behind", 0) || !add_mark(&x, "◯", "on_track", 0) ||
 	    !add_mark(&x, "〇", "on_track", 0)) {
@@ -893,8 +908,15 @@ int kk_import_read(kk_import **out, const char *data, size_t len, const kk_impor
 	}
 	if ((error = kk_sheet_parse(&sheet, data, len, x.opts->name, diag)) < 0)
 		goto done;
+	if ((error = imp_fix_load(&x)) != 0) {
+		if (error < 0)
+			error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+		else
+			error = fix_problems(&x, diag);
+		goto done;
+	}
 	if ((error = clean_rows(&x, sheet)) < 0 || (tables = walk(&x)) < 0 ||
-	    (x.explain && explain_out(&x) < 0)) {
+	    imp_fix_unused(&x) < 0 || (x.explain && explain_out(&x) < 0)) {
 		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 		goto done;
 	}
@@ -903,6 +925,10 @@ int kk_import_read(kk_import **out, const char *data, size_t len, const kk_impor
 				    _("'%s' has no report table (a header row with 項目 and "
 				      "令和N年度)"),
 				    x.name);
+		goto done;
+	}
+	if (x.fix_failed) {
+		error = fix_problems(&x, diag);
 		goto done;
 	}
 	if (x.failed && !x.opts->force) {
@@ -924,6 +950,7 @@ int kk_import_read(kk_import **out, const char *data, size_t len, const kk_impor
 	}
 	result->year = x.year;
 	result->skipped = x.failed;
+	result->corrected = json_incref(x.corrected);
 	result->encoding = sheet->encoding;
 	result->delimiter = sheet->delimiter;
 	*out = result;

@@ -39,6 +39,12 @@ typedef struct kk_import_options {
 	 * in the caller's language.
 	 */
 	json_t *explain;
+	/*
+	 * A corrections file, parsed (import_fix.c and docs/cli.md say what it
+	 * holds), and its name for messages; NULL for none.
+	 */
+	const json_t *corrections;
+	const char *corrections_name;
 } kk_import_options;
 
 typedef struct kk_import {
@@ -48,6 +54,12 @@ typedef struct kk_import {
 	json_t *items;	      /* the items, ascending by id */
 	int year;	      /* the report's fiscal year (令和3年度: 2021) */
 	size_t skipped;	      /* rows left out because of `force` */
+	/*
+	 * The corrections applied, in row order: {"row": N, "id"?: 26,
+	 * "fields": ["owners", "years.2021.revised"], "reason": "…"}, or
+	 * {"row": N, "skipped": true, "reason": "…"}.  Empty without any.
+	 */
+	json_t *corrected;
 	const char *encoding; /* "UTF-8", "UTF-16LE", "UTF-16BE" or "CP932"; static */
 	char delimiter;	      /* '\t' or ',' */
 } kk_import;
@@ -55,9 +67,12 @@ typedef struct kk_import {
 /*
  * Reads the report in `len` bytes at `data`.  Every row that cannot be
  * placed adds one entry to `rows` (code KK_EINVALID, `line` the row's
- * 1-based line in the file, `path` the file's name, `message` the reason).
+ * 1-based line in the file, `path` the file's name, `message` the reason);
+ * so does every problem of the corrections file (`path` its name, `line` 0,
+ * `pointer` the entry's place in it) and every entry that matches nothing.
  * When there is any, the call fails with KK_EINVALID, unless `force` is set:
- * those rows are then left out and counted in `skipped`.  It also fails
+ * those rows are then left out and counted in `skipped` (problems of the
+ * corrections file always fail, `force` or not).  It also fails
  * with KK_EINVALID, and `diag`, when the file is not text or holds no
  * report table, or no row at all can be imported; KK_ELIMIT when it is too
  * large; KK_ENOMEM.  On success *out is freed with kk_import_free().

@@ -84,7 +84,10 @@ typedef struct imp {
 	json_t *last_owners;   /* the 担当課 of the table's last item, or NULL */
 	size_t last_owners_line;
 	json_t *explain;       /* with opts->explain: how each row was read */
+	json_t *fixes;	       /* the corrections' entries, checked (import_fix.c), or NULL */
+	json_t *corrected;     /* the entries applied: kk_import.corrected */
 	size_t failed;	       /* rows reported */
+	size_t fix_failed;     /* problems of the corrections file reported */
 } imp;
 
 /*
@@ -122,5 +125,39 @@ int imp_row_prev_mark(const imp *x, const imp_row *r);
  * why not.  Returns 0 when placed, 1 when it failed, KK_ENOMEM.
  */
 int imp_place_row(imp *x, const imp_table *t, const imp_row *r);
+
+/* --- the corrections file (import_fix.c) --- */
+
+/*
+ * Checks opts->corrections and keeps its entries in x->fixes, values as
+ * the plan stores them.  Returns 0, 1 when it reported problems (each with
+ * the file's name and a JSON pointer), or KK_ENOMEM.
+ */
+int imp_fix_load(imp *x);
+
+/* The entry whose `key` ("row" or "id") is `value`, or NULL. */
+const json_t *imp_fix_find(const imp *x, const char *key, long value);
+
+/*
+ * Sets the cells an entry gives for row `r` (cleaned), before the row is
+ * classified and read; records it.  Returns 0 or KK_ENOMEM.
+ */
+int imp_fix_cells(imp *x, imp_row *r);
+
+/* Adds to `cells` (may be NULL) which of row `r`'s cells the corrections set. */
+int imp_fix_explain_cells(const imp *x, const imp_row *r, json_t *cells);
+
+/* When an entry skips row `r`: records it and returns 1; else 0; KK_ENOMEM. */
+int imp_fix_skip(imp *x, const imp_row *r);
+
+/*
+ * Sets the fields of `fix` on `item`, read from row `r`; adds to `cells`
+ * (may be NULL) why each was set, and records the entry.  Returns 0, 1
+ * when the row fails (a 通番 or 施策 that cannot be), or KK_ENOMEM.
+ */
+int imp_fix_apply(imp *x, const imp_row *r, json_t *item, const json_t *fix, json_t *cells);
+
+/* Reports every entry that matched no row or item.  Returns 0 or KK_ENOMEM. */
+int imp_fix_unused(imp *x);
 
 #endif

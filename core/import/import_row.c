@@ -948,8 +948,11 @@ static void field_names(const imp *x, int f, char *path, size_t psize, char *lab
 		 fields[f].label);
 }
 
-/* How row `r` was read, field by field in the order of its cells, for --explain. */
-static json_t *reading(const imp *x, const imp_row *r, const placed *p)
+/*
+ * How row `r` was read, field by field in the order of its cells, for
+ * --explain; a row that `failed` also lists the filled cells not read.
+ */
+static json_t *reading(const imp *x, const imp_row *r, const placed *p, int failed)
 {
 	json_t *cells = json_array();
 	int order[F_COUNT], n = 0;
@@ -974,7 +977,22 @@ static json_t *reading(const imp *x, const imp_row *r, const placed *p)
 		e = json_pack("{s:i, s:s, s:s, s:s, s:s}", "column", col + 1, "text",
 			      imp_cell(r, col), "field", path, "label", label, "why", _(p->why[f]));
 		if (!e || json_array_append_new(cells, e) < 0) {
-			json_decref(e);
+			json_decref(cells);
+			return NULL;
+		}
+	}
+	for (int col = 0; failed && cells && col < r->count; col++) {
+		int read = 0;
+		json_t *e;
+
+		for (int f = 0; f < F_COUNT; f++)
+			read |= p->why[f] && p->col[f] == col;
+		if (read || !nonempty(r, col))
+			continue;
+		e = json_pack("{s:i, s:s, s:s, s:s, s:s}", "column", col + 1, "text",
+			      imp_cell(r, col), "field", "", "label", "", "why",
+			      _("not read: the row could not be placed"));
+		if (!e || json_array_append_new(cells, e) < 0) {
 			json_decref(cells);
 			return NULL;
 		}
@@ -982,15 +1000,101 @@ static json_t *reading(const imp *x, const imp_row *r, const placed *p)
 	return cells;
 }
 
+/* Whether `fix` gives every field an item needs, to build it without its row. */
+static int fix_is_whole(const json_t *fix)
+{
+	const json_t *set = json_object_get(fix, "set");
+
+	return json_object_get(set, "id") && json_object_get(set, "title") &&
+	       json_object_get(set, "owners") && json_object_get(set, "status");
+}
+
+/*
+ * Row `r` cannot be read, but the corrections give its item whole: builds
+ * it in the current section and measure (or the one they give), and takes
+ * the row's problem back.  Returns 0, 1 when it still fails, KK_ENOMEM.
+ */
+static int item_from_fix(imp *x, const imp_row *r, const json_t *fix, json_t *cells)
+{
+	const json_t *set = json_object_get(fix, "set");
+	json_int_t id = json_integer_value(json_object_get(set, "id"));
+	int measure = 0, error;
+	json_t *item, *m;
+	char key[32], idkey[16];
+
+	if (json_object_get(set, "measure"))
+		measure = (int)json_integer_value(json_object_get(set, "measure"));
+	else if (x->measure[0] && !x->measure_broken)
+		sscanf(strrchr(x->measure, '/') + 1, "%d", &measure);
+	/* The problem the row was reported with is answered by the corrections. */
+	x->problems->count--;
+	x->failed--;
+	if (!measure)
+		return imp_fail(x, r, _("the corrections give the row's item, but not its "
+					"'measure', and there is no 施策 above it"));
+	snprintf(idkey, sizeof(idkey), "%lld", (long long)id);
+	if (json_object_get(x->ids, idkey))
+		return imp_fail(x, r, _("duplicate 通番 %ld (also on row %zu)"), (long)id,
+				(size_t)json_integer_value(json_object_get(x->ids, idkey)));
+	snprintf(key, sizeof(key), "%d/%d/%d", x->pillar, x->section, measure);
+	if (!json_object_get(set, "measure") && (m = json_object_get(x->measures, key)) &&
+	    json_object_set_new(m, "used", json_true()) < 0)
+		return KK_ENOMEM;
+	item = json_pack("{s:I, s:i, s:i, s:i, s:s, s:[], s:[], s:s, s:{}}", "id", id, "pillar",
+			 x->pillar, "section", x->section, "measure", measure, "title", "",
+			 "owners", "related", "status", "open", "years");
+	if (!item)
+		return KK_ENOMEM;
+	if ((error = imp_fix_apply(x, r, item, fix, cells)) != 0) {
+		json_decref(item);
+		return error;
+	}
+	if (json_array_append_new(x->items, item) < 0 ||
+	    learn_departments(x, json_object_get(item, "owners")) < 0 ||
+	    learn_departments(x, json_object_get(item, "related")) < 0)
+		return KK_ENOMEM;
+	return 0;
+}
+
+/* Applies the corrections of row `r` and of item `id` to the item just read. */
+static int apply_fixes(imp *x, const imp_row *r, long id, json_t *cells)
+{
+	json_t *item = json_array_get(x->items, json_array_size(x->items) - 1);
+	const json_t *by_row = imp_fix_find(x, "row", (long)r->line);
+	const json_t *by_id = imp_fix_find(x, "id", id);
+	int error = 0;
+
+	if (by_row && json_object_get(by_row, "set"))
+		error = imp_fix_apply(x, r, item, by_row, cells);
+	if (!error && by_id)
+		error = imp_fix_apply(x, r, item, by_id, cells);
+	if (error > 0) { /* the item stays out: its row is reported */
+		char idkey[16];
+
+		snprintf(idkey, sizeof(idkey), "%ld", id);
+		json_object_del(x->ids, idkey);
+		json_array_remove(x->items, json_array_size(x->items) - 1);
+	}
+	return error;
+}
+
 int imp_place_row(imp *x, const imp_table *t, const imp_row *r)
 {
 	placed p = {0};
 	char key[16];
 	int error, end = 0, measure = 0, measure_known = 0, at;
+	json_t *fixed = x->explain ? json_array() : NULL;
+	const json_t *fix;
 
+	if (x->explain && !fixed)
+		return KK_ENOMEM;
 	for (int f = 0; f < F_COUNT; f++)
 		p.col[f] = -1;
 	p.owner_col = p.related_col = -1;
+	if ((error = imp_fix_skip(x, r)) != 0) {
+		json_decref(fixed);
+		return error < 0 ? error : 0;
+	}
 	if (t->problem[0]) {
 		error = imp_fail(x, r, "%s", t->problem);
 		goto done;
@@ -1027,7 +1131,8 @@ int imp_place_row(imp *x, const imp_table *t, const imp_row *r)
 	snprintf(x->measure, sizeof(x->measure), "%s", key);
 	x->measure_broken = 0;
 	if ((error = place_current(x, t, r, &p, end)) != 0 ||
-	    (error = add_item(x, r, &p, measure, key)) != 0)
+	    (error = add_item(x, r, &p, measure, key)) != 0 ||
+	    (error = apply_fixes(x, r, p.id, fixed)) != 0)
 		goto done;
 done:
 	/*
@@ -1039,11 +1144,33 @@ done:
 		x->measure[0] = '\0';
 		x->measure_broken = r->line;
 	}
-	if (error >= 0 && x->opts->explain) {
-		json_t *cells = reading(x, r, &p);
+	/* A row no reading can place, whose item the corrections give whole. */
+	if (error > 0 && (fix = imp_fix_find(x, "row", (long)r->line)) && fix_is_whole(fix) &&
+	    !json_object_get(fix, "used")) {
+		memset(&p, 0, sizeof(p));
+		for (int f = 0; f < F_COUNT; f++)
+			p.col[f] = -1;
+		if ((error = item_from_fix(x, r, fix, fixed)) == 0) {
+			const json_t *item = json_array_get(x->items, json_array_size(x->items) - 1);
 
-		if (!cells || imp_explain(x, r, NULL, cells, error == 0 ? p.id : 0, error > 0) < 0)
-			return KK_ENOMEM;
+			/* The rows below that do not repeat the 施策 are under the one it gives. */
+			p.id = (long)json_integer_value(json_object_get(item, "id"));
+			snprintf(x->measure, sizeof(x->measure), "%d/%d/%lld", x->pillar,
+				 x->section, (long long)json_integer_value(json_object_get(item,
+											  "measure")));
+			x->measure_broken = 0;
+		}
 	}
+	if (error >= 0 && x->explain) {
+		json_t *cells = reading(x, r, &p, error > 0);
+
+		if (!cells || imp_fix_explain_cells(x, r, cells) < 0 ||
+		    json_array_extend(cells, fixed) < 0 ||
+		    imp_explain(x, r, NULL, cells, error == 0 ? p.id : 0, error > 0) < 0) {
+			json_decref(fixed);
+			return KK_ENOMEM;
+		}
+	}
+	json_decref(fixed);
 	return error;
 }

@@ -36,7 +36,8 @@ check "CSV gives the same tree" test "$(git -C csv.git rev-parse main^{tree})" =
 
 # A broken report: each bad row with its reason, exit 1, and no repository.
 expect 1 "" "$(sed "s|^row \([0-9]*\): |$fixtures/broken.tsv:\1: |" "$fixtures/broken.expected")
-keikaku: '$fixtures/broken.tsv' has 5 rows that cannot be imported; no repository was created" \
+keikaku: '$fixtures/broken.tsv' has 5 rows that cannot be imported; no repository was created
+hint: '--explain' shows how each row was read; a corrections file ('--corrections FILE') can set a row's fields or skip it" \
 	-- kk init broken.git --import "$fixtures/broken.tsv"
 check "nothing created" test ! -e broken.git
 check "no temporary left" test -z "$(ls | grep kk-init || true)"
@@ -75,6 +76,36 @@ expect 1 "*" "*" -- kk init broken.git --import "$fixtures/broken.tsv" --explain
 check "a bad row explained" grep -q "^row 9: cannot be imported: unknown 進捗度 '△'" \
 	<(kk init broken.git --import "$fixtures/broken.tsv" --explain 2>/dev/null)
 check "nothing created" test ! -e broken.git
+
+# --corrections: cells set before a row is read, fields after; on record in the commit.
+fix=$fixtures/broken.corrections.json
+expect 0 "*" "" -- kk init fixed.git --import "$fixtures/broken.tsv" --corrections "$fix"
+expect 0 "Create plan '新しい計画' with 7 items
+
+Imported from broken.tsv
+
+Corrections from broken.corrections.json:
+- row 8: cell O8 = '2' (通番が報告書から抜けていた)
+- row 9: cell G9 = '▲' (△は▲の誤り)
+- row 10: cell O10 = '4' (通番の重複: 4 が正しい)
+- row 11: cell H11 = '—' (達成度の誤記と担当課の漏れ)
+- row 11, item 5: owners (達成度の誤記と担当課の漏れ)
+- row 13, item 7: years.2021.progress, related (関係課なし)" "" -- git -C fixed.git log -1 --format=%B
+expect 0 "no problems in 14 files at $(git -C fixed.git rev-parse --short=10 main)" "" \
+	-- kk -C fixed.git verify
+expect 0 "*" "" -- kk import "$fixtures/broken.tsv" --corrections "$fix" --dry-run
+expect 0 "  G9     ▲                                                     the cell's text is the corrections file's (it was '△'): △は▲の誤り" "" \
+	-- grep "it was '△'" <(kk init x.git --import "$fixtures/broken.tsv" --corrections "$fix" --explain)
+# A mistake in the file: named at its place, exit 1, nothing created.
+printf '{"corrections": [{"row": 9, "set": {"progres": "○"}, "reason": "r"}]}' >bad-fix.json
+expect 1 "" "bad-fix.json: /corrections/0/set/progres: unknown field 'progres' (did you mean 'progress', a field of a fiscal year under 'years'?)
+keikaku: 'bad-fix.json' has 1 problem" -- kk init bad.git --import "$fixtures/broken.tsv" --corrections bad-fix.json
+printf '{"corrections": [' >cut-fix.json
+expect 1 "" "keikaku: cut-fix.json: line 1, column 18: unexpected end of input" \
+	-- kk init bad.git --import "$fixtures/broken.tsv" --corrections cut-fix.json
+expect 2 "" "keikaku: cannot read 'no-such.json': No such file or directory" \
+	-- kk init bad.git --import "$fixtures/broken.tsv" --corrections no-such.json
+check "nothing created" test ! -e bad.git
 
 # Bytes that are no text in any encoding a report comes in: refused once (a double
 # free once aborted here), nothing created.
@@ -117,7 +148,7 @@ expect 2 "" "keikaku: cannot read 'nowhere.tsv': No such file or directory" \
 	-- kk init x.git --import nowhere.tsv
 expect 2 "" "keikaku: '--from' and '--import' cannot be used together
 try 'keikaku init --help'" -- kk init x.git --from "$fixtures" --import "$sample"
-expect 2 "" "keikaku: '--force', '--explain', '--title', '--organisation' and '--admin-department' go with '--import'
+expect 2 "" "keikaku: '--force', '--explain', '--corrections', '--title', '--organisation' and '--admin-department' go with '--import'
 try 'keikaku init --help'" -- kk init x.git --force
 expect 2 "" "keikaku: expected one file
 try 'keikaku import --help'" -- kk import
