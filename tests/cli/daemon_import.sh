@@ -51,6 +51,21 @@ expect 1 "" "keikaku: the report lacks items of the plan
 	-- "$KEIKAKU" import "$work/short.tsv"
 check "nothing written" test "$(repo_state)" = "$before"
 
+# With a corrections file: the corrected item is the one change, and the corrections are
+# on record in the reason, after the person's own.
+row26=$(grep -n $'\t26\t' "$sample" | cut -d: -f1)
+printf '{"corrections": [{"id": 26, "set": {"years": {"R3": {"result": "訂正した結果"}}}, "reason": "結果の書き直し"}]}' \
+	>"$work/fix.json"
+expect 0 "*" "" -- "$KEIKAKU" import "$sample" --corrections "$work/fix.json" -m "令和3年度の報告の訂正"
+check "one more commit" test "$(git -C "$repo" rev-list --count "$imported..main")" = 1
+expect 0 "令和3年度の報告の訂正
+
+Corrections from fix.json:
+- row $row26, item 26: years.2021.result (結果の書き直し)" "" \
+	-- sh -c "git -C '$repo' log -1 --format=%b | sed -n '1,4p'"
+check "item 26's result corrected" sh -c "git -C '$repo' show main:items/0026.json | grep -q '\"result\": \"訂正した結果\"'"
+check "only item 26 changed" test "$(git -C "$repo" diff --name-only "$imported" main)" = items/0026.json
+
 stop_daemon
 check "daemon exits cleanly" true
 finish
