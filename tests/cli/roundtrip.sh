@@ -31,4 +31,18 @@ kk -C "$work/plan.git" report --fy 2021 --format csv >"$work/report.csv"
 kk init "$work/csv.git" --import "$work/report.csv" >/dev/null
 check "the csv reads back as the same items" test \
 	"$(git -C "$work/plan.git" rev-parse main:items)" = "$(git -C "$work/csv.git" rev-parse main:items)"
+
+# The row shapes of the city's whole report (tests/fixtures/import/shapes): added items, a
+# measure without a number, descriptions, merged 担当課.  Keikaku's TSV and CSV of the plan
+# read from them read back as the same plan.
+kk init "$work/shapes.git" --import "$KK_SOURCE_DIR/tests/fixtures/import/shapes/report.tsv" >/dev/null
+for format in tsv csv; do
+	kk -C "$work/shapes.git" report --fy 2021 --format $format >"$work/shapes.$format"
+	kk init "$work/shapes-$format.git" --import "$work/shapes.$format" >/dev/null
+	for path in items plan.json departments.json keikaku.json; do
+		check "shapes: same $path from $format" test \
+			"$(git -C "$work/shapes.git" rev-parse "main:$path")" = \
+			"$(git -C "$work/shapes-$format.git" rev-parse "main:$path")"
+	done
+done
 finish
