@@ -409,6 +409,15 @@ static void test_shapes(void **state)
 	kk_import_free(imp);
 }
 
+/* The shapes together in one table, and the cases between them (combined/README). */
+static void test_combined(void **state)
+{
+	kk_import_options opts = {0};
+
+	(void)state;
+	kk_import_free(import_expected(FIXTURES "/combined", &opts));
+}
+
 /* The rows' messages as "row N: reason" lines. */
 static char *row_messages(kk_diaglist *rows)
 {
@@ -906,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_sample),	       cmocka_unit_test(test_sample_csv),
 		cmocka_unit_test(test_sample_shifted), cmocka_unit_test(test_sample_encodings),
 		cmocka_unit_test(test_messy),	       cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_combined),
 		cmocka_unit_test(test_broken),	       cmocka_unit_test(test_corrections),
 		cmocka_unit_test(test_row_reasons),    cmocka_unit_test(test_added),
 		cmocka_unit_test(test_not_a_report),   cmocka_unit_test(test_sheet),

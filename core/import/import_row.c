@@ -248,18 +248,9 @@ static int department(const imp *x, const imp_row *r, int i)
 	return kk_cell_is_department(imp_cell(r, i), x->known);
 }
 
-/* The nearest filled cell left of `i`, or -1. */
-static int filled_before(const imp_row *r, int i)
-{
-	while (--i >= 0)
-		if (nonempty(r, i))
-			return i;
-	return -1;
-}
-
 /*
  * Finds 担当課 before column `limit` by what the cells hold: department
- * names right after a cell that holds none (the 項目).  Its place by the
+ * names right after a filled cell that holds none (the 項目).  Its place by the
  * previous year's 進捗度 at column `at` (at - 3) wins when it qualifies;
  * otherwise the qualifying cell nearest to it.  Returns the column, or -1.
  */
@@ -270,10 +261,11 @@ static int find_owner(const imp *x, const imp_row *r, int at, int limit)
 	if (at - 4 >= 0 && at - 3 < limit && department(x, r, at - 3) && nonempty(r, at - 4))
 		return at - 3;
 	for (int c = 1; c < limit && c < r->count; c++) {
-		int left;
-
-		if (!department(x, r, c) || (left = filled_before(r, c)) < 0 ||
-		    department(x, r, left))
+		/*
+		 * The 項目 right before it: department names after an empty cell
+		 * are 関係課 after a merged 担当課, not a shifted 担当課.
+		 */
+		if (!department(x, r, c) || !nonempty(r, c - 1) || department(x, r, c - 1))
 			continue;
 		if (best < 0 || abs(c - (at - 3)) < abs(best - (at - 3)))
 			best = c;
