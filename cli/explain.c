@@ -151,9 +151,10 @@ char *cli_import_corrections_text(const json_t *corrected, const char *path)
 			const char *sep = ": ";
 
 			json_object_foreach((json_t *)json_object_get(c, "cells"), column, cell) {
-				kk_buf_printf(&text, "%scell %s%lld = '%s'", sep, column,
-					      (long long)json_integer_value(json_object_get(c, "row")),
-					      json_string_value(cell));
+				kk_buf_printf(
+					&text, "%scell %s%lld = '%s'", sep, column,
+					(long long)json_integer_value(json_object_get(c, "row")),
+					json_string_value(cell));
 				sep = ", ";
 			}
 		}

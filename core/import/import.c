@@ -546,7 +546,8 @@ static int walk(imp *x)
 		}
 		if (legend_entry(x, r)) {
 			if ((error = finish_table(x, &t)) >= 0)
-				error = explain_part(x, r, _("a line of the 進捗度 legend: it teaches a mark"));
+				error = explain_part(
+					x, r, _("a line of the 進捗度 legend: it teaches a mark"));
 			continue;
 		}
 		if (n == 1) {
@@ -589,8 +590,8 @@ static int walk(imp *x)
 
 			if ((error = finish_table(x, &t)) < 0 ||
 			    (error = read_header(x, &t, r, sub)) < 0 ||
-			    (error = explain_part(x, r, _("a table's header: 項目 and 令和N年度"))) <
-				    0 ||
+			    (error = explain_part(x, r,
+						  _("a table's header: 項目 and 令和N年度"))) < 0 ||
 			    (sub && (error = explain_part(x, sub,
 							  _("the header's second row: the parts "
 							    "of each year"))) < 0))
@@ -618,7 +619,8 @@ static int walk(imp *x)
 			if (error >= 0)
 				error = imp_explain(x, r, NULL, NULL, 0, 1);
 		} else {
-			error = explain_part(x, r, _("outside any table, and not an item: skipped"));
+			error = explain_part(x, r,
+					     _("outside any table, and not an item: skipped"));
 		}
 	}
 	if (error >= 0)

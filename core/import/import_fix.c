@@ -32,7 +32,7 @@
 #include "plan.h"
 
 /* The fields an entry may set, and the fields of a year. */
-static const char *const item_fields[] = {"id",	    "title",  "owners",	  "related",
+static const char *const item_fields[] = {"id",	     "title",  "owners",   "related",
 					  "measure", "status", "added_in", "years"};
 static const char *const year_fields[] = {"planned", "revised", "progress", "achievement",
 					  "result"};
@@ -73,7 +73,8 @@ static size_t distance(const char *a, const char *b)
 		row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
 			next = row[j];
-			row[j] = a[i - 1] == b[j - 1] ? diag : 1 + (diag < row[j - 1] ? diag : row[j - 1]);
+			row[j] = a[i - 1] == b[j - 1] ? diag
+						      : 1 + (diag < row[j - 1] ? diag : row[j - 1]);
 			if (next + 1 < row[j])
 				row[j] = next + 1;
 			diag = next;
@@ -146,8 +147,7 @@ static int fix_text(imp *x, json_t *out, const char *key, const json_t *v, const
 		return json_object_set_new(out, key, json_null()) < 0 ? KK_ENOMEM : 0;
 	if (!json_is_string(v) || !*json_string_value(v))
 		return fix_fail(x, pointer, _("'%s' must be a text, or null to remove it"), key);
-	return json_object_set_new(out, key, json_string(json_string_value(v))) < 0 ? KK_ENOMEM
-										       : 0;
+	return json_object_set_new(out, key, json_string(json_string_value(v))) < 0 ? KK_ENOMEM : 0;
 }
 
 /* 担当課 or 関係課: a list of names, or one text split as the report's cells are. */
@@ -266,7 +266,8 @@ static int fix_years(imp *x, json_t *out, const json_t *v, const char *pointer)
 			char at[KK_DIAG_POINTER_MAX + 32];
 
 			snprintf(at, sizeof(at), "%s/%s", path, field);
-			if (!known_name(field, year_fields, sizeof(year_fields) / sizeof(*year_fields)))
+			if (!known_name(field, year_fields,
+					sizeof(year_fields) / sizeof(*year_fields)))
 				error = unknown_field(x, at, field, year_fields,
 						      sizeof(year_fields) / sizeof(*year_fields));
 			else if (strcmp(field, "achievement") == 0)
@@ -305,16 +306,18 @@ static int fix_set(imp *x, json_t *out, const json_t *set, int by_row, const cha
 
 		snprintf(at, sizeof(at), "%s/%s", pointer, key);
 		if (known_name(key, year_fields, sizeof(year_fields) / sizeof(*year_fields)))
-			error = fix_fail(x, at,
-					 _("'%s' is a field of a fiscal year: set it under 'years', "
-					   "as in {\"years\": {\"R3\": {\"%s\": …}}}"),
-					 key, key);
+			error = fix_fail(
+				x, at,
+				_("'%s' is a field of a fiscal year: set it under 'years', "
+				  "as in {\"years\": {\"R3\": {\"%s\": …}}}"),
+				key, key);
 		else if (!known_name(key, item_fields, sizeof(item_fields) / sizeof(*item_fields)))
 			error = unknown_field(x, at, key, item_fields,
 					      sizeof(item_fields) / sizeof(*item_fields));
 		else if (strcmp(key, "id") == 0 && !by_row)
-			error = fix_fail(x, at, _("an entry that names an item by 通番 cannot "
-						  "change it; name its row instead"));
+			error = fix_fail(x, at,
+					 _("an entry that names an item by 通番 cannot "
+					   "change it; name its row instead"));
 		else if (strcmp(key, "id") == 0)
 			error = json_is_integer(v) && json_integer_value(v) >= 1 &&
 						json_integer_value(v) <= KK_ITEM_ID_MAX
@@ -337,14 +340,15 @@ static int fix_set(imp *x, json_t *out, const json_t *set, int by_row, const cha
 			 kk_cell_measure_number(&number, &rest, json_string_value(v)) && !*rest &&
 			 number >= 1 && number <= 99)
 			error = json_object_set_new(out, key, json_integer(number)) < 0 ? KK_ENOMEM
-											 : 0;
+											: 0;
 		else if (strcmp(key, "measure") == 0)
 			error = fix_fail(x, at, _("'measure' must be a 施策 number from 1 to 99"));
 		else if (json_is_null(v)) /* added_in */
 			error = json_object_set_new(out, key, json_null()) < 0 ? KK_ENOMEM : 0;
 		else if (json_is_string(v) && (n = fix_year(x, json_string_value(v))))
-			error = json_object_set_new(out, key, json_sprintf("%ld", n)) < 0 ? KK_ENOMEM
-											  : 0;
+			error = json_object_set_new(out, key, json_sprintf("%ld", n)) < 0
+					? KK_ENOMEM
+					: 0;
 		else
 			error = fix_fail(x, at, _("'%s' must be a fiscal year"), key);
 		if (error)
@@ -387,11 +391,13 @@ static int fix_cells(imp *x, json_t *out, const json_t *cells, const char *point
 		if (c < 0)
 			return fix_fail(x, at, _("'%s' is not a column name (A, B, …, XFD)"), key);
 		if (!json_is_string(v))
-			return fix_fail(x, at, _("a cell's text must be a string (\"\" to empty it)"));
+			return fix_fail(x, at,
+					_("a cell's text must be a string (\"\" to empty it)"));
 		if (!(clean = kk_cell_clean(json_string_value(v))))
 			return KK_ENOMEM;
 		for (size_t i = 0; i <= strlen(key) && i < sizeof(col); i++) /* as A1 names it */
-			col[i] = key[i] >= 'a' && key[i] <= 'z' ? (char)(key[i] - 'a' + 'A') : key[i];
+			col[i] = key[i] >= 'a' && key[i] <= 'z' ? (char)(key[i] - 'a' + 'A')
+								: key[i];
 		if (json_object_set_new(out, col, json_string(clean)) < 0) {
 			free(clean);
 			return KK_ENOMEM;
@@ -457,11 +463,13 @@ int imp_fix_explain_cells(const imp *x, const imp_row *r, json_t *cells)
 		char why[KK_DIAG_MESSAGE_MAX];
 		json_t *e;
 
-		snprintf(why, sizeof(why), _("the cell's text is the corrections file's (it was '%s'): %s"),
+		snprintf(why, sizeof(why),
+			 _("the cell's text is the corrections file's (it was '%s'): %s"),
 			 json_string_value(v), json_string_value(json_object_get(fix, "reason")));
-		e = json_pack("{s:i, s:s, s:s, s:s, s:s}", "column", column_index(key) + 1, "text",
-			      json_string_value(json_object_get(json_object_get(fix, "cells"), key)),
-			      "field", "", "label", "", "why", why);
+		e = json_pack(
+			"{s:i, s:s, s:s, s:s, s:s}", "column", column_index(key) + 1, "text",
+			json_string_value(json_object_get(json_object_get(fix, "cells"), key)),
+			"field", "", "label", "", "why", why);
 		if (!e || json_array_append_new(cells, e) < 0)
 			return KK_ENOMEM;
 	}
@@ -483,8 +491,10 @@ int imp_fix_load(imp *x)
 		return fix_fail(x, "", _("a corrections file is {\"corrections\": [entries]}"));
 	json_array_foreach(list, i, entry) {
 		char at[KK_DIAG_POINTER_MAX], sub[KK_DIAG_POINTER_MAX + 8];
-		const json_t *row = json_object_get(entry, "row"), *id = json_object_get(entry, "id");
-		const json_t *skip = json_object_get(entry, "skip"), *set = json_object_get(entry, "set");
+		const json_t *row = json_object_get(entry, "row"),
+			     *id = json_object_get(entry, "id");
+		const json_t *skip = json_object_get(entry, "skip"),
+			     *set = json_object_get(entry, "set");
 		const json_t *reason = json_object_get(entry, "reason"), *v;
 		const json_t *cells = json_object_get(entry, "cells");
 		const char *key;
@@ -496,7 +506,8 @@ int imp_fix_load(imp *x)
 			continue;
 		}
 		json_object_foreach((json_t *)entry, key, v) {
-			static const char *const keys[] = {"row", "id", "skip", "set", "cells", "reason"};
+			static const char *const keys[] = {"row", "id",	   "skip",
+							   "set", "cells", "reason"};
 
 			if (known_name(key, keys, 6))
 				continue;
@@ -519,17 +530,20 @@ int imp_fix_load(imp *x)
 			if (row)
 				fix_fail(x, sub, _("'row' must be a row number of the file"));
 			else
-				fix_fail(x, sub, _("'id' must be a 通番 from 1 to %d"), KK_ITEM_ID_MAX);
+				fix_fail(x, sub, _("'id' must be a 通番 from 1 to %d"),
+					 KK_ITEM_ID_MAX);
 			continue;
 		}
 		if (!json_is_string(reason) || !*json_string_value(reason)) {
-			fix_fail(x, at, _("an entry needs a 'reason': it goes in the commit message"));
+			fix_fail(x, at,
+				 _("an entry needs a 'reason': it goes in the commit message"));
 			continue;
 		}
 		if (skip && (!json_is_true(skip) || set || cells || !row)) {
 			snprintf(sub, sizeof(sub), "%s/skip", at);
-			fix_fail(x, sub, _("'skip' is true, on an entry with a 'row' and no 'set' or "
-					   "'cells'"));
+			fix_fail(x, sub,
+				 _("'skip' is true, on an entry with a 'row' and no 'set' or "
+				   "'cells'"));
 			continue;
 		}
 		if (cells && !row) {
@@ -538,8 +552,9 @@ int imp_fix_load(imp *x)
 			continue;
 		}
 		if (!skip && !set && !cells) {
-			fix_fail(x, at, _("an entry sets fields ('set') or cells ('cells'), or skips "
-					  "its row"));
+			fix_fail(x, at,
+				 _("an entry sets fields ('set') or cells ('cells'), or skips "
+				   "its row"));
 			continue;
 		}
 		if (!(fix = json_pack("{s:I, s:O}", "entry", (json_int_t)i, "reason", reason)) ||
@@ -572,11 +587,14 @@ int imp_fix_load(imp *x)
 		for (size_t j = 0; j + 1 < json_array_size(x->fixes); j++) {
 			const json_t *other = json_array_get(x->fixes, j);
 
-			if (json_equal(json_object_get(other, row ? "row" : "id"), row ? row : id)) {
-				fix_fail(x, at, row ? _("row %lld has another entry (entry %lld)")
-						    : _("item %lld has another entry (entry %lld)"),
+			if (json_equal(json_object_get(other, row ? "row" : "id"),
+				       row ? row : id)) {
+				fix_fail(x, at,
+					 row ? _("row %lld has another entry (entry %lld)")
+					     : _("item %lld has another entry (entry %lld)"),
 					 (long long)json_integer_value(row ? row : id),
-					 (long long)json_integer_value(json_object_get(other, "entry")));
+					 (long long)json_integer_value(
+						 json_object_get(other, "entry")));
 				break;
 			}
 		}
@@ -696,15 +714,17 @@ int imp_fix_apply(imp *x, const imp_row *r, json_t *item, const json_t *fix, jso
 				 (long long)json_integer_value(json_object_get(item, "id")));
 			snprintf(idkey, sizeof(idkey), "%lld", (long long)json_integer_value(v));
 			if (strcmp(old, idkey) != 0 && json_object_get(x->ids, idkey)) {
-				error = imp_fail(x, r, _("the corrections give 通番 %s, which row %zu "
-							 "has"),
-						 idkey,
-						 (size_t)json_integer_value(
-							 json_object_get(x->ids, idkey)));
+				error = imp_fail(
+					x, r,
+					_("the corrections give 通番 %s, which row %zu "
+					  "has"),
+					idkey,
+					(size_t)json_integer_value(json_object_get(x->ids, idkey)));
 				goto done;
 			}
 			json_object_del(x->ids, old);
-			if (json_object_set_new(x->ids, idkey, json_integer((json_int_t)r->line)) < 0)
+			if (json_object_set_new(x->ids, idkey, json_integer((json_int_t)r->line)) <
+			    0)
 				goto done;
 		}
 		if (strcmp(key, "measure") == 0) {
@@ -719,8 +739,9 @@ int imp_fix_apply(imp *x, const imp_row *r, json_t *item, const json_t *fix, jso
 				char circled[16];
 
 				kk_circled_number(circled, sizeof(circled), json_integer_value(v));
-				error = imp_fail(x, r, _("the corrections give 施策 %s, which the "
-							 "section does not have"),
+				error = imp_fail(x, r,
+						 _("the corrections give 施策 %s, which the "
+						   "section does not have"),
 						 circled);
 				goto done;
 			}
@@ -732,8 +753,8 @@ int imp_fix_apply(imp *x, const imp_row *r, json_t *item, const json_t *fix, jso
 		    explain_fix(cells, key, v, fix) < 0)
 			goto done;
 	}
-	error = fix_record(x, (json_t *)fix, r, (long)json_integer_value(json_object_get(item, "id")),
-			   fields);
+	error = fix_record(x, (json_t *)fix, r,
+			   (long)json_integer_value(json_object_get(item, "id")), fields);
 done:
 	json_decref(fields);
 	return error;

@@ -105,7 +105,7 @@ typedef struct placed {
 	int id_col;
 	int prev_mark, mark; /* columns of the two 進捗度 marks, or -1 */
 	const char *prev_code, *code;
-	int anchor;	     /* the 項目 column found by its 【…追加】 marker, or -1 */
+	int anchor; /* the 項目 column found by its 【…追加】 marker, or -1 */
 	int title_col, owner_col, related_col;
 	year_values prev, cur;
 	const char *next_revised;
@@ -133,7 +133,8 @@ static int place_end(imp *x, const imp_row *r, placed *p)
 		last--;
 	if (kk_cell_integer_achievement(&p->id, &p->status, imp_cell(r, last))) {
 		p->id_col = last;
-		read_as(p, F_ID, last, N_("a number and a 達成度 word in one cell, last in the row"));
+		read_as(p, F_ID, last,
+			N_("a number and a 達成度 word in one cell, last in the row"));
 		read_as(p, F_STATUS, last,
 			N_("a number and a 達成度 word in one cell, last in the row"));
 	} else if ((p->status = kk_cell_achievement(imp_cell(r, last)))) {
@@ -292,8 +293,9 @@ static int place_left(imp *x, const imp_row *r, placed *p, int at)
 	} else if ((o = find_owner(x, r, at, at)) >= 0) {
 		read_as(p, F_TITLE, o - 1, N_("the cell before the 担当課"));
 		read_as(p, F_OWNERS, o,
-			o == at - 3 ? N_("department names, where the header has 担当課")
-				    : N_("department names after the title: the row is shifted here"));
+			o == at - 3
+				? N_("department names, where the header has 担当課")
+				: N_("department names after the title: the row is shifted here"));
 	} else if (at - 4 >= 0) {
 		o = at - 3;
 		read_as(p, F_TITLE, o - 1, N_("four cells before the previous year's 進捗度"));
@@ -380,7 +382,8 @@ static int place_previous(imp *x, const imp_row *r, placed *p, int at, int *end)
 		p->merged = 1;
 		read_as(p, F_PREV_ACHIEVEMENT, at + 1,
 			N_("a 達成度 word and text in one cell: the word"));
-		read_as(p, F_PREV_RESULT, at + 1, N_("a 達成度 word and text in one cell: the text"));
+		read_as(p, F_PREV_RESULT, at + 1,
+			N_("a 達成度 word and text in one cell: the text"));
 		*end = at + 2;
 		goto done;
 	} else {
@@ -653,10 +656,12 @@ static int place_measure(imp *x, const imp_table *t, const imp_row *r, placed *p
 			return KK_ENOMEM;
 	} else {
 		m = json_pack("{s:s, s:I}", "title", title, "line", (json_int_t)r->line);
-		if (!m ||
-		    (description &&
-		     json_object_set_new(m, "description", json_string(description)) < 0) ||
-		    json_object_set_new(x->measures, key, m) < 0)
+		if (m && description &&
+		    json_object_set_new(m, "description", json_string(description)) < 0) {
+			json_decref(m);
+			return KK_ENOMEM;
+		}
+		if (!m || json_object_set_new(x->measures, key, m) < 0)
 			return KK_ENOMEM;
 	}
 	*measure_out = number;
@@ -935,8 +940,8 @@ static void field_names(const imp *x, int f, char *path, size_t psize, char *lab
 		return;
 	}
 	snprintf(path, psize, "years.%d.%s", x->year - 2 + fields[f].year, fields[f].path);
-	snprintf(label, lsize, "%s %s", imp_year_name(x, x->year - 2 + fields[f].year, year,
-						      sizeof(year)),
+	snprintf(label, lsize, "%s %s",
+		 imp_year_name(x, x->year - 2 + fields[f].year, year, sizeof(year)),
 		 fields[f].label);
 }
 
@@ -1022,8 +1027,9 @@ static int item_from_fix(imp *x, const imp_row *r, const json_t *fix, json_t *ce
 	x->problems->count--;
 	x->failed--;
 	if (!measure)
-		return imp_fail(x, r, _("the corrections give the row's item, but not its "
-					"'measure', and there is no 施策 above it"));
+		return imp_fail(x, r,
+				_("the corrections give the row's item, but not its "
+				  "'measure', and there is no 施策 above it"));
 	snprintf(idkey, sizeof(idkey), "%lld", (long long)id);
 	if (json_object_get(x->ids, idkey))
 		return imp_fail(x, r, _("duplicate 通番 %ld (also on row %zu)"), (long)id,
@@ -1143,13 +1149,14 @@ done:
 		for (int f = 0; f < F_COUNT; f++)
 			p.col[f] = -1;
 		if ((error = item_from_fix(x, r, fix, fixed)) == 0) {
-			const json_t *item = json_array_get(x->items, json_array_size(x->items) - 1);
+			const json_t *item =
+				json_array_get(x->items, json_array_size(x->items) - 1);
 
 			/* The rows below that do not repeat the 施策 are under the one it gives. */
 			p.id = (long)json_integer_value(json_object_get(item, "id"));
 			snprintf(x->measure, sizeof(x->measure), "%d/%d/%lld", x->pillar,
-				 x->section, (long long)json_integer_value(json_object_get(item,
-											  "measure")));
+				 x->section,
+				 (long long)json_integer_value(json_object_get(item, "measure")));
 			x->measure_broken = 0;
 		}
 	}
