@@ -1,4 +1,4 @@
-/* Tests for core/base/array: KK_ARRAY_GROW(), its growth, overflow and failure. */
+/* Tests for core/base/array: KK_ARRAY_GROW(), its growth, bound, overflow and failure. */
 #include "testutil.h"
 
 #include <errno.h>
@@ -116,9 +116,9 @@ static void test_overflow(void **state)
 }
 
 /*
- * Where doubling the room would overflow the byte count, the room asked for
- * is exactly `nr`; a doubled count that wrapped around would ask realloc()
- * for a few bytes and report success.
+ * Where doubling the room would overflow the byte count, the room asked
+ * for is the most a size_t can count; a doubled count that wrapped around
+ * would ask realloc() for a few bytes and report success.
  */
 static void test_doubling_overflow(void **state)
 {
@@ -126,7 +126,7 @@ static void test_doubling_overflow(void **state)
 	pair *v = NULL;
 
 	(void)state;
-	assert_int_equal(kk_array_grow(&v, &alloc, alloc + 1, sizeof(*v)), KK_ENOMEM);
+	assert_int_equal(kk_array_grow(&v, &alloc, alloc + 1, SIZE_MAX, sizeof(*v)), KK_ENOMEM);
 	assert_null(v);
 	assert_int_equal(alloc, (size_t)1 << (sizeof(size_t) * 8 - 5));
 }
@@ -176,6 +176,36 @@ static void test_bytes(void **state)
 	free(s);
 }
 
+/* KK_ARRAY_GROW_MAX(): the doubling stops at the bound, and past it is KK_ELIMIT. */
+static void test_bound(void **state)
+{
+	size_t alloc = 0, small_alloc = 0;
+	char *s = NULL, *small = NULL, *before;
+
+	(void)state;
+	assert_int_equal(KK_ARRAY_GROW_MAX(small, 3, small_alloc, 5), 0);
+	assert_int_equal(small_alloc, 5);
+	free(small);
+
+	assert_int_equal(KK_ARRAY_GROW_MAX(s, 3, alloc, 100), 0);
+	assert_int_equal(alloc, 8);
+	assert_int_equal(KK_ARRAY_GROW_MAX(s, 9, alloc, 100), 0);
+	assert_int_equal(alloc, 16);
+	assert_int_equal(KK_ARRAY_GROW_MAX(s, 60, alloc, 100), 0);
+	assert_int_equal(alloc, 60);
+	memset(s, 'x', 60);
+	assert_int_equal(KK_ARRAY_GROW_MAX(s, 61, alloc, 100), 0);
+	assert_int_equal(alloc, 100);
+	before = s;
+	assert_int_equal(KK_ARRAY_GROW_MAX(s, 100, alloc, 100), 0);
+	assert_int_equal(KK_ARRAY_GROW_MAX(s, 101, alloc, 100), KK_ELIMIT);
+	assert_ptr_equal(s, before);
+	assert_int_equal(alloc, 100);
+	for (size_t i = 0; i < 60; i++)
+		assert_int_equal(s[i], 'x');
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_doubling_overflow),
 		cmocka_unit_test(test_failure_keeps_array),
 		cmocka_unit_test(test_bytes),
+		cmocka_unit_test(test_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,13 +6,12 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 
-int kk_array_grow(void *arrayp, size_t *alloc, size_t nr, size_t size)
+int kk_array_grow(void *arrayp, size_t *alloc, size_t nr, size_t max, size_t size)
 {
 	void *array, *grown;
 	size_t want;
@@ -20,12 +19,18 @@ int kk_array_grow(void *arrayp, size_t *alloc, size_t nr, size_t size)
 	assert(arrayp && alloc && size);
 	if (nr <= *alloc)
 		return 0;
+	if (nr > max)
+		return KK_ELIMIT;
 	if (nr > SIZE_MAX / size) {
 		errno = ENOMEM;
 		return KK_ENOMEM;
 	}
-	want = *alloc < 8 ? 8 : *alloc <= SIZE_MAX / 2 ? *alloc * 2 : nr;
-	if (want < nr || want > SIZE_MAX / size)
+	if (max > SIZE_MAX / size)
+		max = SIZE_MAX / size;
+	want = *alloc < 8 ? 8 : *alloc <= max / 2 ? *alloc * 2 : max;
+	if (want > max)
+		want = max;
+	if (want < nr)
 		want = nr;
 	/* The pointer is read and written as bytes: `arrayp` is a T **, not a void **. */
 	memcpy(&array, arrayp, sizeof(array));
