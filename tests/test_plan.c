@@ -21,6 +21,9 @@ static void test_fy_parse(void **state)
 		{"2021", 2021},	      {"FY2021", 2021}, {"fy2021", 2021}, {"2021年度", 2021},
 		{"R3", 2021},	      {"r3", 2021},	{"令和3", 2021},  {"令和3年度", 2021},
 		{"令和元年度", 2019}, {"R1", 2019},	{"H30", 2018},	  {"平成31年度", 2019},
+		/* As an input method types them. */
+		{"令和４年度", 2022}, {"Ｒ４", 2022},	{"２０２１", 2021}, {"ＦＹ２０２１", 2021},
+		{" 令和3年度　", 2021},
 	};
 	static const char *const bad[] = {"",	"21",	 "R",	    "R0",    "令和", "令和3年",
 					  "X3", "2021x", "R3年度x", "99999", "FY"};
@@ -125,6 +128,12 @@ static void test_marks(void **state)
 	assert_string_equal(kk_progress_from_mark("▲"), "behind");
 	assert_string_equal(kk_progress_from_mark("on_track"), "on_track");
 	assert_null(kk_progress_from_mark("△"));
+	assert_string_equal(kk_progress_from_mark("〇"), "on_track"); /* what IMEs give for まる */
+	assert_string_equal(kk_progress_from_mark("◯"), "on_track");
+	assert_string_equal(kk_progress_from_mark(" ◎ "), "ahead");
+	assert_string_equal(kk_achievement_from_label("取下げ"), "withdrawn");
+	assert_string_equal(kk_achievement_from_label("―"), "open");
+	assert_string_equal(kk_achievement_from_label("導入完了　"), "completed");
 	assert_string_equal(kk_progress_legend("ahead"), "計画より早く進んでいる");
 	assert_string_equal(kk_achievement_label("completed"), "導入完了");
 	assert_string_equal(kk_achievement_label("open"), "—");
@@ -142,6 +151,28 @@ static void test_marks(void **state)
 	assert_string_equal(buf, "㊿");
 	kk_circled_number(buf, sizeof(buf), 51);
 	assert_string_equal(buf, "(51)");
+}
+
+/* kk_item_fields and kk_year_fields are item.schema.json's properties, in its order. */
+static void test_fields(void **state)
+{
+	json_t *schema = kk_test_load_json(KK_SOURCE_DIR "/schema/item.schema.json");
+	json_t *props = json_object_get(schema, "properties"), *year;
+	const char *key;
+	json_t *v;
+	size_t i = 0;
+
+	(void)state;
+	assert_int_equal(json_object_size(props), kk_item_field_count);
+	json_object_foreach(props, key, v)
+		assert_string_equal(key, kk_item_fields[i++]);
+	year = json_object_get(json_object_get(json_object_get(schema, "definitions"), "year"),
+			       "properties");
+	assert_int_equal(json_object_size(year), kk_year_field_count);
+	i = 0;
+	json_object_foreach(year, key, v)
+		assert_string_equal(key, kk_year_fields[i++]);
+	json_decref(schema);
 }
 
 static void put(kk_fileset *set, const char *path, const char *text)
@@ -205,7 +236,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fy_parse),   cmocka_unit_test(test_fy_format),
 		cmocka_unit_test(test_item_paths), cmocka_unit_test(test_marks),
-		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load),	   cmocka_unit_test(test_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

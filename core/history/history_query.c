@@ -11,6 +11,7 @@
 #include "history_index.h"
 #include "dates.h"
 #include "i18n.h"
+#include "keytext.h"
 #include "json.h"
 #include "patch.h"
 #include "plan.h"
@@ -204,7 +205,7 @@ static int commit_selected(const json_t *info, const kk_log_filter *f)
 	if (f->department) {
 		const char *d = json_string_value(json_object_get(info, "department"));
 
-		if (!d || strcmp(d, f->department) != 0)
+		if (!d || !kk_key_equal(d, f->department))
 			return 0;
 	}
 	return 1;

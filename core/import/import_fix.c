@@ -29,6 +29,7 @@
 #include "i18n.h"
 #include "import_cell.h"
 #include "import_int.h"
+#include "keytext.h"
 #include "plan.h"
 
 /* The fields an entry may set, and the fields of a year. */
@@ -58,60 +59,17 @@ static int fix_fail(imp *x, const char *pointer, const char *fmt, ...)
 	return 1;
 }
 
-/* The number of single-character edits between `a` and `b`, at most 9. */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[32];
-
-	if (la >= 31 || lb >= 31)
-		return 9;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0], next;
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			next = row[j];
-			row[j] = a[i - 1] == b[j - 1] ? diag
-						      : 1 + (diag < row[j - 1] ? diag : row[j - 1]);
-			if (next + 1 < row[j])
-				row[j] = next + 1;
-			diag = next;
-		}
-	}
-	return row[lb] > 9 ? 9 : row[lb];
-}
-
-/* The name in `known` nearest to `name` when it is a likely typo of it, or NULL. */
-static const char *nearest(const char *name, const char *const *known, size_t count,
-			   size_t *distance_out)
-{
-	const char *best = NULL;
-	size_t best_d = 3;
-
-	for (size_t i = 0; i < count; i++) {
-		size_t d = distance(name, known[i]);
-
-		if (d < best_d)
-			best = known[i], best_d = d;
-	}
-	*distance_out = best_d;
-	return best;
-}
-
 /* An unknown field: names the nearest known one when it is a likely typo. */
 static int unknown_field(imp *x, const char *pointer, const char *name, const char *const *known,
 			 size_t count)
 {
-	size_t d, year_d;
-	const char *best = nearest(name, known, count, &d);
-	const char *year = known == item_fields
-				   ? nearest(name, year_fields,
-					     sizeof(year_fields) / sizeof(*year_fields), &year_d)
-				   : NULL;
+	const char *best = kk_key_nearest(name, known, count);
+	const char *year =
+		known == item_fields && !best
+			? kk_key_nearest(name, year_fields, sizeof(year_fields) / sizeof(*year_fields))
+			: NULL;
 
-	if (year && year_d < d)
+	if (year)
 		return fix_fail(x, pointer,
 				_("unknown field '%s' (did you mean '%s', a field of a fiscal year "
 				  "under 'years'?)"),

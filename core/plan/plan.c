@@ -11,6 +11,7 @@
 
 #include "i18n.h"
 #include "json.h"
+#include "keytext.h"
 
 int kk_item_path(char *buf, size_t size, json_int_t id)
 {
@@ -209,7 +210,7 @@ int kk_item_owned_by(const json_t *item, const char *dept)
 	json_t *v;
 
 	json_array_foreach(json_object_get(item, "owners"), i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), dept) == 0)
+		if (json_is_string(v) && kk_key_equal(json_string_value(v), dept))
 			return 1;
 	return 0;
 }
@@ -222,7 +223,7 @@ json_t *kk_plan_department(const json_t *departments, const char *name)
 	json_array_foreach(json_object_get(departments, "departments"), i, v) {
 		const char *n = json_string_value(json_object_get(v, "name"));
 
-		if (n && strcmp(n, name) == 0)
+		if (n && kk_key_equal(n, name))
 			return v;
 	}
 	return NULL;
@@ -263,9 +264,10 @@ static int era_year(int *out, const json_t *era, const char *rest)
 	return 0;
 }
 
-int kk_fy_parse(int *out, const char *text, const json_t *settings, kk_diag *diag)
+int kk_fy_parse(int *out, const char *typed, const json_t *settings, kk_diag *diag)
 {
-	const char *p = text;
+	char key[KK_KEY_MAX];
+	const char *text = kk_key_normalize(key, sizeof(key), typed), *p = text;
 	size_t i;
 	json_t *era;
 	int year;
@@ -286,7 +288,7 @@ int kk_fy_parse(int *out, const char *text, const json_t *settings, kk_diag *dia
 			goto ok;
 	}
 	return kk_diag_set(diag, KK_EINVALID,
-			   _("'%s' is not a fiscal year (try 2021, R3 or 令和3年度)"), text);
+			   _("'%s' is not a fiscal year (try 2021, R3 or 令和3年度)"), typed);
 ok:
 	if (year < 1868 || year > 2999)
 		return kk_diag_set(diag, KK_EINVALID, _("fiscal year %d is out of range"), year);
@@ -356,8 +358,11 @@ const char *kk_progress_mark(const char *progress)
 	return NULL;
 }
 
-const char *kk_progress_from_mark(const char *text)
+const char *kk_progress_from_mark(const char *typed)
 {
+	char key[KK_KEY_MAX];
+	const char *text = typed ? kk_key_normalize(key, sizeof(key), typed) : NULL;
+
 	for (size_t i = 0; text && i < sizeof(progress_marks) / sizeof(*progress_marks); i++) {
 		if (strcmp(text, progress_marks[i].code) == 0 ||
 		    strcmp(text, progress_marks[i].mark) == 0)
@@ -375,14 +380,20 @@ const char *kk_progress_legend(const char *progress)
 	return NULL;
 }
 
-const char *kk_achievement_from_label(const char *text)
+const char *kk_achievement_from_label(const char *typed)
 {
+	char key[KK_KEY_MAX];
+	const char *text = typed ? kk_key_normalize(key, sizeof(key), typed) : NULL;
+
 	for (size_t i = 0; text && i < sizeof(achievement_labels) / sizeof(*achievement_labels);
 	     i++) {
 		if (strcmp(text, achievement_labels[i].code) == 0 ||
 		    strcmp(text, achievement_labels[i].label) == 0)
 			return achievement_labels[i].code;
 	}
+	/* The report's other spelling of 取り下げ. */
+	if (text && strcmp(text, "取下げ") == 0)
+		return "withdrawn";
 	return NULL;
 }
 
@@ -417,6 +428,12 @@ void kk_circled_number(char *buf, size_t size, json_int_t n)
 	else
 		snprintf(buf, size, "(%" JSON_INTEGER_FORMAT ")", n);
 }
+
+const char *const kk_item_fields[] = {"id",	 "pillar",   "section", "measure", "title",
+				     "owners", "related", "added_in", "status",	 "years"};
+const size_t kk_item_field_count = sizeof(kk_item_fields) / sizeof(*kk_item_fields);
+const char *const kk_year_fields[] = {"planned", "revised", "progress", "achievement", "result"};
+const size_t kk_year_field_count = sizeof(kk_year_fields) / sizeof(*kk_year_fields);
 
 const char *kk_field_label(const char *field)
 {

@@ -78,7 +78,8 @@ json_t *kk_plan_department(const json_t *departments, const char *name);
  *
  * kk_fy_parse accepts "2021", "FY2021", "fy2021", "R3", "令和3", "令和3年度"
  * and "令和元年度", using the eras of `settings` (keikaku.json; may be NULL
- * for plain years only).  Fails with KK_EINVALID and a message naming the
+ * for plain years only), as an input method types them too ("令和４年度",
+ * "Ｒ４": keytext.h).  Fails with KK_EINVALID and a message naming the
  * text.
  */
 int kk_fy_parse(int *out, const char *text, const json_t *settings, kk_diag *diag);
@@ -92,13 +93,26 @@ void kk_fy_format(char *buf, size_t size, const json_t *settings, int year);
 /* The state of `year` in keikaku.json: "open", "closed", "planned", or NULL. */
 const char *kk_fy_state(const json_t *settings, int year);
 
-/* Presentation of stored codes as the report writes them; NULL for unknown codes. */
+/*
+ * Presentation of stored codes as the report writes them; NULL for unknown
+ * codes.  The _from_ forms take a code or the report's word or mark as typed
+ * ("〇" and "◯" are ○, "取下げ" is 取り下げ: keytext.h).
+ */
 const char *kk_progress_mark(const char *progress);   /* "on_track" -> "○" */
 const char *kk_achievement_label(const char *code);   /* "completed" -> "導入完了" */
 const char *kk_progress_from_mark(const char *text);  /* "○" or "on_track" -> "on_track" */
 const char *kk_progress_legend(const char *progress); /* "behind" -> "計画より遅れている" */
 const char *
 kk_achievement_from_label(const char *text); /* "導入完了" or "completed" -> "completed" */
+
+/*
+ * The fields of an item, and of each of its fiscal years, as
+ * schema/item.schema.json has them (tests/test_plan.c keeps them the same).
+ */
+extern const char *const kk_item_fields[];
+extern const size_t kk_item_field_count;
+extern const char *const kk_year_fields[];
+extern const size_t kk_year_field_count;
 
 /*
  * The report's label for a field of an item or of a year ("progress" ->
