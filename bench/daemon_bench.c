@@ -43,6 +43,8 @@
 
 #include <jansson.h>
 
+#include "array.h"
+
 #define MAX_ERROR_CODES 16
 #define MAX_RETRIES	1000
 #define RECV_TIMEOUT_S	120
@@ -81,7 +83,7 @@ static struct {
 	int clients;
 	long updates;
 	long *items;
-	size_t item_count;
+	size_t item_count, items_alloc;
 	unsigned long window;
 	long daemon_pid;
 	const char *reason;
@@ -232,15 +234,8 @@ static ssize_t read_line(client *c, size_t *consumed)
 			*consumed = (size_t)(nl - c->buf) + 1;
 			return nl - c->buf;
 		}
-		if (c->cap - c->len < 4096) {
-			size_t cap = c->cap ? c->cap * 2 : 65536;
-			char *grown = realloc(c->buf, cap);
-
-			if (!grown)
-				return -1;
-			c->buf = grown;
-			c->cap = cap;
-		}
+		if (c->cap - c->len < 4096 && KK_ARRAY_GROW(c->buf, c->len + 65536, c->cap) < 0)
+			return -1;
 		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -494,11 +489,8 @@ static int parse_items(const char *text)
 			p = end;
 		}
 		for (long id = from; id <= to; id++) {
-			long *grown = realloc(opt.items, (opt.item_count + 1) * sizeof(*grown));
-
-			if (!grown)
+			if (KK_ARRAY_GROW(opt.items, opt.item_count + 1, opt.items_alloc) < 0)
 				return -1;
-			opt.items = grown;
 			opt.items[opt.item_count++] = id;
 		}
 		if (*p == ',')

@@ -47,6 +47,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "canon.h"
 #include "fileset.h"
 #include "json.h"
@@ -486,13 +487,13 @@ static void load_plan(gen *g, const char *plan_dir, const char *schema_dir)
 static json_int_t (*measures(const json_t *structure, size_t *count))[3]
 {
 	json_int_t(*out)[3] = NULL;
-	size_t n = 0, i, j, k;
+	size_t n = 0, alloc = 0, i, j, k;
 	json_t *p, *s, *m;
 
 	json_array_foreach(json_object_get(structure, "pillars"), i, p)
 		json_array_foreach(json_object_get(p, "sections"), j, s)
 			json_array_foreach(json_object_get(s, "measures"), k, m) {
-				if (!(out = realloc(out, (n + 1) * sizeof(*out))))
+				if (KK_ARRAY_GROW(out, n + 1, alloc) < 0)
 					die("out of memory");
 				out[n][0] = json_integer_value(json_object_get(p, "number"));
 				out[n][1] = json_integer_value(json_object_get(s, "number"));

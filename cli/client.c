@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cli.h"
 #include "client.h"
 #include "json.h"
@@ -156,17 +157,10 @@ static int read_line(size_t *len_out, cli_client *c)
 		scanned = c->len;
 		if (c->len >= CLI_RESPONSE_MAX)
 			return RESPONSE_TOO_LONG;
-		if (c->cap - c->len < READ_CHUNK) {
-			size_t cap = c->cap ? c->cap * 2 : READ_CHUNK * 2;
-			char *buf;
-
-			if (cap > CLI_RESPONSE_MAX + READ_CHUNK)
-				cap = CLI_RESPONSE_MAX + READ_CHUNK;
-			if (!(buf = realloc(c->buf, cap)))
-				return -ENOMEM;
-			c->buf = buf;
-			c->cap = cap;
-		}
+		if (c->cap - c->len < READ_CHUNK &&
+		    KK_ARRAY_GROW_MAX(c->buf, c->len + READ_CHUNK, c->cap,
+				      CLI_RESPONSE_MAX + READ_CHUNK) < 0)
+			return -ENOMEM;
 		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "audit.h"
 #include "cli.h"
 #include "client.h"
@@ -86,21 +87,23 @@ static void put_value(FILE *m, const char *path, const json_t *v)
 
 /* --- long texts and their inline diffs --- */
 
-/* Appends `text` to the growing string *buf, with `style` for each byte. */
-static int add_marked(char **buf, char **style, size_t *len, const char *text, char st)
+/* A growing string and a style for each of its bytes. */
+typedef struct marked_text {
+	char *buf, *style;
+	size_t len, buf_alloc, style_alloc;
+} marked_text;
+
+/* Appends `text` to the string, with `style` for each byte. */
+static int add_marked(marked_text *mk, const char *text, char st)
 {
 	size_t n = strlen(text);
-	char *b = realloc(*buf, *len + n + 1), *s;
 
-	if (!b)
+	if (KK_ARRAY_GROW(mk->buf, mk->len + n + 1, mk->buf_alloc) < 0 ||
+	    KK_ARRAY_GROW(mk->style, mk->len + n + 1, mk->style_alloc) < 0)
 		return -1;
-	*buf = b;
-	if (!(s = realloc(*style, *len + n + 1)))
-		return -1;
-	*style = s;
-	memcpy(b + *len, text, n + 1);
-	memset(s + *len, st, n);
-	*len += n;
+	memcpy(mk->buf + mk->len, text, n + 1);
+	memset(mk->style + mk->len, st, n);
+	mk->len += n;
 	return 0;
 }
 
@@ -160,23 +163,22 @@ static int put_long(const painter *p, const json_t *change)
 {
 	const json_t *segments = json_object_get(change, "inline");
 	const json_t *old = json_object_get(change, "old"), *new = json_object_get(change, "new");
-	char *buf = NULL, *style = NULL, *wrapped = NULL;
-	size_t len = 0, size = 0, i;
+	marked_text mk = {0};
+	char *wrapped = NULL;
+	size_t size = 0, i;
 	json_t *seg;
 	FILE *m = NULL;
 	int error = -1;
 
-	if (!(buf = strdup("")) || !(style = strdup("")))
+	if (add_marked(&mk, "", 0) < 0)
 		goto done;
 	if (!json_is_array(segments)) {
-		if ((json_is_string(old) &&
-		     (add_marked(&buf, &style, &len, "[-", 1) < 0 ||
-		      add_marked(&buf, &style, &len, json_string_value(old), 1) < 0 ||
-		      add_marked(&buf, &style, &len, "-]", 1) < 0)) ||
-		    (json_is_string(new) &&
-		     (add_marked(&buf, &style, &len, "{+", 2) < 0 ||
-		      add_marked(&buf, &style, &len, json_string_value(new), 2) < 0 ||
-		      add_marked(&buf, &style, &len, "+}", 2) < 0)))
+		if ((json_is_string(old) && (add_marked(&mk, "[-", 1) < 0 ||
+					     add_marked(&mk, json_string_value(old), 1) < 0 ||
+					     add_marked(&mk, "-]", 1) < 0)) ||
+		    (json_is_string(new) && (add_marked(&mk, "{+", 2) < 0 ||
+					     add_marked(&mk, json_string_value(new), 2) < 0 ||
+					     add_marked(&mk, "+}", 2) < 0)))
 			goto done;
 	}
 	json_array_foreach(segments, i, seg) {
@@ -186,27 +188,27 @@ static int put_long(const painter *p, const json_t *change)
 
 		if (!text)
 			continue;
-		if ((st && add_marked(&buf, &style, &len, st == 1 ? "[-" : "{+", st) < 0) ||
-		    add_marked(&buf, &style, &len, text, st) < 0 ||
-		    (st && add_marked(&buf, &style, &len, st == 1 ? "-]" : "+}", st) < 0))
+		if ((st && add_marked(&mk, st == 1 ? "[-" : "{+", st) < 0) ||
+		    add_marked(&mk, text, st) < 0 ||
+		    (st && add_marked(&mk, st == 1 ? "-]" : "+}", st) < 0))
 			goto done;
 	}
 	if (!p->colour) {
-		render_wrapped(p->out, buf, INDENT, p->columns, 0);
+		render_wrapped(p->out, mk.buf, INDENT, p->columns, 0);
 		error = 0;
 		goto done;
 	}
 	if (!(m = open_memstream(&wrapped, &size)))
 		goto done;
-	render_wrapped(m, buf, INDENT, p->columns, 0);
+	render_wrapped(m, mk.buf, INDENT, p->columns, 0);
 	if (fclose(m) != 0)
 		goto done;
-	paint(p->out, wrapped, buf, style);
+	paint(p->out, wrapped, mk.buf, mk.style);
 	error = 0;
 done:
 	free(wrapped);
-	free(buf);
-	free(style);
+	free(mk.buf);
+	free(mk.style);
 	return error;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "daemon.h"
 #include "i18n.h"
 #include "json.h"
@@ -603,15 +604,8 @@ static int make_tag(kd_writer *w, const char *name, const git_oid *commit,
 	int offset = t->offset < 0 ? -t->offset : t->offset, len;
 	kd_batch_tag *tag;
 
-	if (w->writes.tag_count == w->writes.tag_alloc) {
-		size_t alloc = w->writes.tag_alloc ? w->writes.tag_alloc * 2 : 4;
-		kd_batch_tag *grown = realloc(w->writes.tags, alloc * sizeof(*grown));
-
-		if (!grown)
-			return -1;
-		w->writes.tags = grown;
-		w->writes.tag_alloc = alloc;
-	}
+	if (KK_ARRAY_GROW(w->writes.tags, w->writes.tag_count + 1, w->writes.tag_alloc) < 0)
+		return -1;
 	tag = &w->writes.tags[w->writes.tag_count];
 	len = asprintf(&buf, "object %s\ntype commit\ntag %s\ntagger %s <%s> %lld %c%02d%02d\n\n%s",
 		       git_oid_tostr(hex, sizeof(hex), commit), name, tagger->name, tagger->email,

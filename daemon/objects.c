@@ -9,6 +9,7 @@
 
 #include <git2/sys/odb_backend.h>
 
+#include "array.h"
 #include "objects.h"
 
 /* Keeps a copy of a new object's bytes; duplicates are dropped when the pack is written. */
@@ -19,16 +20,9 @@ int kd_objects_add(kd_objects *list, const git_oid *oid, const void *data, size_
 
 	if (!copy)
 		return -1;
-	if (list->count == list->alloc) {
-		size_t alloc = list->alloc ? list->alloc * 2 : 256;
-		kk_pack_object *grown = realloc(list->items, alloc * sizeof(*grown));
-
-		if (!grown) {
-			free(copy);
-			return -1;
-		}
-		list->items = grown;
-		list->alloc = alloc;
+	if (KK_ARRAY_GROW(list->items, list->count + 1, list->alloc) < 0) {
+		free(copy);
+		return -1;
 	}
 	memcpy(copy, data, len);
 	list->items[list->count++] = (kk_pack_object){type, copy, len, *oid};

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "peer.h"
 
 /*
@@ -22,25 +23,22 @@
 static gid_t *group_list(const char *user, gid_t gid, int *count)
 {
 	gid_t *gids = NULL;
-	int room = 64;
+	size_t alloc = 0, want = 64;
+	int n;
 
 	for (;;) {
 		/* Linux allows 65,536 supplementary groups. */
-		gid_t *grown =
-			room <= (1 << 17) ? realloc(gids, (size_t)room * sizeof(*gids)) : NULL;
-		int n = room;
-
-		if (!grown) {
+		if (KK_ARRAY_GROW_MAX(gids, want, alloc, 1 << 17) < 0) {
 			free(gids);
 			return NULL;
 		}
-		gids = grown;
+		n = (int)alloc;
 		if (getgrouplist(user, gid, gids, &n) >= 0) {
 			*count = n;
 			return gids;
 		}
-		/* glibc says how many there are; grow at least twofold in any case. */
-		room = n > room ? n : 2 * room;
+		/* glibc says how many there are; the room at least doubles in any case. */
+		want = n > 0 && (size_t)n > alloc ? (size_t)n : alloc + 1;
 	}
 }
 
@@ -54,20 +52,18 @@ typedef int (*entry_getter)(void *ctx, char *buf, size_t len, int *found);
 
 static int get_entry(char **buf_out, entry_getter get, void *ctx)
 {
-	size_t len = 1024;
+	size_t alloc = 0, want = 1024;
 	char *buf = NULL;
 
 	*buf_out = NULL;
 	for (;;) {
-		char *grown = len <= (1 << 24) ? realloc(buf, len) : NULL;
 		int error, found = 0;
 
-		if (!grown) {
+		if (KK_ARRAY_GROW_MAX(buf, want, alloc, 1 << 24) < 0) {
 			free(buf);
 			return -1;
 		}
-		buf = grown;
-		if ((error = get(ctx, buf, len, &found)) != ERANGE) {
+		if ((error = get(ctx, buf, alloc, &found)) != ERANGE) {
 			if (error || !found) {
 				free(buf);
 				return 1;
@@ -75,7 +71,7 @@ static int get_entry(char **buf_out, entry_getter get, void *ctx)
 			*buf_out = buf;
 			return 0;
 		}
-		len *= 2;
+		want = alloc + 1; /* the room doubles */
 	}
 }
 

@@ -11,6 +11,7 @@
 
 #include <git2/sys/odb_backend.h>
 
+#include "array.h"
 #include "buf.h"
 #include "objects.h"
 #include "trees.h"
@@ -33,15 +34,8 @@ static int cmp_entries(const void *pa, const void *pb)
 static int append_entry(kd_tree_entry **entries, size_t *count, size_t *alloc, const char *name,
 			size_t name_len, unsigned mode, const git_oid *oid)
 {
-	if (*count == *alloc) {
-		size_t grown = *alloc ? *alloc * 2 : 16;
-		kd_tree_entry *e = realloc(*entries, grown * sizeof(*e));
-
-		if (!e)
-			return -1;
-		*entries = e;
-		*alloc = grown;
-	}
+	if (KK_ARRAY_GROW(*entries, *count + 1, *alloc) < 0)
+		return -1;
 	(*entries)[(*count)++] = (kd_tree_entry){name, name_len, mode, *oid};
 	return 0;
 }

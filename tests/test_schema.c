@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "json.h"
 #include "schema.h"
 
@@ -47,7 +48,7 @@ static char **suite_files(size_t *count)
 	DIR *dir = opendir(SUITE_DIR);
 	struct dirent *entry;
 	char **names = NULL;
-	size_t n = 0;
+	size_t n = 0, alloc = 0;
 
 	if (!dir)
 		fail_msg("cannot open '%s'", SUITE_DIR);
@@ -56,8 +57,7 @@ static char **suite_files(size_t *count)
 
 		if (len < 6 || strcmp(entry->d_name + len - 5, ".json") != 0)
 			continue;
-		names = realloc(names, (n + 1) * sizeof(*names));
-		assert_non_null(names);
+		assert_int_equal(KK_ARRAY_GROW(names, n + 1, alloc), 0);
 		assert_non_null(names[n++] = strdup(entry->d_name));
 	}
 	closedir(dir);

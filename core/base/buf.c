@@ -5,26 +5,20 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "array.h"
 
 void kk_buf_put(kk_buf *b, const char *s, size_t n)
 {
 	if (b->failed)
 		return;
-	if (b->len + n + 1 > b->alloc) {
-		size_t alloc = b->alloc ? b->alloc : 64;
-		char *data;
-
-		while (b->len + n + 1 > alloc)
-			alloc *= 2;
-		if (!(data = realloc(b->data, alloc))) {
-			b->failed = 1;
-			return;
-		}
-		b->data = data;
-		b->alloc = alloc;
+	if (n >= SIZE_MAX - b->len || KK_ARRAY_GROW(b->data, b->len + n + 1, b->alloc) < 0) {
+		b->failed = 1;
+		return;
 	}
 	memcpy(b->data + b->len, s, n);
 	b->len += n;

@@ -11,6 +11,8 @@
 
 #include <git2.h>
 
+#include "array.h"
+
 void kk_diag_clear(kk_diag *diag)
 {
 	if (diag)
@@ -63,15 +65,8 @@ void kk_diag_set_path(kk_diag *diag, const char *path)
 
 int kk_diaglist_add(kk_diaglist *list, const kk_diag *diag)
 {
-	if (list->count == list->alloc) {
-		size_t alloc = list->alloc ? list->alloc * 2 : 8;
-		kk_diag *items = realloc(list->items, alloc * sizeof(*items));
-
-		if (!items)
-			return KK_ENOMEM;
-		list->items = items;
-		list->alloc = alloc;
-	}
+	if (KK_ARRAY_GROW(list->items, list->count + 1, list->alloc) < 0)
+		return KK_ENOMEM;
 	list->items[list->count++] = *diag;
 	return 0;
 }

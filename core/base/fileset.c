@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "i18n.h"
 
 /* Plan files are small; anything larger is not a plan file. */
@@ -105,15 +106,8 @@ static int put(kk_fileset *set, const char *path, const char *data, size_t len, 
 	}
 	if (!(copy = strdup(path)))
 		goto nomem;
-	if (set->count == set->alloc) {
-		size_t alloc = set->alloc ? set->alloc * 2 : 64;
-		kk_file *files = realloc(set->files, alloc * sizeof(*files));
-
-		if (!files)
-			goto nomem;
-		set->files = files;
-		set->alloc = alloc;
-	}
+	if (KK_ARRAY_GROW(set->files, set->count + 1, set->alloc) < 0)
+		goto nomem;
 	memmove(&set->files[at + 1], &set->files[at], (set->count - at) * sizeof(*set->files));
 	set->files[at].path = copy;
 	set->files[at].data = bytes;
@@ -211,17 +205,8 @@ static int read_dir(kk_fileset *set, int dirfd, const char *prefix, const char *
 	while ((de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (count == alloc) {
-			char **grown =
-				realloc(names, (alloc = alloc ? alloc * 2 : 32) * sizeof(*names));
-
-			if (!grown) {
-				error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
-				goto done;
-			}
-			names = grown;
-		}
-		if (!(names[count] = strdup(de->d_name))) {
+		if (KK_ARRAY_GROW(names, count + 1, alloc) < 0 ||
+		    !(names[count] = strdup(de->d_name))) {
 			error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 			goto done;
 		}

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "i18n.h"
 
 #define PARSE_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
@@ -461,15 +462,13 @@ static int too_large(kk_diag *diag, const char *path, size_t max)
 static int read_bounded(char **buf_out, size_t *len_out, int fd, const struct stat *st, size_t max,
 			const char *path, kk_diag *diag)
 {
-	size_t alloc, len = 0;
-	char *buf = NULL, *grown;
+	size_t alloc = 0, len = 0, first;
+	char *buf = NULL;
 	ssize_t n;
 	int error = 0;
 
-	alloc = S_ISREG(st->st_mode) ? (size_t)st->st_size + 1 : READ_CHUNK;
-	if (alloc > max + 1)
-		alloc = max + 1;
-	if ((buf = malloc(alloc)) == NULL) {
+	first = S_ISREG(st->st_mode) ? (size_t)st->st_size + 1 : READ_CHUNK;
+	if (KK_ARRAY_GROW_MAX(buf, first < max + 1 ? first : max + 1, alloc, max + 1) < 0) {
 		error = fail(diag, KK_ENOMEM, _("out of memory"));
 		goto done;
 	}
@@ -479,12 +478,10 @@ static int read_bounded(char **buf_out, size_t *len_out, int fd, const struct st
 				error = too_large(diag, path, max);
 				goto done;
 			}
-			alloc = alloc > (max + 1) / 2 ? max + 1 : alloc * 2;
-			if ((grown = realloc(buf, alloc)) == NULL) {
+			if (KK_ARRAY_GROW_MAX(buf, alloc + 1, alloc, max + 1) < 0) {
 				error = fail(diag, KK_ENOMEM, _("out of memory"));
 				goto done;
 			}
-			buf = grown;
 		}
 		n = read(fd, buf + len, alloc - len);
 		if (n < 0 && errno == EINTR)

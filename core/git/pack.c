@@ -25,6 +25,7 @@
 #define ZLIB_CONST
 #include <zlib.h>
 
+#include "array.h"
 #include "i18n.h"
 
 /*
@@ -109,9 +110,9 @@ typedef struct {
 	const git_oid *oids;
 	git_odb_object *current;
 	raw_entry *raw; /* sorted by oid */
-	size_t raw_count;
+	size_t raw_count, raw_alloc;
 	mapped_pack *maps;
-	size_t map_count;
+	size_t map_count, map_alloc;
 } odb_source;
 
 static int oom(kk_diag *diag)
@@ -456,8 +457,6 @@ static int map_pack(odb_source *s, const char *base)
 	mapped_pack m = {0};
 	const unsigned char *idx;
 	size_t n, first = s->raw_count, large = 0;
-	raw_entry *grown;
-	mapped_pack *maps;
 
 	snprintf(path, sizeof(path), "%s.pack", base);
 	if (!(m.pack = map_file(&m.pack_len, path)))
@@ -467,12 +466,11 @@ static int map_pack(odb_source *s, const char *base)
 		munmap(m.pack, m.pack_len);
 		return 0;
 	}
-	if (!(maps = realloc(s->maps, (s->map_count + 1) * sizeof(*maps)))) {
+	if (KK_ARRAY_GROW(s->maps, s->map_count + 1, s->map_alloc) < 0) {
 		munmap(m.pack, m.pack_len);
 		munmap(m.idx, m.idx_len);
 		return -1;
 	}
-	s->maps = maps;
 	s->maps[s->map_count++] = m;
 	idx = m.idx;
 	if (m.idx_len < 8 + 1024 || get32(idx) != 0xff744f63 || get32(idx + 4) != 2)
@@ -480,9 +478,8 @@ static int map_pack(odb_source *s, const char *base)
 	n = get32(idx + 8 + 255 * 4);
 	if (m.idx_len < 8 + 1024 + n * 28 + 40 || m.pack_len < 32)
 		return 0;
-	if (!(grown = realloc(s->raw, (s->raw_count + n) * sizeof(*grown))))
+	if (KK_ARRAY_GROW(s->raw, s->raw_count + n, s->raw_alloc) < 0)
 		return -1;
-	s->raw = grown;
 	for (size_t i = 0; i < n; i++) {
 		const unsigned char *oids = idx + 8 + 1024, *crcs = oids + n * 20,
 				    *offs = crcs + n * 4;
@@ -542,7 +539,7 @@ static void odb_release(source *src)
 	free(s->raw);
 	s->maps = NULL;
 	s->raw = NULL;
-	s->map_count = s->raw_count = 0;
+	s->map_count = s->raw_count = s->map_alloc = s->raw_alloc = 0;
 }
 
 /* git's object header: type and size, four bits and then seven at a time. */
@@ -855,7 +852,7 @@ static bool idx_name(git_oid *out, const char *name)
 
 int kk_pack_list(git_oid **out, size_t *count_out, const char *pack_dir, kk_diag *diag)
 {
-	listed_pack *packs = NULL, *grown;
+	listed_pack *packs = NULL;
 	size_t count = 0, alloc = 0, i;
 	git_oid *oids = NULL;
 	struct dirent *de;
@@ -885,13 +882,9 @@ int kk_pack_list(git_oid **out, size_t *count_out, const char *pack_dir, kk_diag
 		/* An index without its pack is half of a pack being removed. */
 		if (fstatat(dirfd(dir), pack_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
 			continue;
-		if (count == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			if (!(grown = realloc(packs, alloc * sizeof(*packs)))) {
-				error = oom(diag);
-				goto done;
-			}
-			packs = grown;
+		if (KK_ARRAY_GROW(packs, count + 1, alloc) < 0) {
+			error = oom(diag);
+			goto done;
 		}
 		packs[count].oid = oid;
 		packs[count].size = (uint64_t)st.st_size;
@@ -929,16 +922,9 @@ static int collect_oid(const git_oid *oid, void *payload)
 {
 	oid_list *list = payload;
 
-	if (list->count == list->alloc) {
-		size_t alloc = list->alloc ? list->alloc * 2 : 1024;
-		git_oid *grown = realloc(list->oids, alloc * sizeof(*grown));
-
-		if (!grown) {
-			list->failed = true;
-			return -1;
-		}
-		list->oids = grown;
-		list->alloc = alloc;
+	if (KK_ARRAY_GROW(list->oids, list->count + 1, list->alloc) < 0) {
+		list->failed = true;
+		return -1;
 	}
 	list->oids[list->count++] = *oid;
 	return 0;
@@ -1032,14 +1018,7 @@ done:
 int kk_pack_merge(git_oid *checksum_out, const char *pack_dir, const git_oid *packs, size_t count,
 		  kk_diag *diag)
 {
-	odb_source src = {{0, odb_get, odb_release, Z_BEST_SPEED, odb_raw},
-			  NULL,
-			  NULL,
-			  NULL,
-			  NULL,
-			  0,
-			  NULL,
-			  0};
+	odb_source src = {.base = {0, odb_get, odb_release, Z_BEST_SPEED, odb_raw}};
 	oid_list objects = {0};
 	git_odb *odb = NULL;
 	char **bases = NULL;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "array.h"
 #include "i18n.h"
 #include "json.h"
 #include "patch.h"
@@ -111,15 +112,8 @@ static int runs_add(runs *r, size_t a, size_t b, size_t len, int anchor)
 	}
 	if (!len && !anchor)
 		return 0;
-	if (r->n == r->alloc) {
-		size_t alloc = r->alloc ? 2 * r->alloc : 16;
-		run *v = realloc(r->v, alloc * sizeof(*v));
-
-		if (!v)
-			return KK_ENOMEM;
-		r->v = v;
-		r->alloc = alloc;
-	}
+	if (KK_ARRAY_GROW(r->v, r->n + 1, r->alloc) < 0)
+		return KK_ENOMEM;
 	r->v[r->n++] = (run){a, b, len};
 	return 0;
 }
@@ -146,16 +140,9 @@ static int myers(runs *r, const int32_t *a, long n, const int32_t *b, long m, si
 		size_t need = (size_t)(d + 1) * (size_t)(d + 1);
 		int32_t *cur, *prev;
 
-		if (need > cap) {
-			size_t grow = cap * 2 > need ? cap * 2 : need + 64;
-			int32_t *t = realloc(trace, grow * sizeof(*t));
-
-			if (!t) {
-				error = KK_ENOMEM;
-				goto done;
-			}
-			trace = t;
-			cap = grow;
+		if (KK_ARRAY_GROW(trace, need, cap) < 0) {
+			error = KK_ENOMEM;
+			goto done;
 		}
 		/* Step d's furthest x on diagonal k (-d..d) is cur[k]. */
 		cur = trace + d * d + d;

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dates.h"
 #include "i18n.h"
 #include "plan.h"
@@ -146,15 +147,8 @@ static int intern(uint32_t *out, kk_history *h, const char *path)
 		*out = id;
 		return 0;
 	}
-	if (h->npaths == h->apaths) {
-		size_t n = h->apaths ? 2 * h->apaths : 64;
-		char **p = realloc(h->paths, n * sizeof(*p));
-
-		if (!p)
-			return KK_ENOMEM;
-		h->paths = p;
-		h->apaths = n;
-	}
+	if (KK_ARRAY_GROW(h->paths, h->npaths + 1, h->apaths) < 0)
+		return KK_ENOMEM;
 	if (2 * (h->npaths + 1) > h->path_slots) {
 		size_t slots = slots_for(h->npaths + 1);
 		uint32_t *table = calloc(slots, sizeof(*table));
@@ -180,15 +174,8 @@ static int push_commit(kk_history *h, const git_oid *oid, int64_t time, int offs
 
 	if (h->ncommits >= UINT32_MAX - 1)
 		return KK_ELIMIT;
-	if (h->ncommits == h->acommits) {
-		size_t n = h->acommits ? 2 * h->acommits : 1024;
-		kk_hist_commit *p = realloc(h->commits, n * sizeof(*p));
-
-		if (!p)
-			return KK_ENOMEM;
-		h->commits = p;
-		h->acommits = n;
-	}
+	if (KK_ARRAY_GROW(h->commits, h->ncommits + 1, h->acommits) < 0)
+		return KK_ENOMEM;
 	c = &h->commits[h->ncommits++];
 	c->oid = *oid;
 	c->time = time;
@@ -207,15 +194,8 @@ static int push_change(kk_history *h, const char *path, const git_oid *blob)
 		return error;
 	if (h->nchanges >= UINT32_MAX - 1)
 		return KK_ELIMIT;
-	if (h->nchanges == h->achanges) {
-		size_t n = h->achanges ? 2 * h->achanges : 4096;
-		kk_hist_change *p = realloc(h->changes, n * sizeof(*p));
-
-		if (!p)
-			return KK_ENOMEM;
-		h->changes = p;
-		h->achanges = n;
-	}
+	if (KK_ARRAY_GROW(h->changes, h->nchanges + 1, h->achanges) < 0)
+		return KK_ENOMEM;
 	c = &h->changes[h->nchanges++];
 	c->path = id;
 	c->blob = *blob;
@@ -587,21 +567,11 @@ static int cache_read(kk_history *h)
 			goto done;
 		s = nul + 1;
 	}
-	if (h->npaths != npaths)
+	if (h->npaths != npaths || KK_ARRAY_GROW(h->changes, nchanges, h->achanges) < 0)
 		goto done;
 	for (uint32_t i = 0, c = 0; i < nchanges; i++) {
-		kk_hist_change *ch;
+		kk_hist_change *ch = &h->changes[h->nchanges++];
 
-		if (h->nchanges == h->achanges) {
-			size_t n = nchanges;
-			kk_hist_change *q = realloc(h->changes, n * sizeof(*q));
-
-			if (!q)
-				goto done;
-			h->changes = q;
-			h->achanges = n;
-		}
-		ch = &h->changes[h->nchanges++];
 		ch->path = get32(&p);
 		git_oid_fromraw(&ch->blob, p);
 		p += GIT_OID_RAWSZ;
@@ -766,24 +736,18 @@ int kk_history_open(kk_history **out, kk_store *store, const git_oid *tip, int u
 	for (;;) {
 		if ((joined = kk_hist_find_commit(h, &cur)) != KK_HIST_NONE)
 			break;
-		if (git_commit_lookup(&commit, h->repo, &cur) < 0) {
-			error = nchain == 0
+		if ((error = git_commit_lookup(&commit, h->repo, &cur)) < 0) {
+			/* Only a tip that is not there is "not found"; anything else says why. */
+			error = nchain == 0 && error == GIT_ENOTFOUND
 					? kk_diag_set(diag, KK_ENOTFOUND,
 						      _("no commit '%s' in the repository"),
 						      git_oid_tostr_s(&cur))
 					: kk_diag_git(diag, KK_EIO, _("cannot read the history"));
 			goto done;
 		}
-		if (nchain == achain) {
-			size_t n = achain ? 2 * achain : 1024;
-			git_oid *p = realloc(chain, n * sizeof(*p));
-
-			if (!p) {
-				error = nomem(diag);
-				goto done;
-			}
-			chain = p;
-			achain = n;
+		if (KK_ARRAY_GROW(chain, nchain + 1, achain) < 0) {
+			error = nomem(diag);
+			goto done;
 		}
 		chain[nchain++] = cur;
 		if (git_commit_parentcount(commit) == 0) {

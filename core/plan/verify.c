@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "canon.h"
 #include "doccache.h"
 #include "i18n.h"
@@ -51,7 +52,7 @@ struct kk_verifier {
 	kk_schema_registry *registry;
 	kk_schema *meta;
 	cached_schema **schemas; /* each allocated alone: check_ctx keeps pointers */
-	size_t schema_count;
+	size_t schema_count, schema_alloc;
 	memo memos[KIND_COUNT];
 	kk_doccache *docs; /* borrowed; NULL: files are parsed every time */
 	git_oid *seen;	   /* open-addressing set of checked contexts; zero oid = empty */
@@ -214,7 +215,7 @@ static int load_schema(const cached_schema **out, check_ctx *c, const char *path
 {
 	const kk_file *file = kk_fileset_get(c->files, path);
 	kk_verifier *v = c->v;
-	cached_schema *slot, **grown;
+	cached_schema *slot;
 	kk_diaglist errors = {0};
 	kk_diag d = {0};
 	int error = 0, report;
@@ -231,11 +232,8 @@ static int load_schema(const cached_schema **out, check_ctx *c, const char *path
 			return 0;
 		}
 	}
-	grown = realloc(v->schemas, (v->schema_count + 1) * sizeof(*grown));
-	if (!grown)
-		return kk_diag_set(c->diag, KK_ENOMEM, "%s", _("out of memory"));
-	v->schemas = grown;
-	if (!(slot = calloc(1, sizeof(*slot))))
+	if (KK_ARRAY_GROW(v->schemas, v->schema_count + 1, v->schema_alloc) < 0 ||
+	    !(slot = calloc(1, sizeof(*slot))))
 		return kk_diag_set(c->diag, KK_ENOMEM, "%s", _("out of memory"));
 	v->schemas[v->schema_count++] = slot;
 	slot->oid = file->oid;

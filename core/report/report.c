@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "i18n.h"
 #include "report_internal.h"
 
@@ -179,13 +180,11 @@ static int add_row(builder *bd, kk_report_pillar *p, kk_report_section *s, kk_re
 {
 	const char *progress =
 		json_string_value(json_object_get(year_entry(item, bd->r->year), "progress"));
-	kk_report_row *rows = realloc(m->rows, (m->nrows + 1) * sizeof(*rows));
 	kk_report_row *row;
 
-	if (!rows)
+	if (KK_ARRAY_GROW(m->rows, m->nrows + 1, m->rows_alloc) < 0)
 		return KK_ENOMEM;
-	m->rows = rows;
-	row = memset(&rows[m->nrows++], 0, sizeof(*row));
+	row = memset(&m->rows[m->nrows++], 0, sizeof(*row));
 	s->nrows++;
 	bd->r->nrows++;
 	p->counts.rows++;
@@ -395,14 +394,10 @@ static int mark_items(builder *bd, const json_t *items)
 		kk_report_row *row = row_by_id(bd, id);
 
 		if (kind && strcmp(kind, "removed") == 0) {
-			kk_report_removed *removed =
-				realloc(r->removed, (r->nremoved + 1) * sizeof(*removed));
-
-			if (!removed)
+			if (KK_ARRAY_GROW(r->removed, r->nremoved + 1, r->removed_alloc) < 0)
 				return KK_ENOMEM;
-			r->removed = removed;
-			removed[r->nremoved].id = id;
-			if (!(removed[r->nremoved].title = dup_or_empty(
+			r->removed[r->nremoved].id = id;
+			if (!(r->removed[r->nremoved].title = dup_or_empty(
 				      json_string_value(json_object_get(entry, "title")))))
 				return KK_ENOMEM;
 			r->nremoved++;

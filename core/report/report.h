@@ -79,6 +79,7 @@ typedef struct kk_report_measure {
 	unsigned changed;  /* bits of KK_REPORT_MEASURE and KK_REPORT_DESCRIPTION */
 	kk_report_row *rows;
 	size_t nrows;
+	size_t rows_alloc;
 } kk_report_measure;
 
 typedef struct kk_report_section {
@@ -128,6 +129,7 @@ typedef struct kk_report {
 	size_t nchanged; /* cells marked changed, headings included */
 	kk_report_removed *removed;
 	size_t nremoved;
+	size_t removed_alloc;
 } kk_report;
 
 /* Where the plan comes from, and what to compare it with (all optional). */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "i18n.h"
 #include "schema_eval.h"
 #include "schema_registry.h"
@@ -38,15 +39,8 @@ int kk_schema_regex(pcre2_code **out, kk_schema *schema, const char *pattern, si
 		*out = schema->regexes[json_integer_value(slot)];
 		return 0;
 	}
-	if (schema->nregexes == schema->alloc_regexes) {
-		size_t alloc = schema->alloc_regexes ? schema->alloc_regexes * 2 : 16;
-		pcre2_code **grown = realloc(schema->regexes, alloc * sizeof(*grown));
-
-		if (!grown)
-			return kk_schema_diag(diag, KK_ENOMEM, pointer, _("out of memory"));
-		schema->regexes = grown;
-		schema->alloc_regexes = alloc;
-	}
+	if (KK_ARRAY_GROW(schema->regexes, schema->nregexes + 1, schema->alloc_regexes) < 0)
+		return kk_schema_diag(diag, KK_ENOMEM, pointer, _("out of memory"));
 	code = pcre2_compile((PCRE2_SPTR)pattern, len, REGEX_OPTIONS, &errcode, &offset, NULL);
 	if (!code) {
 		pcre2_get_error_message(errcode, text, sizeof(text));

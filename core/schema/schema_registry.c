@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "i18n.h"
 #include "json.h"
 #include "schema_uri.h"
@@ -33,7 +34,7 @@ typedef struct prefix_map {
 struct kk_schema_registry {
 	json_t *ids; /* every registered or loaded document's identifiers */
 	prefix_map *maps;
-	size_t nmaps;
+	size_t nmaps, maps_alloc;
 };
 
 int kk_schema_diag(kk_diag *diag, int code, const char *pointer, const char *fmt, ...)
@@ -408,7 +409,7 @@ int kk_schema_registry_add(kk_schema_registry *reg, const char *uri, json_t *doc
 int kk_schema_registry_map(kk_schema_registry *reg, const char *url_prefix, const char *dir,
 			   kk_diag *diag)
 {
-	prefix_map *maps, map = {NULL, NULL};
+	prefix_map map = {NULL, NULL};
 
 	assert(reg && url_prefix && dir);
 	if (!*url_prefix || !*dir)
@@ -416,13 +417,12 @@ int kk_schema_registry_map(kk_schema_registry *reg, const char *url_prefix, cons
 				      _("cannot map '%s' to '%s': neither may be empty"),
 				      url_prefix, dir);
 	if ((map.prefix = strdup(url_prefix)) == NULL || (map.dir = strdup(dir)) == NULL ||
-	    (maps = realloc(reg->maps, (reg->nmaps + 1) * sizeof(*maps))) == NULL) {
+	    KK_ARRAY_GROW(reg->maps, reg->nmaps + 1, reg->maps_alloc) < 0) {
 		free(map.prefix);
 		free(map.dir);
 		return kk_schema_diag(diag, KK_ENOMEM, "", _("out of memory"));
 	}
-	maps[reg->nmaps++] = map;
-	reg->maps = maps;
+	reg->maps[reg->nmaps++] = map;
 	return 0;
 }
 
