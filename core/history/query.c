@@ -12,6 +12,7 @@
 #include "diff.h"
 #include "history.h"
 #include "i18n.h"
+#include "keytext.h"
 #include "json.h"
 #include "plan.h"
 #include "revision.h"
@@ -126,7 +127,143 @@ static int param_year(int *out, const query *q, const char *name, int required, 
 		kk_diag_set(diag, KK_EINVALID, "%s", d.message);
 		return name_param(diag, name);
 	}
+	/* A year the plan does not have matches nothing: say so rather than "nothing". */
+	if (q->settings && !kk_fy_state(q->settings, *out)) {
+		char era[32];
+
+		kk_fy_format(era, sizeof(era), q->settings, *out);
+		kk_diag_set(diag, KK_EINVALID, _("fiscal year %d (%s) is not a year of the plan"),
+			    *out, era);
+		return name_param(diag, name);
+	}
 	return 0;
+}
+
+/*
+ * Tells whether item `id` is in the plan at HEAD, at the revision asked
+ * about, or at `also` (may be NULL: a diff's ends).
+ */
+static int item_exists(query *q, json_int_t id, const git_oid *also[2])
+{
+	char path[KK_ITEM_PATH_MAX];
+	const git_oid *at[] = {&q->head, &q->rev, also ? also[0] : NULL, also ? also[1] : NULL};
+
+	if (kk_item_path(path, sizeof(path), id) < 0)
+		return 0;
+	for (size_t i = 0; i < 4; i++) {
+		char *data = NULL;
+		size_t len;
+		int found = at[i] && kk_store_read(&data, &len, q->store, at[i], path, NULL) == 0;
+
+		free(data);
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
+/* A filter naming an item the plan does not have (at `also` either). */
+static int check_item(query *q, const char *name, json_int_t id, const git_oid *also[2],
+		      kk_diag *diag)
+{
+	if (!id || item_exists(q, id, also))
+		return 0;
+	kk_diag_set(diag, KK_EINVALID, _("item %lld does not exist"), (long long)id);
+	return name_param(diag, name);
+}
+
+/*
+ * A filter naming a department that neither departments.json (at HEAD or
+ * the revision asked about) nor any commit has: an error that names the
+ * department meant, when there is one.
+ */
+static int check_department(query *q, const char *name, const char *dept, kk_diag *diag)
+{
+	const git_oid *at[] = {&q->head, &q->rev};
+	const char *names[256];
+	json_t *docs[2] = {NULL, NULL}, *d;
+	size_t count = 0, i;
+	int found = 0;
+
+	for (size_t k = 0; k < 2; k++) {
+		char *data = NULL;
+		size_t len;
+
+		if (kk_store_read(&data, &len, q->store, at[k], KK_PATH_DEPARTMENTS, NULL) == 0)
+			kk_json_parse(&docs[k], data, len, NULL, NULL);
+		free(data);
+		found |= kk_plan_department(docs[k], dept) != NULL;
+		json_array_foreach(json_object_get(docs[k], "departments"), i, d)
+			if (count < sizeof(names) / sizeof(*names) &&
+			    json_is_string(json_object_get(d, "name")))
+				names[count++] = json_string_value(json_object_get(d, "name"));
+	}
+	if (!found) {
+		const char *meant = kk_key_nearest(dept, names, count);
+
+		if (meant)
+			kk_diag_set(diag, KK_EINVALID,
+				    _("department '%s' does not exist (did you mean '%s'?)"), dept,
+				    meant);
+		else
+			kk_diag_set(diag, KK_EINVALID, _("department '%s' does not exist"), dept);
+	}
+	json_decref(docs[0]);
+	json_decref(docs[1]);
+	return found ? 0 : name_param(diag, name);
+}
+
+/*
+ * A field filter: "years.2021.progress", "years.2021", "years", an item's
+ * field, or a year's field in every year ("progress").  Anything else names
+ * no field, and the error names the one meant.
+ */
+static int check_field(const char *name, const char *field, kk_diag *diag)
+{
+	char first[64];
+	const char *dot = strchr(field, '.'), *rest = dot ? dot + 1 : NULL, *meant;
+	size_t n = dot ? (size_t)(dot - field) : strlen(field);
+	int known = 0;
+
+	snprintf(first, sizeof(first), "%.*s", (int)(n < sizeof(first) ? n : sizeof(first) - 1),
+		 field);
+	for (size_t i = 0; i < kk_item_field_count; i++)
+		known |= strcmp(first, kk_item_fields[i]) == 0;
+	for (size_t i = 0; !dot && i < kk_year_field_count; i++)
+		known |= strcmp(first, kk_year_fields[i]) == 0;
+	if (known && strcmp(first, "years") == 0 && rest) {
+		const char *leaf = strchr(rest, '.');
+
+		known = (leaf ? (size_t)(leaf - rest) : strlen(rest)) == 4 &&
+			strspn(rest, "0123456789") == 4;
+		for (size_t i = 0; known && leaf && i < kk_year_field_count; i++)
+			if (strcmp(leaf + 1, kk_year_fields[i]) == 0)
+				break;
+			else if (i + 1 == kk_year_field_count)
+				known = 0;
+	} else if (known && rest) {
+		known = 0; /* only years has fields below it */
+	}
+	if (known)
+		return 0;
+	if (strcmp(first, "years") == 0 && rest && strchr(rest, '.') &&
+	    (meant = kk_key_nearest(strchr(rest, '.') + 1, kk_year_fields, kk_year_field_count))) {
+		kk_diag_set(diag, KK_EINVALID, _("unknown field '%s' (did you mean '%.*s%s'?)"),
+			    field, (int)(strchr(rest, '.') + 1 - field), field, meant);
+		return name_param(diag, name);
+	}
+	meant = kk_key_nearest(first, kk_item_fields, kk_item_field_count);
+	if (!meant)
+		meant = kk_key_nearest(first, kk_year_fields, kk_year_field_count);
+	if (meant && strcmp(meant, first) != 0)
+		kk_diag_set(diag, KK_EINVALID, _("unknown field '%s' (did you mean '%s'?)"), field,
+			    meant);
+	else
+		kk_diag_set(diag, KK_EINVALID,
+			    _("unknown field '%s' (a field of an item such as title or owners, a "
+			      "year's such as progress, or years.2021.progress)"),
+			    field);
+	return name_param(diag, name);
 }
 
 /*
@@ -206,6 +343,45 @@ static int with_commit(json_t **out, json_t *result, const git_oid *commit, kk_d
 	return 0;
 }
 
+/*
+ * The log found nothing: when a filter names an item, a department or an
+ * author the history has never seen, that is the user's mistake, not
+ * "no changes".
+ */
+static int log_names(query *q, const kk_log_filter *f, kk_diag *diag)
+{
+	kk_log_filter alone = {0};
+	json_t *any = NULL;
+	int error;
+
+	if ((error = check_item(q, "item", f->item, NULL, diag)) < 0)
+		return error;
+	if (f->department) {
+		alone.department = f->department;
+		if ((error = kk_history_log(&any, q->head_history, &alone, diag)) < 0)
+			return error;
+		error = json_array_size(any) ? 0 : check_department(q, "department",
+								   f->department, diag);
+		json_decref(any);
+		if (error < 0)
+			return error;
+	}
+	if (f->author) {
+		memset(&alone, 0, sizeof(alone));
+		alone.author = f->author;
+		if ((error = kk_history_log(&any, q->head_history, &alone, diag)) < 0)
+			return error;
+		error = json_array_size(any) ? 0 : -1;
+		json_decref(any);
+		if (error < 0) {
+			kk_diag_set(diag, KK_EINVALID, _("no commit of the plan is by '%s'"),
+				    f->author);
+			return name_param(diag, "author");
+		}
+	}
+	return 0;
+}
+
 static int do_log(json_t **out, query *q, kk_diag *diag)
 {
 	kk_log_filter f = {0};
@@ -227,8 +403,16 @@ static int do_log(json_t **out, query *q, kk_diag *diag)
 	if (f.file && strcmp(f.file, KK_PATH_SETTINGS) && strcmp(f.file, KK_PATH_DEPARTMENTS) &&
 	    strcmp(f.file, KK_PATH_STRUCTURE) && !kk_item_path_parse(&(json_int_t){0}, f.file))
 		return bad_param(diag, "file", _("expected a plan file"));
+	/* Fields of the plan-wide files are theirs; those of items are checked. */
+	if (f.field && (!f.file || kk_item_path_parse(&(json_int_t){0}, f.file)) &&
+	    (error = check_field("field", f.field, diag)) < 0)
+		return error;
 	if ((error = kk_history_log(&entries, q->history, &f, diag)) < 0)
 		return error;
+	if (json_array_size(entries) == 0 && (error = log_names(q, &f, diag)) < 0) {
+		json_decref(entries);
+		return error;
+	}
 	return with_commit(out, json_pack("{s:o}", "entries", entries), &q->rev, diag);
 }
 
@@ -269,11 +453,14 @@ static int do_diff(json_t **out, query *q, kk_diag *diag)
 		git_commit *commit = NULL;
 
 		if (git_commit_lookup(&commit, kk_store_repository(q->store), &to) < 0)
-			return kk_diag_set(diag, KK_EIO, _("cannot read the history"));
+			return kk_diag_git(diag, KK_EIO, _("cannot read the history"));
 		if ((has_from = git_commit_parentcount(commit) > 0))
 			from = *git_commit_parent_id(commit, 0);
 		git_commit_free(commit);
 	}
+	if ((error = check_item(q, "item", filter.item,
+				(const git_oid *[2]){has_from ? &from : NULL, &to}, diag)) < 0)
+		return error;
 	return kk_diff_commits(out, q->store, has_from ? &from : NULL, &to, &filter, diag);
 }
 

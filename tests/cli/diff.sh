@@ -152,7 +152,8 @@ expect 0 "$(cat <<'EOF'
 EOF
 )" "" -- kk diff HEAD~2 --item 26
 expect 0 "- 003 Webシステムの導入" "" -- kk diff HEAD~2 --item 0003
-expect 0 "" "" -- kk diff HEAD~2 --item 99
+expect 2 "" "keikaku: item 99 does not exist
+try 'keikaku diff --help'" -- kk diff HEAD~2 --item 99
 fy2021=$(cat <<'EOF'
 keikaku.json · 令和3年度: open → closed
 - 003 Webシステムの導入
@@ -247,7 +248,7 @@ print([(i["id"], i["change"]) for i in d["items"]], [f["path"] for f in d["files
 expect 1 "*" "" -- kk diff --exit-code
 expect 0 "" "" -- kk diff HEAD HEAD --exit-code
 expect 1 "*" "" -- kk diff --exit-code --json
-expect 0 "" "" -- kk diff HEAD~2 --item 99 --exit-code
+expect 2 "" "*" -- kk diff HEAD~2 --item 99 --exit-code
 expect 0 "" "" -- kk diff HEAD HEAD
 
 # Every line fits the terminal, in display columns.

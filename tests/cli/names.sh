@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Issue 16, points 1 and 2, on a repository: input as an input method types it
+# (full-width digits, 〇 for ○, full-width spaces) reads as the report's words,
+# and a filter naming a department, item, author, field or year the plan does not
+# have is an error that says so (and names the one meant), in English and Japanese.
+. "$(dirname "$0")/lib.bash"
+repo=$(example_repo)
+ja() {
+	LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 "$KEIKAKU" "$@"
+}
+
+# As an IME types it: the same answers as the ASCII and the report's own marks.
+expect 0 "$(kk -C "$repo" list --fy R3 --progress ○)" "" -- kk -C "$repo" list --fy Ｒ３ --progress 〇
+expect 0 "$(kk -C "$repo" list --fy R3 --progress ○)" "" -- kk -C "$repo" list --fy 令和３年度 --progress ◯
+expect 0 "$(kk -C "$repo" list --owner 税務課)" "" -- kk -C "$repo" list --owner "税務課　"
+expect 0 "$(kk -C "$repo" list --status withdrawn)" "" -- kk -C "$repo" list --status 取下げ
+expect 0 "$(kk -C "$repo" log --fy 2021 --field progress)" "" \
+	-- kk -C "$repo" log --fy 令和３年度 --field progress
+
+# Mistakes are named: exit 2, the thing that does not exist, the one meant.
+bad() { # bad COMMAND... : exit 2 with MESSAGE (from $msg) and the help hint
+	local cmd=$1
+	expect 2 "" "keikaku: $msg
+try 'keikaku $cmd --help'" -- kk -C "$repo" "$@"
+}
+msg="department '秘書科' does not exist (did you mean '秘書課'?)" bad log --dept 秘書科
+msg="item 999 does not exist" bad log --item 999
+msg="no commit of the plan is by 'nobody'" bad log --author nobody
+msg="unknown field 'progres' (did you mean 'progress'?)" bad log --field progres
+msg="unknown field 'years.2021.progres' (did you mean 'years.2021.progress'?)" \
+	bad log --field years.2021.progres
+msg="fiscal year 2030 (令和12年度) is not a year of the plan" bad log --fy 2030
+msg="fiscal year 2030 (令和12年度) is not a year of the plan" bad schedule --fy 2030
+msg="fiscal year 2030 (令和12年度) is not a year of the plan" bad pending --fy 2030
+msg="fiscal year 2030 (令和12年度) is not a year of the plan" bad diff --fy 2030
+msg="item 999 does not exist" bad diff --item 999
+# A department, item and author that exist, with nothing to show, are no mistake.
+expect 0 "no changes" "" -- kk -C "$repo" log --dept 秘書課 --since 2100-01-01
+
+# The same in Japanese.
+expect 2 "" "keikaku: 課「秘書科」は存在しません (「秘書課」のことですか?)
+詳しくは 'keikaku log --help' を実行してください" -- ja -C "$repo" log --dept 秘書科
+expect 2 "" "keikaku: 'progres' という欄はありません ('progress' のことですか?)
+詳しくは 'keikaku log --help' を実行してください" -- ja -C "$repo" log --field progres
+finish
