@@ -1,7 +1,9 @@
 /*
  * conn.c - keikakud's connections, on the loop thread: accepting one and
- * learning its peer, reading its lines, JSON-RPC framing and dispatch, and
- * writing the answers.
+ * learning its peer, reading its lines, handing them to its JSON-RPC
+ * (request.c, which checks them and answers what is wrong), dispatching
+ * the calls to status, the read workers and the writer, and writing the
+ * answers.
  *
  * Every libuv handle is closed with uv_close and freed in its close
  * callback.  A connection lives until its pipe, idle timer and resume
@@ -25,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "conn.h"
 #include "json.h"
 #include "log.h"
@@ -151,64 +154,24 @@ static void on_written(uv_write_t *req, int status)
 	conn_wake(c);
 }
 
-/* Sends one response line; a client that went away is not an error. */
-static void send_json(kd_conn *c, json_t *value)
+/* Sends one answer line (request.c's); a client that went away is not an error. */
+static void conn_send(kd_requests *r, char *line, size_t len)
 {
+	kd_conn *c = r->arg;
 	write_req *w;
-	char *text;
-	size_t len;
 	uv_buf_t buf;
 
-	if (c->closing)
-		return;
-	if (!(text = json_dumps(value, JSON_COMPACT))) {
-		log_warnx("cannot encode a response, ignoring");
+	if (c->closing || !(w = malloc(sizeof(*w)))) {
+		free(line);
 		return;
 	}
-	len = strlen(text);
-	if (!(w = malloc(sizeof(*w))) || !(w->data = realloc(text, len + 2))) {
-		free(w);
-		free(text);
-		return;
-	}
-	w->data[len] = '\n';
-	w->len = len + 1;
-	buf = uv_buf_init(w->data, (unsigned)len + 1);
+	w->data = line;
+	w->len = len;
+	buf = uv_buf_init(w->data, (unsigned)len);
 	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &buf, 1, on_written) < 0) {
 		free(w->data);
 		free(w);
 	}
-}
-
-static json_t *response(json_t *id, json_t *result, json_t *error)
-{
-	json_t *r = json_pack("{s:s, s:O}", "jsonrpc", "2.0", "id", id ? id : json_null());
-
-	if (error)
-		json_object_set(r, "error", error);
-	else
-		json_object_set(r, "result", result ? result : json_null());
-	return r;
-}
-
-/* Answers an error that arose before a call existed (parse errors, limits). */
-static void send_error(kd_conn *c, json_t *id, int code, json_t *data, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void send_error(kd_conn *c, json_t *id, int code, json_t *data, const char *fmt, ...)
-{
-	char msg[1024];
-	json_t *err, *r;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	err = kd_error(code, msg, data);
-	r = response(id, NULL, err);
-	send_json(c, r);
-	json_decref(r);
-	json_decref(err);
 }
 
 /*
@@ -229,25 +192,9 @@ static void call_done(kd_conn *c)
 /* A call is answered: send it (or add it to its batch) and release it. */
 static void finish_call(kd_call *call)
 {
-	kd_conn *c = call->conn;
-	kd_batch *batch = call->batch;
+	kd_conn *c = call->origin->arg;
 
-	if (call->id) {
-		json_t *r = response(call->id, call->result, call->error);
-
-		if (batch)
-			json_array_append(batch->responses, r);
-		else
-			send_json(c, r);
-		json_decref(r);
-	}
-	if (batch && --batch->pending == 0) {
-		if (json_array_size(batch->responses))
-			send_json(c, batch->responses);
-		json_decref(batch->responses);
-		free(batch);
-	}
-	kd_call_free(call);
+	kd_requests_finish(call);
 	call_done(c);
 }
 
@@ -281,108 +228,30 @@ static void answer_status(kd_server *s, kd_call *call)
 		(json_int_t)st.docs.hits, "misses", (json_int_t)st.docs.misses);
 }
 
-static int copy_identity(kk_identity *dst, const kk_identity *src)
+enum kd_method_kind kd_conn_method_kind(const char *method)
 {
-	memset(dst, 0, sizeof(*dst));
-	dst->uid = src->uid;
-	dst->gid = src->gid;
-	if (!(dst->user = strdup(src->user)) || !(dst->name = strdup(src->name)) ||
-	    !(dst->groups = calloc(src->group_count + 1, sizeof(char *))))
-		return -1;
-	for (size_t i = 0; i < src->group_count; i++) {
-		if (!(dst->groups[i] = strdup(src->groups[i])))
-			return -1;
-		dst->group_count++;
-	}
-	return 0;
+	if (kd_writer_handles(method))
+		return KD_METHOD_WRITE;
+	if (strcmp(method, "status") == 0 || kd_reads_handles(method))
+		return KD_METHOD_READ;
+	return KD_METHOD_NONE;
 }
 
-/* Checks one request object and hands it to whoever answers it. */
-static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
+/* Hands a checked call to whoever answers it; it counts as pending until it is answered. */
+static void conn_dispatch(kd_requests *r, kd_call *call)
 {
+	kd_conn *c = r->arg;
 	kd_server *s = c->server;
-	json_t *id = json_object_get(req, "id"), *params = json_object_get(req, "params");
-	const char *method = json_string_value(json_object_get(req, "method"));
-	const char *version = json_string_value(json_object_get(req, "jsonrpc"));
-	const char *invalid = NULL;
-	kd_call *call;
 
-	s->requests++;
-	if (id && !json_is_string(id) && !json_is_integer(id) && !json_is_real(id) &&
-	    !json_is_null(id))
-		id = NULL;
-	if (!json_is_object(req) || !version || strcmp(version, "2.0") != 0 || !method ||
-	    (json_object_get(req, "id") && !id))
-		invalid = "invalid request: expected a JSON-RPC 2.0 request object";
-	else if (params && !json_is_object(params) && !json_is_array(params))
-		/* JSON-RPC 2.0: params, when present, is an array or an object. */
-		invalid = "invalid request: 'params' must be an object or an array";
-	if (invalid) {
-		json_t *err = kd_error(KK_RPC_EREQUEST, invalid, NULL);
-		json_t *r = response(id, NULL, err);
-
-		if (batch)
-			json_array_append(batch->responses, r);
-		else
-			send_json(c, r);
-		json_decref(r);
-		json_decref(err);
-		return;
-	}
-	/*
-	 * A notification answers nothing: one that is not a write would change
-	 * nothing either, and running it would only take the read workers from
-	 * everyone else.
-	 */
-	if (!json_object_get(req, "id") && !kd_writer_handles(method))
-		return;
-	if (!(call = calloc(1, sizeof(*call))) || copy_identity(&call->who, &c->who) < 0) {
-		kd_call_free(call);
-		send_error(c, id, KK_RPC_EINTERNAL, NULL, "out of memory");
-		return;
-	}
-	call->conn = c;
-	call->batch = batch;
-	call->id = id ? json_incref(id) : NULL;
-	call->request = json_incref(req);
-	call->method = method;
 	c->pending++;
 	c->refs++;
-	if (batch)
-		batch->pending++;
-
-	if (json_is_string(json_object_get(params, "locale"))) {
-		const char *loc = json_string_value(json_object_get(params, "locale"));
-
-		/* A locale name, nothing that could name a file elsewhere. */
-		if (strlen(loc) < sizeof(call->locale) &&
-		    strspn(loc, "abcdefghijklmnopqrstuvwxyz"
-				"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				"0123456789_.-@") == strlen(loc))
-			snprintf(call->locale, sizeof(call->locale), "%s", loc);
-	}
-	if (strcmp(method, "status") != 0 && !kd_reads_handles(method) &&
-	    !kd_writer_handles(method)) {
-		/* Whatever its params: the method is what is wrong. */
-		kd_call_fail(call, KK_RPC_EMETHOD, NULL, "method not found: '%s'", method);
-	} else if (params && !json_is_object(params)) {
-		/* Every method takes its params by name. */
-		kd_call_fail(call, KK_RPC_EPARAMS, NULL,
-			     "invalid params: 'params' must be an object");
-	} else if (!(call->params = params ? params : json_object_get(req, "params"))) {
-		/* No params: an empty object, owned by the request. */
-		json_object_set_new(req, "params", json_object());
-		call->params = json_object_get(req, "params");
-	}
-	if (call->error) {
-		finish_call(call);
-	} else if (s->stopping) {
+	if (s->stopping) {
 		kd_call_fail(call, KK_RPC_EUNAVAILABLE, NULL, "keikakud is shutting down");
 		finish_call(call);
-	} else if (strcmp(method, "status") == 0) {
+	} else if (strcmp(call->method, "status") == 0) {
 		answer_status(s, call);
 		finish_call(call);
-	} else if (kd_reads_handles(method)) {
+	} else if (kd_reads_handles(call->method)) {
 		if (kd_reads_queue(s->reads, s->loop, call, on_read_done) < 0) {
 			kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "cannot queue the request");
 			finish_call(call);
@@ -392,59 +261,19 @@ static void dispatch(kd_conn *c, json_t *req, kd_batch *batch)
 	}
 }
 
-/* Answers a parsed line: a request, or a batch of them. */
-static void take_value(kd_conn *c, json_t *value)
-{
-	size_t i;
-	json_t *el;
-
-	if (json_is_array(value)) {
-		kd_batch *batch;
-
-		size_t max = c->server->cfg->max_batch_requests;
-
-		if (json_array_size(value) == 0) {
-			send_error(c, NULL, KK_RPC_EREQUEST, NULL, "invalid request: empty batch");
-		} else if (json_array_size(value) > max) {
-			/* Refused whole, before any of it runs: its answer would be unbounded. */
-			send_error(c, NULL, KK_RPC_ELIMIT,
-				   json_pack("{s:I}", "limit", (json_int_t)max),
-				   "a batch of %zu requests is more than %zu",
-				   json_array_size(value), max);
-		} else if ((batch = calloc(1, sizeof(*batch))) &&
-			   (batch->responses = json_array())) {
-			/* Held open until every element is dispatched. */
-			batch->pending = 1;
-			json_array_foreach(value, i, el)
-				dispatch(c, el, batch);
-			if (--batch->pending == 0) {
-				if (json_array_size(batch->responses))
-					send_json(c, batch->responses);
-				json_decref(batch->responses);
-				free(batch);
-			}
-		} else {
-			free(batch);
-			send_error(c, NULL, KK_RPC_EINTERNAL, NULL, "out of memory");
-		}
-	} else {
-		dispatch(c, value, NULL);
-	}
-}
-
-static void send_parse_error(kd_conn *c, const kk_diag *diag)
-{
-	send_error(c, NULL, KK_RPC_EPARSE, NULL, "parse error: line %zu, column %zu: %s",
-		   diag->line, diag->column, diag->message);
-}
+static const kd_request_ops conn_request_ops = {
+	.kind = kd_conn_method_kind,
+	.dispatch = conn_dispatch,
+	.send = conn_send,
+};
 
 /* A long line parsed on the thread pool: the loop thread never parses a megabyte. */
 typedef struct parse_job {
 	uv_work_t work;
 	kd_conn *conn;
+	const kd_config *cfg;
 	char *line;
 	size_t len;
-	kk_json_limits limits;
 	json_t *value;
 	kk_diag diag;
 	int error;
@@ -454,7 +283,7 @@ static void parse_work(uv_work_t *work)
 {
 	parse_job *job = work->data;
 
-	job->error = kk_json_parse(&job->value, job->line, job->len, &job->limits, &job->diag);
+	job->error = kd_request_parse(&job->value, job->line, job->len, job->cfg, &job->diag);
 }
 
 static void parse_done(uv_work_t *work, int status)
@@ -463,12 +292,8 @@ static void parse_done(uv_work_t *work, int status)
 	kd_conn *c = job->conn;
 
 	c->parsing = 0;
-	if (status == 0 && !c->closing) {
-		if (job->error < 0)
-			send_parse_error(c, &job->diag);
-		else
-			take_value(c, job->value);
-	}
+	if (status == 0 && !c->closing)
+		kd_requests_take(&c->requests, job->error, job->value, &job->diag);
 	json_decref(job->value);
 	c->server->freed += job->len;
 	free(job->line);
@@ -484,18 +309,15 @@ static void parse_done(uv_work_t *work, int status)
  */
 static void handle_line(kd_conn *c, char *line, size_t len)
 {
-	kk_json_limits limits = {c->server->cfg->max_line, 64};
-	kk_diag diag = {0};
-	json_t *value = NULL;
 	parse_job *job;
 
-	if (strspn(line, " \t\r") == len)
+	if (kd_request_blank(line, len))
 		return;
 	if (len > KD_PARSE_INLINE_MAX && (job = calloc(1, sizeof(*job)))) {
 		job->conn = c;
+		job->cfg = c->server->cfg;
 		job->line = line;
 		job->len = len;
-		job->limits = limits;
 		job->work.data = job;
 		if (uv_queue_work(c->server->loop, &job->work, parse_work, parse_done) == 0) {
 			/* The job owns the line now. */
@@ -508,12 +330,7 @@ static void handle_line(kd_conn *c, char *line, size_t len)
 		}
 		free(job);
 	}
-	if (kk_json_parse(&value, line, len, &limits, &diag) < 0) {
-		send_parse_error(c, &diag);
-		return;
-	}
-	take_value(c, value);
-	json_decref(value);
+	kd_requests_line(&c->requests, line, len);
 }
 
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -535,26 +352,17 @@ static void take_bytes(kd_conn *c, const char *p, size_t n)
 	if (c->skipping)
 		return;
 	if (c->len + n > max) {
-		send_error(c, NULL, KK_RPC_ELIMIT, json_pack("{s:I}", "limit", (json_int_t)max),
-			   "request line is longer than %zu bytes", max);
+		kd_requests_too_long(&c->requests);
 		c->skipping = 1;
 		c->len = 0;
 		return;
 	}
-	if (c->len + n + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 4096;
-		char *grown;
-
-		while (cap < c->len + n + 1)
-			cap *= 2;
-		if (!(grown = realloc(c->line, cap))) {
-			send_error(c, NULL, KK_RPC_EINTERNAL, NULL, "out of memory");
-			c->skipping = 1;
-			c->len = 0;
-			return;
-		}
-		c->line = grown;
-		c->cap = cap;
+	/* Room for the NUL too; never more than the longest line allowed. */
+	if (KK_ARRAY_GROW_MAX(c->line, c->len + n + 1, c->cap, max + 1) < 0) {
+		kd_requests_error(&c->requests, KK_RPC_EINTERNAL, NULL, "out of memory");
+		c->skipping = 1;
+		c->len = 0;
+		return;
 	}
 	memcpy(c->line + c->len, p, n);
 	c->len += n;
@@ -679,9 +487,10 @@ static void on_idle(uv_timer_t *timer)
 	if (c->pending == 0) {
 		log_debug("closing idle connection of '%s'", c->who.user);
 		/* Its last line says why, as for the other limits. */
-		send_error(c, NULL, KK_RPC_ELIMIT,
-			   json_pack("{s:I}", "limit", (json_int_t)c->server->cfg->idle_seconds),
-			   "idle for %u s: the connection is closed", c->server->cfg->idle_seconds);
+		kd_requests_error(
+			&c->requests, KK_RPC_ELIMIT,
+			json_pack("{s:I}", "limit", (json_int_t)c->server->cfg->idle_seconds),
+			"idle for %u s: the connection is closed", c->server->cfg->idle_seconds);
 		conn_finish(c);
 	}
 }
@@ -712,7 +521,8 @@ static void lookup_done(uv_work_t *req, int status)
 	memset(&c->found, 0, sizeof(c->found));
 	conn_unref(c); /* the pipe and the handles still hold it */
 	if (s->stopping) {
-		send_error(c, NULL, KK_RPC_EUNAVAILABLE, NULL, "keikakud is shutting down");
+		kd_requests_error(&c->requests, KK_RPC_EUNAVAILABLE, NULL,
+				  "keikakud is shutting down");
 		conn_finish(c);
 		return;
 	}
@@ -787,6 +597,7 @@ static void accept_one(kd_server *s)
 		return;
 	}
 	c->server = s;
+	kd_requests_init(&c->requests, &conn_request_ops, s->cfg, &c->who, c);
 	c->refs = 3;
 	uv_pipe_init(s->loop, &c->pipe, 0);
 	uv_timer_init(s->loop, &c->idle);
@@ -830,17 +641,17 @@ static void accept_one(kd_server *s)
 	 * with lookups that everyone else's connections wait behind.
 	 */
 	if (c->admission == OVER_TOTAL) {
-		send_error(c, NULL, KK_RPC_ELIMIT,
-			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns),
-			   "too many connections (at most %u)", s->cfg->max_conns);
+		kd_requests_error(&c->requests, KK_RPC_ELIMIT,
+				  json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns),
+				  "too many connections (at most %u)", s->cfg->max_conns);
 		conn_finish(c);
 		return;
 	}
 	if (c->admission == OVER_USER) {
-		send_error(c, NULL, KK_RPC_ELIMIT,
-			   json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns_user),
-			   "too many connections for uid %lu (at most %u)",
-			   (unsigned long)c->who.uid, s->cfg->max_conns_user);
+		kd_requests_error(&c->requests, KK_RPC_ELIMIT,
+				  json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns_user),
+				  "too many connections for uid %lu (at most %u)",
+				  (unsigned long)c->who.uid, s->cfg->max_conns_user);
 		conn_finish(c);
 		return;
 	}

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "request.h"
 #include "server.h"
 
 #define KD_READ_CHUNK	    65536     /* bytes read from a connection at a time */
@@ -22,6 +23,7 @@ typedef struct kd_conn {
 	uv_timer_t idle;
 	uv_idle_t resume; /* takes the next lines, on the loop's next turn */
 	kd_server *server;
+	kd_requests requests; /* its JSON-RPC: lines in, calls out, answers back */
 	kk_identity who;
 	uv_work_t lookup;  /* of `found`, on the thread pool */
 	kk_identity found; /* the lookup's answer, taken into `who` on the loop thread */
@@ -47,12 +49,6 @@ typedef struct kd_conn {
 	char *readbuf;
 	struct kd_conn *prev, *next;
 } kd_conn;
-
-/* The calls of one JSON-RPC batch: answered together, as one array. */
-typedef struct kd_batch {
-	json_t *responses;
-	unsigned pending;
-} kd_batch;
 
 /* A user's admitted connections (the per-user limit counts them). */
 typedef struct kd_user_conns {
@@ -80,7 +76,6 @@ struct kd_server {
 	int bound; /* we created the socket file (and remove it) */
 	uint64_t watchdog_usec;
 	time_t started;
-	unsigned long long requests;
 	char last_status[256];
 	time_t last_accept_warning;
 	unsigned long long accept_failures;
@@ -95,6 +90,12 @@ void kd_conn_accept(uv_stream_t *listener, int status);
  * callback, the loop's next turn).
  */
 void kd_conn_accept_later(uv_idle_t *handle);
+
+/*
+ * What `method` is, for a connection's requests (request.h): a write, a
+ * read (status too), or none.  The fuzz target of request.c asks it too.
+ */
+enum kd_method_kind kd_conn_method_kind(const char *method);
 
 /* The writer's callback for a finished write call: answers it on its connection. */
 void kd_conn_write_done(kd_call *call, void *arg);

@@ -13,6 +13,7 @@
 
 #include <git2.h>
 #include <locale.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <uv.h>
 
@@ -37,27 +38,30 @@ typedef struct kd_config {
 	int verbose;
 } kd_config;
 
-struct kd_conn;
+struct kd_requests;
 struct kd_batch;
 
 typedef struct kd_call {
-	struct kd_conn *conn;	/* the connection that asked; it outlives the call */
-	struct kd_batch *batch; /* the JSON-RPC batch it belongs to, or NULL */
-	json_t *id;		/* NULL for a notification */
-	const char *method;	/* borrowed from `request` */
-	json_t *request;	/* the whole request object */
-	json_t *params;		/* borrowed from `request`; an object (maybe empty) */
-	kk_identity who;	/* the caller, from the kernel and the passwd database */
-	json_t *result;		/* set by whoever answers: result ... */
-	json_t *error;		/* ... or error object {code, message, data?} */
-	uv_work_t work;		/* for read calls on the thread pool */
-	void *handler;		/* the module answering the call */
-	char locale[64];	/* the caller's messages locale ("ja_JP.UTF-8"), or "" */
-	struct kd_call *next;	/* queue link (writer) */
+	struct kd_requests *origin; /* the connection's requests (request.h); outlive the call */
+	struct kd_batch *batch;	    /* the JSON-RPC batch it belongs to, or NULL */
+	json_t *id;		    /* NULL for a notification */
+	const char *method;	    /* borrowed from `request` */
+	json_t *request;	    /* the whole request object */
+	json_t *params;		    /* borrowed from `request`; an object (maybe empty) */
+	kk_identity who;	    /* the caller, from the kernel and the passwd database */
+	json_t *result;		    /* set by whoever answers: result ... */
+	json_t *error;		    /* ... or error object {code, message, data?} */
+	uv_work_t work;		    /* for read calls on the thread pool */
+	void *handler;		    /* the module answering the call */
+	char locale[64];	    /* the caller's messages locale ("ja_JP.UTF-8"), or "" */
+	struct kd_call *next;	    /* queue link (writer) */
 } kd_call;
 
 /* Builds a JSON-RPC error object; `data` (may be NULL) is stolen. */
 json_t *kd_error(int code, const char *message, json_t *data);
+/* kd_error() with the message made from `fmt` (at most 1023 bytes of it). */
+json_t *kd_verror(int code, json_t *data, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Sets `call`'s error; returns -1 for convenience. */
 int kd_call_fail(kd_call *call, int code, json_t *data, const char *fmt, ...)
@@ -94,6 +98,11 @@ void kd_reads_free(kd_reads *reads);
 int kd_reads_handles(const char *method);
 /* Answers `call` on the thread pool, then calls `done` on the loop thread. */
 int kd_reads_queue(kd_reads *reads, uv_loop_t *loop, kd_call *call, uv_after_work_cb done);
+/*
+ * Answers `call` on the calling thread, as the thread pool does: sets its
+ * result or error.  For tests/fuzz/fuzz_request.c, which has no loop.
+ */
+void kd_reads_answer(kd_reads *reads, kd_call *call);
 
 /* --- writer.c: the writer thread --- */
 

@@ -388,10 +388,8 @@ done:
 	return error;
 }
 
-static void run(uv_work_t *work)
+void kd_reads_answer(kd_reads *r, kd_call *call)
 {
-	kd_call *call = work->data;
-	kd_reads *r = call->handler;
 	locale_t previous = kd_call_locale_begin(call);
 	time_t opened;
 	kk_store *store = borrow(r, call, &opened);
@@ -416,6 +414,13 @@ static void run(uv_work_t *work)
 		kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "out of memory");
 	give_back(r, store, opened);
 	kd_call_locale_end(previous);
+}
+
+static void run(uv_work_t *work)
+{
+	kd_call *call = work->data;
+
+	kd_reads_answer(call->handler, call);
 }
 
 /* The user's queue of reads waiting for their turn, made when `create`; NULL if none. */

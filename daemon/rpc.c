@@ -19,16 +19,22 @@ json_t *kd_error(int code, const char *message, json_t *data)
 	return e;
 }
 
-int kd_call_fail(kd_call *call, int code, json_t *data, const char *fmt, ...)
+json_t *kd_verror(int code, json_t *data, const char *fmt, va_list ap)
 {
 	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return kd_error(code, msg, data);
+}
+
+int kd_call_fail(kd_call *call, int code, json_t *data, const char *fmt, ...)
+{
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	json_decref(call->error);
-	call->error = kd_error(code, msg, data);
+	va_start(ap, fmt);
+	call->error = kd_verror(code, data, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
