@@ -252,10 +252,9 @@ static void conn_dispatch(kd_requests *r, kd_call *call)
 		answer_status(s, call);
 		finish_call(call);
 	} else if (kd_reads_handles(call->method)) {
-		if (kd_reads_queue(s->reads, s->loop, call, on_read_done) < 0) {
-			kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "cannot queue the request");
+		/* Refused (its error set) over the user's limit of reads waiting. */
+		if (kd_reads_queue(s->reads, s->loop, call, on_read_done) < 0)
 			finish_call(call);
-		}
 	} else {
 		kd_writer_submit(s->writer, call);
 	}

@@ -35,6 +35,7 @@ typedef struct kd_config {
 	size_t max_batch_requests; /* requests per JSON-RPC batch */
 	unsigned max_in_flight;	   /* a connection's unanswered requests before it is not read */
 	size_t max_unsent;	   /* a connection's unsent answer bytes before it is not read */
+	unsigned max_queued_user;  /* a user's reads waiting for the thread pool */
 	int verbose;
 } kd_config;
 
@@ -92,11 +93,19 @@ int kd_param_commit(const char **out, kd_call *call, const char *name, int requi
 /* --- reads.c: read methods on the thread pool --- */
 
 typedef struct kd_reads kd_reads;
-int kd_reads_new(kd_reads **out, const char *repo, uid_t repo_owner);
+/*
+ * Reads of `repo`, whose owner is an admin; at most `max_queued` reads of
+ * one user wait for the thread pool at a time, across all their connections.
+ */
+int kd_reads_new(kd_reads **out, const char *repo, uid_t repo_owner, unsigned max_queued);
 void kd_reads_free(kd_reads *reads);
 /* Tells whether `method` is a read this module answers. */
 int kd_reads_handles(const char *method);
-/* Answers `call` on the thread pool, then calls `done` on the loop thread. */
+/*
+ * Answers `call` on the thread pool, then calls `done` on the loop thread.
+ * Fails with the call's error set when it cannot be queued: -32006 in the
+ * caller's language when the user has max_queued reads waiting already.
+ */
 int kd_reads_queue(kd_reads *reads, uv_loop_t *loop, kd_call *call, uv_after_work_cb done);
 /*
  * Answers `call` on the calling thread, as the thread pool does: sets its

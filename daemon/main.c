@@ -46,6 +46,8 @@ static void usage(FILE *out)
 		"                                 it is read no further (default 16)\n"
 		"  --max-unsent BYTES             a connection's unsent answers before it is\n"
 		"                                 read no further (default 4194304)\n"
+		"  --max-queued-per-user N        a user's reads waiting for a thread, across\n"
+		"                                 all their connections (default 64)\n"
 		"  -v, --verbose                  log debug messages\n"
 		"  --version                      print the version\n",
 		KK_DEFAULT_SOCKET);
@@ -207,6 +209,7 @@ int main(int argc, char **argv)
 		{"max-batch-requests", required_argument, NULL, 'Q'},
 		{"max-in-flight", required_argument, NULL, 'F'},
 		{"max-unsent", required_argument, NULL, 'W'},
+		{"max-queued-per-user", required_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -224,6 +227,8 @@ int main(int argc, char **argv)
 		.max_batch_requests = 64,
 		.max_in_flight = 16,
 		.max_unsent = 4 << 20,
+		/* Four connections' worth at the full --max-in-flight (docs/protocol.md). */
+		.max_queued_user = 64,
 	};
 	char host[256] = "localhost", errbuf[1024] = "", repo[PATH_MAX];
 	unsigned long long v;
@@ -299,6 +304,11 @@ int main(int argc, char **argv)
 			if (parse_number(&v, optarg, "--max-unsent", 4096, 1ull << 30, 10) < 0)
 				return 2;
 			cfg.max_unsent = (size_t)v;
+			break;
+		case 'P':
+			if (parse_number(&v, optarg, "--max-queued-per-user", 1, 100000, 10) < 0)
+				return 2;
+			cfg.max_queued_user = (unsigned)v;
 			break;
 		default:
 			fprintf(stderr, "keikakud: unknown option '%s'\ntry 'keikakud --help'\n",

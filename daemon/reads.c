@@ -2,6 +2,7 @@
  * reads.c - the read methods, answered on libuv's thread pool so that the
  * loop thread never waits on git I/O.  Each worker borrows a store from a
  * small pool: libgit2 repositories are not to be shared between threads.
+ * Each user's reads take turns in the user's own queue, which is bounded.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "i18n.h"
 #include "json.h"
 #include "log.h"
 #include "plan.h"
@@ -34,6 +36,7 @@
 typedef struct kd_read_queue {
 	uid_t uid;
 	unsigned running;
+	unsigned waiting; /* in head ... tail */
 	kd_call *head, *tail;
 	struct kd_read_queue *next;
 } kd_read_queue;
@@ -42,6 +45,7 @@ struct kd_reads {
 	uv_loop_t *loop;
 	uv_after_work_cb done; /* the server's, for every read */
 	kd_read_queue *queues; /* of the users with reads running or waiting */
+	unsigned max_queued;   /* a user's reads waiting at most */
 	char *repo;
 	uid_t owner;
 	pthread_mutex_t lock;
@@ -59,7 +63,7 @@ static int local_offset(void)
 	return localtime_r(&now, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
 }
 
-int kd_reads_new(kd_reads **out, const char *repo, uid_t owner)
+int kd_reads_new(kd_reads **out, const char *repo, uid_t owner, unsigned max_queued)
 {
 	kd_reads *r = calloc(1, sizeof(*r));
 
@@ -68,6 +72,7 @@ int kd_reads_new(kd_reads **out, const char *repo, uid_t owner)
 		return -1;
 	}
 	r->owner = owner;
+	r->max_queued = max_queued;
 	pthread_mutex_init(&r->lock, NULL);
 	*out = r;
 	return 0;
@@ -479,6 +484,7 @@ static void read_done(uv_work_t *work, int status)
 			if (!q->head)
 				q->tail = NULL;
 			next->next = NULL;
+			q->waiting--;
 			if (start(r, q, next) < 0) {
 				kd_call_fail(next, KK_RPC_EINTERNAL, NULL,
 					     "cannot queue the request");
@@ -491,6 +497,22 @@ static void read_done(uv_work_t *work, int status)
 	r->done(work, status);
 }
 
+/*
+ * Refuses a read over the user's limit, in the caller's language: the
+ * message says what to do, the data the limit.
+ */
+static int refuse_over_limit(kd_reads *r, kd_call *call)
+{
+	locale_t previous = kd_call_locale_begin(call);
+
+	kd_call_fail(call, KK_RPC_ELIMIT, json_pack("{s:I}", "limit", (json_int_t)r->max_queued),
+		     _("too many reads waiting for '%s' (at most %u): wait for the answers "
+		       "before asking more"),
+		     call->who.user, r->max_queued);
+	kd_call_locale_end(previous);
+	return -1;
+}
+
 int kd_reads_queue(kd_reads *r, uv_loop_t *loop, kd_call *call, uv_after_work_cb done)
 {
 	kd_read_queue *q = user_queue(r, call->who.uid, 1);
@@ -498,9 +520,21 @@ int kd_reads_queue(kd_reads *r, uv_loop_t *loop, kd_call *call, uv_after_work_cb
 	r->loop = loop;
 	r->done = done;
 	if (!q)
-		return -1;
-	if (q->running < KD_READS_PER_USER)
-		return start(r, q, call) < 0 ? -1 : 0;
+		return kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "cannot queue the request");
+	if (q->running < KD_READS_PER_USER) {
+		if (start(r, q, call) == 0)
+			return 0;
+		if (q->running == 0 && !q->head)
+			user_queue_drop(r, q);
+		return kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "cannot queue the request");
+	}
+	/*
+	 * Across all the user's connections: each has its own bound on
+	 * requests in flight, and a user with many of them would otherwise
+	 * queue as many reads as connections allow.
+	 */
+	if (q->waiting >= r->max_queued)
+		return refuse_over_limit(r, call);
 	/* Its turn comes as the user's earlier reads are answered. */
 	call->handler = r;
 	call->work.data = call;
@@ -510,5 +544,6 @@ int kd_reads_queue(kd_reads *r, uv_loop_t *loop, kd_call *call, uv_after_work_cb
 	else
 		q->head = call;
 	q->tail = call;
+	q->waiting++;
 	return 0;
 }

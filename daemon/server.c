@@ -169,7 +169,8 @@ int kd_server_start(kd_server **out, const kd_config *cfg, uv_loop_t *loop, int 
 	s->loop = loop;
 	s->started = time(NULL);
 	*out = s;
-	if (stat(cfg->repo, &st) < 0 || kd_reads_new(&s->reads, cfg->repo, st.st_uid) < 0) {
+	if (stat(cfg->repo, &st) < 0 ||
+	    kd_reads_new(&s->reads, cfg->repo, st.st_uid, cfg->max_queued_user) < 0) {
 		snprintf(errbuf, errlen, "cannot use '%s': %s", cfg->repo, strerror(errno));
 		return -1;
 	}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # keikakud under one caller's abuse: a huge batch, a client that pipelines
-# requests and never reads, a flood of notifications.  The daemon's memory
-# stays bounded and other users are still answered promptly.
+# requests and never reads, a flood of notifications, reads flooded over many
+# connections.  The daemon's memory stays bounded and other users are still
+# answered promptly.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/daemon.bash"
 setup_users
@@ -122,6 +123,40 @@ elif mode == "notify":  # notify SOCKET N: N notifications, then ms for a reques
     s.sendall(json.dumps(req("whoami", 1)).encode() + b"\n")
     line = read_line(s, t + 5)
     print(round((time.monotonic() - t) * 1000) if line else "timeout")
+elif mode == "reads":  # reads SOCKET CONNS SECONDS: CONNS connections, each 16 item.list in flight
+    conns, seconds = int(sys.argv[3]), float(sys.argv[4])
+    line = json.dumps(req("item.list", 1, {"locale": "ja_JP.UTF-8"})).encode() + b"\n"
+    socks = [connect(path) for _ in range(conns)]
+    waiting = {s: 16 for s in socks}
+    bufs = {s: b"" for s in socks}
+    counts, errors = {}, set()
+    for s in socks:
+        s.sendall(line * 16)
+    end = time.monotonic() + seconds
+    while any(waiting.values()):
+        ready = select.select([s for s in socks if waiting[s]], [], [], 5)[0]
+        if not ready:
+            break  # nothing answered in 5 s
+        for s in ready:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                waiting[s] = 0
+                continue
+            bufs[s] += chunk
+            while b"\n" in bufs[s]:
+                answer, bufs[s] = bufs[s].split(b"\n", 1)
+                j = json.loads(answer)
+                waiting[s] -= 1
+                key = "ok" if "result" in j else str(j["error"]["code"])
+                counts[key] = counts.get(key, 0) + 1
+                if "error" in j:
+                    errors.add(json.dumps([j["error"]["code"], j["error"]["message"],
+                                           j["error"].get("data")], ensure_ascii=False))
+                if time.monotonic() < end:  # another in its place
+                    s.sendall(line)
+                    waiting[s] += 1
+    print(json.dumps({"counts": counts, "unanswered": sum(waiting.values()),
+                      "errors": [json.loads(e) for e in sorted(errors)]}, ensure_ascii=False))
 PY
 chmod 644 "$work/abuse.py"
 # restart: a fresh daemon for the next case, so that each case stands alone.
@@ -147,6 +182,20 @@ abuse() {
 kb() {
 	awk -v f="$1:" '$1 == f { print $2 }' "/proc/$daemon_pid/status"
 }
+# during SECONDS USER MODE ARGS...: USER's attack MODE runs in the background
+# (what it prints in $work/MODE.out); SECONDS into it, another user's whoami is
+# timed ($ms) and the daemon's memory read ($rss0 before the attack, $rss then).
+during() {
+	local delay=$1 user=$2 mode=$3 pid
+	shift 3
+	rss0=$(kb VmRSS)
+	abuse "$user" "$mode" "$@" >"$work/$mode.out" &
+	pid=$!
+	sleep "$delay"
+	ms=$(abuse kkt_hisho whoami)
+	rss=$(kb VmRSS)
+	wait "$pid"
+}
 echo "keikakud at start: VmRSS $(kb VmRSS) kB"
 
 # 2. A batch over the limit is refused whole, at once, and memory stays bounded.
@@ -165,13 +214,7 @@ check "batches: peak memory under 150 MB ($hwm kB)" test "$hwm" -lt 150000
 # 3. A client that pipelines requests and never reads is read no further once
 # its answers pile up: the daemon's memory stays bounded, others are answered.
 restart
-rss0=$(kb VmRSS)
-abuse kkt_guest pipeline 200000 3 >"$work/pipeline.out" &
-flooder=$!
-sleep 1.5
-ms=$(abuse kkt_hisho whoami)
-rss=$(kb VmRSS)
-wait "$flooder"
+during 1.5 kkt_guest pipeline 200000 3
 echo "pipelining: sent $(cat "$work/pipeline.out") bytes; whoami $ms ms; VmRSS $rss0 -> $rss kB"
 check "pipelining: another user's whoami within 500 ms ($ms)" test "$ms" != timeout -a "$ms" -lt 500
 check "pipelining: memory grew by less than 32 MB ($rss0 -> $rss kB)" test $((rss - rss0)) -lt 32768
@@ -181,11 +224,7 @@ check "pipelining: the client was held back ($(cat "$work/pipeline.out") bytes s
 # 4. A flood of notifications: the flooder's next request and another user's are
 # answered promptly.
 restart
-abuse kkt_guest notify 50000 >"$work/notify.out" &
-flooder=$!
-sleep 0.3
-ms=$(abuse kkt_hisho whoami)
-wait "$flooder"
+during 0.3 kkt_guest notify 50000
 echo "notifications: the flooder's next request $(cat "$work/notify.out") ms; whoami $ms ms"
 check "notifications: another user's whoami within 500 ms ($ms)" test "$ms" != timeout -a "$ms" -lt 500
 check "notifications: the flooder's next request within 1 s ($(cat "$work/notify.out"))" \
@@ -211,6 +250,27 @@ check "idle connections: memory grew by less than 32 MB ($rss0 -> $rss kB)" test
 restart
 r=$(abuse kkt_guest long)
 check "long lines answered ($r)" test "$r" = "1ok 2ok 4ok [5ok,6ok] nullerr-32700"
+
+# 7. One user's reads over many connections: each connection keeps its 16
+# requests in flight, but the user's reads waiting for a thread are bounded
+# across all of them (--max-queued-per-user, 64): the excess is refused in the
+# caller's language, and another user's whoami is answered promptly meanwhile.
+restart
+during 1 kkt_guest reads 16 2
+r=$(cat "$work/reads.out")
+echo "reads from 16 connections: $r; whoami $ms ms; VmRSS $rss0 -> $rss kB"
+ok=$(jget "$r" 'j["counts"].get("ok", 0)')
+refused=$(jget "$r" 'j["counts"].get("-32006", 0)')
+check "reads: some answered ($ok)" test "$ok" -gt 0
+check "reads: the excess refused ($refused)" test "$refused" -gt 0
+check "reads: nothing else answered, nothing left unanswered" \
+	test "$(jget "$r" 'sorted(j["counts"]) == ["-32006", "ok"] and j["unanswered"] == 0')" = true
+check "reads: one refusal, with the limit" \
+	test "$(jget "$r" '[(e[0], e[2]) for e in j["errors"]]')" = '[[-32006, {"limit": 64}]]'
+check "reads: the refusal in the caller's language" test "$(jget "$r" 'j["errors"][0][1]')" = \
+	"「kkt_guest」の読み取りの待ちが多すぎます (64 件まで): 回答を受け取ってから次を送ってください"
+check "reads: another user's whoami within 500 ms ($ms)" test "$ms" != timeout -a "$ms" -lt 500
+check "reads: memory grew by less than 32 MB ($rss0 -> $rss kB)" test $((rss - rss0)) -lt 32768
 
 check "daemon still up" kill -0 "$daemon_pid"
 stop_daemon
