@@ -14,7 +14,7 @@
  *               items (default 10,000) with a planned schedule for each year;
  *   then        M commits (default 100,000), one field of one item each, in
  *               keikakud's message format (summary, reason, trailers), by
- *               about twenty people acting for a department that owns the
+ *               about twenty hg_people acting for a department that owns the
  *               item, committed by keikakud, times spread evenly from
  *               2020-04-01 to 2022-06-30 (+0900);
  *   2021-04-01  an admin opens fiscal year 2021,
@@ -36,6 +36,9 @@
  *
  * --stats FILE writes KEY=VALUE lines: the most changed item, a typical one
  * (the median number of changes), and the counts.
+ *
+ * This file makes the plan, its commits and the stream; the people and the
+ * texts they write are history_words.c's (history_gen.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -50,6 +53,7 @@
 #include "array.h"
 #include "canon.h"
 #include "fileset.h"
+#include "history_gen.h"
 #include "json.h"
 #include "plan.h"
 #include "update.h"
@@ -60,143 +64,6 @@
 #endif
 
 #define SUMMARY_VALUE_MAX 24 /* as in core/plan/update.c's summaries */
-#define RESULT_MAX_CHARS  1500
-#define TEXT_MAX	  16384
-#define ADMIN_DEPT	  "デジタル戦略課"
-
-#define NELEM(a) (sizeof(a) / sizeof(*(a)))
-
-typedef struct person {
-	const char *name;
-	const char *user;
-	const char *dept;
-} person;
-
-/* The people who report; the first is the plan office's administrator. */
-static const person people[] = {
-	{"佐藤 健一", "k.sato", ADMIN_DEPT},
-	{"鈴木 美咲", "m.suzuki", ADMIN_DEPT},
-	{"高橋 大輔", "d.takahashi", "収税課"},
-	{"田中 由美", "y.tanaka", "財政課"},
-	{"伊藤 誠", "m.ito", "税務課"},
-	{"渡辺 直子", "n.watanabe", "市民課"},
-	{"山本 拓也", "t.yamamoto", "市民課"},
-	{"中村 恵", "m.nakamura", "公民館ほか"},
-	{"小林 翔太", "s.kobayashi", "健康増進課"},
-	{"加藤 彩", "a.kato", "社会福祉課"},
-	{"吉田 浩二", "k.yoshida", "子ども福祉課"},
-	{"山田 真理子", "m.yamada", "高齢福祉課"},
-	{"佐々木 亮", "r.sasaki", "こども育成支援センター"},
-	{"山口 智子", "t.yamaguchi", "総務課"},
-	{"松本 隆", "t.matsumoto", "公民館"},
-	{"井上 さやか", "s.inoue", "秘書課"},
-	{"木村 修", "o.kimura", "市立病院"},
-	{"林 和也", "k.hayashi", "農業委員会事務局"},
-	{"清水 優子", "y.shimizu", "資産経営課"},
-	{"森 健太郎", "k.mori", "総務課"},
-};
-
-/* Word lists, packed by hand. */
-/* clang-format off */
-static const char *const subjects[] = {
-	"住民票の写しの交付申請", "印鑑登録証明書の交付申請", "児童手当の認定請求", "保育所の入所申込み", "要介護認定の申請",
-	"粗大ごみの収集申込み", "公民館の利用予約", "体育館の利用予約", "図書館の資料予約", "市税の口座振替", "軽自動車税の申告",
-	"固定資産税の証明書交付", "国民健康保険の加入手続き", "後期高齢者医療の申請", "犬の登録申請", "狂犬病予防注射の受付", "道路占用許可申請",
-	"入札参加資格審査申請", "職員採用試験の申込み", "特定健診の予約", "予防接種の予約", "母子健康手帳の交付", "就学援助の申請",
-	"放課後児童クラブの申込み", "農地転用の届出", "水道の使用開始届", "転入・転出の届出", "マイナンバーカードの交付予約", "市民相談の受付",
-	"会議録の公開", "例規集の管理", "庁内会議の資料配布", "業務委託契約の締結", "公用車の予約管理", "職員の出退勤管理", "文書の収受と保存",
-	"広報紙の配信", "防災情報の配信", "市政懇談会の配信", "ふるさと納税の受付",
-};
-
-static const char *const actions[] = {
-	"のオンライン化", "の電子化", "へのキャッシュレス決済の導入", "の予約システムの導入", "における押印の廃止", "のペーパーレス化",
-	"へのチャットボットの導入", "の手続きの簡素化", "のRPAによる自動化", "へのAI-OCRの活用", "のオンライン相談への対応",
-	"の基幹システムとのデータ連携",
-};
-
-static const char *const areas[] = {
-	"", "", "", "", "（北部地区）", "（南部地区）", "（東部地区）", "（西部地区）", "（中央地区）", "（本庁舎）", "（支所）",
-	"（第2期）", "（第3期）", "（試行）", "（全庁展開）", "（窓口）", "（出張所）", "（市民センター）",
-};
-/* clang-format on */
-
-/*
- * Templates of result sentences: {S} the item's subject, {N} a count,
- * {n} a small count, {P} a percentage, {M} a month, {Y} the fiscal year.
- */
-static const char *const sentences[] = {
-	"{S}について、{M}月から電子申請の受付を開始した。",
-	"{Y}の申請件数は{N}件で、うちオンラインによる申請は{P}%であった。",
-	"関係課と調整を行い、対象となる手続きの洗い出しを完了した。",
-	"システム事業者と仕様の協議を行い、{M}月に契約を締結した。",
-	"職員向けの操作研修を{n}回実施し、延べ{N}人が参加した。",
-	"利用者アンケートでは、回答者の{P}%が「便利になった」と回答した。",
-	"新型コロナウイルス感染症の影響により、実証実験の開始が{M}月にずれ込んだ。",
-	"国の標準仕様の公表を待って、システムの改修内容を見直した。",
-	"窓口での待ち時間は平均{n}分短縮された。",
-	"市ホームページと広報紙で周知を行った。",
-	"LINE公式アカウントでの案内を開始し、登録者数は{N}人となった。",
-	"マイナンバーカードを利用した本人確認の方法について検討した。",
-	"庁内の推進会議で進捗を報告し、次年度の対象範囲を決定した。",
-	"予算の確保ができなかったため、導入は次年度以降に見送ることとした。",
-	"紙の申請書の様式を{n}種類削減した。",
-	"処理に要する時間は年間で約{N}時間の削減が見込まれる。",
-	"他自治体の導入事例を調査し、費用対効果を比較した。",
-	"情報セキュリティポリシーとの整合を確認し、個人情報の取扱いを定めた。",
-	"{M}月末時点での進捗はおおむね計画どおりである。",
-	"高齢者向けにスマートフォン教室を{n}回開催した。",
-	"既存システムとのデータ連携について、{M}月から試験運用を行っている。",
-	"問い合わせ件数は前年度と比べて{P}%減少した。",
-	"キャッシュレス決済の利用率は{P}%となった。",
-	"電子申請の対象手続きを{n}件追加した。",
-	"運用マニュアルを作成し、各課に配布した。",
-	"課題として、操作に不慣れな利用者への支援が挙げられる。",
-	"今後は対象業務を拡大し、さらなる効率化を図る。",
-	"{S}の実施状況について、担当課へのヒアリングを行った。",
-	"タブレット端末を{n}台追加で調達した。",
-	"庁舎内の無線LANの増強工事を{M}月に完了した。",
-	"{S}に係る事務の流れを見直し、決裁の電子化を進めた。",
-	"実証実験の結果を踏まえ、本格導入に向けた課題を整理した。",
-};
-
-static const char *const schedules[] = {
-	"{A}, {B}",
-	"上期: {A}、下期: {B}",
-	"{M}月までに{A}を完了し、{B}へ移行",
-	"{S}の{A}",
-	"{A}（{M}月～{m}月）",
-	"{A}を行い、年度内に{B}",
-	"対象業務の{A}、{B}の準備",
-};
-
-static const char *const reasons_revised[] = {
-	"関係機関との調整に時間を要したため",
-	"国の標準仕様の公表が遅れたため",
-	"予算措置の見直しによる",
-	"システム事業者との協議の結果、工程を見直した",
-	"新型コロナウイルス感染症の影響により、日程を変更",
-	"庁内の推進会議での決定による",
-	"対象手続きの追加に伴い、スケジュールを変更",
-};
-
-static const char *const reasons_progress[] = {
-	"{M}月末時点の進捗を報告",
-	"第{q}四半期の進捗報告",
-	"推進会議での報告に合わせて更新",
-};
-
-static const char *const reasons_result[] = {
-	"{M}月末時点の実績を反映",
-	"取組内容を追記",
-	"件数の集計結果を反映",
-	"表記の修正",
-};
-
-static const char *const reasons_achievement[] = {
-	"年度末の達成状況を報告",
-	"導入完了の報告",
-	"達成度の見直し",
-};
 
 static const char *const progress_codes[] = {"ahead", "on_track", "behind"};
 
@@ -211,27 +78,6 @@ typedef struct milestone {
 	const char *reason;
 	int period; /* the period that starts here */
 } milestone;
-
-typedef struct gen {
-	uint64_t rng;
-	size_t items;
-	size_t commits;
-	json_t *settings;
-	json_t *departments;
-	json_t *structure;
-	const json_t *item_schema;
-	kk_fileset schemas;	  /* "schema/NAME.schema.json" -> bytes */
-	json_t *schema_docs;	  /* path -> parsed schema */
-	json_t **item;		  /* item[id], 1-based */
-	size_t *changes;	  /* commits per item, 1-based */
-	const char **owner_depts; /* departments with someone to act for them */
-	size_t owner_dept_count;
-	size_t *dept_turn; /* per person-department: whose turn it is */
-	size_t hot5[5], hot5_count;
-	size_t *hot100, hot100_count;
-	size_t mark; /* the last commit's fast-import mark */
-	FILE *out;
-} gen;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -256,21 +102,6 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-/* splitmix64: small, fast, and the same stream for the same seed everywhere. */
-static uint64_t rnd(gen *g)
-{
-	uint64_t z = (g->rng += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static size_t below(gen *g, size_t n)
-{
-	return (size_t)(rnd(g) % n);
-}
-
 /* Midnight-based local time in Japan (+0900) as a Unix time. */
 static time_t jst(int y, int mon, int d, int h, int min)
 {
@@ -280,120 +111,9 @@ static time_t jst(int y, int mon, int d, int h, int min)
 	return timegm(&tm) - 9 * 3600;
 }
 
-/* --- text --------------------------------------------------------------- */
-
-typedef struct text {
-	char buf[TEXT_MAX];
-	size_t len;
-} text;
-
-static void put(text *t, const char *s, size_t n)
-{
-	if (t->len + n >= sizeof(t->buf))
-		n = sizeof(t->buf) - 1 - t->len;
-	memcpy(t->buf + t->len, s, n);
-	t->len += n;
-	t->buf[t->len] = '\0';
-}
-
-static void puts_(text *t, const char *s)
-{
-	put(t, s, strlen(s));
-}
-
-static void putn(text *t, unsigned long n, int grouped)
-{
-	char b[32];
-
-	if (grouped && n >= 1000)
-		snprintf(b, sizeof(b), "%lu,%03lu", n / 1000, n % 1000);
-	else
-		snprintf(b, sizeof(b), "%lu", n);
-	puts_(t, b);
-}
-
-static size_t chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-/* Expands a template (see `sentences` and `schedules`) for `item` into `t`. */
-static void expand(gen *g, text *t, const char *tmpl, const json_t *item, int year)
-{
-	const char *subject =
-		subjects[json_integer_value(json_object_get(item, "id")) % NELEM(subjects)];
-	const json_t *phases = json_object_get(g->settings, "phases");
-	size_t nphases = json_array_size(phases), a = below(g, nphases - 1);
-	size_t b = a + 1 + below(g, nphases - 1 - a);
-	int month = 4 + (int)below(g, 9);
-	char fy[64];
-
-	while (*tmpl) {
-		const char *open = strchr(tmpl, '{');
-
-		if (!open || !open[1] || open[2] != '}') {
-			puts_(t, tmpl);
-			return;
-		}
-		put(t, tmpl, (size_t)(open - tmpl));
-		switch (open[1]) {
-		case 'S': puts_(t, subject); break;
-		case 'N': putn(t, 20 + below(g, 9000), 1); break;
-		case 'n': putn(t, 2 + below(g, 30), 0); break;
-		case 'P': putn(t, 5 + below(g, 91), 0); break;
-		case 'M': putn(t, (unsigned long)((month - 1) % 12 + 1), 0); break;
-		case 'm': putn(t, (unsigned long)((month + 2) % 12 + 1), 0); break;
-		case 'q': putn(t, 1 + below(g, 4), 0); break;
-		case 'A': puts_(t, json_string_value(json_array_get(phases, a))); break;
-		case 'B': puts_(t, json_string_value(json_array_get(phases, b))); break;
-		case 'Y':
-			kk_fy_format(fy, sizeof(fy), g->settings, year);
-			puts_(t, fy);
-			break;
-		default: put(t, open, 3); break;
-		}
-		tmpl = open + 3;
-	}
-}
-
-static void make_schedule(gen *g, text *t, const json_t *item, int year)
-{
-	t->len = 0;
-	t->buf[0] = '\0';
-	expand(g, t, schedules[below(g, NELEM(schedules))], item, year);
-}
-
-/* A result of a few hundred characters; `old` (may be NULL) is sometimes extended. */
-static void make_result(gen *g, text *t, const json_t *item, int year, const char *old)
-{
-	int bullets = below(g, 2) == 0;
-	size_t n, i;
-
-	t->len = 0;
-	t->buf[0] = '\0';
-	if (old && below(g, 10) < 3 && chars(old) < RESULT_MAX_CHARS) {
-		puts_(t, old);
-		puts_(t, bullets ? " ・" : " ");
-		expand(g, t, sentences[below(g, NELEM(sentences))], item, year);
-		return;
-	}
-	n = 5 + below(g, 7);
-	for (i = 0; i < n; i++) {
-		if (i)
-			puts_(t, " ");
-		if (bullets)
-			puts_(t, "・");
-		expand(g, t, sentences[below(g, NELEM(sentences))], item, year);
-	}
-}
-
 /* --- plan files ----------------------------------------------------------- */
 
-static const json_t *schema_doc(gen *g, const char *path)
+static const json_t *schema_doc(hg_gen *g, const char *path)
 {
 	const json_t *doc = json_object_get(g->schema_docs, path);
 
@@ -403,7 +123,7 @@ static const json_t *schema_doc(gen *g, const char *path)
 }
 
 /* The canonical bytes of plan file `path`; free() them. */
-static char *dump(gen *g, size_t *len_out, const json_t *value, const char *path)
+static char *dump(hg_gen *g, size_t *len_out, const json_t *value, const char *path)
 {
 	kk_diag diag = {0};
 	char *buf = NULL;
@@ -432,7 +152,7 @@ static int is_schema(const char *path)
 	return !strchr(path, '/') && n > 12 && strcmp(path + n - 12, ".schema.json") == 0;
 }
 
-static void load_plan(gen *g, const char *plan_dir, const char *schema_dir)
+static void load_plan(hg_gen *g, const char *plan_dir, const char *schema_dir)
 {
 	kk_fileset raw = {0};
 	kk_diag diag = {0};
@@ -466,20 +186,20 @@ static void load_plan(gen *g, const char *plan_dir, const char *schema_dir)
 	if (json_array_size(json_object_get(g->settings, "phases")) < 2)
 		die("'%s' needs at least two phases", KK_PATH_SETTINGS);
 
-	for (i = 0; i < NELEM(people); i++)
-		if (!kk_plan_department(g->departments, people[i].dept))
-			die("department '%s' of '%s' is not in %s/%s", people[i].dept,
-			    people[i].name, plan_dir, KK_PATH_DEPARTMENTS);
-	g->owner_depts = xcalloc(NELEM(people), sizeof(*g->owner_depts));
-	g->dept_turn = xcalloc(NELEM(people), sizeof(*g->dept_turn));
+	for (i = 0; i < hg_people_count; i++)
+		if (!kk_plan_department(g->departments, hg_people[i].dept))
+			die("department '%s' of '%s' is not in %s/%s", hg_people[i].dept,
+			    hg_people[i].name, plan_dir, KK_PATH_DEPARTMENTS);
+	g->owner_depts = xcalloc(hg_people_count, sizeof(*g->owner_depts));
+	g->dept_turn = xcalloc(hg_people_count, sizeof(*g->dept_turn));
 	json_array_foreach(json_object_get(g->departments, "departments"), i, dept) {
 		const char *name = json_string_value(json_object_get(dept, "name"));
 
-		for (j = 0; j < NELEM(people); j++)
-			if (strcmp(people[j].dept, name) == 0)
+		for (j = 0; j < hg_people_count; j++)
+			if (strcmp(hg_people[j].dept, name) == 0)
 				break;
-		if (j < NELEM(people))
-			g->owner_depts[g->owner_dept_count++] = people[j].dept;
+		if (j < hg_people_count)
+			g->owner_depts[g->owner_dept_count++] = hg_people[j].dept;
 	}
 }
 
@@ -517,33 +237,32 @@ static int listed(const json_t *list, const char *d)
 	return 0;
 }
 
-static json_t *make_item(gen *g, size_t id, json_int_t where[3])
+static json_t *make_item(hg_gen *g, size_t id, json_int_t where[3])
 {
 	json_t *owners = json_array(), *related = json_array(), *years = json_object(), *item;
 	const json_t *all = json_object_get(g->departments, "departments");
-	size_t nowners = below(g, 100) < 85 || g->owner_dept_count < 2 ? 1 : 2, i;
+	size_t nowners = hg_below(g, 100) < 85 || g->owner_dept_count < 2 ? 1 : 2, i;
 	char title[512];
-	text t;
+	hg_text t;
 
 	while (json_array_size(owners) < nowners) {
-		const char *d = g->owner_depts[below(g, g->owner_dept_count)];
+		const char *d = g->owner_depts[hg_below(g, g->owner_dept_count)];
 
 		if (!listed(owners, d))
 			json_array_append_new(owners, json_string(d));
 	}
-	for (i = below(g, 3); i > 0; i--) {
+	for (i = hg_below(g, 3); i > 0; i--) {
 		const char *d =
-			below(g, 2) ? ADMIN_DEPT
-				    : json_string_value(json_object_get(
-					      json_array_get(all, below(g, json_array_size(all))),
-					      "name"));
+			hg_below(g, 2)
+				? HG_ADMIN_DEPT
+				: json_string_value(json_object_get(
+					  json_array_get(all, hg_below(g, json_array_size(all))),
+					  "name"));
 
 		if (!listed(owners, d) && !listed(related, d))
 			json_array_append_new(related, json_string(d));
 	}
-	snprintf(title, sizeof(title), "%s%s%s", subjects[id % NELEM(subjects)],
-		 actions[(id / NELEM(subjects) + id) % NELEM(actions)],
-		 areas[below(g, NELEM(areas))]);
+	hg_make_title(g, title, sizeof(title), id);
 	item = json_pack("{s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:s, s:o}", "id", (json_int_t)id,
 			 "pillar", where[0], "section", where[1], "measure", where[2], "title",
 			 title, "owners", owners, "related", related, "status", "open", "years",
@@ -554,7 +273,7 @@ static json_t *make_item(gen *g, size_t id, json_int_t where[3])
 		char key[8];
 
 		snprintf(key, sizeof(key), "%d", year);
-		make_schedule(g, &t, item, year);
+		hg_make_schedule(g, &t, item, year);
 		json_object_set_new(years, key, json_pack("{s:s}", "planned", t.buf));
 	}
 	return item;
@@ -562,14 +281,14 @@ static json_t *make_item(gen *g, size_t id, json_int_t where[3])
 
 /* --- fast-import output ------------------------------------------------------ */
 
-static void data(gen *g, const char *buf, size_t len)
+static void data(hg_gen *g, const char *buf, size_t len)
 {
 	fprintf(g->out, "data %zu\n", len);
 	fwrite(buf, 1, len, g->out);
 	fputc('\n', g->out);
 }
 
-static void begin_commit(gen *g, const person *author, const person *committer, time_t at,
+static void begin_commit(hg_gen *g, const hg_person *author, const hg_person *committer, time_t at,
 			 const char *message)
 {
 	g->mark++;
@@ -585,13 +304,13 @@ static void begin_commit(gen *g, const person *author, const person *committer, 
 	data(g, message, strlen(message));
 }
 
-static void file(gen *g, const char *path, const char *buf, size_t len)
+static void file(hg_gen *g, const char *path, const char *buf, size_t len)
 {
 	fprintf(g->out, "M 100644 inline %s\n", path);
 	data(g, buf, len);
 }
 
-static void put_item(gen *g, size_t id)
+static void put_item(hg_gen *g, size_t id)
 {
 	char path[KK_ITEM_PATH_MAX], *buf;
 	size_t len;
@@ -603,22 +322,22 @@ static void put_item(gen *g, size_t id)
 	free(buf);
 }
 
-static void tag(gen *g, const char *name, size_t mark, time_t at, const char *message)
+static void tag(hg_gen *g, const char *name, size_t mark, time_t at, const char *message)
 {
 	fprintf(g->out, "tag %s\nfrom :%zu\n", name, mark);
-	fprintf(g->out, "tagger %s <%s@city.example> %lld +0900\n", people[0].name, people[0].user,
-		(long long)at);
+	fprintf(g->out, "tagger %s <%s@city.example> %lld +0900\n", hg_people[0].name,
+		hg_people[0].user, (long long)at);
 	data(g, message, strlen(message));
 }
 
-static void first_commit(gen *g, time_t at)
+static void first_commit(hg_gen *g, time_t at)
 {
 	char message[512], *buf;
 	size_t len, i;
 
 	snprintf(message, sizeof(message), "Create plan '%s' with %zu items\n",
 		 json_string_value(json_object_get(g->settings, "title")), g->items);
-	begin_commit(g, &people[0], &people[0], at, message);
+	begin_commit(g, &hg_people[0], &hg_people[0], at, message);
 	buf = dump(g, &len, g->settings, KK_PATH_SETTINGS);
 	file(g, KK_PATH_SETTINGS, buf, len);
 	free(buf);
@@ -636,7 +355,7 @@ static void first_commit(gen *g, time_t at)
 }
 
 /* Every file of the plan as it is now, for core's decisions on the whole plan. */
-static void current_files(gen *g, kk_fileset *set)
+static void current_files(hg_gen *g, kk_fileset *set)
 {
 	const char *paths[] = {KK_PATH_SETTINGS, KK_PATH_DEPARTMENTS, KK_PATH_STRUCTURE};
 	const json_t *docs[] = {g->settings, g->departments, g->structure};
@@ -665,7 +384,7 @@ static void current_files(gen *g, kk_fileset *set)
  * gives open items without an entry for the year an empty one), and
  * closing tags the commit fyYYYY.
  */
-static void year_commit(gen *g, time_t at, int year, int close, const char *reason)
+static void year_commit(hg_gen *g, time_t at, int year, int close, const char *reason)
 {
 	kk_fileset files = {0}, changed = {0};
 	kk_year_change change = {0};
@@ -688,11 +407,11 @@ static void year_commit(gen *g, time_t at, int year, int close, const char *reas
 		die("%s", diag.message);
 	years = json_pack("[s]", key);
 	message = kk_commit_message(&(kk_commit_info){change.summary, reason, change.items, years,
-						      ADMIN_DEPT, NULL, 0, &changed});
+						      HG_ADMIN_DEPT, NULL, 0, &changed});
 	tag_message = close ? kk_year_tag_message(g->settings, year, &change.counts) : NULL;
 	if (!years || !message || (close && !tag_message))
 		die("out of memory");
-	begin_commit(g, &people[0], NULL, at, message);
+	begin_commit(g, &hg_people[0], NULL, at, message);
 	file(g, KK_PATH_SETTINGS, buf, len);
 	json_array_foreach(change.items, i, id)
 		put_item(g, (size_t)json_integer_value(id));
@@ -711,41 +430,41 @@ static void year_commit(gen *g, time_t at, int year, int close, const char *reas
 
 /* --- one update ------------------------------------------------------------ */
 
-static size_t pick_item(gen *g)
+static size_t pick_item(hg_gen *g)
 {
-	size_t r = below(g, 1000), id;
+	size_t r = hg_below(g, 1000), id;
 
 	if (r < 20)
-		id = g->hot5[below(g, g->hot5_count)];
+		id = g->hot5[hg_below(g, g->hot5_count)];
 	else if (r < 120)
-		id = g->hot100[below(g, g->hot100_count)];
+		id = g->hot100[hg_below(g, g->hot100_count)];
 	else
-		id = 1 + below(g, g->items);
+		id = 1 + hg_below(g, g->items);
 	return id;
 }
 
 /* A person acting for one of the item's owners, in turn within each department. */
-static const person *pick_author(gen *g, const json_t *item, const char **dept_out)
+static const hg_person *pick_author(hg_gen *g, const json_t *item, const char **dept_out)
 {
 	const json_t *owners = json_object_get(item, "owners");
 	const char *dept =
-		json_string_value(json_array_get(owners, below(g, json_array_size(owners))));
-	size_t first = NELEM(people), count = 0, turn, i;
+		json_string_value(json_array_get(owners, hg_below(g, json_array_size(owners))));
+	size_t first = hg_people_count, count = 0, turn, i;
 
-	for (i = 0; i < NELEM(people); i++)
-		if (strcmp(people[i].dept, dept) == 0 && !count++)
+	for (i = 0; i < hg_people_count; i++)
+		if (strcmp(hg_people[i].dept, dept) == 0 && !count++)
 			first = i;
 	if (!count)
 		die("nobody acts for '%s'", dept);
 	turn = g->dept_turn[first]++ % count;
-	for (i = first; strcmp(people[i].dept, dept) != 0 || turn--; i++)
+	for (i = first; strcmp(hg_people[i].dept, dept) != 0 || turn--; i++)
 		;
 	*dept_out = dept;
-	return &people[i];
+	return &hg_people[i];
 }
 
 /* Appends `s` cut to SUMMARY_VALUE_MAX characters, as keikakud's summaries show values. */
-static void put_value(text *t, const char *field, const char *s)
+static void put_value(hg_text *t, const char *field, const char *s)
 {
 	size_t n = 0, i;
 
@@ -759,15 +478,15 @@ static void put_value(text *t, const char *field, const char *s)
 		n += ((unsigned char)s[i] & 0xC0) != 0x80;
 	while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
 		i++;
-	put(t, s, i);
+	hg_put(t, s, i);
 	if (s[i])
-		puts_(t, "…");
+		hg_puts(t, "…");
 }
 
 /* The field an owner changes in fiscal year `year` during `period`. */
-static const char *pick_field(gen *g, int period, int year)
+static const char *pick_field(hg_gen *g, int period, int year)
 {
-	size_t r = below(g, 100);
+	size_t r = hg_below(g, 100);
 	int reporting = (period == FY2020_REPORT && year == 2020) ||
 			(period == FY2021_REPORT && year == 2021);
 
@@ -776,22 +495,21 @@ static const char *pick_field(gen *g, int period, int year)
 	return r < 40 ? "result" : r < 70 ? "progress" : r < 95 ? "revised" : "achievement";
 }
 
-static void update(gen *g, time_t at, int period)
+static void update(hg_gen *g, time_t at, int period)
 {
 	size_t id = pick_item(g);
 	json_t *item = g->item[id], *y, *old, *items, *years;
 	int year;
-	const char *field, *dept, *const *reasons;
-	size_t nreasons;
+	const char *field, *dept;
 	char key[8], fy[64], *message, *prev = NULL;
-	const person *author;
-	text value, summary, reason;
+	const hg_person *author;
+	hg_text value, summary, reason;
 
 	switch (period) {
 	case FY2020_ONLY: year = 2020; break;
-	case FY2020_REPORT: year = below(g, 2) ? 2020 : 2021; break;
+	case FY2020_REPORT: year = hg_below(g, 2) ? 2020 : 2021; break;
 	case FY2021: year = 2021; break;
-	case FY2021_REPORT: year = below(g, 2) ? 2021 : 2022; break;
+	case FY2021_REPORT: year = hg_below(g, 2) ? 2021 : 2022; break;
 	default: year = 2022; break;
 	}
 	snprintf(key, sizeof(key), "%d", year);
@@ -806,55 +524,46 @@ static void update(gen *g, time_t at, int period)
 		const char *next;
 
 		do
-			next = progress_codes[below(g, NELEM(progress_codes))];
+			next = progress_codes[hg_below(g, NELEM(progress_codes))];
 		while (strcmp(next, now) == 0);
-		value.len = 0;
-		value.buf[0] = '\0';
-		puts_(&value, next);
-		reasons = reasons_progress, nreasons = NELEM(reasons_progress);
+		hg_text_clear(&value);
+		hg_puts(&value, next);
 	} else if (strcmp(field, "achievement") == 0) {
-		value.len = 0;
-		value.buf[0] = '\0';
-		puts_(&value, prev	    ? (strcmp(prev, "open") == 0 ? "completed" : "open")
-			      : below(g, 2) ? "completed"
-					    : "open");
-		reasons = reasons_achievement, nreasons = NELEM(reasons_achievement);
+		hg_text_clear(&value);
+		hg_puts(&value, prev ? (strcmp(prev, "open") == 0 ? "completed" : "open")
+				: hg_below(g, 2) ? "completed"
+						 : "open");
 	} else if (strcmp(field, "revised") == 0) {
 		do
-			make_schedule(g, &value, item, year);
+			hg_make_schedule(g, &value, item, year);
 		while (prev && strcmp(prev, value.buf) == 0);
-		reasons = reasons_revised, nreasons = NELEM(reasons_revised);
 	} else {
 		do
-			make_result(g, &value, item, year, prev);
+			hg_make_result(g, &value, item, year, prev);
 		while (prev && strcmp(prev, value.buf) == 0);
-		reasons = reasons_result, nreasons = NELEM(reasons_result);
 	}
 	json_object_set_new(y, field, json_string(value.buf));
 
-	summary.len = 0;
-	summary.buf[0] = '\0';
+	hg_text_clear(&summary);
 	kk_fy_format(fy, sizeof(fy), g->settings, year);
 	{
 		char head[64];
 
 		snprintf(head, sizeof(head), "%03zu ", id);
-		puts_(&summary, head);
+		hg_puts(&summary, head);
 	}
-	puts_(&summary, json_string_value(json_object_get(item, "title")));
-	puts_(&summary, " · ");
-	puts_(&summary, fy);
-	puts_(&summary, " ");
-	puts_(&summary, kk_field_label(field));
+	hg_puts(&summary, json_string_value(json_object_get(item, "title")));
+	hg_puts(&summary, " · ");
+	hg_puts(&summary, fy);
+	hg_puts(&summary, " ");
+	hg_puts(&summary, kk_field_label(field));
 	if (strcmp(field, "result") != 0) {
-		puts_(&summary, ": ");
+		hg_puts(&summary, ": ");
 		put_value(&summary, field, prev);
-		puts_(&summary, " → ");
+		hg_puts(&summary, " → ");
 		put_value(&summary, field, value.buf);
 	}
-	reason.len = 0;
-	reason.buf[0] = '\0';
-	expand(g, &reason, reasons[below(g, nreasons)], item, year);
+	hg_make_reason(g, &reason, field, item, year);
 
 	author = pick_author(g, item, &dept);
 	items = json_pack("[I]", (json_int_t)id);
@@ -881,7 +590,7 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void write_stats(gen *g, const char *path)
+static void write_stats(hg_gen *g, const char *path)
 {
 	size_t *sorted = xcalloc(g->items, sizeof(*sorted)), hot = 1, typical = 0, median, i;
 	FILE *f = fopen(path, "w");
@@ -938,7 +647,7 @@ int main(int argc, char **argv)
 	};
 	const char *plan_dir = KK_SOURCE_DIR "/examples/dx-plan-r3";
 	const char *schema_dir = KK_SOURCE_DIR "/schema", *stats = NULL;
-	gen g = {.items = 10000, .commits = 100000, .rng = 1, .out = stdout};
+	hg_gen g = {.items = 10000, .commits = 100000, .rng = 1, .out = stdout};
 	time_t start = jst(2020, 4, 1, 9, 0), end = jst(2022, 6, 30, 18, 0);
 	/* In time order. */
 	const milestone milestones[] = {
@@ -981,22 +690,23 @@ int main(int argc, char **argv)
 		g.item[i] = make_item(&g, i, where[(i - 1) % measure_count]);
 	g.hot5_count = g.items < 5 ? g.items : 5;
 	for (i = 0; i < g.hot5_count; i++)
-		g.hot5[i] = 1 + below(&g, g.items);
+		g.hot5[i] = 1 + hg_below(&g, g.items);
 	g.hot100_count = g.items / 100 ? (g.items / 100 < 100 ? g.items / 100 : 100) : 1;
 	g.hot100 = xcalloc(g.hot100_count, sizeof(*g.hot100));
 	for (i = 0; i < g.hot100_count; i++)
-		g.hot100[i] = 1 + below(&g, g.items);
+		g.hot100[i] = 1 + hg_below(&g, g.items);
 
 	fputs("feature done\n", g.out);
 	first_commit(&g, start);
 	for (i = 0; i <= g.commits; i++) {
 		/* Each commit in its own slot of the span, so times only increase. */
-		time_t at = i < g.commits ? start + 3600 +
-						    (time_t)(((double)(end - start - 3600) *
-							      ((double)i +
-							       (double)below(&g, 1000) / 1000.0)) /
-							     (double)g.commits)
-					  : end + 1;
+		time_t at = i < g.commits
+				    ? start + 3600 +
+					      (time_t)(((double)(end - start - 3600) *
+							((double)i +
+							 (double)hg_below(&g, 1000) / 1000.0)) /
+						       (double)g.commits)
+				    : end + 1;
 
 		while (next < NELEM(milestones) && milestones[next].at <= at) {
 			const milestone *m = &milestones[next++];
