@@ -14,8 +14,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, _("usage: keikaku pending --fy Y [--since D] [--at REV] [--json]\n\n"
 		       "Lists the open items whose owners have not updated fiscal year Y's fields\n"
-		       "in the reporting period, grouped by department.  The period starts at the\n"
-		       "tag of the year before's close (fyY-1), or else when year Y starts.\n\n"
+		       "in the reporting period, grouped by department.  The period starts when\n"
+		       "year Y was opened: whatever the owners reported on it since counts.\n\n"
 		       "  --fy Y      the fiscal year (2021, R3, 令和3年度)\n"
 		       "  --since D   the period starts at D instead (YYYY-MM-DD or a revision)\n"
 		       "  --at REV    the plan as of REV (default HEAD)\n"
@@ -23,16 +23,37 @@ static void usage(FILE *out)
 		       "\nexit codes: 0 nothing pending, 1 items pending\n"));
 }
 
+/* "2026-12-06T10:02:03+09:00" as "2026-12-06 10:02", in `buf`. */
+static const char *minute(char *buf, size_t size, const char *iso)
+{
+	snprintf(buf, size, "%.16s", iso ? iso : "?");
+	if (strlen(buf) > 10 && buf[10] == 'T')
+		buf[10] = ' ';
+	return buf;
+}
+
 static int render(const json_t *result, const json_t *settings)
 {
 	const char *since = json_string_value(json_object_get(result, "since"));
 	const json_t *depts = json_object_get(result, "departments"), *d, *item;
-	char name[64];
+	char name[64], start[32], at[32];
 	size_t i, j;
+
+	const char *commit = json_string_value(json_object_get(result, "since_commit"));
+	const char *reason = json_string_value(json_object_get(result, "since_reason"));
 
 	kk_fy_format(name, sizeof(name), settings,
 		     atoi(json_string_value(json_object_get(result, "year"))));
-	printf(_("%s: not updated by their owners since %.10s\n"), name, since ? since : "?");
+	/* The period's start as a time (and the commit it is), to the minute, as the items' are. */
+	minute(start, sizeof(start), since);
+	if (reason && strcmp(reason, "opened") == 0)
+		printf(_("%s: not updated by their owners since it was opened, %s (commit %.10s)\n"),
+		       name, start, commit ? commit : "?");
+	else if (commit)
+		printf(_("%s: not updated by their owners since %s (commit %.10s)\n"), name, start,
+		       commit);
+	else
+		printf(_("%s: not updated by their owners since %s\n"), name, start);
 	if (json_array_size(depts) == 0) {
 		puts(_("nothing pending"));
 		return EXIT_OK;
@@ -49,7 +70,7 @@ static int render(const json_t *result, const json_t *settings)
 			printf("  %03lld ", (long long)json_integer_value(json_object_get(item, "id")));
 			render_fitted(stdout, json_string_value(json_object_get(item, "title")), 40);
 			if (when)
-				printf(_("  last updated %.10s\n"), when);
+				printf(_("  last updated %s\n"), minute(at, sizeof(at), when));
 			else
 				printf("  %s\n", _("never updated"));
 		}

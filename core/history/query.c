@@ -535,23 +535,63 @@ done:
 }
 
 /*
- * The start of plan.pending's period: "since" as a date (its first second)
- * or a revision (after its commit); by default the close of the year
- * before (its tag's commit), or the first day of the year.
+ * The commit that opened fiscal year `year` for reporting: the last that
+ * made it "open" in keikaku.json, or the plan's first commit when the year
+ * was open from the start.  Returns 1 and sets *commit, 0 when there is
+ * none (the year was never open), or an error.
  */
-static int pending_since(int64_t *since, git_oid *commit, int *has_commit, query *q, int year,
-			 kk_diag *diag)
+static int year_opened(git_oid *commit, query *q, int year, kk_diag *diag)
+{
+	kk_log_filter f = {0};
+	json_t *entries = NULL, *e;
+	char field[32];
+	size_t i;
+	int error, found = 0;
+
+	snprintf(field, sizeof(field), "years.%d", year);
+	f.file = KK_PATH_SETTINGS;
+	if ((error = kk_history_log(&entries, q->history, &f, diag)) < 0)
+		return error;
+	/* Newest first: the last change to the year's state that opened it. */
+	json_array_foreach(entries, i, e) {
+		const char *path = json_string_value(json_object_get(e, "path"));
+		const char *state = json_string_value(json_object_get(e, "new"));
+		const char *file_change = json_string_value(json_object_get(e, "file_change"));
+
+		if ((path && strcmp(path, field) == 0 && state && strcmp(state, "open") == 0) ||
+		    (file_change && strcmp(file_change, "added") == 0)) {
+			found = git_oid_fromstr(commit,
+						json_string_value(json_object_get(e, "commit"))) == 0;
+			break;
+		}
+	}
+	json_decref(entries);
+	return found;
+}
+
+/*
+ * The start of plan.pending's period: "since" as a date (its first second)
+ * or a revision (after its commit); by default the commit that opened the
+ * year: an owner may report on a year only once it is open, and whatever
+ * they report from then on counts, even before the year before is closed.
+ * *opened says the period starts at that opening.
+ */
+static int pending_since(int64_t *since, git_oid *commit, int *has_commit, int *opened, query *q,
+			 int year, kk_diag *diag)
 {
 	const char *text, *s = json_string_value(json_object_get(q->settings, "fiscal_year_start"));
-	char tag[32], date[16], start[8] = "04-01";
+	char hex[GIT_OID_HEXSZ + 1], date[16], start[8] = "04-01";
 	int error;
 
+	*opened = 0;
 	if ((error = param_string(&text, q, "since", diag)) < 0)
 		return error;
 	if (!text) {
-		snprintf(tag, sizeof(tag), "refs/tags/fy%04d", year - 1);
-		if (kk_store_resolve(commit, q->store, tag, NULL) == 0) {
-			text = tag;
+		if ((error = year_opened(commit, q, year, diag)) < 0)
+			return error;
+		if (error > 0) {
+			*opened = 1;
+			text = git_oid_tostr(hex, sizeof(hex), commit);
 		} else {
 			if (s && strlen(s) == 5)
 				memcpy(start, s, 6);
@@ -569,14 +609,26 @@ static int do_pending(json_t **out, query *q, kk_diag *diag)
 	json_t *result = NULL;
 	int64_t since;
 	git_oid commit;
-	int year, has_commit, error;
+	int year, has_commit, opened, error;
 
 	if ((error = param_year(&year, q, "fy", 1, diag)) < 0 ||
-	    (error = pending_since(&since, &commit, &has_commit, q, year, diag)) < 0)
+	    (error = pending_since(&since, &commit, &has_commit, &opened, q, year, diag)) < 0)
 		return error;
 	if ((error = load_plan(&plan, &files, q, diag)) == 0 &&
 	    (error = kk_history_pending(&result, q->history, plan->items, plan->departments, year,
-					since, has_commit ? &commit : NULL, diag)) == 0)
+					since, has_commit ? &commit : NULL, diag)) == 0 &&
+	    ((has_commit && json_object_set_new(result, "since_commit",
+						json_string(git_oid_tostr_s(&commit))) < 0) ||
+	     json_object_set_new(result, "since_reason",
+				 json_string(opened	    ? "opened"
+					     : has_commit   ? "revision"
+					     : json_object_get(q->params, "since") ? "date"
+										    : "year_start")) <
+		     0)) {
+		json_decref(result);
+		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	}
+	if (error == 0)
 		error = with_commit(out, result, &q->rev, diag);
 	kk_plan_free(plan);
 	kk_fileset_clear(&files);
