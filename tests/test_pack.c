@@ -1,4 +1,5 @@
-/* Tests for core/git/pack: packs written for group commit, listed and merged, checked by stock git. */
+/* Tests for core/git/pack: packs written for group commit, listed and merged, checked by stock git.
+ */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -398,71 +399,72 @@ static void test_write_large(void **state)
 	batch_free(&b);
 }
 
+/* `count` blobs "<tag> <i>\n" and their texts, freed with blobs_free(). */
+typedef struct {
+	kk_pack_object *objects;
+	char **texts;
+	size_t count;
+} blobs;
+
+static void make_blobs(blobs *b, const char *tag, size_t count)
+{
+	b->count = count;
+	assert_non_null(b->objects = calloc(count, sizeof(*b->objects)));
+	assert_non_null(b->texts = calloc(count, sizeof(*b->texts)));
+	for (size_t i = 0; i < count; i++) {
+		int len = asprintf(&b->texts[i], "%s %zu\n", tag, i);
+
+		assert_true(len > 0);
+		b->objects[i].type = GIT_OBJECT_BLOB;
+		b->objects[i].data = b->texts[i];
+		b->objects[i].len = (size_t)len;
+		assert_int_equal(
+			git_odb_hash(&b->objects[i].oid, b->texts[i], (size_t)len, GIT_OBJECT_BLOB),
+			0);
+	}
+}
+
+static void blobs_free(blobs *b)
+{
+	for (size_t i = 0; i < b->count; i++)
+		free(b->texts[i]);
+	free(b->texts);
+	free(b->objects);
+}
+
 /* 5,000 objects: every fanout bucket used, git agrees on each. */
 static void test_write_many(void **state)
 {
 	sandbox *sb = *state;
-	size_t count = 5000, i;
-	kk_pack_object *objects = calloc(count, sizeof(*objects));
-	char **texts = calloc(count, sizeof(*texts));
 	git_repository *repo = NULL;
 	git_odb *odb = NULL;
 	git_oid checksum;
 	batch sample = {0};
+	blobs many;
 
-	assert_non_null(objects);
-	assert_non_null(texts);
-	for (i = 0; i < count; i++) {
-		int len = asprintf(&texts[i], "{\"id\": %zu}\n", i);
-
-		assert_true(len > 0);
-		objects[i].type = GIT_OBJECT_BLOB;
-		objects[i].data = texts[i];
-		objects[i].len = (size_t)len;
-		assert_int_equal(
-			git_odb_hash(&objects[i].oid, texts[i], (size_t)len, GIT_OBJECT_BLOB), 0);
-	}
-	assert_int_equal(kk_pack_write(&checksum, sb->pack_dir, objects, count, NULL), 0);
-	check_pack(sb, &checksum, count);
+	make_blobs(&many, "many", 5000);
+	assert_int_equal(kk_pack_write(&checksum, sb->pack_dir, many.objects, many.count, NULL), 0);
+	check_pack(sb, &checksum, many.count);
 
 	assert_int_equal(git_repository_open(&repo, sb->repo), 0);
 	assert_int_equal(git_repository_odb(&odb, repo), 0);
-	for (i = 0; i < 8; i++)
-		sample.objects[sample.count++] = objects[i * 613];
+	for (size_t i = 0; i < 8; i++)
+		sample.objects[sample.count++] = many.objects[i * 613];
 	check_read(odb, &sample);
 	git_odb_free(odb);
 	git_repository_free(repo);
-	for (i = 0; i < count; i++)
-		free(texts[i]);
-	free(texts);
-	free(objects);
+	blobs_free(&many);
 }
 
 /* Writes `n` blobs "<tag> <i>" as one pack; returns its checksum. */
 static git_oid write_blobs(const sandbox *sb, const char *tag, size_t n)
 {
-	kk_pack_object *objects = calloc(n, sizeof(*objects));
-	char **texts = calloc(n, sizeof(*texts));
 	git_oid checksum;
-	size_t i;
+	blobs b;
 
-	assert_non_null(objects);
-	assert_non_null(texts);
-	for (i = 0; i < n; i++) {
-		int len = asprintf(&texts[i], "%s %zu\n", tag, i);
-
-		assert_true(len > 0);
-		objects[i].type = GIT_OBJECT_BLOB;
-		objects[i].data = texts[i];
-		objects[i].len = (size_t)len;
-		assert_int_equal(
-			git_odb_hash(&objects[i].oid, texts[i], (size_t)len, GIT_OBJECT_BLOB), 0);
-	}
-	assert_int_equal(kk_pack_write(&checksum, sb->pack_dir, objects, n, NULL), 0);
-	for (i = 0; i < n; i++)
-		free(texts[i]);
-	free(texts);
-	free(objects);
+	make_blobs(&b, tag, n);
+	assert_int_equal(kk_pack_write(&checksum, sb->pack_dir, b.objects, b.count, NULL), 0);
+	blobs_free(&b);
 	return checksum;
 }
 

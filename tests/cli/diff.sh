@@ -66,17 +66,10 @@ git -C "$clone" add -A
 git -C "$clone" commit -qm "Add item 36, remove item 3, map alice"
 git -C "$clone" push -q origin main
 
-first=$(cat <<'EOF'
-keikaku.json · 令和3年度: open → closed
-026 テレワークの拡大 · 状況: 導入完了 → —
-026 テレワークの拡大 · 令和3年度 進捗度: ○ → ▲
-026 テレワークの拡大 · 令和3年度 取組内容または結果:
-    ・検証の結果、テレワーク端末の同時利用が可能となった。また、テレワーク端末を
-    新たに調達し、[-170-]{+200+}台体制となった。{+
-    ・研修を実施した。+}
-EOF
-)
-second=$(cat <<'EOF'
+# The changes of the two commits, each written once; what a diff prints is
+# made of them, in the plan's order: files, then items by id.
+closed="keikaku.json · 令和3年度: open → closed"
+depts_plan=$(cat <<'EOF'
 departments.json · デジタル戦略課 users: (none) → alice
 + departments.json · 新しい課
 plan.json · 計画の柱 1 (2) ① 施策の内容:
@@ -91,40 +84,26 @@ plan.json · 計画の柱 2 (1) ① 施策の内容:
 + plan.json · 計画の柱 2 (1) ⑨
 plan.json · 計画の柱 2 (1) ⑨: (none) → 新しい施策
 plan.json · 計画の柱 2 (1) ⑨ 施策の内容: (none) → 短い説明
-- 003 Webシステムの導入
-026 テレワークの拡大 · 担当課: デジタル戦略課 → デジタル戦略課、総務課
-026 テレワークの拡大 · 令和4年度 変更スケジュール: (none) → 運用開始
-+ 036 文書の電子化の推進(第2期)
 EOF
 )
-both=$(cat <<'EOF'
-keikaku.json · 令和3年度: open → closed
-departments.json · デジタル戦略課 users: (none) → alice
-+ departments.json · 新しい課
-plan.json · 計画の柱 1 (2) ① 施策の内容:
-    [-窓口での手数料や公共施設の利用料の支払いについて、電子マネーやクレジット
-    カード、QRコード決済に対応します。-]
-plan.json · 計画の柱 2: 効率化を追求した行政運営 → 効率化を追求した行政
-plan.json · 計画の柱 2 (1) ① 施策の内容:
-    ○試行実施を行ったテレワークについて、実施における規程等を整備し、本格的な導
-    入を行います。 ○タブレット端末によりテレワークができる環境を構築します。 ○テ
-    レワークにおいては、電話を利用せずに効率的に職員間でコミュニケーションをとる
-    必要があるため、Web{+会議+}ツール[-の-]{+を+}導入[-を検討-]します。
-+ plan.json · 計画の柱 2 (1) ⑨
-plan.json · 計画の柱 2 (1) ⑨: (none) → 新しい施策
-plan.json · 計画の柱 2 (1) ⑨ 施策の内容: (none) → 短い説明
-- 003 Webシステムの導入
-026 テレワークの拡大 · 担当課: デジタル戦略課 → デジタル戦略課、総務課
-026 テレワークの拡大 · 状況: 導入完了 → —
+removed3="- 003 Webシステムの導入"
+owners26="026 テレワークの拡大 · 担当課: デジタル戦略課 → デジタル戦略課、総務課"
+status26="026 テレワークの拡大 · 状況: 導入完了 → —"
+fy2021_26=$(cat <<'EOF'
 026 テレワークの拡大 · 令和3年度 進捗度: ○ → ▲
 026 テレワークの拡大 · 令和3年度 取組内容または結果:
     ・検証の結果、テレワーク端末の同時利用が可能となった。また、テレワーク端末を
     新たに調達し、[-170-]{+200+}台体制となった。{+
     ・研修を実施した。+}
-026 テレワークの拡大 · 令和4年度 変更スケジュール: (none) → 運用開始
-+ 036 文書の電子化の推進(第2期)
 EOF
 )
+fy2022_26="026 テレワークの拡大 · 令和4年度 変更スケジュール: (none) → 運用開始"
+added36="+ 036 文書の電子化の推進(第2期)"
+lines() { printf '%s\n' "$@"; }
+first=$(lines "$closed" "$status26" "$fy2021_26")
+second=$(lines "$depts_plan" "$removed3" "$owners26" "$fy2022_26" "$added36")
+both=$(lines "$closed" "$depts_plan" "$removed3" "$owners26" "$status26" "$fy2021_26" \
+	"$fy2022_26" "$added36")
 # No revision: the last commit; A: from A to HEAD; A B: from A to B.
 expect 0 "$second" "" -- kk diff
 expect 0 "$second" "" -- kk diff HEAD~1
@@ -140,36 +119,14 @@ check "backwards" sh -c "\"$KEIKAKU\" diff HEAD HEAD~1 | grep -qx -- '- 036 文�
 check "backwards" sh -c "\"$KEIKAKU\" diff HEAD HEAD~1 | grep -qx -- '+ 003 Webシステムの導入'"
 
 # One item; one fiscal year, in any spelling; both.
-expect 0 "$(cat <<'EOF'
-026 テレワークの拡大 · 担当課: デジタル戦略課 → デジタル戦略課、総務課
-026 テレワークの拡大 · 状況: 導入完了 → —
-026 テレワークの拡大 · 令和3年度 進捗度: ○ → ▲
-026 テレワークの拡大 · 令和3年度 取組内容または結果:
-    ・検証の結果、テレワーク端末の同時利用が可能となった。また、テレワーク端末を
-    新たに調達し、[-170-]{+200+}台体制となった。{+
-    ・研修を実施した。+}
-026 テレワークの拡大 · 令和4年度 変更スケジュール: (none) → 運用開始
-EOF
-)" "" -- kk diff HEAD~2 --item 26
-expect 0 "- 003 Webシステムの導入" "" -- kk diff HEAD~2 --item 0003
+expect 0 "$(lines "$owners26" "$status26" "$fy2021_26" "$fy2022_26")" "" -- kk diff HEAD~2 --item 26
+expect 0 "$removed3" "" -- kk diff HEAD~2 --item 0003
 expect 2 "" "keikaku: item 99 does not exist
 try 'keikaku diff --help'" -- kk diff HEAD~2 --item 99
-fy2021=$(cat <<'EOF'
-keikaku.json · 令和3年度: open → closed
-- 003 Webシステムの導入
-026 テレワークの拡大 · 令和3年度 進捗度: ○ → ▲
-026 テレワークの拡大 · 令和3年度 取組内容または結果:
-    ・検証の結果、テレワーク端末の同時利用が可能となった。また、テレワーク端末を
-    新たに調達し、[-170-]{+200+}台体制となった。{+
-    ・研修を実施した。+}
-+ 036 文書の電子化の推進(第2期)
-EOF
-)
 for fy in 2021 FY2021 R3 令和3年度; do
-	expect 0 "$fy2021" "" -- kk diff HEAD~2 --fy "$fy"
+	expect 0 "$(lines "$closed" "$removed3" "$fy2021_26" "$added36")" "" -- kk diff HEAD~2 --fy "$fy"
 done
-expect 0 "026 テレワークの拡大 · 令和4年度 変更スケジュール: (none) → 運用開始" "" \
-	-- kk diff HEAD~2 --fy R4 --item 26
+expect 0 "$fy2022_26" "" -- kk diff HEAD~2 --fy R4 --item 26
 expect 0 "" "" -- kk diff HEAD~2 --fy 2020 --item 26
 
 # --json: the same difference as data, exactly.
