@@ -107,6 +107,8 @@ typedef struct {
 	FILE *out;
 	size_t indent, width, used;
 	int at_line_start;
+	const char *space; /* spaces not written yet: only before more text on the line */
+	size_t space_len, space_width;
 } wrapper;
 
 static void wrap_newline(wrapper *w)
@@ -114,6 +116,7 @@ static void wrap_newline(wrapper *w)
 	fputc('\n', w->out);
 	w->used = 0;
 	w->at_line_start = 1;
+	w->space_len = w->space_width = 0;
 }
 
 static void wrap_put(wrapper *w, const char *s, size_t n, size_t width)
@@ -130,23 +133,33 @@ static void wrap_put(wrapper *w, const char *s, size_t n, size_t width)
 /*
  * Lays out one unit: a Latin word (kept whole unless longer than a line),
  * a space, or one other character, each with any closing punctuation that
- * follows it.  Lines break between units.
+ * follows it.  Lines break between units; a space is written only when
+ * something follows it on its line, so that no line ends in one.
  */
 static void wrap_unit(wrapper *w, const char *s, size_t n, size_t width, int is_space)
 {
 	size_t avail = w->width > w->indent ? w->width - w->indent : 1;
 
 	if (is_space) {
-		if (w->used == 0 && !w->at_line_start)
+		if (w->used == 0)
 			return;
-		if (w->used + width >= avail) {
+		if (w->used + w->space_width + width >= avail) {
 			wrap_newline(w);
 			return;
 		}
-		if (w->at_line_start)
-			return;
-		wrap_put(w, s, n, width);
+		if (!w->space_len)
+			w->space = s;
+		w->space_len = (size_t)(s + n - w->space);
+		w->space_width += width;
 		return;
+	}
+	if (w->space_len) {
+		if (w->used + w->space_width + width > avail) {
+			wrap_newline(w);
+		} else {
+			wrap_put(w, w->space, w->space_len, w->space_width);
+			w->space_len = w->space_width = 0;
+		}
 	}
 	if (w->used + width > avail && w->used > 0)
 		wrap_newline(w);
@@ -169,7 +182,7 @@ static void wrap_unit(wrapper *w, const char *s, size_t n, size_t width, int is_
 
 void render_wrapped(FILE *out, const char *text, size_t indent, size_t width, int hanging)
 {
-	wrapper w = {out, indent, width, 0, !hanging};
+	wrapper w = {out, indent, width, 0, !hanging, NULL, 0, 0};
 	const char *p = text;
 
 	while (*p) {
