@@ -441,7 +441,7 @@ static void test_through_update(void **state)
 		assert_int_equal(kk_rules_check_file(v, &ctx, KK_PATH_SETTINGS, settings, next), 1);
 		expect_json(v, "[{\"file\": \"keikaku.json\", \"path\": \"years.2021\", \"rule\": "
 			       "\"closed-year\", \"message\": \"cannot change 'years.2021' of "
-			       "'keikaku.json': fiscal year 2021 is closed; only an admin's "
+			       "'keikaku.json': fiscal year 2021 (令和3年度) is closed; only an admin's "
 			       "correction with a reason may change it\"}]");
 		json_array_clear(v);
 		ctx.correction = 1;
@@ -450,7 +450,7 @@ static void test_through_update(void **state)
 		assert_string_equal(
 			json_string_value(json_object_get(json_array_get(v, 0), "message")),
 			"cannot correct 'years.2021' of 'keikaku.json': a correction to "
-			"closed fiscal year 2021 needs a reason");
+			"closed fiscal year 2021 (令和3年度) needs a reason");
 		json_array_clear(v);
 		ctx.reason = "誤って締め切った";
 		assert_int_equal(kk_rules_check_file(v, &ctx, KK_PATH_SETTINGS, settings, next), 0);

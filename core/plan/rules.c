@@ -37,6 +37,7 @@ typedef struct {
 /* A change path inside a year: "years.2021.revised" is year "2021", field "revised". */
 typedef struct {
 	char year[16];
+	char name[48];	   /* its era name, "令和3年度", for messages */
 	const char *field; /* "" for the year as a whole ("years.2021") */
 	const char *state; /* "open", "closed", "planned", or NULL when settings do not list it */
 } year_ref;
@@ -85,6 +86,10 @@ static int parse_year(year_ref *ref, const char *path, const json_t *settings)
 	ref->state = len < sizeof(ref->year) && is_fiscal_year(ref->year)
 			     ? kk_fy_state(settings, atoi(ref->year))
 			     : NULL;
+	if (is_fiscal_year(ref->year))
+		kk_fy_format(ref->name, sizeof(ref->name), settings, atoi(ref->year));
+	else
+		snprintf(ref->name, sizeof(ref->name), "%s", ref->year);
 	return 1;
 }
 
@@ -130,14 +135,14 @@ static int check_closed(check_state *st, const char *path, const year_ref *y)
 {
 	if (!st->admin || !st->ctx->correction)
 		return add(st, path, KK_RULE_CLOSED_YEAR,
-			   _("cannot change '%s' of item %lld: fiscal year %s is closed; only an "
-			     "admin's correction with a reason may change it"),
-			   path, (long long)st->id, y->year);
+			   _("cannot change '%s' of item %lld: fiscal year %s (%s) is closed; only "
+			     "an admin's correction with a reason may change it"),
+			   path, (long long)st->id, y->year, y->name);
 	if (!st->reason)
 		return add(st, path, KK_RULE_CLOSED_YEAR,
 			   _("cannot correct '%s' of item %lld: a correction to closed fiscal year "
-			     "%s needs a reason"),
-			   path, (long long)st->id, y->year);
+			     "%s (%s) needs a reason"),
+			   path, (long long)st->id, y->year, y->name);
 	return 0;
 }
 
@@ -149,8 +154,8 @@ static int frozen(check_state *st, const char *path, const year_ref *y, const ch
 {
 	return add(st, path, rule,
 		   _("cannot change '%s' of item %lld: the planned schedule is frozen once fiscal "
-		     "year %s is open; an admin may change it with a reason"),
-		   path, (long long)st->id, y->year);
+		     "year %s (%s) is open; an admin may change it with a reason"),
+		   path, (long long)st->id, y->year, y->name);
 }
 
 /* Rule 2 for an owner department (not an admin); returns 0 when the change is theirs to make. */
@@ -164,12 +169,12 @@ static int check_owner(check_state *st, const char *path, const year_ref *y)
 			return 0;
 		if (is_state(y->state, "planned"))
 			return add(st, path, KK_RULE_YEAR_NOT_OPEN,
-				   _("cannot change '%s' of item %lld: fiscal year %s is not open "
-				     "yet"),
-				   path, (long long)st->id, y->year);
+				   _("cannot change '%s' of item %lld: fiscal year %s (%s) is not "
+				     "open yet"),
+				   path, (long long)st->id, y->year, y->name);
 		return add(st, path, KK_RULE_YEAR_NOT_OPEN,
-			   _("cannot change '%s' of item %lld: fiscal year %s is not open"), path,
-			   (long long)st->id, y->year);
+			   _("cannot change '%s' of item %lld: fiscal year %s (%s) is not open"),
+			   path, (long long)st->id, y->year, y->name);
 	} else if (strcmp(y->field, "planned") == 0) {
 		if (is_state(y->state, "open"))
 			return frozen(st, path, y, KK_RULE_NOT_PERMITTED);
@@ -307,22 +312,23 @@ static int check_closed_states(check_state *st, const char *file, const json_t *
 	int count = 0, n;
 
 	json_object_foreach(json_object_get(old, "years"), year, state) {
-		char path[64];
+		char path[64], name[48];
 
 		if (!is_state(json_string_value(state), "closed") ||
 		    json_equal(state, json_object_get(after, year)))
 			continue;
+		kk_fy_format(name, sizeof(name), st->ctx->settings, atoi(year));
 		snprintf(path, sizeof(path), "years.%.50s", year);
 		if (!st->admin || !st->ctx->correction)
 			n = add(st, path, KK_RULE_CLOSED_YEAR,
-				_("cannot change '%s' of '%s': fiscal year %s is closed; only an "
+				_("cannot change '%s' of '%s': fiscal year %s (%s) is closed; only an "
 				  "admin's correction with a reason may change it"),
-				path, file, year);
+				path, file, year, name);
 		else if (!st->reason)
 			n = add(st, path, KK_RULE_CLOSED_YEAR,
 				_("cannot correct '%s' of '%s': a correction to closed fiscal year %s "
-				  "needs a reason"),
-				path, file, year);
+				  "(%s) needs a reason"),
+				path, file, year, name);
 		else
 			n = 0;
 		if (n < 0)

@@ -131,6 +131,12 @@ refused kkt_hisho -32001 not-permitted "{\"id\": 25, \"base\": \"$base\", \"patc
 r=$(call kkt_hisho item.update "{\"id\": 25, \"base\": \"$base\", \"locale\": \"ja_JP.UTF-8\", \"patch\": {\"years\": {\"2021\": {\"revised\": \"見直し\"}}}}") || true
 check "Japanese top-level message" test "$(jget "$r" 'j["error"]["message"]')" = "この変更は計画のルールに反します"
 check "Japanese violation" test "$(jget "$r" 'j["error"]["data"]["violations"][0]["message"]')" = "項目 25 の「years.2021.revised」を変更できません: 変更スケジュールの変更には変更理由が必要です"
+# A closed year is named as the report names it, in both languages.
+closed="{\"id\": 25, \"base\": \"$base\", \"reason\": \"x\", \"patch\": {\"years\": {\"2020\": {\"result\": \"書き換え\"}}}"
+r=$(call kkt_hisho item.update "$closed, \"locale\": \"ja_JP.UTF-8\"}") || true
+check "Japanese closed year: 令和2年度" test "$(jget "$r" 'j["error"]["data"]["violations"][0]["message"]')" = "項目 25 の「years.2020.result」を変更できません: 令和2年度 (2020) は締切済みです。変更できるのは、管理者が変更理由を付けて行う訂正のみです"
+r=$(call kkt_hisho item.update "$closed}") || true
+check "English closed year" test "$(jget "$r" 'j["error"]["data"]["violations"][0]["message"]')" = "cannot change 'years.2020.result' of item 25: fiscal year 2020 (令和2年度) is closed; only an admin's correction with a reason may change it"
 r=$(call kkt_hisho item.update "{\"id\": 25, \"base\": \"$base\", \"patch\": {\"years\": {\"2021\": {\"progress\": \"late\"}}}}") || true
 check "schema error names the field" test "$(jget "$r" 'j["error"]["data"]["errors"][0]["pointer"]')" = /years/2021/progress
 check "still refused: not found" test "$(jget "$(call kkt_hisho item.update "{\"id\": 99, \"base\": \"$base\", \"patch\": {}}" || true)" 'j["error"]["code"]')" = -32005
