@@ -50,6 +50,27 @@ int kk_report_shows(const kk_report_measure *measure, size_t row, kk_report_colu
 	return row == 0 || (column != KK_REPORT_MEASURE && column != KK_REPORT_DESCRIPTION);
 }
 
+int kk_report_next_section(kk_report_cursor *c, const kk_report *report)
+{
+	for (; c->a < report->npillars; c->a++, c->i = 0) {
+		const kk_report_pillar *p = &report->pillars[c->a];
+		size_t next;
+
+		while (c->i < p->nsections && !p->sections[c->i].nrows)
+			c->i++;
+		if (c->i == p->nsections)
+			continue;
+		c->opens = c->pillar != p;
+		c->pillar = p;
+		c->section = &p->sections[c->i++];
+		for (next = c->i; next < p->nsections && !p->sections[next].nrows; next++)
+			;
+		c->closes = next == p->nsections;
+		return 1;
+	}
+	return 0;
+}
+
 /* --- building the model --- */
 
 typedef struct builder {

@@ -432,25 +432,18 @@ int kk_report_write_html(kk_buf *b, const kk_report *r, kk_diag *diag)
 	}
 	kk_buf_puts(b, "</section>\n");
 
-	for (size_t a = 0; a < r->npillars; a++) {
-		const kk_report_pillar *p = &r->pillars[a];
-		int shown = 0;
-
-		for (size_t i = 0; i < p->nsections; i++) {
-			if (!p->sections[i].nrows)
-				continue;
-			if (!shown++) {
-				kk_buf_printf(
-					b,
-					"<section class=\"pillar\" id=\"p%" JSON_INTEGER_FORMAT
-					"\">\n<h2%s>",
-					p->number, p->changed ? " class=\"changed\"" : "");
-				esc(b, p->heading);
-				kk_buf_puts(b, "</h2>\n");
-			}
-			section_table(b, r, p, &p->sections[i]);
+	for (kk_report_cursor c = {0}; kk_report_next_section(&c, r);) {
+		if (c.opens) {
+			kk_buf_printf(b,
+				      "<section class=\"pillar\" id=\"p%" JSON_INTEGER_FORMAT
+				      "\">\n<h2%s>",
+				      c.pillar->number,
+				      c.pillar->changed ? " class=\"changed\"" : "");
+			esc(b, c.pillar->heading);
+			kk_buf_puts(b, "</h2>\n");
 		}
-		if (shown)
+		section_table(b, r, c.pillar, c.section);
+		if (c.closes)
 			kk_buf_puts(b, "</section>\n");
 	}
 	if (r->nremoved) {

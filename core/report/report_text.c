@@ -223,25 +223,17 @@ int kk_report_write_tsv(kk_buf *b, const kk_report *r, char sep, const kk_report
 		kk_buf_puts(b, BOM);
 	/* As the sample starts: two blank lines, then a table after each blank line. */
 	end_line(&w);
-	for (size_t a = 0; a < r->npillars && !w.error; a++) {
-		const kk_report_pillar *p = &r->pillars[a];
-
-		for (size_t i = 0; i < p->nsections && !w.error; i++) {
-			const kk_report_section *s = &p->sections[i];
-
-			if (!s->nrows)
-				continue;
-			end_line(&w);
-			put_legend(&w);
-			end_line(&w);
-			put_line(&w, (const char *const *)&p->heading, 1);
-			end_line(&w);
-			put_line(&w, (const char *const *)&s->heading, 1);
-			end_line(&w);
-			put_header(&w);
-			put_rows(&w, s);
-			tables++;
-		}
+	for (kk_report_cursor c = {0}; !w.error && kk_report_next_section(&c, r);) {
+		end_line(&w);
+		put_legend(&w);
+		end_line(&w);
+		put_line(&w, (const char *const *)&c.pillar->heading, 1);
+		end_line(&w);
+		put_line(&w, (const char *const *)&c.section->heading, 1);
+		end_line(&w);
+		put_header(&w);
+		put_rows(&w, c.section);
+		tables++;
 	}
 	if (!tables && !w.error) {
 		/* An empty plan still gets its legend and header rows. */
@@ -364,25 +356,16 @@ int kk_report_write_md(kk_buf *b, const kk_report *r, kk_diag *diag)
 		kk_buf_printf(b, " 以降に変更された箇所（%zu）\n\n", r->nchanged);
 	}
 	md_summary(b, r);
-	for (size_t a = 0; a < r->npillars; a++) {
-		const kk_report_pillar *p = &r->pillars[a];
-		int shown = 0;
-
-		for (size_t i = 0; i < p->nsections; i++) {
-			const kk_report_section *s = &p->sections[i];
-
-			if (!s->nrows)
-				continue;
-			if (!shown++) {
-				kk_buf_puts(b, "## ");
-				md_text(b, p->heading);
-				kk_buf_puts(b, p->changed ? " †\n\n" : "\n\n");
-			}
-			kk_buf_puts(b, "### ");
-			md_text(b, s->heading);
-			kk_buf_puts(b, s->changed ? " †\n\n" : "\n\n");
-			md_table(b, r, s);
+	for (kk_report_cursor c = {0}; kk_report_next_section(&c, r);) {
+		if (c.opens) {
+			kk_buf_puts(b, "## ");
+			md_text(b, c.pillar->heading);
+			kk_buf_puts(b, c.pillar->changed ? " †\n\n" : "\n\n");
 		}
+		kk_buf_puts(b, "### ");
+		md_text(b, c.section->heading);
+		kk_buf_puts(b, c.section->changed ? " †\n\n" : "\n\n");
+		md_table(b, r, c.section);
 	}
 	if (r->nremoved) {
 		kk_buf_puts(b, "## ");

@@ -250,26 +250,17 @@ static void sheet(xlsx *x)
 	worksheet_freeze_panes(x->ws, x->row, 0);
 	check(x, worksheet_repeat_rows(x->ws, header_row, header_row + 1));
 
-	for (size_t a = 0; a < r->npillars; a++) {
-		const kk_report_pillar *p = &r->pillars[a];
-		int shown = 0;
-
-		for (size_t i = 0; i < p->nsections; i++) {
-			const kk_report_section *s = &p->sections[i];
-
-			if (!s->nrows)
-				continue;
-			if (!shown++) {
-				check(x, worksheet_set_row(x->ws, x->row, 22, NULL));
-				merged(x, x->row, 0, x->row, KK_REPORT_COLUMNS - 1, p->heading,
-				       x->pillar);
-				x->row++;
-			}
-			check(x, worksheet_set_row(x->ws, x->row, 20, NULL));
-			merged(x, x->row, 0, x->row, KK_REPORT_COLUMNS - 1, s->heading, x->section);
+	for (kk_report_cursor c = {0}; kk_report_next_section(&c, r);) {
+		if (c.opens) {
+			check(x, worksheet_set_row(x->ws, x->row, 22, NULL));
+			merged(x, x->row, 0, x->row, KK_REPORT_COLUMNS - 1, c.pillar->heading,
+			       x->pillar);
 			x->row++;
-			rows(x, s);
 		}
+		check(x, worksheet_set_row(x->ws, x->row, 20, NULL));
+		merged(x, x->row, 0, x->row, KK_REPORT_COLUMNS - 1, c.section->heading, x->section);
+		x->row++;
+		rows(x, c.section);
 	}
 	worksheet_set_landscape(x->ws);
 	worksheet_set_paper(x->ws, 8); /* A3 */
