@@ -1305,31 +1305,27 @@ static void test_check_closed(void **state)
 	kk_history_free(h);
 }
 
-/* Closes FY2021 at `when` (tag fy2021), then 秘書課 updates item 1's FY2022 result `after` later.
+/*
+ * An admin puts FY2022 back to 'planned' and opens it again at `when`; then
+ * 秘書課 updates item 1's FY2022 result `after` later.  Returns the opening.
  */
-static void close_then_update(sandbox *sb, int64_t when, int64_t after)
+static git_oid open_then_update(sandbox *sb, int64_t when, int64_t after)
 {
-	git_object *target = NULL;
-	git_signature *tagger = NULL;
-	git_oid tag, closed;
+	git_oid opened;
 
-	set(sb, "keikaku.json", "years.2021", "\"closed\"");
-	closed = dx(sb, when,
-		    "令和3年度 (FY2021) を締め切り\n\n締め\n\nKeikaku-File: keikaku.json\n"
-		    "Fiscal-Year: 2021\nDepartment: デジタル戦略課\n");
-	assert_int_equal(git_object_lookup(&target, kk_store_repository(sb->store), &closed,
-					   GIT_OBJECT_COMMIT),
-			 0);
-	assert_int_equal(git_signature_new(&tagger, "DX Admin", "dx@keikaku.test", when, JST), 0);
-	assert_int_equal(git_tag_create(&tag, kk_store_repository(sb->store), "fy2021", target,
-					tagger, "令和3年度 (FY2021) を締め切り\n", 0),
-			 0);
-	git_object_free(target);
-	git_signature_free(tagger);
+	set(sb, "keikaku.json", "years.2022", "\"planned\"");
+	dx(sb, when - 3600,
+	   "令和4年度 (FY2022) を計画中に戻す\n\nKeikaku-File: keikaku.json\n"
+	   "Fiscal-Year: 2022\nDepartment: デジタル戦略課\n");
+	set(sb, "keikaku.json", "years.2022", "\"open\"");
+	opened = dx(sb, when,
+		    "令和4年度 (FY2022) を開始\n\n開始\n\nKeikaku-File: keikaku.json\n"
+		    "Fiscal-Year: 2022\nDepartment: デジタル戦略課\n");
 	set(sb, "items/0001.json", "years.2022.result", "\"・報告\"");
 	hisho(sb, when + after,
 	      "001 申請のオンライン化 · 令和4年度 取組内容または結果\n\nKeikaku-Item: 1\n"
 	      "Fiscal-Year: 2022\nDepartment: 秘書課\n");
+	return opened;
 }
 
 static json_t *pending(sandbox *sb, const char *params)
@@ -1344,31 +1340,50 @@ static json_t *pending(sandbox *sb, const char *params)
 	return out;
 }
 
-/* FY2022's period starts with the close of FY2021: an owner's update after it counts. */
-static void test_pending_after_close(void **state)
+/* A year open from the plan's first commit is reported on from that commit. */
+static void test_pending_open_from_the_start(void **state)
 {
 	sandbox *sb = *state;
-	json_t *r;
+	json_t *r = pending(sb, "{\"fy\": 2022}");
+	char *text;
+
+	assert_true(
+		asprintf(&text,
+			 "{\"year\": \"2022\", \"since\": \"2021-04-01T09:00:00+09:00\", "
+			 "\"since_timestamp\": 1617235200, \"since_commit\": \"%s\", "
+			 "\"since_reason\": \"opened\", \"commit\": \"%s\", \"departments\": []}",
+			 hex(&sb->c[0]), hex(&sb->head)) > 0);
+	kk_assert_json(r, text);
+	free(text);
+	json_decref(r);
+}
+
+/* FY2022's period starts at the commit that opened it: an owner's update after it counts. */
+static void test_pending_after_open(void **state)
+{
+	sandbox *sb = *state;
+	git_oid opened = open_then_update(sb, 1656633600, 1);
+	json_t *r = pending(sb, "{\"fy\": 2022}");
 	char *text, *i4;
 
-	close_then_update(sb, 1656633600, 1);
-	r = pending(sb, "{\"fy\": 2022}");
 	i4 = info(sb, 4, "DX Admin", "dx@keikaku.test", "\"デジタル戦略課\"", "\"年度途中の追加\"",
 		  0);
 	assert_true(
 		asprintf(
 			&text,
 			"{\"year\": \"2022\", \"since\": \"2022-07-01T09:00:00+09:00\", "
-			"\"since_timestamp\": 1656633600, \"commit\": \"%s\", \"departments\": "
+			"\"since_timestamp\": 1656633600, \"since_commit\": \"%s\", "
+			"\"since_reason\": \"opened\", \"commit\": \"%s\", \"departments\": "
 			"[{\"name\": \"デジタル戦略課\", \"items\": [{\"id\": 3, \"title\": "
 			"\"新しい項目\", \"last_update\": {%s, \"summary\": \"003 新しい項目 を追加\"}}]}]}",
-			hex(&sb->head), i4) > 0);
+			hex(&opened), hex(&sb->head), i4) > 0);
 	kk_assert_json(r, text);
 	free(text);
 	free(i4);
 	json_decref(r);
 	/* Since a later day: item 1 too, with its owner's last FY2022 update. */
 	r = pending(sb, "{\"fy\": \"FY2022\", \"since\": \"2022-07-02\"}");
+	assert_string_equal(json_string_value(json_object_get(r, "since_reason")), "date");
 	assert_int_equal(json_array_size(json_object_get(r, "departments")), 2);
 	assert_string_equal(json_string_value(json_object_get(
 				    json_array_get(json_object_get(r, "departments"), 1), "name")),
@@ -1376,15 +1391,15 @@ static void test_pending_after_close(void **state)
 	json_decref(r);
 }
 
-/* The same when the update is made in the same second as the close, after it. */
-static void test_pending_same_second_as_close(void **state)
+/* The same when the update is made in the same second as the opening, after it. */
+static void test_pending_same_second_as_open(void **state)
 {
 	sandbox *sb = *state;
 	json_t *r;
 	char *got;
 	size_t n;
 
-	close_then_update(sb, 1656633600, 0);
+	open_then_update(sb, 1656633600, 0);
 	r = pending(sb, "{\"fy\": 2022}");
 	got = dump(json_object_get(r, "departments"));
 	n = json_array_size(json_object_get(r, "departments"));
@@ -1417,8 +1432,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_since_revision_same_second, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_check_closed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pending_after_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pending_same_second_as_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_open_from_the_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_after_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_same_second_as_open, setup, teardown),
 	};
 	int failed;
 
