@@ -1,0 +1,228 @@
+/*
+ * Tests for the history index on disk (core/history/history.c's cache,
+ * keikaku/history.idx): written, read back, extended, rebuilt when damaged
+ * or when the branch was rewritten, always with the answers of a history
+ * built without it; on the scripted history of util/history_script.h.
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "history.h"
+#include "history_script.h"
+#include "store.h"
+
+static char *cache_file(const hs_sandbox *sb)
+{
+	char *path = NULL;
+
+	assert_true(asprintf(&path, "%s/keikaku/history.idx", sb->repo) > 0);
+	return path;
+}
+
+static char *log_text(kk_history *h)
+{
+	json_t *all = hs_log(h, NULL);
+	char *text = hs_dump(all);
+
+	json_decref(all);
+	return text;
+}
+
+/* Fails unless the whole log of `h` reads `want` (log_text()'s form). */
+static void assert_log_text(kk_history *h, const char *want)
+{
+	char *got = log_text(h);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* The answers of a history without the cache, for comparison. */
+static char *fresh_log(hs_sandbox *sb, const git_oid *tip)
+{
+	kk_history *h = hs_open(sb, tip, 0);
+	char *text = log_text(h);
+
+	kk_history_free(h);
+	return text;
+}
+
+static void test_cache(void **state)
+{
+	hs_sandbox *sb = *state;
+	char *path = cache_file(sb), *want = fresh_log(sb, &sb->head), *got;
+	kk_history *h;
+	struct stat st;
+	size_t len = 0;
+	char *bytes;
+
+	/* Without use_cache nothing is written. */
+	assert_int_equal(stat(path, &st), -1);
+
+	/* The first open builds and writes it; the second reads it, same answers. */
+	h = hs_open(sb, &sb->head, 1);
+	assert_int_equal(kk_history_cached(h), 0);
+	assert_log_text(h, want);
+	kk_history_free(h);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size > 0);
+	h = hs_open(sb, &sb->head, 1);
+	assert_int_equal(kk_history_count(h), HS_NCOMMITS);
+	assert_int_equal(kk_history_cached(h), HS_NCOMMITS);
+	assert_log_text(h, want);
+	kk_history_free(h);
+
+	/* A shorter chain is a prefix of it: read, not rewritten. */
+	h = hs_open(sb, &sb->c[3], 1);
+	assert_int_equal(kk_history_count(h), 4);
+	assert_int_equal(kk_history_cached(h), HS_NCOMMITS);
+	got = log_text(h);
+	free(want);
+	want = fresh_log(sb, &sb->c[3]);
+	assert_string_equal(got, want);
+	free(got);
+	kk_history_free(h);
+	free(want);
+	want = fresh_log(sb, &sb->head);
+
+	/* A byte flipped, anywhere: ignored, rebuilt with the same answers, written again. */
+	bytes = kk_test_slurp(path, &len);
+	for (size_t at = 0; at < len; at += len / 7 + 1) {
+		bytes[at] ^= 0x20;
+		kk_test_write(path, bytes, len);
+		bytes[at] ^= 0x20;
+		h = hs_open(sb, &sb->head, 1);
+		assert_int_equal(kk_history_cached(h), 0);
+		assert_log_text(h, want);
+		kk_history_free(h);
+		h = hs_open(sb, &sb->head, 1);
+		assert_int_equal(kk_history_cached(h), HS_NCOMMITS);
+		kk_history_free(h);
+	}
+	/* Cut short, empty, or of another kind: the same. */
+	kk_test_write(path, bytes, len / 2);
+	h = hs_open(sb, &sb->head, 1);
+	assert_int_equal(kk_history_cached(h), 0);
+	assert_log_text(h, want);
+	kk_history_free(h);
+	kk_test_write(path, "", 0);
+	h = hs_open(sb, &sb->head, 1);
+	assert_int_equal(kk_history_cached(h), 0);
+	kk_history_free(h);
+	kk_test_write(path, "KKHIST\0\2", 8);
+	h = hs_open(sb, &sb->head, 1);
+	assert_int_equal(kk_history_cached(h), 0);
+	assert_log_text(h, want);
+	kk_history_free(h);
+	free(bytes);
+
+	/* A new commit: the index is read and extended by it. */
+	hs_set(sb, "items/0003.json", "years.2022.progress", "\"ahead\"");
+	git_oid c8 = hs_dx(sb, hs_times[7] + 100,
+			   "003 新しい項目 · 令和4年度 進捗度\n\nDepartment: デジタル戦略課\n");
+	h = hs_open(sb, &sb->head, 1);
+	assert_int_equal(kk_history_count(h), HS_NCOMMITS + 1);
+	assert_int_equal(kk_history_cached(h), HS_NCOMMITS);
+	got = log_text(h);
+	free(want);
+	want = fresh_log(sb, &sb->head);
+	assert_string_equal(got, want);
+	free(got);
+	{
+		json_t *e = hs_log(h, NULL);
+
+		assert_string_equal(
+			json_string_value(json_object_get(json_array_get(e, 0), "commit")),
+			hs_hex(&c8));
+		json_decref(e);
+	}
+	kk_history_free(h);
+	h = hs_open(sb, &sb->head, 1);
+	assert_int_equal(kk_history_cached(h), HS_NCOMMITS + 1);
+	kk_history_free(h);
+	free(path);
+	free(want);
+}
+
+/* main moved back and on to something else: the answers follow the new chain. */
+static void test_cache_rewritten_history(void **state)
+{
+	hs_sandbox *sb = *state;
+	git_reference *ref = NULL;
+	kk_history *h;
+	kk_fileset at_c5 = {0};
+	json_t *e;
+	char *want, *got;
+	git_oid x;
+
+	h = hs_open(sb, &sb->head, 1); /* writes the index of C0..C7 */
+	kk_history_free(h);
+
+	assert_int_equal(git_reference_create(&ref, kk_store_repository(sb->store),
+					      "refs/heads/main", &sb->c[5], 1, "reset"),
+			 0);
+	git_reference_free(ref);
+	assert_int_equal(kk_store_read_all(&at_c5, sb->store, &sb->c[5], NULL), 0);
+	kk_fileset_clear(&sb->files);
+	sb->files = at_c5;
+	sb->head = sb->c[5];
+	hs_set(sb, "items/0003.json", "title", "\"書き直した項目\"");
+	x = hs_dx(sb, hs_times[6] + 5, "003 書き直し\n\n別の歴史\n\nDepartment: デジタル戦略課\n");
+
+	h = hs_open(sb, &sb->head, 1);
+	assert_int_equal(kk_history_count(h), 7);
+	assert_int_equal(kk_history_cached(h), 6); /* C0..C5 */
+	got = log_text(h);
+	want = fresh_log(sb, &sb->head);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	e = hs_log(h, &(kk_log_filter){.item = 1, .since = hs_times[5]});
+	assert_int_equal(json_array_size(e), 0); /* C6 and C7 are gone */
+	json_decref(e);
+	e = hs_log(h, &(kk_log_filter){.item = 3});
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "commit")),
+			    hs_hex(&x));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "new")),
+			    "書き直した項目");
+	json_decref(e);
+	{
+		json_t *blame = NULL;
+
+		assert_int_equal(kk_history_blame(&blame, h, 1, NULL), 0);
+		/* years.2020.result is C0's again, and there is no FY2022 progress. */
+		assert_string_equal(
+			json_string_value(json_object_get(
+				json_array_get(json_object_get(blame, "fields"), 4), "commit")),
+			hs_hex(&sb->c[0]));
+		assert_int_equal(json_array_size(json_object_get(blame, "fields")), 10);
+		json_decref(blame);
+	}
+	kk_history_free(h);
+	h = hs_open(sb, &sb->head, 1);
+	assert_int_equal(kk_history_cached(h), 7);
+	kk_history_free(h);
+	/* The old tip still answers as it did (its commits are still in the repository). */
+	h = hs_open(sb, &sb->c[7], 1);
+	assert_int_equal(kk_history_count(h), HS_NCOMMITS);
+	got = log_text(h);
+	want = fresh_log(sb, &sb->c[7]);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	kk_history_free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cache, hs_setup, hs_teardown),
+		cmocka_unit_test_setup_teardown(test_cache_rewritten_history, hs_setup,
+						hs_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, hs_init, hs_shutdown);
+}
