@@ -33,6 +33,19 @@ json_t *cli_audit_settings(cli_ctx *ctx)
 	return settings;
 }
 
+json_t *cli_audit_params(const char *const pairs[][2])
+{
+	json_t *params = json_object();
+
+	for (size_t i = 0; params && pairs[i][0]; i++)
+		if (pairs[i][1] &&
+		    json_object_set_new(params, pairs[i][0], json_string(pairs[i][1])) < 0) {
+			json_decref(params);
+			return NULL;
+		}
+	return params;
+}
+
 int cli_audit_json(json_t *result)
 {
 	int error = json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -9,6 +9,13 @@
 /* keikaku.json at HEAD, for naming fiscal years; NULL when it cannot be read. */
 json_t *cli_audit_settings(cli_ctx *ctx);
 
+/*
+ * A query's parameters: the strings of `pairs` ({key, value}, up to a NULL
+ * key) whose value is not NULL.  Returns a new object, or NULL when out of
+ * memory.
+ */
+json_t *cli_audit_params(const char *const pairs[][2]);
+
 /* Prints `result` (stolen) as JSON; returns the exit code. */
 int cli_audit_json(json_t *result);
 

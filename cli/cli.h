@@ -12,6 +12,7 @@
 #include "common.h"
 #include "fileset.h"
 #include "i18n.h"
+#include "options.h"
 #include "store.h"
 
 /* Exit codes (documented in docs/cli.md). */
@@ -68,6 +69,17 @@ int cmd_whoami(cli_ctx *ctx, int argc, char **argv);
 int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_dept(cli_ctx *ctx, int argc, char **argv);
 int cmd_year(cli_ctx *ctx, int argc, char **argv);
+
+/* Their usages and option tables, in the same files. */
+extern const cli_usage cmd_show_usage;
+extern const cli_usage cmd_list_usage;
+extern const cli_usage cmd_diff_usage;
+extern const cli_usage cmd_verify_usage;
+extern const cli_usage cmd_log_usage;
+extern const cli_usage cmd_blame_usage;
+extern const cli_usage cmd_schedule_usage;
+extern const cli_usage cmd_pending_usage;
+extern const cli_usage cmd_report_usage;
 
 /*
  * Opens what a read command reads: the repository named by -C; else

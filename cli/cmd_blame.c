@@ -1,7 +1,6 @@
 /*
  * cmd_blame.c - keikaku blame ID: each field's last change.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,14 +8,28 @@
 #include "client.h"
 #include "plan.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out, _("usage: keikaku blame ID [--at REV] [--json]\n\n"
-		       "Shows, for every field of item ID, the commit, author, department, time\n"
-		       "and reason of its last change.\n\n"
-		       "  --at REV   the item as of REV (default HEAD; also @DATE and fy2021)\n"
-		       "  --json     print the answer as JSON\n"));
-}
+typedef struct blame_args {
+	const char *at;
+	int json;
+} blame_args;
+
+static const cli_option blame_options[] = {
+	CLI_OPT_STRING(0, "at", blame_args, at, "REV",
+		       N_("the item as it was at REV (default HEAD; also @DATE and fy2021)")),
+	CLI_OPT_BOOL(0, "json", blame_args, json, N_("print the answer as JSON")),
+	CLI_OPT_END(),
+};
+
+static const char *const blame_synopsis[] = {"keikaku blame ID [--at REV] [--json]", NULL};
+
+const cli_usage cmd_blame_usage = {
+	.name = "blame",
+	.summary = N_("show the last change of every field of an item"),
+	.synopsis = blame_synopsis,
+	.description = N_("Shows, for every field of item ID, the commit, author, department, time "
+			  "and reason of its last change."),
+	.options = blame_options,
+};
 
 /* Like git blame: each field with its commit, then each commit once, with its reason. */
 static void render(const json_t *result, const json_t *settings)
@@ -76,37 +89,25 @@ static void render(const json_t *result, const json_t *settings)
 
 int cmd_blame(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"at", required_argument, NULL, 'r'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	json_t *params, *result = NULL, *settings;
-	const char *at = NULL;
-	int json = 0, c, code;
+	blame_args args = {0};
 	json_int_t id;
+	int code;
 
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'r': at = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("blame", c, argv);
-		}
-	}
-	if (optind == argc)
+	if ((code = cli_parse_options(&argc, argv, &cmd_blame_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc == 0)
 		return cli_usage_error("blame", _("which item? give its number"));
-	if (argc - optind > 1)
-		return cli_usage_error("blame", _("unexpected argument '%s'"), argv[optind + 1]);
-	if (cli_parse_item_id(&id, argv[optind]) < 0)
-		return cli_usage_error("blame", _("'%s' is not an item number"), argv[optind]);
+	if (argc > 1)
+		return cli_usage_error("blame", _("unexpected argument '%s'"), argv[1]);
+	if (cli_parse_item_id(&id, argv[0]) < 0)
+		return cli_usage_error("blame", _("'%s' is not an item number"), argv[0]);
 	params = json_pack("{s:I}", "id", id);
-	if (params && at)
-		json_object_set_new(params, "rev", json_string(at));
+	if (params && args.at)
+		json_object_set_new(params, "rev", json_string(args.at));
 	if ((code = cli_query(&result, ctx, "history.blame", params)) != EXIT_OK)
 		return code;
-	if (json)
+	if (args.json)
 		return cli_audit_json(result);
 	settings = cli_audit_settings(ctx);
 	render(result, settings);

@@ -1,10 +1,9 @@
 /*
- * cmd_diff.c - keikaku diff [A [B]] [--item ID] [--fy Y] [--json] [--exit-code]
+ * cmd_diff.c - keikaku diff: what changed in the plan between two commits.
  *
  * core/history/diff computes the difference as JSON; this file only chooses the
  * commits and renders the JSON, which keikakud can also send.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,18 +21,6 @@
 #define COLOUR_DEL   "\033[31m"
 #define COLOUR_INS   "\033[32m"
 #define COLOUR_RESET "\033[m"
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku diff [A [B]] [--item ID] [--fy Y] [--json] [--exit-code]\n\n"
-		  "Shows what changed in the plan, item by item and field by field: the last\n"
-		  "commit's change, or from revision A to HEAD, or from A to B.\n\n"
-		  "  --item ID     only item ID\n"
-		  "  --fy Y        only the fields of fiscal year Y (2021, R3, 令和3年度)\n"
-		  "  --json        print the difference as JSON\n"
-		  "  --exit-code   exit 1 when there are differences, 0 when there are none\n"));
-}
 
 typedef struct {
 	FILE *out;
@@ -446,55 +433,67 @@ int render_diff(FILE *out, const json_t *result, const json_t *settings)
 
 /* --- the command --- */
 
+typedef struct diff_args {
+	const char *item, *fy;
+	int json, exit_code;
+} diff_args;
+
+static const cli_option diff_options[] = {
+	CLI_OPT_STRING(0, "item", diff_args, item, "ID", N_("only item ID")),
+	CLI_OPT_STRING(0, "fy", diff_args, fy, "Y",
+		       N_("only the fields of fiscal year Y (2021, R3, 令和3年度)")),
+	CLI_OPT_BOOL(0, "json", diff_args, json, N_("print the difference as JSON")),
+	CLI_OPT_BOOL(0, "exit-code", diff_args, exit_code,
+		     N_("exit 1 when there are differences, 0 when there are none")),
+	CLI_OPT_END(),
+};
+
+static const char *const diff_synopsis[] = {
+	"keikaku diff [A [B]] [--item ID] [--fy Y] [--json] [--exit-code]",
+	NULL,
+};
+
+const cli_usage cmd_diff_usage = {
+	.name = "diff",
+	.summary = N_("show what changed in the plan"),
+	.synopsis = diff_synopsis,
+	.description = N_("Shows what changed in the plan, item by item and field by field: the "
+			  "last commit's change, or from revision A to HEAD, or from A to B."),
+	.options = diff_options,
+};
+
 int cmd_diff(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"item", required_argument, NULL, 'i'}, {"fy", required_argument, NULL, 'y'},
-		{"json", no_argument, NULL, 'j'},	{"exit-code", no_argument, NULL, 'x'},
-		{"help", no_argument, NULL, 'h'},	{NULL, 0, NULL, 0},
-	};
-	json_t *params = json_object(), *settings = NULL, *result = NULL;
-	int json = 0, exit_code = 0, c, code;
+	json_t *params, *settings = NULL, *result = NULL;
+	diff_args args = {0};
 	json_int_t id;
+	int code;
 
-	if (!params) {
+	if ((code = cli_parse_options(&argc, argv, &cmd_diff_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (args.item && cli_parse_item_id(&id, args.item) < 0)
+		return cli_usage_error("diff", _("'%s' is not an item id"), args.item);
+	if (argc > 2)
+		return cli_usage_error("diff", _("expected at most two revisions"));
+	if (!(params = json_object())) {
 		cli_error("%s", _("out of memory"));
 		return EXIT_FAIL;
 	}
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (cli_parse_item_id(&id, optarg) < 0) {
-				json_decref(params);
-				return cli_usage_error("diff", _("'%s' is not an item id"), optarg);
-			}
-			json_object_set_new(params, "item", json_integer(id));
-			break;
-		case 'y': json_object_set_new(params, "fy", json_string(optarg)); break;
-		case 'j': json = 1; break;
-		case 'x': exit_code = 1; break;
-		case 'h':
-			usage(stdout);
-			json_decref(params);
-			return EXIT_OK;
-		default: json_decref(params); return cli_bad_option("diff", c, argv);
-		}
-	}
-	if (argc - optind > 2) {
-		json_decref(params);
-		return cli_usage_error("diff", _("expected at most two revisions"));
-	}
-	if (argc - optind >= 1)
-		json_object_set_new(params, "from", json_string(argv[optind]));
-	if (argc - optind == 2)
-		json_object_set_new(params, "to", json_string(argv[optind + 1]));
+	if (args.item)
+		json_object_set_new(params, "item", json_integer(id));
+	if (args.fy)
+		json_object_set_new(params, "fy", json_string(args.fy));
+	if (argc >= 1)
+		json_object_set_new(params, "from", json_string(argv[0]));
+	if (argc == 2)
+		json_object_set_new(params, "to", json_string(argv[1]));
 	if ((code = cli_query(&result, ctx, "plan.diff", params)) != EXIT_OK)
 		return code;
-	code = exit_code && (json_array_size(json_object_get(result, "items")) ||
-			     json_array_size(json_object_get(result, "files")))
+	code = args.exit_code && (json_array_size(json_object_get(result, "items")) ||
+				  json_array_size(json_object_get(result, "files")))
 		       ? EXIT_NO
 		       : EXIT_OK;
-	if (json) {
+	if (args.json) {
 		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 	} else {

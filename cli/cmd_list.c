@@ -1,28 +1,45 @@
 /*
- * cmd_list.c - keikaku list [--owner D] [--status S] [--fy Y [--progress P]] [--at REV] [--json]
+ * cmd_list.c - keikaku list: the plan's items as an aligned table, filtered.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "plan.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku list [--owner DEPT] [--status S] [--fy Y [--progress P]]\n"
-		  "                    [--at REV] [--json]\n\n"
-		  "Lists plan items as an aligned table.\n\n"
-		  "  --owner DEPT   only items DEPT owns\n"
-		  "  --status S     only items whose status is S (open, completed, withdrawn,\n"
-		  "                 or the report's —, 導入完了, 取り下げ)\n"
-		  "  --fy Y         add fiscal year Y's schedule and progress (2021, R3, 令和3年度)\n"
-		  "  --progress P   with --fy: only items whose progress in Y is P\n"
-		  "                 (◎ ○ ▲, or ahead, on_track, behind)\n"
-		  "  --at REV       the plan as it was at REV (default HEAD)\n"
-		  "  --json         print the matching items as a JSON array\n"));
-}
+typedef struct list_args {
+	const char *owner, *status, *fy, *progress, *at;
+	int json;
+} list_args;
+
+static const cli_option list_options[] = {
+	CLI_OPT_STRING(0, "owner", list_args, owner, "DEPT", N_("only items DEPT owns")),
+	CLI_OPT_STRING(0, "status", list_args, status, "S",
+		       N_("only items whose status is S (open, completed, withdrawn, or the "
+			  "report's —, 導入完了, 取り下げ)")),
+	CLI_OPT_STRING(0, "fy", list_args, fy, "Y",
+		       N_("add fiscal year Y's schedule and progress (2021, R3, 令和3年度)")),
+	CLI_OPT_STRING(0, "progress", list_args, progress, "P",
+		       N_("with --fy: only items whose progress in Y is P (◎ ○ ▲, or ahead, "
+			  "on_track, behind)")),
+	CLI_OPT_STRING(0, "at", list_args, at, "REV",
+		       N_("the plan as it was at REV (default HEAD; also @DATE and fy2021)")),
+	CLI_OPT_BOOL(0, "json", list_args, json, N_("print the matching items as a JSON array")),
+	CLI_OPT_END(),
+};
+
+static const char *const list_synopsis[] = {
+	"keikaku list [--owner DEPT] [--status S] [--fy Y [--progress P]] [--at REV] [--json]",
+	NULL,
+};
+
+const cli_usage cmd_list_usage = {
+	.name = "list",
+	.summary = N_("list items as a table"),
+	.synopsis = list_synopsis,
+	.description = N_("Lists plan items as an aligned table."),
+	.options = list_options,
+};
 
 typedef struct {
 	const char *owner;
@@ -166,51 +183,36 @@ static void print_table(const json_t **rows, size_t count, const filter *f, cons
 
 int cmd_list(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"owner", required_argument, NULL, 'o'}, {"status", required_argument, NULL, 's'},
-		{"fy", required_argument, NULL, 'y'},	 {"progress", required_argument, NULL, 'p'},
-		{"at", required_argument, NULL, 'a'},	 {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
-	};
-	const char *rev = NULL, *fy_text = NULL, *progress_text = NULL, *status_text = NULL;
+	list_args args = {0};
 	filter f = {0};
 	cli_snapshot snap = {0};
 	kk_plan *plan = NULL;
 	const json_t **rows = NULL;
 	size_t count = 0, i;
-	int json = 0, c, code;
+	int code;
 	kk_diag diag = {0};
 	json_t *item;
 
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'o': f.owner = optarg; break;
-		case 's': status_text = optarg; break;
-		case 'y': fy_text = optarg; break;
-		case 'p': progress_text = optarg; break;
-		case 'a': rev = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("list", c, argv);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("list", _("unexpected argument '%s'"), argv[optind]);
-	if (progress_text && !fy_text)
+	if ((code = cli_parse_options(&argc, argv, &cmd_list_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 0)
+		return cli_usage_error("list", _("unexpected argument '%s'"), argv[0]);
+	if (args.progress && !args.fy)
 		return cli_usage_error("list", _("--progress needs --fy"));
-	if (status_text && !(f.status = kk_achievement_from_label(status_text)))
+	if (args.status && !(f.status = kk_achievement_from_label(args.status)))
 		return cli_usage_error("list",
 				       _("'%s' is not a status (open, completed, withdrawn)"),
-				       status_text);
-	if (progress_text && !(f.progress = kk_progress_from_mark(progress_text)))
+				       args.status);
+	if (args.progress && !(f.progress = kk_progress_from_mark(args.progress)))
 		return cli_usage_error("list",
 				       _("'%s' is not a progress mark (◎ ○ ▲, ahead, on_track, "
 					 "behind)"),
-				       progress_text);
+				       args.progress);
+	f.owner = args.owner;
 
-	if ((code = cli_load_plan(&plan, &snap, ctx, rev)) != EXIT_OK)
+	if ((code = cli_load_plan(&plan, &snap, ctx, args.at)) != EXIT_OK)
 		goto done;
-	if (fy_text && kk_fy_parse(&f.fy, fy_text, plan->settings, &diag) < 0) {
+	if (args.fy && kk_fy_parse(&f.fy, args.fy, plan->settings, &diag) < 0) {
 		code = cli_usage_error("list", "%s", diag.message);
 		goto done;
 	}
@@ -228,7 +230,7 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
 		if (matches(item, &f))
 			rows[count++] = item;
 
-	if (json) {
+	if (args.json) {
 		json_t *array = json_array();
 
 		for (i = 0; i < count; i++)

@@ -1,7 +1,6 @@
 /*
  * cmd_log.c - keikaku log: the audit trail, one line per changed field.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,79 +8,83 @@
 #include "client.h"
 #include "plan.h"
 
-static void usage(FILE *out)
+typedef struct log_args {
+	const char *item, *file, *dept, *author, *fy, *field, *since, *until, *at;
+	int json;
+} log_args;
+
+static const cli_option log_options[] = {
+	CLI_OPT_STRING(0, "item", log_args, item, "ID", N_("only changes to item ID")),
+	CLI_OPT_STRING(0, "file", log_args, file, "FILE",
+		       N_("only changes to keikaku.json, departments.json or plan.json")),
+	CLI_OPT_STRING(0, "dept", log_args, dept, "D", N_("only changes made for department D")),
+	CLI_OPT_STRING(0, "author", log_args, author, "U",
+		       N_("only changes by U (login, name or e-mail)")),
+	CLI_OPT_STRING(0, "fy", log_args, fy, "Y",
+		       N_("only changes to fiscal year Y's fields (2021, R3, 令和3年度)")),
+	CLI_OPT_STRING(0, "field", log_args, field, "PATH",
+		       N_("only this field and those below it (years.2021.progress); a year's "
+			  "field without 'years.' (progress) in every year")),
+	CLI_OPT_STRING(0, "since", log_args, since, "D",
+		       N_("only changes made on or after D (YYYY-MM-DD or a revision)")),
+	CLI_OPT_STRING(0, "until", log_args, until, "D", N_("only changes made on or before D")),
+	CLI_OPT_STRING(0, "at", log_args, at, "REV",
+		       N_("the history of REV (default HEAD; also @DATE and fy2021)")),
+	CLI_OPT_BOOL(0, "json", log_args, json, N_("print the entries as JSON")),
+	CLI_OPT_END(),
+};
+
+static const char *const log_synopsis[] = {
+	"keikaku log [--item ID] [--file FILE] [--dept D] [--author U] [--fy Y] [--field PATH] "
+	"[--since D] [--until D] [--at REV] [--json]",
+	NULL,
+};
+
+const cli_usage cmd_log_usage = {
+	.name = "log",
+	.summary = N_("show who changed which field, when and why"),
+	.synopsis = log_synopsis,
+	.description = N_("Shows who changed which field, when and why, newest first."),
+	.options = log_options,
+};
+
+/* history.log's parameters for the options given; NULL when out of memory. */
+static json_t *log_params(const log_args *a, json_int_t id)
 {
-	fprintf(out, _("usage: keikaku log [--item ID] [--file FILE] [--dept D] [--author U] [--fy Y]\n"
-		       "                   [--field PATH] [--since D] [--until D] [--at REV] [--json]\n\n"
-		       "Shows who changed which field, when and why, newest first.\n\n"
-		       "  --item ID      only changes to item ID\n"
-		       "  --file FILE    only changes to keikaku.json, departments.json or plan.json\n"
-		       "  --dept D       only changes made for department D\n"
-		       "  --author U     only changes by U (login, name or e-mail)\n"
-		       "  --fy Y         only changes to fiscal year Y's fields (2021, R3, 令和3年度)\n"
-		       "  --field PATH   only this field and those below it (years.2021.progress);\n"
-		       "                 a year's field without 'years.' (progress) in every year\n"
-		       "  --since D      only changes made on or after D (YYYY-MM-DD or a revision)\n"
-		       "  --until D      only changes made on or before D\n"
-		       "  --at REV       the history of REV (default HEAD; also @DATE and fy2021)\n"
-		       "  --json         print the entries as JSON\n"));
+	const char *const filters[][2] = {
+		{"file", a->file},   {"department", a->dept}, {"author", a->author},
+		{"fy", a->fy},	     {"field", a->field},     {"since", a->since},
+		{"until", a->until}, {"rev", a->at},	      {NULL, NULL},
+	};
+	json_t *params = cli_audit_params(filters);
+
+	if (params && a->item && json_object_set_new(params, "item", json_integer(id)) < 0) {
+		json_decref(params);
+		return NULL;
+	}
+	return params;
 }
 
-static int add(json_t *params, const char *key, json_t *value)
-{
-	return json_object_set_new(params, key, value);
-}
 int cmd_log(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"item", required_argument, NULL, 'i'},	 {"file", required_argument, NULL, 'F'},
-		{"dept", required_argument, NULL, 'd'},	 {"author", required_argument, NULL, 'a'},
-		{"fy", required_argument, NULL, 'y'},	 {"field", required_argument, NULL, 'f'},
-		{"since", required_argument, NULL, 's'}, {"until", required_argument, NULL, 'u'},
-		{"at", required_argument, NULL, 'r'},	 {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
-	};
-	json_t *params = json_object(), *result = NULL, *settings;
-	int json = 0, c, code;
-	json_int_t id;
+	json_t *params, *result = NULL, *settings;
+	log_args args = {0};
+	json_int_t id = 0;
+	int code;
 
-	if (!params) {
+	if ((code = cli_parse_options(&argc, argv, &cmd_log_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (args.item && cli_parse_item_id(&id, args.item) < 0)
+		return cli_usage_error("log", _("'%s' is not an item number"), args.item);
+	if (argc != 0)
+		return cli_usage_error("log", _("unexpected argument '%s'"), argv[0]);
+	if (!(params = log_params(&args, id))) {
 		cli_error("%s", _("out of memory"));
 		return EXIT_FAIL;
 	}
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		const char *key = NULL;
-
-		switch (c) {
-		case 'i':
-			if (cli_parse_item_id(&id, optarg) < 0) {
-				json_decref(params);
-				return cli_usage_error("log", _("'%s' is not an item number"), optarg);
-			}
-			add(params, "item", json_integer(id));
-			break;
-		case 'F': key = "file"; break;
-		case 'd': key = "department"; break;
-		case 'a': key = "author"; break;
-		case 'y': key = "fy"; break;
-		case 'f': key = "field"; break;
-		case 's': key = "since"; break;
-		case 'u': key = "until"; break;
-		case 'r': key = "rev"; break;
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); json_decref(params); return EXIT_OK;
-		default: json_decref(params); return cli_bad_option("log", c, argv);
-		}
-		if (key)
-			add(params, key, json_string(optarg));
-	}
-	if (optind != argc) {
-		json_decref(params);
-		return cli_usage_error("log", _("unexpected argument '%s'"), argv[optind]);
-	}
 	if ((code = cli_query(&result, ctx, "history.log", params)) != EXIT_OK)
 		return code;
-	if (json)
+	if (args.json)
 		return cli_audit_json(result);
 	settings = cli_audit_settings(ctx);
 	cli_audit_log(stdout, json_object_get(result, "entries"), settings);

@@ -1,8 +1,7 @@
 /*
- * cmd_pending.c - keikaku pending --fy Y: the items their owners have not
+ * cmd_pending.c - keikaku pending: the items their owners have not
  * updated in the reporting period, by department.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,18 +9,37 @@
 #include "client.h"
 #include "plan.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out, _("usage: keikaku pending --fy Y [--since D] [--at REV] [--json]\n\n"
-		       "Lists the open items whose owners have not updated fiscal year Y's fields\n"
-		       "in the reporting period, grouped by department.  The period starts when\n"
-		       "year Y was opened: whatever the owners reported on it since counts.\n\n"
-		       "  --fy Y      the fiscal year (2021, R3, 令和3年度)\n"
-		       "  --since D   the period starts at D instead (YYYY-MM-DD or a revision)\n"
-		       "  --at REV    the plan as of REV (default HEAD)\n"
-		       "  --json      print the answer as JSON\n"
-		       "\nexit codes: 0 nothing pending, 1 items pending\n"));
-}
+typedef struct pending_args {
+	const char *fy, *since, *at;
+	int json;
+} pending_args;
+
+static const cli_option pending_options[] = {
+	CLI_OPT_STRING(0, "fy", pending_args, fy, "Y", N_("the fiscal year (2021, R3, 令和3年度)")),
+	CLI_OPT_STRING(0, "since", pending_args, since, "D",
+		       N_("the period starts at D instead (YYYY-MM-DD or a revision)")),
+	CLI_OPT_STRING(0, "at", pending_args, at, "REV",
+		       N_("the plan as it was at REV (default HEAD; also @DATE and fy2021)")),
+	CLI_OPT_BOOL(0, "json", pending_args, json, N_("print the answer as JSON")),
+	CLI_OPT_END(),
+};
+
+static const char *const pending_synopsis[] = {
+	"keikaku pending --fy Y [--since D] [--at REV] [--json]",
+	NULL,
+};
+
+const cli_usage cmd_pending_usage = {
+	.name = "pending",
+	.summary = N_("list items their owners have not updated"),
+	.synopsis = pending_synopsis,
+	.description = N_("Lists the open items whose owners have not updated fiscal year Y's "
+			  "fields in the reporting period, grouped by department.  The period "
+			  "starts when year Y was opened: whatever the owners reported on it since "
+			  "counts."),
+	.options = pending_options,
+	.footer = N_("exit codes: 0 nothing pending, 1 items pending"),
+};
 
 /* "2026-12-06T10:02:03+09:00" as "2026-12-06 10:02", in `buf`. */
 static const char *minute(char *buf, size_t size, const char *iso)
@@ -80,39 +98,24 @@ static int render(const json_t *result, const json_t *settings)
 
 int cmd_pending(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"fy", required_argument, NULL, 'y'}, {"since", required_argument, NULL, 's'},
-		{"at", required_argument, NULL, 'r'}, {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0},
-	};
-	json_t *params = json_object(), *result = NULL, *settings;
-	int json = 0, c, code;
+	json_t *params, *result = NULL, *settings;
+	pending_args args = {0};
+	int code;
 
-	if (!params) {
+	if ((code = cli_parse_options(&argc, argv, &cmd_pending_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 0)
+		return cli_usage_error("pending", _("unexpected argument '%s'"), argv[0]);
+	if (!args.fy)
+		return cli_usage_error("pending", _("which fiscal year? give --fy"));
+	if (!(params = cli_audit_params((const char *const[][2]){
+		      {"fy", args.fy}, {"since", args.since}, {"rev", args.at}, {NULL, NULL}}))) {
 		cli_error("%s", _("out of memory"));
 		return EXIT_FAIL;
 	}
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'y': json_object_set_new(params, "fy", json_string(optarg)); break;
-		case 's': json_object_set_new(params, "since", json_string(optarg)); break;
-		case 'r': json_object_set_new(params, "rev", json_string(optarg)); break;
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); json_decref(params); return EXIT_OK;
-		default: json_decref(params); return cli_bad_option("pending", c, argv);
-		}
-	}
-	if (optind != argc) {
-		json_decref(params);
-		return cli_usage_error("pending", _("unexpected argument '%s'"), argv[optind]);
-	}
-	if (!json_object_get(params, "fy")) {
-		json_decref(params);
-		return cli_usage_error("pending", _("which fiscal year? give --fy"));
-	}
 	if ((code = cli_query(&result, ctx, "plan.pending", params)) != EXIT_OK)
 		return code;
-	if (json) {
+	if (args.json) {
 		code = json_array_size(json_object_get(result, "departments")) ? EXIT_NO : EXIT_OK;
 		return cli_audit_json(result) == EXIT_OK ? code : EXIT_FAIL;
 	}

@@ -1,13 +1,11 @@
 /*
- * cmd_report.c - keikaku report --fy Y [--at REV] [--format F] [--changes-since REV]
- *                               [--encoding E] [--no-bom] [--output FILE]
+ * cmd_report.c - keikaku report: the progress report of a fiscal year.
  *
  * core/report/report builds and writes the report; this file picks the revisions,
  * and puts the result on stdout or, all or nothing, into FILE.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,26 +19,6 @@
 #include "report.h"
 #include "revision.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku report --fy Y [--at REV] [--format F] [--changes-since REV]\n"
-		  "                      [--encoding E] [--no-bom] [--output FILE]\n\n"
-		  "Writes the progress report of fiscal year Y: the legend, the pillar and\n"
-		  "section headings, years Y-1 and Y, year Y+1's revised schedule, 通番 and\n"
-		  "達成度.\n\n"
-		  "  --fy Y               the report's fiscal year (2021, R3, 令和3年度)\n"
-		  "  --at REV             the plan as it was at REV (default HEAD)\n"
-		  "  --format F           tsv (default), csv, md, html, xlsx or json; without it,\n"
-		  "                       the extension of --output decides (and must be one)\n"
-		  "  --json               the same as --format json\n"
-		  "  --changes-since REV  mark the cells changed since REV (html, md, xlsx, json)\n"
-		  "  --encoding E         csv and tsv: utf-8 (default) or cp932\n"
-		  "  --no-bom             csv in utf-8: no byte order mark\n"
-		  "  -o, --output FILE    write to FILE instead of stdout (required for xlsx\n"
-		  "                       on a terminal)\n"));
-}
-
 typedef struct report_args {
 	const char *fy;
 	const char *at;
@@ -50,6 +28,48 @@ typedef struct report_args {
 	const char *output;
 	int no_bom;
 } report_args;
+
+/* --json: the same as --format json, and like it the last of them wins. */
+static int json_format(const cli_option *opt, const char *arg, void *values)
+{
+	((report_args *)values)->format = "json";
+	return 0;
+}
+
+static const cli_option report_options[] = {
+	CLI_OPT_STRING(0, "fy", report_args, fy, "Y",
+		       N_("the report's fiscal year (2021, R3, 令和3年度)")),
+	CLI_OPT_STRING(0, "at", report_args, at, "REV",
+		       N_("the plan as it was at REV (default HEAD; also @DATE and fy2021)")),
+	CLI_OPT_STRING(0, "format", report_args, format, "F",
+		       N_("tsv (default), csv, md, html, xlsx or json; without it, the extension "
+			  "of --output decides (and must be one)")),
+	CLI_OPT_CALLBACK(0, "json", NULL, N_("the same as --format json"), json_format),
+	CLI_OPT_STRING(0, "changes-since", report_args, since, "REV",
+		       N_("mark the cells changed since REV (html, md, xlsx, json)")),
+	CLI_OPT_STRING(0, "encoding", report_args, encoding, "E",
+		       N_("csv and tsv: utf-8 (default) or cp932")),
+	CLI_OPT_BOOL(0, "no-bom", report_args, no_bom, N_("csv in utf-8: no byte order mark")),
+	CLI_OPT_STRING('o', "output", report_args, output, "FILE",
+		       N_("write to FILE instead of stdout (required for xlsx on a terminal)")),
+	CLI_OPT_END(),
+};
+
+static const char *const report_synopsis[] = {
+	"keikaku report --fy Y [--at REV] [--format F | --json] [--changes-since REV] "
+	"[--encoding E] [--no-bom] [--output FILE]",
+	NULL,
+};
+
+const cli_usage cmd_report_usage = {
+	.name = "report",
+	.summary = N_("write the progress report of a fiscal year"),
+	.synopsis = report_synopsis,
+	.description = N_("Writes the progress report of fiscal year Y: the legend, the pillar "
+			  "and section headings, years Y-1 and Y, year Y+1's revised schedule, "
+			  "通番 and 達成度."),
+	.options = report_options,
+};
 
 /* The format an output file's name implies, or NULL. */
 static const char *format_of_path(const char *path)
@@ -249,18 +269,6 @@ static json_t *changes_since(cli_ctx *ctx, const char *since, const char *commit
 
 int cmd_report(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"fy", required_argument, NULL, 'y'},
-		{"at", required_argument, NULL, 'a'},
-		{"format", required_argument, NULL, 'f'},
-		{"json", no_argument, NULL, 'j'},
-		{"changes-since", required_argument, NULL, 's'},
-		{"encoding", required_argument, NULL, 'e'},
-		{"no-bom", no_argument, NULL, 'B'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	report_args args = {0};
 	kk_report_format format = KK_REPORT_TSV;
 	kk_report_text_opts text_opts = {KK_REPORT_UTF8, 0};
@@ -272,24 +280,12 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
 	kk_diag diag = {0};
 	char *text = NULL;
 	size_t len = 0;
-	int c, code, year, error;
+	int code, year, error;
 
-	while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
-		switch (c) {
-		case 'y': args.fy = optarg; break;
-		case 'a': args.at = optarg; break;
-		case 'f': args.format = optarg; break;
-		case 'j': args.format = "json"; break;
-		case 's': args.since = optarg; break;
-		case 'e': args.encoding = optarg; break;
-		case 'B': args.no_bom = 1; break;
-		case 'o': args.output = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("report", c, argv);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("report", _("unexpected argument '%s'"), argv[optind]);
+	if ((code = cli_parse_options(&argc, argv, &cmd_report_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 0)
+		return cli_usage_error("report", _("unexpected argument '%s'"), argv[0]);
 	if (!args.fy)
 		return cli_usage_error("report", _("--fy is required"));
 	/* "r3.txt" is no format: say so rather than write TSV into it. */

@@ -1,7 +1,6 @@
 /*
  * cmd_schedule.c - keikaku schedule: planned against revised schedules.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,17 +8,38 @@
 #include "client.h"
 #include "plan.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out, _("usage: keikaku schedule [--fy Y] [--changed] [--history] [--at REV] [--json]\n\n"
-		       "Compares each item's planned schedule with its revised one, judged by the\n"
-		       "plan's ordered phases (keikaku.json), and says who last revised it.\n\n"
-		       "  --fy Y      only fiscal year Y (2021, R3, 令和3年度)\n"
-		       "  --changed   only the schedules whose revision differs from the plan\n"
-		       "  --history   also list every revision of every schedule\n"
-		       "  --at REV    the plan as of REV (default HEAD; also @DATE and fy2021)\n"
-		       "  --json      print the answer as JSON\n"));
-}
+typedef struct schedule_args {
+	const char *fy, *at;
+	int changed, history, json;
+} schedule_args;
+
+static const cli_option schedule_options[] = {
+	CLI_OPT_STRING(0, "fy", schedule_args, fy, "Y",
+		       N_("only fiscal year Y (2021, R3, 令和3年度)")),
+	CLI_OPT_BOOL(0, "changed", schedule_args, changed,
+		     N_("only the schedules whose revision differs from the plan")),
+	CLI_OPT_BOOL(0, "history", schedule_args, history,
+		     N_("also list every revision of every schedule")),
+	CLI_OPT_STRING(0, "at", schedule_args, at, "REV",
+		       N_("the plan as it was at REV (default HEAD; also @DATE and fy2021)")),
+	CLI_OPT_BOOL(0, "json", schedule_args, json, N_("print the answer as JSON")),
+	CLI_OPT_END(),
+};
+
+static const char *const schedule_synopsis[] = {
+	"keikaku schedule [--fy Y] [--changed] [--history] [--at REV] [--json]",
+	NULL,
+};
+
+const cli_usage cmd_schedule_usage = {
+	.name = "schedule",
+	.summary = N_("compare planned and revised schedules"),
+	.synopsis = schedule_synopsis,
+	.description = N_("Compares each item's planned schedule with its revised one, judged by "
+			  "the plan's ordered phases (keikaku.json), and says who last revised "
+			  "it."),
+	.options = schedule_options,
+};
 
 /* The verdict in words; kk_schedule_verdict()'s codes. */
 static const char *verdict_text(const char *v)
@@ -91,37 +111,25 @@ static void render(const json_t *result, const json_t *settings)
 
 int cmd_schedule(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"fy", required_argument, NULL, 'y'}, {"changed", no_argument, NULL, 'c'},
-		{"history", no_argument, NULL, 'H'},  {"at", required_argument, NULL, 'r'},
-		{"json", no_argument, NULL, 'j'},     {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	json_t *params = json_object(), *result = NULL, *settings;
-	int json = 0, c, code;
+	json_t *params, *result = NULL, *settings;
+	schedule_args args = {0};
+	int code;
 
-	if (!params) {
+	if ((code = cli_parse_options(&argc, argv, &cmd_schedule_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 0)
+		return cli_usage_error("schedule", _("unexpected argument '%s'"), argv[0]);
+	if (!(params = cli_audit_params(
+		      (const char *const[][2]){{"fy", args.fy}, {"rev", args.at}, {NULL, NULL}})) ||
+	    (args.changed && json_object_set_new(params, "changed", json_true()) < 0) ||
+	    (args.history && json_object_set_new(params, "history", json_true()) < 0)) {
+		json_decref(params);
 		cli_error("%s", _("out of memory"));
 		return EXIT_FAIL;
 	}
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'y': json_object_set_new(params, "fy", json_string(optarg)); break;
-		case 'c': json_object_set_new(params, "changed", json_true()); break;
-		case 'H': json_object_set_new(params, "history", json_true()); break;
-		case 'r': json_object_set_new(params, "rev", json_string(optarg)); break;
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); json_decref(params); return EXIT_OK;
-		default: json_decref(params); return cli_bad_option("schedule", c, argv);
-		}
-	}
-	if (optind != argc) {
-		json_decref(params);
-		return cli_usage_error("schedule", _("unexpected argument '%s'"), argv[optind]);
-	}
 	if ((code = cli_query(&result, ctx, "plan.schedule", params)) != EXIT_OK)
 		return code;
-	if (json)
+	if (args.json)
 		return cli_audit_json(result);
 	settings = cli_audit_settings(ctx);
 	render(result, settings);

@@ -1,7 +1,6 @@
 /*
- * cmd_show.c - keikaku show ID [--at REV] [--json]
+ * cmd_show.c - keikaku show: one item as a person reads it, or as stored.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,14 +11,27 @@
 #define LABEL_WIDTH	 10 /* columns for the item's labels */
 #define YEAR_LABEL_WIDTH 18
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku show ID [--at REV] [--json]\n\n"
-		  "Shows plan item ID as a person reads it, or as stored with --json.\n\n"
-		  "  --at REV   the item as it was at REV (commit, branch or tag; default HEAD)\n"
-		  "  --json     print the stored JSON file unchanged\n"));
-}
+typedef struct show_args {
+	const char *at;
+	int json;
+} show_args;
+
+static const cli_option show_options[] = {
+	CLI_OPT_STRING(0, "at", show_args, at, "REV",
+		       N_("the item as it was at REV (default HEAD; also @DATE and fy2021)")),
+	CLI_OPT_BOOL(0, "json", show_args, json, N_("print the stored JSON file unchanged")),
+	CLI_OPT_END(),
+};
+
+static const char *const show_synopsis[] = {"keikaku show ID [--at REV] [--json]", NULL};
+
+const cli_usage cmd_show_usage = {
+	.name = "show",
+	.summary = N_("show one item as a person reads it"),
+	.synopsis = show_synopsis,
+	.description = N_("Shows plan item ID as a person reads it, or as stored with --json."),
+	.options = show_options,
+};
 
 /* Parses an item id as a user types it: "26" or "0026". */
 int cli_parse_item_id(json_int_t *out, const char *text);
@@ -149,14 +161,8 @@ static void show_item(const json_t *item, const json_t *settings, const json_t *
 
 int cmd_show(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"at", required_argument, NULL, 'a'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *rev = NULL;
-	int json = 0, c, code = EXIT_FAIL;
+	show_args args = {0};
+	int code = EXIT_FAIL;
 	json_t *item = NULL, *settings = NULL, *structure = NULL;
 	char path[KK_ITEM_PATH_MAX];
 	const char *paths[] = {path, KK_PATH_SETTINGS, KK_PATH_STRUCTURE, NULL};
@@ -165,28 +171,23 @@ int cmd_show(cli_ctx *ctx, int argc, char **argv)
 	cli_snapshot snap = {0};
 	json_int_t id;
 
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'a': rev = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("show", c, argv);
-		}
-	}
-	if (optind + 1 != argc)
+	if ((code = cli_parse_options(&argc, argv, &cmd_show_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 1)
 		return cli_usage_error("show", _("expected one item id"));
-	if (cli_parse_item_id(&id, argv[optind]) < 0)
-		return cli_usage_error("show", _("'%s' is not an item id"), argv[optind]);
+	if (cli_parse_item_id(&id, argv[0]) < 0)
+		return cli_usage_error("show", _("'%s' is not an item id"), argv[0]);
 	kk_item_path(path, sizeof(path), id);
 
-	if ((code = cli_snapshot_read(&snap, ctx, rev, json ? only_item : paths)) != EXIT_OK)
+	if ((code = cli_snapshot_read(&snap, ctx, args.at, args.json ? only_item : paths)) !=
+	    EXIT_OK)
 		return code;
 	code = EXIT_FAIL;
 	if (!(file = kk_fileset_get(&snap.files, path))) {
 		cli_error(_("item %lld does not exist"), (long long)id);
 		goto done;
 	}
-	if (json) {
+	if (args.json) {
 		fwrite(file->data, 1, file->len, stdout);
 		code = EXIT_OK;
 		goto done;

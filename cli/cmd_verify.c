@@ -1,28 +1,46 @@
 /*
- * cmd_verify.c - keikaku verify [--at REV | --all-history]
+ * cmd_verify.c - keikaku verify: every file of the plan against the schemas
+ * and the plan's rules, at one commit or along the whole history.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku verify [--at REV | --all-history] [--json]\n\n"
-		  "Checks every file of the plan: each validates against the repository's\n"
-		  "own schema and is in canonical form, item ids match file names, owners and\n"
-		  "related departments exist in departments.json, and each item's pillar,\n"
-		  "section and measure exist in plan.json; and no commit changed a closed\n"
-		  "fiscal year without being marked as a correction.  Prints one line per\n"
-		  "problem and exits 1 if there are any.\n\n"
-		  "  --at REV        check the plan at REV instead of HEAD\n"
-		  "  --all-history   check every commit reachable from HEAD; a problem is\n"
-		  "                  reported once, at the commit that introduced it\n"
-		  "  --json          print the problems as JSON: {\"commit\", \"files\" or\n"
-		  "                  \"commits\", \"problems\": [{\"path\", \"pointer\", \"message\"}]}\n"));
-}
+typedef struct verify_args {
+	const char *at;
+	int all_history, json;
+} verify_args;
+
+static const cli_option verify_options[] = {
+	CLI_OPT_STRING(0, "at", verify_args, at, "REV",
+		       N_("check the plan at REV instead of HEAD")),
+	CLI_OPT_BOOL(0, "all-history", verify_args, all_history,
+		     N_("check every commit reachable from HEAD; a problem is reported once, at "
+			"the commit that introduced it")),
+	CLI_OPT_BOOL(0, "json", verify_args, json,
+		     N_("print the problems as JSON: {\"commit\", \"files\" or \"commits\", "
+			"\"problems\": [{\"path\", \"pointer\", \"message\"}]}")),
+	CLI_OPT_END(),
+};
+
+static const char *const verify_synopsis[] = {
+	"keikaku verify [--at REV | --all-history] [--json]",
+	NULL,
+};
+
+const cli_usage cmd_verify_usage = {
+	.name = "verify",
+	.summary = N_("check every file of the plan"),
+	.synopsis = verify_synopsis,
+	.description = N_("Checks every file of the plan: each validates against the repository's "
+			  "own schema and is in canonical form, item ids match file names, owners "
+			  "and related departments exist in departments.json, and each item's "
+			  "pillar, section and measure exist in plan.json; and no commit changed a "
+			  "closed fiscal year without being marked as a correction.  Prints one "
+			  "line per problem and exits 1 if there are any."),
+	.options = verify_options,
+};
 
 /* Prints each problem of plan.verify's result: "[COMMIT ]PATH: POINTER: MESSAGE". */
 static void print_problems(const json_t *problems)
@@ -44,31 +62,17 @@ static void print_problems(const json_t *problems)
 
 int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"at", required_argument, NULL, 'a'},
-		{"all-history", no_argument, NULL, 'A'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *rev = NULL;
+	verify_args args = {0};
 	char commit[11] = "?";
-	int all = 0, json = 0, c, code;
 	json_t *params, *result = NULL, *problems;
 	size_t count;
+	int code;
 
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'a': rev = optarg; break;
-		case 'A': all = 1; break;
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("verify", c, argv);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("verify", _("unexpected argument '%s'"), argv[optind]);
-	if (all && rev)
+	if ((code = cli_parse_options(&argc, argv, &cmd_verify_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 0)
+		return cli_usage_error("verify", _("unexpected argument '%s'"), argv[0]);
+	if (args.all_history && args.at)
 		return cli_usage_error("verify", _("--at and --all-history cannot be combined"));
 	/*
 	 * Unlike the other reads, verify on a repository hashes every object it
@@ -78,9 +82,9 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	if (ctx->store)
 		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
 	params = json_object();
-	if (params && rev)
-		json_object_set_new(params, "rev", json_string(rev));
-	if (params && all)
+	if (params && args.at)
+		json_object_set_new(params, "rev", json_string(args.at));
+	if (params && args.all_history)
 		json_object_set_new(params, "all_history", json_true());
 	if ((code = cli_query(&result, ctx, "plan.verify", params)) != EXIT_OK)
 		return code;
@@ -89,7 +93,7 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	if (json_is_string(json_object_get(result, "commit")))
 		snprintf(commit, sizeof(commit), "%s",
 			 json_string_value(json_object_get(result, "commit")));
-	if (json) {
+	if (args.json) {
 		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 	} else {
@@ -97,12 +101,12 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		size_t commits = (size_t)json_integer_value(json_object_get(result, "commits"));
 
 		print_problems(problems);
-		if (all && count)
+		if (args.all_history && count)
 			fprintf(stderr,
 				P_("%zu problem in %zu commits\n", "%zu problems in %zu commits\n",
 				   count),
 				count, commits);
-		else if (all)
+		else if (args.all_history)
 			printf(P_("no problems in %zu commit\n", "no problems in %zu commits\n",
 				  commits),
 			       commits);

@@ -206,7 +206,8 @@ size_t cli_usage_width(void)
 {
 	size_t columns = render_columns();
 
-	return columns < 80 ? columns : 80;
+	/* The last column left free: a terminal may wrap a line that fills it. */
+	return (columns < 80 ? columns : 80) - 1;
 }
 
 int cli_usage_help(const cli_usage *u)

@@ -121,7 +121,7 @@ void cli_usage_print(FILE *out, const cli_usage *u, size_t width);
 void cli_usage_print_synopsis(FILE *out, const cli_usage *u, size_t width);
 void cli_usage_print_options(FILE *out, const cli_option *opts, size_t width);
 
-/* The width help is laid out for: the terminal's, at most 80 columns. */
+/* The width help is laid out for: the terminal's, at most 80, less one. */
 size_t cli_usage_width(void);
 
 #endif
