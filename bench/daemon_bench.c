@@ -44,6 +44,7 @@
 #include <jansson.h>
 
 #include "array.h"
+#include "bench_util.h"
 
 #define MAX_ERROR_CODES 16
 #define MAX_RETRIES	1000
@@ -96,21 +97,6 @@ static int clients_running; /* under ack_lock */
 static double window_start;
 static unsigned long long window_ticks, window_steal; /* cpu_ticks() at its start */
 static char run_tag[32];
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Nearest-rank percentile of sorted `v`. */
 static double percentile(const double *v, size_t n, double p)
@@ -333,7 +319,7 @@ static void acknowledged(client *c, double ms)
 	pthread_mutex_lock(&ack_lock);
 	n = ++total_acked;
 	if (n % opt.window == 0) {
-		double t = now_ms();
+		double t = bench_now_ms();
 		long rss = opt.daemon_pid ? proc_status_kib(opt.daemon_pid, "VmRSS") : -1;
 		unsigned long long ticks, steal;
 
@@ -399,7 +385,7 @@ static void run_updates(client *c)
 
 			if (params && opt.reason)
 				json_object_set_new(params, "reason", json_string(opt.reason));
-			start = now_ms();
+			start = bench_now_ms();
 			if (!(resp = call(c, "item.update", params))) {
 				note_error(c, EXIT_CONN_LOST, c->failure);
 				c->lost = 1;
@@ -412,7 +398,7 @@ static void run_updates(client *c)
 
 				if (json_is_string(commit)) {
 					set_base(c, commit);
-					acknowledged(c, now_ms() - start);
+					acknowledged(c, bench_now_ms() - start);
 				} else {
 					/* Changed nothing: cannot happen with unique texts. */
 					c->noops++;
@@ -625,14 +611,14 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	pthread_barrier_wait(&ready); /* every client connected, with its base */
-	start = window_start = now_ms();
+	start = window_start = bench_now_ms();
 	cpu_ticks(&window_ticks, &window_steal);
 	ticks0 = window_ticks;
 	steal0 = window_steal;
 	pthread_barrier_wait(&go);
 	for (int i = 0; i < opt.clients; i++)
 		pthread_join(clients[i].thread, NULL);
-	end = now_ms();
+	end = bench_now_ms();
 	cpu_ticks(&ticks1, &steal1);
 
 	for (int i = 0; i < opt.clients; i++)
@@ -669,7 +655,7 @@ int main(int argc, char **argv)
 			failed_errors += cl->errors[k].count;
 		}
 	}
-	qsort(all, total, sizeof(*all), cmp_double);
+	bench_sort(all, total);
 
 	printf("\n");
 	printf("clients:             %d (%d stopped early)\n", opt.clients, lost);

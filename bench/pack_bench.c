@@ -17,24 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "pack.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Fills `objects` with `count` distinct objects; `round` keeps rounds distinct. */
 static int make_objects(kk_pack_object *objects, char **texts, size_t count, int round)
@@ -78,19 +63,19 @@ static int run(const char *pack_dir, size_t count, int iterations)
 
 		if (make_objects(objects, texts, count, it) < 0)
 			goto done;
-		start = now_ms();
+		start = bench_now_ms();
 		if (kk_pack_write(NULL, pack_dir, objects, count, &diag) < 0) {
 			fprintf(stderr, "pack_bench: %s\n", diag.message);
 			goto done;
 		}
-		ms[it] = now_ms() - start;
+		ms[it] = bench_now_ms() - start;
 		for (i = 0; i < count; i++) {
 			bytes += objects[i].len;
 			free(texts[i]);
 			texts[i] = NULL;
 		}
 	}
-	qsort(ms, (size_t)iterations, sizeof(*ms), cmp_double);
+	bench_sort(ms, (size_t)iterations);
 	printf("%4zu objects (%6zu KiB): min %6.2f  median %6.2f  p90 %6.2f  max %6.2f ms\n", count,
 	       bytes / (size_t)iterations / 1024, ms[0], ms[iterations / 2],
 	       ms[iterations * 9 / 10], ms[iterations - 1]);
