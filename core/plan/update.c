@@ -14,6 +14,7 @@
 #include "canon.h"
 #include "i18n.h"
 #include "json.h"
+#include "keytext.h"
 #include "patch.h"
 #include "plan.h"
 #include "rules.h"
@@ -161,12 +162,153 @@ static int add_conflict(kk_update_result *out, json_t *fields, const char *key, 
 	return 0;
 }
 
+/* Reports field `name` of `file` at `pointer` as unknown, naming the field meant. */
+static int unknown_field(kk_update_result *out, const char *file, const char *pointer,
+			 const char *name, int in_year)
+{
+	const char *meant = kk_key_nearest(name, in_year ? kk_year_fields : kk_item_fields,
+					   in_year ? kk_year_field_count : kk_item_field_count);
+	const char *elsewhere =
+		meant ? NULL
+		      : kk_key_nearest(name, in_year ? kk_item_fields : kk_year_fields,
+				       in_year ? kk_item_field_count : kk_year_field_count);
+	char message[KK_DIAG_MESSAGE_MAX];
+
+	if (meant)
+		snprintf(message, sizeof(message), _("unknown field '%s' (did you mean '%s'?)"),
+			 name, meant);
+	else if (elsewhere && !in_year)
+		snprintf(message, sizeof(message),
+			 _("unknown field '%s' (did you mean '%s', a field of a fiscal year under "
+			   "'years'?)"),
+			 name, elsewhere);
+	else if (elsewhere)
+		snprintf(message, sizeof(message),
+			 _("unknown field '%s' (did you mean '%s', a field of the item?)"), name,
+			 elsewhere);
+	else
+		snprintf(message, sizeof(message), _("unknown field '%s'"), name);
+	return json_array_append_new(out->errors, json_pack("{s:s, s:s, s:s}", "file", file,
+							    "pointer", pointer, "message",
+							    message)) < 0
+		       ? KK_ENOMEM
+		       : 1;
+}
+
+/* Replaces `key` of `o` by the code `code` when it is a string that names one. */
+static int to_code(json_t *o, const char *key, const char *(*code_of)(const char *))
+{
+	const char *text = json_string_value(json_object_get(o, key)), *code;
+
+	if (!text || !(code = code_of(text)) || strcmp(code, text) == 0)
+		return 0;
+	return json_object_set_new(o, key, json_string(code)) < 0 ? KK_ENOMEM : 0;
+}
+
+/*
+ * An item's patch (or a whole item) as the plan stores it: fiscal years
+ * named as a person names them ("R3", "令和３年度") become "2021"; marks and
+ * the report's words (〇, ◎, 導入完了, 取下げ, —) become codes; everything
+ * else, free text above all, is left as written.  A field the item does not
+ * have is reported in out->errors ("did you mean"), rather than later as a
+ * change no one may make.  Returns 0, 1 when a field was reported, or
+ * KK_ENOMEM; *out is a new reference on success.
+ */
+static int item_patch(json_t **out_patch, kk_update_result *out, const char *file,
+		      const json_t *patch, const json_t *settings)
+{
+	json_t *p = json_deep_copy(patch), *years, *y;
+	const char *key;
+	void *tmp;
+	char pointer[KK_DIAG_POINTER_MAX];
+	int error = 0, bad = 0;
+
+	if (!p)
+		return KK_ENOMEM;
+	if (!json_is_object(p)) { /* kk_patch_apply says what is wrong with it */
+		*out_patch = p;
+		return 0;
+	}
+	json_object_foreach_safe(p, tmp, key, y) {
+		int known = 0;
+
+		for (size_t i = 0; i < kk_item_field_count; i++)
+			known |= strcmp(key, kk_item_fields[i]) == 0;
+		if (!known) {
+			snprintf(pointer, sizeof(pointer), "/%s", key);
+			if ((error = unknown_field(out, file, pointer, key, 0)) < 0)
+				goto fail;
+			bad = 1;
+		}
+	}
+	if ((error = to_code(p, "status", kk_achievement_from_label)) < 0)
+		goto fail;
+	years = json_object_get(p, "years");
+	json_object_foreach_safe(json_is_object(years) ? years : NULL, tmp, key, y) {
+		const char *field;
+		json_t *v;
+		void *tmp2;
+		int year;
+
+		if (!(strlen(key) == 4 && strspn(key, "0123456789") == 4) &&
+		    kk_fy_parse(&year, key, settings, NULL) == 0) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "%d", year);
+			if (json_object_get(years, name)) {
+				snprintf(pointer, sizeof(pointer), "/years/%s", key);
+				if (json_array_append_new(
+					    out->errors,
+					    json_pack("{s:s, s:s, s:s}", "file", file, "pointer",
+						      pointer, "message",
+						      _("the same fiscal year is named twice"))) < 0) {
+					error = KK_ENOMEM;
+					goto fail;
+				}
+				bad = 1;
+				continue;
+			}
+			if (json_object_set(years, name, y) < 0 || json_object_del(years, key) < 0) {
+				error = KK_ENOMEM;
+				goto fail;
+			}
+			y = json_object_get(years, name);
+			key = name;
+		}
+		json_object_foreach_safe(json_is_object(y) ? y : NULL, tmp2, field, v) {
+			int known = 0;
+
+			for (size_t i = 0; i < kk_year_field_count; i++)
+				known |= strcmp(field, kk_year_fields[i]) == 0;
+			if (!known) {
+				snprintf(pointer, sizeof(pointer), "/years/%s/%s", key, field);
+				if ((error = unknown_field(out, file, pointer, field, 1)) < 0)
+					goto fail;
+				bad = 1;
+			}
+		}
+		if (json_is_object(y) && ((error = to_code(y, "progress", kk_progress_from_mark)) < 0 ||
+					  (error = to_code(y, "achievement",
+							   kk_achievement_from_label)) < 0))
+			goto fail;
+	}
+	if (bad) {
+		json_decref(p);
+		return 1;
+	}
+	*out_patch = p;
+	return 0;
+fail:
+	json_decref(p);
+	return error;
+}
+
 static int prepare_item(kk_update_result *out, kk_verifier *verifier, const kk_fileset *head,
 			const kk_update_request *req, const kk_update_item *it,
 			const kk_change_ctx *ctx, int *not_found, kk_diag *diag)
 {
 	char path[KK_ITEM_PATH_MAX];
-	json_t *cur = NULL, *next = NULL, *changes = NULL, *fields = NULL, *id = NULL;
+	json_t *cur = NULL, *next = NULL, *changes = NULL, *fields = NULL, *id = NULL, *patch = NULL;
 	size_t i;
 	json_t *c;
 	int error;
@@ -175,6 +317,9 @@ static int prepare_item(kk_update_result *out, kk_verifier *verifier, const kk_f
 	if (kk_item_path(path, sizeof(path), it->id) < 0)
 		return kk_diag_set(diag, KK_EINVALID, _("'%lld' is not an item id"),
 				   (long long)it->id);
+	if ((error = item_patch(&patch, out, path, it->patch ? it->patch : it->item,
+				ctx->settings)) != 0)
+		return error < 0 ? kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory")) : 0;
 	cur = parse_file(verifier, head, path);
 	if (!(changes = json_array()) || !(fields = json_array()) || !(id = json_integer(it->id))) {
 		error = KK_ENOMEM;
@@ -186,11 +331,11 @@ static int prepare_item(kk_update_result *out, kk_verifier *verifier, const kk_f
 			error = 0;
 			goto done;
 		}
-		if ((error = kk_patch_conflicts(fields, it->base_item, cur, it->patch)) < 0)
+		if ((error = kk_patch_conflicts(fields, it->base_item, cur, patch)) < 0)
 			goto done;
 		if (error > 0 && (error = add_conflict(out, fields, "item", id, cur)) < 0)
 			goto done;
-		if ((error = kk_patch_apply(&next, cur, it->patch, diag)) < 0)
+		if ((error = kk_patch_apply(&next, cur, patch, diag)) < 0)
 			goto done;
 	} else {
 		if (cur) {
@@ -198,11 +343,8 @@ static int prepare_item(kk_update_result *out, kk_verifier *verifier, const kk_f
 			error = 0;
 			goto done;
 		}
-		/* A copy: the document may be kept for later readers, beyond the request. */
-		if (!(next = json_deep_copy(it->item))) {
-			error = KK_ENOMEM;
-			goto done;
-		}
+		/* A copy (item_patch's): the document may be kept for later readers. */
+		next = json_incref(patch);
 	}
 	if ((error = kk_diff_fields(changes, cur, next, NULL)) < 0)
 		goto done;
@@ -218,6 +360,7 @@ static int prepare_item(kk_update_result *out, kk_verifier *verifier, const kk_f
 		goto done;
 	error = note_item(out, id);
 done:
+	json_decref(patch);
 	json_decref(cur);
 	json_decref(next);
 	json_decref(changes);

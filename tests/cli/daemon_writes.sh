@@ -265,6 +265,21 @@ expect 0 "*" "" -- kk --socket "$sock" dept unmap 秘書課 --user kkt_guest -m 
 check "unmapped again" test "$(jget "$(call kkt_guest whoami)" 'j["departments"]')" = '[]'
 expect 1 "" "*" -- as kkt_hisho "$KEIKAKU" --socket "$sock" dept map 秘書課 --user kkt_guest
 
+# Input as people type it (issue 16): an IME's 令和３年度 and 〇, the report's own words in a
+# submitted patch, stored as codes; a misspelt field named as such, not as a permission.
+expect 0 "*" "" -- as kkt_nurse "$KEIKAKU" --socket "$sock" update 20 --fy 令和３年度 --progress 〇
+check "〇 is ○" test "$(git -C "$repo" show main:items/0020.json | jget "$(cat)" 'j["years"]["2021"]["progress"]')" = on_track
+r=$(call kkt_nurse plan.submit "{\"base\": \"$(head_of)\", \"items\": [{\"id\": 20, \"patch\": {\"years\": {\"Ｒ３\": {\"progress\": \"◎\", \"achievement\": \"―\"}}}}]}")
+check "report words stored as codes" test "$(git -C "$repo" show main:items/0020.json | jget "$(cat)" '[j["years"]["2021"]["progress"], j["years"]["2021"]["achievement"], sorted(j["years"])]')" = '["ahead", "open", ["2020", "2021"]]'
+before=$(repo_state)
+r=$(call kkt_nurse plan.submit "{\"base\": \"$(head_of)\", \"items\": [{\"id\": 20, \"patch\": {\"years\": {\"2021\": {\"progres\": \"○\"}}}}]}") || true
+check "misspelt field: invalid, not forbidden" test "$(jget "$r" 'j["error"]["code"]')" = -32004
+check "misspelt field: named, with the one meant" test "$(jget "$r" '[j["error"]["data"]["errors"][0][k] for k in ("file", "pointer", "message")]')" = \
+	'["items/0020.json", "/years/2021/progres", "unknown field '"'"'progres'"'"' (did you mean '"'"'progress'"'"'?)"]'
+r=$(call kkt_dx item.update "{\"id\": 20, \"base\": \"$(head_of)\", \"locale\": \"ja_JP.UTF-8\", \"patch\": {\"titel\": \"x\"}}") || true
+check "misspelt item field, in Japanese" test "$(jget "$r" 'j["error"]["data"]["errors"][0]["message"]')" = "'titel' という欄はありません ('title' のことですか?)"
+check "misspelt fields write nothing" test "$(repo_state)" = "$before"
+
 # Reads.
 r=$(call kkt_guest item.get '{"id": 25}')
 check "item.get" test "$(jget "$r" 'j["item"]["years"]["2021"]["progress"]')" = ahead
