@@ -76,6 +76,17 @@ int kk_fileset_path_valid(const char *path)
 	return 1;
 }
 
+/* Gives `f` the bytes `bytes` (which it takes) and their blob id: `oid`, or else hashed. */
+static void set_content(kk_file *f, char *bytes, size_t len, const git_oid *oid)
+{
+	f->data = bytes;
+	f->len = len;
+	if (oid)
+		f->oid = *oid;
+	else
+		git_odb_hash(&f->oid, bytes, len, GIT_OBJECT_BLOB);
+}
+
 /* Adds or replaces a file; `oid` (may be NULL) is its blob id when the caller knows it. */
 static int put(kk_fileset *set, const char *path, const char *data, size_t len, const git_oid *oid,
 	       kk_diag *diag)
@@ -96,12 +107,7 @@ static int put(kk_fileset *set, const char *path, const char *data, size_t len, 
 	at = find(set, path, &found);
 	if (found) {
 		free(set->files[at].data);
-		set->files[at].data = bytes;
-		set->files[at].len = len;
-		if (oid)
-			set->files[at].oid = *oid;
-		else
-			git_odb_hash(&set->files[at].oid, bytes, len, GIT_OBJECT_BLOB);
+		set_content(&set->files[at], bytes, len, oid);
 		return 0;
 	}
 	if (!(copy = strdup(path)))
@@ -110,12 +116,7 @@ static int put(kk_fileset *set, const char *path, const char *data, size_t len, 
 		goto nomem;
 	memmove(&set->files[at + 1], &set->files[at], (set->count - at) * sizeof(*set->files));
 	set->files[at].path = copy;
-	set->files[at].data = bytes;
-	set->files[at].len = len;
-	if (oid)
-		set->files[at].oid = *oid;
-	else
-		git_odb_hash(&set->files[at].oid, bytes, len, GIT_OBJECT_BLOB);
+	set_content(&set->files[at], bytes, len, oid);
 	set->count++;
 	return 0;
 nomem:

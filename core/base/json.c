@@ -139,7 +139,7 @@ static size_t utf8_sequence(const unsigned char *s, size_t avail)
 	return n;
 }
 
-static int hex_value(unsigned char c)
+int kk_json_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -164,7 +164,7 @@ static long unicode_escape(const unsigned char *s, size_t avail)
 	for (i = 1; i <= 4; i++) {
 		if (i >= avail)
 			return -2;
-		if ((digit = hex_value(s[i])) < 0)
+		if ((digit = kk_json_hex_digit((unsigned char)s[i])) < 0)
 			return -1;
 		value = value * 16 + digit;
 	}

@@ -51,4 +51,7 @@ int kk_json_equal(const json_t *a, const json_t *b);
  */
 int kk_json_pointer_push(char *buf, size_t size, const char *token);
 
+/* The value of the hexadecimal digit `c` (either case), or -1: for \uXXXX and %XX. */
+int kk_json_hex_digit(int c);
+
 #endif

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
+
 /* One component of a parsed URI; `defined` tells "" from absent (RFC 3986, 5.2.1). */
 typedef struct uri_part {
 	const char *s;
@@ -239,17 +241,6 @@ size_t kk_uri_fragment_offset(const char *uri)
 	return strcspn(uri, "#");
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *kk_uri_percent_decode(const char *s, size_t len, size_t *len_out)
 {
 	char *out = malloc(len + 1);
@@ -260,8 +251,9 @@ char *kk_uri_percent_decode(const char *s, size_t len, size_t *len_out)
 	for (i = 0; i < len; i++) {
 		int hi, lo;
 
-		if (s[i] == '%' && i + 2 < len && (hi = hex_digit(s[i + 1])) >= 0 &&
-		    (lo = hex_digit(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < len &&
+		    (hi = kk_json_hex_digit((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = kk_json_hex_digit((unsigned char)s[i + 2])) >= 0) {
 			out[o++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else {
