@@ -80,6 +80,13 @@ extern const cli_usage cmd_blame_usage;
 extern const cli_usage cmd_schedule_usage;
 extern const cli_usage cmd_pending_usage;
 extern const cli_usage cmd_report_usage;
+extern const cli_usage cmd_schema_usage;
+extern const cli_usage cmd_fmt_usage;
+extern const cli_usage cmd_update_usage;
+extern const cli_usage cmd_edit_usage;
+extern const cli_usage cmd_submit_usage;
+extern const cli_usage cmd_import_usage;
+extern const cli_usage cmd_init_usage;
 
 /*
  * Opens what a read command reads: the repository named by -C; else
@@ -209,6 +216,20 @@ struct kk_import;
 struct kk_import_options;
 int cli_import_read(struct kk_import **out, const char *file,
 		    const struct kk_import_options *opts, int creating);
+
+/*
+ * The options `import` and `init --import` share about reading a report
+ * (cli_import_options, in explain.c), and where they put them.
+ */
+typedef struct cli_import_args {
+	const char *corrections, *title, *organisation, *admin;
+	int explain, force;
+} cli_import_args;
+
+extern const cli_option cli_import_options[];
+
+/* Sets the members of `opts` that `args` gives (the title, organisation, admin, force). */
+void cli_import_args_apply(struct kk_import_options *opts, const cli_import_args *args);
 
 /*
  * Loads the corrections file at `path` (NULL: none, *out NULL).  Returns

@@ -1,5 +1,5 @@
 /*
- * cmd_edit.c - keikaku edit ID [-m REASON] [--dry-run]
+ * cmd_edit.c - keikaku edit: an item changed in the user's editor.
  *
  * The item goes to the user's editor in canonical form under a header of
  * '#' lines; what they save is parsed strictly, turned into a merge patch
@@ -8,7 +8,6 @@
  * with the reasons in '#' lines on top: nothing typed is ever thrown away.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -26,19 +25,6 @@
 #define REASON_PREFIX "# reason:"
 #define EDIT_FILE_MAX (8u * 1024u * 1024u)
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku edit ID [-m REASON] [--dry-run]\n\n"
-		  "Opens item ID in your editor ($VISUAL, $EDITOR, or vi) as JSON and submits\n"
-		  "what you change.  Lines starting with '#' are ignored, except that the text\n"
-		  "after '# reason:' is the reason for the change.  When the change is refused,\n"
-		  "the editor opens again on your text with the reasons on top; save it\n"
-		  "unchanged, or empty it, to give up (your text is then kept in its file).\n\n"
-		  "  -m, --message REASON   変更理由: fills in the reason line\n"
-		  "  --dry-run              check the change and show it; commit nothing\n"));
-}
-
 typedef struct {
 	cli_ctx *ctx;
 	json_int_t id;
@@ -53,6 +39,29 @@ typedef struct {
 	char *errblock; /* the '#' lines with the last error, at the top of `written` */
 	int told;	/* the user has been told where the file is kept */
 } edit_session;
+
+static const cli_option edit_options[] = {
+	CLI_OPT_STRING('m', "message", edit_session, reason_opt, "REASON",
+		       N_("変更理由: fills in the reason line")),
+	CLI_OPT_BOOL(0, "dry-run", edit_session, dry_run,
+		     N_("check the change and show it; commit nothing")),
+	CLI_OPT_END(),
+};
+
+static const char *const edit_synopsis[] = {"keikaku edit ID [-m REASON] [--dry-run]", NULL};
+
+const cli_usage cmd_edit_usage = {
+	.name = "edit",
+	.summary = N_("edit an item in your editor and submit it"),
+	.synopsis = edit_synopsis,
+	.description = N_("Opens item ID in your editor ($VISUAL, $EDITOR, or vi) as JSON and "
+			  "submits what you change.  Lines starting with '#' are ignored, except "
+			  "that the text after '# reason:' is the reason for the change.  When the "
+			  "change is refused, the editor opens again on your text with the reasons "
+			  "on top; save it unchanged, or empty it, to give up (your text is then "
+			  "kept in its file)."),
+	.options = edit_options,
+};
 
 static void session_clear(edit_session *s)
 {
@@ -521,28 +530,16 @@ done:
 
 int cmd_edit(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"message", required_argument, NULL, 'm'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	edit_session s = {.ctx = ctx};
 	char at[41];
-	int c, code, round;
+	int code, round;
 
-	while ((c = getopt_long(argc, argv, ":hm:", options, NULL)) != -1) {
-		switch (c) {
-		case 'm': s.reason_opt = optarg; break;
-		case 'n': s.dry_run = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("edit", c, argv);
-		}
-	}
-	if (optind + 1 != argc)
+	if ((code = cli_parse_options(&argc, argv, &cmd_edit_usage, &s, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 1)
 		return cli_usage_error("edit", _("expected one item id"));
-	if (cli_parse_item_id(&s.id, argv[optind]) < 0)
-		return cli_usage_error("edit", _("'%s' is not an item id"), argv[optind]);
+	if (cli_parse_item_id(&s.id, argv[0]) < 0)
+		return cli_usage_error("edit", _("'%s' is not an item id"), argv[0]);
 	if (s.reason_opt && strchr(s.reason_opt, '\n'))
 		return cli_usage_error("edit", _("the reason must be one line"));
 

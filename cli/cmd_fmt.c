@@ -1,9 +1,8 @@
 /*
- * cmd_fmt.c - keikaku fmt [--check] FILE...
+ * cmd_fmt.c - keikaku fmt: plan files rewritten in canonical form.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,17 +12,29 @@
 #include "json.h"
 #include "plan.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku fmt [--check] FILE...\n\n"
-		  "Rewrites plan files in canonical form: keys in the schema's order, 2-space\n"
-		  "indent, UTF-8 text in NFC, a trailing newline.  keikaku.json,\n"
-		  "departments.json and plan.json are recognised by name; any other file is\n"
-		  "taken to be an item.\n\n"
-		  "  --check   change nothing; list the files that are not canonical and\n"
-		  "            exit 1 if there are any\n"));
-}
+typedef struct fmt_args {
+	int check;
+} fmt_args;
+
+static const cli_option fmt_options[] = {
+	CLI_OPT_BOOL(0, "check", fmt_args, check,
+		     N_("change nothing; list the files that are not canonical and exit 1 if "
+			"there are any")),
+	CLI_OPT_END(),
+};
+
+static const char *const fmt_synopsis[] = {"keikaku fmt [--check] FILE...", NULL};
+
+const cli_usage cmd_fmt_usage = {
+	.name = "fmt",
+	.summary = N_("rewrite plan files in canonical form"),
+	.synopsis = fmt_synopsis,
+	.description = N_("Rewrites plan files in canonical form: keys in the schema's order, "
+			  "2-space indent, UTF-8 text in NFC, a trailing newline.  keikaku.json, "
+			  "departments.json and plan.json are recognised by name; any other file "
+			  "is taken to be an item."),
+	.options = fmt_options,
+};
 
 /* The schema's file name in Keikaku's schema/ folder, by the plan file's name. */
 static const char *schema_for(const char *path)
@@ -73,25 +84,17 @@ fail:
 
 int cmd_fmt(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"check", no_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int check = 0, c, code = EXIT_OK;
+	fmt_args args = {0};
+	int code;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'c': check = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("fmt", c, argv);
-		}
-	}
-	if (optind == argc)
+	if ((code = cli_parse_options(&argc, argv, &cmd_fmt_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc == 0)
 		return cli_usage_error("fmt", _("expected at least one FILE"));
 
-	for (int i = optind; i < argc; i++) {
+	code = EXIT_OK;
+	for (int i = 0; i < argc; i++) {
 		json_t *doc = NULL, *schema = NULL;
 		char *schema_path = NULL, *canon = NULL, *old = NULL;
 		size_t len = 0, old_len = 0;
@@ -120,7 +123,7 @@ int cmd_fmt(cli_ctx *ctx, int argc, char **argv)
 		}
 		if (old && old_len == len && memcmp(old, canon, len) == 0)
 			goto next;
-		if (check) {
+		if (args.check) {
 			printf("%s\n", argv[i]);
 			if (code == EXIT_OK)
 				code = EXIT_NO;

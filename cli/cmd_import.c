@@ -1,5 +1,5 @@
 /*
- * cmd_import.c - keikaku import FILE [--dry-run] [--force] [-m REASON] ...
+ * cmd_import.c - keikaku import: a progress report as the plan, through keikakud.
  *
  * Reads a progress report exported from a spreadsheet (core/import/import.h) and
  * has keikakud commit the whole plan it describes - keikaku.json,
@@ -8,7 +8,6 @@
  * before anything is sent.  `keikaku init PATH --import FILE` does the same
  * offline, into a new repository.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,27 +20,39 @@
 /* The method keikakud imports a whole plan with (docs/protocol.md). */
 #define IMPORT_METHOD "plan.import"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku import FILE [--dry-run] [--force] [-m REASON] [--title TEXT]\n"
-		  "                      [--organisation TEXT] [--admin-department NAME]\n\n"
-		  "Imports a progress report exported from a spreadsheet (TSV or CSV, UTF-8,\n"
-		  "UTF-16 or Shift_JIS) as the plan: keikaku.json, departments.json, plan.json\n"
-		  "and one item per row, in one commit made by keikakud (admin only).  Every\n"
-		  "row that cannot be imported is shown as FILE:ROW: reason, and then nothing\n"
-		  "is imported.  'keikaku init PATH --import FILE' does the same offline, into\n"
-		  "a new repository.\n\n"
-		  "  --dry-run                show what would be imported; send nothing\n"
-		  "  --explain                show how each row is read, cell by cell; send nothing\n"
-		  "  --force                  skip the rows that cannot be imported\n"
-		  "  --corrections FILE       set fields or skip rows that no reading can decide\n"
-		  "                           (see docs/cli.md); they go in the commit message\n"
-		  "  -m, --message REASON     the reason, for the commit message\n"
-		  "  --title TEXT             the plan's title (default: the plan's own)\n"
-		  "  --organisation TEXT      whose plan it is\n"
-		  "  --admin-department NAME  the department that administers the plan\n"));
-}
+typedef struct import_args {
+	const char *reason;
+	int dry_run;
+	cli_import_args read;
+} import_args;
+
+static const cli_option import_options[] = {
+	CLI_OPT_BOOL(0, "dry-run", import_args, dry_run,
+		     N_("show what would be imported; send nothing")),
+	CLI_OPT_INCLUDE(import_args, read, cli_import_options),
+	CLI_OPT_STRING('m', "message", import_args, reason, "REASON",
+		       N_("the reason, for the commit message")),
+	CLI_OPT_END(),
+};
+
+static const char *const import_synopsis[] = {
+	"keikaku import FILE [--dry-run] [--explain] [--force] [--corrections FILE] [-m REASON] "
+	"[--title TEXT] [--organisation TEXT] [--admin-department NAME]",
+	NULL,
+};
+
+const cli_usage cmd_import_usage = {
+	.name = "import",
+	.summary = N_("import a progress report as the plan"),
+	.synopsis = import_synopsis,
+	.description = N_("Imports a progress report exported from a spreadsheet (TSV or CSV, "
+			  "UTF-8, UTF-16 or Shift_JIS) as the plan: keikaku.json, "
+			  "departments.json, plan.json and one item per row, in one commit made by "
+			  "keikakud (admin only).  Every row that cannot be imported is shown as "
+			  "FILE:ROW: reason, and then nothing is imported.  'keikaku init PATH "
+			  "--import FILE' does the same offline, into a new repository."),
+	.options = import_options,
+};
 
 static size_t count_measures(const json_t *structure, size_t *sections_out)
 {
@@ -151,43 +162,25 @@ done:
 
 int cmd_import(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"dry-run", no_argument, NULL, 'n'},
-		{"explain", no_argument, NULL, 'e'},
-		{"corrections", required_argument, NULL, 'c'},
-		{"force", no_argument, NULL, 'F'},
-		{"message", required_argument, NULL, 'm'},
-		{"title", required_argument, NULL, 't'},
-		{"organisation", required_argument, NULL, 'o'},
-		{"admin-department", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
+	import_args args = {0};
 	kk_import_options opts = {0};
 	kk_import *imp = NULL;
 	json_t *settings = NULL, *fixes = NULL;
-	const char *file, *reason = NULL, *corrections = NULL;
+	const char *file, *reason, *corrections;
 	char *own_reason = NULL, *fixed = NULL;
 	char base[41], at[41];
-	int dry_run = 0, explain = 0, c, code;
+	int dry_run, explain, code;
 
-	while ((c = getopt_long(argc, argv, ":hm:", options, NULL)) != -1) {
-		switch (c) {
-		case 'n': dry_run = 1; break;
-		case 'e': explain = 1; break;
-		case 'c': corrections = optarg; break;
-		case 'F': opts.force = 1; break;
-		case 'm': reason = optarg; break;
-		case 't': opts.title = optarg; break;
-		case 'o': opts.organisation = optarg; break;
-		case 'a': opts.admin = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("import", c, argv);
-		}
-	}
-	if (optind + 1 != argc)
+	if ((code = cli_parse_options(&argc, argv, &cmd_import_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 1)
 		return cli_usage_error("import", _("expected one file"));
-	file = argv[optind];
+	file = argv[0];
+	reason = args.reason;
+	dry_run = args.dry_run;
+	explain = args.read.explain;
+	corrections = args.read.corrections;
+	cli_import_args_apply(&opts, &args.read);
 
 	/* The plan's own settings (eras, phases, title) are where the import starts. */
 	if (dry_run || explain)

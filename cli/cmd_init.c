@@ -1,8 +1,8 @@
 /*
- * cmd_init.c - keikaku init PATH [--from DIR | --import FILE [--force] ...]
+ * cmd_init.c - keikaku init: a new plan repository, from plan files, the
+ * template or a progress report.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,32 +14,42 @@
 #include "plan.h"
 #include "verify.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku init PATH [--from DIR]\n\n"
-		  "Creates a bare plan repository at PATH with one commit: the plan files in\n"
-		  "DIR (keikaku.json, departments.json, plan.json, items/NNNN.json), or an\n"
-		  "empty plan from the template, plus a copy of Keikaku's schemas.  The files\n"
-		  "are checked as 'keikaku verify' checks them and written in canonical form.\n"
-		  "An existing PATH is never overwritten.\n\n"
-		  "  --from DIR   take the plan files from DIR\n"));
-	fprintf(out,
-		_("\n   or: keikaku init PATH --import FILE [--force] [--title TEXT]\n"
-		  "                      [--organisation TEXT] [--admin-department NAME]\n\n"
-		  "Builds the plan from a progress report exported from a spreadsheet (TSV or\n"
-		  "CSV), as 'keikaku import' reads it.  Every row that cannot be imported is\n"
-		  "shown as FILE:ROW: reason, and no repository is created.\n\n"
-		  "  --import FILE            the report to import\n"
-		  "  --force                  skip the rows that cannot be imported\n"
-		  "  --explain                show how each row is read, cell by cell; create\n"
-		  "                           nothing\n"
-		  "  --corrections FILE       set fields or skip rows that no reading can decide\n"
-		  "                           (see docs/cli.md); they go in the commit message\n"
-		  "  --title TEXT             the plan's title (default: the template's)\n"
-		  "  --organisation TEXT      whose plan it is\n"
-		  "  --admin-department NAME  the department that administers the plan\n"));
-}
+typedef struct init_args {
+	const char *from, *import;
+	cli_import_args read;
+} init_args;
+
+static const cli_option init_options[] = {
+	CLI_OPT_STRING(0, "from", init_args, from, "DIR", N_("take the plan files from DIR")),
+	CLI_OPT_GROUP(N_("from a progress report:")),
+	CLI_OPT_STRING(0, "import", init_args, import, "FILE", N_("the report to import")),
+	CLI_OPT_INCLUDE(init_args, read, cli_import_options),
+	CLI_OPT_END(),
+};
+
+static const char *const init_synopsis[] = {
+	"keikaku init PATH [--from DIR]",
+	"keikaku init PATH --import FILE [--explain] [--force] [--corrections FILE] [--title TEXT] "
+	"[--organisation TEXT] [--admin-department NAME]",
+	NULL,
+};
+
+const cli_usage cmd_init_usage = {
+	.name = "init",
+	.summary = N_("create a plan repository"),
+	.synopsis = init_synopsis,
+	.description = N_("Creates a bare plan repository at PATH with one commit: the plan files "
+			  "in DIR (keikaku.json, departments.json, plan.json, items/NNNN.json), or "
+			  "an empty plan from the template, plus a copy of Keikaku's schemas.  The "
+			  "files are checked as 'keikaku verify' checks them and written in "
+			  "canonical form.  An existing PATH is never overwritten.\n"
+			  "\n"
+			  "With --import, the plan is built from a progress report exported from a "
+			  "spreadsheet (TSV or CSV), as 'keikaku import' reads it.  Every row that "
+			  "cannot be imported is shown as FILE:ROW: reason, and no repository is "
+			  "created."),
+	.options = init_options,
+};
 
 static int plan_file(const char *path)
 {
@@ -130,19 +140,8 @@ static int import_plan(kk_fileset *files, kk_plan *template, const char *file,
 
 int cmd_init(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"from", required_argument, NULL, 'f'},
-		{"import", required_argument, NULL, 'i'},
-		{"force", no_argument, NULL, 'F'},
-		{"explain", no_argument, NULL, 'e'},
-		{"corrections", required_argument, NULL, 'c'},
-		{"title", required_argument, NULL, 't'},
-		{"organisation", required_argument, NULL, 'o'},
-		{"admin-department", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *from = NULL, *import = NULL, *path, *source, *corrections = NULL;
+	init_args args = {0};
+	const char *from, *import, *path, *source, *corrections;
 	kk_import_options import_opts = {0};
 	kk_import *imported = NULL;
 	json_t *fixes = NULL;
@@ -155,26 +154,19 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	kk_diag diag = {0};
 	kk_plan *plan = NULL;
 	git_oid commit;
-	int c, code = EXIT_FAIL, explain = 0;
+	int code, explain;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'f': from = optarg; break;
-		case 'i': import = optarg; break;
-		case 'F': import_opts.force = 1; break;
-		case 'e': explain = 1; break;
-		case 'c': corrections = optarg; break;
-		case 't': import_opts.title = optarg; break;
-		case 'o': import_opts.organisation = optarg; break;
-		case 'a': import_opts.admin = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("init", c, argv);
-		}
-	}
-	if (optind + 1 != argc)
+	if ((code = cli_parse_options(&argc, argv, &cmd_init_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 1)
 		return cli_usage_error("init", _("expected one PATH"));
-	path = argv[optind];
+	path = argv[0];
+	from = args.from;
+	import = args.import;
+	explain = args.read.explain;
+	corrections = args.read.corrections;
+	cli_import_args_apply(&import_opts, &args.read);
 	if (from && import)
 		return cli_usage_error("init",
 				       _("'--from' and '--import' cannot be used together"));

@@ -1,7 +1,6 @@
 /*
- * cmd_schema.c - keikaku schema validate [--remote URL=DIR] SCHEMA FILE...
+ * cmd_schema.c - keikaku schema validate: files against any JSON Schema.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +9,65 @@
 #include "json.h"
 #include "schema.h"
 
-static void usage(FILE *out)
+typedef struct validate_args {
+	kk_schema_registry *reg;
+} validate_args;
+
+/* --remote URL=DIR: $refs under URL are read from DIR. */
+static int add_remote(const cli_option *opt, const char *arg, void *values)
 {
-	fprintf(out,
-		_("usage: keikaku schema validate [--remote URL=DIR]... SCHEMA FILE...\n\n"
-		  "Validates each FILE against the JSON Schema (draft-07) in SCHEMA and prints\n"
-		  "one line per error: FILE: /pointer: message.  Exits 0 when every file is\n"
-		  "valid, 1 when some are not, 2 on a usage error or unreadable input.\n\n"
-		  "  --remote URL=DIR   serve $refs to URL... from the files in DIR\n"));
+	const char *eq = strchr(arg, '=');
+	kk_diag diag = {0};
+	char *url;
+	int error;
+
+	if (!eq || eq == arg || !eq[1])
+		return cli_usage_error("schema", _("--remote takes URL=DIR, not '%s'"), arg);
+	if (!(url = strndup(arg, (size_t)(eq - arg)))) {
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
+	error = kk_schema_registry_map(((validate_args *)values)->reg, url, eq + 1, &diag);
+	free(url);
+	if (error < 0) {
+		cli_error_diag(&diag);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
+
+static const cli_option validate_options[] = {
+	CLI_OPT_CALLBACK(0, "remote", "URL=DIR", N_("serve $refs to URL... from the files in DIR"),
+			 add_remote),
+	CLI_OPT_END(),
+};
+
+static const char *const validate_synopsis[] = {
+	"keikaku schema validate [--remote URL=DIR]... SCHEMA FILE...",
+	NULL,
+};
+
+#define VALIDATE_DESCRIPTION                                                                       \
+	N_("Validates each FILE against the JSON Schema (draft-07) in SCHEMA and prints one line " \
+	   "per error: FILE: /pointer: message.  Exits 0 when every file is valid, 1 when some "   \
+	   "are not, 2 on a usage error or unreadable input.")
+
+static const cli_usage validate_usage = {
+	.name = "schema validate",
+	.summary = N_("validate files against a JSON Schema"),
+	.synopsis = validate_synopsis,
+	.description = VALIDATE_DESCRIPTION,
+	.options = validate_options,
+};
+
+static const cli_usage *const schema_subcommands[] = {&validate_usage, NULL};
+
+const cli_usage cmd_schema_usage = {
+	.name = "schema",
+	.summary = N_("validate files against a JSON Schema"),
+	.description = VALIDATE_DESCRIPTION,
+	.subcommands = schema_subcommands,
+};
 
 /* Maps the schema's own directory, so that relative $refs to sibling files work. */
 static int base_uri(char **uri_out, char **dir_uri_out, const char *schema_path)
@@ -83,73 +132,47 @@ static int validate_files(kk_schema *schema, int argc, char **argv)
 
 static int cmd_validate(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"remote", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	kk_schema_registry *reg = NULL;
+	validate_args args = {NULL};
 	kk_schema *schema = NULL, *meta = NULL;
 	json_t *doc = NULL, *meta_ref = NULL;
 	kk_diaglist errors = {0};
 	kk_diag diag = {0};
 	char *uri = NULL, *dir_uri = NULL;
-	int c, code = EXIT_USAGE;
+	int code;
 
-	if (kk_schema_registry_new(&reg) < 0) {
+	if (kk_schema_registry_new(&args.reg) < 0) {
 		cli_error("%s", _("out of memory"));
 		return EXIT_FAIL;
 	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		char *eq;
-
-		switch (c) {
-		case 'r':
-			if (!(eq = strchr(optarg, '=')) || eq == optarg || !eq[1]) {
-				code = cli_usage_error(
-					"schema", _("--remote takes URL=DIR, not '%s'"), optarg);
-				goto done;
-			}
-			*eq = '\0';
-			if (kk_schema_registry_map(reg, optarg, eq + 1, &diag) < 0) {
-				cli_error_diag(&diag);
-				goto done;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			code = EXIT_OK;
-			goto done;
-		default: code = cli_bad_option("schema", c, argv); goto done;
-		}
-	}
-	if (argc - optind < 2) {
+	if ((code = cli_parse_options(&argc, argv, &validate_usage, &args, 0)) != CLI_PARSED)
+		goto done;
+	code = EXIT_USAGE;
+	if (argc < 2) {
 		code = cli_usage_error("schema", _("expected a SCHEMA and at least one FILE"));
 		goto done;
 	}
-	if (kk_json_load_file(&doc, argv[optind], NULL, &diag) < 0) {
-		kk_diag_set_path(&diag, argv[optind]);
+	if (kk_json_load_file(&doc, argv[0], NULL, &diag) < 0) {
+		kk_diag_set_path(&diag, argv[0]);
 		cli_error_diag(&diag);
 		goto done;
 	}
 	/* A broken schema would make every answer meaningless: check it first. */
 	meta_ref = json_pack("{s:s}", "$ref", KK_SCHEMA_DRAFT7_URI "#");
-	if (kk_schema_compile(&meta, reg, meta_ref, NULL, &diag) < 0 ||
+	if (kk_schema_compile(&meta, args.reg, meta_ref, NULL, &diag) < 0 ||
 	    kk_schema_validate(meta, doc, &errors, &diag) == KK_EINVALID) {
 		for (size_t j = 0; j < errors.count; j++)
-			cli_error(_("%s: %s: not a valid schema: %s"), argv[optind],
+			cli_error(_("%s: %s: not a valid schema: %s"), argv[0],
 				  errors.items[j].pointer[0] ? errors.items[j].pointer : "/",
 				  errors.items[j].message);
 		goto done;
 	}
-	if (base_uri(&uri, &dir_uri, argv[optind]) < 0 ||
-	    kk_schema_registry_map(reg, dir_uri, dir_uri + strlen("file://"), &diag) < 0 ||
-	    kk_schema_compile(&schema, reg, doc, uri, &diag) < 0) {
-		cli_error(_("%s: cannot use the schema: %s"), argv[optind], diag.message);
+	if (base_uri(&uri, &dir_uri, argv[0]) < 0 ||
+	    kk_schema_registry_map(args.reg, dir_uri, dir_uri + strlen("file://"), &diag) < 0 ||
+	    kk_schema_compile(&schema, args.reg, doc, uri, &diag) < 0) {
+		cli_error(_("%s: cannot use the schema: %s"), argv[0], diag.message);
 		goto done;
 	}
-	code = validate_files(schema, argc - optind - 1, argv + optind + 1);
+	code = validate_files(schema, argc - 1, argv + 1);
 done:
 	kk_diaglist_clear(&errors);
 	kk_schema_free(schema);
@@ -158,18 +181,23 @@ done:
 	json_decref(doc);
 	free(uri);
 	free(dir_uri);
-	kk_schema_registry_free(reg);
+	kk_schema_registry_free(args.reg);
 	return code;
 }
 
 int cmd_schema(cli_ctx *ctx, int argc, char **argv)
 {
+	int code;
+
 	(void)ctx;
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	if ((code = cli_parse_options(&argc, argv, &cmd_schema_usage, NULL,
+				      CLI_PARSE_STOP_AT_NON_OPTION)) != CLI_PARSED)
+		return code;
+	if (argc == 0) {
+		cli_usage_print(stderr, &cmd_schema_usage, cli_usage_width());
+		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "validate") != 0)
-		return cli_usage_error("schema", _("unknown subcommand '%s'"), argv[1]);
-	return cmd_validate(argc - 1, argv + 1);
+	if (strcmp(argv[0], "validate") != 0)
+		return cli_usage_error("schema", _("unknown subcommand '%s'"), argv[0]);
+	return cmd_validate(argc, argv);
 }

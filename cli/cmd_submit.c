@@ -1,8 +1,8 @@
 /*
- * cmd_submit.c - keikaku submit FILE [--dry-run]
+ * cmd_submit.c - keikaku submit: changes to several items from a file, as one
+ * commit.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,20 +13,34 @@
 
 #define SUBMIT_MAX (4u * 1024u * 1024u)
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku submit FILE [--dry-run]\n\n"
-		  "Submits changes to several items as one commit.  FILE ('-': standard input)\n"
-		  "holds a JSON object:\n\n"
-		  "  {\"reason\": \"why\", \"base\": \"COMMIT\",\n"
-		  "   \"items\": [{\"id\": 26, \"patch\": {\"years\": {\"2021\": {\"progress\": "
-		  "\"behind\"}}}}]}\n\n"
-		  "Each patch is a JSON Merge Patch of the item (null removes a member).\n"
-		  "\"reason\" and \"base\" (the commit the patches were made against) may be\n"
-		  "left out; without a base, the current head is used.\n\n"
-		  "  --dry-run   check the changes and show them; commit nothing\n"));
-}
+typedef struct submit_args {
+	int dry_run;
+} submit_args;
+
+static const cli_option submit_options[] = {
+	CLI_OPT_BOOL(0, "dry-run", submit_args, dry_run,
+		     N_("check the changes and show them; commit nothing")),
+	CLI_OPT_END(),
+};
+
+static const char *const submit_synopsis[] = {"keikaku submit FILE [--dry-run]", NULL};
+
+const cli_usage cmd_submit_usage = {
+	.name = "submit",
+	.summary = N_("submit changes to several items at once"),
+	.synopsis = submit_synopsis,
+	.description = N_("Submits changes to several items as one commit.  FILE ('-': standard "
+			  "input) holds a JSON object:\n"
+			  "\n"
+			  "  {\"reason\": \"why\", \"base\": \"COMMIT\",\n"
+			  "   \"items\": [{\"id\": 26, \"patch\": {\"years\": {\"2021\": "
+			  "{\"progress\": \"behind\"}}}}]}\n"
+			  "\n"
+			  "Each patch is a JSON Merge Patch of the item (null removes a member).  "
+			  "\"reason\" and \"base\" (the commit the patches were made against) may "
+			  "be left out; without a base, the current head is used."),
+	.options = submit_options,
+};
 
 static int bad(const char *file, const char *pointer, const char *message)
 {
@@ -129,27 +143,19 @@ static int load(json_t **out, const char *file)
 
 int cmd_submit(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"dry-run", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	json_t *doc = NULL, *settings = NULL, *params = NULL, *result = NULL;
+	submit_args args = {0};
 	char base[41], at[41];
-	int dry_run = 0, c, code = EXIT_USAGE;
 	const char *file;
 	cli_view view;
+	int code;
 
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'n': dry_run = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("submit", c, argv);
-		}
-	}
-	if (optind + 1 != argc)
+	if ((code = cli_parse_options(&argc, argv, &cmd_submit_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	code = EXIT_USAGE;
+	if (argc != 1)
 		return cli_usage_error("submit", _("expected one file"));
-	file = argv[optind];
+	file = argv[0];
 	if (load(&doc, file) < 0 || check_submission(file, doc) < 0)
 		goto done;
 
@@ -162,8 +168,8 @@ int cmd_submit(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	if (!(params = json_pack("{s:s, s:O}", "base", base, "items",
 				 json_object_get(doc, "items"))) ||
-	    cli_write_params(params, json_string_value(json_object_get(doc, "reason")), dry_run) <
-		    0) {
+	    cli_write_params(params, json_string_value(json_object_get(doc, "reason")),
+			     args.dry_run) < 0) {
 		code = EXIT_FAIL;
 		goto done;
 	}
@@ -171,7 +177,7 @@ int cmd_submit(cli_ctx *ctx, int argc, char **argv)
 	code = cli_write(&result, ctx->client, "plan.submit", params, &view, NULL);
 	params = NULL; /* taken by cli_write() */
 	if (code == EXIT_OK)
-		code = cli_print_write_result(result, dry_run, NULL, &view);
+		code = cli_print_write_result(result, args.dry_run, NULL, &view);
 done:
 	json_decref(doc);
 	json_decref(settings);

@@ -1,10 +1,8 @@
 /*
- * cmd_update.c - keikaku update ID [--fy Y] [--progress P] [--revised TEXT]
- *                [--result TEXT | --result-file F] [--achievement A] [--status S]
- *                [-m REASON] [--dry-run]
+ * cmd_update.c - keikaku update: an item's fields for a fiscal year, from the
+ * command line, sent to keikakud as one change.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,29 +11,6 @@
 #include "plan.h"
 
 #define RESULT_FILE_MAX (1024 * 1024)
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku update ID --fy Y [--progress P] [--revised TEXT]\n"
-		  "                      [--result TEXT | --result-file FILE] [--achievement A]\n"
-		  "                      [--status S] [-m REASON] [--correction] [--dry-run]\n\n"
-		  "Changes fields of item ID for fiscal year Y and submits the change to keikakud.\n\n"
-		  "  --fy Y              the fiscal year (2021, R3, 令和3年度)\n"
-		  "  --progress P        進捗度: ◎ ○ ▲, or ahead, on_track, behind\n"
-		  "  --revised TEXT      変更スケジュール: the revised schedule\n"
-		  "  --result TEXT       取組内容または結果: what was done\n"
-		  "  --result-file FILE  the result read from FILE ('-': standard input)\n"
-		  "  --achievement A     達成度 of the year: open, completed, withdrawn\n"
-		  "                      (or —, 導入完了, 取り下げ)\n"
-		  "  --status S          the item's final status, as --achievement (needs no --fy)\n"
-		  "  -m, --message REASON\n"
-		  "                      変更理由: why (needed to revise a schedule or withdraw)\n"
-		  "  --correction        an admin's correction to a closed fiscal year (needs -m)\n"
-		  "  --dry-run           check the change and show it; commit nothing\n\n"
-		  "Exits 0 when committed, 1 when keikakud refuses the change (or a dry run\n"
-		  "would be refused), 2 on a usage error, 3 when keikakud cannot be reached.\n"));
-}
 
 /* Reads the text of a result file ("-" for standard input), without trailing white space. */
 static int read_text(char **out, const char *path)
@@ -99,12 +74,53 @@ static int set_text(json_t *obj, const char *key, const char *value)
 	return json_object_set_new(obj, key, s);
 }
 
-typedef struct {
-	const char *fy, *progress, *revised, *result, *result_file, *achievement, *status;
-	const char *reason;
-	int dry_run;
-	int correction;
+typedef struct update_opts {
+	const char *fy, *revised, *result, *result_file, *reason;
+	const char *progress_text, *achievement_text, *status_text; /* as given */
+	const char *progress, *achievement, *status;		    /* their codes */
+	int dry_run, correction;
 } update_opts;
+
+static const cli_option update_options[] = {
+	CLI_OPT_STRING(0, "fy", update_opts, fy, "Y", N_("the fiscal year (2021, R3, 令和3年度)")),
+	CLI_OPT_STRING(0, "progress", update_opts, progress_text, "P",
+		       N_("進捗度: ◎ ○ ▲, or ahead, on_track, behind")),
+	CLI_OPT_STRING(0, "revised", update_opts, revised, "TEXT",
+		       N_("変更スケジュール: the revised schedule")),
+	CLI_OPT_STRING(0, "result", update_opts, result, "TEXT",
+		       N_("取組内容または結果: what was done")),
+	CLI_OPT_STRING(0, "result-file", update_opts, result_file, "FILE",
+		       N_("the result read from FILE ('-': standard input)")),
+	CLI_OPT_STRING(0, "achievement", update_opts, achievement_text, "A",
+		       N_("達成度 of the year: open, completed, withdrawn (or —, 導入完了, "
+			  "取り下げ)")),
+	CLI_OPT_STRING(0, "status", update_opts, status_text, "S",
+		       N_("the item's final status, as --achievement (needs no --fy)")),
+	CLI_OPT_STRING('m', "message", update_opts, reason, "REASON",
+		       N_("変更理由: why (needed to revise a schedule or withdraw)")),
+	CLI_OPT_BOOL(0, "correction", update_opts, correction,
+		     N_("an admin's correction to a closed fiscal year (needs -m)")),
+	CLI_OPT_BOOL(0, "dry-run", update_opts, dry_run,
+		     N_("check the change and show it; commit nothing")),
+	CLI_OPT_END(),
+};
+
+static const char *const update_synopsis[] = {
+	"keikaku update ID --fy Y [--progress P] [--revised TEXT] [--result TEXT | --result-file "
+	"FILE] [--achievement A] [--status S] [-m REASON] [--correction] [--dry-run]",
+	NULL,
+};
+
+const cli_usage cmd_update_usage = {
+	.name = "update",
+	.summary = N_("change an item's fields for a fiscal year"),
+	.synopsis = update_synopsis,
+	.description = N_("Changes fields of item ID for fiscal year Y and submits the change to "
+			  "keikakud."),
+	.options = update_options,
+	.footer = N_("Exits 0 when committed, 1 when keikakud refuses the change (or a dry run "
+		     "would be refused), 2 on a usage error, 3 when keikakud cannot be reached."),
+};
 
 /* The merge patch: {"status"?, "years": {"Y": {revised, progress, achievement, result}}}. */
 static int build_patch(json_t **out, const update_opts *o, int fy, const char *result)
@@ -143,50 +159,25 @@ done:
 
 int cmd_update(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"fy", required_argument, NULL, 'y'},
-		{"progress", required_argument, NULL, 'p'},
-		{"revised", required_argument, NULL, 'r'},
-		{"result", required_argument, NULL, 'R'},
-		{"result-file", required_argument, NULL, 'F'},
-		{"achievement", required_argument, NULL, 'a'},
-		{"status", required_argument, NULL, 's'},
-		{"message", required_argument, NULL, 'm'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"correction", no_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	update_opts o = {0};
 	json_t *item = NULL, *settings = NULL, *patch = NULL, *params = NULL, *result = NULL;
 	json_t *items = NULL;
 	char *result_text = NULL, base[41], at[41];
-	const char *progress_text = NULL, *achievement_text = NULL, *status_text = NULL;
+	const char *progress_text, *achievement_text, *status_text;
 	kk_diag diag = {0};
 	json_int_t id;
-	int c, fy = 0, code = EXIT_FAIL;
+	int fy = 0, code = EXIT_FAIL;
 	cli_view view;
 
-	while ((c = getopt_long(argc, argv, ":hm:", options, NULL)) != -1) {
-		switch (c) {
-		case 'y': o.fy = optarg; break;
-		case 'p': progress_text = optarg; break;
-		case 'r': o.revised = optarg; break;
-		case 'R': o.result = optarg; break;
-		case 'F': o.result_file = optarg; break;
-		case 'a': achievement_text = optarg; break;
-		case 's': status_text = optarg; break;
-		case 'm': o.reason = optarg; break;
-		case 'n': o.dry_run = 1; break;
-		case 'c': o.correction = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("update", c, argv);
-		}
-	}
-	if (optind + 1 != argc)
+	if ((code = cli_parse_options(&argc, argv, &cmd_update_usage, &o, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 1)
 		return cli_usage_error("update", _("expected one item id"));
-	if (cli_parse_item_id(&id, argv[optind]) < 0)
-		return cli_usage_error("update", _("'%s' is not an item id"), argv[optind]);
+	if (cli_parse_item_id(&id, argv[0]) < 0)
+		return cli_usage_error("update", _("'%s' is not an item id"), argv[0]);
+	progress_text = o.progress_text;
+	achievement_text = o.achievement_text;
+	status_text = o.status_text;
 	if (!progress_text && !o.revised && !o.result && !o.result_file && !achievement_text &&
 	    !status_text)
 		return cli_usage_error("update",

@@ -110,6 +110,32 @@ void cli_import_print_problems(const kk_diaglist *rows)
 	}
 }
 
+const cli_option cli_import_options[] = {
+	CLI_OPT_BOOL(0, "explain", cli_import_args, explain,
+		     N_("show how each row is read, cell by cell; create or send nothing")),
+	CLI_OPT_BOOL(0, "force", cli_import_args, force,
+		     N_("skip the rows that cannot be imported")),
+	CLI_OPT_STRING(0, "corrections", cli_import_args, corrections, "FILE",
+		       N_("set fields or skip rows that no reading can decide (see docs/cli.md); "
+			  "they go in the commit message")),
+	CLI_OPT_STRING(0, "title", cli_import_args, title, "TEXT",
+		       N_("the plan's title (default: the template's; for import, the plan's "
+			  "own)")),
+	CLI_OPT_STRING(0, "organisation", cli_import_args, organisation, "TEXT",
+		       N_("whose plan it is")),
+	CLI_OPT_STRING(0, "admin-department", cli_import_args, admin, "NAME",
+		       N_("the department that administers the plan")),
+	CLI_OPT_END(),
+};
+
+void cli_import_args_apply(kk_import_options *opts, const cli_import_args *args)
+{
+	opts->title = args->title;
+	opts->organisation = args->organisation;
+	opts->admin = args->admin;
+	opts->force = args->force;
+}
+
 int cli_import_corrections(json_t **out, const char *path)
 {
 	kk_diag diag = {0};

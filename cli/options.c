@@ -3,6 +3,7 @@
  * help made from the table and the command's usage (options.h).
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -16,12 +17,53 @@ static const cli_option no_options[] = {CLI_OPT_END()};
 /* -h and --help, for a table that has no option "help" of its own. */
 static const cli_option help_option = CLI_OPT_CALLBACK('h', "help", NULL, NULL, NULL);
 
-static int has_own_help(const cli_option *opts)
+/* Included tables go this deep at most. */
+#define INCLUDE_DEPTH 4
+
+/*
+ * A walk over a table's options and group headings, those of the tables it
+ * includes in their places, and then -h/--help when `help` is set.
+ */
+typedef struct walk {
+	const cli_option *at[INCLUDE_DEPTH];
+	size_t base[INCLUDE_DEPTH]; /* where the table's struct is in the caller's */
+	int depth, help;
+} walk;
+
+static void walk_start(walk *w, const cli_option *table, int help)
 {
-	for (; opts->type != CLI_OPT_TYPE_END; opts++)
-		if (opts->long_name && strcmp(opts->long_name, "help") == 0)
-			return 1;
-	return 0;
+	w->at[0] = table ? table : no_options;
+	w->base[0] = 0;
+	w->depth = 0;
+	w->help = help;
+}
+
+/* The next entry, with *base the offset of its struct; NULL after the last. */
+static const cli_option *walk_next(walk *w, size_t *base)
+{
+	while (w->depth >= 0) {
+		const cli_option *o = w->at[w->depth];
+
+		if (o->type == CLI_OPT_TYPE_END) {
+			w->depth--;
+			continue;
+		}
+		w->at[w->depth]++;
+		if (o->type == CLI_OPT_TYPE_INCLUDE) {
+			assert(w->depth + 1 < INCLUDE_DEPTH);
+			w->base[w->depth + 1] = w->base[w->depth] + o->offset;
+			w->at[++w->depth] = o->table;
+			continue;
+		}
+		*base = w->base[w->depth];
+		return o;
+	}
+	if (w->help) {
+		w->help = 0;
+		*base = 0;
+		return &help_option;
+	}
+	return NULL;
 }
 
 static int is_option(const cli_option *o)
@@ -34,23 +76,37 @@ static int takes_argument(const cli_option *o)
 	return o->type == CLI_OPT_TYPE_STRING || (o->type == CLI_OPT_TYPE_CALLBACK && o->argh);
 }
 
-static const cli_option *find_short(const cli_option *opts, int c, int implicit_help)
+/* What cli_parse_options() works with. */
+typedef struct parser {
+	const cli_usage *u;
+	const cli_option *opts;
+	void *values;
+	int implicit_help; /* the table has no option "help": -h and --help are the help */
+} parser;
+
+static int has_own_help(const cli_option *opts)
 {
-	for (; opts->type != CLI_OPT_TYPE_END; opts++)
-		if (is_option(opts) && opts->short_name == c)
-			return opts;
-	return implicit_help && c == 'h' ? &help_option : NULL;
+	const cli_option *o;
+	size_t base;
+	walk w;
+
+	walk_start(&w, opts, 0);
+	while ((o = walk_next(&w, &base)))
+		if (is_option(o) && o->long_name && strcmp(o->long_name, "help") == 0)
+			return 1;
+	return 0;
 }
 
-/*
- * Whether option `o` is named by `name` (`len` bytes): 2 when that is its
- * name, 1 when its name starts with it, else 0.
- */
-static int names(const cli_option *o, const char *name, size_t len)
+static const cli_option *find_short(const parser *p, int c, size_t *base)
 {
-	if (!is_option(o) || !o->long_name || strncmp(o->long_name, name, len) != 0)
-		return 0;
-	return o->long_name[len] == '\0' ? 2 : 1;
+	const cli_option *o;
+	walk w;
+
+	walk_start(&w, p->opts, p->implicit_help);
+	while ((o = walk_next(&w, base)))
+		if (is_option(o) && o->short_name == c)
+			return o;
+	return NULL;
 }
 
 /*
@@ -58,54 +114,58 @@ static int names(const cli_option *o, const char *name, size_t len)
  * only one whose name starts with it.  Sets *ambiguous to a second
  * candidate when there are several.
  */
-static const cli_option *find_long(const cli_option *opts, const char *name, size_t len,
-				   int implicit_help, const cli_option **ambiguous)
+static const cli_option *find_long(const parser *p, const char *name, size_t len, size_t *base,
+				   const cli_option **ambiguous)
 {
-	const cli_option *found = NULL;
-	int match;
+	const cli_option *o, *found = NULL;
+	size_t at, found_base = 0;
+	walk w;
 
 	*ambiguous = NULL;
 	if (len == 0)
 		return NULL;
-	for (const cli_option *o = opts; o->type != CLI_OPT_TYPE_END; o++) {
-		if ((match = names(o, name, len)) == 2) {
+	walk_start(&w, p->opts, p->implicit_help);
+	while ((o = walk_next(&w, &at))) {
+		if (!is_option(o) || !o->long_name || strncmp(o->long_name, name, len) != 0)
+			continue;
+		if (o->long_name[len] == '\0') {
 			*ambiguous = NULL;
+			*base = at;
 			return o;
 		}
-		if (match && found && !*ambiguous)
+		if (found && !*ambiguous) {
 			*ambiguous = o;
-		else if (match && !found)
+		} else if (!found) {
 			found = o;
+			found_base = at;
+		}
 	}
-	if (implicit_help && (match = names(&help_option, name, len)) == 2) {
-		*ambiguous = NULL;
-		return &help_option;
-	}
-	if (implicit_help && match && found && !*ambiguous)
-		*ambiguous = &help_option;
-	else if (implicit_help && match && !found)
-		found = &help_option;
+	*base = found_base;
 	return found;
 }
 
-/* Does what option `o` says with `arg`; returns CLI_PARSED or the exit code. */
-static int apply(const cli_usage *u, const cli_option *o, const char *arg, void *values)
+/*
+ * Does what option `o`, of the struct at `base`, says with `arg`; returns
+ * CLI_PARSED or the exit code.
+ */
+static int apply(const parser *p, const cli_option *o, size_t base, const char *arg)
 {
+	char *values = (char *)p->values + base;
 	int code;
 
 	if (o == &help_option)
-		return cli_usage_help(u);
+		return cli_usage_help(p->u);
 	switch (o->type) {
 	case CLI_OPT_TYPE_BOOL:
-		assert(values);
-		*(int *)((char *)values + o->offset) = 1;
+		assert(p->values);
+		*(int *)(values + o->offset) = 1;
 		break;
 	case CLI_OPT_TYPE_STRING:
-		assert(values);
-		*(const char **)((char *)values + o->offset) = arg;
+		assert(p->values);
+		*(const char **)(values + o->offset) = arg;
 		break;
 	case CLI_OPT_TYPE_CALLBACK:
-		if ((code = o->cb(o, arg, values)) != 0)
+		if ((code = o->cb(o, arg, p->values ? values : NULL)) != 0)
 			return code;
 		break;
 	default: assert(!"not an option"); break;
@@ -113,65 +173,66 @@ static int apply(const cli_usage *u, const cli_option *o, const char *arg, void 
 	return CLI_PARSED;
 }
 
-static int parse_long(const cli_usage *u, const cli_option *opts, int implicit_help, int argc,
-		      char **argv, int *i, void *values)
+static int parse_long(const parser *p, int argc, char **argv, int *i)
 {
 	const char *arg = argv[*i], *name = arg + 2, *eq = strchr(name, '=');
-	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	size_t len = eq ? (size_t)(eq - name) : strlen(name), base;
 	const cli_option *o, *other;
 
-	if (!(o = find_long(opts, name, len, implicit_help, &other)))
-		return cli_usage_error(u->name, _("unknown option '%s'"), arg);
+	if (!(o = find_long(p, name, len, &base, &other)))
+		return cli_usage_error(p->u->name, _("unknown option '%s'"), arg);
 	if (other)
-		return cli_usage_error(u->name,
+		return cli_usage_error(p->u->name,
 				       _("ambiguous option '%.*s' (could be --%s or --%s)"),
 				       (int)(len + 2), arg, o->long_name, other->long_name);
 	if (!takes_argument(o)) {
 		if (eq)
-			return cli_usage_error(u->name, _("option '%.*s' takes no argument"),
+			return cli_usage_error(p->u->name, _("option '%.*s' takes no argument"),
 					       (int)(len + 2), arg);
-		return apply(u, o, NULL, values);
+		return apply(p, o, base, NULL);
 	}
 	if (eq)
-		return apply(u, o, eq + 1, values);
+		return apply(p, o, base, eq + 1);
 	if (*i + 1 == argc)
-		return cli_usage_error(u->name, _("option '%s' needs an argument"), arg);
-	return apply(u, o, argv[++*i], values);
+		return cli_usage_error(p->u->name, _("option '%s' needs an argument"), arg);
+	return apply(p, o, base, argv[++*i]);
 }
 
-static int parse_short(const cli_usage *u, const cli_option *opts, int implicit_help, int argc,
-		       char **argv, int *i, void *values)
+static int parse_short(const parser *p, int argc, char **argv, int *i)
 {
 	const char *arg = argv[*i];
 
-	for (const char *p = arg + 1; *p; p++) {
-		const cli_option *o = find_short(opts, (unsigned char)*p, implicit_help);
-		char name[3] = {'-', *p, '\0'};
+	for (const char *c = arg + 1; *c; c++) {
+		size_t base;
+		const cli_option *o = find_short(p, (unsigned char)*c, &base);
+		char name[3] = {'-', *c, '\0'};
 		int code;
 
-		if (!o && (unsigned char)*p >= 0x80) /* not ASCII: no option, and no byte to cut */
-			return cli_usage_error(u->name, _("unknown option '%s'"), arg);
+		if (!o && (unsigned char)*c >= 0x80) /* not ASCII: no option, and no byte to cut */
+			return cli_usage_error(p->u->name, _("unknown option '%s'"), arg);
 		if (!o)
-			return cli_usage_error(u->name, _("unknown option '%s'"), name);
+			return cli_usage_error(p->u->name, _("unknown option '%s'"), name);
 		if (!takes_argument(o)) {
-			if ((code = apply(u, o, NULL, values)) != CLI_PARSED)
+			if ((code = apply(p, o, base, NULL)) != CLI_PARSED)
 				return code;
 			continue;
 		}
-		if (p[1])
-			return apply(u, o, p + 1, values);
+		if (c[1])
+			return apply(p, o, base, c + 1);
 		if (*i + 1 == argc)
-			return cli_usage_error(u->name, _("option '%s' needs an argument"), name);
-		return apply(u, o, argv[++*i], values);
+			return cli_usage_error(p->u->name, _("option '%s' needs an argument"),
+					       name);
+		return apply(p, o, base, argv[++*i]);
 	}
 	return CLI_PARSED;
 }
 
 int cli_parse_options(int *argc, char **argv, const cli_usage *u, void *values, unsigned flags)
 {
-	const cli_option *opts = u->options ? u->options : no_options;
-	int implicit_help = !has_own_help(opts), n = 0, i, code;
+	parser p = {u, u->options ? u->options : no_options, values, 0};
+	int n = 0, i, code;
 
+	p.implicit_help = !has_own_help(p.opts);
 	for (i = 1; i < *argc; i++) {
 		const char *arg = argv[i];
 
@@ -186,9 +247,9 @@ int cli_parse_options(int *argc, char **argv, const cli_usage *u, void *values, 
 			break;
 		}
 		if (arg[1] == '-')
-			code = parse_long(u, opts, implicit_help, *argc, argv, &i, values);
+			code = parse_long(&p, *argc, argv, &i);
 		else
-			code = parse_short(u, opts, implicit_help, *argc, argv, &i, values);
+			code = parse_short(&p, *argc, argv, &i);
 		if (code != CLI_PARSED)
 			return code;
 	}
@@ -301,10 +362,16 @@ static int same_option(const cli_option *a, const cli_option *b)
 /* Whether an option of tables[0..t] before `o` has the name of `o`. */
 static int shown_before(const cli_option *const *tables, size_t t, const cli_option *o)
 {
-	for (size_t k = 0; k <= t; k++)
-		for (const cli_option *p = tables[k]; p->type != CLI_OPT_TYPE_END && p != o; p++)
+	const cli_option *p;
+	size_t base;
+	walk w;
+
+	for (size_t k = 0; k <= t; k++) {
+		walk_start(&w, tables[k], 0);
+		while ((p = walk_next(&w, &base)) && !(k == t && p == o))
 			if (is_option(p) && same_option(p, o))
 				return 1;
+	}
 	return 0;
 }
 
@@ -314,13 +381,13 @@ static int shown_before(const cli_option *const *tables, size_t t, const cli_opt
  */
 static void print_option_list(FILE *out, const cli_option *const *tables, size_t n, size_t width)
 {
-	size_t left_max = 0, col;
+	size_t left_max = 0, col, base, w;
+	const cli_option *o;
 	char left[128];
+	walk it;
 
 	for (size_t t = 0; t < n; t++)
-		for (const cli_option *o = tables[t]; o->type != CLI_OPT_TYPE_END; o++) {
-			size_t w;
-
+		for (walk_start(&it, tables[t], 0); (o = walk_next(&it, &base));) {
 			if (!is_option(o))
 				continue;
 			option_left(left, sizeof(left), o);
@@ -329,9 +396,7 @@ static void print_option_list(FILE *out, const cli_option *const *tables, size_t
 		}
 	col = 2 + left_max + 3;
 	for (size_t t = 0; t < n; t++)
-		for (const cli_option *o = tables[t]; o->type != CLI_OPT_TYPE_END; o++) {
-			size_t w;
-
+		for (walk_start(&it, tables[t], 0); (o = walk_next(&it, &base));) {
 			if (o->type == CLI_OPT_TYPE_GROUP) {
 				if (n == 1)
 					fprintf(out, "\n%s\n", _(o->help));
@@ -374,6 +439,29 @@ static size_t help_tables(const cli_option **tables, size_t size, const cli_usag
 	return n;
 }
 
+/*
+ * Writes a description or footer: each line wrapped to `width`, except that
+ * a line that starts with a space (an example) is written as it is.
+ */
+static void print_text(FILE *out, const char *text, size_t width)
+{
+	char *copy = strdup(text), *line, *next;
+
+	if (!copy) { /* then unwrapped rather than not at all */
+		fprintf(out, "%s\n", text);
+		return;
+	}
+	for (line = copy; line; line = next) {
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		if (*line == ' ' || !*line)
+			fprintf(out, "%s\n", line);
+		else
+			render_wrapped(out, line, 0, width, 0);
+	}
+	free(copy);
+}
+
 void cli_usage_print(FILE *out, const cli_usage *u, size_t width)
 {
 	const cli_option *tables[16];
@@ -382,7 +470,7 @@ void cli_usage_print(FILE *out, const cli_usage *u, size_t width)
 	cli_usage_print_synopsis(out, u, width);
 	if (u->description) {
 		fputc('\n', out);
-		render_wrapped(out, _(u->description), 0, width, 0);
+		print_text(out, _(u->description), width);
 	}
 	if (n) {
 		fputc('\n', out);
@@ -390,6 +478,6 @@ void cli_usage_print(FILE *out, const cli_usage *u, size_t width)
 	}
 	if (u->footer) {
 		fputc('\n', out);
-		render_wrapped(out, _(u->footer), 0, width, 0);
+		print_text(out, _(u->footer), width);
 	}
 }

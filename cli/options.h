@@ -22,6 +22,7 @@ enum cli_opt_type {
 	CLI_OPT_TYPE_BOOL,     /* sets an int member to 1 */
 	CLI_OPT_TYPE_STRING,   /* sets a const char * member to its argument; the last one wins */
 	CLI_OPT_TYPE_CALLBACK, /* calls `cb`, with its argument if it takes one */
+	CLI_OPT_TYPE_INCLUDE,  /* the options of `table`, storing into the struct at `offset` */
 };
 
 typedef struct cli_option cli_option;
@@ -35,12 +36,14 @@ typedef int (*cli_option_fn)(const cli_option *opt, const char *arg, void *value
 
 struct cli_option {
 	enum cli_opt_type type;
-	int short_name;	       /* 'm' for -m, or 0 */
-	const char *long_name; /* "message" for --message, or NULL */
-	size_t offset;	       /* BOOL, STRING: the member set, in the caller's struct */
-	const char *argh;      /* the argument's name in the help ("REASON"); NULL: none */
-	const char *help;      /* a msgid (N_()), translated when printed */
-	cli_option_fn cb;      /* CALLBACK */
+	int short_name;			/* 'm' for -m, or 0 */
+	const char *long_name;		/* "message" for --message, or NULL */
+	size_t offset;			/* BOOL, STRING: the member set, INCLUDE: the struct the
+					   table's options store into, in the caller's struct */
+	const char *argh;		/* the argument's name in the help ("REASON"); NULL: none */
+	const char *help;		/* a msgid (N_()), translated when printed */
+	cli_option_fn cb;		/* CALLBACK; it is given the struct its table stores into */
+	const struct cli_option *table; /* INCLUDE */
 };
 
 /*
@@ -53,15 +56,19 @@ struct cli_option {
 
 /* One line per kind of entry reads better than the formatter's blocks. */
 /* clang-format off */
-#define CLI_OPT_END() {CLI_OPT_TYPE_END, 0, NULL, 0, NULL, NULL, NULL}
-#define CLI_OPT_GROUP(heading) {CLI_OPT_TYPE_GROUP, 0, NULL, 0, NULL, (heading), NULL}
+#define CLI_OPT_END() {CLI_OPT_TYPE_END, 0, NULL, 0, NULL, NULL, NULL, NULL}
+#define CLI_OPT_GROUP(heading) {CLI_OPT_TYPE_GROUP, 0, NULL, 0, NULL, (heading), NULL, NULL}
 #define CLI_OPT_BOOL(s, l, type, member, help) \
-	{CLI_OPT_TYPE_BOOL, (s), (l), CLI_MEMBER(type, member, int), NULL, (help), NULL}
+	{CLI_OPT_TYPE_BOOL, (s), (l), CLI_MEMBER(type, member, int), NULL, (help), NULL, NULL}
 #define CLI_OPT_STRING(s, l, type, member, argh, help) \
-	{CLI_OPT_TYPE_STRING, (s), (l), CLI_MEMBER(type, member, const char *), (argh), (help), NULL}
+	{CLI_OPT_TYPE_STRING, (s), (l), CLI_MEMBER(type, member, const char *), (argh), (help), \
+	 NULL, NULL}
 /* `argh` NULL: the option takes no argument. */
 #define CLI_OPT_CALLBACK(s, l, argh, help, fn) \
-	{CLI_OPT_TYPE_CALLBACK, (s), (l), 0, (argh), (help), (fn)}
+	{CLI_OPT_TYPE_CALLBACK, (s), (l), 0, (argh), (help), (fn), NULL}
+/* The options of `table` (shared by commands), storing into `member`, a struct. */
+#define CLI_OPT_INCLUDE(type, member, table) \
+	{CLI_OPT_TYPE_INCLUDE, 0, NULL, offsetof(type, member), NULL, NULL, NULL, (table)}
 /* clang-format on */
 
 /*
@@ -77,7 +84,8 @@ typedef struct cli_usage {
 	const char *const *synopsis; /* NULL-terminated forms, "keikaku log [--json]"; not
 					translated (they are syntax); NULL: the subcommands' */
 	const char *description;     /* a msgid, wrapped when printed; "\n\n" between
-					paragraphs; or NULL */
+					paragraphs; a line that starts with a space is
+					printed as it is; or NULL */
 	const cli_option *options;   /* ending in CLI_OPT_END(), or NULL for none */
 	const char *footer;	     /* a msgid printed after the options, or NULL */
 	const struct cli_usage *const *subcommands; /* NULL-terminated, or NULL */

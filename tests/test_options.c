@@ -78,9 +78,10 @@ static char *read_back(FILE *f)
 
 /*
  * Parses the NULL-terminated words after the command's name by `u` into
- * `a`, with stdout and stderr caught.
+ * `values`, with stdout and stderr caught.
  */
-static outcome parse_with(const cli_usage *u, t_args *a, unsigned flags, const char *const *words)
+static outcome parse_with(const cli_usage *u, void *values, unsigned flags,
+			  const char *const *words)
 {
 	outcome r = {0};
 	FILE *out = tmpfile(), *err = tmpfile();
@@ -98,7 +99,7 @@ static outcome parse_with(const cli_usage *u, t_args *a, unsigned flags, const c
 	fflush(stderr);
 	assert_true(dup2(fileno(out), STDOUT_FILENO) >= 0);
 	assert_true(dup2(fileno(err), STDERR_FILENO) >= 0);
-	r.code = cli_parse_options(&r.argc, r.argv, u, a, flags);
+	r.code = cli_parse_options(&r.argc, r.argv, u, values, flags);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_out, STDOUT_FILENO);
@@ -379,16 +380,81 @@ static void test_own_help(void **state)
 	outcome r;
 
 	(void)state;
-	r = parse_with(&root, (t_args *)(void *)&a, 0, (const char *const[]){"-h", NULL});
+	r = parse_with(&root, &a, 0, (const char *const[]){"-h", NULL});
 	assert_words(&r, 0);
 	assert_int_equal(a.help, 1);
 	assert_int_equal(a.version, 0);
 	memset(&a, 0, sizeof(a));
-	r = parse_with(&root, (t_args *)(void *)&a, 0,
-		       (const char *const[]){"--he", "--vers", NULL});
+	r = parse_with(&root, &a, 0, (const char *const[]){"--he", "--vers", NULL});
 	assert_words(&r, 0);
 	assert_int_equal(a.help, 1);
 	assert_int_equal(a.version, 1);
+}
+
+/* Options several commands share: a table of their own, storing into a struct of its own. */
+typedef struct shared_args {
+	const char *title;
+	int force, marked;
+} shared_args;
+
+static int mark(const cli_option *opt, const char *arg, void *values)
+{
+	((shared_args *)values)->marked = 1;
+	return 0;
+}
+
+static const cli_option shared_options[] = {
+	CLI_OPT_STRING(0, "title", shared_args, title, "TEXT", "the plan's title"),
+	CLI_OPT_BOOL('f', "force", shared_args, force, "skip what cannot be read"),
+	CLI_OPT_CALLBACK(0, "mark", NULL, "mark the struct", mark),
+	CLI_OPT_END(),
+};
+
+typedef struct outer_args {
+	int json;
+	shared_args shared;
+	const char *message;
+} outer_args;
+
+static const cli_option outer_options[] = {
+	CLI_OPT_BOOL(0, "json", outer_args, json, "print JSON"),
+	CLI_OPT_INCLUDE(outer_args, shared, shared_options),
+	CLI_OPT_STRING('m', "message", outer_args, message, "REASON", "why"),
+	CLI_OPT_END(),
+};
+
+static const char *const outer_synopsis[] = {"keikaku import FILE [--title TEXT]", NULL};
+static const cli_usage outer_usage = {
+	.name = "import", .synopsis = outer_synopsis, .options = outer_options};
+
+/* An included table's options are parsed and listed in its place, into its struct. */
+static void test_include(void **state)
+{
+	static const char help[] = "usage: keikaku import FILE [--title TEXT]\n"
+				   "\n"
+				   "  --json                 print JSON\n"
+				   "  --title TEXT           the plan's title\n"
+				   "  -f, --force            skip what cannot be read\n"
+				   "  --mark                 mark the struct\n"
+				   "  -m, --message REASON   why\n";
+	outer_args a = {0};
+	outcome r;
+
+	(void)state;
+	r = parse_with(
+		&outer_usage, &a, 0,
+		(const char *const[]){"--tit", "T", "r.tsv", "-fmx", "--mark", "--json", NULL});
+	assert_words(&r, 1, "r.tsv");
+	assert_string_equal(a.shared.title, "T");
+	assert_int_equal(a.shared.force, 1);
+	assert_int_equal(a.shared.marked, 1);
+	assert_string_equal(a.message, "x");
+	assert_int_equal(a.json, 1);
+	setenv("COLUMNS", "80", 1);
+	r = parse_with(&outer_usage, &a, 0, (const char *const[]){"-h", NULL});
+	assert_int_equal(r.code, EXIT_OK);
+	assert_string_equal(r.out, help);
+	outcome_clear(&r);
 }
 
 /* cli_usage_print() lays `u` out for `width` columns as `expected`. */
@@ -432,15 +498,17 @@ static const cli_usage layout_usage = {
 	.name = "init",
 	.synopsis = layout_synopsis,
 	.description = "Creates a bare plan repository at PATH with one commit: the plan files in "
-		       "DIR, or an empty plan from the template.\n\nAn existing PATH is never "
-		       "overwritten.",
+		       "DIR, or an empty plan from the template.\n\n  keikaku init plan.git "
+		       "--from examples/dx-plan-r3   # an example, as it is, however long\n\nAn "
+		       "existing PATH is never overwritten.",
 	.options = layout_options,
 	.footer = "exit codes: 0 ok, 1 problems found, 2 usage error, 3 failure",
 };
 
 /*
  * The layout for a width: synopsis forms broken between bracketed groups
- * and continued under the command's arguments, the description wrapped,
+ * and continued under the command's arguments, the description wrapped
+ * (an example line that starts with a space as it is),
  * options in columns with their help wrapped under the column, a name too
  * wide for the column on its own line, Japanese measured in display columns.
  */
@@ -454,6 +522,8 @@ static void test_help_layout(void **state)
 		"\n"
 		"Creates a bare plan repository at PATH with one commit: the plan files\n"
 		"in DIR, or an empty plan from the template.\n"
+		"\n"
+		"  keikaku init plan.git --from examples/dx-plan-r3   # an example, as it is, however long\n"
 		"\n"
 		"An existing PATH is never overwritten.\n"
 		"\n"
@@ -538,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_stop_at_non_option),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_own_help),
+		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_help_layout),
 		cmocka_unit_test(test_help_subcommands),
 	};
