@@ -60,7 +60,10 @@ typedef struct kd_call {
 
 /* Builds a JSON-RPC error object; `data` (may be NULL) is stolen. */
 json_t *kd_error(int code, const char *message, json_t *data);
-/* kd_error() with the message made from `fmt` (at most 1023 bytes of it). */
+/*
+ * kd_error() with the message made from `fmt`: at most 1023 bytes of it,
+ * and only whole UTF-8 characters.
+ */
 json_t *kd_verror(int code, json_t *data, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 

@@ -82,6 +82,20 @@ static void answer_error(kd_requests *r, kd_batch *batch, json_t *id, json_t *er
 	json_decref(error);
 }
 
+/* An error object with a message made from `fmt` (kd_verror()). */
+static json_t *error_fmt(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static json_t *error_fmt(int code, const char *fmt, ...)
+{
+	json_t *error;
+	va_list ap;
+
+	va_start(ap, fmt);
+	error = kd_verror(code, NULL, fmt, ap);
+	va_end(ap);
+	return error;
+}
+
 void kd_requests_error(kd_requests *r, int code, json_t *data, const char *fmt, ...)
 {
 	json_t *error;
@@ -192,14 +206,12 @@ static void take_request(kd_requests *r, json_t *req, kd_batch *batch)
 	if (notification && kind != KD_METHOD_WRITE)
 		return;
 	if (kind == KD_METHOD_NONE || (params && !json_is_object(params))) {
-		char msg[1024];
-
 		if (notification)
 			return;
 		if (kind == KD_METHOD_NONE) {
 			/* Whatever its params: the method is what is wrong. */
-			snprintf(msg, sizeof(msg), "method not found: '%s'", method);
-			answer_error(r, batch, id, kd_error(KK_RPC_EMETHOD, msg, NULL));
+			answer_error(r, batch, id,
+				     error_fmt(KK_RPC_EMETHOD, "method not found: '%s'", method));
 		} else {
 			/* Every method takes its params by name. */
 			answer_error(r, batch, id,

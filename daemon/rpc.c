@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "daemon.h"
 
 json_t *kd_error(int code, const char *message, json_t *data)
@@ -19,11 +21,29 @@ json_t *kd_error(int code, const char *message, json_t *data)
 	return e;
 }
 
+/*
+ * Ends `text` before its first byte that does not begin a whole UTF-8
+ * character.  A message cut short within a character (a long name in it),
+ * or holding bytes that are no UTF-8, is no JSON string, and jansson would
+ * make no error of it at all.
+ */
+static void cut_to_utf8(char *text)
+{
+	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
+	utf8proc_ssize_t len = (utf8proc_ssize_t)strlen(text), i = 0, n;
+	utf8proc_int32_t c;
+
+	while (i < len && (n = utf8proc_iterate(s + i, len - i, &c)) > 0)
+		i += n;
+	text[i] = '\0';
+}
+
 json_t *kd_verror(int code, json_t *data, const char *fmt, va_list ap)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cut_to_utf8(msg);
 	return kd_error(code, msg, data);
 }
 

@@ -129,6 +129,14 @@ int kk_store_resolve(git_oid *out, kk_store *store, const char *rev, kk_diag *di
 	if (!rev || !*rev)
 		rev = "HEAD";
 	error = git_revparse_single(&obj, store->repo, rev);
+	/*
+	 * ":path" and ":0:path" name the index, which a bare repository has
+	 * not: libgit2 fails them with an error of class "invalid"
+	 * ("unimplemented").  A revision that cannot be used, then, and no
+	 * repository that cannot be read.
+	 */
+	if (error == GIT_ERROR && git_error_last() && git_error_last()->klass == GIT_ERROR_INVALID)
+		error = GIT_EINVALIDSPEC;
 	if (error == GIT_ENOTFOUND || error == GIT_EINVALIDSPEC || error == GIT_EAMBIGUOUS) {
 		if (strcmp(rev, "HEAD") == 0)
 			return kk_diag_set(diag, KK_ENOTFOUND, _("the repository has no commits"));

@@ -110,18 +110,25 @@ static int param_item(json_int_t *out, const query *q, const char *name, int req
 static int param_year(int *out, const query *q, const char *name, int required, kk_diag *diag)
 {
 	const json_t *v = json_object_get(q->params, name);
-	char text[32];
+	char digits[32];
+	const char *text;
 	kk_diag d = {0};
 
 	*out = 0;
 	if (!v || json_is_null(v))
 		return required ? bad_param(diag, name, _("missing")) : 0;
-	if (json_is_integer(v))
-		snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(v));
-	else if (json_is_string(v))
-		snprintf(text, sizeof(text), "%s", json_string_value(v));
-	else
+	/*
+	 * A string as it is: cut to a buffer, a long one ended within a
+	 * character, or ended where what is left reads as a year.
+	 */
+	if (json_is_integer(v)) {
+		snprintf(digits, sizeof(digits), "%lld", (long long)json_integer_value(v));
+		text = digits;
+	} else if (json_is_string(v)) {
+		text = json_string_value(v);
+	} else {
 		return bad_param(diag, name, _("expected a fiscal year"));
+	}
 	/* The text is the user's: its own message says what is wrong with it. */
 	if (kk_fy_parse(out, text, q->settings, &d) < 0) {
 		kk_diag_set(diag, KK_EINVALID, "%s", d.message);

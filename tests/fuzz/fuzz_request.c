@@ -31,6 +31,8 @@
  * every request with an id, and every invalid one, gets one answer that
  * echoes its id (null for an invalid id), notifications get none, and
  * exactly the requests that should run are handed out, each answered once.
+ * A read never answers -32603: the repository is sound, so that would be a
+ * caller's mistake taken for keikakud's own.
  */
 #include <ftw.h>
 #include <stdio.h>
@@ -233,10 +235,17 @@ static void dispatched(kd_requests *r, kd_call *call)
 		out.held[out.held_count++] = call;
 		return;
 	}
-	if (strcmp(call->method, "status") == 0)
+	if (strcmp(call->method, "status") == 0) {
 		call->result = json_pack("{s:s}", "version", "fuzz");
-	else
+	} else {
 		kd_reads_answer(reads, call);
+		/*
+		 * The repository is sound: whatever a read is asked, an internal
+		 * error would blame keikakud (and log) for the caller's mistake.
+		 */
+		FUZZ_CHECK(!call->error || json_integer_value(json_object_get(
+						   call->error, "code")) != KK_RPC_EINTERNAL);
+	}
 	finish(call);
 }
 
