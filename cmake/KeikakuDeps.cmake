@@ -10,4 +10,7 @@ pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
 # core/report/report_xlsx.c: the xlsx progress report (Debian's libxlsxwriter-dev).
 pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
+# core/import/import_xlsx.c: reading an .xlsx workbook, a zip of XML parts.
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+pkg_check_modules(EXPAT REQUIRED IMPORTED_TARGET expat)
 find_program(MSGFMT_EXECUTABLE msgfmt REQUIRED)

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "i18n.h"
+#include "import_xlsx.h"
 
 /* Length of the valid UTF-8 sequence at `s` (of `avail` bytes), or 0. */
 static size_t utf8_sequence(const unsigned char *s, size_t avail)
@@ -338,8 +339,12 @@ void kk_sheet_free(kk_sheet *sheet)
 		for (size_t j = 0; j < sheet->rows[i].count; j++)
 			free(sheet->rows[i].cells[j]);
 		free(sheet->rows[i].cells);
+		free(sheet->rows[i].flags);
 	}
 	free(sheet->rows);
+	for (size_t i = 0; i < sheet->sheet_count; i++)
+		free(sheet->sheets[i]);
+	free(sheet->sheets);
 	free(sheet);
 }
 
@@ -353,8 +358,22 @@ int kk_sheet_parse(kk_sheet **out, const char *data, size_t len, const char *nam
 	if (len > KK_SHEET_MAX_SIZE)
 		return kk_diag_set(diag, KK_ELIMIT, _("'%s' is larger than %u MiB"),
 				   name ? name : "-", KK_SHEET_MAX_SIZE >> 20);
+	/* Spreadsheets that are not text: a zip is an .xlsx (or says what it is), .xls is named. */
+	if (len >= 8 && memcmp(data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+		return kk_diag_set(
+			diag, KK_EINVALID,
+			_("'%s' is an Excel 97-2003 workbook (.xls) or one with a "
+			  "password: save it as an Excel workbook (.xlsx) without a password"),
+			name ? name : "-");
 	if (!(sheet = calloc(1, sizeof(*sheet))))
 		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	if ((len >= 4 && (memcmp(data, "PK\3\4", 4) == 0 || memcmp(data, "PK\5\6", 4) == 0)) ||
+	    (name && has_suffix(name, ".xlsx"))) {
+		if ((error = kk_xlsx_read(sheet, data, len, name, diag)) < 0)
+			goto done;
+		*out = sheet;
+		return 0;
+	}
 	if ((error = decode(&text, &text_len, &sheet->encoding, data, len, name, diag)) < 0)
 		goto done;
 	sheet->delimiter = detect_delimiter(text, text_len, name);
