@@ -42,11 +42,18 @@ typedef struct cli_ctx {
 } cli_ctx;
 
 typedef struct cli_command {
-	const char *name;
+	const cli_usage *usage; /* its name, summary, synopsis, options and subcommands */
 	int (*fn)(cli_ctx *ctx, int argc, char **argv);
 	int flags;
-	const char *summary; /* one line, translated at display */
 } cli_command;
+
+/*
+ * The command table (main.c), up to an entry without a usage, and keikaku's
+ * own usage and options: from these, every command's usage and options,
+ * subcommands included, can be reached.
+ */
+extern const cli_command cli_commands[];
+extern const cli_usage cli_keikaku_usage;
 
 /* Subcommands, one file each (cmd_<name>.c). */
 int cmd_init(cli_ctx *ctx, int argc, char **argv);
@@ -87,6 +94,10 @@ extern const cli_usage cmd_edit_usage;
 extern const cli_usage cmd_submit_usage;
 extern const cli_usage cmd_import_usage;
 extern const cli_usage cmd_init_usage;
+extern const cli_usage cmd_dept_usage;
+extern const cli_usage cmd_year_usage;
+extern const cli_usage cmd_whoami_usage;
+extern const cli_usage cmd_status_usage;
 
 /*
  * Opens what a read command reads: the repository named by -C; else
@@ -107,12 +118,6 @@ void cli_error_diag(const kk_diag *diag);
 /* Prints a usage error (and a pointer to --help) and returns EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/*
- * Reports the option getopt_long() just rejected (`c` is '?' or ':'; the
- * option string starts with ':') and returns EXIT_USAGE.
- */
-int cli_bad_option(const char *command, int c, char **argv);
 
 /* Maps a KK_E* code to the exit code for it. */
 int cli_exit_code(int error);

@@ -4,7 +4,6 @@
  * plan terms.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -809,30 +808,30 @@ int cli_write_params(json_t *params, const char *reason, int dry_run)
 	return 0;
 }
 
-int cli_simple_query(json_t **result_out, cli_ctx *ctx, const char *command, const char *method,
-		     void (*usage)(FILE *out), int argc, char **argv)
-{
-	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	json_t *result = NULL;
-	int json = 0, c, outcome;
-	cli_rpc_error err;
+typedef struct simple_query_args {
+	int json;
+} simple_query_args;
 
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option(command, c, argv);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(command, _("unexpected argument '%s'"), argv[optind]);
+const cli_option cli_simple_query_options[] = {
+	CLI_OPT_BOOL(0, "json", simple_query_args, json, N_("print keikakud's answer as JSON")),
+	CLI_OPT_END(),
+};
+
+int cli_simple_query(json_t **result_out, cli_ctx *ctx, const cli_usage *u, const char *method,
+		     int argc, char **argv)
+{
+	simple_query_args args = {0};
+	json_t *result = NULL;
+	cli_rpc_error err;
+	int outcome;
+
+	if ((outcome = cli_parse_options(&argc, argv, u, &args, 0)) != CLI_PARSED)
+		return outcome;
+	if (argc != 0)
+		return cli_usage_error(u->name, _("unexpected argument '%s'"), argv[0]);
 	if ((outcome = cli_call(&result, ctx->client, method, NULL, &err)) < 0)
 		return cli_call_failed(outcome, &err, NULL);
-	if (json) {
+	if (args.json) {
 		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(result);

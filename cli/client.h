@@ -101,12 +101,14 @@ int cli_call_failed(int outcome, cli_rpc_error *err, const cli_view *view);
 
 /*
  * The whole of a command that takes only --json and -h and asks keikakud
- * one question: parses the options, calls `method` and, with --json,
- * prints the result.  Returns -1 with *result_out set when the caller is to
- * render the result itself, else the exit code.
+ * one question: parses the options by `u`, whose table is
+ * cli_simple_query_options, calls `method` and, with --json, prints the
+ * result.  Returns -1 with *result_out set when the caller is to render the
+ * result itself, else the exit code.
  */
-int cli_simple_query(json_t **result_out, cli_ctx *ctx, const char *command, const char *method,
-		     void (*usage)(FILE *out), int argc, char **argv);
+int cli_simple_query(json_t **result_out, cli_ctx *ctx, const cli_usage *u, const char *method,
+		     int argc, char **argv);
+extern const cli_option cli_simple_query_options[];
 
 /*
  * Prints one line per problem found in `data` (an error's data or a dry

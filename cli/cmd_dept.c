@@ -1,36 +1,13 @@
 /*
- * cmd_dept.c - keikaku dept list [--json]
- *              keikaku dept add NAME [--user U]... [--group G]... [--admin] [-m REASON] [--dry-run]
- *              keikaku dept remove NAME [-m REASON] [--dry-run]
+ * cmd_dept.c - keikaku dept: the departments of departments.json, and who acts
+ * for each; list, add, remove, map and unmap.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "client.h"
 #include "plan.h"
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku dept list [--json]\n"
-		  "       keikaku dept add NAME [--user U]... [--group G]... [--admin] [-m REASON]\n"
-		  "                            [--dry-run]\n"
-		  "       keikaku dept remove NAME [-m REASON] [--dry-run]\n"
-		  "       keikaku dept map NAME [--user U]... [--group G]... [-m REASON] [--dry-run]\n"
-		  "       keikaku dept unmap NAME [--user U]... [--group G]... [-m REASON] [--dry-run]\n\n"
-		  "Lists the departments of departments.json, with the Unix users and groups who\n"
-		  "act for each and whether it administers the plan; adds or removes one, or maps\n"
-		  "users and groups to one or takes them off (the plan's administrators only).\n\n"
-		  "  --json        print departments.json as JSON\n"
-		  "  --user U      a Unix user who acts for the department (repeatable)\n"
-		  "  --group G     a Unix group whose members act for it (repeatable)\n"
-		  "  --admin       the department administers the plan\n"
-		  "  -m, --message REASON\n"
-		  "                why (goes into the commit message)\n"
-		  "  --dry-run     check the change and show it; commit nothing\n"));
-}
 
 /* Names joined by ", ". The caller frees the string. */
 static char *joined(const json_t *array)
@@ -74,29 +51,40 @@ static void table_row(const char *cells[4], const size_t widths[3])
 	free(line);
 }
 
+typedef struct dept_list_args {
+	int json;
+} dept_list_args;
+
+static const cli_option list_options[] = {
+	CLI_OPT_BOOL(0, "json", dept_list_args, json, N_("print departments.json as JSON")),
+	CLI_OPT_END(),
+};
+
+static const char *const list_synopsis[] = {"keikaku dept list [--json]", NULL};
+
+static const cli_usage list_usage = {
+	.name = "dept list",
+	.summary = N_("list the departments"),
+	.synopsis = list_synopsis,
+	.description = N_("Lists the departments of departments.json, with the Unix users and "
+			  "groups who act for each and whether it administers the plan."),
+	.options = list_options,
+};
+
 static int dept_list(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *header[4] = {_("name"), _("users"), _("groups"), _("admin")};
 	const char *paths[] = {KK_PATH_DEPARTMENTS, NULL};
 	json_t *content = NULL, *dept, *departments;
 	cli_snapshot snap;
+	dept_list_args args = {0};
 	size_t widths[3], i;
-	int json = 0, c, code;
+	int code;
 
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option("dept list", c, argv);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("dept list", _("unexpected argument '%s'"), argv[optind]);
+	if ((code = cli_parse_options(&argc, argv, &list_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 0)
+		return cli_usage_error("dept list", _("unexpected argument '%s'"), argv[0]);
 	/* From the repository or a clone when there is one, else through keikakud. */
 	if ((code = cli_open_reads(ctx, 0)) != EXIT_OK ||
 	    (code = cli_snapshot_read(&snap, ctx, NULL, paths)) != EXIT_OK)
@@ -106,7 +94,7 @@ static int dept_list(cli_ctx *ctx, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	cli_snapshot_clear(&snap);
-	if (json) {
+	if (args.json) {
 		json_dumpf(content, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(content);
@@ -157,6 +145,143 @@ static int add_unique(json_t *array, const char *name)
 			return 0;
 	return json_array_append_new(array, json_string(name));
 }
+
+/* Who a change names (--user, --group), each once. */
+typedef struct dept_members {
+	json_t *users, *groups;
+} dept_members;
+
+/* What every change takes. */
+typedef struct dept_change_args {
+	const char *reason;
+	int dry_run;
+} dept_change_args;
+
+typedef struct dept_args {
+	dept_members members;
+	dept_change_args change;
+	int admin;
+} dept_args;
+
+static int add_member(json_t *list, const char *name)
+{
+	if (add_unique(list, name) < 0) {
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int add_user(const cli_option *opt, const char *arg, void *values)
+{
+	return add_member(((dept_members *)values)->users, arg);
+}
+
+static int add_group(const cli_option *opt, const char *arg, void *values)
+{
+	return add_member(((dept_members *)values)->groups, arg);
+}
+
+static const cli_option member_options[] = {
+	CLI_OPT_CALLBACK(0, "user", "U", N_("a Unix user who acts for the department (repeatable)"),
+			 add_user),
+	CLI_OPT_CALLBACK(0, "group", "G", N_("a Unix group whose members act for it (repeatable)"),
+			 add_group),
+	CLI_OPT_END(),
+};
+
+static const cli_option change_options[] = {
+	CLI_OPT_STRING('m', "message", dept_change_args, reason, "REASON",
+		       N_("why (goes into the commit message)")),
+	CLI_OPT_BOOL(0, "dry-run", dept_change_args, dry_run,
+		     N_("check the change and show it; commit nothing")),
+	CLI_OPT_END(),
+};
+
+static const cli_option add_options[] = {
+	CLI_OPT_INCLUDE(dept_args, members, member_options),
+	CLI_OPT_BOOL(0, "admin", dept_args, admin, N_("the department administers the plan")),
+	CLI_OPT_INCLUDE(dept_args, change, change_options),
+	CLI_OPT_END(),
+};
+
+static const cli_option remove_options[] = {
+	CLI_OPT_INCLUDE(dept_args, change, change_options),
+	CLI_OPT_END(),
+};
+
+static const cli_option map_options[] = {
+	CLI_OPT_INCLUDE(dept_args, members, member_options),
+	CLI_OPT_INCLUDE(dept_args, change, change_options),
+	CLI_OPT_END(),
+};
+
+static const char *const add_synopsis[] = {
+	"keikaku dept add NAME [--user U]... [--group G]... [--admin] [-m REASON] [--dry-run]",
+	NULL,
+};
+static const char *const remove_synopsis[] = {
+	"keikaku dept remove NAME [-m REASON] [--dry-run]",
+	NULL,
+};
+static const char *const map_synopsis[] = {
+	"keikaku dept map NAME [--user U]... [--group G]... [-m REASON] [--dry-run]",
+	NULL,
+};
+static const char *const unmap_synopsis[] = {
+	"keikaku dept unmap NAME [--user U]... [--group G]... [-m REASON] [--dry-run]",
+	NULL,
+};
+
+static const cli_usage add_usage = {
+	.name = "dept add",
+	.summary = N_("add a department"),
+	.synopsis = add_synopsis,
+	.description = N_("Adds department NAME to departments.json, with the Unix users and "
+			  "groups who act for it (the plan's administrators only)."),
+	.options = add_options,
+};
+
+static const cli_usage remove_usage = {
+	.name = "dept remove",
+	.summary = N_("remove a department"),
+	.synopsis = remove_synopsis,
+	.description = N_("Removes department NAME from departments.json (the plan's "
+			  "administrators only); keikakud refuses while an item names it."),
+	.options = remove_options,
+};
+
+static const cli_usage map_usage = {
+	.name = "dept map",
+	.summary = N_("map users and groups to a department"),
+	.synopsis = map_synopsis,
+	.description = N_("Maps Unix users or groups to department NAME, so that they act for it "
+			  "from their next request (the plan's administrators only)."),
+	.options = map_options,
+};
+
+static const cli_usage unmap_usage = {
+	.name = "dept unmap",
+	.summary = N_("take users and groups off a department"),
+	.synopsis = unmap_synopsis,
+	.description = N_("Takes Unix users or groups off department NAME (the plan's "
+			  "administrators only)."),
+	.options = map_options,
+};
+
+static const cli_usage *const dept_subcommands[] = {
+	&list_usage, &add_usage, &remove_usage, &map_usage, &unmap_usage, NULL,
+};
+
+const cli_usage cmd_dept_usage = {
+	.name = "dept",
+	.summary = N_("list, add or remove departments"),
+	.description = N_("Lists the departments of departments.json, with the Unix users and "
+			  "groups who act for each and whether it administers the plan; adds or "
+			  "removes one, or maps users and groups to one or takes them off (the "
+			  "plan's administrators only)."),
+	.subcommands = dept_subcommands,
+};
 
 /* Sends departments.json with `departments` as its new array. */
 static int send_departments(cli_ctx *ctx, const char *base, json_t *departments, const char *reason,
@@ -222,60 +347,28 @@ check_missing:
 
 static int dept_change(cli_ctx *ctx, int argc, char **argv, enum dept_mode mode)
 {
-	static const char *const commands[] = {"dept add", "dept remove", "dept map", "dept unmap"};
+	static const cli_usage *const usages[] = {&add_usage, &remove_usage, &map_usage,
+						  &unmap_usage};
 	int add = mode == DEPT_ADD;
-	static const struct option add_options[] = {
-		{"user", required_argument, NULL, 'u'},
-		{"group", required_argument, NULL, 'g'},
-		{"admin", no_argument, NULL, 'a'},
-		{"message", required_argument, NULL, 'm'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	static const struct option remove_options[] = {
-		{"message", required_argument, NULL, 'm'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *command = commands[mode], *reason = NULL, *name;
-	json_t *users = json_array(), *groups = json_array(), *content = NULL, *departments = NULL;
-	json_t *dept = NULL;
+	dept_args args = {{json_array(), json_array()}, {NULL, 0}, 0};
+	json_t *users = args.members.users, *groups = args.members.groups;
+	const char *command = usages[mode]->name, *name;
+	json_t *content = NULL, *departments = NULL, *dept = NULL;
 	char base[41], summary[512];
-	int admin = 0, dry_run = 0, c, code = EXIT_FAIL;
+	int code = EXIT_FAIL;
 	size_t i;
 
 	if (!users || !groups) {
 		cli_error("%s", _("out of memory"));
 		goto done;
 	}
-	while ((c = getopt_long(argc, argv, ":hm:",
-				mode == DEPT_REMOVE ? remove_options : add_options, NULL)) != -1) {
-		switch (c) {
-		case 'u': add_unique(users, optarg); break;
-		case 'g': add_unique(groups, optarg); break;
-		case 'a':
-			if (mode != DEPT_ADD) {
-				code = cli_usage_error(command, _("--admin is for 'dept add'"));
-				goto done;
-			}
-			admin = 1;
-			break;
-		case 'm': reason = optarg; break;
-		case 'n': dry_run = 1; break;
-		case 'h':
-			usage(stdout);
-			code = EXIT_OK;
-			goto done;
-		default: code = cli_bad_option(command, c, argv); goto done;
-		}
-	}
-	if (optind + 1 != argc) {
+	if ((code = cli_parse_options(&argc, argv, usages[mode], &args, 0)) != CLI_PARSED)
+		goto done;
+	if (argc != 1) {
 		code = cli_usage_error(command, _("expected one department name"));
 		goto done;
 	}
-	name = argv[optind];
+	name = argv[0];
 	if (!*name) {
 		code = cli_usage_error(command, _("a department needs a name"));
 		goto done;
@@ -312,7 +405,7 @@ static int dept_change(cli_ctx *ctx, int argc, char **argv, enum dept_mode mode)
 		if (!(dept = json_pack("{s:s}", "name", name)) ||
 		    (json_array_size(users) && json_object_set(dept, "users", users) < 0) ||
 		    (json_array_size(groups) && json_object_set(dept, "groups", groups) < 0) ||
-		    (admin && json_object_set_new(dept, "admin", json_true()) < 0) ||
+		    (args.admin && json_object_set_new(dept, "admin", json_true()) < 0) ||
 		    json_array_append_new(departments, dept) < 0) {
 			cli_error("%s", _("out of memory"));
 			code = EXIT_FAIL;
@@ -336,7 +429,8 @@ static int dept_change(cli_ctx *ctx, int argc, char **argv, enum dept_mode mode)
 		}
 		snprintf(summary, sizeof(summary), _("change who acts for department '%s'"), name);
 	}
-	code = send_departments(ctx, base, departments, reason, dry_run, summary);
+	code = send_departments(ctx, base, departments, args.change.reason, args.change.dry_run,
+				summary);
 done:
 	json_decref(users);
 	json_decref(groups);
@@ -347,22 +441,19 @@ done:
 
 int cmd_dept(cli_ctx *ctx, int argc, char **argv)
 {
-	if (argc < 2)
+	static const char *const changes[] = {"add", "remove", "map", "unmap"};
+	int code;
+
+	if ((code = cli_parse_options(&argc, argv, &cmd_dept_usage, NULL,
+				      CLI_PARSE_STOP_AT_NON_OPTION)) != CLI_PARSED)
+		return code;
+	if (argc == 0)
 		return cli_usage_error("dept", _("expected list, add, remove, map or unmap"));
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	if (strcmp(argv[1], "list") == 0)
-		return dept_list(ctx, argc - 1, argv + 1);
-	if (strcmp(argv[1], "add") == 0)
-		return dept_change(ctx, argc - 1, argv + 1, DEPT_ADD);
-	if (strcmp(argv[1], "remove") == 0)
-		return dept_change(ctx, argc - 1, argv + 1, DEPT_REMOVE);
-	if (strcmp(argv[1], "map") == 0)
-		return dept_change(ctx, argc - 1, argv + 1, DEPT_MAP);
-	if (strcmp(argv[1], "unmap") == 0)
-		return dept_change(ctx, argc - 1, argv + 1, DEPT_UNMAP);
+	if (strcmp(argv[0], "list") == 0)
+		return dept_list(ctx, argc, argv);
+	for (int mode = DEPT_ADD; mode <= DEPT_UNMAP; mode++)
+		if (strcmp(argv[0], changes[mode]) == 0)
+			return dept_change(ctx, argc, argv, mode);
 	return cli_usage_error(
-		"dept", _("'%s' is not a dept command (list, add, remove, map, unmap)"), argv[1]);
+		"dept", _("'%s' is not a dept command (list, add, remove, map, unmap)"), argv[0]);
 }

@@ -1,21 +1,23 @@
 /*
- * cmd_status.c - keikaku status [--json]
+ * cmd_status.c - keikaku status: the state of keikakud.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "client.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out, _("usage: keikaku status [--json]\n\n"
-		       "Shows the state of keikakud: its version, the repository it keeps and\n"
-		       "that repository's head, how long it has run, its connections, the writes\n"
-		       "queued and the commits made.\n\n"
-		       "  --json   print keikakud's answer as JSON\n"));
-}
+static const char *const status_synopsis[] = {"keikaku status [--json]", NULL};
+
+const cli_usage cmd_status_usage = {
+	.name = "status",
+	.summary = N_("show the state of keikakud"),
+	.synopsis = status_synopsis,
+	.description = N_("Shows the state of keikakud: its version, the repository it keeps and "
+			  "that repository's head, how long it has run, its connections, the "
+			  "writes queued and the commits made."),
+	.options = cli_simple_query_options,
+};
 
 /* The label of a member of the result; members this version does not know show as named. */
 static const char *label(const char *key)
@@ -62,7 +64,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	size_t width = 0;
 	int code;
 
-	if ((code = cli_simple_query(&result, ctx, "status", "status", usage, argc, argv)) >= 0)
+	if ((code = cli_simple_query(&result, ctx, &cmd_status_usage, "status", argc, argv)) >= 0)
 		return code;
 	/* Every member, as the daemon orders them: newer daemons may tell more. */
 	json_object_foreach(result, key, v)

@@ -1,20 +1,22 @@
 /*
- * cmd_whoami.c - keikaku whoami [--json]
+ * cmd_whoami.c - keikaku whoami: who keikakud takes the caller for.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "client.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out, _("usage: keikaku whoami [--json]\n\n"
-		       "Shows who keikakud takes you for: your login and name, the departments\n"
-		       "you act for and whether you administer the plan.\n\n"
-		       "  --json   print keikakud's answer as JSON\n"));
-}
+static const char *const whoami_synopsis[] = {"keikaku whoami [--json]", NULL};
+
+const cli_usage cmd_whoami_usage = {
+	.name = "whoami",
+	.summary = N_("show who keikakud takes you for"),
+	.synopsis = whoami_synopsis,
+	.description = N_("Shows who keikakud takes you for: your login and name, the departments "
+			  "you act for and whether you administer the plan."),
+	.options = cli_simple_query_options,
+};
 
 static void row(const char *label, const char *value, size_t width)
 {
@@ -31,7 +33,7 @@ int cmd_whoami(cli_ctx *ctx, int argc, char **argv)
 	int code;
 	FILE *m;
 
-	if ((code = cli_simple_query(&result, ctx, "whoami", "whoami", usage, argc, argv)) >= 0)
+	if ((code = cli_simple_query(&result, ctx, &cmd_whoami_usage, "whoami", argc, argv)) >= 0)
 		return code;
 	if (!(m = open_memstream(&departments, &size))) {
 		json_decref(result);

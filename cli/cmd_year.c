@@ -1,8 +1,7 @@
 /*
- * cmd_year.c - keikaku year open Y [-m REASON] [--dry-run] [--json]
- *              keikaku year close Y [-m REASON] [--dry-run] [--json]
+ * cmd_year.c - keikaku year open and close: a fiscal year's opening, and its
+ * close with the tag that sums it up.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,21 +10,61 @@
 #include "plan.h"
 #include "year.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		_("usage: keikaku year open Y [-m REASON] [--dry-run] [--json]\n"
-		  "       keikaku year close Y [-m REASON] [--dry-run] [--json]\n\n"
-		  "Opens fiscal year Y, so that owner departments may edit it (every open item\n"
-		  "gains an entry for the year; entries already there are kept), or closes it:\n"
-		  "the year is recorded as closed, and the annotated tag fyY sums it up.  After a\n"
-		  "close, the year changes only by an admin's correction.  The plan's\n"
-		  "administrators only.  Y is 2021, R3, 令和3 or 令和3年度.\n\n"
-		  "  -m, --message REASON\n"
-		  "                why (goes into the commit message)\n"
-		  "  --dry-run     check the change and show it; commit nothing\n"
-		  "  --json        print keikakud's answer as JSON\n"));
-}
+typedef struct year_args {
+	const char *reason;
+	int dry_run, json;
+} year_args;
+
+static const cli_option year_options[] = {
+	CLI_OPT_STRING('m', "message", year_args, reason, "REASON",
+		       N_("why (goes into the commit message)")),
+	CLI_OPT_BOOL(0, "dry-run", year_args, dry_run,
+		     N_("check the change and show it; commit nothing")),
+	CLI_OPT_BOOL(0, "json", year_args, json, N_("print keikakud's answer as JSON")),
+	CLI_OPT_END(),
+};
+
+static const char *const open_synopsis[] = {"keikaku year open Y [-m REASON] [--dry-run] [--json]",
+					    NULL};
+static const char *const close_synopsis[] = {
+	"keikaku year close Y [-m REASON] [--dry-run] [--json]",
+	NULL,
+};
+
+static const cli_usage open_usage = {
+	.name = "year open",
+	.summary = N_("open a fiscal year"),
+	.synopsis = open_synopsis,
+	.description = N_("Opens fiscal year Y, so that owner departments may edit it: every open "
+			  "item gains an entry for the year (entries already there are kept).  The "
+			  "plan's administrators only.  Y is 2021, R3, 令和3 or 令和3年度."),
+	.options = year_options,
+};
+
+static const cli_usage close_usage = {
+	.name = "year close",
+	.summary = N_("close a fiscal year"),
+	.synopsis = close_synopsis,
+	.description = N_("Closes fiscal year Y: the year is recorded as closed, and the annotated "
+			  "tag fyY sums it up.  After a close, the year changes only by an admin's "
+			  "correction.  The plan's administrators only.  Y is 2021, R3, 令和3 or "
+			  "令和3年度."),
+	.options = year_options,
+};
+
+static const cli_usage *const year_subcommands[] = {&open_usage, &close_usage, NULL};
+
+const cli_usage cmd_year_usage = {
+	.name = "year",
+	.summary = N_("open or close a fiscal year"),
+	.description = N_("Opens fiscal year Y, so that owner departments may edit it (every open "
+			  "item gains an entry for the year; entries already there are kept), or "
+			  "closes it: the year is recorded as closed, and the annotated tag fyY "
+			  "sums it up.  After a close, the year changes only by an admin's "
+			  "correction.  The plan's administrators only.  Y is 2021, R3, 令和3 or "
+			  "令和3年度."),
+	.subcommands = year_subcommands,
+};
 
 /* The lines of `text` after its first, each indented by two spaces. */
 static void print_body(const char *text)
@@ -44,42 +83,31 @@ static void print_body(const char *text)
 
 static int year_change(cli_ctx *ctx, int argc, char **argv, int close)
 {
-	static const struct option options[] = {
-		{"message", required_argument, NULL, 'm'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *command = close ? "year close" : "year open", *reason = NULL;
+	const cli_usage *u = close ? &close_usage : &open_usage;
+	const char *command = u->name;
 	json_t *settings = NULL, *params = NULL, *result = NULL;
+	year_args args = {0};
 	cli_view view = {0};
 	kk_diag diag = {0};
 	char base[41], key[16], name[64], summary[512];
-	int dry_run = 0, json = 0, year, c, code;
+	int dry_run, year, code;
 
-	while ((c = getopt_long(argc, argv, ":hm:", options, NULL)) != -1) {
-		switch (c) {
-		case 'm': reason = optarg; break;
-		case 'n': dry_run = 1; break;
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: return cli_bad_option(command, c, argv);
-		}
-	}
-	if (optind + 1 != argc)
+	if ((code = cli_parse_options(&argc, argv, u, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 1)
 		return cli_usage_error(command, _("expected one fiscal year"));
+	dry_run = args.dry_run;
 	/* keikaku.json, for the era names the year may be given in. */
 	if ((code = cli_plan_get(&settings, base, ctx->client, KK_PATH_SETTINGS, NULL)) != EXIT_OK)
 		return code;
-	if (kk_fy_parse(&year, argv[optind], settings, &diag) < 0) {
+	if (kk_fy_parse(&year, argv[0], settings, &diag) < 0) {
 		code = cli_usage_error(command, "%s", diag.message);
 		goto done;
 	}
 	snprintf(key, sizeof(key), "%d", year);
 	view.settings = settings;
 	if (!(params = json_pack("{s:s}", "year", key)) ||
-	    cli_write_params(params, reason, dry_run) < 0) {
+	    cli_write_params(params, args.reason, dry_run) < 0) {
 		json_decref(params);
 		code = EXIT_FAIL;
 		goto done;
@@ -88,7 +116,7 @@ static int year_change(cli_ctx *ctx, int argc, char **argv, int close)
 			 NULL);
 	if (code != EXIT_OK)
 		goto done;
-	if (json) {
+	if (args.json) {
 		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		code = dry_run && (json_array_size(json_object_get(result, "violations")) ||
@@ -128,15 +156,16 @@ done:
 
 int cmd_year(cli_ctx *ctx, int argc, char **argv)
 {
-	if (argc < 2)
+	int code;
+
+	if ((code = cli_parse_options(&argc, argv, &cmd_year_usage, NULL,
+				      CLI_PARSE_STOP_AT_NON_OPTION)) != CLI_PARSED)
+		return code;
+	if (argc == 0)
 		return cli_usage_error("year", _("expected open or close"));
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	if (strcmp(argv[1], "open") == 0)
-		return year_change(ctx, argc - 1, argv + 1, 0);
-	if (strcmp(argv[1], "close") == 0)
-		return year_change(ctx, argc - 1, argv + 1, 1);
-	return cli_usage_error("year", _("'%s' is not a year command (open, close)"), argv[1]);
+	if (strcmp(argv[0], "open") == 0)
+		return year_change(ctx, argc, argv, 0);
+	if (strcmp(argv[0], "close") == 0)
+		return year_change(ctx, argc, argv, 1);
+	return cli_usage_error("year", _("'%s' is not a year command (open, close)"), argv[0]);
 }

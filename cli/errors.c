@@ -3,7 +3,6 @@
  * a usage error with a pointer to --help, and the exit code for each.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,17 +50,6 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 	else
 		fprintf(stderr, _("try 'keikaku --help'\n"));
 	return EXIT_USAGE;
-}
-
-int cli_bad_option(const char *command, int c, char **argv)
-{
-	const char *arg = argv[optind - 1];
-
-	if (c == ':')
-		return cli_usage_error(command, _("option '%s' needs an argument"), arg);
-	if (optopt && strncmp(arg, "--", 2) != 0)
-		return cli_usage_error(command, _("unknown option '-%c'"), optopt);
-	return cli_usage_error(command, _("unknown option '%s'"), arg);
 }
 
 int cli_exit_code(int error)

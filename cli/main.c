@@ -2,7 +2,6 @@
  * main.c - keikaku's entry point: global options, locale, the command table.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <locale.h>
@@ -13,47 +12,96 @@
 #include "cli.h"
 #include "client.h"
 
-static const cli_command commands[] = {
-	{"init", cmd_init, 0, N_("create a plan repository")},
-	{"show", cmd_show, CMD_READS, N_("show one item as a person reads it")},
-	{"list", cmd_list, CMD_READS, N_("list items as a table")},
-	{"diff", cmd_diff, CMD_READS, N_("show what changed in the plan")},
-	{"verify", cmd_verify, CMD_READS, N_("check every file of the plan")},
-	{"log", cmd_log, CMD_READS, N_("show who changed which field, when and why")},
-	{"blame", cmd_blame, CMD_READS, N_("show the last change of every field of an item")},
-	{"schedule", cmd_schedule, CMD_READS, N_("compare planned and revised schedules")},
-	{"pending", cmd_pending, CMD_READS, N_("list items their owners have not updated")},
-	{"report", cmd_report, CMD_READS, N_("write the progress report of a fiscal year")},
-	{"schema", cmd_schema, 0, N_("validate files against a JSON Schema")},
-	{"fmt", cmd_fmt, 0, N_("rewrite plan files in canonical form")},
-	{"update", cmd_update, CMD_NEEDS_DAEMON, N_("change an item's fields for a fiscal year")},
-	{"edit", cmd_edit, CMD_NEEDS_DAEMON, N_("edit an item in your editor and submit it")},
-	{"submit", cmd_submit, CMD_NEEDS_DAEMON, N_("submit changes to several items at once")},
-	{"import", cmd_import, CMD_NEEDS_DAEMON, N_("import a progress report as the plan")},
-	{"dept", cmd_dept, CMD_NEEDS_DAEMON, N_("list, add or remove departments")},
-	{"year", cmd_year, CMD_NEEDS_DAEMON, N_("open or close a fiscal year")},
-	{"whoami", cmd_whoami, CMD_NEEDS_DAEMON, N_("show who keikakud takes you for")},
-	{"status", cmd_status, CMD_NEEDS_DAEMON, N_("show the state of keikakud")},
+/*
+ * Every command: its usage (name, summary, synopsis, options, subcommands),
+ * the function that runs it and the set-up it needs.  With cli_keikaku_usage,
+ * all that `keikaku -h`, `keikaku COMMAND -h`, the man pages and the shell
+ * completion say about the command line.
+ */
+const cli_command cli_commands[] = {
+	{&cmd_init_usage, cmd_init, 0},
+	{&cmd_show_usage, cmd_show, CMD_READS},
+	{&cmd_list_usage, cmd_list, CMD_READS},
+	{&cmd_diff_usage, cmd_diff, CMD_READS},
+	{&cmd_verify_usage, cmd_verify, CMD_READS},
+	{&cmd_log_usage, cmd_log, CMD_READS},
+	{&cmd_blame_usage, cmd_blame, CMD_READS},
+	{&cmd_schedule_usage, cmd_schedule, CMD_READS},
+	{&cmd_pending_usage, cmd_pending, CMD_READS},
+	{&cmd_report_usage, cmd_report, CMD_READS},
+	{&cmd_schema_usage, cmd_schema, 0},
+	{&cmd_fmt_usage, cmd_fmt, 0},
+	{&cmd_update_usage, cmd_update, CMD_NEEDS_DAEMON},
+	{&cmd_edit_usage, cmd_edit, CMD_NEEDS_DAEMON},
+	{&cmd_submit_usage, cmd_submit, CMD_NEEDS_DAEMON},
+	{&cmd_import_usage, cmd_import, CMD_NEEDS_DAEMON},
+	{&cmd_dept_usage, cmd_dept, CMD_NEEDS_DAEMON},
+	{&cmd_year_usage, cmd_year, CMD_NEEDS_DAEMON},
+	{&cmd_whoami_usage, cmd_whoami, CMD_NEEDS_DAEMON},
+	{&cmd_status_usage, cmd_status, CMD_NEEDS_DAEMON},
+	{NULL, NULL, 0},
 };
 
+/* keikaku's own options, before the command. */
+typedef struct keikaku_args {
+	const char *socket;
+	int chdir_given, help, version;
+} keikaku_args;
+
+/* -C PATH: as git does, everything after this runs in PATH. */
+static int change_dir(const cli_option *opt, const char *arg, void *values)
+{
+	if (chdir(arg) < 0) {
+		cli_error(_("cannot change to '%s': %s"), arg, strerror(errno));
+		return EXIT_FAIL;
+	}
+	((keikaku_args *)values)->chdir_given = 1;
+	return 0;
+}
+
+static const cli_option keikaku_options[] = {
+	CLI_OPT_CALLBACK('C', NULL, "PATH",
+			 N_("use the repository at or above PATH (default: the current directory)"),
+			 change_dir),
+	CLI_OPT_STRING(0, "socket", keikaku_args, socket, "PATH",
+		       N_("talk to keikakud at PATH (default: $KEIKAKU_SOCKET, or the socket "
+			  "named below)")),
+	CLI_OPT_BOOL('h', "help", keikaku_args, help, N_("show this help")),
+	CLI_OPT_BOOL(0, "version", keikaku_args, version, N_("print the version")),
+	CLI_OPT_END(),
+};
+
+static const char *const keikaku_synopsis[] = {
+	"keikaku [-C PATH] [--socket PATH] COMMAND [ARGS]",
+	"keikaku COMMAND -h",
+	NULL,
+};
+
+const cli_usage cli_keikaku_usage = {
+	.summary = N_("keep an organisation's multi-year plan under version control"),
+	.synopsis = keikaku_synopsis,
+	.options = keikaku_options,
+	.footer = N_("exit codes: 0 ok, 1 problems found, 2 usage error, 3 failure"),
+};
+
+/* keikaku's help: its synopsis, the commands, its options. */
 static void usage(FILE *out)
 {
-	fprintf(out, _("usage: keikaku [-C PATH] [--socket PATH] COMMAND [ARGS]\n"
-		       "       keikaku COMMAND -h\n\n"
-		       "commands:\n"));
-	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++) {
+	size_t width = cli_usage_width();
+
+	cli_usage_print_synopsis(out, &cli_keikaku_usage, width);
+	fprintf(out, "\n%s\n", _("commands:"));
+	for (const cli_command *c = cli_commands; c->usage; c++) {
 		fputs("  ", out);
-		render_padded(out, commands[i].name, 10);
-		fprintf(out, "%s\n", _(commands[i].summary));
+		render_padded(out, c->usage->name, 10);
+		fprintf(out, "%s\n", _(c->usage->summary));
 	}
-	fprintf(out,
-		_("\noptions:\n"
-		  "  -C PATH        use the repository at or above PATH (default: the current "
-		  "directory)\n"
-		  "  --socket PATH  talk to keikakud at PATH (default: $KEIKAKU_SOCKET, or %s)\n"
-		  "  --version      print the version\n"
-		  "\nexit codes: 0 ok, 1 problems found, 2 usage error, 3 failure\n"),
-		CLI_SOCKET_DEFAULT);
+	fprintf(out, "\n%s\n", _("options:"));
+	cli_usage_print_options(out, keikaku_options, width);
+	fputc('\n', out);
+	fprintf(out, _("keikakud's socket by default: %s"), CLI_SOCKET_DEFAULT);
+	fputc('\n', out);
+	fprintf(out, "\n%s\n", _(cli_keikaku_usage.footer));
 }
 
 /* The directory of the running executable, for finding files in a build tree. */
@@ -119,17 +167,18 @@ static void ignore_user_config(void)
 
 static const cli_command *find_command(const char *name)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
+	for (const cli_command *c = cli_commands; c->usage; c++)
+		if (strcmp(c->usage->name, name) == 0)
+			return c;
 	return NULL;
 }
 
 int main(int argc, char **argv)
 {
+	keikaku_args args = {0};
 	cli_ctx ctx = {0};
 	const cli_command *cmd;
-	int i, code, chdir_given = 0;
+	int code;
 
 	setlocale(LC_ALL, "");
 	git_libgit2_init();
@@ -161,50 +210,34 @@ int main(int argc, char **argv)
 	bind_textdomain_codeset(KK_TEXTDOMAIN, "UTF-8");
 	textdomain(KK_TEXTDOMAIN);
 	ctx.argv0 = argv[0];
-	opterr = 0; /* commands report bad options themselves, in the user's language */
 
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-C") == 0) {
-			if (++i == argc)
-				return cli_usage_error(NULL, _("option '%s' needs an argument"),
-						       "-C");
-			chdir_given = 1;
-			/* As git does: everything after this runs in PATH. */
-			if (chdir(argv[i]) < 0) {
-				cli_error(_("cannot change to '%s': %s"), argv[i], strerror(errno));
-				return EXIT_FAIL;
-			}
-		} else if (strcmp(argv[i], "--socket") == 0) {
-			if (++i == argc)
-				return cli_usage_error(NULL, _("option '%s' needs an argument"),
-						       "--socket");
-			ctx.socket_path = argv[i];
-		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
-			ctx.socket_path = argv[i] + 9;
-		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return cli_finish(EXIT_OK);
-		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("keikaku %s\n", KK_VERSION);
-			return cli_finish(EXIT_OK);
-		} else {
-			return cli_usage_error(NULL, _("unknown option '%s'"), argv[i]);
-		}
+	/* What is left is the command and its arguments, in argv[0..argc-1]. */
+	if ((code = cli_parse_options(&argc, argv, &cli_keikaku_usage, &args,
+				      CLI_PARSE_STOP_AT_NON_OPTION)) != CLI_PARSED)
+		return cli_finish(code);
+	if (args.help) {
+		usage(stdout);
+		return cli_finish(EXIT_OK);
 	}
-	if (i == argc) {
+	if (args.version) {
+		printf("keikaku %s\n", KK_VERSION);
+		return cli_finish(EXIT_OK);
+	}
+	if (argc == 0) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!(cmd = find_command(argv[i])))
-		return cli_usage_error(NULL, _("'%s' is not a keikaku command"), argv[i]);
+	if (!(cmd = find_command(argv[0])))
+		return cli_usage_error(NULL, _("'%s' is not a keikaku command"), argv[0]);
 
 	if (cmd->fn != cmd_init)
 		ignore_user_config();
-	ctx.chdir_given = chdir_given;
+	ctx.socket_path = args.socket;
+	ctx.chdir_given = args.chdir_given;
 	if (cmd->flags & (CMD_NEEDS_REPO | CMD_READS)) {
 		int help = 0;
 
-		for (int j = i + 1; j < argc; j++)
+		for (int j = 1; j < argc; j++)
 			help |= strcmp(argv[j], "-h") == 0 || strcmp(argv[j], "--help") == 0;
 		if (!help && (code = cli_open_reads(&ctx, !(cmd->flags & CMD_READS))) != EXIT_OK)
 			return code;
@@ -214,8 +247,8 @@ int main(int argc, char **argv)
 		cli_error("%s", _("out of memory"));
 		return EXIT_FAIL;
 	}
-	ctx.command = cmd->name;
-	code = cmd->fn(&ctx, argc - i, argv + i);
+	ctx.command = cmd->usage->name;
+	code = cmd->fn(&ctx, argc, argv);
 	cli_client_free(ctx.client);
 	kk_store_free(ctx.store);
 	git_libgit2_shutdown();
