@@ -59,15 +59,22 @@ static void print_row(FILE *out, const json_t *row)
 	const json_t *id = json_object_get(row, "id"), *cell;
 	size_t i;
 
+	char where[160];
+
+	/* In a workbook of several sheets, a row is named with its sheet. */
+	if (json_string_value(json_object_get(row, "sheet")))
+		snprintf(where, sizeof(where), _("row %lld of sheet %s"), (long long)line,
+			 json_string_value(json_object_get(row, "sheet")));
+	else
+		snprintf(where, sizeof(where), _("row %lld"), (long long)line);
 	if (what && !problem) {
-		fprintf(out, _("row %lld: %s\n"), (long long)line, what);
+		fprintf(out, "%s: %s\n", where, what);
 		return;
 	}
 	if (problem)
-		fprintf(out, _("row %lld: cannot be imported: %s\n"), (long long)line, problem);
+		fprintf(out, _("%s: cannot be imported: %s\n"), where, problem);
 	else
-		fprintf(out, _("row %lld: item %lld\n"), (long long)line,
-			(long long)json_integer_value(id));
+		fprintf(out, _("%s: item %lld\n"), where, (long long)json_integer_value(id));
 	json_array_foreach(json_object_get(row, "cells"), i, cell) {
 		char name[24], text[512];
 
@@ -166,6 +173,9 @@ char *cli_import_corrections_text(const json_t *corrected, const char *path)
 	json_array_foreach(corrected, i, c) {
 		kk_buf_printf(&text, "- row %lld",
 			      (long long)json_integer_value(json_object_get(c, "row")));
+		if (json_object_get(c, "sheet"))
+			kk_buf_printf(&text, " of sheet %s",
+				      json_string_value(json_object_get(c, "sheet")));
 		if (json_object_get(c, "id"))
 			kk_buf_printf(&text, ", item %lld",
 				      (long long)json_integer_value(json_object_get(c, "id")));

@@ -418,6 +418,41 @@ static void test_combined(void **state)
 	kk_import_free(import_expected(FIXTURES "/combined", &opts));
 }
 
+/*
+ * A header once at the top, as a workbook prints it on every page: the
+ * tables under later headings are read with it.
+ */
+static void test_header_once(void **state)
+{
+	static const char report[] =
+		"計画の柱 1. 柱\n(1) 節\n"
+		"施策\t項目\t担当課\t関係課\t令和2年度\t\t\t\t令和3年度\t\t\t\t通番\t達成度\n"
+		"\t\t\t\t計画スケジュール\t進捗度\t達成度\t取組内容または結果\t"
+		"計画スケジュール\t変更スケジュール\t進捗度\t取組内容または結果\t\t\n"
+		"①\t施策\t項目\t課\t\t検討\t○\t—\t結果\t導入\t導入\t○\t結果\t1\t—\n"
+		"(2) 次の節\n"
+		"①\t別の施策\t別の項目\t課\t\t検討\t▲\t—\t結果\t導入\t導入\t○\t結果\t2\t—\n"
+		"計画の柱 2. 次の柱\n(1) 節\n"
+		"①\t三つ目\t三つ目の項目\t課\t\t検討\t○\t—\t結果\t\t導入\t◎\t結果\t3\t—\n";
+	kk_import_options opts = {.name = "r.tsv"};
+	kk_import *imp = import_bytes(report, strlen(report), "r.tsv", &opts);
+	const json_t *two = json_array_get(imp->items, 1), *three = json_array_get(imp->items, 2);
+
+	(void)state;
+	assert_int_equal(json_array_size(imp->items), 3);
+	assert_int_equal(json_integer_value(json_object_get(two, "section")), 2);
+	assert_string_equal(json_string_value(json_object_get(two, "title")), "別の項目");
+	kk_assert_json(json_object_get(json_object_get(json_object_get(two, "years"), "2020"),
+				       "progress"),
+		       "\"behind\"");
+	assert_int_equal(json_integer_value(json_object_get(three, "pillar")), 2);
+	kk_assert_json(json_object_get(three, "years"),
+		       "{\"2020\": {\"planned\": \"検討\", \"progress\": \"on_track\", "
+		       "\"achievement\": \"open\", \"result\": \"結果\"}, \"2021\": {\"revised\": "
+		       "\"導入\", \"progress\": \"ahead\", \"result\": \"結果\"}}");
+	kk_import_free(imp);
+}
+
 /* The rows' messages as "row N: reason" lines. */
 static char *row_messages(kk_diaglist *rows)
 {
@@ -915,7 +950,7 @@ int main(void)
 		cmocka_unit_test(test_sample),	       cmocka_unit_test(test_sample_csv),
 		cmocka_unit_test(test_sample_shifted), cmocka_unit_test(test_sample_encodings),
 		cmocka_unit_test(test_messy),	       cmocka_unit_test(test_shapes),
-		cmocka_unit_test(test_combined),
+		cmocka_unit_test(test_combined),	       cmocka_unit_test(test_header_once),
 		cmocka_unit_test(test_broken),	       cmocka_unit_test(test_corrections),
 		cmocka_unit_test(test_row_reasons),    cmocka_unit_test(test_added),
 		cmocka_unit_test(test_not_a_report),   cmocka_unit_test(test_sheet),

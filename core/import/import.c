@@ -41,7 +41,14 @@ int imp_fail(imp *x, const imp_row *r, const char *fmt, ...)
 
 	d.code = KK_EINVALID;
 	d.line = r->line;
-	kk_diag_set_path(&d, x->name);
+	if (r->sheet) { /* a workbook of several sheets: the row's sheet too */
+		char path[KK_DIAG_PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s[%s]", x->name, r->sheet);
+		kk_diag_set_path(&d, path);
+	} else {
+		kk_diag_set_path(&d, x->name);
+	}
 	va_start(ap, fmt);
 	vsnprintf(d.message, sizeof(d.message), fmt, ap);
 	va_end(ap);
@@ -64,17 +71,23 @@ int imp_explain(imp *x, const imp_row *r, const char *what, json_t *cells, long 
 		return KK_ENOMEM;
 	}
 	if ((cells && json_object_set_new(e, "cells", cells) < 0) ||
+	    (r->sheet && json_object_set_new(e, "sheet", json_string(r->sheet)) < 0) ||
 	    (what && json_object_set_new(e, "what", json_string(what)) < 0) ||
 	    (id && json_object_set_new(e, "id", json_integer(id)) < 0) ||
 	    (failed && x->problems->count &&
 	     json_object_set_new(e, "problem",
 				 json_string(x->problems->items[x->problems->count - 1].message)) <
-		     0) ||
-	    json_array_append_new(x->explain, e) < 0) {
+		     0)) {
 		json_decref(e);
 		return KK_ENOMEM;
 	}
-	return 0;
+	/* It takes `e` whether it succeeds or not. */
+	return json_array_append_new(x->explain, e) < 0 ? KK_ENOMEM : 0;
+}
+
+int imp_merged_above(const imp_row *r, int i)
+{
+	return r->flags && i >= 0 && i < r->count && (r->flags[i] & KK_SHEET_MERGED_ABOVE);
 }
 
 const char *imp_cell(const imp_row *r, int i)
@@ -120,13 +133,21 @@ static int clean_rows(imp *x, const kk_sheet *sheet)
 {
 	if (!(x->rows = calloc(sheet->count ? sheet->count : 1, sizeof(*x->rows))))
 		return KK_ENOMEM;
+	x->sheets = sheet->sheet_count;
 	for (size_t i = 0; i < sheet->count; i++) {
 		const kk_sheet_row *in = &sheet->rows[i];
 		imp_row *r = &x->rows[x->row_count++];
 
 		r->line = in->line;
+		if (sheet->sheet_count > 1 && in->sheet < sheet->sheet_count)
+			r->sheet = sheet->sheets[in->sheet];
 		if (in->count && !(r->cells = calloc(in->count, sizeof(*r->cells))))
 			return KK_ENOMEM;
+		if (in->flags && in->count) {
+			if (!(r->flags = malloc(in->count)))
+				return KK_ENOMEM;
+			memcpy(r->flags, in->flags, in->count);
+		}
 		for (size_t j = 0; j < in->count; j++) {
 			if (!(r->cells[j] = kk_cell_clean(in->cells[j])))
 				return KK_ENOMEM;
@@ -444,6 +465,34 @@ static int read_header(imp *x, imp_table *t, const imp_row *top, const imp_row *
 	return 0;
 }
 
+/*
+ * Starts table `t` with the header of `last`: the rows under a heading that
+ * no header follows are laid out as the table above them (a workbook shows
+ * its header once, at the top, and on every printed page).
+ */
+static int table_from(imp_table *t, const imp_table *last)
+{
+	size_t n = (size_t)last->columns + 1;
+
+	memset(t, 0, sizeof(*t));
+	if (!(t->kind = malloc(n * sizeof(int))) || !(t->fy = malloc(n * sizeof(int)))) {
+		free(t->kind);
+		t->kind = NULL;
+		return KK_ENOMEM;
+	}
+	memcpy(t->kind, last->kind, n * sizeof(int));
+	memcpy(t->fy, last->fy, n * sizeof(int));
+	t->line = last->line;
+	t->year = last->year;
+	memcpy(t->problem, last->problem, sizeof(t->problem));
+	t->columns = last->columns;
+	t->prev_progress = last->prev_progress;
+	t->prev_result = last->prev_result;
+	t->progress = last->progress;
+	t->title = last->title;
+	return 0;
+}
+
 static void table_clear(imp_table *t)
 {
 	free(t->kind);
@@ -529,7 +578,7 @@ static int explain_part(imp *x, const imp_row *r, const char *what)
 
 static int walk(imp *x)
 {
-	imp_table t = {0};
+	imp_table t = {0}, last = {0};
 	int error = 0, tables = 0;
 	char buf[64];
 
@@ -589,7 +638,11 @@ static int walk(imp *x)
 						     : NULL;
 
 			if ((error = finish_table(x, &t)) < 0 ||
-			    (error = read_header(x, &t, r, sub)) < 0 ||
+			    (error = read_header(x, &t, r, sub)) < 0)
+				break;
+			/* Kept for the tables under later headings that repeat no header. */
+			table_clear(&last);
+			if ((error = table_from(&last, &t)) < 0 ||
 			    (error = explain_part(x, r,
 						  _("a table's header: 項目 and 令和N年度"))) < 0 ||
 			    (sub && (error = explain_part(x, sub,
@@ -602,6 +655,14 @@ static int walk(imp *x)
 			if (sub)
 				i++;
 			continue;
+		}
+		if (!t.kind && last.kind && x->pillar && looks_like_data(r)) {
+			/* Under a heading, with no header of its own: the header above. */
+			if ((error = table_from(&t, &last)) < 0)
+				break;
+			t.pillar = x->pillar;
+			t.section = x->section;
+			tables++;
 		}
 		if (t.kind) {
 			size_t *rows = realloc(t.rows, (t.row_count + 1) * sizeof(*rows));
@@ -626,6 +687,7 @@ static int walk(imp *x)
 	if (error >= 0)
 		error = finish_table(x, &t);
 	table_clear(&t);
+	table_clear(&last);
 	if (error < 0)
 		return error;
 	return tables;
@@ -721,8 +783,7 @@ static json_t *structure(const imp *x)
 			if (!(measures = json_array()))
 				goto fail_sections;
 			for (int m = 1; m <= 99; m++) {
-				json_t *measure, *out;
-				const json_t *description;
+				json_t *measure, *out, *description;
 
 				snprintf(key, sizeof(key), "%d/%d/%d", p, s, m);
 				if (!(measure = json_object_get(x->measures, key)) ||
@@ -731,10 +792,12 @@ static json_t *structure(const imp *x)
 				description = json_object_get(measure, "description");
 				out = json_pack("{s:i, s:O}", "number", m, "title",
 						json_object_get(measure, "title"));
-				if (!out ||
-				    (description && json_object_set(out, "description",
-								    (json_t *)description) < 0) ||
-				    json_array_append_new(measures, out) < 0) {
+				if (out && description &&
+				    json_object_set(out, "description", description) < 0) {
+					json_decref(out);
+					out = NULL;
+				}
+				if (!out || json_array_append_new(measures, out) < 0) {
 					json_decref(measures);
 					goto fail_sections;
 				}
@@ -813,6 +876,7 @@ static void imp_clear(imp *x)
 		for (int j = 0; j < x->rows[i].count; j++)
 			free(x->rows[i].cells[j]);
 		free(x->rows[i].cells);
+		free(x->rows[i].flags);
 	}
 	free(x->rows);
 	json_decref(x->settings);

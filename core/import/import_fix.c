@@ -367,7 +367,7 @@ static int fix_cells(imp *x, json_t *out, const json_t *cells, const char *point
 
 int imp_fix_cells(imp *x, imp_row *r)
 {
-	json_t *fix = (json_t *)imp_fix_find(x, "row", (long)r->line), *v, *was, *done;
+	json_t *fix = (json_t *)imp_fix_row(x, r), *v, *was, *done;
 	const char *key;
 
 	if (!fix || !json_object_get(fix, "cells"))
@@ -388,6 +388,16 @@ int imp_fix_cells(imp *x, imp_row *r)
 				return KK_ENOMEM;
 			}
 			r->cells = cells;
+			if (r->flags) { /* the cells added are in no merged range */
+				unsigned char *flags = realloc(r->flags, (size_t)c + 1);
+
+				if (!flags) {
+					free(text);
+					return KK_ENOMEM;
+				}
+				memset(flags + r->count, 0, (size_t)(c + 1 - r->count));
+				r->flags = flags;
+			}
 			for (; r->count <= c; r->count++)
 				if (!(r->cells[r->count] = strdup(""))) {
 					free(text);
@@ -403,6 +413,10 @@ int imp_fix_cells(imp *x, imp_row *r)
 	}
 	done = json_pack("{s:I, s:O, s:O}", "row", (json_int_t)r->line, "cells",
 			 json_object_get(fix, "cells"), "reason", json_object_get(fix, "reason"));
+	if (done && r->sheet && json_object_set_new(done, "sheet", json_string(r->sheet)) < 0) {
+		json_decref(done);
+		done = NULL;
+	}
 	if (!done || json_array_append_new(x->corrected, done) < 0 ||
 	    json_object_set_new(fix, "used", json_true()) < 0)
 		return KK_ENOMEM;
@@ -411,7 +425,7 @@ int imp_fix_cells(imp *x, imp_row *r)
 
 int imp_fix_explain_cells(const imp *x, const imp_row *r, json_t *cells)
 {
-	const json_t *fix = imp_fix_find(x, "row", (long)r->line), *was;
+	const json_t *fix = imp_fix_row(x, r), *was;
 	const char *key;
 	json_t *v;
 
@@ -464,13 +478,13 @@ int imp_fix_load(imp *x)
 			continue;
 		}
 		json_object_foreach((json_t *)entry, key, v) {
-			static const char *const keys[] = {"row", "id",	   "skip",
+			static const char *const keys[] = {"row", "sheet", "id",    "skip",
 							   "set", "cells", "reason"};
 
-			if (known_name(key, keys, 6))
+			if (known_name(key, keys, 7))
 				continue;
 			snprintf(sub, sizeof(sub), "%s/%s", at, key);
-			if ((error = unknown_field(x, sub, key, keys, 6)) < 0)
+			if ((error = unknown_field(x, sub, key, keys, 7)) < 0)
 				return error;
 		}
 		if (error) {
@@ -504,6 +518,12 @@ int imp_fix_load(imp *x)
 				   "'cells'"));
 			continue;
 		}
+		if (json_object_get(entry, "sheet") &&
+		    (!row || !json_is_string(json_object_get(entry, "sheet")))) {
+			snprintf(sub, sizeof(sub), "%s/sheet", at);
+			fix_fail(x, sub, _("'sheet' is a sheet's name, on an entry with a 'row'"));
+			continue;
+		}
 		if (cells && !row) {
 			snprintf(sub, sizeof(sub), "%s/cells", at);
 			fix_fail(x, sub, _("'cells' go with a 'row'"));
@@ -519,6 +539,8 @@ int imp_fix_load(imp *x)
 		    json_array_append_new(x->fixes, fix) < 0)
 			return KK_ENOMEM;
 		if ((row && json_object_set(fix, "row", (json_t *)row) < 0) ||
+		    (json_object_get(entry, "sheet") &&
+		     json_object_set(fix, "sheet", json_object_get(entry, "sheet")) < 0) ||
 		    (id && json_object_set(fix, "id", (json_t *)id) < 0) ||
 		    (skip && json_object_set_new(fix, "skip", json_true()) < 0))
 			return KK_ENOMEM;
@@ -560,6 +582,23 @@ int imp_fix_load(imp *x)
 	return x->fix_failed ? 1 : 0;
 }
 
+const json_t *imp_fix_row(const imp *x, const imp_row *r)
+{
+	const json_t *fix;
+	size_t i;
+
+	json_array_foreach(x->fixes, i, fix) {
+		const char *sheet = json_string_value(json_object_get(fix, "sheet"));
+
+		if (json_integer_value(json_object_get(fix, "row")) != (json_int_t)r->line)
+			continue;
+		/* In a workbook of several sheets, the row of the sheet named. */
+		if (r->sheet ? sheet && strcmp(sheet, r->sheet) == 0 : !sheet)
+			return fix;
+	}
+	return NULL;
+}
+
 const json_t *imp_fix_find(const imp *x, const char *key, long value)
 {
 	const json_t *fix;
@@ -578,19 +617,22 @@ static int fix_record(imp *x, json_t *fix, const imp_row *r, long id, json_t *fi
 				 json_object_get(fix, "reason"));
 
 	if (!done || (id && json_object_set_new(done, "id", json_integer(id)) < 0) ||
+	    (r->sheet && json_object_set_new(done, "sheet", json_string(r->sheet)) < 0) ||
 	    (fields ? json_object_set(done, "fields", fields)
-		    : json_object_set_new(done, "skipped", json_true())) < 0 ||
-	    json_array_append_new(x->corrected, done) < 0 ||
-	    json_object_set_new(fix, "used", json_true()) < 0) {
+		    : json_object_set_new(done, "skipped", json_true())) < 0) {
 		json_decref(done);
 		return KK_ENOMEM;
 	}
+	/* json_array_append_new() takes `done` whether it succeeds or not. */
+	if (json_array_append_new(x->corrected, done) < 0 ||
+	    json_object_set_new(fix, "used", json_true()) < 0)
+		return KK_ENOMEM;
 	return 0;
 }
 
 int imp_fix_skip(imp *x, const imp_row *r)
 {
-	json_t *fix = (json_t *)imp_fix_find(x, "row", (long)r->line);
+	json_t *fix = (json_t *)imp_fix_row(x, r);
 	char what[KK_DIAG_MESSAGE_MAX];
 
 	if (!fix || !json_object_get(fix, "skip"))
@@ -732,7 +774,12 @@ int imp_fix_unused(imp *x)
 			continue;
 		snprintf(at, sizeof(at), "/corrections/%lld",
 			 (long long)json_integer_value(json_object_get(fix, "entry")));
-		if (json_object_get(fix, "row")) {
+		if (json_object_get(fix, "row") && x->sheets > 1 && !json_object_get(fix, "sheet")) {
+			error = fix_fail(x, at,
+					 _("'%s' has %zu sheets: give the entry's 'sheet' as well as "
+					   "its 'row'"),
+					 x->name, x->sheets);
+		} else if (json_object_get(fix, "row")) {
 			n = json_integer_value(json_object_get(fix, "row"));
 			error = fix_fail(x, at, _("row %lld of '%s' is no item's row"), n, x->name);
 		} else {

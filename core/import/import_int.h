@@ -32,8 +32,10 @@ enum {
 
 /* One row of the file, its cells cleaned (kk_cell_clean). */
 typedef struct imp_row {
-	size_t line;
+	size_t line;	      /* its line, or in a workbook its row number in its sheet */
+	const char *sheet;    /* a workbook's sheet name when it has several, or NULL */
 	char **cells;
+	unsigned char *flags; /* KK_SHEET_MERGED_* per cell (a workbook's), or NULL */
 	int count;
 } imp_row;
 
@@ -88,6 +90,7 @@ typedef struct imp {
 	json_t *corrected;     /* the entries applied: kk_import.corrected */
 	size_t failed;	       /* rows reported */
 	size_t fix_failed;     /* problems of the corrections file reported */
+	size_t sheets;	       /* a workbook's sheets; 0 for TSV and CSV */
 } imp;
 
 /*
@@ -106,6 +109,9 @@ int imp_fail(imp *x, const imp_row *r, const char *fmt, ...) __attribute__((form
 
 /* The cell at `i`, or "" beyond the row. */
 const char *imp_cell(const imp_row *r, int i);
+
+/* Tells whether the cell at `i` is merged with the one above it (a workbook's merged range). */
+int imp_merged_above(const imp_row *r, int i);
 
 /* The progress code of mark `s` ("on_track" for ○), or NULL. */
 const char *imp_mark_code(const imp *x, const char *s);
@@ -137,6 +143,9 @@ int imp_fix_load(imp *x);
 
 /* The entry whose `key` ("row" or "id") is `value`, or NULL. */
 const json_t *imp_fix_find(const imp *x, const char *key, long value);
+
+/* The entry for row `r`: its line, and its sheet in a workbook of several; or NULL. */
+const json_t *imp_fix_row(const imp *x, const imp_row *r);
 
 /*
  * Sets the cells an entry gives for row `r` (cleaned), before the row is

@@ -586,7 +586,10 @@ static int place_measure(imp *x, const imp_table *t, const imp_row *r, placed *p
 		snprintf(key, size, "%s", x->measure);
 		sscanf(strrchr(key, '/') + 1, "%d", measure_out);
 		read_as(p, F_MEASURE, -1,
-			N_("no 施策 cell filled: the 施策 of the row above (a merged cell)"));
+			imp_merged_above(r, 0) || imp_merged_above(r, 1)
+				? N_("the 施策 cells are merged with those above in the workbook: the "
+				     "施策 of the row above")
+				: N_("no 施策 cell filled: the 施策 of the row above (a merged cell)"));
 		return 0;
 	}
 	numbered = kk_cell_measure_number(&number, &rest, cells[0]);
@@ -817,8 +820,11 @@ static int add_item(imp *x, const imp_row *r, placed *p, int measure, const char
 			goto done;
 		}
 		read_as(p, F_OWNERS, p->owner_col,
-			N_("empty, under an item of this table: the 担当課 of the row above (a merged "
-			   "cell)"));
+			imp_merged_above(r, p->owner_col)
+				? N_("merged with the cell above in the workbook: the 担当課 of the "
+				     "row above")
+				: N_("empty, under an item of this table: the 担当課 of the row above "
+				     "(a merged cell)"));
 	}
 	if (json_array_size(owners) == 0) {
 		error = imp_fail(x, r, _("no 担当課 (owner department)"));
@@ -1058,7 +1064,7 @@ static int item_from_fix(imp *x, const imp_row *r, const json_t *fix, json_t *ce
 static int apply_fixes(imp *x, const imp_row *r, long id, json_t *cells)
 {
 	json_t *item = json_array_get(x->items, json_array_size(x->items) - 1);
-	const json_t *by_row = imp_fix_find(x, "row", (long)r->line);
+	const json_t *by_row = imp_fix_row(x, r);
 	const json_t *by_id = imp_fix_find(x, "id", id);
 	int error = 0;
 
@@ -1143,7 +1149,7 @@ done:
 		x->measure_broken = r->line;
 	}
 	/* A row no reading can place, whose item the corrections give whole. */
-	if (error > 0 && (fix = imp_fix_find(x, "row", (long)r->line)) && fix_is_whole(fix) &&
+	if (error > 0 && (fix = imp_fix_row(x, r)) && fix_is_whole(fix) &&
 	    !json_object_get(fix, "used")) {
 		memset(&p, 0, sizeof(p));
 		for (int f = 0; f < F_COUNT; f++)

@@ -34,18 +34,34 @@ Imported from example-merged.xlsx" "" -- git -C merged.git log -1 --format=%B
 # Keikaku's own xlsx report.  Its cells are read as openpyxl reads them
 # (tests/test_xlsx.c, test_as_openpyxl_reads, on a copy in the fixtures).
 kk -C tsv.git report --fy 2021 --format xlsx --output "$work/report.xlsx"
-# EXPECTED TO FAIL until the row reader of issue 15 is done: the xlsx report
-# has its two header rows once, at the top (repeated on each printed page),
-# and a 計画の柱 heading right under them; the row reader ends the table at
-# that heading, so every item row (7-15, 17-22, 24-32, 35-45) is "not in a
-# table".
-if kk init report.git --import "$work/report.xlsx" >/dev/null 2>&1; then
-	same_tree "keikaku's own xlsx report" report.git
-	echo "note: the xlsx report now imports: drop the expected failure (issue 15)"
-else
-	echo "expected failure (issue 15): keikaku's own xlsx report does not import yet"
-	ok
-fi
+# Its two header rows are once, at the top, and the tables under the later
+# headings repeat none: their rows are read with the header above them.
+expect 0 "*" "" -- kk init report.git --import "$work/report.xlsx"
+same_tree "keikaku's own xlsx report" report.git
+
+# --explain names an owner merged down its items as the workbook says it.
+expect 0 "  D71    (empty)                 担当課                        merged with the cell above in the workbook: the 担当課 of the row above" "" \
+	-- sh -c "\"$KEIKAKU\" init x.git --import '$fixtures/example-owners-merged.xlsx' --explain | grep '^  D71 '"
+
+# A report over two sheets, the second without a header of its own, one cell of it
+# mistyped: the message names the sheet, and so must the correction.
+shapes=$fixtures/shapes-sheets.xlsx
+expect 1 "" "$shapes[柱2]:9: unknown 進捗度 '△' (expected ◎, ○ or ▲)
+keikaku: '$shapes' has 1 row that cannot be imported; no repository was created
+hint: '--explain' shows how each row was read; a corrections file ('--corrections FILE') can set a row's fields or skip it" \
+	-- kk init sheets.git --import "$shapes"
+check "--explain names the sheet" sh -c "\"$KEIKAKU\" init x.git --import '$shapes' --explain 2>/dev/null | grep -qx 'row 9 of sheet 柱2: cannot be imported: unknown 進捗度 .△. (expected ◎, ○ or ▲)'"
+printf '{"corrections": [{"row": 9, "cells": {"G": "○"}, "reason": "△は○の誤り"}]}' >nosheet.json
+check "a row of a workbook of several sheets needs its sheet" sh -c \
+	"\"$KEIKAKU\" init x.git --import '$shapes' --corrections nosheet.json 2>&1 | grep -q \"has 2 sheets: give the entry's 'sheet' as well as its 'row'\""
+printf '{"corrections": [{"row": 9, "sheet": "柱2", "cells": {"G": "○"}, "reason": "△は○の誤り"}]}' >sheet.json
+expect 0 "*" "" -- kk init sheets.git --import "$shapes" --corrections sheet.json
+kk init shapes-tsv.git --import "$KK_SOURCE_DIR/tests/fixtures/import/shapes/report.tsv" >/dev/null
+for path in items plan.json departments.json; do
+	check "two sheets, corrected: $path as the TSV's" test "$(git -C shapes-tsv.git rev-parse "main:$path")" = \
+		"$(git -C sheets.git rev-parse "main:$path")"
+done
+check "the correction on record, with its sheet" sh -c "git -C sheets.git log -1 --format=%b | grep -qxF -e \"- row 9 of sheet 柱2: cell G9 = '○' (△は○の誤り)\""
 
 # What is not an .xlsx, or not a whole one.
 printf '\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0' >old.xls
