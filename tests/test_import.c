@@ -865,6 +865,28 @@ static void test_sheet_undecodable(void **state)
 	}
 }
 
+/* 64 MiB of tabs would be tens of millions of cells: a TSV has a workbook's limits. */
+static void test_sheet_limits(void **state)
+{
+	size_t n = KK_SHEET_MAX_CELLS;
+	char *tabs = malloc(n + 1);
+	kk_sheet *s = NULL;
+	kk_diag diag = {0};
+
+	(void)state;
+	assert_non_null(tabs);
+	memset(tabs, '\t', n); /* n tabs: n + 1 cells */
+	tabs[n] = '\0';
+	assert_int_equal(kk_sheet_parse(&s, tabs, n, "r.tsv", &diag), KK_ELIMIT);
+	assert_null(s);
+	assert_string_equal(diag.message, "'r.tsv' has more than 1048576 rows or 2097152 cells");
+	/* One cell fewer is read. */
+	assert_int_equal(kk_sheet_parse(&s, tabs, n - 1, "r.tsv", &diag), 0);
+	assert_int_equal(s->rows[0].count, KK_SHEET_MAX_CELLS);
+	kk_sheet_free(s);
+	free(tabs);
+}
+
 /* What the cells say: clean-up, marks, 達成度 words, numbers, headings, departments. */
 static void test_cells(void **state)
 {
@@ -955,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_row_reasons),    cmocka_unit_test(test_added),
 		cmocka_unit_test(test_not_a_report),   cmocka_unit_test(test_sheet),
 		cmocka_unit_test(test_cells),	       cmocka_unit_test(test_sheet_undecodable),
+		cmocka_unit_test(test_sheet_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,7 +60,7 @@ typedef struct kk_import {
 	 * {"row": N, "skipped": true, "reason": "…"}.  Empty without any.
 	 */
 	json_t *corrected;
-	const char *encoding; /* "UTF-8", "UTF-16LE", "UTF-16BE" or "CP932"; static */
+	const char *encoding; /* "UTF-8", "UTF-16LE", "UTF-16BE", "CP932" or "xlsx"; static */
 	char delimiter;	      /* '\t' or ',' */
 } kk_import;
 

@@ -265,10 +265,15 @@ static int read_quoted(kk_buf *cell, const char *s, size_t len, size_t *i, char 
 	return 0;
 }
 
+/*
+ * Splits the text into rows of cells.  KK_ELIMIT past KK_SHEET_MAX_ROWS rows
+ * or KK_SHEET_MAX_CELLS cells, as a workbook: 64 MiB of tabs would be tens of
+ * millions of cells.
+ */
 static int split(kk_sheet *sheet, const char *s, size_t len)
 {
 	kk_sheet_row row = {0};
-	size_t row_cap = 0, cell_cap = 0, line = 1, i = 0;
+	size_t row_cap = 0, cell_cap = 0, line = 1, i = 0, cells = 0;
 	kk_buf cell = {0};
 	int error = 0;
 
@@ -297,6 +302,10 @@ static int split(kk_sheet *sheet, const char *s, size_t len)
 				goto done;
 			i++;
 		}
+		if (++cells > KK_SHEET_MAX_CELLS || sheet->count >= KK_SHEET_MAX_ROWS) {
+			error = KK_ELIMIT;
+			goto done;
+		}
 		if ((error = row_add_cell(&row, &cell_cap, &cell)) < 0)
 			goto done;
 		if (i < len && s[i] == sheet->delimiter) {
@@ -304,6 +313,10 @@ static int split(kk_sheet *sheet, const char *s, size_t len)
 			if (i < len)
 				continue;
 			/* A delimiter at the very end: one more, empty, cell. */
+			if (++cells > KK_SHEET_MAX_CELLS) {
+				error = KK_ELIMIT;
+				goto done;
+			}
 			if ((error = row_add_cell(&row, &cell_cap, &cell)) < 0)
 				goto done;
 		}
@@ -377,7 +390,11 @@ int kk_sheet_parse(kk_sheet **out, const char *data, size_t len, const char *nam
 	if ((error = decode(&text, &text_len, &sheet->encoding, data, len, name, diag)) < 0)
 		goto done;
 	sheet->delimiter = detect_delimiter(text, text_len, name);
-	if ((error = split(sheet, text, text_len)) < 0) {
+	if ((error = split(sheet, text, text_len)) == KK_ELIMIT) {
+		kk_diag_set(diag, error, _("'%s' has more than %u rows or %u cells"),
+			    name ? name : "-", KK_SHEET_MAX_ROWS, KK_SHEET_MAX_CELLS);
+		goto done;
+	} else if (error < 0) {
 		kk_diag_set(diag, error, _("out of memory"));
 		goto done;
 	}
