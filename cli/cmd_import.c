@@ -36,7 +36,7 @@ static const cli_option import_options[] = {
 };
 
 static const char *const import_synopsis[] = {
-	"keikaku import FILE [--dry-run] [--explain] [--force] [--corrections FILE] [-m REASON] "
+	"keikaku import FILE [--dry-run] [--explain] [--corrections FILE] [--force] [-m REASON] "
 	"[--title TEXT] [--organisation TEXT] [--admin-department NAME]",
 	NULL,
 };

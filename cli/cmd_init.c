@@ -29,7 +29,7 @@ static const cli_option init_options[] = {
 
 static const char *const init_synopsis[] = {
 	"keikaku init PATH [--from DIR]",
-	"keikaku init PATH --import FILE [--explain] [--force] [--corrections FILE] [--title TEXT] "
+	"keikaku init PATH --import FILE [--explain] [--corrections FILE] [--force] [--title TEXT] "
 	"[--organisation TEXT] [--admin-department NAME]",
 	NULL,
 };

@@ -108,6 +108,7 @@ static const cli_option update_options[] = {
 static const char *const update_synopsis[] = {
 	"keikaku update ID --fy Y [--progress P] [--revised TEXT] [--result TEXT | --result-file "
 	"FILE] [--achievement A] [--status S] [-m REASON] [--correction] [--dry-run]",
+	"keikaku update ID --status S [-m REASON] [--correction] [--dry-run]",
 	NULL,
 };
 
