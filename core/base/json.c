@@ -345,6 +345,9 @@ static int duplicate_key(kk_diag *diag, const char *buf, size_t end)
 	json_t *key = json_loadb(buf + start, end - start, JSON_DECODE_ANY, NULL);
 	int error;
 
+	/* The token parsed once already: failing now is running out of memory. */
+	if (!key)
+		return fail(diag, KK_ENOMEM, _("out of memory"));
 	if (!json_is_string(key)) {
 		error = error_at(diag, KK_EINVALID, buf, start, _("duplicate key"));
 	} else {
@@ -612,6 +615,27 @@ int kk_json_equal(const json_t *a, const json_t *b)
 		/* true, false and null are singletons of their type. */
 		return 1;
 	}
+}
+
+json_t *kk_json_copy(const json_t *value)
+{
+	json_t *copy;
+	int error;
+
+	if (json_is_object(value)) {
+		copy = json_object();
+		error = copy ? json_object_update(copy, (json_t *)value) : -1;
+	} else if (json_is_array(value)) {
+		copy = json_array();
+		error = copy ? json_array_extend(copy, (json_t *)value) : -1;
+	} else {
+		return json_copy((json_t *)value);
+	}
+	if (error < 0) {
+		json_decref(copy);
+		return NULL;
+	}
+	return copy;
 }
 
 int kk_json_pointer_push(char *buf, size_t size, const char *token)

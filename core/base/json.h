@@ -45,6 +45,13 @@ int kk_json_load_file(json_t **out, const char *path, const kk_json_limits *limi
 int kk_json_equal(const json_t *a, const json_t *b);
 
 /*
+ * A shallow copy of `value`, as json_copy() makes it, or NULL when memory
+ * runs out: jansson's json_copy() leaves out the members it has no memory
+ * for and returns the rest.
+ */
+json_t *kk_json_copy(const json_t *value);
+
+/*
  * Appends the RFC 6901 escaped form of `token` to the pointer in `buf`
  * (capacity `size`).  Returns 0, or KK_ELIMIT when it would not fit (the
  * buffer is then left unchanged).

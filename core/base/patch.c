@@ -39,7 +39,7 @@ static int merge_into(json_t *target, const json_t *patch)
 				return KK_ENOMEM;
 		} else {
 			/* A member that is not an object is replaced by one, then merged into. */
-			copy = json_is_object(member) ? json_copy(member) : json_object();
+			copy = json_is_object(member) ? kk_json_copy(member) : json_object();
 			if (json_object_set_new(target, key, copy) < 0)
 				return KK_ENOMEM;
 			if ((error = merge_into(copy, value)) < 0)
@@ -58,7 +58,7 @@ int kk_patch_apply(json_t **out, const json_t *target, const json_t *patch, kk_d
 	if (!json_is_object(patch))
 		doc = json_deep_copy(patch);
 	else
-		doc = json_is_object(target) ? json_copy(MUT(target)) : json_object();
+		doc = json_is_object(target) ? kk_json_copy(target) : json_object();
 	if (!doc || (json_is_object(patch) && merge_into(doc, patch) < 0)) {
 		json_decref(doc);
 		return kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory"));
@@ -245,12 +245,12 @@ static int add_change(json_t *changes, const char *path, const json_t *old, cons
 	json_t *change = json_pack("{s:s}", "path", path);
 
 	if (!change || (old && json_object_set(change, "old", MUT(old)) < 0) ||
-	    (new &&json_object_set(change, "new", MUT(new)) < 0) ||
-	    json_array_append_new(changes, change) < 0) {
+	    (new &&json_object_set(change, "new", MUT(new)) < 0)) {
 		json_decref(change);
 		return KK_ENOMEM;
 	}
-	return 0;
+	/* It takes `change` whether it succeeds or not. */
+	return json_array_append_new(changes, change) < 0 ? KK_ENOMEM : 0;
 }
 
 /*

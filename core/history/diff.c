@@ -578,6 +578,19 @@ static int append(json_t *array, json_t *entry, kk_diag *diag)
 	return 0;
 }
 
+/*
+ * {"id", "title" (when it has one), "change", `key`: value}.  Not with
+ * json_pack()'s "s*", which leaves out a title it has no memory for.
+ */
+static json_t *item_entry(json_int_t id, const char *title, const char *change, const char *key,
+			  json_t *value)
+{
+	if (!title)
+		return json_pack("{s:I, s:s, s:O}", "id", id, "change", change, key, value);
+	return json_pack("{s:I, s:s, s:s, s:O}", "id", id, "title", title, "change", change, key,
+			 value);
+}
+
 /* Adds item `id`'s entry to `items`, from blob `old_id` to blob `new_id` (either NULL). */
 static int diff_item(json_t *items, differ *d, json_int_t id, const char *path,
 		     const git_oid *old_id, const git_oid *new_id)
@@ -594,9 +607,7 @@ static int diff_item(json_t *items, differ *d, json_int_t id, const char *path,
 		if ((error = field_changes(&changes, d, old, new)) < 0 ||
 		    json_array_size(changes) == 0)
 			goto done;
-		error = append(items,
-			       json_pack("{s:I, s:s*, s:s, s:O}", "id", id, "title", title,
-					 "change", "changed", "changes", changes),
+		error = append(items, item_entry(id, title, "changed", "changes", changes),
 			       d->diag);
 	} else {
 		json_t *item = new ? new : old;
@@ -604,8 +615,7 @@ static int diff_item(json_t *items, differ *d, json_int_t id, const char *path,
 		if (d->year[0] && !json_object_get(json_object_get(item, "years"), d->year + 6))
 			goto done;
 		error = append(items,
-			       json_pack("{s:I, s:s*, s:s, s:O}", "id", id, "title", title,
-					 "change", new ? "added" : "removed", "item", item),
+			       item_entry(id, title, new ? "added" : "removed", "item", item),
 			       d->diag);
 	}
 done:
@@ -717,7 +727,7 @@ static const char *const department_levels[] = {"departments", NULL};
  */
 static int keyed(json_t **out, const json_t *doc, const char *const *levels, const char *key)
 {
-	json_t *copy = json_copy((json_t *)doc), *array = json_object_get(doc, levels[0]);
+	json_t *copy = kk_json_copy(doc), *array = json_object_get(doc, levels[0]);
 	json_t *map = NULL, *record;
 	size_t i;
 	int error = KK_ENOMEM;

@@ -333,6 +333,26 @@ int kk_schema_index_document(json_t *ids, json_t *doc, const char *uri,
 
 /* the registry */
 
+/*
+ * Adds the ids of `ids` that `into` lacks, all of them or none: jansson's
+ * json_object_update_missing() ignores an insertion that runs out of memory.
+ */
+static int ids_merge(json_t *into, json_t *ids)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(ids, key, value) {
+		if (json_object_get(into, key) || json_object_set_nocheck(into, key, value) == 0)
+			continue;
+		json_object_foreach(ids, key, value)
+			if (json_object_get(into, key) == value)
+				json_object_del(into, key);
+		return KK_ENOMEM;
+	}
+	return 0;
+}
+
 static int registry_add(kk_schema_registry *reg, const char *uri, json_t *doc, kk_diag *diag)
 {
 	json_t *ids = NULL;
@@ -352,7 +372,7 @@ static int registry_add(kk_schema_registry *reg, const char *uri, json_t *doc, k
 	if ((error = kk_schema_index_document(ids, doc, abs, NULL, NULL, diag)) < 0)
 		goto done;
 	/* Only a document that is whole and sound reaches the registry. */
-	if (json_object_update_missing(reg->ids, ids) < 0)
+	if (ids_merge(reg->ids, ids) < 0)
 		error = kk_schema_diag(diag, KK_ENOMEM, "", _("out of memory"));
 
 done:
