@@ -48,6 +48,9 @@ int kk_diag_git(kk_diag *diag, int code, const char *what)
 {
 	const git_error *e = git_error_last();
 
+	/* Running out of memory is not the I/O error the caller expected. */
+	if (e && e->klass == GIT_ERROR_NOMEMORY)
+		code = KK_ENOMEM;
 	return kk_diag_set(diag, code, "%s: %s", what, e && e->message ? e->message : "?");
 }
 

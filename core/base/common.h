@@ -57,7 +57,8 @@ int kk_diag_set(kk_diag *diag, int code, const char *fmt, ...)
 
 /*
  * Records `code` in `diag` (which may be NULL) with the message "WHAT:
- * libgit2's last error" and returns `code`, for failures of libgit2 calls.
+ * libgit2's last error" and returns `code`, for failures of libgit2 calls;
+ * when libgit2 ran out of memory, the code is KK_ENOMEM instead.
  */
 int kk_diag_git(kk_diag *diag, int code, const char *what);
 

@@ -70,6 +70,10 @@ int kk_store_discover(kk_store **out, const char *start, kk_diag *diag)
 
 	git_libgit2_init();
 	error = git_repository_open_ext(&repo, start, 0, NULL);
+	/* libgit2 1.5 says "not found" of a search that ran out of memory, too. */
+	if (error == GIT_ENOTFOUND && git_error_last() &&
+	    git_error_last()->klass == GIT_ERROR_NOMEMORY)
+		error = -1;
 	if (error == GIT_ENOTFOUND) {
 		git_libgit2_shutdown();
 		/*
@@ -358,7 +362,12 @@ int kk_store_init(kk_store **out, git_oid *commit_out, const char *path, const k
 	git_libgit2_init();
 	if ((error = check_target(path, diag)) < 0)
 		goto done;
-	if (asprintf(&tmp, "%s.kk-init-XXXXXX", path) < 0 || !mkdtemp(tmp)) {
+	if (asprintf(&tmp, "%s.kk-init-XXXXXX", path) < 0) {
+		tmp = NULL;
+		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+		goto done;
+	}
+	if (!mkdtemp(tmp)) {
 		error = kk_diag_set(diag, KK_EIO, _("cannot create '%s': %s"), path,
 				    strerror(errno));
 		free(tmp);

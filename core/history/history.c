@@ -790,6 +790,7 @@ int kk_history_open(kk_history **out, kk_store *store, const git_oid *tip, int u
 	*out = h;
 	h = NULL;
 done:
+	git_commit_free(commit);
 	free(chain);
 	kk_history_free(h);
 	return error;

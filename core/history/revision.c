@@ -118,8 +118,9 @@ int kk_rev_bound(int64_t *time_out, git_oid *commit_out, kk_store *store, const 
 	}
 	if ((error = kk_rev_resolve(&commit, store, rev, opts, diag)) < 0)
 		return error;
+	/* The revision names a commit: failing to read it is no "unknown revision". */
 	if (git_commit_lookup(&c, kk_store_repository(store), &commit) < 0)
-		return kk_diag_set(diag, KK_ENOTFOUND, _("unknown revision '%s'"), rev);
+		return kk_diag_git(diag, KK_EIO, _("cannot read commit"));
 	*time_out = git_commit_time(c);
 	git_commit_free(c);
 	if (commit_out)
