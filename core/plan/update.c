@@ -38,15 +38,18 @@ void kk_update_result_clear(kk_update_result *r)
 }
 
 /*
- * Parses file `path` of `set` through the verifier's documents, or gives
+ * Parses file `path` of `set` through the verifier's documents into *out,
  * NULL when it is absent or broken.  The document may be shared: it is
- * read, never modified.
+ * read, never modified.  Fails only with KK_ENOMEM: running out of memory
+ * is not a missing file (an item "not found", a year not open).
  */
-static json_t *parse_file(kk_verifier *verifier, const kk_fileset *set, const char *path)
+static int parse_file(json_t **out, kk_verifier *verifier, const kk_fileset *set, const char *path)
 {
 	const kk_file *f = kk_fileset_get(set, path);
+	kk_diag why = {0};
 
-	return f ? kk_doccache_parse(kk_verifier_docs(verifier), f, NULL) : NULL;
+	*out = f ? kk_doccache_parse(kk_verifier_docs(verifier), f, &why) : NULL;
+	return !*out && why.code == KK_ENOMEM ? KK_ENOMEM : 0;
 }
 
 /* Tags each change with its item or file and moves it to the result. */
@@ -103,13 +106,17 @@ static int note_item(kk_update_result *out, json_t *id)
 static int stage(kk_update_result *out, kk_verifier *verifier, const kk_fileset *head,
 		 const char *path, json_t *doc, kk_diag *diag)
 {
-	const json_t *schema = kk_verifier_schema_doc(verifier, head, kk_plan_schema_for(path));
+	const json_t *schema = NULL;
 	char *bytes = NULL;
 	size_t len = 0;
 	bool same = false;
 	kk_diag why = {0}; /* not `diag`: it may be NULL, and this is no failure of ours */
 	int error;
 
+	/* Without its schema the file would be written in another key order. */
+	if ((error = kk_verifier_schema_doc(&schema, verifier, head, kk_plan_schema_for(path),
+					    diag)) < 0)
+		return error;
 	if ((error = kk_canon_dump_same(&bytes, &len, &same, doc, schema, &why)) == 0) {
 		error = kk_fileset_put(&out->files, path, bytes, len, diag);
 		/* The checks of this update read these bytes next: they need no parse. */
@@ -320,8 +327,8 @@ static int prepare_item(kk_update_result *out, kk_verifier *verifier, const kk_f
 	if ((error = item_patch(&patch, out, path, it->patch ? it->patch : it->item,
 				ctx->settings)) != 0)
 		return error < 0 ? kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory")) : 0;
-	cur = parse_file(verifier, head, path);
-	if (!(changes = json_array()) || !(fields = json_array()) || !(id = json_integer(it->id))) {
+	if (parse_file(&cur, verifier, head, path) < 0 || !(changes = json_array()) ||
+	    !(fields = json_array()) || !(id = json_integer(it->id))) {
 		error = KK_ENOMEM;
 		goto done;
 	}
@@ -372,12 +379,12 @@ done:
 static int prepare_file(kk_update_result *out, kk_verifier *verifier, const kk_fileset *head,
 			const kk_update_file *uf, const kk_change_ctx *ctx, kk_diag *diag)
 {
-	json_t *cur = parse_file(verifier, head, uf->path), *next = NULL, *changes = NULL,
-	       *fields = NULL;
+	json_t *cur = NULL, *next = NULL, *changes = NULL, *fields = NULL;
 	json_t *name = json_string(uf->path);
 	int error;
 
-	if (!(changes = json_array()) || !(fields = json_array()) || !name) {
+	if (parse_file(&cur, verifier, head, uf->path) < 0 || !(changes = json_array()) ||
+	    !(fields = json_array()) || !name) {
 		error = KK_ENOMEM;
 		goto done;
 	}
@@ -582,7 +589,8 @@ static char *summarise(const kk_update_result *out, const kk_fileset *head, cons
 		return finish(buf);
 	}
 	kk_item_path(path, sizeof(path), id);
-	item = parse_file(verifier, &out->files, path);
+	if (parse_file(&item, verifier, &out->files, path) < 0)
+		return NULL;
 	title = json_string_value(json_object_get(item, "title"));
 	snprintf(buf, sizeof(buf), "%03lld %s", (long long)id, title ? title : "");
 	if (json_array_size(out->items) > 1) {
@@ -630,17 +638,19 @@ static char *summarise(const kk_update_result *out, const kk_fileset *head, cons
 int kk_update_prepare(kk_update_result *out, const kk_fileset *head, const kk_update_request *req,
 		      kk_verifier *verifier, kk_diag *diag)
 {
-	json_t *settings = parse_file(verifier, head, KK_PATH_SETTINGS);
-	kk_change_ctx ctx = {req->who, settings, req->reason, req->correction};
+	json_t *settings = NULL;
+	kk_change_ctx ctx = {req->who, NULL, req->reason, req->correction};
 	int not_found = 0, error = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!(out->changes = json_array()) || !(out->violations = json_array()) ||
+	if (parse_file(&settings, verifier, head, KK_PATH_SETTINGS) < 0 ||
+	    !(out->changes = json_array()) || !(out->violations = json_array()) ||
 	    !(out->errors = json_array()) || !(out->items = json_array()) ||
 	    !(out->years = json_array())) {
 		error = kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory"));
 		goto done;
 	}
+	ctx.settings = settings;
 	for (size_t i = 0; i < req->item_count && !error; i++)
 		error = prepare_item(out, verifier, head, req, &req->items[i], &ctx, &not_found,
 				     diag);

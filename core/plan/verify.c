@@ -210,6 +210,24 @@ static int problem_from(check_ctx *c, const char *path, const kk_diag *d)
 	return problem(c, path, d->pointer, "%s", d->message);
 }
 
+/*
+ * The schema of the last slot cannot be used: a problem of `path` (when
+ * `report`), or, when memory ran out, an error, the slot forgotten so that
+ * the next check tries again.
+ */
+static int schema_failed(check_ctx *c, const char *path, const kk_diag *d, int report)
+{
+	cached_schema *slot;
+
+	if (d->code != KK_ENOMEM)
+		return report ? problem_from(c, path, d) : 0;
+	slot = c->v->schemas[--c->v->schema_count];
+	kk_schema_free(slot->compiled);
+	json_decref(slot->doc);
+	free(slot);
+	return kk_diag_set(c->diag, KK_ENOMEM, "%s", _("out of memory"));
+}
+
 /* Finds or compiles the schema stored at `path`; NULL (with a problem) if unusable. */
 static int load_schema(const cached_schema **out, check_ctx *c, const char *path)
 {
@@ -242,20 +260,20 @@ static int load_schema(const cached_schema **out, check_ctx *c, const char *path
 	if (report < 0)
 		return report;
 	if (kk_json_parse(&slot->doc, file->data, file->len, NULL, &d) < 0)
-		return report ? problem_from(c, path, &d) : 0;
+		return schema_failed(c, path, &d, report);
 	if ((error = kk_schema_validate(v->meta, slot->doc, &errors, &d)) == KK_EINVALID) {
 		for (size_t i = 0; report && i < errors.count && error != KK_ENOMEM; i++)
 			if (problem(c, path, errors.items[i].pointer, _("not a valid schema: %s"),
 				    errors.items[i].message) < 0)
-				error = KK_ENOMEM;
+				error = d.code = KK_ENOMEM;
 		kk_diaglist_clear(&errors);
-		return error == KK_ENOMEM ? error : 0;
+		return error == KK_ENOMEM ? schema_failed(c, path, &d, report) : 0;
 	}
 	kk_diaglist_clear(&errors);
 	if (error < 0)
-		return report ? problem_from(c, path, &d) : 0;
+		return schema_failed(c, path, &d, report);
 	if (kk_schema_compile(&slot->compiled, v->registry, slot->doc, NULL, &d) < 0)
-		return report ? problem_from(c, path, &d) : 0;
+		return schema_failed(c, path, &d, report);
 	*out = slot;
 	return 0;
 }
@@ -279,16 +297,21 @@ static int check_file(json_t **doc_out, check_ctx *c, const kk_file *file, enum 
 	int error = 0, canonical;
 
 	*doc_out = NULL;
-	if (!(doc = kk_doccache_parse(c->v->docs, file, &d)))
+	if (!(doc = kk_doccache_parse(c->v->docs, file, &d))) {
+		if (d.code == KK_ENOMEM)
+			return kk_diag_set(c->diag, KK_ENOMEM, "%s", _("out of memory"));
 		return report ? problem_from(c, file->path, &d) : 0;
+	}
 	if (report && schema) {
 		error = kk_schema_validate(schema->compiled, doc, &errors, &d);
 		for (size_t i = 0; error == KK_EINVALID && i < errors.count; i++)
 			if (problem_from(c, file->path, &errors.items[i]) < 0)
 				error = KK_ENOMEM;
 		kk_diaglist_clear(&errors);
-		if (error == KK_ENOMEM)
+		if (error == KK_ENOMEM) {
+			kk_diag_set(c->diag, KK_ENOMEM, "%s", _("out of memory"));
 			goto done;
+		}
 		if (error < 0 && error != KK_EINVALID && problem_from(c, file->path, &d) < 0) {
 			error = KK_ENOMEM;
 			goto done;
@@ -296,6 +319,10 @@ static int check_file(json_t **doc_out, check_ctx *c, const kk_file *file, enum 
 		canonical = written_canonically(c, file) ? 1
 							 : kk_canon_check_doc(file->data, file->len,
 									      doc, schema->doc, &d);
+		if (canonical == KK_ENOMEM) {
+			error = kk_diag_set(c->diag, KK_ENOMEM, "%s", _("out of memory"));
+			goto done;
+		}
 		if (canonical == 0 &&
 		    problem(c, file->path, "", _("not in canonical form (run 'keikaku fmt %s')"),
 			    file->path) < 0) {
@@ -546,15 +573,19 @@ kk_doccache *kk_verifier_docs(const kk_verifier *v)
 	return v->docs;
 }
 
-const json_t *kk_verifier_schema_doc(kk_verifier *v, const kk_fileset *files, const char *path)
+int kk_verifier_schema_doc(const json_t **out, kk_verifier *v, const kk_fileset *files,
+			   const char *path, kk_diag *diag)
 {
 	kk_diaglist ignored = {0};
-	check_ctx c = {v, files, &ignored, NULL, 0, NULL, {0}, NULL, NULL, NULL};
+	check_ctx c = {v, files, &ignored, diag, 0, NULL, {0}, NULL, NULL, NULL};
 	const cached_schema *schema = NULL;
+	int error = load_schema(&schema, &c, path);
 
-	load_schema(&schema, &c, path);
 	kk_diaglist_clear(&ignored);
-	return schema ? schema->doc : NULL;
+	if (error < 0)
+		return error;
+	*out = schema ? schema->doc : NULL;
+	return 0;
 }
 
 static int check(kk_verifier *v, const kk_fileset *files, int only_new, const kk_fileset *written,

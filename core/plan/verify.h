@@ -52,11 +52,12 @@ kk_doccache *kk_verifier_docs(const kk_verifier *verifier);
 
 /*
  * The schema stored at `path` in `files` (e.g. KK_SCHEMA_ITEM), parsed once
- * and kept by the id of its bytes.  Borrowed: valid until the verifier is
- * freed.  NULL when the file is missing, does not parse or is not a schema.
+ * and kept by the id of its bytes, in *out.  Borrowed: valid until the
+ * verifier is freed.  NULL when the file is missing, does not parse or is
+ * not a schema.  Fails only with KK_ENOMEM (and `diag`).
  */
-const json_t *kk_verifier_schema_doc(kk_verifier *verifier, const kk_fileset *files,
-				     const char *path);
+int kk_verifier_schema_doc(const json_t **out, kk_verifier *verifier, const kk_fileset *files,
+			   const char *path, kk_diag *diag);
 
 /*
  * Rewrites every plan file of `files` (settings, departments, structure,
