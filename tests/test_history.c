@@ -1,7 +1,8 @@
 /*
  * Tests for core/history/history: the history index (history.c) and its
  * queries (history_query.c): the log, blame, the last change of a field,
- * closed years and pending items, on the scripted history of
+ * closed years and pending items; who wrote each line of a text
+ * (history_lines.c); on the scripted history of
  * util/history_script.h.  The index on disk is test_history_cache's,
  * times and revisions test_revision's.
  */
@@ -557,6 +558,144 @@ static void test_last_change(void **state)
 	kk_history_free(h);
 }
 
+/* --- who wrote each line of a text --- */
+
+/* kk_history_text_authors() of item `id`'s `field` at the sandbox's head, as JSON text. */
+static void assert_authors(hs_sandbox *sb, json_int_t id, const char *field, const char *expected)
+{
+	kk_history *h = hs_open(sb, &sb->head, 0);
+	json_t *got = NULL;
+	kk_diag diag = {0};
+
+	if (kk_history_text_authors(&got, h, id, field, &diag) < 0)
+		fail_msg("kk_history_text_authors: %s", diag.message);
+	kk_assert_json_exact(got, expected);
+	json_decref(got);
+	kk_history_free(h);
+}
+
+/* A commit of item 5's FY2021 result, `text`, with the trailers `trailers`. */
+static void result_by(hs_sandbox *sb, int64_t when, const char *text, const char *trailers)
+{
+	json_t *value = json_string(text);
+	char *json = json_dumps(value, JSON_ENCODE_ANY), *message = NULL;
+
+	hs_set(sb, "items/0005.json", "years.2021.result", json);
+	assert_true(asprintf(&message, "005 対象証明書の拡大\n\nKeikaku-Item: 5\n%s", trailers) >
+		    0);
+	hs_commit(sb, "Someone", "someone@keikaku.test", when, message);
+	free(message);
+	free(json);
+	json_decref(value);
+}
+
+/*
+ * Item 5, owned by 税務課 and 市民課: a line keeps its author until it is
+ * changed; the import, a correction and an admin acting for a department
+ * that does not own the item write as "admin" (null).
+ */
+static void test_text_authors(void **state)
+{
+	hs_sandbox *sb = *state;
+	int64_t t = hs_times[7];
+
+	hs_put(sb, "items/0005.json",
+	       "{\"id\": 5, \"title\": \"対象証明書の拡大\", \"owners\": [\"税務課\", \"市民課\"], "
+	       "\"status\": \"open\", \"years\": {\"2021\": {\"result\": \"【税務課】\\n・旧\"}}}\n");
+	hs_commit(sb, "Keikaku Import", "import@keikaku.test", t + 1, "import\n");
+	assert_authors(sb, 5, "years.2021.result",
+		       "[{\"text\": \"【税務課】\", \"department\": null}, "
+		       "{\"text\": \"・旧\", \"department\": null}]");
+
+	/* 税務課 inserts a line; 市民課 appends its part after a blank line. */
+	result_by(sb, t + 2, "【税務課】\n・納税証明書\n・旧", "Department: 税務課\n");
+	result_by(sb, t + 3, "【税務課】\n・納税証明書\n・旧\n\n【戸籍関係】\n・広域交付",
+		  "Department: 市民課\n");
+	/* A change to another field leaves the text's authors alone. */
+	hs_set(sb, "items/0005.json", "years.2021.progress", "\"on_track\"");
+	hs_commit(sb, "Someone", "someone@keikaku.test", t + 4,
+		  "005\n\nKeikaku-Item: 5\nDepartment: 税務課\n");
+	/* 税務課 changes its own line; a correction and an admin of another department write. */
+	result_by(sb, t + 5,
+		  "【税務課】\n・納税証明書 (取り下げ)\n・旧\n\n【戸籍関係】\n・広域交付",
+		  "Department: 税務課\n");
+	result_by(sb, t + 6,
+		  "【税務課】\n・納税証明書 (取り下げ)\n・旧\n\n【戸籍関係】\n・広域交付 (訂正)",
+		  "Department: 市民課\nKeikaku-Correction: yes\n");
+	result_by(sb, t + 7,
+		  "【税務課】\n・納税証明書 (取り下げ)\n・旧\n\n【戸籍関係】\n・広域交付 (訂正)\n"
+		  "・備考",
+		  "Department: デジタル戦略課\n");
+	assert_authors(sb, 5, "years.2021.result",
+		       "[{\"text\": \"【税務課】\", \"department\": null}, "
+		       "{\"text\": \"・納税証明書 (取り下げ)\", \"department\": \"税務課\"}, "
+		       "{\"text\": \"・旧\", \"department\": null}, "
+		       "{\"text\": \"\", \"department\": \"市民課\"}, "
+		       "{\"text\": \"【戸籍関係】\", \"department\": \"市民課\"}, "
+		       "{\"text\": \"・広域交付 (訂正)\", \"department\": null}, "
+		       "{\"text\": \"・備考\", \"department\": null}]");
+
+	/* A line moved is a line written again: the longest common subsequence stays. */
+	result_by(sb, t + 8, "・旧\n【税務課】\n・納税証明書 (取り下げ)", "Department: 市民課\n");
+	assert_authors(sb, 5, "years.2021.result",
+		       "[{\"text\": \"・旧\", \"department\": \"市民課\"}, "
+		       "{\"text\": \"【税務課】\", \"department\": null}, "
+		       "{\"text\": \"・納税証明書 (取り下げ)\", \"department\": \"税務課\"}]");
+
+	/* Removed, then written again: nothing of before is anyone's. */
+	hs_set(sb, "items/0005.json", "years.2021.result", NULL);
+	hs_commit(sb, "Someone", "someone@keikaku.test", t + 9,
+		  "005\n\nKeikaku-Item: 5\nDepartment: 市民課\n");
+	assert_authors(sb, 5, "years.2021.result", "[]");
+	result_by(sb, t + 10, "【税務課】", "Department: 税務課\n");
+	assert_authors(sb, 5, "years.2021.result",
+		       "[{\"text\": \"【税務課】\", \"department\": \"税務課\"}]");
+
+	/* Item 1 (秘書課 alone): C1's line is 秘書課's, C6's correction an admin's. */
+	assert_authors(sb, 1, "years.2021.result",
+		       "[{\"text\": \"・案を作成した\", \"department\": \"秘書課\"}]");
+	assert_authors(sb, 1, "years.2020.result",
+		       "[{\"text\": \"旧(訂正)\", \"department\": null}]");
+	/* No such text, no such item, a removed item. */
+	assert_authors(sb, 1, "years.2021.revised", "[{\"text\": \"検討\", \"department\": null}]");
+	assert_authors(sb, 1, "years.2022.result", "[]");
+	assert_authors(sb, 99, "years.2021.result", "[]");
+	assert_authors(sb, 2, "years.2021.planned", "[]");
+}
+
+/* Past a thousand lines changed by a thousand, lines are matched in order, and still kept. */
+static void test_text_authors_long(void **state)
+{
+	hs_sandbox *sb = *state;
+	char *old = NULL, *new = NULL, *expected = NULL;
+	size_t olen = 0, nlen = 0, elen = 0;
+	FILE *o = open_memstream(&old, &olen), *n = open_memstream(&new, &nlen);
+	FILE *e = open_memstream(&expected, &elen);
+
+	hs_put(sb, "items/0005.json",
+	       "{\"id\": 5, \"title\": \"対象証明書の拡大\", \"owners\": [\"税務課\", \"市民課\"], "
+	       "\"status\": \"open\", \"years\": {}}\n");
+	hs_commit(sb, "Keikaku Import", "import@keikaku.test", hs_times[7] + 1, "import\n");
+	fputs("先頭\n", n);
+	fputs("[{\"text\": \"先頭\", \"department\": \"市民課\"}", e);
+	for (int i = 0; i < 1100; i++) {
+		fprintf(o, "%s・行 %d", i ? "\n" : "", i);
+		fprintf(n, "・行 %d\n", i);
+		fprintf(e, ", {\"text\": \"・行 %d\", \"department\": \"税務課\"}", i);
+	}
+	fputs("末尾", n);
+	fputs(", {\"text\": \"末尾\", \"department\": \"市民課\"}]", e);
+	fclose(o);
+	fclose(n);
+	fclose(e);
+	result_by(sb, hs_times[7] + 2, old, "Department: 税務課\n");
+	result_by(sb, hs_times[7] + 3, new, "Department: 市民課\n");
+	assert_authors(sb, 5, "years.2021.result", expected);
+	free(old);
+	free(new);
+	free(expected);
+}
+
 /* --- closed years and pending items --- */
 
 static void test_check_closed(void **state)
@@ -709,6 +848,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blame_entry_emptied_again, hs_setup,
 						hs_teardown),
 		cmocka_unit_test_setup_teardown(test_last_change, hs_setup, hs_teardown),
+		cmocka_unit_test_setup_teardown(test_text_authors, hs_setup, hs_teardown),
+		cmocka_unit_test_setup_teardown(test_text_authors_long, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_check_closed, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_pending_open_from_the_start, hs_setup,
 						hs_teardown),

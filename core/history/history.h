@@ -113,6 +113,23 @@ int kk_history_last_change(json_t **out, kk_history *history, const char *file, 
 			   kk_diag *diag);
 
 /*
+ * Who wrote each line of text field `field` (a dotted path such as
+ * "years.2021.result") of item `id` at the chain's tip (history_lines.c):
+ * *out is [{"text": LINE, "department": NAME or null}], one per line of the
+ * text split at "\n", or [] when the tip has no such text.  The field's
+ * versions are followed from the oldest, each compared with the one before
+ * it line by line (a longest common subsequence): a line that stays keeps
+ * its author, a new or changed line gets the author of its version.  That
+ * is the department of the commit's Department trailer when it owns the
+ * item; null, an admin, when the commit has none (the import, plain git),
+ * is a correction, or names a department that does not own the item.
+ * Fails with KK_EINVALID (naming the file) when a version does not parse,
+ * KK_EIO, KK_ENOMEM.
+ */
+int kk_history_text_authors(json_t **out, kk_history *history, json_int_t id, const char *field,
+			    kk_diag *diag);
+
+/*
  * The items of `items` (the plan at the chain's tip) that are open, have
  * fiscal year `year`, and had no change to that year's fields by a commit
  * made for one of their owners in the period that starts after commit

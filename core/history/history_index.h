@@ -1,7 +1,8 @@
 /*
  * history_index.h - the inside of a kk_history, shared by history.c (the
- * index: building, reading, writing) and audit.c (the queries on it).  Not
- * a public interface.
+ * index: building, reading, writing), history_query.c (the queries on it)
+ * and history_lines.c (who wrote each line of a text).  Not a public
+ * interface.
  */
 #ifndef KK_HISTORY_INDEX_H
 #define KK_HISTORY_INDEX_H
@@ -59,6 +60,13 @@ static inline uint32_t kk_hist_changes_end(const kk_history *h, size_t i)
 {
 	return i + 1 < h->ncommits ? h->commits[i + 1].first : (uint32_t)h->nchanges;
 }
+
+/*
+ * The content of change `c` (NULL for a removal or KK_HIST_NONE), parsed; a
+ * new reference.  Fails with KK_EIO, or KK_EINVALID naming the file and the
+ * commit when it does not parse (history_query.c).
+ */
+int kk_hist_version(json_t **out, kk_history *h, uint32_t c, kk_diag *diag);
 
 static inline int kk_hist_is_removal(const kk_hist_change *c)
 {

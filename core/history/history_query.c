@@ -159,8 +159,7 @@ static int cached_info(json_t **out, info_cache *cache, kk_history *h, uint32_t 
 
 /* --- versions of files --- */
 
-/* The content of change `c` (NULL for a removal or KK_HIST_NONE); a new reference. */
-static int version(json_t **out, kk_history *h, uint32_t c, kk_diag *diag)
+int kk_hist_version(json_t **out, kk_history *h, uint32_t c, kk_diag *diag)
 {
 	git_blob *blob = NULL;
 	const kk_hist_change *ch;
@@ -244,8 +243,8 @@ static int log_change(json_t *entries, kk_history *h, uint32_t c, const kk_log_f
 		return error;
 	if (!commit_selected(info, f))
 		return 0;
-	if ((error = version(&old, h, ch->prev, diag)) < 0 ||
-	    (error = version(&new, h, c, diag)) < 0)
+	if ((error = kk_hist_version(&old, h, ch->prev, diag)) < 0 ||
+	    (error = kk_hist_version(&new, h, c, diag)) < 0)
 		goto done;
 	if (!(changes = json_array())) {
 		error = KK_ENOMEM;
@@ -380,7 +379,7 @@ int kk_history_blame(json_t **out, kk_history *h, json_int_t id, kk_diag *diag)
 
 	/* Oldest first: each field's last change wins. */
 	for (i = 0; i < n; i++) {
-		if ((error = version(&cur, h, chain[i], diag)) < 0)
+		if ((error = kk_hist_version(&cur, h, chain[i], diag)) < 0)
 			goto done;
 		json_decref(changes);
 		if (!(changes = json_array()) || kk_diff_fields(changes, prev, cur, NULL) < 0) {
@@ -520,7 +519,8 @@ static int check_commit(kk_history *h, size_t i, const json_t *settings, info_ca
 		char reported[8] = "";
 
 		/* A version that does not parse is verify's to report, not this check's. */
-		if (version(&old, h, ch->prev, NULL) < 0 || version(&new, h, c, NULL) < 0) {
+		if (kk_hist_version(&old, h, ch->prev, NULL) < 0 ||
+		    kk_hist_version(&new, h, c, NULL) < 0) {
 			json_decref(old);
 			continue;
 		}
@@ -569,7 +569,7 @@ int kk_history_check_closed(kk_history *h, kk_diaglist *problems, kk_diag *diag)
 
 			if (h->changes[c].path != settings_path)
 				continue;
-			if ((error = version(&next, h, c, diag)) < 0)
+			if ((error = kk_hist_version(&next, h, c, diag)) < 0)
 				break;
 			json_decref(settings);
 			settings = next;
@@ -614,10 +614,10 @@ int kk_history_last_change(json_t **out, kk_history *h, const char *file, const 
 	int error = 0;
 
 	*out = NULL;
-	if (c != KK_HIST_NONE && (error = version(&cur, h, c, diag)) < 0)
+	if (c != KK_HIST_NONE && (error = kk_hist_version(&cur, h, c, diag)) < 0)
 		return error;
 	for (; c != KK_HIST_NONE; c = h->changes[c].prev) {
-		if ((error = version(&prev, h, h->changes[c].prev, diag)) < 0)
+		if ((error = kk_hist_version(&prev, h, h->changes[c].prev, diag)) < 0)
 			break;
 		if (!same_value(field_at(cur, field), field_at(prev, field))) {
 			error = kk_history_commit_info(out, h,
@@ -659,8 +659,8 @@ static int last_owner_update(json_t **out, uint32_t *commit_out, kk_history *h, 
 		dept = json_string_value(json_object_get(info, "department"));
 		if (!dept || !kk_item_owned_by(item, dept))
 			continue;
-		if ((error = version(&old, h, h->changes[c].prev, diag)) == 0 &&
-		    (error = version(&new, h, c, diag)) == 0 &&
+		if ((error = kk_hist_version(&old, h, h->changes[c].prev, diag)) == 0 &&
+		    (error = kk_hist_version(&new, h, c, diag)) == 0 &&
 		    (!(changes = json_array()) || kk_diff_fields(changes, old, new, NULL) < 0))
 			error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 		json_array_foreach(changes, k, change)
