@@ -612,6 +612,32 @@ static size_t print_conflict(FILE *out, const char *prefix, const json_t *confli
 	return n;
 }
 
+/*
+ * The lines of a co-owned text a violation says to keep (rule 6), each with
+ * who wrote it, those the new text lost marked: the user sees what they
+ * would have erased.
+ */
+static void print_kept_lines(FILE *out, const char *prefix, const json_t *keep)
+{
+	size_t i;
+	json_t *line;
+
+	if (!json_array_size(keep))
+		return;
+	fprintf(out, "%s  %s\n", prefix,
+		_("lines to keep, with who wrote them ('-': your text leaves it out or moves it):"));
+	json_array_foreach(keep, i, line) {
+		const char *author = json_string_value(json_object_get(line, "author"));
+		const char *text = json_string_value(json_object_get(line, "text"));
+
+		if (author && strcmp(author, "admin") == 0)
+			author = _("admin");
+		fprintf(out, "%s  %s %s: %s\n", prefix,
+			json_is_true(json_object_get(line, "missing")) ? "-" : " ",
+			author ? author : "?", text ? text : "");
+	}
+}
+
 size_t cli_print_problems(FILE *out, const char *prefix, const json_t *data, const cli_view *view)
 {
 	const json_t *conflict = json_object_get(data, "conflict");
@@ -626,6 +652,7 @@ size_t cli_print_problems(FILE *out, const char *prefix, const json_t *data, con
 			fprintf(out, "%s%s: %s\n", prefix, w, message ? message : "?");
 		else
 			fprintf(out, "%s%s\n", prefix, message ? message : "?");
+		print_kept_lines(out, prefix, json_object_get(v, "keep"));
 		free(w);
 		n++;
 	}

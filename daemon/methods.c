@@ -1,9 +1,10 @@
 /*
  * methods.c - the write methods on the writer thread: item.update,
  * plan.submit, item.create, plan.update, year.open and year.close.  Each
- * is decided by core (kk_update_prepare) against the head as the batch
- * has left it, answered with its changes or refused with its reasons, and
- * committed through writer.c, which makes the batch durable.
+ * is decided by core (kk_update_prepare, and coowners.c for texts several
+ * departments share) against the head as the batch has left it, answered
+ * with its changes or refused with its reasons, and committed through
+ * writer.c, which makes the batch durable.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +24,7 @@
 #include "update.h"
 #include "verify.h"
 #include "commit.h"
+#include "coowners.h"
 #include "methods.h"
 #include "objects.h"
 #include "writer.h"
@@ -513,7 +515,8 @@ static void handle_write(kd_writer *w, kd_call *call)
 	}
 	if (prepare(&r, w, call,
 		    &(kk_update_request){&call->who, reason, correction, items, item_count, files,
-					 file_count}) < 0)
+					 file_count}) < 0 ||
+	    kd_coowners_check(w, call, &r) < 0)
 		goto done;
 	if (dry_run) {
 		call->result = json_pack("{s:n, s:o, s:O, s:O, s:O}", "commit", "head",

@@ -6,6 +6,7 @@
  *   objects.c   the batch's new objects (mempack and pack list)
  *   trees.c     the trees of a commit, from the last ones written
  *   commit.c    a write method's commit, and the year tags pending
+ *   coowners.c  rule 6 for texts that several owner departments share
  *   methods.c   the write methods, dispatched by name
  *   syncer.c    the syncer thread: a batch's pack, refs and answers
  *   packs.c     the pack maintainer thread

@@ -1,4 +1,7 @@
-/* Tests for core/plan/rules: who may change what (docs/design.md §3, rules 2 to 4). */
+/*
+ * Tests for core/plan/rules: who may change what (docs/design.md §3, rules 2
+ * to 4), and the lines of a co-owned text a co-owner keeps (rule 6).
+ */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -224,7 +227,7 @@ static void test_forbidden(void **state)
 		{KK_RULE_NOT_OWNER, 1},	     {KK_RULE_NOT_PERMITTED, 1},
 		{KK_RULE_ADMIN_ONLY, 1},     {KK_RULE_YEAR_NOT_OPEN, 1},
 		{KK_RULE_FROZEN_PLANNED, 0}, {KK_RULE_REASON_REQUIRED, 0},
-		{KK_RULE_CLOSED_YEAR, 0},
+		{KK_RULE_CLOSED_YEAR, 0},    {KK_RULE_COOWNER_TEXT, 0},
 	};
 	json_t *mixed = json_array(), *v;
 
@@ -247,12 +250,135 @@ static void test_forbidden(void **state)
 	json_decref(mixed);
 }
 
+/* --- rule 6: co-owned texts --- */
+
+/*
+ * Who wrote each line of item 5's FY2021 result, as the history gives it:
+ * the import's heading (an admin's), 税務課's line, a blank line, 市民課's part.
+ */
+static const char coowned_lines[] = "[{\"text\": \"【税務課】\", \"department\": null}, "
+				    "{\"text\": \"・納税証明書\", \"department\": \"税務課\"}, "
+				    "{\"text\": \"\", \"department\": \"市民課\"}, "
+				    "{\"text\": \"　\", \"department\": null}, "
+				    "{\"text\": \"【戸籍関係】\", \"department\": \"市民課\"}, "
+				    "{\"text\": \"・広域交付\", \"department\": \"市民課\"}]";
+
+/*
+ * Checks `new_text` for someone acting for `dept`: the violations appended,
+ * as JSON text ("[]" for none).
+ */
+static void assert_coowner(const char *dept, const char *new_text, const char *expected)
+{
+	json_t *names_json = json_pack("[s]", dept), *lines = kk_test_parse(coowned_lines);
+	json_t *violations = json_array();
+	char *names[1];
+	kk_identity who;
+	kk_change_ctx ctx = {&who, NULL, NULL, 0};
+	int n;
+
+	acting_for(&who, names, names_json, 0);
+	n = kk_rules_check_coowner_text(violations, &ctx, 5, "years.2021.result", lines, new_text);
+	assert_int_equal(n, json_array_size(violations));
+	kk_assert_json_exact(violations, expected);
+	json_decref(violations);
+	json_decref(lines);
+	json_decref(names_json);
+}
+
+/* The violation of 市民課 losing or moving lines, with `keep` as JSON text. */
+static char *coowner_violation(const char *keep)
+{
+	char *out = NULL;
+
+	assert_true(
+		asprintf(&out,
+			 "[{\"item\": 5, \"path\": \"years.2021.result\", \"rule\": "
+			 "\"co-owner-text\", \"message\": \"cannot change 'years.2021.result' "
+			 "of item 5: the item's other owner departments or an admin wrote lines "
+			 "of it that the new text leaves out or moves; keep those lines, in their "
+			 "order (your own lines you may change, and you may add lines "
+			 "anywhere)\", \"keep\": %s}]",
+			 keep) > 0);
+	return out;
+}
+
+static void test_coowner_text(void **state)
+{
+	char *v;
+
+	(void)state;
+	/* 市民課 changes its own part and adds lines anywhere; blank lines are no one's. */
+	assert_coowner("市民課",
+		       "前書き\n【税務課】\n・追記\n・納税証明書\n【戸籍関係】\n・広域交付 (済)",
+		       "[]");
+	/* Replacing the whole text, or removing it, loses 税務課's line and the admin's heading. */
+	v = coowner_violation("[{\"line\": 1, \"text\": \"【税務課】\", \"author\": \"admin\", "
+			      "\"missing\": true}, {\"line\": 2, \"text\": \"・納税証明書\", "
+			      "\"author\": \"税務課\", \"missing\": true}]");
+	assert_coowner("市民課", "【戸籍関係】\n・取り下げる", v);
+	assert_coowner("市民課", NULL, v);
+	free(v);
+	/* Putting them out of order, or changing one by a character, loses one. */
+	v = coowner_violation("[{\"line\": 1, \"text\": \"【税務課】\", \"author\": \"admin\", "
+			      "\"missing\": false}, {\"line\": 2, \"text\": \"・納税証明書\", "
+			      "\"author\": \"税務課\", \"missing\": true}]");
+	assert_coowner("市民課", "・納税証明書\n【税務課】", v);
+	assert_coowner("市民課", "【税務課】\n・納税証明書。", v);
+	free(v);
+	/* 税務課 may drop its own line, not 市民課's part nor the admin's heading. */
+	assert_coowner("税務課", "【税務課】\n・取り下げる\n【戸籍関係】\n・広域交付", "[]");
+	assert_coowner(
+		"税務課", "【税務課】\n・取り下げる",
+		"[{\"item\": 5, \"path\": \"years.2021.result\", \"rule\": "
+		"\"co-owner-text\", \"message\": \"cannot change 'years.2021.result' of item "
+		"5: the item's other owner departments or an admin wrote lines of it that the "
+		"new text leaves out or moves; keep those lines, in their order (your own lines "
+		"you may change, and you may add lines anywhere)\", \"keep\": [{\"line\": 1, "
+		"\"text\": \"【税務課】\", \"author\": \"admin\", \"missing\": false}, "
+		"{\"line\": 5, \"text\": \"【戸籍関係】\", \"author\": \"市民課\", "
+		"\"missing\": true}, {\"line\": 6, \"text\": \"・広域交付\", \"author\": "
+		"\"市民課\", \"missing\": true}]}]");
+}
+
+/* Which changes need the check: owners' (not admins') texts of items with several owners. */
+static void test_coowner_text_which(void **state)
+{
+	json_t *item5 = load_item(5), *item29 = load_item(29);
+	json_t *shimin = json_pack("[s]", "市民課"), *dx = json_pack("[s]", "デジタル戦略課");
+	char *names[1];
+	kk_identity who;
+	kk_change_ctx ctx = {&who, NULL, NULL, 0};
+
+	(void)state;
+	acting_for(&who, names, shimin, 0);
+	assert_true(kk_rules_coowner_text(&ctx, item5, "years.2021.result"));
+	assert_true(kk_rules_coowner_text(&ctx, item5, "years.2022.revised"));
+	assert_false(kk_rules_coowner_text(&ctx, item5, "years.2021.progress"));
+	assert_false(kk_rules_coowner_text(&ctx, item5, "years.2021.planned"));
+	assert_false(kk_rules_coowner_text(&ctx, item5, "years.2021"));
+	assert_false(kk_rules_coowner_text(&ctx, item5, "title"));
+	/* 高齢福祉課 owns item 29 alone; 市民課 owns no part of it. */
+	assert_false(kk_rules_coowner_text(&ctx, item29, "years.2021.result"));
+	acting_for(&who, names, dx, 1);
+	assert_false(kk_rules_coowner_text(&ctx, item5, "years.2021.result"));
+	acting_for(&who, names, dx, 0);
+	assert_false(kk_rules_coowner_text(&ctx, item5, "years.2021.result"));
+	json_decref(item5);
+	json_decref(item29);
+	json_decref(shimin);
+	json_decref(dx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),	  cmocka_unit_test(test_appends),
-		cmocka_unit_test(test_remove),	  cmocka_unit_test(test_check_file),
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_appends),
+		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_check_file),
 		cmocka_unit_test(test_forbidden),
+		cmocka_unit_test(test_coowner_text),
+		cmocka_unit_test(test_coowner_text_which),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

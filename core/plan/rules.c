@@ -375,3 +375,94 @@ int kk_rules_forbidden(const json_t *violations)
 	}
 	return 0;
 }
+
+/* --- rule 6 for co-owners: the lines of a text another owner wrote --- */
+
+/* The fields of a fiscal year that are free text, which co-owners may share. */
+static const char *const text_fields[] = {"revised", "result"};
+
+int kk_rules_coowner_text(const kk_change_ctx *ctx, const json_t *old, const char *path)
+{
+	const char *field;
+	int text = 0;
+
+	if (!ctx->who || ctx->who->admin || json_array_size(json_object_get(old, "owners")) < 2 ||
+	    strncmp(path, "years.", 6) != 0 || !(field = strchr(path + 6, '.')))
+		return 0;
+	for (size_t i = 0; i < sizeof(text_fields) / sizeof(*text_fields); i++)
+		text |= strcmp(field + 1, text_fields[i]) == 0;
+	return text && acts_for_owner(ctx->who, old);
+}
+
+/*
+ * Finds line `text` in `*rest`, the lines of the new text not matched yet,
+ * and moves `*rest` past it.  `*rest` is NULL once every line is matched.
+ */
+static int find_line(const char **rest, const char *text)
+{
+	size_t len = strlen(text);
+
+	for (const char *s = *rest; s;) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+
+		if (n == len && memcmp(s, text, len) == 0) {
+			*rest = nl ? nl + 1 : NULL;
+			return 1;
+		}
+		s = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+int kk_rules_check_coowner_text(json_t *violations, const kk_change_ctx *ctx, json_int_t id,
+				const char *path, const json_t *lines, const char *new_text)
+{
+	check_state st = {violations, ctx, "item", NULL, id, 0, 0, 0};
+	json_t *keep = json_array(), *line, *entry;
+	const char *rest = new_text;
+	size_t i;
+	int missing = 0, n;
+
+	if (!keep)
+		return KK_ENOMEM;
+	json_array_foreach(lines, i, line) {
+		const char *text = json_string_value(json_object_get(line, "text"));
+		const char *dept = json_string_value(json_object_get(line, "department"));
+		int found;
+
+		/* A blank line is no one's report; a line of the person's own they may change. */
+		if (!text || !kk_rules_reason_given(text) ||
+		    (dept && kk_identity_in(ctx->who, dept)))
+			continue;
+		found = find_line(&rest, text);
+		missing |= !found;
+		entry = json_pack("{s:I, s:s, s:s, s:b}", "line", (json_int_t)(i + 1), "text", text,
+				  "author", dept ? dept : "admin", "missing", !found);
+		if (!entry || json_array_append_new(keep, entry) < 0) {
+			json_decref(keep);
+			return KK_ENOMEM;
+		}
+	}
+	if (!missing) {
+		json_decref(keep);
+		return 0;
+	}
+	if (!(st.subject = json_integer(id))) {
+		json_decref(keep);
+		return KK_ENOMEM;
+	}
+	n = add(&st, path, KK_RULE_COOWNER_TEXT,
+		_("cannot change '%s' of item %lld: the item's other owner departments or an admin "
+		  "wrote lines of it that the new text leaves out or moves; keep those lines, in "
+		  "their order (your own lines you may change, and you may add lines anywhere)"),
+		path, (long long)id);
+	if (n > 0 &&
+	    json_object_set_new(json_array_get(violations, json_array_size(violations) - 1), "keep",
+				keep) < 0)
+		n = KK_ENOMEM;
+	else if (n <= 0)
+		json_decref(keep);
+	json_decref(st.subject);
+	return n;
+}

@@ -1,10 +1,12 @@
 /*
  * rules.h - who may change what (docs/design.md §3, rules 2 to 4),
- * field by field.
+ * field by field, and what a co-owner of an item must keep of the texts
+ * the other owners wrote (rule 6).
  *
  * Rule 1 (identity from the kernel) is the daemon's; rule 5 (schemas and
  * references) is verify's; rules 6 and 7 (conflicts, retries) are the
- * writer's.
+ * writer's, which gives kk_rules_check_coowner_text() who wrote each line
+ * of a text from the history.
  */
 #ifndef KK_RULES_H
 #define KK_RULES_H
@@ -22,6 +24,7 @@
 #define KK_RULE_FROZEN_PLANNED "frozen-planned"   /* rule 3: planned schedule of an open year */
 #define KK_RULE_REASON_REQUIRED "reason-required" /* rule 3: this change needs a reason */
 #define KK_RULE_CLOSED_YEAR "closed-year"         /* rule 4: a closed year is immutable */
+#define KK_RULE_COOWNER_TEXT "co-owner-text"      /* rule 6: a co-owner keeps others' lines */
 
 typedef struct kk_change_ctx {
 	const kk_identity *who;
@@ -55,6 +58,34 @@ int kk_rules_check_item(json_t *violations, const kk_change_ctx *ctx, const json
  */
 int kk_rules_check_file(json_t *violations, const kk_change_ctx *ctx, const char *file,
 			const json_t *old, const json_t *new);
+
+/*
+ * Tells whether changing text field `path` of item `old` ("years.2021.result"
+ * or "years.2021.revised") is a change to a text co-owners share: the item
+ * has two or more owners and the person is no admin but acts for one of
+ * them.  Only such a change needs kk_rules_check_coowner_text(), and so
+ * who wrote each line of the text.
+ */
+int kk_rules_coowner_text(const kk_change_ctx *ctx, const json_t *old, const char *path);
+
+/*
+ * Rule 6 for a text co-owners share (docs/data-model.md, "Co-owned
+ * texts"): every line of the current text of `path` of item `id` that no
+ * department the person acts for wrote (another owner department did, or
+ * an admin) must still be in `new_text` (NULL when the change removes the
+ * text), in the same order; blank lines are no one's.  `lines` says who
+ * wrote each line of the current text, [{"text", "department": a name, or
+ * null for an admin}], as kk_history_text_authors() gives it.
+ *
+ * When the new text leaves out or reorders such lines, appends one
+ * violation, as kk_rules_check_item() does, with "keep": every such line,
+ * [{"line" (its number in the current text, from 1), "text", "author" (the
+ * department, or "admin"), "missing" (whether the new text lacks it where
+ * it belongs)}], and returns 1.  Returns 0 when nothing is lost, or
+ * KK_ENOMEM.
+ */
+int kk_rules_check_coowner_text(json_t *violations, const kk_change_ctx *ctx, json_int_t id,
+				const char *path, const json_t *lines, const char *new_text);
 
 /*
  * Tells whether `reason` says anything: not NULL and not only white space,

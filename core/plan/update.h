@@ -49,7 +49,7 @@ typedef enum kk_update_verdict {
 	KK_UPDATE_OK = 0,
 	KK_UPDATE_CONFLICT,  /* rule 6: `conflict` says which fields and the current version */
 	KK_UPDATE_FORBIDDEN, /* rule 2: see `violations` */
-	KK_UPDATE_RULES,     /* rules 3-4: see `violations` */
+	KK_UPDATE_RULES,     /* rules 3-4, or 6 for co-owned texts: see `violations` */
 	KK_UPDATE_INVALID,   /* rule 5: see `errors` */
 	KK_UPDATE_NOT_FOUND, /* an item to update does not exist, or one to create does */
 } kk_update_verdict;
