@@ -202,8 +202,8 @@ static int read_dir(kk_fileset *set, int dirfd, const char *prefix, const char *
 		return kk_diag_set(diag, KK_EIO, _("cannot read '%s': %s"), shown_dir,
 				   strerror(errno));
 	}
-	/* Sorted, so that errors come in a stable order. */
-	while ((de = readdir(dir)) != NULL) {
+	/* Sorted, so that errors come in a stable order.  NULL with errno set is an error. */
+	while ((errno = 0, de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (KK_ARRAY_GROW(names, count + 1, alloc) < 0 ||
@@ -212,6 +212,11 @@ static int read_dir(kk_fileset *set, int dirfd, const char *prefix, const char *
 			goto done;
 		}
 		count++;
+	}
+	if (errno) {
+		error = kk_diag_set(diag, KK_EIO, _("cannot read '%s': %s"), shown_dir,
+				    strerror(errno));
+		goto done;
 	}
 	qsort(names, count, sizeof(*names), cmp_names);
 

@@ -64,7 +64,7 @@ static int convert(char **out, size_t *len_out, const char *data, size_t len, co
 	int error = KK_EINVALID;
 
 	if (cd == (iconv_t)-1)
-		return KK_EINVALID;
+		return errno == ENOMEM ? KK_ENOMEM : KK_EINVALID;
 	if (!(buf = malloc(cap))) {
 		error = KK_ENOMEM;
 		goto done;

@@ -217,8 +217,8 @@ int kk_report_write_tsv(kk_buf *b, const kk_report *r, char sep, const kk_report
 	w.diag = diag;
 	if (opts->encoding == KK_REPORT_CP932 &&
 	    (w.cd = iconv_open("CP932", "UTF-8")) == (iconv_t)-1)
-		return kk_diag_set(diag, KK_EINVALID, _("cannot convert to cp932: %s"),
-				   strerror(errno));
+		return kk_diag_set(diag, errno == ENOMEM ? KK_ENOMEM : KK_EINVALID,
+				   _("cannot convert to cp932: %s"), strerror(errno));
 	if (sep == ',' && opts->encoding == KK_REPORT_UTF8 && !opts->no_bom)
 		kk_buf_puts(b, BOM);
 	/* As the sample starts: two blank lines, then a table after each blank line. */

@@ -300,6 +300,8 @@ int kk_report_write_xlsx(const kk_report *r, const char *path, const char *tmpdi
 	unlink(path);
 	if (x.error == LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED)
 		return KK_ELIMIT; /* fits() said which cell */
+	if ((x.error != LXW_NO_ERROR ? x.error : closed) == LXW_ERROR_MEMORY_MALLOC_FAILED)
+		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	return kk_diag_set(diag, KK_EIO, _("cannot write the xlsx report to '%s': %s"), path,
 			   lxw_strerror(x.error != LXW_NO_ERROR ? x.error : closed));
 }

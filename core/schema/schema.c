@@ -43,6 +43,8 @@ int kk_schema_regex(pcre2_code **out, kk_schema *schema, const char *pattern, si
 		return kk_schema_diag(diag, KK_ENOMEM, pointer, _("out of memory"));
 	code = pcre2_compile((PCRE2_SPTR)pattern, len, REGEX_OPTIONS, &errcode, &offset, NULL);
 	if (!code) {
+		if (errcode == PCRE2_ERROR_HEAP_FAILED)
+			return kk_schema_diag(diag, KK_ENOMEM, pointer, _("out of memory"));
 		pcre2_get_error_message(errcode, text, sizeof(text));
 		return kk_schema_diag(diag, KK_EINVALID, pointer,
 				      _("invalid regular expression '%s': %s"), pattern,

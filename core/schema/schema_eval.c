@@ -95,6 +95,8 @@ int kk_eval_regex(kk_evaluator *ev, const char *pattern, size_t plen, const char
 		return 1;
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
+	if (rc == PCRE2_ERROR_NOMEMORY)
+		return kk_schema_diag(ev->diag, KK_ENOMEM, ev->ptr, _("out of memory"));
 	pcre2_get_error_message(rc, text, sizeof(text));
 	return kk_schema_diag(ev->diag, KK_ERROR, ev->ptr, _("cannot match pattern '%s': %s"),
 			      pattern, (const char *)text);
