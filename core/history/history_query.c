@@ -270,9 +270,13 @@ static int log_change(json_t *entries, kk_history *h, uint32_t c, const kk_log_f
 							   : "changed")) < 0 ||
 		    (id && json_object_set_new(entry, "item", json_integer(id)) < 0) ||
 		    (json_is_string(title) && json_object_set(entry, "title", title) < 0) ||
-		    json_object_update(entry, change) < 0 ||
-		    json_array_append_new(entries, entry) < 0) {
+		    json_object_update(entry, change) < 0) {
 			json_decref(entry);
+			error = KK_ENOMEM;
+			goto done;
+		}
+		/* It takes `entry` whether it succeeds or not. */
+		if (json_array_append_new(entries, entry) < 0) {
 			error = KK_ENOMEM;
 			goto done;
 		}
@@ -432,9 +436,12 @@ int kk_history_blame(json_t **out, kk_history *h, json_int_t id, kk_diag *diag)
 			goto done;
 		if (!(entry = json_pack("{s:s, s:O}", "path", field, "value",
 					json_object_get(change, "new"))) ||
-		    json_object_update(entry, info) < 0 ||
-		    json_array_append_new(fields, entry) < 0) {
+		    json_object_update(entry, info) < 0) {
 			json_decref(entry);
+			error = KK_ENOMEM;
+			goto done;
+		}
+		if (json_array_append_new(fields, entry) < 0) {
 			error = KK_ENOMEM;
 			goto done;
 		}
