@@ -8,6 +8,8 @@ pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 # core/git/pack.c: deflate for pack objects, SHA-1 for pack and index checksums.
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
+# core/git/sshsig*.c: Ed25519 for SSH signatures is nettle's public-key half, libhogweed.
+pkg_check_modules(HOGWEED REQUIRED IMPORTED_TARGET hogweed)
 # core/report/report_xlsx.c: the xlsx progress report (Debian's libxlsxwriter-dev).
 pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
 # core/import/import_xlsx.c: reading an .xlsx workbook, a zip of XML parts.
