@@ -58,33 +58,6 @@ int imp_fail(imp *x, const imp_row *r, const char *fmt, ...)
 	return 1;
 }
 
-int imp_explain(imp *x, const imp_row *r, const char *what, json_t *cells, long id, int failed)
-{
-	json_t *e;
-
-	if (!x->explain) {
-		json_decref(cells);
-		return 0;
-	}
-	if (!(e = json_pack("{s:I}", "row", (json_int_t)r->line))) {
-		json_decref(cells);
-		return KK_ENOMEM;
-	}
-	if ((cells && json_object_set_new(e, "cells", cells) < 0) ||
-	    (r->sheet && json_object_set_new(e, "sheet", json_string(r->sheet)) < 0) ||
-	    (what && json_object_set_new(e, "what", json_string(what)) < 0) ||
-	    (id && json_object_set_new(e, "id", json_integer(id)) < 0) ||
-	    (failed && x->problems->count &&
-	     json_object_set_new(e, "problem",
-				 json_string(x->problems->items[x->problems->count - 1].message)) <
-		     0)) {
-		json_decref(e);
-		return KK_ENOMEM;
-	}
-	/* It takes `e` whether it succeeds or not. */
-	return json_array_append_new(x->explain, e) < 0 ? KK_ENOMEM : 0;
-}
-
 int imp_merged_above(const imp_row *r, int i)
 {
 	return r->flags && i >= 0 && i < r->count && (r->flags[i] & KK_SHEET_MERGED_ABOVE);
@@ -693,171 +666,6 @@ static int walk(imp *x)
 	return tables;
 }
 
-/* --- the plan --- */
-
-static int by_id(const void *a, const void *b)
-{
-	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "id"));
-	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "id"));
-
-	return (x > y) - (x < y);
-}
-
-/* The items by id. */
-static json_t *sorted_items(const json_t *items)
-{
-	size_t n = json_array_size(items);
-	json_t **list = calloc(n ? n : 1, sizeof(*list)), *out = json_array();
-
-	if (!list || !out) {
-		free(list);
-		json_decref(out);
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++)
-		list[i] = json_array_get(items, i);
-	qsort(list, n, sizeof(*list), by_id);
-	for (size_t i = 0; i < n; i++)
-		if (json_array_append(out, list[i]) < 0) {
-			json_decref(out);
-			out = NULL;
-			break;
-		}
-	free(list);
-	return out;
-}
-
-/* Every department named, in order of first appearance: by 通番, 担当課 before 関係課. */
-static json_t *departments(const json_t *items, const char *admin)
-{
-	json_t *names = json_array(), *list = json_array(), *item, *v;
-	size_t i, j;
-	int failed = !names || !list;
-
-	json_array_foreach(items, i, item) {
-		const char *keys[] = {"owners", "related"};
-
-		for (int k = 0; k < 2 && !failed; k++)
-			json_array_foreach(json_object_get(item, keys[k]), j, v)
-				failed |= kk_cell_departments(names, json_string_value(v)) < 0;
-	}
-	if (admin && *admin && !failed)
-		failed |= kk_cell_departments(names, admin) < 0;
-	json_array_foreach(names, i, v) {
-		json_t *d = json_pack("{s:O}", "name", v);
-
-		if (!d ||
-		    (admin && strcmp(json_string_value(v), admin) == 0 &&
-		     json_object_set_new(d, "admin", json_true()) < 0) ||
-		    json_array_append_new(list, d) < 0)
-			failed = 1;
-	}
-	json_decref(names);
-	if (failed) {
-		json_decref(list);
-		return NULL;
-	}
-	return json_pack("{s:o}", "departments", list);
-}
-
-/* plan.json: the pillars, sections and measures the items use, by number. */
-static json_t *structure(const imp *x)
-{
-	json_t *pillars = json_array();
-	char key[32];
-
-	for (int p = 1; pillars && p <= 99; p++) {
-		json_t *pillar, *sections;
-
-		snprintf(key, sizeof(key), "%d", p);
-		if (!(pillar = json_object_get(x->pillars, key)))
-			continue;
-		if (!(sections = json_array()))
-			goto fail;
-		for (int s = 1; s <= 99; s++) {
-			json_t *section, *measures;
-
-			snprintf(key, sizeof(key), "%d/%d", p, s);
-			if (!(section = json_object_get(x->sections, key)))
-				continue;
-			if (!(measures = json_array()))
-				goto fail_sections;
-			for (int m = 1; m <= 99; m++) {
-				json_t *measure, *out, *description;
-
-				snprintf(key, sizeof(key), "%d/%d/%d", p, s, m);
-				if (!(measure = json_object_get(x->measures, key)) ||
-				    !json_object_get(measure, "used"))
-					continue;
-				description = json_object_get(measure, "description");
-				out = json_pack("{s:i, s:O}", "number", m, "title",
-						json_object_get(measure, "title"));
-				if (out && description &&
-				    json_object_set(out, "description", description) < 0) {
-					json_decref(out);
-					out = NULL;
-				}
-				if (!out || json_array_append_new(measures, out) < 0) {
-					json_decref(measures);
-					goto fail_sections;
-				}
-			}
-			if (json_array_size(measures) == 0) {
-				json_decref(measures);
-				continue;
-			}
-			if (json_array_append_new(sections,
-						  json_pack("{s:i, s:O, s:o}", "number", s, "title",
-							    json_object_get(section, "title"),
-							    "measures", measures)) < 0)
-				goto fail_sections;
-		}
-		if (json_array_size(sections) == 0) {
-			json_decref(sections);
-			continue;
-		}
-		if (json_array_append_new(pillars,
-					  json_pack("{s:i, s:O, s:o}", "number", p, "title",
-						    json_object_get(pillar, "title"), "sections",
-						    sections)) < 0)
-			goto fail;
-		continue;
-	fail_sections:
-		json_decref(sections);
-		goto fail;
-	}
-	if (!pillars)
-		return NULL;
-	return json_pack("{s:o}", "pillars", pillars);
-fail:
-	json_decref(pillars);
-	return NULL;
-}
-
-/* keikaku.json: the settings given, with the title and the report's three years. */
-static json_t *settings(const imp *x)
-{
-	json_t *s = json_deep_copy(x->settings);
-	char y[3][8];
-
-	if (!s)
-		return NULL;
-	for (int i = 0; i < 3; i++)
-		snprintf(y[i], sizeof(y[i]), "%d", x->year - 1 + i);
-	if ((x->opts->title && json_object_set_new(s, "title", json_string(x->opts->title)) < 0) ||
-	    (!json_object_get(s, "title") &&
-	     json_object_set_new(s, "title", json_string("新しい計画")) < 0) ||
-	    (x->opts->organisation &&
-	     json_object_set_new(s, "organisation", json_string(x->opts->organisation)) < 0) ||
-	    json_object_set_new(
-		    s, "years",
-		    json_pack("{s:s, s:s, s:s}", y[0], "closed", y[1], "open", y[2], "open")) < 0) {
-		json_decref(s);
-		return NULL;
-	}
-	return s;
-}
-
 void kk_import_free(kk_import *import)
 {
 	if (!import)
@@ -899,44 +707,6 @@ static int fix_problems(const imp *x, kk_diag *diag)
 			   P_("'%s' has %zu problem", "'%s' has %zu problems", x->fix_failed),
 			   x->opts->corrections_name ? x->opts->corrections_name : "-",
 			   x->fix_failed);
-}
-
-static int by_row(const void *a, const void *b)
-{
-	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "row"));
-	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "row"));
-
-	return (x > y) - (x < y);
-}
-
-/*
- * Hands the rows' readings to the caller in the file's order (a table's
- * rows are read when the table ends, after the notes inside it).
- */
-static int explain_out(imp *x)
-{
-	size_t n = json_array_size(x->explain);
-	json_t **list = calloc(n ? n : 1, sizeof(*list));
-
-	if (!list)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		list[i] = json_array_get(x->explain, i);
-	/* An insertion sort: nearly in order already, and a row's entries keep theirs. */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && by_row(&list[j - 1], &list[j]) > 0; j--) {
-			json_t *e = list[j];
-
-			list[j] = list[j - 1];
-			list[j - 1] = e;
-		}
-	for (size_t i = 0; i < n; i++)
-		if (json_array_append(x->opts->explain, list[i]) < 0) {
-			free(list);
-			return -1;
-		}
-	free(list);
-	return 0;
 }
 
 int kk_import_read(kk_import **out, const char *data, size_t len, const kk_import_options *opts,
@@ -982,7 +752,7 @@ int kk_import_read(kk_import **out, const char *data, size_t len, const kk_impor
 		goto done;
 	}
 	if ((error = clean_rows(&x, sheet)) < 0 || (tables = walk(&x)) < 0 ||
-	    imp_fix_unused(&x) < 0 || (x.explain && explain_out(&x) < 0)) {
+	    imp_fix_unused(&x) < 0 || (x.explain && imp_explain_out(&x) < 0)) {
 		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 		goto done;
 	}
@@ -1008,9 +778,7 @@ int kk_import_read(kk_import **out, const char *data, size_t len, const kk_impor
 		error = kk_diag_set(diag, KK_EINVALID, _("no row of '%s' can be imported"), x.name);
 		goto done;
 	}
-	if (!(result = calloc(1, sizeof(*result))) || !(result->items = sorted_items(x.items)) ||
-	    !(result->departments = departments(result->items, x.opts->admin)) ||
-	    !(result->structure = structure(&x)) || !(result->settings = settings(&x))) {
+	if (!(result = calloc(1, sizeof(*result))) || imp_build(result, &x) < 0) {
 		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 		goto done;
 	}
@@ -1070,60 +838,5 @@ int kk_import_read_file(kk_import **out, const char *path, const kk_import_optio
 done:
 	free(data);
 	fclose(f);
-	return error;
-}
-
-/* Parses the schema at `path` in `files`. */
-static int load_schema(json_t **out, const kk_fileset *files, const char *path, kk_diag *diag)
-{
-	const kk_file *f = kk_fileset_get(files, path);
-	int error;
-
-	if (!f)
-		return kk_diag_set(diag, KK_ENOTFOUND, _("'%s' is missing"), path);
-	if ((error = kk_json_parse(out, f->data, f->len, NULL, diag)) < 0)
-		kk_diag_set_path(diag, path);
-	return error;
-}
-
-/* Dumps `doc` canonically (keys in `schema`'s order) into `files` at `path`. */
-static int put_file(kk_fileset *files, const char *path, const json_t *doc, const json_t *schema,
-		    kk_diag *diag)
-{
-	char *text = NULL;
-	size_t len;
-	int error;
-
-	if ((error = kk_canon_dump(&text, &len, doc, schema, diag)) == 0)
-		error = kk_fileset_put(files, path, text, len, diag);
-	free(text);
-	return error;
-}
-
-int kk_import_files(kk_fileset *files, const kk_import *import, kk_diag *diag)
-{
-	const char *paths[] = {KK_PATH_SETTINGS, KK_PATH_DEPARTMENTS, KK_PATH_STRUCTURE};
-	const json_t *docs[] = {import->settings, import->departments, import->structure};
-	char path[KK_ITEM_PATH_MAX];
-	json_t *schema = NULL, *item;
-	size_t i;
-	int error = 0;
-
-	for (i = 0; i < 3 && error == 0; i++) {
-		if ((error = load_schema(&schema, files, kk_plan_schema_for(paths[i]), diag)) < 0)
-			return error;
-		error = put_file(files, paths[i], docs[i], schema, diag);
-		json_decref(schema);
-		schema = NULL;
-	}
-	if (error < 0 || (error = load_schema(&schema, files, KK_SCHEMA_ITEM, diag)) < 0)
-		return error;
-	json_array_foreach(import->items, i, item) {
-		if ((error = kk_item_path(path, sizeof(path),
-					  json_integer_value(json_object_get(item, "id")))) < 0 ||
-		    (error = put_file(files, path, item, schema, diag)) < 0)
-			break;
-	}
-	json_decref(schema);
 	return error;
 }

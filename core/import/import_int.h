@@ -102,6 +102,12 @@ typedef struct imp {
 int imp_explain(imp *x, const imp_row *r, const char *what, json_t *cells, long id, int failed);
 
 /*
+ * Hands the rows' readings to the caller (opts->explain) in the file's
+ * order.  Returns 0, or -1 when out of memory.
+ */
+int imp_explain_out(imp *x);
+
+/*
  * Records that row `r` cannot be placed and why.  Returns 1 (the row
  * failed), or KK_ENOMEM.
  */
@@ -131,6 +137,13 @@ int imp_row_prev_mark(const imp *x, const imp_row *r);
  * why not.  Returns 0 when placed, 1 when it failed, KK_ENOMEM.
  */
 int imp_place_row(imp *x, const imp_table *t, const imp_row *r);
+
+/*
+ * Fills `result`'s items (by 通番), departments.json, plan.json and
+ * keikaku.json from what the rows said (import_plan.c).  Returns 0, or -1
+ * when out of memory.
+ */
+int imp_build(kk_import *result, const imp *x);
 
 /* --- the corrections file (import_fix.c) --- */
 
