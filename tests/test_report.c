@@ -9,11 +9,10 @@
 #include "diff.h"
 #include "plan.h"
 #include "report.h"
+#include "sandbox.h"
 #include "store.h"
 
 #define FIXTURES KK_SOURCE_DIR "/tests/fixtures/report"
-
-static const kk_signature sig = {"Keikaku Test", "test@keikaku.invalid", 1617235200, 540};
 
 typedef struct {
 	kk_fileset files;
@@ -430,27 +429,6 @@ static void put(kk_fileset *set, const char *path, json_t *doc)
 	json_decref(doc);
 }
 
-static void commit(git_oid *out, kk_store *store, const kk_fileset *files, const git_oid *parent_id)
-{
-	git_repository *repo = kk_store_repository(store);
-	git_signature *gsig = NULL;
-	git_commit *parent = NULL;
-	git_tree *tree = NULL;
-	git_oid tree_id;
-
-	assert_int_equal(kk_store_write_tree(&tree_id, repo, files, NULL), 0);
-	assert_int_equal(git_tree_lookup(&tree, repo, &tree_id), 0);
-	assert_int_equal(git_commit_lookup(&parent, repo, parent_id), 0);
-	assert_int_equal(git_signature_new(&gsig, sig.name, sig.email, sig.when + 60, sig.offset),
-			 0);
-	assert_int_equal(git_commit_create(out, repo, "refs/heads/main", gsig, gsig, NULL,
-					   "Change\n", tree, 1, (const git_commit **)&parent),
-			 0);
-	git_signature_free(gsig);
-	git_tree_free(tree);
-	git_commit_free(parent);
-}
-
 static kk_report_row *row_of(kk_report *r, json_int_t id)
 {
 	for (size_t a = 0; a < r->npillars; a++)
@@ -467,43 +445,37 @@ static kk_report_row *row_of(kk_report *r, json_int_t id)
 
 static void changes_since_marks_exactly_the_changed_cells(void **state)
 {
-	fixture *f = *state;
-	char *dir = kk_test_mkdtemp(), *repo = NULL, *text = NULL;
-	kk_store *store = NULL;
+	kk_test_sandbox *sb = *state;
+	kk_fileset *files = &sb->files;
+	char *text = NULL;
 	kk_plan *plan = NULL;
 	kk_report *r = NULL;
 	kk_report_source src = {0};
-	kk_fileset files = {0};
 	json_t *doc, *diff = NULL, *measure;
 	kk_diag diag = {0};
-	git_oid c0, c1;
+	git_oid c1;
 	size_t len;
 
-	(void)f;
-	assert_true(asprintf(&repo, "%s/plan.git", dir) > 0);
-	kk_test_load_example(&files);
-	assert_int_equal(kk_store_init(&store, &c0, repo, &files, &sig, "First\n", NULL), 0);
-
 	/* 26: FY2021 progress; 5: its title; 27: a whole FY2022 entry; a measure's description. */
-	doc = get(&files, "items/0026.json");
+	doc = get(files, "items/0026.json");
 	json_object_set_new(json_object_get(json_object_get(doc, "years"), "2021"), "progress",
 			    json_string("behind"));
-	put(&files, "items/0026.json", doc);
-	doc = get(&files, "items/0005.json");
+	put(files, "items/0026.json", doc);
+	doc = get(files, "items/0005.json");
 	json_object_set_new(doc, "title", json_string("対象証明書の拡大 (住民票)"));
-	put(&files, "items/0005.json", doc);
-	doc = get(&files, "items/0027.json");
+	put(files, "items/0005.json", doc);
+	doc = get(files, "items/0027.json");
 	json_object_set_new(json_object_get(doc, "years"), "2022",
 			    json_pack("{s:s}", "revised", "運用開始"));
-	put(&files, "items/0027.json", doc);
-	doc = get(&files, "plan.json");
+	put(files, "items/0027.json", doc);
+	doc = get(files, "plan.json");
 	measure = at(doc, "/pillars/1/sections/0/measures/1");
 	json_object_set_new(measure, "description", json_string("○タブレット会議を拡大します。"));
-	put(&files, "plan.json", doc);
-	commit(&c1, store, &files, &c0);
+	put(files, "plan.json", doc);
+	c1 = kk_test_sandbox_commit(sb, "Change\n");
 
-	assert_int_equal(kk_diff_commits(&diff, store, &c0, &c1, NULL, &diag), 0);
-	assert_int_equal(kk_plan_load(&plan, &files, NULL), 0);
+	assert_int_equal(kk_diff_commits(&diff, sb->store, &sb->first, &c1, NULL, &diag), 0);
+	assert_int_equal(kk_plan_load(&plan, files, NULL), 0);
 	src.changes = diff;
 	src.since = "fy2020";
 	assert_int_equal(kk_report_build(&r, plan, 2021, &src, &diag), 0);
@@ -546,11 +518,6 @@ static void changes_since_marks_exactly_the_changed_cells(void **state)
 	kk_report_free(r);
 	json_decref(diff);
 	kk_plan_free(plan);
-	kk_fileset_clear(&files);
-	kk_store_free(store);
-	kk_test_rmrf(dir);
-	free(repo);
-	free(dir);
 }
 
 /* --- the model --- */
@@ -687,7 +654,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(html_escapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(changes_since_marks_exactly_the_changed_cells,
-						setup, teardown),
+						kk_test_sandbox_setup_example,
+						kk_test_sandbox_teardown),
 		cmocka_unit_test_setup_teardown(added_items_are_marked, setup, teardown),
 		cmocka_unit_test_setup_teardown(year_must_be_the_plans, setup, teardown),
 		cmocka_unit_test_setup_teardown(items_need_their_measure, setup, teardown),

@@ -5,14 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sandbox.h"
 #include "store.h"
-
-static const kk_signature sig = {"Keikaku Test", "test@keikaku.invalid", 1617235200, 540};
-
-typedef struct {
-	char *dir;
-	char *repo;
-} sandbox;
 
 static void fill(kk_fileset *set)
 {
@@ -23,35 +17,22 @@ static void fill(kk_fileset *set)
 	assert_int_equal(kk_fileset_put(set, "schema/item.schema.json", "true\n", 5, NULL), 0);
 }
 
+/* The sandbox's plan.git holds the files of fill() in one commit. */
 static int setup(void **state)
 {
-	sandbox *sb = calloc(1, sizeof(*sb));
-	kk_fileset files = {0};
+	kk_test_sandbox *sb;
 
-	sb->dir = kk_test_mkdtemp();
-	assert_true(asprintf(&sb->repo, "%s/plan.git", sb->dir) > 0);
-	fill(&files);
-	assert_int_equal(kk_store_init(NULL, NULL, sb->repo, &files, &sig, "First\n", NULL), 0);
-	kk_fileset_clear(&files);
-	*state = sb;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	sandbox *sb = *state;
-
-	kk_test_rmrf(sb->dir);
-	free(sb->dir);
-	free(sb->repo);
-	free(sb);
+	assert_int_equal(kk_test_sandbox_setup(state), 0);
+	sb = *state;
+	fill(&sb->files);
+	kk_test_sandbox_init(sb, "First\n");
 	return 0;
 }
 
 /* Fixed files and signature give a fixed commit, which stock git accepts. */
 static void test_init_commit(void **state)
 {
-	sandbox *sb = *state;
+	kk_test_sandbox *sb = *state;
 	kk_store *store = NULL;
 	git_oid head;
 	char hex[GIT_OID_HEXSZ + 1];
@@ -80,13 +61,13 @@ static void test_init_commit(void **state)
 /* init never overwrites: an existing repository, a file, a non-empty directory. */
 static void test_init_refuses_existing(void **state)
 {
-	sandbox *sb = *state;
+	kk_test_sandbox *sb = *state;
 	kk_fileset files = {0};
 	kk_diag diag = {0};
 	char *path = NULL;
 
 	fill(&files);
-	assert_int_equal(kk_store_init(NULL, NULL, sb->repo, &files, &sig, "x\n", &diag),
+	assert_int_equal(kk_store_init(NULL, NULL, sb->repo, &files, &kk_test_sig, "x\n", &diag),
 			 KK_EEXISTS);
 	assert_true(asprintf(&path, "'%s' already exists; refusing to overwrite it", sb->repo) > 0);
 	assert_string_equal(diag.message, path);
@@ -94,14 +75,15 @@ static void test_init_refuses_existing(void **state)
 
 	assert_true(asprintf(&path, "%s/file", sb->dir) > 0);
 	kk_test_write(path, "keep\n", 5);
-	assert_int_equal(kk_store_init(NULL, NULL, path, &files, &sig, "x\n", &diag), KK_EEXISTS);
+	assert_int_equal(kk_store_init(NULL, NULL, path, &files, &kk_test_sig, "x\n", &diag),
+			 KK_EEXISTS);
 	free(path);
 	assert_int_equal(kk_test_system("test \"$(cat '%s/file')\" = keep", sb->dir), 0);
 
 	/* An empty directory is fine: it becomes the repository. */
 	assert_true(asprintf(&path, "%s/empty", sb->dir) > 0);
 	assert_int_equal(mkdir(path, 0777), 0);
-	assert_int_equal(kk_store_init(NULL, NULL, path, &files, &sig, "x\n", &diag), 0);
+	assert_int_equal(kk_store_init(NULL, NULL, path, &files, &kk_test_sig, "x\n", &diag), 0);
 	free(path);
 	/* No temporary directories are left beside the targets. */
 	assert_int_equal(kk_test_system("test -z \"$(ls '%s' | grep kk-init)\"", sb->dir), 0);
@@ -111,14 +93,15 @@ static void test_init_refuses_existing(void **state)
 /* A failed init leaves nothing behind. */
 static void test_init_failure_leaves_nothing(void **state)
 {
-	sandbox *sb = *state;
+	kk_test_sandbox *sb = *state;
 	kk_fileset files = {0};
 	kk_diag diag = {0};
 	char *path = NULL;
 
 	fill(&files);
 	assert_true(asprintf(&path, "%s/missing/dir/plan.git", sb->dir) > 0);
-	assert_int_equal(kk_store_init(NULL, NULL, path, &files, &sig, "x\n", &diag), KK_EIO);
+	assert_int_equal(kk_store_init(NULL, NULL, path, &files, &kk_test_sig, "x\n", &diag),
+			 KK_EIO);
 	assert_non_null(strstr(diag.message, "cannot create"));
 	assert_int_equal(kk_test_system("test ! -e '%s/missing'", sb->dir), 0);
 	free(path);
@@ -128,7 +111,7 @@ static void test_init_failure_leaves_nothing(void **state)
 /* Any file at any revision: commit id, branch, tag; errors name what is missing. */
 static void test_read_revisions(void **state)
 {
-	sandbox *sb = *state;
+	kk_test_sandbox *sb = *state;
 	kk_store *store = NULL;
 	kk_diag diag = {0};
 	git_oid first, at;
@@ -199,7 +182,7 @@ static void test_read_revisions(void **state)
 /* A clone reads the same, from its object database, whatever its working tree says. */
 static void test_clone_and_discover(void **state)
 {
-	sandbox *sb = *state;
+	kk_test_sandbox *sb = *state;
 	kk_fileset all = {0};
 	kk_store *store = NULL;
 	kk_diag diag = {0};
@@ -256,11 +239,15 @@ static void test_fileset_paths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_init_commit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_init_refuses_existing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_init_failure_leaves_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_revisions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clone_and_discover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_commit, setup, kk_test_sandbox_teardown),
+		cmocka_unit_test_setup_teardown(test_init_refuses_existing, setup,
+						kk_test_sandbox_teardown),
+		cmocka_unit_test_setup_teardown(test_init_failure_leaves_nothing, setup,
+						kk_test_sandbox_teardown),
+		cmocka_unit_test_setup_teardown(test_read_revisions, setup,
+						kk_test_sandbox_teardown),
+		cmocka_unit_test_setup_teardown(test_clone_and_discover, setup,
+						kk_test_sandbox_teardown),
 		cmocka_unit_test(test_fileset_paths),
 	};
 

@@ -69,8 +69,7 @@ check "correction trailer" test "$(git -C "$repo" log -1 --format='%(trailers:ke
 stop_daemon
 start_daemon
 
-clone=$work/clone
-git clone -q "$repo" "$clone"
+clone=$(clone_of "$repo")
 names=$(for c in I A1 A2 A3 B1 B2 B3 C1 C2 D1 E1; do printf '%s %s\n' "${!c}" "$c"; done)
 today=$(git -C "$repo" log -1 --format=%cd --date=format:%F "$A1")
 last_day=$(git -C "$repo" log -1 --format=%cd --date=format:%F "$E1")

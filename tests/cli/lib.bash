@@ -71,6 +71,14 @@ finish() {
 	[ "$failed" -eq 0 ]
 }
 
+# clone_of REPO [NAME]: a clone of REPO in the test's directory, made with stock git as a
+# person would make it; prints its path.
+clone_of() {
+	local clone=$work/${2:-clone}
+	git clone -q "$1" "$clone"
+	echo "$clone"
+}
+
 # A fresh repository of the example plan.
 example_repo() {
 	local repo=$work/${1:-example}.git

@@ -33,8 +33,7 @@ check "status filter" test "$(kk list --status 取り下げ | wc -l)" = 5
 # Any revision: a later commit made with plain git, read at HEAD, by id, by tag, by branch.
 first=$(git rev-parse main)
 git tag -a fy2021-draft -m draft main
-clone=$work/clone
-git clone -q "$repo" "$clone"
+clone=$(clone_of "$repo")
 sed -i 's/"on_track"/"ahead"/' "$clone/items/0026.json"
 git -C "$clone" commit -qam "Mark item 26 ahead"
 git -C "$clone" push -q origin main

@@ -74,8 +74,7 @@ try 'keikaku report --help'" -- bash -c 'script -qec "$1 report --fy R3 --format
 	rc=$?; tr -d "\r" <"$2" >&2; exit $rc' _ "$KEIKAKU" "$work/tty.out"
 
 # --at and --changes-since: a change made with plain git, in a clone.
-clone=$work/clone
-git clone -q "$repo" "$clone"
+clone=$(clone_of "$repo")
 /usr/bin/python3 - "$clone/items/0026.json" <<'EOF'
 import json, sys
 item = json.load(open(sys.argv[1]))

@@ -20,21 +20,9 @@
 # Needs systemd-analyze (Debian's systemd package) but no running systemd; sshd is
 # checked only where openssh-server is installed.
 # Run by ctest with KK_SOURCE_DIR set to the source directory.
-set -euo pipefail
-
-src=${KK_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-units=$src/systemd
-export LC_ALL=C.UTF-8 SYSTEMD_COLORS=0 SYSTEMD_PAGER=
-
-passed=0
-failed=0
-fail() {
-	echo "FAIL: $*" >&2
-	failed=$((failed + 1))
-}
-ok() {
-	passed=$((passed + 1))
-}
+. "$(dirname "$0")/lib.bash"
+units=$KK_SOURCE_DIR/systemd
+export SYSTEMD_COLORS=0 SYSTEMD_PAGER=
 
 for tool in systemd-analyze systemd-sysusers systemd-tmpfiles; do
 	if ! command -v "$tool" >/dev/null; then
@@ -42,9 +30,6 @@ for tool in systemd-analyze systemd-sysusers systemd-tmpfiles; do
 		exit 1
 	fi
 done
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 # verify checks that ExecStart= names an executable: point a copy of the service at
 # /bin/true instead of the installed keikakud.  The copy sits next to the socket, which
@@ -113,7 +98,7 @@ security_says '^✓ PrivateNetwork=' "must set PrivateNetwork="
 
 # The socket is where the clients and the daemon look without --socket.
 listen=$(sed -n 's/^ListenStream=//p' "$units/keikakud.socket")
-default=$(sed -n 's/^set(KK_DEFAULT_SOCKET "\([^"]*\)".*/\1/p' "$src/CMakeLists.txt")
+default=$(sed -n 's/^set(KK_DEFAULT_SOCKET "\([^"]*\)".*/\1/p' "$KK_SOURCE_DIR/CMakeLists.txt")
 if [ -n "$listen" ] && [ "$listen" = "$default" ]; then
 	ok
 else
@@ -290,5 +275,4 @@ else
 	echo "not checked: sshd -T of keikaku-mirror.sshd_config (no openssh-server, or no /run/sshd)"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -3,8 +3,7 @@
 # introduce is reported at HEAD, and with --all-history once, where it began.
 . "$(dirname "$0")/lib.bash"
 repo=$(example_repo)
-clone=$work/clone
-git clone -q "$repo" "$clone"
+clone=$(clone_of "$repo")
 cd "$clone"
 
 short() { git rev-parse --short=10 "$1"; }
