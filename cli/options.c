@@ -303,6 +303,8 @@ static void print_form(FILE *out, const char *prefix, const char *form, const ch
 			break;
 		for (start = p; *p && (depth > 0 || *p != ' '); p++)
 			depth += *p == '[' || *p == '(' ? 1 : *p == ']' || *p == ')' ? -1 : 0;
+		/* A synopsis is the program's own text: no word of it is that long. */
+		assert((size_t)(p - start) < sizeof(token));
 		snprintf(token, sizeof(token), "%.*s", (int)(p - start), start);
 		tw = render_width(token);
 		if (!first && col + 1 + tw > width && col + 1 > hang) {
