@@ -6,6 +6,7 @@
 
 #include "audit.h"
 #include "client.h"
+#include "pager.h"
 #include "plan.h"
 
 typedef struct blame_args {
@@ -110,6 +111,7 @@ int cmd_blame(cli_ctx *ctx, int argc, char **argv)
 	if (args.json)
 		return cli_audit_json(result);
 	settings = cli_audit_settings(ctx);
+	cli_pager_start();
 	render(result, settings);
 	json_decref(settings);
 	json_decref(result);

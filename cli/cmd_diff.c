@@ -14,6 +14,7 @@
 #include "client.h"
 #include "diff.h"
 #include "json.h"
+#include "pager.h"
 #include "plan.h"
 
 #define INDENT 4 /* columns before a long text, and before a wrapped line's rest */
@@ -418,7 +419,8 @@ int render_diff(FILE *out, const json_t *result, const json_t *settings)
 {
 	const char *no_color = getenv("NO_COLOR");
 	painter p = {out, settings, render_columns(),
-		     isatty(fileno(out)) && !(no_color && *no_color)};
+		     (isatty(fileno(out)) || (out == stdout && cli_pager_in_use())) &&
+			     !(no_color && *no_color)};
 	size_t i;
 	json_t *e;
 
@@ -498,6 +500,7 @@ int cmd_diff(cli_ctx *ctx, int argc, char **argv)
 		putchar('\n');
 	} else {
 		settings = cli_audit_settings(ctx);
+		cli_pager_start();
 		if (render_diff(stdout, result, settings) < 0) {
 			cli_error("%s", _("out of memory"));
 			code = EXIT_FAIL;

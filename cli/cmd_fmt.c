@@ -13,17 +13,20 @@
 #include "plan.h"
 
 typedef struct fmt_args {
-	int check;
+	int check, json;
 } fmt_args;
 
 static const cli_option fmt_options[] = {
 	CLI_OPT_BOOL(0, "check", fmt_args, check,
 		     N_("change nothing; list the files that are not canonical and exit 1 if "
 			"there are any")),
+	CLI_OPT_BOOL(0, "json", fmt_args, json,
+		     N_("with --check, print the answer as JSON: {\"files\", \"problems\": "
+			"[{\"path\", \"pointer\", \"message\"}]}")),
 	CLI_OPT_END(),
 };
 
-static const char *const fmt_synopsis[] = {"keikaku fmt [--check] FILE...", NULL};
+static const char *const fmt_synopsis[] = {"keikaku fmt [--check [--json]] FILE...", NULL};
 
 const cli_usage cmd_fmt_usage = {
 	.name = "fmt",
@@ -82,9 +85,24 @@ fail:
 	return -1;
 }
 
+/* Adds "FILE is not in canonical form" to `problems` (fmt --check --json). */
+static int not_canonical(json_t *problems, const char *path)
+{
+	char *message = NULL;
+	int error;
+
+	if (asprintf(&message, _("not in canonical form (run 'keikaku fmt %s')"), path) < 0)
+		return -1;
+	error = json_array_append_new(problems, json_pack("{s:s, s:s, s:s}", "path", path,
+							  "pointer", "", "message", message));
+	free(message);
+	return error;
+}
+
 int cmd_fmt(cli_ctx *ctx, int argc, char **argv)
 {
 	fmt_args args = {0};
+	json_t *problems = NULL;
 	int code;
 
 	(void)ctx;
@@ -92,6 +110,12 @@ int cmd_fmt(cli_ctx *ctx, int argc, char **argv)
 		return code;
 	if (argc == 0)
 		return cli_usage_error("fmt", _("expected at least one FILE"));
+	if (args.json && !args.check)
+		return cli_usage_error("fmt", _("--json goes with --check"));
+	if (args.json && !(problems = json_array())) {
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
 
 	code = EXIT_OK;
 	for (int i = 0; i < argc; i++) {
@@ -106,6 +130,7 @@ int cmd_fmt(cli_ctx *ctx, int argc, char **argv)
 		    kk_json_load_file(&schema, schema_path, NULL, &diag) < 0) {
 			cli_error(_("cannot load schema '%s'"), schema_path ? schema_path : "?");
 			free(schema_path);
+			json_decref(problems);
 			return EXIT_FAIL;
 		}
 		free(schema_path);
@@ -123,8 +148,13 @@ int cmd_fmt(cli_ctx *ctx, int argc, char **argv)
 		}
 		if (old && old_len == len && memcmp(old, canon, len) == 0)
 			goto next;
-		if (args.check) {
+		if (problems && not_canonical(problems, argv[i]) < 0) {
+			cli_error("%s", _("out of memory"));
+			code = EXIT_FAIL;
+		} else if (args.check && !problems) {
 			printf("%s\n", argv[i]);
+		}
+		if (args.check) {
 			if (code == EXIT_OK)
 				code = EXIT_NO;
 		} else if (replace_file(argv[i], canon, len) < 0) {
@@ -136,6 +166,20 @@ int cmd_fmt(cli_ctx *ctx, int argc, char **argv)
 		free(canon);
 		json_decref(doc);
 		json_decref(schema);
+	}
+	if (problems) {
+		json_t *result =
+			json_pack("{s:I, s:O}", "files", (json_int_t)argc, "problems", problems);
+
+		if (!result) {
+			cli_error("%s", _("out of memory"));
+			code = EXIT_FAIL;
+		} else {
+			json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			putchar('\n');
+		}
+		json_decref(result);
+		json_decref(problems);
 	}
 	return code;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pager.h"
 #include "plan.h"
 
 typedef struct list_args {
@@ -239,6 +240,7 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
 		putchar('\n');
 		json_decref(array);
 	} else {
+		cli_pager_start();
 		print_table(rows, count, &f, plan->settings);
 	}
 	code = EXIT_OK;

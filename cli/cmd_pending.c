@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "client.h"
+#include "pager.h"
 #include "plan.h"
 
 typedef struct pending_args {
@@ -120,6 +121,7 @@ int cmd_pending(cli_ctx *ctx, int argc, char **argv)
 		return cli_audit_json(result) == EXIT_OK ? code : EXIT_FAIL;
 	}
 	settings = cli_audit_settings(ctx);
+	cli_pager_start();
 	code = render(result, settings);
 	json_decref(settings);
 	json_decref(result);

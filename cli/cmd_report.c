@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "diff.h"
+#include "pager.h"
 #include "plan.h"
 #include "report.h"
 #include "revision.h"
@@ -344,6 +345,9 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
 		cli_error_diag(&diag);
 		goto done;
 	}
+	/* The text forms are for reading: through the pager on a terminal. */
+	if (!args.output && format != KK_REPORT_JSON)
+		cli_pager_start();
 	code = write_text(args.output, text, len);
 done:
 	free(text);

@@ -6,6 +6,7 @@
 
 #include "audit.h"
 #include "client.h"
+#include "pager.h"
 #include "plan.h"
 
 typedef struct schedule_args {
@@ -132,6 +133,7 @@ int cmd_schedule(cli_ctx *ctx, int argc, char **argv)
 	if (args.json)
 		return cli_audit_json(result);
 	settings = cli_audit_settings(ctx);
+	cli_pager_start();
 	render(result, settings);
 	if (json_object_get(result, "revisions")) {
 		printf("\n%s\n", _("revisions:"));

@@ -11,6 +11,7 @@
 
 typedef struct validate_args {
 	kk_schema_registry *reg;
+	int json;
 } validate_args;
 
 /* --remote URL=DIR: $refs under URL are read from DIR. */
@@ -39,18 +40,22 @@ static int add_remote(const cli_option *opt, const char *arg, void *values)
 static const cli_option validate_options[] = {
 	CLI_OPT_CALLBACK(0, "remote", "URL=DIR", N_("serve $refs to URL... from the files in DIR"),
 			 add_remote),
+	CLI_OPT_BOOL(0, "json", validate_args, json,
+		     N_("print the answer as JSON: {\"files\", \"valid\": [FILE...], "
+			"\"problems\": [{\"path\", \"pointer\", \"message\"}]}")),
 	CLI_OPT_END(),
 };
 
 static const char *const validate_synopsis[] = {
-	"keikaku schema validate [--remote URL=DIR]... SCHEMA FILE...",
+	"keikaku schema validate [--remote URL=DIR]... [--json] SCHEMA FILE...",
 	NULL,
 };
 
 #define VALIDATE_DESCRIPTION                                                                       \
 	N_("Validates each FILE against the JSON Schema (draft-07) in SCHEMA and prints one line " \
-	   "per error: FILE: /pointer: message.  Exits 0 when every file is valid, 1 when some "   \
-	   "are not, 2 on a usage error or unreadable input.")
+	   "per error: FILE: /pointer: message; with --json, one document that lists them.  "      \
+	   "Exits 0 when every file is valid, 1 when some are not, 2 on a usage error or "         \
+	   "unreadable input.")
 
 static const cli_usage validate_usage = {
 	.name = "schema validate",
@@ -87,10 +92,50 @@ static int base_uri(char **uri_out, char **dir_uri_out, const char *schema_path)
 	return 0;
 }
 
-static int validate_files(kk_schema *schema, int argc, char **argv)
+/*
+ * Adds a problem of file `path` to `problems` (--json), or prints it as
+ * "FILE: /pointer: message", "FILE: line L, column C: message" or, for a
+ * file that does not parse (`pointer` NULL), "FILE: message".
+ */
+static void problem(json_t *problems, const char *path, const char *pointer, size_t line,
+		    size_t column, const char *message)
 {
+	json_t *p;
+
+	if (!problems) {
+		if (line)
+			printf(_("%s: line %zu, column %zu: %s\n"), path, line, column, message);
+		else if (!pointer)
+			printf("%s: %s\n", path, message);
+		else
+			printf("%s: %s: %s\n", path, pointer[0] ? pointer : "/", message);
+		return;
+	}
+	p = json_pack("{s:s, s:s, s:s}", "path", path, "pointer", pointer ? pointer : "", "message",
+		      message);
+	if (p && line) {
+		json_object_set_new(p, "line", json_integer((json_int_t)line));
+		json_object_set_new(p, "column", json_integer((json_int_t)column));
+	}
+	json_array_append_new(problems, p);
+}
+
+/*
+ * Validates each of argv[0..argc-1]; with `json`, prints one document
+ * {"files", "valid", "problems"} at the end instead of a line each.
+ */
+static int validate_files(kk_schema *schema, int argc, char **argv, int json)
+{
+	json_t *result = NULL, *valid = NULL, *problems = NULL;
 	int invalid = 0, unreadable = 0;
 
+	if (json && !(result = json_pack("{s:I, s:[], s:[]}", "files", (json_int_t)argc, "valid",
+					 "problems"))) {
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
+	valid = json_object_get(result, "valid");
+	problems = json_object_get(result, "problems");
 	for (int i = 0; i < argc; i++) {
 		kk_diaglist errors = {0};
 		kk_diag diag = {0};
@@ -98,11 +143,7 @@ static int validate_files(kk_schema *schema, int argc, char **argv)
 		int error = kk_json_load_file(&doc, argv[i], NULL, &diag);
 
 		if (error == KK_EINVALID || error == KK_ELIMIT) {
-			if (diag.line)
-				printf(_("%s: line %zu, column %zu: %s\n"), argv[i], diag.line,
-				       diag.column, diag.message);
-			else
-				printf("%s: %s\n", argv[i], diag.message);
+			problem(problems, argv[i], NULL, diag.line, diag.column, diag.message);
 			invalid = 1;
 			continue;
 		}
@@ -114,18 +155,24 @@ static int validate_files(kk_schema *schema, int argc, char **argv)
 		error = kk_schema_validate(schema, doc, &errors, &diag);
 		if (error == KK_EINVALID) {
 			for (size_t j = 0; j < errors.count; j++)
-				printf("%s: %s: %s\n", argv[i],
-				       errors.items[j].pointer[0] ? errors.items[j].pointer : "/",
-				       errors.items[j].message);
+				problem(problems, argv[i], errors.items[j].pointer, 0, 0,
+					errors.items[j].message);
 			invalid = 1;
 		} else if (error < 0) {
 			cli_error("%s: %s", argv[i], diag.message);
 			unreadable = 1;
+		} else if (json) {
+			json_array_append_new(valid, json_string(argv[i]));
 		} else {
 			printf(_("%s: valid\n"), argv[i]);
 		}
 		kk_diaglist_clear(&errors);
 		json_decref(doc);
+	}
+	if (json) {
+		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(result);
 	}
 	return unreadable ? EXIT_USAGE : invalid ? EXIT_NO : EXIT_OK;
 }
@@ -172,7 +219,7 @@ static int cmd_validate(int argc, char **argv)
 		cli_error(_("%s: cannot use the schema: %s"), argv[0], diag.message);
 		goto done;
 	}
-	code = validate_files(schema, argc - 1, argv + 1);
+	code = validate_files(schema, argc - 1, argv + 1, args.json);
 done:
 	kk_diaglist_clear(&errors);
 	kk_schema_free(schema);

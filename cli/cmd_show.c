@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "pager.h"
 #include "plan.h"
 
 #define LABEL_WIDTH	 10 /* columns for the item's labels */
@@ -196,6 +197,7 @@ int cmd_show(cli_ctx *ctx, int argc, char **argv)
 	    cli_snapshot_json(&settings, &snap, KK_PATH_SETTINGS) < 0 ||
 	    cli_snapshot_json(&structure, &snap, KK_PATH_STRUCTURE) < 0)
 		goto done;
+	cli_pager_start();
 	show_item(item, settings, structure);
 	code = EXIT_OK;
 done:

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "pager.h"
 
 /*
  * Every command: its usage (name, summary, synopsis, options, subcommands),
@@ -66,6 +67,9 @@ static const cli_option keikaku_options[] = {
 	CLI_OPT_STRING(0, "socket", keikaku_args, socket, "PATH",
 		       N_("talk to keikakud at PATH (default: $KEIKAKU_SOCKET, or the socket "
 			  "named below)")),
+	CLI_OPT_CALLBACK(0, "no-pager", NULL,
+			 N_("never send long output through $KEIKAKU_PAGER or $PAGER"),
+			 cli_pager_disable),
 	CLI_OPT_BOOL('h', "help", keikaku_args, help, N_("show this help")),
 	CLI_OPT_BOOL(0, "version", keikaku_args, version, N_("print the version")),
 	CLI_OPT_END(),

@@ -11,6 +11,7 @@
 
 #include "diff.h"
 #include "history.h"
+#include "history_index.h"
 #include "i18n.h"
 #include "keytext.h"
 #include "json.h"
@@ -277,13 +278,21 @@ static int check_field(const char *name, const char *field, kk_diag *diag)
  * A bound (since, until): `text` is a date or a revision, resolved once.
  * *time gets the date's first (or, with `end`, last) second or the commit's
  * time; *commit and *is_commit say whether it was a commit.  A malformed
- * date is a bad parameter `name`.
+ * date is a bad parameter `name`.  A start named by a time (@DATE, fyYYYY)
+ * before the first commit is the beginning: the first commit's time.
  */
 static int bound(int64_t *time, git_oid *commit, int *is_commit, query *q, const char *text,
 		 const char *name, int end, kk_diag *diag)
 {
 	int error = kk_rev_bound(time, commit, q->store, text, end, &q->rev_opts, diag);
 
+	if (error == KK_ENOTFOUND && !end && text && (text[0] == '@' || kk_rev_fiscal_year(text)) &&
+	    q->head_history->count > 0) {
+		kk_diag_clear(diag);
+		*time = q->head_history->commits[0].time;
+		*is_commit = 0;
+		return 0;
+	}
 	if (error == KK_EINVALID)
 		return name_param(diag, name);
 	if (error < 0)

@@ -220,9 +220,9 @@ check "fits 40 columns ($width)" test "$width" -le 40
 
 # Colour only on a terminal, and not with NO_COLOR.
 if command -v script >/dev/null; then
-	out=$(script -qec "\"$KEIKAKU\" diff --item 26 HEAD~2 HEAD~1" /dev/null </dev/null)
+	out=$(script -qec "\"$KEIKAKU\" --no-pager diff --item 26 HEAD~2 HEAD~1" /dev/null </dev/null)
 	check "colour on a terminal" grep -qF $'\e[31m[-170-]\e[32m{+200+}\e[m' <<<"$out"
-	out=$(NO_COLOR=1 script -qec "\"$KEIKAKU\" diff --item 26 HEAD~2 HEAD~1" /dev/null </dev/null)
+	out=$(NO_COLOR=1 script -qec "\"$KEIKAKU\" --no-pager diff --item 26 HEAD~2 HEAD~1" /dev/null </dev/null)
 	check "no colour with NO_COLOR" sh -c '! grep -qF "$(printf "\033")" "$@"' - <(echo "$out")
 fi
 check "no colour into a pipe" sh -c "! \"$KEIKAKU\" diff HEAD~2 | grep -q \"\$(printf '\\033')\""

@@ -86,3 +86,16 @@ example_repo() {
 	kk init "$repo" --from "$KK_SOURCE_DIR/examples/dx-plan-r3" >/dev/null
 	echo "$repo"
 }
+
+# need_ja: the ja_JP.UTF-8 locale must be there for the Japanese checks; fails the test if not.
+need_ja() {
+	if ! locale -a 2>/dev/null | grep -qix 'ja_JP.utf8'; then
+		echo "the ja_JP.UTF-8 locale is missing: run scripts/deps" >&2
+		exit 1
+	fi
+}
+
+# ja ARGS...: keikaku in Japanese.
+ja() {
+	LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 "$KEIKAKU" "$@"
+}

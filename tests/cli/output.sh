@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# What the reads print, in English and in Japanese: --json on verify, schema
+# validate and fmt --check; log -n and a --since before the first commit; the
+# pager on a terminal (a pseudo-terminal made by script(1)) and never elsewhere.
+. "$(dirname "$0")/lib.bash"
+repo=$(example_repo)
+
+need_ja
+# jq EXPR < JSON: prints a Python expression of the document `j`.
+jq_() {
+	/usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); r=eval(sys.argv[1]); print(r if isinstance(r,str) else json.dumps(r, ensure_ascii=False, sort_keys=True))' "$1"
+}
+head=$(git -C "$repo" rev-parse HEAD)
+
+# --- verify --json: one document, the problems as objects; exit 1 with problems ---
+broken=$work/broken
+git clone -q "$repo" "$broken"
+(cd "$broken" && sed -i 's/"on_track"/"late"/' items/0026.json && git commit -qam broken)
+for run in kk ja; do
+	expect 0 "*" "" -- $run -C "$repo" verify --json
+	$run -C "$repo" verify --json >"$work/v.json"
+	check "$run: verify --json, no problems" test "$(jq_ '[j["files"], j["problems"], j["commit"]]' <"$work/v.json")" = "[42, [], \"$head\"]"
+	expect 1 "*" "" -- $run -C "$broken" verify --json
+	$run -C "$broken" verify --json >"$work/v.json" || true
+	check "$run: verify --json, the problem as an object" test "$(jq_ '[sorted(p) for p in j["problems"]][0], j["problems"][0]["path"], j["problems"][0]["pointer"]' <"$work/v.json")" = \
+		'[["message", "path", "pointer"], "items/0026.json", "/years/2021/progress"]'
+done
+
+# --- schema validate --json ---
+cp "$KK_SOURCE_DIR/examples/dx-plan-r3/items/0001.json" "$work/ok.json"
+echo '{"a": 1}' >"$work/bad.json"
+echo '{' >"$work/syntax.json"
+schema=$KK_SOURCE_DIR/schema/item.schema.json
+for run in kk ja; do
+	expect 0 '{
+  "files": 1,
+  "valid": [
+    "ok.json"
+  ],
+  "problems": []
+}' "" -- $run -C "$work" schema validate --json "$schema" ok.json
+	expect 1 "*" "" -- $run -C "$work" schema validate --json "$schema" ok.json bad.json syntax.json
+	(cd "$work" && $run schema validate --json "$schema" ok.json bad.json syntax.json >"$work/s.json") || true
+	check "$run: schema validate --json, valid files" test "$(jq_ 'j["valid"], j["files"]' <"$work/s.json")" = '[["ok.json"], 3]'
+	check "$run: schema validate --json, a schema error" test "$(jq_ '[p for p in j["problems"] if p["pointer"] == "/a"][0]["path"]' <"$work/s.json")" = bad.json
+	check "$run: schema validate --json, a syntax error" test "$(jq_ '[(p["path"], p["pointer"], p["line"], p["column"]) for p in j["problems"] if "line" in p]' <"$work/s.json")" = '[["syntax.json", "", 2, 1]]'
+	expect 2 "*" "*" -- $run -C "$work" schema validate --json "$schema" missing.json
+done
+expect 0 '{
+  "files": 1,
+  "valid": [
+    "ok.json"
+  ],
+  "problems": []
+}' "" -- ja -C "$work" schema validate --json "$schema" ok.json
+expect 1 "syntax.json: 2 行目、1 列目: 入力が途中で終わっています" "" -- ja -C "$work" schema validate "$schema" syntax.json
+expect 1 "syntax.json: line 2, column 1: unexpected end of input" "" -- kk -C "$work" schema validate "$schema" syntax.json
+
+# --- fmt --check --json ---
+/usr/bin/python3 -c 'import json; d=json.load(open("'"$work"'/ok.json")); json.dump(d, open("'"$work"'/loose.json","w"), ensure_ascii=False)'
+expect 0 '{
+  "files": 1,
+  "problems": []
+}' "" -- kk -C "$work" fmt --check --json ok.json
+expect 1 '{
+  "files": 2,
+  "problems": [
+    {
+      "path": "loose.json",
+      "pointer": "",
+      "message": "not in canonical form (run '"'keikaku fmt loose.json'"')"
+    }
+  ]
+}' "" -- kk -C "$work" fmt --check --json ok.json loose.json
+expect 1 "*" "" -- ja -C "$work" fmt --check --json ok.json loose.json
+(cd "$work" && ja fmt --check --json ok.json loose.json >"$work/f.json") || true
+check "ja: fmt --check --json, the message translated" test "$(jq_ 'j["problems"][0]["message"]' <"$work/f.json")" = "$(ja -C "$work" fmt --check --json loose.json | jq_ 'j["problems"][0]["message"]')"
+check "ja: fmt --check --json, not English" sh -c "! grep -q 'not in canonical form' '$work/f.json'"
+expect 1 "loose.json" "" -- kk -C "$work" fmt --check ok.json loose.json
+expect 2 "" "keikaku: --json goes with --check
+try 'keikaku fmt --help'" -- kk -C "$work" fmt --json ok.json
+expect 2 "" "keikaku: --json は --check と共に指定します
+詳しくは 'keikaku fmt --help' を実行してください" -- ja -C "$work" fmt --json ok.json
+check "fmt --check --json changed nothing" sh -c "! cmp -s '$work/ok.json' '$work/loose.json' && grep -q '\"id\": 1' '$work/ok.json'"
+
+# --- log -n / --max-count; --since before the first commit ---
+git clone -q "$repo" "$work/hist"
+(cd "$work/hist" && sed -i 's/"on_track"/"ahead"/' items/0026.json &&
+	GIT_COMMITTER_DATE=2030-01-01T00:00:00Z git commit -qam "second" &&
+	sed -i 's/"ahead"/"behind"/' items/0026.json &&
+	GIT_COMMITTER_DATE=2030-01-02T00:00:00Z git commit -qam "third")
+hist=$work/hist
+for run in kk ja; do
+	check "$run: log -n 1 is the newest entry" test "$($run -C "$hist" log -n 1 --json | jq_ '[e["summary"] for e in j["entries"]]')" = '["third"]'
+	check "$run: log --max-count 2" test "$($run -C "$hist" log --max-count=2 --json | jq_ '[e["summary"] for e in j["entries"]]')" = '["third", "second"]'
+	check "$run: log -n 1 text, one commit" test "$($run -C "$hist" log -n1 | grep -c '^[0-9a-f]\{10\} ')" = 1
+	check "$run: log -n larger than the log" test "$($run -C "$hist" log -n 100000 --json | jq_ 'len(j["entries"])')" = "$($run -C "$hist" log --json | jq_ 'len(j["entries"])')"
+done
+expect 2 "" "keikaku: -n takes a positive number, not '0'
+try 'keikaku log --help'" -- kk -C "$hist" log -n 0
+expect 2 "" "keikaku: -n takes a positive number, not '-3'
+try 'keikaku log --help'" -- kk -C "$hist" log -n -3
+expect 2 "" "keikaku: -n には正の整数を指定します (「x」ではなく)
+詳しくは 'keikaku log --help' を実行してください" -- ja -C "$hist" log -n x
+all=$(kk -C "$hist" log --json | jq_ 'len(j["entries"])')
+for since in @2000-01-01 fy2000 2000-01-01; do
+	for run in kk ja; do
+		expect 0 "*" "" -- $run -C "$hist" log --since "$since" --json
+		check "$run: log --since $since is the whole log" test "$($run -C "$hist" log --since "$since" --json | jq_ 'len(j["entries"])')" = "$all"
+	done
+done
+expect 1 "*" "" -- kk -C "$hist" pending --fy 2021 --since @2000-01-01 --json
+check "pending --since @2000-01-01: from the first commit" test "$(kk -C "$hist" pending --fy 2021 --since @2000-01-01 --json | jq_ 'j["since_timestamp"]')" = "$(git -C "$hist" log --reverse --format=%ct | head -1)"
+expect 3 "" "keikaku: unknown revision 'nosuch'" -- kk -C "$hist" log --since nosuch
+expect 3 "" "*" -- kk -C "$hist" log --until @2000-01-01
+
+# --- the pager: on a terminal only ---
+# tty CMD: runs CMD in a pseudo-terminal and prints what the terminal showed.
+tty() {
+	script -qec "$*" /dev/null </dev/null | tr -d '\r'
+}
+export PAGER='sed s/^/P:/'
+unset KEIKAKU_PAGER LESS
+for cmd in "log -n 1" "show 26" "list" "diff HEAD~1" "blame 26" "schedule --fy 2021" \
+	"pending --fy 2021" "report --fy 2021 --format md"; do
+	check "paged: $cmd" sh -c "test \"\$(script -qec '$KEIKAKU -C $hist $cmd' /dev/null </dev/null | tr -d '\r' | grep -vc '^P:')\" = 0"
+	check "not paged into a pipe: $cmd" sh -c "! $KEIKAKU -C $hist $cmd | grep -q '^P:'"
+done
+check "paged in Japanese" sh -c "script -qec 'LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 $KEIKAKU -C $hist log -n 1' /dev/null </dev/null | grep -q '^P:.*進捗度: ◎ → ▲'"
+check "--json is not paged" sh -c "! script -qec '$KEIKAKU -C $hist log -n 1 --json' /dev/null </dev/null | grep -q '^P:'"
+check "--no-pager" sh -c "! script -qec '$KEIKAKU --no-pager -C $hist log -n 1' /dev/null </dev/null | grep -q '^P:'"
+check "--no-pager still prints" sh -c "script -qec '$KEIKAKU --no-pager -C $hist log -n 1' /dev/null </dev/null | grep -q '進捗度: ◎ → ▲'"
+check "PAGER=cat" sh -c "script -qec 'PAGER=cat $KEIKAKU -C $hist log -n 1' /dev/null </dev/null | grep -q '^[0-9a-f]\{10\} '"
+check "PAGER empty" sh -c "script -qec 'PAGER= $KEIKAKU -C $hist log -n 1' /dev/null </dev/null | grep -q '^[0-9a-f]\{10\} '"
+check "KEIKAKU_PAGER over PAGER" sh -c "script -qec 'KEIKAKU_PAGER=\"sed s/^/K:/\" $KEIKAKU -C $hist log -n 1' /dev/null </dev/null | grep -q '^K:'"
+check "KEIKAKU_PAGER=cat over PAGER" sh -c "! script -qec 'KEIKAKU_PAGER=cat $KEIKAKU -C $hist log -n 1' /dev/null </dev/null | grep -q '^P:'"
+# LESS as git sets it when unset, and left alone when set.
+cat >"$work/pager" <<'PAGER'
+#!/bin/sh
+echo "LESS=${LESS-unset}" >"$PAGER_RECORD"
+cat >/dev/null
+PAGER
+chmod +x "$work/pager"
+script -qec "PAGER_RECORD=$work/rec1 PAGER=$work/pager $KEIKAKU -C $hist log -n 1" /dev/null </dev/null >/dev/null
+check "LESS=FRX when unset" test "$(cat "$work/rec1")" = "LESS=FRX"
+script -qec "LESS=X PAGER_RECORD=$work/rec2 PAGER=$work/pager $KEIKAKU -C $hist log -n 1" /dev/null </dev/null >/dev/null
+check "LESS kept when set" test "$(cat "$work/rec2")" = "LESS=X"
+# Quitting the pager early is no error: exit 0, no message.
+out=$(script -qec "PAGER='head -c 10' $KEIKAKU -C $hist report --fy 2021 --format md; echo rc=\$?" /dev/null </dev/null | tr -d '\r')
+check "pager quit early: exit 0" sh -c "echo '$out' | grep -q 'rc=0\$'"
+check "pager quit early: no error" sh -c "! echo '$out' | grep -q 'keikaku:'"
+# Colours and the terminal's width go through the pager, as git's do.
+git clone -q "$hist" "$work/text"
+(cd "$work/text" && sed -i 's/170台体制/200台体制/' items/0026.json &&
+	git commit -qam "a text")
+check "diff's colours through the pager" sh -c "script -qec '$KEIKAKU -C $work/text diff' /dev/null </dev/null | grep -q '^P:.*$(printf '\033')\[3[12]m'"
+check "no colours through PAGER=cat into a pipe" sh -c "! PAGER=cat $KEIKAKU -C $work/text diff | grep -q '$(printf '\033')'"
+wide=$(script -qec "stty cols 200; unset COLUMNS; $KEIKAKU -C $hist schedule --fy 2021" /dev/null </dev/null | tr -d '\r' | awk '{ print length($0) }' | sort -n | tail -1)
+check "the terminal's width through the pager ($wide)" test "$wide" -gt 100
+# The default is less -FRX: one screen quits at once.
+check "less -FRX by default" sh -c "unset PAGER; script -qec '$KEIKAKU -C $hist log -n 1' /dev/null </dev/null | grep -q '進捗度: ◎ → ▲'"
+finish
