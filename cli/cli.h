@@ -179,8 +179,18 @@ int cli_finish(int code);
 
 /* --- rendering (render.c) --- */
 
-/* Display width of UTF-8 text in terminal columns (East Asian wide = 2). */
+/*
+ * Display width of UTF-8 text in terminal columns: East Asian wide 2, and
+ * East Asian ambiguous (◎ ○ ▲ — …) as render_set_ambiguous_width() says.
+ */
 size_t render_width(const char *s);
+
+/*
+ * How many columns (1 or 2) the terminal draws an East Asian ambiguous
+ * character in: keikaku's --ambiguous-width, or $KEIKAKU_AMBIGUOUS_WIDTH.
+ * Every width above follows it.  1 until set.
+ */
+void render_set_ambiguous_width(int width);
 
 /* Writes `s` and pads it with spaces to `width` columns. */
 void render_padded(FILE *out, const char *s, size_t width);

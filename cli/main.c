@@ -1,5 +1,6 @@
 /*
- * main.c - keikaku's entry point: global options, locale, the command table.
+ * main.c - keikaku's entry point: global options, locale, the command table,
+ * `keikaku help` and "did you mean" for a mistyped command.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -12,6 +13,11 @@
 #include "cli.h"
 #include "client.h"
 #include "pager.h"
+#include "generate.h"
+#include "keytext.h"
+
+static int cmd_help(cli_ctx *ctx, int argc, char **argv);
+static const cli_usage cmd_help_usage;
 
 /*
  * Every command: its usage (name, summary, synopsis, options, subcommands),
@@ -40,6 +46,14 @@ const cli_command cli_commands[] = {
 	{&cmd_year_usage, cmd_year, CMD_NEEDS_DAEMON},
 	{&cmd_whoami_usage, cmd_whoami, CMD_NEEDS_DAEMON},
 	{&cmd_status_usage, cmd_status, CMD_NEEDS_DAEMON},
+	{&cmd_help_usage, cmd_help, 0},
+	{NULL, NULL, 0},
+};
+
+/* What the build and the shell completion run; in no help. */
+static const cli_command hidden_commands[] = {
+	{&cli_generate_usage, cli_generate, 0},
+	{&cli_complete_usage, cli_complete, CMD_READS},
 	{NULL, NULL, 0},
 };
 
@@ -48,6 +62,22 @@ typedef struct keikaku_args {
 	const char *socket;
 	int chdir_given, help, version;
 } keikaku_args;
+
+/* "1" or "2": the columns of an East Asian ambiguous character; else -1. */
+static int parse_ambiguous_width(const char *text)
+{
+	return strcmp(text, "1") == 0 ? 1 : strcmp(text, "2") == 0 ? 2 : -1;
+}
+
+static int ambiguous_width(const cli_option *opt, const char *arg, void *values)
+{
+	int width = parse_ambiguous_width(arg);
+
+	if (width < 0)
+		return cli_usage_error(NULL, _("--ambiguous-width takes 1 or 2, not '%s'"), arg);
+	render_set_ambiguous_width(width);
+	return 0;
+}
 
 /* -C PATH: as git does, everything after this runs in PATH. */
 static int change_dir(const cli_option *opt, const char *arg, void *values)
@@ -67,6 +97,10 @@ static const cli_option keikaku_options[] = {
 	CLI_OPT_STRING(0, "socket", keikaku_args, socket, "PATH",
 		       N_("talk to keikakud at PATH (default: $KEIKAKU_SOCKET, or the socket "
 			  "named below)")),
+	CLI_OPT_CALLBACK(0, "ambiguous-width", "N",
+			 N_("draw ◎ ○ ▲ — … N columns wide, 1 or 2 as the terminal does (default: "
+			    "$KEIKAKU_AMBIGUOUS_WIDTH, or 1)"),
+			 ambiguous_width),
 	CLI_OPT_CALLBACK(0, "no-pager", NULL,
 			 N_("never send long output through $KEIKAKU_PAGER or $PAGER"),
 			 cli_pager_disable),
@@ -76,7 +110,7 @@ static const cli_option keikaku_options[] = {
 };
 
 static const char *const keikaku_synopsis[] = {
-	"keikaku [-C PATH] [--socket PATH] COMMAND [ARGS]",
+	"keikaku [-C PATH] [--socket PATH] [--ambiguous-width N] COMMAND [ARGS]",
 	"keikaku COMMAND -h",
 	NULL,
 };
@@ -174,7 +208,77 @@ static const cli_command *find_command(const char *name)
 	for (const cli_command *c = cli_commands; c->usage; c++)
 		if (strcmp(c->usage->name, name) == 0)
 			return c;
+	for (const cli_command *c = hidden_commands; c->usage; c++)
+		if (strcmp(c->usage->name, name) == 0)
+			return c;
 	return NULL;
+}
+
+/* "'NAME' is not a keikaku command", with the command it is most likely a typo of. */
+static int unknown_command(const char *name)
+{
+	const char *known[64], *nearest;
+	size_t n = 0;
+
+	for (const cli_command *c = cli_commands; c->usage && n < sizeof(known) / sizeof(*known);
+	     c++)
+		known[n++] = c->usage->name;
+	if ((nearest = kk_key_nearest(name, known, n)))
+		return cli_usage_error(NULL,
+				       _("'%s' is not a keikaku command (did you mean '%s'?)"),
+				       name, nearest);
+	return cli_usage_error(NULL, _("'%s' is not a keikaku command"), name);
+}
+
+static const char *const help_synopsis[] = {"keikaku help [COMMAND [SUBCOMMAND]]", NULL};
+
+static const cli_usage cmd_help_usage = {
+	.name = "help",
+	.summary = N_("show the help of keikaku or of a command"),
+	.synopsis = help_synopsis,
+	.description = N_("Shows what 'keikaku -h', 'keikaku COMMAND -h' or 'keikaku COMMAND "
+			  "SUBCOMMAND -h' shows."),
+};
+
+/* keikaku help [COMMAND [SUBCOMMAND]]: the help -h gives. */
+static int cmd_help(cli_ctx *ctx, int argc, char **argv)
+{
+	const cli_command *cmd;
+	const cli_usage *u;
+	char name[128];
+	int code;
+
+	if ((code = cli_parse_options(&argc, argv, &cmd_help_usage, NULL, 0)) != CLI_PARSED)
+		return code;
+	if (argc == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2)
+		return cli_usage_error("help", _("expected a command and a subcommand at most"));
+	if (!(cmd = find_command(argv[0])) || cmd->usage->name[0] == '_')
+		return unknown_command(argv[0]);
+	u = cmd->usage;
+	if (argc == 2) {
+		const char *known[16], *nearest;
+		size_t n = 0;
+
+		snprintf(name, sizeof(name), "%s %s", argv[0], argv[1]);
+		for (const cli_usage *const *sub = u->subcommands; sub && *sub; sub++) {
+			if (strcmp((*sub)->name, name) == 0)
+				return cli_usage_help(*sub);
+			if (n < sizeof(known) / sizeof(*known))
+				known[n++] = strchr((*sub)->name, ' ') + 1;
+		}
+		if (!n)
+			return cli_usage_error("help", _("'%s' has no subcommands"), argv[0]);
+		if ((nearest = kk_key_nearest(argv[1], known, n)))
+			return cli_usage_error("help",
+					       _("'%s' is not a %s command (did you mean '%s'?)"),
+					       argv[1], argv[0], nearest);
+		return cli_usage_error("help", _("'%s' is not a %s command"), argv[1], argv[0]);
+	}
+	return cli_usage_help(u);
 }
 
 int main(int argc, char **argv)
@@ -214,6 +318,17 @@ int main(int argc, char **argv)
 	bind_textdomain_codeset(KK_TEXTDOMAIN, "UTF-8");
 	textdomain(KK_TEXTDOMAIN);
 	ctx.argv0 = argv[0];
+	{
+		const char *env = getenv("KEIKAKU_AMBIGUOUS_WIDTH");
+
+		if (env && *env) {
+			if (parse_ambiguous_width(env) < 0)
+				return cli_usage_error(
+					NULL, _("KEIKAKU_AMBIGUOUS_WIDTH must be 1 or 2, not '%s'"),
+					env);
+			render_set_ambiguous_width(parse_ambiguous_width(env));
+		}
+	}
 
 	/* What is left is the command and its arguments, in argv[0..argc-1]. */
 	if ((code = cli_parse_options(&argc, argv, &cli_keikaku_usage, &args,
@@ -232,7 +347,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!(cmd = find_command(argv[0])))
-		return cli_usage_error(NULL, _("'%s' is not a keikaku command"), argv[0]);
+		return unknown_command(argv[0]);
 
 	if (cmd->fn != cmd_init)
 		ignore_user_config();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "keytext.h"
 #include "options.h"
 
 /* An option whose name and argument are wider than this has its help on the next line. */
@@ -74,6 +75,27 @@ static int is_option(const cli_option *o)
 static int takes_argument(const cli_option *o)
 {
 	return o->type == CLI_OPT_TYPE_STRING || (o->type == CLI_OPT_TYPE_CALLBACK && o->argh);
+}
+
+int cli_option_takes_argument(const cli_option *o)
+{
+	return takes_argument(o);
+}
+
+size_t cli_options_flatten(const cli_option **out, size_t size, const cli_option *table)
+{
+	const cli_option *o;
+	size_t n = 0, base;
+	walk w;
+
+	walk_start(&w, table, 0);
+	while ((o = walk_next(&w, &base)))
+		if (is_option(o)) {
+			if (n < size)
+				out[n] = o;
+			n++;
+		}
+	return n;
 }
 
 /* What cli_parse_options() works with. */
@@ -173,6 +195,26 @@ static int apply(const parser *p, const cli_option *o, size_t base, const char *
 	return CLI_PARSED;
 }
 
+/* An unknown long option, with the one it is most likely a typo of. */
+static int unknown_long(const parser *p, const char *arg, const char *name, size_t len)
+{
+	const char *known[64], *nearest;
+	char typed[128];
+	const cli_option *o;
+	size_t n = 0, base;
+	walk w;
+
+	walk_start(&w, p->opts, p->implicit_help);
+	while ((o = walk_next(&w, &base)) && n < sizeof(known) / sizeof(*known))
+		if (is_option(o) && o->long_name)
+			known[n++] = o->long_name;
+	snprintf(typed, sizeof(typed), "%.*s", (int)len, name);
+	if (len < sizeof(typed) && (nearest = kk_key_nearest(typed, known, n)))
+		return cli_usage_error(p->u->name, _("unknown option '%s' (did you mean '--%s'?)"),
+				       arg, nearest);
+	return cli_usage_error(p->u->name, _("unknown option '%s'"), arg);
+}
+
 static int parse_long(const parser *p, int argc, char **argv, int *i)
 {
 	const char *arg = argv[*i], *name = arg + 2, *eq = strchr(name, '=');
@@ -180,7 +222,7 @@ static int parse_long(const parser *p, int argc, char **argv, int *i)
 	const cli_option *o, *other;
 
 	if (!(o = find_long(p, name, len, &base, &other)))
-		return cli_usage_error(p->u->name, _("unknown option '%s'"), arg);
+		return unknown_long(p, arg, name, len);
 	if (other)
 		return cli_usage_error(p->u->name,
 				       _("ambiguous option '%.*s' (could be --%s or --%s)"),

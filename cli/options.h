@@ -111,10 +111,22 @@ enum {
  *
  * Returns CLI_PARSED with the arguments that are not options, in order, in
  * argv[0..*argc-1] (and argv[*argc] NULL); EXIT_OK after printing the help;
- * else the exit code, after printing why (an unknown option, a missing
- * argument, the exit code of a callback) with a pointer to u's help.
+ * else the exit code, after printing why (an unknown option, with the one
+ * it is most likely a typo of; a missing argument; the exit code of a
+ * callback) with a pointer to u's help.
  */
 int cli_parse_options(int *argc, char **argv, const cli_usage *u, void *values, unsigned flags);
+
+/*
+ * Puts the options of `table` (those of the tables it includes in their
+ * places; no group headings, no implicit -h) into out[0..size-1]; returns
+ * how many there are, which may be more than `size`.  For the man pages and
+ * shell completion.
+ */
+size_t cli_options_flatten(const cli_option **out, size_t size, const cli_option *table);
+
+/* Whether option `o` takes an argument. */
+int cli_option_takes_argument(const cli_option *o);
 
 /* Prints u's help on stdout, laid out for the terminal; returns EXIT_OK. */
 int cli_usage_help(const cli_usage *u);

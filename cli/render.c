@@ -1,6 +1,7 @@
 /*
- * render.c - laying out text for a terminal: display widths (utf8proc),
- * padding, cutting and wrapping Japanese and Latin text.
+ * render.c - laying out text for a terminal: display widths (utf8proc, and
+ * East Asian ambiguous characters one or two columns as the terminal draws
+ * them), padding, cutting and wrapping Japanese and Latin text.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,32 @@
 #include <utf8proc.h>
 
 #include "cli.h"
+#include "ambiguous.h"
+
+/* The columns an East Asian ambiguous character takes (render_set_ambiguous_width()). */
+static size_t ambiguous_width = 1;
+
+void render_set_ambiguous_width(int width)
+{
+	ambiguous_width = width == 2 ? 2 : 1;
+}
+
+static int is_ambiguous(utf8proc_int32_t cp)
+{
+	size_t lo = 0, hi = sizeof(render_ambiguous) / sizeof(*render_ambiguous);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((unsigned)cp < render_ambiguous[mid].first)
+			hi = mid;
+		else if ((unsigned)cp > render_ambiguous[mid].last)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
 
 /* Decodes one code point at `s`; invalid bytes count as one U+FFFD. */
 static size_t next_cp(const char *s, utf8proc_int32_t *cp)
@@ -26,6 +53,8 @@ static size_t cp_width(utf8proc_int32_t cp)
 {
 	int w = utf8proc_charwidth(cp);
 
+	if (w == 1 && ambiguous_width == 2 && cp >= 0xA1 && is_ambiguous(cp))
+		return 2;
 	return w > 0 ? (size_t)w : 0;
 }
 
@@ -52,25 +81,25 @@ void render_padded(FILE *out, const char *s, size_t width)
 
 void render_fitted(FILE *out, const char *s, size_t width)
 {
-	size_t used = 0;
+	size_t used = 0, ellipsis = cp_width(0x2026);
 	utf8proc_int32_t cp;
 
 	if (render_width(s) <= width) {
 		render_padded(out, s, width);
 		return;
 	}
-	while (*s && width > 0) {
+	while (*s && width >= ellipsis) {
 		size_t n = next_cp(s, &cp), w = cp_width(cp);
 
-		if (used + w + 1 > width) /* keep a column for the ellipsis */
+		if (used + w + ellipsis > width) /* keep room for the ellipsis */
 			break;
 		fwrite(s, 1, n, out);
 		used += w;
 		s += n;
 	}
-	if (width > 0) {
+	if (width >= ellipsis) {
 		fputs("…", out);
-		used++;
+		used += ellipsis;
 	}
 	for (; used < width; used++)
 		fputc(' ', out);

@@ -2,7 +2,11 @@
 # `keikaku COMMAND -h`, made from each command's option table, for every command and
 # subcommand: it prints a help and exits 0; its synopsis names only options the table has;
 # the headings of docs/cli.md name only options the command takes, and docs/cli.md names
-# every long option some command takes.  The parser itself is tests/test_options.c.
+# every long option some command takes.  keikaku(1), keikakud(8) and the bash completion,
+# written from the same tables at build time, are what `keikaku __generate` writes now,
+# render without warnings and name every option -h lists, with the same synopses.
+# `keikaku help [CMD [SUB]]` is -h, and a mistyped command or option is named with the
+# nearest one.  The parser itself is tests/test_options.c.
 . "$(dirname "$0")/lib.bash"
 
 docs=$KK_SOURCE_DIR/docs/cli.md
@@ -81,5 +85,95 @@ sed 's/^### `keikaku blame ID \[--at REV\]/& [--bogus]/; s/--exit-code/--exit-st
 problems=$(check_docs "$work/cli.md")
 check "a heading's unknown option found" grep -qx "'keikaku blame ID \[--at REV\] \[--bogus\] \[--json\]' names --bogus" <<<"$problems"
 check "a missing option found" grep -qx -- "--exit-code is not in it" <<<"$problems"
+
+
+not() {
+	! "$@"
+}
+
+# The man pages and the completion the build wrote (cli/CMakeLists.txt) are what the
+# tables give now.
+gen=$(dirname "$KEIKAKU")
+kk __generate man1 >"$work/keikaku.1"
+check "keikaku.1 is up to date" cmp "$gen/keikaku.1" "$work/keikaku.1"
+kk __generate bash >"$work/keikaku.bash"
+check "the bash completion is up to date" cmp "$gen/keikaku.bash" "$work/keikaku.bash"
+"$KEIKAKUD" --help >"$work/keikakud.help"
+kk __generate man8 "$work/keikakud.help" >"$work/keikakud.8"
+check "keikakud.8 is up to date" cmp "$gen/keikakud.8" "$work/keikakud.8"
+for page in keikaku.1 keikakud.8; do
+	warnings=$(groff -man -Tutf8 -ww -z "$gen/$page" 2>&1)
+	check "$page: groff warns of nothing: $warnings" test -z "$warnings"
+	MANWIDTH=80 man -l "$gen/$page" >"$work/$page.txt" 2>"$work/$page.err"
+	check "$page: man -l renders it" grep -q '^NAME' "$work/$page.txt"
+	check "$page: man -l says nothing on stderr: $(cat "$work/$page.err")" test ! -s "$work/$page.err"
+done
+for section in NAME SYNOPSIS DESCRIPTION OPTIONS COMMANDS "EXIT STATUS" ENVIRONMENT FILES \
+	"SEE ALSO"; do
+	check "keikaku(1) has $section" grep -qx "$section" "$work/keikaku.1.txt"
+done
+for o in $(sed -n 's/^  \(-[a-z]\), \(--[-a-z]*\).*/\1 \2/p; s/^  \(--[-a-z]*\).*/\1/p' "$work/keikakud.help"); do
+	grep -qE -- "^ *(-[a-z], )?$o( |,|\$)" "$work/keikakud.8.txt" || fail "keikakud(8) lacks $o"
+done
+check "keikakud(8) lists --repo and --verbose" grep -q -- '--verbose' "$work/keikakud.8.txt"
+
+# man_section PAGE CMD: the roff of the subsection of keikaku(1) PAGE on CMD ("": keikaku's
+# own options), in plain text.
+man_section() {
+	if [ -z "$2" ]; then
+		sed -n '/^\.SH OPTIONS$/,/^\.SH COMMANDS$/p' "$1"
+	else
+		awk -v h=".SS \"keikaku $2\"" '$0 == h {p = 1; next} p && /^\.S[SH] / {exit} p' "$1"
+	fi | sed 's/\\-/-/g; s/\\f[BIR]//g'
+}
+: >"$work/drift"
+for cmd in "${all[@]}"; do
+	# A command with subcommands has its options in theirs.
+	printf '%s\n' "${all[@]}" | grep -q "^$cmd ." && continue
+	section=$(man_section "$gen/keikaku.1" "$cmd")
+	# shellcheck disable=SC2016
+	opts=$(bash -c '. "$1"; _keikaku_options "$2"' _ "$gen/keikaku.bash" "$cmd")
+	while read -r o; do
+		grep -qE -- "(^|[ ,])$o( |,|\$)" <<<"$section" || echo "keikaku(1) '$cmd' lacks $o"
+		grep -qE -- "(^| )$o=?( |\$)" <<<"$opts" || echo "the completion of '$cmd' lacks $o"
+	done <"$work/listed-${cmd// /-}" >>"$work/drift"
+	[ -z "$cmd" ] && continue
+	# The synopsis, its lines run together.
+	# shellcheck disable=SC2086
+	from_help=$(kk $cmd -h | synopsis | sed 's/^usage: //' | tr -s ' \n' '  ')
+	from_man=$(awk '/^\.fi$/ {exit} p; /^\.nf$/ {p = 1}' <<<"$section" | tr -s ' \n' '  ')
+	[ "$from_help" = "$from_man" ] || echo "keikaku(1) '$cmd': '$from_man', -h '$from_help'" >>"$work/drift"
+done
+check "keikaku(1) and the completion say what -h says: $(cat "$work/drift")" test ! -s "$work/drift"
+grep -v 'exit\\-code' "$gen/keikaku.1" >"$work/stale.1"
+check "the check finds an option missing from the man page" \
+	not grep -q -- --exit-code <<<"$(man_section "$work/stale.1" diff)"
+check "the check finds it in the man page" grep -q -- --exit-code <<<"$(man_section "$gen/keikaku.1" diff)"
+
+# keikaku help [CMD [SUB]] is -h.
+check "'keikaku help' is 'keikaku -h'" cmp <(kk help) <(kk -h)
+check "'keikaku help list' is 'keikaku list -h'" cmp <(kk help list) <(kk list -h)
+check "'keikaku help dept map' is 'keikaku dept map -h'" cmp <(kk help dept map) <(kk dept map -h)
+
+# A mistyped command, subcommand or option is named with the nearest one, in both languages.
+ja() {
+	LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 "$KEIKAKU" "$@"
+}
+expect 2 "" "keikaku: 'updte' is not a keikaku command (did you mean 'update'?)
+try 'keikaku --help'" -- kk updte
+expect 2 "" "keikaku: 「updte」は keikaku のコマンドではありません (「update」のことですか?)
+詳しくは 'keikaku --help' を実行してください" -- ja updte
+expect 2 "" "keikaku: 'frobnicate' is not a keikaku command
+try 'keikaku --help'" -- kk frobnicate
+expect 2 "" "keikaku: unknown option '--jsn' (did you mean '--json'?)
+try 'keikaku list --help'" -- kk list --jsn
+expect 2 "" "keikaku: 「--dry-rn」は不明なオプションです (「--dry-run」のことですか?)
+詳しくは 'keikaku update --help' を実行してください" -- ja update 3 --dry-rn
+expect 2 "" "keikaku: unknown option '--zzz'
+try 'keikaku list --help'" -- kk list --zzz
+expect 2 "" "keikaku: 'unmpa' is not a dept command (did you mean 'unmap'?)
+try 'keikaku help --help'" -- kk help dept unmpa
+expect 2 "" "keikaku: 'updte' is not a keikaku command (did you mean 'update'?)
+try 'keikaku --help'" -- kk help updte
 
 finish
