@@ -1,8 +1,9 @@
 /*
  * commit.c - the commits the write methods make on the writer thread: the
  * tree (trees.c), the message with its trailers (core/plan/update), the caller as
- * author and keikakud as committer, written as git writes them; and the
- * fiscal-year tags a batch is making.
+ * author and keikakud as committer, written as git writes them and signed
+ * with keikakud's key when it has one; and the fiscal-year tags a batch is
+ * making.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -63,6 +64,8 @@ int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, con
 	git_signature *author = NULL, *committer = NULL;
 	kk_buf buf = {0};
 	char email[512], committer_email[512], hex[GIT_OID_HEXSZ + 1], *message = NULL;
+	char *signed_commit = NULL;
+	size_t signed_len = 0;
 	git_oid tree_id;
 	int error = -1;
 
@@ -93,7 +96,15 @@ int kd_writer_commit(kd_writer *w, kd_call *call, const kk_update_result *r, con
 	put_signature(&buf, "committer", committer);
 	kk_buf_puts(&buf, "\n");
 	kk_buf_puts(&buf, message);
-	if (buf.failed || kd_writer_put_object(w, out, buf.data, buf.len, GIT_OBJECT_COMMIT) < 0)
+	if (buf.failed || kd_writer_sign(&signed_commit, &signed_len, w, GIT_OBJECT_COMMIT,
+					 buf.data, buf.len) < 0)
+		goto done;
+	if (signed_commit) {
+		kk_buf_clear(&buf);
+		buf = (kk_buf){signed_commit, signed_len, signed_len + 1, 0};
+		signed_commit = NULL;
+	}
+	if (kd_writer_put_object(w, out, buf.data, buf.len, GIT_OBJECT_COMMIT) < 0)
 		goto done;
 	/* Out of memory, it forgets the older commits: their bases are then read from git. */
 	kk_recent_commit(&w->recent, out, r->files.files, r->files.count, &w->files);
@@ -109,11 +120,32 @@ done:
 		kk_recent_clear(&w->recent); /* it may have taken note of this commit */
 	}
 	free(message);
+	free(signed_commit);
 	git_signature_free(author);
 	git_signature_free(committer);
 	kk_buf_clear(&buf);
 	git_commit_free(parent);
 	return error;
+}
+
+int kd_writer_sign(char **out, size_t *len_out, kd_writer *w, git_object_t type, const char *raw,
+		   size_t len)
+{
+	kk_diag diag = {0};
+	int error;
+
+	*out = NULL;
+	if (!w->cfg->signing_key)
+		return 0;
+	error = type == GIT_OBJECT_TAG
+			? kk_sshsig_sign_tag(out, len_out, w->cfg->signing_key, raw, len, &diag)
+			: kk_sshsig_sign_commit(out, len_out, w->cfg->signing_key, raw, len, &diag);
+	if (error < 0) {
+		log_warnx("cannot sign the %s: %s", type == GIT_OBJECT_TAG ? "tag" : "commit",
+			  diag.message);
+		return -1;
+	}
+	return 0;
 }
 
 int kd_writer_tag_pending(kd_writer *w, const char *name)

@@ -20,6 +20,7 @@
 #include "doccache.h"
 #include "identity.h"
 #include "rpc.h"
+#include "sshsig.h"
 
 typedef struct kd_config {
 	const char *repo;
@@ -36,6 +37,7 @@ typedef struct kd_config {
 	unsigned max_in_flight;	   /* a connection's unanswered requests before it is not read */
 	size_t max_unsent;	   /* a connection's unsent answer bytes before it is not read */
 	unsigned max_queued_user;  /* a user's reads waiting for the thread pool */
+	const kk_sshkey *signing_key; /* signs every commit and tag, or NULL: unsigned */
 	int verbose;
 } kd_config;
 

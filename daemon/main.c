@@ -35,6 +35,9 @@ static void usage(FILE *out)
 		"                                 ignored when systemd passes one in\n"
 		"  --socket-mode MODE             octal mode of that socket (default 0660)\n"
 		"  --email-domain DOMAIN          authors are login@DOMAIN (default: host name)\n"
+		"  --signing-key [FILE]           sign every commit and tag with this OpenSSH\n"
+		"                                 Ed25519 key; without FILE, systemd's credential\n"
+		"                                 $CREDENTIALS_DIRECTORY/signing-key\n"
 		"  --max-line BYTES               longest request line (default 1048576)\n"
 		"  --max-connections N            connections in total (default 256)\n"
 		"  --max-connections-per-user N   connections per user (default 32)\n"
@@ -171,6 +174,34 @@ static int lock_repository(const char *repo)
 }
 
 /*
+ * Loads the signing key: `arg`, or with no path the credential systemd's
+ * LoadCredential=signing-key:… passes in $CREDENTIALS_DIRECTORY.
+ */
+static int load_signing_key(kk_sshkey **out, const char *arg)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char path[PATH_MAX];
+	kk_diag diag = {0};
+
+	if (!arg) {
+		if (!dir || !*dir) {
+			log_error("cannot start: --signing-key names no file and systemd "
+				  "passed no credentials: give the key's path, or "
+				  "LoadCredential=signing-key:PATH in the unit");
+			return -1;
+		}
+		snprintf(path, sizeof(path), "%s/signing-key", dir);
+		arg = path;
+	}
+	if (kk_sshkey_load(out, arg, &diag) < 0) {
+		log_error("cannot start: %s", diag.message);
+		return -1;
+	}
+	log_info("signing with key %s", kk_sshkey_fingerprint(*out));
+	return 0;
+}
+
+/*
  * libgit2 reads the global, XDG and system git configuration whenever it
  * opens a repository.  keikakud needs nothing from them (the repository's own
  * config is enough), and reading them made its start-up depend on $HOME: an
@@ -200,6 +231,7 @@ int main(int argc, char **argv)
 		{"socket", required_argument, NULL, 's'},
 		{"socket-mode", required_argument, NULL, 'M'},
 		{"email-domain", required_argument, NULL, 'e'},
+		{"signing-key", optional_argument, NULL, 'K'},
 		{"max-line", required_argument, NULL, 'L'},
 		{"max-connections", required_argument, NULL, 'C'},
 		{"max-connections-per-user", required_argument, NULL, 'U'},
@@ -232,6 +264,9 @@ int main(int argc, char **argv)
 	};
 	char host[256] = "localhost", errbuf[1024] = "", repo[PATH_MAX];
 	unsigned long long v;
+	const char *signing_key = NULL;
+	int sign = 0;
+	kk_sshkey *key = NULL;
 	kd_server *server = NULL;
 	uv_loop_t loop;
 	int c, lock_fd = -1, listen_fd = -1, n, code = 1;
@@ -251,6 +286,13 @@ int main(int argc, char **argv)
 		case 'r': cfg.repo = optarg; break;
 		case 's': cfg.socket_path = optarg; break;
 		case 'e': cfg.email_domain = optarg; break;
+		case 'K':
+			/* "--signing-key FILE" or "--signing-key=FILE"; alone, systemd's. */
+			if (!optarg && optind < argc && argv[optind][0] != '-')
+				optarg = argv[optind++];
+			sign = 1;
+			signing_key = optarg;
+			break;
 		case 'v': cfg.verbose = 1; break;
 		case 'V': printf("keikakud %s\n", KK_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -355,8 +397,10 @@ int main(int argc, char **argv)
 	 * the history index's cost.  `keikaku verify` and `git fsck` check objects.
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	if (ignore_user_git_config() < 0 || check_repository(repo, cfg.repo) < 0)
+	if (ignore_user_git_config() < 0 || check_repository(repo, cfg.repo) < 0 ||
+	    (sign && load_signing_key(&key, signing_key) < 0))
 		goto out;
+	cfg.signing_key = key;
 	cfg.repo = repo;
 	if ((lock_fd = lock_repository(cfg.repo)) < 0)
 		goto out;
@@ -389,5 +433,6 @@ out:
 	git_libgit2_shutdown();
 	if (lock_fd >= 0)
 		close(lock_fd);
+	kk_sshkey_free(key);
 	return code;
 }

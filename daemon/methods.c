@@ -602,9 +602,10 @@ static int tag_exists(kd_writer *w, const char *name)
 static int make_tag(kd_writer *w, const char *name, const git_oid *commit,
 		    const git_signature *tagger, const char *message)
 {
-	char hex[GIT_OID_HEXSZ + 1], *buf = NULL;
+	char hex[GIT_OID_HEXSZ + 1], *buf = NULL, *sig = NULL;
 	const git_time *t = &tagger->when;
-	int offset = t->offset < 0 ? -t->offset : t->offset, len;
+	int offset = t->offset < 0 ? -t->offset : t->offset, len, error;
+	size_t sig_len = 0;
 	kd_batch_tag *tag;
 
 	if (KK_ARRAY_GROW(w->writes.tags, w->writes.tag_count + 1, w->writes.tag_alloc) < 0)
@@ -616,11 +617,15 @@ static int make_tag(kd_writer *w, const char *name, const git_oid *commit,
 		       message);
 	if (len < 0)
 		return -1;
-	if (kd_writer_put_object(w, &tag->oid, buf, (size_t)len, GIT_OBJECT_TAG) < 0) {
-		free(buf);
-		return -1;
-	}
+	error = kd_writer_sign(&sig, &sig_len, w, GIT_OBJECT_TAG, buf, (size_t)len);
+	if (error == 0 && !sig)
+		error = kd_writer_put_object(w, &tag->oid, buf, (size_t)len, GIT_OBJECT_TAG);
+	else if (error == 0)
+		error = kd_writer_put_object(w, &tag->oid, sig, sig_len, GIT_OBJECT_TAG);
+	free(sig);
 	free(buf);
+	if (error < 0)
+		return -1;
 	snprintf(tag->name, sizeof(tag->name), "%s", name);
 	w->writes.tag_count++;
 	return 0;
