@@ -409,6 +409,16 @@ static char *where(const json_t *entry, const char *path, const cli_view *view)
 		} else if (*path) {
 			fprintf(out, " · %s", field_label(path));
 		}
+	} else if (file && strcmp(file, KK_PATH_SETTINGS) == 0 && strncmp(path, "years.", 6) == 0 &&
+		   path[6]) {
+		/* A year of the plan as the report names it: "keikaku.json · 令和3年度". */
+		const char *rest = strchr(path + 6, '.');
+		char name[64];
+
+		kk_fy_format(name, sizeof(name), view ? view->settings : NULL, atoi(path + 6));
+		fprintf(out, "%s · %s", file, name);
+		if (rest)
+			fprintf(out, " %s", rest + 1);
 	} else if (file) {
 		fputs(file, out);
 		if (*path)

@@ -48,9 +48,10 @@ static const char *verdict_text(const char *v)
 	static const struct {
 		const char *code, *text;
 	} words[] = {
-		{"unrevised", N_("not revised")},   {"unplanned", N_("not planned")},
-		{"unchanged", N_("as planned")},    {"slipped", N_("slipped")},
-		{"advanced", N_("advanced")},	    {"reworded", N_("wording only")},
+		/* TRANSLATORS: docs/cli.md's table of verdicts has the same words. */
+		{"unrevised", N_("unrevised")}, {"unplanned", N_("unplanned")},
+		{"unchanged", N_("unchanged")}, {"slipped", N_("slipped")},
+		{"advanced", N_("advanced")},	{"reworded", N_("reworded")},
 		{"changed", N_("changed")},
 	};
 
@@ -65,9 +66,17 @@ static void text_or_dash(FILE *out, const json_t *v, size_t width)
 	render_fitted(out, json_is_string(v) ? json_string_value(v) : "—", width);
 }
 
+/* A column at least `least` wide, and wider than its heading by a space. */
+static size_t column(const char *heading, size_t least)
+{
+	size_t w = render_width(heading) + 1;
+
+	return w > least ? w : least;
+}
+
 static void render(const json_t *result, const json_t *settings)
 {
-	const size_t id_w = 4, year_w = 11, verdict_w = 12;
+	const size_t id_w = column(_("No."), 4), year_w = column(_("year"), 11), verdict_w = 12;
 	size_t cols = render_columns(), text_w;
 	const json_t *item, *y;
 	size_t i, j;
@@ -100,8 +109,9 @@ static void render(const json_t *result, const json_t *settings)
 			text_or_dash(stdout, json_object_get(y, "revised"), text_w);
 			putchar(' ');
 			puts(verdict_text(json_string_value(json_object_get(y, "verdict"))));
-			if (json_is_object(by) && strcmp(json_string_value(json_object_get(y, "verdict")),
-							  "unchanged") != 0) {
+			if (json_is_object(by) &&
+			    strcmp(json_string_value(json_object_get(y, "verdict")), "unchanged") !=
+				    0) {
 				render_padded(stdout, "", id_w + year_w);
 				cli_audit_commit(stdout, by);
 				cli_audit_reason(stdout, by, id_w + year_w);

@@ -32,6 +32,9 @@ static const char *label(const char *key)
 		{"connections", N_("connections")},
 		{"queued", N_("queued")},
 		{"commits", N_("commits")},
+		{"batches", N_("batches")},
+		{"packs", N_("packs")},
+		{"documents", N_("parsed files")},
 	};
 
 	for (size_t i = 0; i < sizeof(labels) / sizeof(*labels); i++)
@@ -79,6 +82,14 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 			puts(buf);
 		} else if (json_is_string(v)) {
 			puts(json_string_value(v));
+		} else if (strcmp(key, "documents") == 0 && json_is_object(v)) {
+			json_int_t n[4];
+			const char *keys[] = {"kept", "bytes", "hits", "misses"};
+
+			for (size_t i = 0; i < 4; i++)
+				n[i] = json_integer_value(json_object_get(v, keys[i]));
+			printf(_("%lld kept (%lld bytes), %lld hits, %lld misses\n"),
+			       (long long)n[0], (long long)n[1], (long long)n[2], (long long)n[3]);
 		} else {
 			json_dumpf(v, stdout, JSON_COMPACT | JSON_ENCODE_ANY);
 			putchar('\n');

@@ -198,7 +198,7 @@ open 令和6年度 (FY2024): 6 items gain an empty entry for it" "" -- kk --sock
 expect 1 "dry run: nothing committed
 no changes
 would be refused:
-  keikaku.json years.2023: cannot close fiscal year 2023: fiscal year 2022 is not closed yet" "" -- kk --socket "$sock" year close R5 --dry-run
+  keikaku.json · 令和5年度: cannot close fiscal year 2023: fiscal year 2022 is not closed yet" "" -- kk --socket "$sock" year close R5 --dry-run
 check "CLI dry runs leave the repository" test "$(repo_state)" = "$before"
 r=$(kk --socket "$sock" year close 令和4年度 -m "令和4年度の締め" --json)
 check "CLI close --json" test "$(jget "$r" 'j["tag"]')" = fy2022

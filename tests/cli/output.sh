@@ -159,4 +159,57 @@ wide=$(script -qec "stty cols 200; unset COLUMNS; $KEIKAKU -C $hist schedule --f
 check "the terminal's width through the pager ($wide)" test "$wide" -gt 100
 # The default is less -FRX: one screen quits at once.
 check "less -FRX by default" sh -c "unset PAGER; script -qec '$KEIKAKU -C $hist log -n 1' /dev/null </dev/null | grep -q '進捗度: ◎ → ▲'"
+
+# --- Japanese output: the schedule's columns, its verdicts, a year's close, status ---
+unset PAGER
+# Each heading of the schedule starts where its column does, in both languages.
+for run in kk ja; do
+	$run -C "$repo" schedule --changed --fy 2021 >"$work/sched.txt"
+	check "$run: schedule --changed, headings apart" sh -c "head -1 '$work/sched.txt' | grep -q '^[^ ]* [^ ]'"
+	# The year column of the first row starts where the year heading does.
+	/usr/bin/python3 - "$work/sched.txt" >"$work/cols" <<'PY'
+import sys, unicodedata
+def width(s):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+head, row = lines[0], lines[2]
+year_at = width(head[:len(head.split(" ")[0])]) + 1
+first = len(row) - len(row.lstrip(" "))
+print(year_at, first)
+PY
+	check "$run: schedule --changed, the year under its heading ($(cat "$work/cols"))" sh -c "read a b <'$work/cols'; test \"\$a\" = \"\$b\""
+done
+check "schedule: docs/cli.md's verdicts in English" sh -c "kk() { \"$KEIKAKU\" \"\$@\"; }; $KEIKAKU -C $repo schedule --fy 2021 | grep -q ' unplanned\$' && $KEIKAKU -C $repo schedule --fy 2021 | grep -q ' unchanged\$' && ! $KEIKAKU -C $repo schedule | grep -q 'not planned\|as planned\|wording only\|not revised'"
+check "schedule: docs/cli.md's verdicts in Japanese" sh -c "LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 $KEIKAKU -C $repo schedule --fy 2021 | grep -q ' 計画なし\$'"
+for word in unplanned unchanged slipped advanced; do
+	check "docs/cli.md names the verdict $word" grep -q "^| \`$word\` (" "$KK_SOURCE_DIR/docs/cli.md"
+done
+git clone -q "$repo" "$work/closed"
+(cd "$work/closed" && /usr/bin/python3 -c '
+import json; d = json.load(open("keikaku.json")); d["years"]["2021"] = "closed"
+json.dump(d, open("keikaku.json", "w"), ensure_ascii=False, indent=2)' && git commit -qam close)
+expect 0 "    keikaku.json · 令和3年度: open → closed" "" -- sh -c "\"$KEIKAKU\" -C '$work/closed' log -n 1 | tail -n +2"
+expect 0 "    keikaku.json · 令和3年度: open → closed" "" -- sh -c "LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 \"$KEIKAKU\" -C '$work/closed' log -n 1 | tail -n +2"
+check "docs/cli.md: the year-close line" grep -q '^keikaku.json · 令和3年度: open → closed$' "$KK_SOURCE_DIR/docs/cli.md"
+# status, against mockd answering as keikakud does.
+sock=$work/kd.sock
+status_reply='{"version": "0.1.0", "repository": "/srv/plan.git", "head": "ff795587199ec970620c4c9fdb1abf087140aac2", "uptime": 3723, "connections": 1, "queued": 0, "commits": 4, "batches": 3, "packs": 2, "documents": {"kept": 40, "bytes": 51200, "hits": 7, "misses": 40}}'
+for run in kk ja; do
+	echo "[{\"expect\": {\"method\": \"status\"}, \"reply\": {\"result\": $status_reply}}]" >"$work/scenario.json"
+	rm -f "$work/ready" "$sock"
+	/usr/bin/python3 "$KK_SOURCE_DIR/tests/cli/mockd.py" "$sock" "$work/scenario.json" "$work/requests.log" \
+		--ready "$work/ready" --timeout 10 2>"$work/mockd.err" &
+	for _ in $(seq 200); do [ -e "$work/ready" ] && break; sleep 0.05; done
+	$run --socket "$sock" status >"$work/status.txt" || fail "$run: status failed"
+	wait $! || fail "$run: mockd: $(cat "$work/mockd.err")"
+	check "$run: status, no JSON" sh -c "! grep -q '[{}]' '$work/status.txt'"
+	if [ $run = kk ]; then
+		check "kk: status, documents" grep -q '^parsed files  *40 kept (51200 bytes), 7 hits, 40 misses$' "$work/status.txt"
+		check "kk: status, batches" grep -q '^batches  *3$' "$work/status.txt"
+	else
+		check "ja: status, every label translated" sh -c "! grep -q '^[a-z]' '$work/status.txt'"
+		check "ja: status, documents" grep -q '^解析済みファイル  *40 件保持 (51200 バイト)、ヒット 7 回、ミス 40 回$' "$work/status.txt"
+		check "ja: status, packs" grep -q '^パック  *2$' "$work/status.txt"
+	fi
+done
 finish
