@@ -10,7 +10,26 @@
 typedef struct verify_args {
 	const char *at;
 	int all_history, json;
+	json_t *tags; /* --tag NAME=ID: {"NAME": "ID"} */
 } verify_args;
+
+static int add_tag(const cli_option *opt, const char *arg, void *values)
+{
+	verify_args *args = values;
+	const char *eq = strchr(arg, '=');
+	char name[256];
+
+	(void)opt;
+	if (!eq || eq == arg || !eq[1] || (size_t)(eq - arg) >= sizeof(name))
+		return cli_usage_error("verify", _("--tag takes NAME=ID, not '%s'"), arg);
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+	if ((!args->tags && !(args->tags = json_object())) ||
+	    json_object_set_new(args->tags, name, json_string(eq + 1)) < 0) {
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
 
 static const cli_option verify_options[] = {
 	CLI_OPT_STRING(0, "at", verify_args, at, "REV",
@@ -18,6 +37,10 @@ static const cli_option verify_options[] = {
 	CLI_OPT_BOOL(0, "all-history", verify_args, all_history,
 		     N_("check every commit reachable from HEAD; a problem is reported once, at "
 			"the commit that introduced it")),
+	CLI_OPT_CALLBACK(0, "tag", "NAME=ID",
+			 N_("check that tag NAME is the object ID, as published when the year was "
+			    "closed (repeatable)"),
+			 add_tag),
 	CLI_OPT_BOOL(0, "json", verify_args, json,
 		     N_("print the problems as JSON: {\"commit\", \"files\" or \"commits\", "
 			"\"problems\": [{\"path\", \"pointer\", \"message\"}]}")),
@@ -25,7 +48,7 @@ static const cli_option verify_options[] = {
 };
 
 static const char *const verify_synopsis[] = {
-	"keikaku verify [--at REV | --all-history] [--json]",
+	"keikaku verify [--at REV | --all-history] [--tag NAME=ID]... [--json]",
 	NULL,
 };
 
@@ -37,7 +60,8 @@ const cli_usage cmd_verify_usage = {
 			  "own schema and is in canonical form, item ids match file names, owners "
 			  "and related departments exist in departments.json, and each item's "
 			  "pillar, section and measure exist in plan.json; and no commit changed a "
-			  "closed fiscal year without being marked as a correction.  Prints one "
+			  "closed fiscal year without being marked as a correction; and, with "
+			  "--tag, that each tag is the object its published id names.  Prints one "
 			  "line per problem and exits 1 if there are any."),
 	.options = verify_options,
 };
@@ -69,11 +93,15 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	int code;
 
 	if ((code = cli_parse_options(&argc, argv, &cmd_verify_usage, &args, 0)) != CLI_PARSED)
-		return code;
-	if (argc != 0)
-		return cli_usage_error("verify", _("unexpected argument '%s'"), argv[0]);
-	if (args.all_history && args.at)
-		return cli_usage_error("verify", _("--at and --all-history cannot be combined"));
+		goto done;
+	if (argc != 0) {
+		code = cli_usage_error("verify", _("unexpected argument '%s'"), argv[0]);
+		goto done;
+	}
+	if (args.all_history && args.at) {
+		code = cli_usage_error("verify", _("--at and --all-history cannot be combined"));
+		goto done;
+	}
 	/*
 	 * Unlike the other reads, verify on a repository hashes every object it
 	 * reads again.  keikakud does not (the option is the whole process's);
@@ -86,8 +114,10 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(params, "rev", json_string(args.at));
 	if (params && args.all_history)
 		json_object_set_new(params, "all_history", json_true());
+	if (params && args.tags)
+		json_object_set(params, "tags", args.tags);
 	if ((code = cli_query(&result, ctx, "plan.verify", params)) != EXIT_OK)
-		return code;
+		goto done;
 	problems = json_object_get(result, "problems");
 	count = json_array_size(problems);
 	if (json_is_string(json_object_get(result, "commit")))
@@ -119,5 +149,8 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 			printf(_("no problems in %zu files at %s\n"), files, commit);
 	}
 	json_decref(result);
-	return count ? EXIT_NO : EXIT_OK;
+	code = count ? EXIT_NO : EXIT_OK;
+done:
+	json_decref(args.tags);
+	return code;
 }

@@ -148,6 +148,9 @@ static int year_change(cli_ctx *ctx, int argc, char **argv, int close)
 	if (close && json_string_value(json_object_get(result, "message")) &&
 	    (!dry_run || code == EXIT_OK))
 		print_body(json_string_value(json_object_get(result, "message")));
+	if (close && json_string_value(json_object_get(result, "tag_id")))
+		printf(_("tag %s: %s\n"), json_string_value(json_object_get(result, "tag")),
+		       json_string_value(json_object_get(result, "tag_id")));
 done:
 	json_decref(result);
 	json_decref(settings);

@@ -43,6 +43,7 @@ static const struct {
 	{"user", "users"},
 	{"group", "groups"},
 	{"remote", "none"},
+	{"tag", "none"},
 	{"since", "none"},
 	{"until", "none"},
 	{"author", "none"},

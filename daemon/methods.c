@@ -810,6 +810,11 @@ static void handle_year(kd_writer *w, kd_call *call)
 		json_object_set_new(w->request_ids, key, kd_oid_json(&made));
 	call->result = json_pack("{s:o, s:o, s:O, s:O}", "commit", kd_oid_json(&made), "head",
 				 kd_oid_json(&made), "changes", r.changes, "summary", summary);
+	/* The tag's id, to publish: `keikaku verify --tag fyY=ID` checks a clone against it. */
+	if (close && call->result &&
+	    json_object_set_new(call->result, "tag_id",
+				kd_oid_json(&w->writes.tags[w->writes.tag_count - 1].oid)) < 0)
+		goto nomem;
 answer:
 	if (!call->result)
 		goto nomem;

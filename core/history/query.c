@@ -5,6 +5,7 @@
  */
 #include "query.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -715,9 +716,74 @@ static int verify_history(kk_verifier *v, query *q, json_t *list, size_t *commit
 	return error;
 }
 
+/* Adds a problem of tag `name` (no commit: the tag is the problem) to `list`. */
+static int tag_problem(json_t *list, const char *name, kk_diag *diag, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int tag_problem(json_t *list, const char *name, kk_diag *diag, const char *fmt, ...)
+{
+	char path[KK_DIAG_PATH_MAX], message[KK_DIAG_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "refs/tags/%s", name);
+	if (json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "path", path, "pointer", "",
+						  "message", message)) < 0)
+		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	return 0;
+}
+
+/*
+ * The `tags` of plan.verify, {"fy2021": ID}: each tag is the object a
+ * published id names (ID, or at least 7 of its first hexadecimal digits).
+ */
+static int verify_tags(query *q, json_t *list, kk_diag *diag)
+{
+	const json_t *tags = json_object_get(q->params, "tags"), *v;
+	git_repository *repo = kk_store_repository(q->store);
+	const char *name;
+	int error;
+
+	if (!tags || json_is_null(tags))
+		return 0;
+	if (!json_is_object(tags))
+		return bad_param(diag, "tags", _("expected an object of tag names and object ids"));
+	json_object_foreach((json_t *)tags, name, v) {
+		const char *want = json_string_value(v);
+		char ref[256], hex[GIT_OID_HEXSZ + 1];
+		size_t n = want ? strlen(want) : 0;
+		git_oid oid;
+
+		if (!want || n < 7 || n > GIT_OID_HEXSZ || strspn(want, "0123456789abcdef") != n)
+			return bad_param(diag, "tags",
+					 _("expected an object id of 7 to 40 lower-case "
+					   "hexadecimal digits"));
+		if (snprintf(ref, sizeof(ref), "refs/tags/%s", name) >= (int)sizeof(ref) ||
+		    git_reference_is_valid_name(ref) != 1)
+			return bad_param(diag, "tags", _("expected a tag name"));
+		if ((error = git_reference_name_to_id(&oid, repo, ref)) == GIT_ENOTFOUND) {
+			if ((error = tag_problem(list, name, diag, _("there is no tag '%s'"), name)) < 0)
+				return error;
+			continue;
+		}
+		if (error < 0)
+			return kk_diag_git(diag, KK_EIO, _("cannot read the tags"));
+		git_oid_tostr(hex, sizeof(hex), &oid);
+		if (strncmp(hex, want, n) != 0 &&
+		    (error = tag_problem(list, name, diag,
+					 _("tag '%s' is %s, not the published %s: the tag or its "
+					   "history was changed"),
+					 name, hex, want)) < 0)
+			return error;
+	}
+	return 0;
+}
+
 /*
  * plan.verify: every file of the plan at `rev` (or, with `all_history`,
- * of every commit up to it) and every change to a closed fiscal year.
+ * of every commit up to it), every change to a closed fiscal year, and
+ * the published ids of `tags`.
  */
 static int do_verify(json_t **out, query *q, kk_diag *diag)
 {
@@ -738,7 +804,8 @@ static int do_verify(json_t **out, query *q, kk_diag *diag)
 	if ((error = all ? verify_history(v, q, list, &commits, diag)
 			 : verify_tree(v, q, &q->rev, 0, list, &files, diag)) < 0 ||
 	    (error = kk_history_check_closed(q->history, &closed, diag)) < 0 ||
-	    (error = add_problems(list, &closed, NULL, diag)) < 0)
+	    (error = add_problems(list, &closed, NULL, diag)) < 0 ||
+	    (error = verify_tags(q, list, diag)) < 0)
 		goto done;
 	result = all ? json_pack("{s:I, s:O}", "commits", (json_int_t)commits, "problems", list)
 		     : json_pack("{s:I, s:O}", "files", (json_int_t)files, "problems", list);

@@ -70,8 +70,10 @@ wait "${pids[@]}"
 for id in 1 3 9 16; do
 	check "batched update $id" grep -q '"commit"' "$work/batch.$id"
 done
-r=$(call kkt_dx year.close '{"year": 2021, "reason": "令和3年度の締め"}')
-check "close answers the tag" test "$(jget "$r" 'j["tag"]')" = fy2021
+# keikaku year close prints the tag's id, for publishing.
+out=$(as kkt_dx "$KEIKAKU" --socket "$sock" year close 2021 -m "令和3年度の締め")
+tag_id=$(git -C "$repo" rev-parse fy2021)
+check "close prints the tag's id" test "$(echo "$out" | tail -1)" = "tag fy2021: $tag_id"
 stop_daemon
 check "one commit per update and close" test "$(git -C "$repo" rev-list --count "$unsigned_head"..main)" = 8
 
@@ -91,6 +93,19 @@ check "log --show-signature names the principal" sh -c \
 echo "someone@else namespaces=\"git\" $(ssh-keygen -q -t ed25519 -N '' -f "$work/other" && cut -d' ' -f1,2 "$work/other.pub")" >"$work/other_signers"
 matches 1 "*No principal matched*" -- \
 	git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$work/other_signers" -C "$clone" verify-commit main
+
+# keikaku verify --tag checks a clone against the published id.
+expect 0 "*" "" -- kk -C "$clone" verify --tag "fy2021=$tag_id"
+expect 0 "*" "" -- kk -C "$clone" verify --tag "fy2021=${tag_id:0:12}"
+wrong=$(git -C "$clone" rev-parse main)
+expect 1 "refs/tags/fy2021: /: tag 'fy2021' is $tag_id, not the published $wrong: the tag or its history was changed" "*" -- \
+	kk -C "$clone" verify --tag "fy2021=$wrong"
+expect 1 "refs/tags/fy2022: /: there is no tag 'fy2022'" "*" -- kk -C "$clone" verify --tag "fy2022=$tag_id"
+matches 2 "*--tag takes NAME=ID*" -- kk -C "$clone" verify --tag "fy2021"
+# A tag moved behind keikakud's back, in the clone: the published id tells.
+git -C "$clone" tag -f -a -m forged fy2021 main >/dev/null
+matches 1 "*is $(git -C "$clone" rev-parse fy2021), not the published $tag_id*" -- \
+	kk -C "$clone" verify --tag "fy2021=$tag_id"
 fsck_repo || fail "git fsck"
 
 finish

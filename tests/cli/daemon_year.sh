@@ -205,11 +205,12 @@ check "CLI close --json" test "$(jget "$r" 'j["tag"]')" = fy2022
 check "CLI close: tag" test "$(git -C "$repo" rev-parse 'fy2022^{commit}')" = "$(head_of)"
 check "CLI close: tagger is the caller" test "$(git -C "$repo" for-each-ref --format='%(taggername)' refs/tags/fy2022)" = root
 out=$(kk --socket "$sock" year close R5 -m "令和5年度の締め")
-check "CLI close output" test "$(echo "$out" | sed 1d)" = "close 令和5年度 (FY2023) and tag it 'fy2023'
+check "CLI close output" test "$(echo "$out" | sed '1d;$d')" = "close 令和5年度 (FY2023) and tag it 'fy2023'
   項目 6
   進捗度 ◎ 0  ○ 1  ▲ 0
   達成度 導入完了 0  取り下げ 0"
 check "CLI close: commit line" test "$(echo "$out" | head -1)" = "committed $(git -C "$repo" rev-parse --short=10 main)"
+check "CLI close: the tag's id" test "$(echo "$out" | tail -1)" = "tag fy2023: $(git -C "$repo" rev-parse fy2023)"
 
 stop_daemon
 check "clean exit" true
