@@ -763,7 +763,8 @@ static int verify_tags(query *q, json_t *list, kk_diag *diag)
 		    git_reference_is_valid_name(ref) != 1)
 			return bad_param(diag, "tags", _("expected a tag name"));
 		if ((error = git_reference_name_to_id(&oid, repo, ref)) == GIT_ENOTFOUND) {
-			if ((error = tag_problem(list, name, diag, _("there is no tag '%s'"), name)) < 0)
+			if ((error = tag_problem(list, name, diag, _("there is no tag '%s'"),
+						 name)) < 0)
 				return error;
 			continue;
 		}
