@@ -462,6 +462,53 @@ done:
 	return code;
 }
 
+/*
+ * The report's words the file may be written in, as '#' lines: the marks
+ * and 達成度 words beside the codes keikakud stores, and the spellings of a
+ * fiscal year (`year`, one of the item's) that a "years" key may take.
+ */
+static void legend(FILE *m, const json_t *settings, int year)
+{
+	static const char *const progress[] = {"ahead", "on_track", "behind"};
+	static const char *const achievement[] = {"completed", "withdrawn", "open"};
+	char line[512], name[64];
+	size_t n;
+
+	n = (size_t)snprintf(line, sizeof(line), "%s", _("progress (進捗度):"));
+	for (size_t i = 0; i < 3 && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s %s (%s)%s",
+				      kk_progress_mark(progress[i]), progress[i],
+				      kk_progress_legend(progress[i]), i < 2 ? "," : "");
+	comment_line(m, line);
+	n = (size_t)snprintf(line, sizeof(line), "%s", _("achievement (達成度):"));
+	for (size_t i = 0; i < 3 && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s %s%s",
+				      kk_achievement_label(achievement[i]), achievement[i],
+				      i < 2 ? "," : "");
+	comment_line(m, line);
+	kk_fy_format(name, sizeof(name), settings, year);
+	/* TRANSLATORS: "2021, R3 or 令和3年度": the ways a fiscal year may be written. */
+	if (strncmp(name, "令和", strlen("令和")) == 0)
+		snprintf(line, sizeof(line), _("a year in \"years\": %d, R%d or %s"), year,
+			 atoi(name + strlen("令和")), name);
+	else
+		snprintf(line, sizeof(line), _("a year in \"years\": %d or %s"), year, name);
+	comment_line(m, line);
+	comment_line(m, _("the marks and words are turned into the codes beside them; other "
+			  "text is kept as you write it"));
+}
+
+/* The item's first fiscal year, or 2021 when it has none. */
+static int first_year(const json_t *item)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)json_object_get(item, "years"), key, v)
+		return atoi(key);
+	return 2021;
+}
+
 /* Writes the item under its header into a new file in $TMPDIR. */
 static int start_file(edit_session *s)
 {
@@ -497,6 +544,7 @@ static int start_file(edit_session *s)
 			  "are ignored"));
 	comment_line(m, _("write the reason for the change after 'reason:'; save the file "
 			  "unchanged to change nothing"));
+	legend(m, s->settings, first_year(s->orig));
 	fprintf(m, "%s %s\n", REASON_PREFIX, s->reason_opt ? s->reason_opt : "");
 	fputs(canon, m);
 	if (fclose(m) != 0) {

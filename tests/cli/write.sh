@@ -566,11 +566,32 @@ scenario "$get26"
 mock
 expect 0 "no changes" "" -- env VISUAL="$work/peek" EDITOR=false "$KEIKAKU" --socket "$sock" edit 0026 -m "年度末の見直し"
 mock_done "edit without changes"
-is "edit header" "$(head -n 4 "$work/seen.json")" "# keikaku edit: item 26 テレワークの拡大, as of commit 4b825dc642
+is "edit header" "$(head -n 8 "$work/seen.json")" "# keikaku edit: item 26 テレワークの拡大, as of commit 4b825dc642
 # change the JSON below and save to submit it; lines starting with '#' are ignored
 # write the reason for the change after 'reason:'; save the file unchanged to change nothing
+# progress (進捗度): ◎ ahead (計画より早く進んでいる), ○ on_track (計画どおり進んでいる), ▲ behind (計画より遅れている)
+# achievement (達成度): 導入完了 completed, 取り下げ withdrawn, — open
+# a year in \"years\": 2020, R2 or 令和2年度
+# the marks and words are turned into the codes beside them; other text is kept as you write it
 # reason: 年度末の見直し"
-check "edit shows the canonical item" cmp <(tail -n +5 "$work/seen.json") "$example/items/0026.json"
+check "edit shows the canonical item" cmp <(tail -n +9 "$work/seen.json") "$example/items/0026.json"
+scenario "$get26"
+mock
+expect 0 "変更はありません" "" -- env VISUAL="$work/peek" EDITOR=false LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 \
+	"$KEIKAKU" --socket "$sock" edit 26
+mock_done "edit without changes, in Japanese"
+is "edit legend in Japanese" "$(sed -n 4,7p "$work/seen.json")" "# 進捗度: ◎ ahead (計画より早く進んでいる), ○ on_track (計画どおり進んでいる), ▲ behind (計画より遅れている)
+# 達成度: 導入完了 completed, 取り下げ withdrawn, — open
+# years の年度: 2020、R2、令和2年度 のいずれか
+# 記号と語は横のコードに直して保存されます。ほかの文章は書いたとおりに保存されます"
+# The report's marks and words, written in the file, go to keikakud as written (it turns them
+# into codes, core/plan/update.c).
+scenario "$get26" "$(step item.update "$(committed "$progress_change")")"
+mock
+expect 0 "*" "" -- env EDITOR="sed -i -e 's/\"on_track\"/\"▲\"/' -e 's/^# reason: *\$/# reason: 遅れ/'" \
+	"$KEIKAKU" --socket "$sock" edit 26
+mock_done "edit with a mark"
+is "edit sends the mark" "$(req 3 params.patch)" '{"years":{"2021":{"progress":"▲"}}}'
 is "no changes leaves no file" "$(ls "$TMPDIR")" ""
 
 # Refused, then corrected in the reopened editor: the error on top, the user's text kept.
@@ -676,10 +697,10 @@ mock
 expect 0 "committed 1a2b3c4d5e
 026 テレワークの拡大 · 令和3年度 進捗度: ○ → ◎" "" -- env EDITOR="$work/editor" "$KEIKAKU" --socket "$sock" edit 26
 mock_done "edit with a syntax error"
-is "syntax error shown" "$(head -n 3 "$work/round2.json")" "# error: line 11, column 3: invalid JSON: '}' expected near '\"section\"'
+is "syntax error shown" "$(head -n 3 "$work/round2.json")" "# error: line 15, column 3: invalid JSON: '}' expected near '\"section\"'
 # correct the text below and save it; save it unchanged, or empty it, to give up
 #"
-is "syntax error: the line named" "$(sed -n 11p "$work/round2.json")" '  "section": 1,'
+is "syntax error: the line named" "$(sed -n 15p "$work/round2.json")" '  "section": 1,'
 is "syntax error: patch" "$(req 3 params.patch)" '{"years":{"2021":{"progress":"ahead"}}}'
 
 # An emptied file: nothing is sent, exit 1.
