@@ -262,7 +262,11 @@ static int item_patch(json_t **out_patch, kk_update_result *out, const char *fil
 			char name[16];
 
 			snprintf(name, sizeof(name), "%d", year);
-			if (json_object_get(years, name)) {
+			/*
+			 * A patch made by diffing a file where the person renamed "2021"
+			 * to "R3" removes the one and adds the other: the same year.
+			 */
+			if (json_object_get(years, name) && !json_is_null(json_object_get(years, name))) {
 				snprintf(pointer, sizeof(pointer), "/years/%s", key);
 				if (json_array_append_new(
 					    out->errors,

@@ -271,6 +271,9 @@ expect 0 "*" "" -- as kkt_nurse "$KEIKAKU" --socket "$sock" update 20 --fy 令�
 check "〇 is ○" test "$(git -C "$repo" show main:items/0020.json | jget "$(cat)" 'j["years"]["2021"]["progress"]')" = on_track
 r=$(call kkt_nurse plan.submit "{\"base\": \"$(head_of)\", \"items\": [{\"id\": 20, \"patch\": {\"years\": {\"Ｒ３\": {\"progress\": \"◎\", \"achievement\": \"―\"}}}}]}")
 check "report words stored as codes" test "$(git -C "$repo" show main:items/0020.json | jget "$(cat)" '[j["years"]["2021"]["progress"], j["years"]["2021"]["achievement"], sorted(j["years"])]')" = '["ahead", "open", ["2020", "2021"]]'
+# A year renamed in an edited file ("2021" to "令和3年度") is the same year, not two.
+r=$(call kkt_nurse plan.submit "{\"base\": \"$(head_of)\", \"items\": [{\"id\": 20, \"patch\": {\"years\": {\"2021\": null, \"令和3年度\": {\"result\": \"改名した年の結果\"}}}}]}")
+check "a renamed year is the same year" test "$(git -C "$repo" show main:items/0020.json | jget "$(cat)" '[j["years"]["2021"]["result"], j["years"]["2021"]["progress"]]')" = '["改名した年の結果", "ahead"]'
 before=$(repo_state)
 r=$(call kkt_nurse plan.submit "{\"base\": \"$(head_of)\", \"items\": [{\"id\": 20, \"patch\": {\"years\": {\"2021\": {\"progres\": \"○\"}}}}]}") || true
 check "misspelt field: invalid, not forbidden" test "$(jget "$r" 'j["error"]["code"]')" = -32004
