@@ -7,16 +7,13 @@
 #include "diff.h"
 #include "json.h"
 #include "patch.h"
+#include "sandbox.h"
 #include "store.h"
 
 #define FIXTURES KK_SOURCE_DIR "/tests/fixtures/diff"
 
-static const kk_signature sig = {"Keikaku Test", "test@keikaku.invalid", 1617235200, 540};
-
 typedef struct {
-	char *dir;
-	kk_store *store;
-	kk_fileset files; /* the plan at the last commit */
+	kk_test_sandbox *box; /* the example plan (c0), and c1 and c2 on top of it */
 	git_oid c0, c1, c2;
 } sandbox;
 
@@ -68,30 +65,6 @@ static void drop(kk_fileset *set, const char *path)
 	*set = rest;
 }
 
-/* Commits `set` on main with the fixed signature, one second after its parent. */
-static void commit(git_oid *out, sandbox *sb, const git_oid *parent_id, const char *message)
-{
-	git_repository *repo = kk_store_repository(sb->store);
-	git_signature *gsig = NULL;
-	git_commit *parent = NULL;
-	git_tree *tree = NULL;
-	git_oid tree_id;
-	static int64_t when = 1617235200;
-
-	when += 60;
-	assert_int_equal(kk_store_write_tree(&tree_id, repo, &sb->files, NULL), 0);
-	assert_int_equal(git_tree_lookup(&tree, repo, &tree_id), 0);
-	assert_int_equal(git_commit_lookup(&parent, repo, parent_id), 0);
-	assert_int_equal(
-		git_signature_new(&gsig, sig.name, sig.email, (git_time_t)when, sig.offset), 0);
-	assert_int_equal(git_commit_create(out, repo, "refs/heads/main", gsig, gsig, NULL, message,
-					   tree, 1, (const git_commit **)&parent),
-			 0);
-	git_signature_free(gsig);
-	git_tree_free(tree);
-	git_commit_free(parent);
-}
-
 static json_t *small_item(int id, const char *title, const char *year)
 {
 	return json_pack("{s:i, s:i, s:i, s:i, s:s, s:[s], s:[], s:s, s:{s:{s:s}}}", "id", id,
@@ -109,17 +82,18 @@ static json_t *small_item(int id, const char *title, const char *year)
 static int setup(void **state)
 {
 	sandbox *sb = calloc(1, sizeof(*sb));
+	kk_fileset *files;
 	json_t *doc, *year;
-	char *repo = NULL, *text;
+	void *box;
+	char *text;
 
-	sb->dir = kk_test_mkdtemp();
-	assert_true(asprintf(&repo, "%s/plan.git", sb->dir) > 0);
-	kk_test_load_example(&sb->files);
-	assert_int_equal(
-		kk_store_init(&sb->store, &sb->c0, repo, &sb->files, &sig, "First\n", NULL), 0);
-	free(repo);
+	if (!sb || kk_test_sandbox_setup_example(&box) < 0)
+		return -1;
+	sb->box = box;
+	sb->c0 = sb->box->first;
+	files = &sb->box->files;
 
-	doc = get(&sb->files, "items/0026.json");
+	doc = get(files, "items/0026.json");
 	year = json_object_get(json_object_get(doc, "years"), "2021");
 	json_object_set_new(year, "progress", json_string("behind"));
 	json_object_set_new(
@@ -127,24 +101,24 @@ static int setup(void **state)
 		json_string("・検証の結果、テレワーク端末の同時利用が可能となった。また、"
 			    "テレワーク端末を新たに調達し、200台体制となった。"));
 	json_object_set_new(doc, "status", json_string("open"));
-	put(&sb->files, "items/0026.json", doc);
-	put(&sb->files, "items/0036.json", small_item(36, "新しい項目", "2022"));
-	put(&sb->files, "items/10000.json", small_item(10000, "一万番目の項目", "2021"));
+	put(files, "items/0026.json", doc);
+	put(files, "items/0036.json", small_item(36, "新しい項目", "2022"));
+	put(files, "items/10000.json", small_item(10000, "一万番目の項目", "2021"));
 	/* Same content, other bytes: not a change. */
-	doc = get(&sb->files, "items/0001.json");
+	doc = get(files, "items/0001.json");
 	assert_non_null(text = json_dumps(doc, JSON_COMPACT));
-	put_text(&sb->files, "items/0001.json", text);
+	put_text(files, "items/0001.json", text);
 	free(text);
 	json_decref(doc);
 
-	doc = get(&sb->files, "keikaku.json");
+	doc = get(files, "keikaku.json");
 	json_object_set_new(json_object_get(doc, "years"), "2021", json_string("closed"));
-	put(&sb->files, "keikaku.json", doc);
-	doc = get(&sb->files, "departments.json");
+	put(files, "keikaku.json", doc);
+	doc = get(files, "departments.json");
 	json_object_set_new(json_array_get(json_object_get(doc, "departments"), 1), "users",
 			    json_pack("[s]", "alice"));
-	put(&sb->files, "departments.json", doc);
-	doc = get(&sb->files, "plan.json");
+	put(files, "departments.json", doc);
+	doc = get(files, "plan.json");
 	json_object_set_new(
 		json_array_get(
 			json_object_get(
@@ -160,13 +134,13 @@ static int setup(void **state)
 			"○試行実施を行ったテレワークについて、実施における規程等を整備し、本格的"
 			"な導入を行います。 ○タブレット端末によりテレワークができる環境を構築しま"
 			"す。"));
-	put(&sb->files, "plan.json", doc);
-	commit(&sb->c1, sb, &sb->c0, "Second\n");
+	put(files, "plan.json", doc);
+	sb->c1 = kk_test_sandbox_commit(sb->box, "Second\n");
 
-	drop(&sb->files, "items/0036.json");
-	put(&sb->files, "items/0037.json", small_item(37, "次の項目", "2021"));
-	put(&sb->files, "items/10000.json", small_item(10000, "一万番目", "2021"));
-	commit(&sb->c2, sb, &sb->c1, "Third\n");
+	drop(files, "items/0036.json");
+	put(files, "items/0037.json", small_item(37, "次の項目", "2021"));
+	put(files, "items/10000.json", small_item(10000, "一万番目", "2021"));
+	sb->c2 = kk_test_sandbox_commit(sb->box, "Third\n");
 	*state = sb;
 	return 0;
 }
@@ -174,13 +148,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	sandbox *sb = *state;
+	void *box = sb->box;
 
-	kk_store_free(sb->store);
-	kk_fileset_clear(&sb->files);
-	kk_test_rmrf(sb->dir);
-	free(sb->dir);
 	free(sb);
-	return 0;
+	return kk_test_sandbox_teardown(&box);
 }
 
 /* Diffs and checks "from" and "to", then drops them so that the rest compares to a fixture. */
@@ -191,7 +162,7 @@ static json_t *diff(sandbox *sb, const git_oid *from, const git_oid *to,
 	kk_diag diag = {0};
 	char hex[GIT_OID_HEXSZ + 1];
 
-	if (kk_diff_commits(&out, sb->store, from, to, filter, &diag) < 0)
+	if (kk_diff_commits(&out, sb->box->store, from, to, filter, &diag) < 0)
 		fail_msg("kk_diff_commits: %s", diag.message);
 	if (from)
 		assert_string_equal(json_string_value(json_object_get(out, "from")),
@@ -341,38 +312,39 @@ static void test_errors(void **state)
 	git_oid missing, c3, c4, c5;
 
 	assert_int_equal(git_oid_fromstr(&missing, "0123456789abcdef0123456789abcdef01234567"), 0);
-	assert_int_equal(kk_diff_commits(&out, sb->store, &sb->c0, &missing, NULL, &diag),
+	assert_int_equal(kk_diff_commits(&out, sb->box->store, &sb->c0, &missing, NULL, &diag),
 			 KK_ENOTFOUND);
 	assert_string_equal(diag.message,
 			    "commit 0123456789abcdef0123456789abcdef01234567 does not exist");
-	assert_int_equal(kk_diff_commits(&out, sb->store, &missing, &sb->c0, NULL, &diag),
+	assert_int_equal(kk_diff_commits(&out, sb->box->store, &missing, &sb->c0, NULL, &diag),
 			 KK_ENOTFOUND);
 	assert_null(out);
 
-	put_text(&sb->files, "items/0026.json", "{\"id\": 26,\n  \"title\": }\n");
-	commit(&c3, sb, &sb->c2, "Broken\n");
-	assert_int_equal(kk_diff_commits(&out, sb->store, &sb->c2, &c3, NULL, &diag), KK_EINVALID);
+	put_text(&sb->box->files, "items/0026.json", "{\"id\": 26,\n  \"title\": }\n");
+	c3 = kk_test_sandbox_commit(sb->box, "Broken\n");
+	assert_int_equal(kk_diff_commits(&out, sb->box->store, &sb->c2, &c3, NULL, &diag),
+			 KK_EINVALID);
 	assert_null(out);
 	assert_int_equal(diag.code, KK_EINVALID);
 	assert_string_equal(diag.path, "items/0026.json");
 	assert_int_equal(diag.line, 2);
 
 	/* A broken file that did not change is never read. */
-	put(&sb->files, "items/0037.json", small_item(37, "次の項目を直す", "2021"));
-	commit(&c4, sb, &c3, "Fourth\n");
-	assert_int_equal(kk_diff_commits(&out, sb->store, &c3, &c4, NULL, &diag), 0);
+	put(&sb->box->files, "items/0037.json", small_item(37, "次の項目を直す", "2021"));
+	c4 = kk_test_sandbox_commit(sb->box, "Fourth\n");
+	assert_int_equal(kk_diff_commits(&out, sb->box->store, &c3, &c4, NULL, &diag), 0);
 	assert_int_equal(json_array_size(json_object_get(out, "items")), 1);
 	json_decref(out);
 	out = NULL;
 
-	put_text(&sb->files, "plan.json", "[]\n");
-	commit(&c5, sb, &c4, "Not an object\n");
-	assert_int_equal(kk_diff_commits(&out, sb->store, &c4, &c5, NULL, &diag), KK_EINVALID);
+	put_text(&sb->box->files, "plan.json", "[]\n");
+	c5 = kk_test_sandbox_commit(sb->box, "Not an object\n");
+	assert_int_equal(kk_diff_commits(&out, sb->box->store, &c4, &c5, NULL, &diag), KK_EINVALID);
 	assert_string_equal(diag.message, "'plan.json' does not hold a JSON object");
 	assert_string_equal(diag.path, "plan.json");
 	/* ...but under an item filter plan-wide files are not looked at. */
 	kk_diff_filter f = {37, 0};
-	assert_int_equal(kk_diff_commits(&out, sb->store, &c4, &c5, &f, &diag), 0);
+	assert_int_equal(kk_diff_commits(&out, sb->box->store, &c4, &c5, &f, &diag), 0);
 	json_decref(out);
 }
 

@@ -80,7 +80,7 @@ static size_t log_count(kk_history *h, const kk_log_filter *f)
 static void test_log_item(void **state)
 {
 	hs_sandbox *sb = *state;
-	kk_history *h = hs_open(sb, &sb->head, 0);
+	kk_history *h = hs_open(sb, &sb->box.head, 0);
 	kk_log_filter f = {.item = 1};
 	json_t *entries = hs_log(h, &f);
 	char *text, *i1, *i2, *i3, *i6;
@@ -167,7 +167,7 @@ static void test_log_item(void **state)
 static void test_log_filters(void **state)
 {
 	hs_sandbox *sb = *state;
-	kk_history *h = hs_open(sb, &sb->head, 0);
+	kk_history *h = hs_open(sb, &sb->box.head, 0);
 	kk_log_filter f = {0};
 
 	f.department = "秘書課";
@@ -247,7 +247,7 @@ static void test_log_filters(void **state)
 static void test_file_change(void **state)
 {
 	hs_sandbox *sb = *state;
-	kk_history *h = hs_open(sb, &sb->head, 0);
+	kk_history *h = hs_open(sb, &sb->box.head, 0);
 	kk_log_filter f = {.item = 2};
 	kk_diag diag = {0};
 	json_t *e = hs_log(h, &f), *blame = NULL;
@@ -337,8 +337,8 @@ static void test_reason(void **state)
 
 		/* A commit that changes nothing is fine for the message. */
 		hs_commit(sb, "a", "a@b", hs_times[7] + 10 + (int64_t)i, cases[i].message);
-		h = hs_open(sb, &sb->head, 0);
-		assert_int_equal(kk_history_commit_info(&got, h, &sb->head, NULL), 0);
+		h = hs_open(sb, &sb->box.head, 0);
+		assert_int_equal(kk_history_commit_info(&got, h, &sb->box.head, NULL), 0);
 		if (cases[i].reason)
 			assert_string_equal(json_string_value(json_object_get(got, "reason")),
 					    cases[i].reason);
@@ -415,7 +415,7 @@ static void test_blame(void **state)
 		{"years.2022.progress", 7},
 	};
 	hs_sandbox *sb = *state;
-	kk_history *h = hs_open(sb, &sb->head, 0);
+	kk_history *h = hs_open(sb, &sb->box.head, 0);
 	json_t *blame = NULL, *fields;
 	char *text, *i3;
 
@@ -423,7 +423,8 @@ static void test_blame(void **state)
 	assert_int_equal(json_integer_value(json_object_get(blame, "id")), 1);
 	assert_string_equal(json_string_value(json_object_get(blame, "title")),
 			    "申請のオンライン化");
-	assert_string_equal(json_string_value(json_object_get(blame, "commit")), hs_hex(&sb->head));
+	assert_string_equal(json_string_value(json_object_get(blame, "commit")),
+			    hs_hex(&sb->box.head));
 	fields = json_object_get(blame, "fields");
 	assert_int_equal(json_array_size(fields), sizeof(want) / sizeof(*want));
 	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
@@ -484,7 +485,7 @@ static git_oid empty_entries(hs_sandbox *sb)
 
 static void assert_last_field(hs_sandbox *sb, json_int_t id, size_t count, const git_oid *by)
 {
-	kk_history *h = hs_open(sb, &sb->head, 0);
+	kk_history *h = hs_open(sb, &sb->box.head, 0);
 	json_t *blame = NULL, *fields;
 	const json_t *last;
 	char *value, problem[512] = "";
@@ -531,7 +532,7 @@ static void test_blame_entry_emptied_again(void **state)
 static void test_last_change(void **state)
 {
 	hs_sandbox *sb = *state;
-	kk_history *h = hs_open(sb, &sb->head, 0);
+	kk_history *h = hs_open(sb, &sb->box.head, 0);
 	json_t *got = NULL;
 
 	assert_int_equal(
@@ -563,7 +564,7 @@ static void test_last_change(void **state)
 /* kk_history_text_authors() of item `id`'s `field` at the sandbox's head, as JSON text. */
 static void assert_authors(hs_sandbox *sb, json_int_t id, const char *field, const char *expected)
 {
-	kk_history *h = hs_open(sb, &sb->head, 0);
+	kk_history *h = hs_open(sb, &sb->box.head, 0);
 	json_t *got = NULL;
 	kk_diag diag = {0};
 
@@ -701,7 +702,7 @@ static void test_text_authors_long(void **state)
 static void test_check_closed(void **state)
 {
 	hs_sandbox *sb = *state;
-	kk_history *h = hs_open(sb, &sb->head, 0);
+	kk_history *h = hs_open(sb, &sb->box.head, 0);
 	kk_diaglist problems = {0};
 	char want[256];
 	git_oid bad;
@@ -714,7 +715,7 @@ static void test_check_closed(void **state)
 	hs_set(sb, "items/0001.json", "years.2020.result", "\"手で書き換え\"");
 	bad = hs_commit(sb, "Hand Editor", "hand@example.org", hs_times[7] + 1,
 			"edit 2020\n\nDepartment: 秘書課\n");
-	h = hs_open(sb, &sb->head, 0);
+	h = hs_open(sb, &sb->box.head, 0);
 	assert_int_equal(kk_history_check_closed(h, &problems, NULL), 0);
 	assert_int_equal(problems.count, 1);
 	assert_string_equal(problems.items[0].path, "items/0001.json");
@@ -757,7 +758,7 @@ static json_t *pending(hs_sandbox *sb, const char *params)
 	json_t *p = kk_test_parse(params), *out = NULL;
 	kk_diag diag = {0};
 
-	if (kk_query_run(&out, sb->store, "plan.pending", p, &env, &diag) < 0)
+	if (kk_query_run(&out, sb->box.store, "plan.pending", p, &env, &diag) < 0)
 		fail_msg("plan.pending %s: %s", params, diag.message);
 	json_decref(p);
 	return out;
@@ -775,7 +776,7 @@ static void test_pending_open_from_the_start(void **state)
 			 "{\"year\": \"2022\", \"since\": \"2021-04-01T09:00:00+09:00\", "
 			 "\"since_timestamp\": 1617235200, \"since_commit\": \"%s\", "
 			 "\"since_reason\": \"opened\", \"commit\": \"%s\", \"departments\": []}",
-			 hs_hex(&sb->c[0]), hs_hex(&sb->head)) > 0);
+			 hs_hex(&sb->c[0]), hs_hex(&sb->box.head)) > 0);
 	kk_assert_json(r, text);
 	free(text);
 	json_decref(r);
@@ -799,7 +800,7 @@ static void test_pending_after_open(void **state)
 			"\"since_reason\": \"opened\", \"commit\": \"%s\", \"departments\": "
 			"[{\"name\": \"デジタル戦略課\", \"items\": [{\"id\": 3, \"title\": "
 			"\"新しい項目\", \"last_update\": {%s, \"summary\": \"003 新しい項目 を追加\"}}]}]}",
-			hs_hex(&opened), hs_hex(&sb->head), i4) > 0);
+			hs_hex(&opened), hs_hex(&sb->box.head), i4) > 0);
 	kk_assert_json(r, text);
 	free(text);
 	free(i4);

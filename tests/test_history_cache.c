@@ -18,7 +18,7 @@ static char *cache_file(const hs_sandbox *sb)
 {
 	char *path = NULL;
 
-	assert_true(asprintf(&path, "%s/keikaku/history.idx", sb->repo) > 0);
+	assert_true(asprintf(&path, "%s/keikaku/history.idx", sb->box.repo) > 0);
 	return path;
 }
 
@@ -53,7 +53,7 @@ static char *fresh_log(hs_sandbox *sb, const git_oid *tip)
 static void test_cache(void **state)
 {
 	hs_sandbox *sb = *state;
-	char *path = cache_file(sb), *want = fresh_log(sb, &sb->head), *got;
+	char *path = cache_file(sb), *want = fresh_log(sb, &sb->box.head), *got;
 	kk_history *h;
 	struct stat st;
 	size_t len = 0;
@@ -63,13 +63,13 @@ static void test_cache(void **state)
 	assert_int_equal(stat(path, &st), -1);
 
 	/* The first open builds and writes it; the second reads it, same answers. */
-	h = hs_open(sb, &sb->head, 1);
+	h = hs_open(sb, &sb->box.head, 1);
 	assert_int_equal(kk_history_cached(h), 0);
 	assert_log_text(h, want);
 	kk_history_free(h);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(st.st_size > 0);
-	h = hs_open(sb, &sb->head, 1);
+	h = hs_open(sb, &sb->box.head, 1);
 	assert_int_equal(kk_history_count(h), HS_NCOMMITS);
 	assert_int_equal(kk_history_cached(h), HS_NCOMMITS);
 	assert_log_text(h, want);
@@ -86,7 +86,7 @@ static void test_cache(void **state)
 	free(got);
 	kk_history_free(h);
 	free(want);
-	want = fresh_log(sb, &sb->head);
+	want = fresh_log(sb, &sb->box.head);
 
 	/* A byte flipped, anywhere: ignored, rebuilt with the same answers, written again. */
 	bytes = kk_test_slurp(path, &len);
@@ -94,26 +94,26 @@ static void test_cache(void **state)
 		bytes[at] ^= 0x20;
 		kk_test_write(path, bytes, len);
 		bytes[at] ^= 0x20;
-		h = hs_open(sb, &sb->head, 1);
+		h = hs_open(sb, &sb->box.head, 1);
 		assert_int_equal(kk_history_cached(h), 0);
 		assert_log_text(h, want);
 		kk_history_free(h);
-		h = hs_open(sb, &sb->head, 1);
+		h = hs_open(sb, &sb->box.head, 1);
 		assert_int_equal(kk_history_cached(h), HS_NCOMMITS);
 		kk_history_free(h);
 	}
 	/* Cut short, empty, or of another kind: the same. */
 	kk_test_write(path, bytes, len / 2);
-	h = hs_open(sb, &sb->head, 1);
+	h = hs_open(sb, &sb->box.head, 1);
 	assert_int_equal(kk_history_cached(h), 0);
 	assert_log_text(h, want);
 	kk_history_free(h);
 	kk_test_write(path, "", 0);
-	h = hs_open(sb, &sb->head, 1);
+	h = hs_open(sb, &sb->box.head, 1);
 	assert_int_equal(kk_history_cached(h), 0);
 	kk_history_free(h);
 	kk_test_write(path, "KKHIST\0\2", 8);
-	h = hs_open(sb, &sb->head, 1);
+	h = hs_open(sb, &sb->box.head, 1);
 	assert_int_equal(kk_history_cached(h), 0);
 	assert_log_text(h, want);
 	kk_history_free(h);
@@ -123,12 +123,12 @@ static void test_cache(void **state)
 	hs_set(sb, "items/0003.json", "years.2022.progress", "\"ahead\"");
 	git_oid c8 = hs_dx(sb, hs_times[7] + 100,
 			   "003 新しい項目 · 令和4年度 進捗度\n\nDepartment: デジタル戦略課\n");
-	h = hs_open(sb, &sb->head, 1);
+	h = hs_open(sb, &sb->box.head, 1);
 	assert_int_equal(kk_history_count(h), HS_NCOMMITS + 1);
 	assert_int_equal(kk_history_cached(h), HS_NCOMMITS);
 	got = log_text(h);
 	free(want);
-	want = fresh_log(sb, &sb->head);
+	want = fresh_log(sb, &sb->box.head);
 	assert_string_equal(got, want);
 	free(got);
 	{
@@ -140,7 +140,7 @@ static void test_cache(void **state)
 		json_decref(e);
 	}
 	kk_history_free(h);
-	h = hs_open(sb, &sb->head, 1);
+	h = hs_open(sb, &sb->box.head, 1);
 	assert_int_equal(kk_history_cached(h), HS_NCOMMITS + 1);
 	kk_history_free(h);
 	free(path);
@@ -158,25 +158,25 @@ static void test_cache_rewritten_history(void **state)
 	char *want, *got;
 	git_oid x;
 
-	h = hs_open(sb, &sb->head, 1); /* writes the index of C0..C7 */
+	h = hs_open(sb, &sb->box.head, 1); /* writes the index of C0..C7 */
 	kk_history_free(h);
 
-	assert_int_equal(git_reference_create(&ref, kk_store_repository(sb->store),
+	assert_int_equal(git_reference_create(&ref, kk_store_repository(sb->box.store),
 					      "refs/heads/main", &sb->c[5], 1, "reset"),
 			 0);
 	git_reference_free(ref);
-	assert_int_equal(kk_store_read_all(&at_c5, sb->store, &sb->c[5], NULL), 0);
-	kk_fileset_clear(&sb->files);
-	sb->files = at_c5;
-	sb->head = sb->c[5];
+	assert_int_equal(kk_store_read_all(&at_c5, sb->box.store, &sb->c[5], NULL), 0);
+	kk_fileset_clear(&sb->box.files);
+	sb->box.files = at_c5;
+	sb->box.head = sb->c[5];
 	hs_set(sb, "items/0003.json", "title", "\"書き直した項目\"");
 	x = hs_dx(sb, hs_times[6] + 5, "003 書き直し\n\n別の歴史\n\nDepartment: デジタル戦略課\n");
 
-	h = hs_open(sb, &sb->head, 1);
+	h = hs_open(sb, &sb->box.head, 1);
 	assert_int_equal(kk_history_count(h), 7);
 	assert_int_equal(kk_history_cached(h), 6); /* C0..C5 */
 	got = log_text(h);
-	want = fresh_log(sb, &sb->head);
+	want = fresh_log(sb, &sb->box.head);
 	assert_string_equal(got, want);
 	free(got);
 	free(want);
@@ -202,7 +202,7 @@ static void test_cache_rewritten_history(void **state)
 		json_decref(blame);
 	}
 	kk_history_free(h);
-	h = hs_open(sb, &sb->head, 1);
+	h = hs_open(sb, &sb->box.head, 1);
 	assert_int_equal(kk_history_cached(h), 7);
 	kk_history_free(h);
 	/* The old tip still answers as it did (its commits are still in the repository). */

@@ -19,7 +19,7 @@
 static void test_at_time(void **state)
 {
 	hs_sandbox *sb = *state;
-	kk_history *h = hs_open(sb, &sb->head, 0);
+	kk_history *h = hs_open(sb, &sb->box.head, 0);
 	kk_diag diag = {0};
 	git_oid at;
 	int64_t t;
@@ -37,7 +37,7 @@ static void test_at_time(void **state)
 		assert_int_equal(t, hs_times[c]);
 	}
 	assert_int_equal(kk_history_at_time(&at, h, INT64_MAX, NULL), 0);
-	assert_string_equal(hs_hex(&at), hs_hex(&sb->head));
+	assert_string_equal(hs_hex(&at), hs_hex(&sb->box.head));
 	kk_history_free(h);
 
 	/* A shorter chain ends sooner; its later commits are not on it. */
@@ -56,7 +56,7 @@ static void resolves(hs_sandbox *sb, const char *rev, int offset, int want)
 	kk_diag diag = {0};
 	git_oid at;
 
-	if (kk_rev_resolve(&at, sb->store, rev, &opts, &diag) < 0)
+	if (kk_rev_resolve(&at, sb->box.store, rev, &opts, &diag) < 0)
 		fail_msg("'%s' at %+d: %s", rev, offset, diag.message);
 	if (!git_oid_equal(&at, &sb->c[want]))
 		fail_msg("'%s' at %+d: %s, expected C%d", rev, offset, hs_hex(&at), want);
@@ -66,7 +66,7 @@ static void resolves(hs_sandbox *sb, const char *rev, int offset, int want)
 static void test_rev_resolve(void **state)
 {
 	hs_sandbox *sb = *state;
-	kk_history *h = hs_open(sb, &sb->head, 0);
+	kk_history *h = hs_open(sb, &sb->box.head, 0);
 	kk_rev_opts opts = {HS_JST, h};
 	kk_diag diag = {0};
 	git_oid at;
@@ -81,17 +81,20 @@ static void test_rev_resolve(void **state)
 	resolves(sb, "", HS_JST, 7);
 	resolves(sb, "main~2", HS_JST, 5);
 	/* With the history given, the same answers. */
-	assert_int_equal(kk_rev_resolve(&at, sb->store, "@2021-04-01", &opts, NULL), 0);
+	assert_int_equal(kk_rev_resolve(&at, sb->box.store, "@2021-04-01", &opts, NULL), 0);
 	assert_string_equal(hs_hex(&at), hs_hex(&sb->c[2]));
-	assert_int_equal(kk_rev_resolve(&at, sb->store, "@2021-04-01", NULL, NULL), 0);
+	assert_int_equal(kk_rev_resolve(&at, sb->box.store, "@2021-04-01", NULL, NULL), 0);
 	assert_string_equal(hs_hex(&at), hs_hex(&sb->c[3])); /* no options: UTC */
 
-	assert_int_equal(kk_rev_resolve(&at, sb->store, "@2021-03-31", &opts, &diag), KK_ENOTFOUND);
+	assert_int_equal(kk_rev_resolve(&at, sb->box.store, "@2021-03-31", &opts, &diag),
+			 KK_ENOTFOUND);
 	assert_string_equal(diag.message, "no commit at or before '@2021-03-31'");
-	assert_int_equal(kk_rev_resolve(&at, sb->store, "@2021-02-29", &opts, &diag), KK_EINVALID);
+	assert_int_equal(kk_rev_resolve(&at, sb->box.store, "@2021-02-29", &opts, &diag),
+			 KK_EINVALID);
 	assert_string_equal(diag.message, "'2021-02-29' is not a date (YYYY-MM-DD)");
-	assert_int_equal(kk_rev_resolve(&at, sb->store, "@yesterday", &opts, &diag), KK_EINVALID);
-	assert_int_equal(kk_rev_resolve(&at, sb->store, "nosuchbranch", &opts, &diag),
+	assert_int_equal(kk_rev_resolve(&at, sb->box.store, "@yesterday", &opts, &diag),
+			 KK_EINVALID);
+	assert_int_equal(kk_rev_resolve(&at, sb->box.store, "nosuchbranch", &opts, &diag),
 			 KK_ENOTFOUND);
 
 	/* FY2021 not tagged: its end, 2022-03-31 23:59:59 where dates are meant (C5 is 04-01
@@ -101,7 +104,7 @@ static void test_rev_resolve(void **state)
 	resolves(sb, "FY2021", HS_JST, 4);
 	resolves(sb, "fy2021", 0, 5);
 	resolves(sb, "fy2022", HS_JST, 7);
-	assert_int_equal(kk_rev_resolve(&at, sb->store, "fy2020", &opts, &diag), KK_ENOTFOUND);
+	assert_int_equal(kk_rev_resolve(&at, sb->box.store, "fy2020", &opts, &diag), KK_ENOTFOUND);
 	kk_history_free(h);
 
 	/* The year's start is keikaku.json's at HEAD: with July, FY2021 ends on 2022-06-30. */
@@ -110,9 +113,9 @@ static void test_rev_resolve(void **state)
 		git_oid c8 = hs_dx(sb, 1669852800, "fiscal year from July\n");
 		kk_rev_opts o = {HS_JST, NULL};
 
-		assert_int_equal(kk_rev_resolve(&at, sb->store, "fy2021", &o, NULL), 0);
+		assert_int_equal(kk_rev_resolve(&at, sb->box.store, "fy2021", &o, NULL), 0);
 		assert_string_equal(hs_hex(&at), hs_hex(&sb->c[7]));
-		assert_int_equal(kk_rev_resolve(&at, sb->store, "fy2022", &o, NULL), 0);
+		assert_int_equal(kk_rev_resolve(&at, sb->box.store, "fy2022", &o, NULL), 0);
 		assert_string_equal(hs_hex(&at), hs_hex(&c8));
 	}
 
@@ -122,17 +125,17 @@ static void test_rev_resolve(void **state)
 	resolves(sb, "FY2021", 0, 3);
 
 	/* As a bound: a date's start or end, a revision's commit time. */
-	assert_int_equal(kk_rev_time(&t, sb->store, "2021-04-01", 0, &opts, NULL), 0);
+	assert_int_equal(kk_rev_time(&t, sb->box.store, "2021-04-01", 0, &opts, NULL), 0);
 	assert_int_equal(t, HS_T0 - 9 * 3600);
-	assert_int_equal(kk_rev_time(&t, sb->store, "2021-04-01", 1, &opts, NULL), 0);
+	assert_int_equal(kk_rev_time(&t, sb->box.store, "2021-04-01", 1, &opts, NULL), 0);
 	assert_int_equal(t, HS_T0 - 9 * 3600 + 86399);
 	assert_int_equal(
-		kk_rev_time(&t, sb->store, "main~1", 1, &(kk_rev_opts){HS_JST, NULL}, NULL), 0);
+		kk_rev_time(&t, sb->box.store, "main~1", 1, &(kk_rev_opts){HS_JST, NULL}, NULL), 0);
 	assert_int_equal(t, hs_times[7]);
 	assert_int_equal(
-		kk_rev_time(&t, sb->store, "fy2021", 0, &(kk_rev_opts){HS_JST, NULL}, NULL), 0);
+		kk_rev_time(&t, sb->box.store, "fy2021", 0, &(kk_rev_opts){HS_JST, NULL}, NULL), 0);
 	assert_int_equal(t, hs_times[3]);
-	assert_int_equal(kk_rev_time(&t, sb->store, "2021-13-01", 0, NULL, &diag), KK_EINVALID);
+	assert_int_equal(kk_rev_time(&t, sb->box.store, "2021-13-01", 0, NULL, &diag), KK_EINVALID);
 
 	assert_int_equal(kk_rev_fiscal_year("fy2021"), 2021);
 	assert_int_equal(kk_rev_fiscal_year("FY1999"), 1999);
@@ -239,8 +242,8 @@ static void test_log_since_revision_same_second(void **state)
 
 		params = json_pack("{s:s, s:I}", bound ? "until" : "since", hs_hex(&x[1]), "item",
 				   (json_int_t)3);
-		assert_int_equal(kk_query_run(&out, sb->store, "history.log", params, &env, NULL),
-				 0);
+		assert_int_equal(
+			kk_query_run(&out, sb->box.store, "history.log", params, &env, NULL), 0);
 		json_array_foreach(json_object_get(out, "entries"), i, e)
 			fprintf(m, "%s ", json_string_value(json_object_get(e, "summary")));
 		fputs("| ", m);

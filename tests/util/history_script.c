@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dates.h"
+#include "sandbox.h"
 
 const int64_t hs_times[HS_NCOMMITS] = {HS_T0,	   HS_T0 + 3600, HS_T0 + 7200, HS_T0 + 72000,
 				       1622509200, 1648767600,	 1652144400,   1654045200};
@@ -29,27 +30,26 @@ const int64_t hs_times[HS_NCOMMITS] = {HS_T0,	   HS_T0 + 3600, HS_T0 + 7200, HS_
 	"001 申請のオンライン化 · 令和2年度 取組内容または結果\n\n誤記の訂正\n\nKeikaku-Item: 1\n" \
 	"Fiscal-Year: 2020\nDepartment: デジタル戦略課\nKeikaku-Correction: yes\n"
 
-static const kk_signature first_sig = {"Keikaku Test", "test@keikaku.invalid", HS_T0, HS_JST};
-
 void hs_put(hs_sandbox *sb, const char *path, const char *text)
 {
-	assert_int_equal(kk_fileset_put(&sb->files, path, text, strlen(text), NULL), 0);
+	assert_int_equal(kk_fileset_put(&sb->box.files, path, text, strlen(text), NULL), 0);
 }
 
 void hs_drop(hs_sandbox *sb, const char *path)
 {
 	kk_fileset kept = {0};
 
-	for (size_t i = 0; i < sb->files.count; i++)
-		if (strcmp(sb->files.files[i].path, path) != 0)
-			assert_int_equal(kk_fileset_put_file(&kept, &sb->files.files[i], NULL), 0);
-	kk_fileset_clear(&sb->files);
-	sb->files = kept;
+	for (size_t i = 0; i < sb->box.files.count; i++)
+		if (strcmp(sb->box.files.files[i].path, path) != 0)
+			assert_int_equal(kk_fileset_put_file(&kept, &sb->box.files.files[i], NULL),
+					 0);
+	kk_fileset_clear(&sb->box.files);
+	sb->box.files = kept;
 }
 
 void hs_set(hs_sandbox *sb, const char *path, const char *field, const char *value)
 {
-	const kk_file *f = kk_fileset_get(&sb->files, path);
+	const kk_file *f = kk_fileset_get(&sb->box.files, path);
 	json_t *doc, *at;
 	char *copy = strdup(field), *key = copy, *dot, *text;
 
@@ -77,15 +77,15 @@ void hs_set(hs_sandbox *sb, const char *path, const char *field, const char *val
 git_oid hs_commit(hs_sandbox *sb, const char *name, const char *email, int64_t when,
 		  const char *message)
 {
-	git_repository *repo = kk_store_repository(sb->store);
+	git_repository *repo = kk_store_repository(sb->box.store);
 	git_signature *author = NULL, *committer = NULL;
 	git_commit *parent = NULL;
 	git_tree *tree = NULL;
 	git_oid tree_id, oid;
 
-	assert_int_equal(kk_store_write_tree(&tree_id, repo, &sb->files, NULL), 0);
+	assert_int_equal(kk_store_write_tree(&tree_id, repo, &sb->box.files, NULL), 0);
 	assert_int_equal(git_tree_lookup(&tree, repo, &tree_id), 0);
-	assert_int_equal(git_commit_lookup(&parent, repo, &sb->head), 0);
+	assert_int_equal(git_commit_lookup(&parent, repo, &sb->box.head), 0);
 	assert_int_equal(git_signature_new(&author, name, email, when, HS_JST), 0);
 	assert_int_equal(
 		git_signature_new(&committer, "keikakud", "keikakud@keikaku.test", when, HS_JST),
@@ -97,7 +97,7 @@ git_oid hs_commit(hs_sandbox *sb, const char *name, const char *email, int64_t w
 	git_signature_free(committer);
 	git_commit_free(parent);
 	git_tree_free(tree);
-	sb->head = oid;
+	sb->box.head = oid;
 	return oid;
 }
 
@@ -129,8 +129,8 @@ int hs_setup(void **state)
 {
 	hs_sandbox *sb = calloc(1, sizeof(*sb));
 
-	sb->dir = kk_test_mkdtemp();
-	assert_true(asprintf(&sb->repo, "%s/plan.git", sb->dir) > 0);
+	sb->box.dir = kk_test_mkdtemp();
+	sb->box.repo = kk_test_sandbox_path(&sb->box, "plan.git");
 	hs_put(sb, "keikaku.json",
 	       "{\"title\": \"テスト計画\", \"fiscal_year_start\": \"04-01\", \"phases\": [\"検討\", "
 	       "\"導入\", \"運用開始\"], \"years\": {\"2020\": \"closed\", \"2021\": \"open\", "
@@ -146,10 +146,9 @@ int hs_setup(void **state)
 	hs_put(sb, "items/0002.json",
 	       "{\"id\": 2, \"title\": \"窓口の改善\", \"owners\": [\"市民課\"], \"status\": \"open\", "
 	       "\"years\": {\"2021\": {\"planned\": \"検討\"}}}\n");
-	assert_int_equal(kk_store_init(&sb->store, &sb->c[0], sb->repo, &sb->files, &first_sig,
-				       "Create plan\n", NULL),
-			 0);
-	sb->head = sb->c[0];
+	/* By kk_test_sig: Keikaku Test at HS_T0 (+09:00). */
+	kk_test_sandbox_init(&sb->box, "Create plan\n");
+	sb->c[0] = sb->box.first;
 
 	hs_set(sb, "items/0001.json", "years.2021.progress", "\"on_track\"");
 	hs_set(sb, "items/0001.json", "years.2021.result", "\"・案を作成した\"");
@@ -178,15 +177,7 @@ int hs_setup(void **state)
 
 int hs_teardown(void **state)
 {
-	hs_sandbox *sb = *state;
-
-	kk_store_free(sb->store);
-	kk_fileset_clear(&sb->files);
-	kk_test_rmrf(sb->dir);
-	free(sb->dir);
-	free(sb->repo);
-	free(sb);
-	return 0;
+	return kk_test_sandbox_teardown(state);
 }
 
 const char *hs_hex(const git_oid *oid)
@@ -209,7 +200,7 @@ kk_history *hs_open(hs_sandbox *sb, const git_oid *tip, int use_cache)
 	kk_history *h = NULL;
 	kk_diag diag = {0};
 
-	if (kk_history_open(&h, sb->store, tip, use_cache, &diag) < 0)
+	if (kk_history_open(&h, sb->box.store, tip, use_cache, &diag) < 0)
 		fail_msg("kk_history_open: %s", diag.message);
 	return h;
 }
@@ -242,7 +233,7 @@ char *hs_info(const hs_sandbox *sb, int c, const char *who, const char *email, c
 
 void hs_tag(hs_sandbox *sb, const char *name, const git_oid *commit, int64_t when)
 {
-	git_repository *repo = kk_store_repository(sb->store);
+	git_repository *repo = kk_store_repository(sb->box.store);
 	git_object *target = NULL;
 	git_signature *tagger = NULL;
 	git_oid tag;

@@ -24,6 +24,7 @@
 
 #include "fileset.h"
 #include "history.h"
+#include "sandbox.h"
 #include "store.h"
 
 /* 2021-04-01T00:00:00Z, 09:00 in Japan, where the commits are made (+09:00). */
@@ -32,12 +33,9 @@
 
 #define HS_NCOMMITS 8
 
+/* The sandbox (util/sandbox.h) and the scripted commits. */
 typedef struct hs_sandbox {
-	char *dir;
-	char *repo;
-	kk_store *store;
-	kk_fileset files; /* the tree of the next commit */
-	git_oid head;
+	kk_test_sandbox box; /* first: hs_teardown() is kk_test_sandbox_teardown() */
 	git_oid c[HS_NCOMMITS];
 } hs_sandbox;
 
