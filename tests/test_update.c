@@ -32,29 +32,18 @@ static const struct {
 	{"nobody", 1005, "users"}, /* no department */
 };
 
-/* Parses file `path` of `set`; NULL when it is absent. */
-static json_t *parse(const kk_fileset *set, const char *path)
-{
-	const kk_file *f = kk_fileset_get(set, path);
-	json_t *doc = NULL;
-
-	if (f && kk_json_parse(&doc, f->data, f->len, NULL, NULL) < 0)
-		fail_msg("%s does not parse", path);
-	return doc;
-}
-
 static json_t *item_of(const kk_fileset *set, json_int_t id)
 {
 	char path[KK_ITEM_PATH_MAX];
 
 	assert_int_equal(kk_item_path(path, sizeof(path), id), 0);
-	return parse(set, path);
+	return kk_test_fileset_json(set, path);
 }
 
 /* The canonical bytes of `doc` as file `path` of `set`; the caller frees them. */
 static char *canonical(const kk_fileset *set, const char *path, const json_t *doc, size_t *len)
 {
-	json_t *schema = parse(set, kk_plan_schema_for(path));
+	json_t *schema = kk_test_fileset_json(set, kk_plan_schema_for(path));
 	char *bytes = NULL;
 	kk_diag diag = {0};
 
@@ -92,7 +81,7 @@ static void load_plan(kk_fileset *set)
 /* Applies merge patch `patch` to file `path` of `set` (someone else's change since base). */
 static void change_head(kk_fileset *set, const char *path, const json_t *patch)
 {
-	json_t *doc = parse(set, path), *next = NULL;
+	json_t *doc = kk_test_fileset_json(set, path), *next = NULL;
 
 	assert_non_null(doc);
 	assert_int_equal(kk_patch_apply(&next, doc, patch, NULL), 0);
@@ -104,7 +93,7 @@ static void change_head(kk_fileset *set, const char *path, const json_t *patch)
 /* `user` as the daemon sees them: departments and admin from the plan's departments.json. */
 static void person(kk_identity *who, const kk_fileset *plan, const char *user)
 {
-	json_t *departments = parse(plan, KK_PATH_DEPARTMENTS);
+	json_t *departments = kk_test_fileset_json(plan, KK_PATH_DEPARTMENTS);
 	size_t i;
 
 	for (i = 0; i < sizeof(people) / sizeof(*people); i++)
@@ -372,7 +361,7 @@ static void run_case(const json_t *c)
 
 		ufiles[i].path = json_string_value(json_object_get(v, "path"));
 		ufiles[i].patch = json_object_get(v, "patch");
-		ufiles[i].base_doc = b = parse(&base, ufiles[i].path);
+		ufiles[i].base_doc = b = kk_test_fileset_json(&base, ufiles[i].path);
 		json_array_append_new(bases, b ? b : json_null());
 	}
 	prepare(&r, &head,
@@ -413,7 +402,7 @@ static void run_case(const json_t *c)
 		current = json_object();
 		json_array_foreach(json_object_get(want, "current_files"), i, id)
 			json_object_set_new(current, json_string_value(id),
-					    parse(&head, json_string_value(id)));
+					    kk_test_fileset_json(&head, json_string_value(id)));
 		if (json_object_size(current))
 			expect_json(name, "conflict current_files",
 				    json_object_get(r.conflict, "current_files"), current);
@@ -435,7 +424,7 @@ static void run_case(const json_t *c)
 	got_paths = json_array();
 	for (i = 0; i < r.files.count; i++) {
 		const kk_file *f = &r.files.files[i];
-		json_t *schema = parse(&head, kk_plan_schema_for(f->path));
+		json_t *schema = kk_test_fileset_json(&head, kk_plan_schema_for(f->path));
 
 		json_array_append_new(got_paths, json_string(f->path));
 		if (kk_canon_check(f->data, f->len, schema, NULL) != 1)

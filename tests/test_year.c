@@ -18,21 +18,10 @@
 #include "verify.h"
 #include "year.h"
 
-/* Parses file `path` of `set`; NULL when it is absent. */
-static json_t *parse(const kk_fileset *set, const char *path)
-{
-	const kk_file *f = kk_fileset_get(set, path);
-	json_t *doc = NULL;
-
-	if (f && kk_json_parse(&doc, f->data, f->len, NULL, NULL) < 0)
-		fail_msg("%s does not parse", path);
-	return doc;
-}
-
 /* Writes `doc` canonically as file `path` of `set`. */
 static void put_doc(kk_fileset *set, const char *path, const json_t *doc)
 {
-	json_t *schema = parse(set, kk_plan_schema_for(path));
+	json_t *schema = kk_test_fileset_json(set, kk_plan_schema_for(path));
 	char *bytes = NULL;
 	size_t len = 0;
 	kk_diag diag = {0};
@@ -48,7 +37,7 @@ static void put_doc(kk_fileset *set, const char *path, const json_t *doc)
 /* Applies merge patch `patch` (JSON text) to file `path` of `set`. */
 static void change(kk_fileset *set, const char *path, const char *patch)
 {
-	json_t *doc = parse(set, path), *p = kk_test_parse(patch), *next = NULL;
+	json_t *doc = kk_test_fileset_json(set, path), *p = kk_test_parse(patch), *next = NULL;
 
 	assert_non_null(doc);
 	assert_int_equal(kk_patch_apply(&next, doc, p, NULL), 0);
@@ -245,7 +234,7 @@ static void test_close_counts(void **state)
 	kk_year_tag_name(tag, sizeof(tag), 2021);
 	assert_string_equal(tag, "fy2021");
 	{
-		json_t *settings = parse(&plan, KK_PATH_SETTINGS);
+		json_t *settings = kk_test_fileset_json(&plan, KK_PATH_SETTINGS);
 
 		message = kk_year_tag_message(settings, 2021, &c.counts);
 		json_decref(settings);
@@ -275,7 +264,7 @@ static void test_close_counts(void **state)
 static void person(kk_identity *who, const kk_fileset *plan, const char *user, const char *dept,
 		   int admin)
 {
-	json_t *departments = parse(plan, KK_PATH_DEPARTMENTS), *d;
+	json_t *departments = kk_test_fileset_json(plan, KK_PATH_DEPARTMENTS), *d;
 	size_t i;
 
 	memset(who, 0, sizeof(*who));
@@ -304,7 +293,7 @@ static void prepare_change(kk_update_result *r, const kk_fileset *plan, const kk
 {
 	size_t n = json_array_size(c->items), i;
 	kk_update_item *items = calloc(n ? n : 1, sizeof(*items));
-	json_t *keep = json_array(), *settings = parse(plan, KK_PATH_SETTINGS);
+	json_t *keep = json_array(), *settings = kk_test_fileset_json(plan, KK_PATH_SETTINGS);
 	kk_update_file file = {KK_PATH_SETTINGS, c->settings_patch, settings};
 	kk_diag diag = {0};
 	json_t *id;
@@ -315,7 +304,7 @@ static void prepare_change(kk_update_result *r, const kk_fileset *plan, const kk
 		json_t *base;
 
 		kk_item_path(path, sizeof(path), json_integer_value(id));
-		base = parse(plan, path);
+		base = kk_test_fileset_json(plan, path);
 		json_array_append_new(keep, base);
 		items[i] = (kk_update_item){json_integer_value(id), c->item_patch, NULL, base};
 	}
@@ -367,7 +356,7 @@ static void test_through_update(void **state)
 	apply(&plan, &r);
 	kk_update_result_clear(&r);
 	kk_year_change_clear(&c);
-	item = parse(&plan, "items/0025.json");
+	item = kk_test_fileset_json(&plan, "items/0025.json");
 	expect_json(json_object_get(json_object_get(item, "years"), "2023"), "{}");
 	json_decref(item);
 	{
@@ -399,7 +388,7 @@ static void test_through_update(void **state)
 			"{\"years\": {\"2021\": {\"result\": null}}}",
 			"{\"years\": {\"2021\": null}}",
 		};
-		json_t *base = parse(&plan, "items/0025.json");
+		json_t *base = kk_test_fileset_json(&plan, "items/0025.json");
 
 		for (size_t i = 0; i < sizeof(patches) / sizeof(*patches); i++) {
 			json_t *patch = kk_test_parse(patches[i]);
@@ -433,7 +422,7 @@ static void test_through_update(void **state)
 		json_decref(base);
 	}
 	{
-		json_t *settings = parse(&plan, KK_PATH_SETTINGS), *v = json_array();
+		json_t *settings = kk_test_fileset_json(&plan, KK_PATH_SETTINGS), *v = json_array();
 		json_t *reopened = kk_test_parse("{\"years\": {\"2021\": \"open\"}}"), *next = NULL;
 		kk_change_ctx ctx = {&admin, settings, "やり直し", 0};
 

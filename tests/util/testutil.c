@@ -132,6 +132,16 @@ json_t *kk_test_load_json(const char *path)
 	return doc;
 }
 
+json_t *kk_test_fileset_json(const kk_fileset *set, const char *path)
+{
+	const kk_file *f = kk_fileset_get(set, path);
+	json_t *doc = NULL;
+
+	if (f && kk_json_parse(&doc, f->data, f->len, NULL, NULL) < 0)
+		fail_msg("%s does not parse", path);
+	return doc;
+}
+
 static int is_json(const char *path)
 {
 	return strstr(path, ".json") != NULL;

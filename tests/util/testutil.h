@@ -32,11 +32,14 @@ json_t *kk_test_parse(const char *text);
 /* Loads a JSON file with the strict reader; fails the test when it cannot. */
 json_t *kk_test_load_json(const char *path);
 
+/* Parses file `path` of `set`; NULL when it is absent; fails the test when it does not parse. */
+struct kk_fileset;
+json_t *kk_test_fileset_json(const struct kk_fileset *set, const char *path);
+
 /*
  * Fills `set` with the built-in example plan and Keikaku's schemas (under
  * schema/), as `keikaku init --from examples/dx-plan-r3` assembles them.
  */
-struct kk_fileset;
 void kk_test_load_example(struct kk_fileset *set);
 
 /* Adds Keikaku's schemas to `set`, under schema/. */
