@@ -40,8 +40,7 @@ static int json_format(const cli_option *opt, const char *arg, void *values)
 static const cli_option report_options[] = {
 	CLI_OPT_STRING(0, "fy", report_args, fy, "Y",
 		       N_("the report's fiscal year (2021, R3, 令和3年度)")),
-	CLI_OPT_STRING(0, "at", report_args, at, "REV",
-		       N_("the plan as it was at REV (default HEAD; also @DATE and fy2021)")),
+	CLI_OPT_AT(report_args, at),
 	CLI_OPT_STRING(0, "format", report_args, format, "F",
 		       N_("tsv (default), csv, md, html, xlsx or json; without it, the extension "
 			  "of --output decides (and must be one)")),
@@ -148,44 +147,6 @@ static int install(const char *tmp, const char *path)
 	return 0;
 }
 
-static int write_text(const char *output, const char *data, size_t len)
-{
-	char *tmp = NULL;
-	int fd = -1, code = EXIT_FAIL;
-
-	if (!output) {
-		if (fwrite(data, 1, len, stdout) != len) {
-			cli_error(_("cannot write output: %s"), strerror(errno));
-			return EXIT_FAIL;
-		}
-		return EXIT_OK;
-	}
-	if (!(tmp = temp_beside(output, &fd))) {
-		cli_error(_("cannot write '%s': %s"), output, strerror(errno));
-		return EXIT_FAIL;
-	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		cli_error(_("cannot write '%s': %s"), output, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (install(tmp, output) < 0) {
-		cli_error(_("cannot write '%s': %s"), output, strerror(errno));
-		goto done;
-	}
-	free(tmp);
-	tmp = NULL;
-	code = EXIT_OK;
-done:
-	if (fd >= 0)
-		close(fd);
-	if (tmp)
-		unlink(tmp);
-	free(tmp);
-	return code;
-}
-
 /* Copies file `path` to stdout. */
 static int copy_to_stdout(const char *path)
 {
@@ -212,12 +173,60 @@ static int copy_to_stdout(const char *path)
 	return code;
 }
 
+/*
+ * Ends with temporary file `tmp`, written in full when `ok`: moves it to
+ * `output`, or copies it to stdout when `output` is NULL; removes it unless
+ * it became `output`, and frees `tmp`. Returns the command's exit code.
+ */
+static int finish(char *tmp, const char *output, int ok)
+{
+	int code = EXIT_FAIL;
+
+	if (ok && !output)
+		code = copy_to_stdout(tmp);
+	else if (ok && install(tmp, output) < 0)
+		cli_error(_("cannot write '%s': %s"), output, strerror(errno));
+	else if (ok)
+		code = EXIT_OK;
+	if (!ok || !output || code != EXIT_OK)
+		unlink(tmp);
+	free(tmp);
+	return code;
+}
+
+static int write_text(const char *output, const char *data, size_t len)
+{
+	char *tmp;
+	int fd = -1, ok, error;
+
+	if (!output) {
+		if (fwrite(data, 1, len, stdout) != len) {
+			cli_error(_("cannot write output: %s"), strerror(errno));
+			return EXIT_FAIL;
+		}
+		return EXIT_OK;
+	}
+	if (!(tmp = temp_beside(output, &fd))) {
+		cli_error(_("cannot write '%s': %s"), output, strerror(errno));
+		return EXIT_FAIL;
+	}
+	ok = write_all(fd, data, len) == 0 && fsync(fd) == 0;
+	error = errno;
+	if (close(fd) < 0 && ok) {
+		ok = 0;
+		error = errno;
+	}
+	if (!ok)
+		cli_error(_("cannot write '%s': %s"), output, strerror(error));
+	return finish(tmp, output, ok);
+}
+
 static int write_xlsx(const char *output, const kk_report *report)
 {
 	const char *tmpdir = getenv("TMPDIR");
 	char *tmp = NULL;
 	kk_diag diag = {0};
-	int fd = -1, code = EXIT_FAIL, error;
+	int fd = -1, ok;
 
 	if (!tmpdir || !*tmpdir)
 		tmpdir = "/tmp";
@@ -233,26 +242,9 @@ static int write_xlsx(const char *output, const kk_report *report)
 		return EXIT_FAIL;
 	}
 	close(fd);
-	if ((error = kk_report_write_xlsx(report, tmp, tmpdir, &diag)) < 0) {
+	if (!(ok = kk_report_write_xlsx(report, tmp, tmpdir, &diag) == 0))
 		cli_error_diag(&diag);
-		goto done;
-	}
-	if (!output) {
-		code = copy_to_stdout(tmp);
-		goto done;
-	}
-	if (install(tmp, output) < 0) {
-		cli_error(_("cannot write '%s': %s"), output, strerror(errno));
-		goto done;
-	}
-	free(tmp);
-	tmp = NULL;
-	code = EXIT_OK;
-done:
-	if (tmp)
-		unlink(tmp);
-	free(tmp);
-	return code;
+	return finish(tmp, output, ok);
 }
 
 /*
