@@ -17,7 +17,7 @@ typedef struct blame_args {
 static const cli_option blame_options[] = {
 	CLI_OPT_STRING(0, "at", blame_args, at, "REV",
 		       N_("the item as it was at REV (default HEAD; also @DATE and fy2021)")),
-	CLI_OPT_BOOL(0, "json", blame_args, json, N_("print the answer as JSON")),
+	CLI_OPT_JSON(blame_args, json),
 	CLI_OPT_END(),
 };
 

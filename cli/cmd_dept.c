@@ -193,8 +193,7 @@ static const cli_option member_options[] = {
 static const cli_option change_options[] = {
 	CLI_OPT_STRING('m', "message", dept_change_args, reason, "REASON",
 		       N_("why (goes into the commit message)")),
-	CLI_OPT_BOOL(0, "dry-run", dept_change_args, dry_run,
-		     N_("check the change and show it; commit nothing")),
+	CLI_OPT_DRY_RUN(dept_change_args, dry_run),
 	CLI_OPT_END(),
 };
 

@@ -43,8 +43,7 @@ typedef struct {
 static const cli_option edit_options[] = {
 	CLI_OPT_STRING('m', "message", edit_session, reason_opt, "REASON",
 		       N_("変更理由: fills in the reason line")),
-	CLI_OPT_BOOL(0, "dry-run", edit_session, dry_run,
-		     N_("check the change and show it; commit nothing")),
+	CLI_OPT_DRY_RUN(edit_session, dry_run),
 	CLI_OPT_END(),
 };
 

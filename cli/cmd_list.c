@@ -23,8 +23,7 @@ static const cli_option list_options[] = {
 	CLI_OPT_STRING(0, "progress", list_args, progress, "P",
 		       N_("with --fy: only items whose progress in Y is P (◎ ○ ▲, or ahead, "
 			  "on_track, behind)")),
-	CLI_OPT_STRING(0, "at", list_args, at, "REV",
-		       N_("the plan as it was at REV (default HEAD; also @DATE and fy2021)")),
+	CLI_OPT_AT(list_args, at),
 	CLI_OPT_BOOL(0, "json", list_args, json, N_("print the matching items as a JSON array")),
 	CLI_OPT_END(),
 };

@@ -19,9 +19,8 @@ static const cli_option pending_options[] = {
 	CLI_OPT_STRING(0, "fy", pending_args, fy, "Y", N_("the fiscal year (2021, R3, 令和3年度)")),
 	CLI_OPT_STRING(0, "since", pending_args, since, "D",
 		       N_("the period starts at D instead (YYYY-MM-DD or a revision)")),
-	CLI_OPT_STRING(0, "at", pending_args, at, "REV",
-		       N_("the plan as it was at REV (default HEAD; also @DATE and fy2021)")),
-	CLI_OPT_BOOL(0, "json", pending_args, json, N_("print the answer as JSON")),
+	CLI_OPT_AT(pending_args, at),
+	CLI_OPT_JSON(pending_args, json),
 	CLI_OPT_END(),
 };
 

@@ -21,9 +21,8 @@ static const cli_option schedule_options[] = {
 		     N_("only the schedules whose revision differs from the plan")),
 	CLI_OPT_BOOL(0, "history", schedule_args, history,
 		     N_("also list every revision of every schedule")),
-	CLI_OPT_STRING(0, "at", schedule_args, at, "REV",
-		       N_("the plan as it was at REV (default HEAD; also @DATE and fy2021)")),
-	CLI_OPT_BOOL(0, "json", schedule_args, json, N_("print the answer as JSON")),
+	CLI_OPT_AT(schedule_args, at),
+	CLI_OPT_JSON(schedule_args, json),
 	CLI_OPT_END(),
 };
 

@@ -100,8 +100,7 @@ static const cli_option update_options[] = {
 		       N_("変更理由: why (needed to revise a schedule or withdraw)")),
 	CLI_OPT_BOOL(0, "correction", update_opts, correction,
 		     N_("an admin's correction to a closed fiscal year (needs -m)")),
-	CLI_OPT_BOOL(0, "dry-run", update_opts, dry_run,
-		     N_("check the change and show it; commit nothing")),
+	CLI_OPT_DRY_RUN(update_opts, dry_run),
 	CLI_OPT_END(),
 };
 

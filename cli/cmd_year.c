@@ -18,8 +18,7 @@ typedef struct year_args {
 static const cli_option year_options[] = {
 	CLI_OPT_STRING('m', "message", year_args, reason, "REASON",
 		       N_("why (goes into the commit message)")),
-	CLI_OPT_BOOL(0, "dry-run", year_args, dry_run,
-		     N_("check the change and show it; commit nothing")),
+	CLI_OPT_DRY_RUN(year_args, dry_run),
 	CLI_OPT_BOOL(0, "json", year_args, json, N_("print keikakud's answer as JSON")),
 	CLI_OPT_END(),
 };

@@ -63,6 +63,14 @@ struct cli_option {
 #define CLI_OPT_STRING(s, l, type, member, argh, help) \
 	{CLI_OPT_TYPE_STRING, (s), (l), CLI_MEMBER(type, member, const char *), (argh), (help), \
 	 NULL, NULL}
+/* The options several commands share, each described once. */
+#define CLI_OPT_AT(type, member)                    \
+	CLI_OPT_STRING(0, "at", type, member, "REV", \
+		       N_("the plan as it was at REV (default HEAD; also @DATE and fy2021)"))
+#define CLI_OPT_DRY_RUN(type, member) \
+	CLI_OPT_BOOL(0, "dry-run", type, member, N_("check the change and show it; commit nothing"))
+#define CLI_OPT_JSON(type, member) \
+	CLI_OPT_BOOL(0, "json", type, member, N_("print the answer as JSON"))
 /* `argh` NULL: the option takes no argument. */
 #define CLI_OPT_CALLBACK(s, l, argh, help, fn) \
 	{CLI_OPT_TYPE_CALLBACK, (s), (l), 0, (argh), (help), (fn), NULL}
