@@ -8,6 +8,7 @@
 #include "client.h"
 #include "pager.h"
 #include "plan.h"
+#include "schedule.h"
 
 typedef struct schedule_args {
 	const char *fy, *at;
@@ -40,25 +41,6 @@ const cli_usage cmd_schedule_usage = {
 			  "it."),
 	.options = schedule_options,
 };
-
-/* The verdict in words; kk_schedule_verdict()'s codes. */
-static const char *verdict_text(const char *v)
-{
-	static const struct {
-		const char *code, *text;
-	} words[] = {
-		/* TRANSLATORS: docs/cli.md's table of verdicts has the same words. */
-		{"unrevised", N_("unrevised")}, {"unplanned", N_("unplanned")},
-		{"unchanged", N_("unchanged")}, {"slipped", N_("slipped")},
-		{"advanced", N_("advanced")},	{"reworded", N_("reworded")},
-		{"changed", N_("changed")},
-	};
-
-	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-		if (v && strcmp(v, words[i].code) == 0)
-			return _(words[i].text);
-	return v ? v : "?";
-}
 
 static void text_or_dash(FILE *out, const json_t *v, size_t width)
 {
@@ -107,7 +89,8 @@ static void render(const json_t *result, const json_t *settings)
 			putchar(' ');
 			text_or_dash(stdout, json_object_get(y, "revised"), text_w);
 			putchar(' ');
-			puts(verdict_text(json_string_value(json_object_get(y, "verdict"))));
+			puts(kk_schedule_verdict_text(
+				json_string_value(json_object_get(y, "verdict"))));
 			if (json_is_object(by) &&
 			    strcmp(json_string_value(json_object_get(y, "verdict")), "unchanged") !=
 				    0) {

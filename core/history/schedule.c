@@ -25,6 +25,24 @@ int kk_schedule_phase(const json_t *phases, const char *text)
 	return best;
 }
 
+const char *kk_schedule_verdict_text(const char *verdict)
+{
+	static const struct {
+		const char *code, *text;
+	} words[] = {
+		/* TRANSLATORS: docs/cli.md's table of verdicts has the same words. */
+		{"unrevised", N_("unrevised")}, {"unplanned", N_("unplanned")},
+		{"unchanged", N_("unchanged")}, {"slipped", N_("slipped")},
+		{"advanced", N_("advanced")},	{"reworded", N_("reworded")},
+		{"changed", N_("changed")},
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (verdict && strcmp(verdict, words[i].code) == 0)
+			return _(words[i].text);
+	return verdict ? verdict : "?";
+}
+
 const char *kk_schedule_verdict(const json_t *phases, const char *planned, const char *revised)
 {
 	int a, b;

@@ -31,6 +31,9 @@ int kk_schedule_phase(const json_t *phases, const char *text);
  */
 const char *kk_schedule_verdict(const json_t *phases, const char *planned, const char *revised);
 
+/* A verdict of kk_schedule_verdict() in words, in the caller's language ("slipped", "遅延"). */
+const char *kk_schedule_verdict_text(const char *verdict);
+
 /*
  * The schedules of every item of `plan` (the plan at `history`'s tip):
  * {"phases", "items": [{"id", "title", "owners", "status",
