@@ -76,6 +76,7 @@ int cmd_whoami(cli_ctx *ctx, int argc, char **argv);
 int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_dept(cli_ctx *ctx, int argc, char **argv);
 int cmd_year(cli_ctx *ctx, int argc, char **argv);
+int cmd_serve(cli_ctx *ctx, int argc, char **argv);
 
 /* Their usages and option tables, in the same files. */
 extern const cli_usage cmd_show_usage;
@@ -98,6 +99,7 @@ extern const cli_usage cmd_dept_usage;
 extern const cli_usage cmd_year_usage;
 extern const cli_usage cmd_whoami_usage;
 extern const cli_usage cmd_status_usage;
+extern const cli_usage cmd_serve_usage;
 
 /*
  * Opens what a read command reads: the repository named by -C; else

@@ -54,6 +54,8 @@ static const struct {
 	{"title", "none"},
 	{"organisation", "none"},
 	{"max-count", "none"},
+	{"listen", "none"},
+	{"threads", "none"},
 };
 
 /* What a command's arguments that are not options are, from the words of its synopsis. */

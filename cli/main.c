@@ -36,6 +36,7 @@ const cli_command cli_commands[] = {
 	{&cmd_schedule_usage, cmd_schedule, CMD_READS},
 	{&cmd_pending_usage, cmd_pending, CMD_READS},
 	{&cmd_report_usage, cmd_report, CMD_READS},
+	{&cmd_serve_usage, cmd_serve, CMD_NEEDS_REPO},
 	{&cmd_schema_usage, cmd_schema, 0},
 	{&cmd_fmt_usage, cmd_fmt, 0},
 	{&cmd_update_usage, cmd_update, CMD_NEEDS_DAEMON},

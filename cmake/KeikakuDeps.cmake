@@ -16,3 +16,5 @@ pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 pkg_check_modules(EXPAT REQUIRED IMPORTED_TARGET expat)
 find_program(MSGFMT_EXECUTABLE msgfmt REQUIRED)
+# web/: keikaku serve's HTTP server (Debian's libmicrohttpd-dev).
+pkg_check_modules(MICROHTTPD REQUIRED IMPORTED_TARGET libmicrohttpd>=0.9.71)

@@ -23,4 +23,36 @@ sed -i '0,/#include "report.h"/s//#include "report.h"\n#include "history.h"/' "$
 out=$("$KK_SOURCE_DIR/scripts/check-layers" "$work/core2" || true)
 check "a sibling named" grep -q '^core/report/report.c:[0-9]*: includes "history.h" of layer history' <<<"$out"
 
+# web/ (keikaku serve's server) is built on core/ alone: its files include core's headers
+# and its own, never the CLI's or keikakud's; and the CLI reaches it only through web.h.
+# web_layer WEB_DIR CLI_DIR: one line per include that breaks this.
+web_layer() {
+	local core_h web_h f inc
+	core_h=$(cd "$KK_SOURCE_DIR/core" && ls -- */*.h | sed 's#.*/##')
+	web_h=$(cd "$1" && ls -- *.h)
+	for f in "$1"/*.[ch]; do
+		grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" | while IFS= read -r line; do
+			inc=$(sed 's/.*"\(.*\)".*/\1/' <<<"$line")
+			grep -qxF -- "$inc" <<<"$core_h"$'\n'"$web_h" ||
+				echo "web/${f##*/}:${line%%:*}: includes \"$inc\", which is neither core's nor web's"
+		done
+	done
+	for f in "$2"/*.[ch]; do
+		for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\(.*\)".*/\1/p' "$f"); do
+			if [ "$inc" != web.h ] && grep -qxF -- "$inc" <<<"$web_h"; then
+				echo "cli/${f##*/}: includes web's \"$inc\": only web.h is for the CLI"
+			fi
+		done
+	done
+}
+check "web/ keeps to core/" test -z "$(web_layer "$KK_SOURCE_DIR/web" "$KK_SOURCE_DIR/cli")"
+cp -r "$KK_SOURCE_DIR/web" "$work/web"
+cp -r "$KK_SOURCE_DIR/cli" "$work/cli"
+sed -i '0,/#include "page.h"/s//#include "page.h"\n#include "cli.h"/' "$work/web/page.c"
+sed -i '0,/#include "web.h"/s//#include "web.h"\n#include "page.h"/' "$work/cli/cmd_serve.c"
+out=$(web_layer "$work/web" "$work/cli")
+check "web/ including the CLI's header is named" grep -q '^web/page.c:[0-9]*: includes "cli.h", which is neither' <<<"$out"
+check "the CLI including web's insides is named" grep -q '^cli/cmd_serve.c: includes web.s "page.h"' <<<"$out"
+check "only those" test "$(wc -l <<<"$out")" = 2
+
 finish

@@ -275,4 +275,25 @@ else
 	echo "not checked: sshd -T of keikaku-mirror.sshd_config (no openssh-server, or no /run/sshd)"
 fi
 
+# --- The web view: keikaku serve on the mirror, loopback only, writing only its index. ---
+mkdir "$work/web"
+sed 's#^ExecStart=/usr/local/bin/keikaku #ExecStart=/bin/true #' "$units/keikaku-web.service" \
+	>"$work/web/keikaku-web.service"
+code=0
+(cd "$work/web" && systemd-analyze verify keikaku-web.service) >"$work/verify.out" 2>&1 || code=$?
+if [ "$code" = 0 ] && [ ! -s "$work/verify.out" ]; then ok; else
+	fail "systemd-analyze verify keikaku-web.service: exit $code:"$'\n'"$(cat "$work/verify.out")"
+fi
+sed -i 's/^ProtectSystem=/ProtectSytem=/' "$work/web/keikaku-web.service"
+err=$(cd "$work/web" && systemd-analyze verify keikaku-web.service 2>&1) || true
+[[ $err == *ProtectSytem* ]] && ok || fail "verify did not report a misspelt directive in keikaku-web.service"
+exposure keikaku-web.service 1.0
+grep -q '^✓ PrivateUsers=' "$work/security" && ok || fail "keikaku-web.service must set PrivateUsers="
+[ "$(unit_value keikaku-web.service ExecStart)" = "/usr/local/bin/keikaku -C /srv/git/plan.git serve --listen 127.0.0.1:8080" ] &&
+	ok || fail "keikaku-web.service must serve the mirror on the loopback"
+[ "$(unit_value keikaku-web.service ReadWritePaths)" = -/srv/git/plan.git/keikaku ] && ok ||
+	fail "keikaku-web.service must write only the mirror's history index (ReadWritePaths=)"
+[ "$(unit_value keikaku-web.service IPAddressDeny)" = any ] && ok ||
+	fail "keikaku-web.service must deny every address but the loopback (IPAddressDeny=any)"
+
 finish

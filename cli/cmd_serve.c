@@ -1,0 +1,105 @@
+/*
+ * cmd_serve.c - keikaku serve: the repository's plan and audit trail as a
+ * read-only web site (web/web.h), until SIGINT or SIGTERM.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "web.h"
+
+typedef struct serve_args {
+	const char *listen, *threads;
+} serve_args;
+
+static const cli_option serve_options[] = {
+	CLI_OPT_STRING(0, "listen", serve_args, listen, "ADDR:PORT",
+		       N_("listen on ADDR:PORT (default 127.0.0.1:8080; port 0: any free one)")),
+	CLI_OPT_STRING(0, "threads", serve_args, threads, "N",
+		       N_("answer with N worker threads (default 4)")),
+	CLI_OPT_END(),
+};
+
+static const char *const serve_synopsis[] = {
+	"keikaku serve [--listen ADDR:PORT] [--threads N]",
+	NULL,
+};
+
+const cli_usage cmd_serve_usage = {
+	.name = "serve",
+	.summary = N_("serve the plan and its history as a read-only web site"),
+	.synopsis = serve_synopsis,
+	.description = N_("Serves the repository's progress reports, items with their history, "
+			  "the audit trail, differences, schedules and pending items over HTTP, "
+			  "in HTML (Japanese, or English by Accept-Language) and JSON (Accept: "
+			  "application/json).  It only reads, and follows the repository as it "
+			  "changes.  Put it behind a TLS-terminating web server to publish it "
+			  "(docs/deploy.md)."),
+	.options = serve_options,
+};
+
+int cmd_serve(cli_ctx *ctx, int argc, char **argv)
+{
+	serve_args args = {0};
+	kw_options opts = {0};
+	kw_server *server = NULL;
+	char host[256];
+	kk_diag diag = {0};
+	sigset_t stop;
+	struct stat st;
+	struct tm tm;
+	time_t now = time(NULL);
+	int code, sig;
+
+	if ((code = cli_parse_options(&argc, argv, &cmd_serve_usage, &args, 0)) != CLI_PARSED)
+		return code;
+	if (argc != 0)
+		return cli_usage_error("serve", _("unexpected argument '%s'"), argv[0]);
+	if (args.listen && kw_listen_parse(&opts, host, sizeof(host), args.listen, &diag) < 0)
+		return cli_usage_error("serve", "%s", diag.message);
+	if (args.threads) {
+		char *end;
+		long n = strtol(args.threads, &end, 10);
+
+		if (*end || n < 1 || n > 64 || !*args.threads)
+			return cli_usage_error("serve", _("--threads takes 1 to 64, not '%s'"),
+					       args.threads);
+		opts.threads = (unsigned)n;
+	}
+	opts.repo = kk_store_path(ctx->store);
+	opts.utc_offset = localtime_r(&now, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
+	/* The history index is kept beside the repository only when it is ours, as reads do. */
+	opts.use_history_cache =
+		stat(git_repository_path(kk_store_repository(ctx->store)), &st) == 0 &&
+		st.st_uid == geteuid();
+	/* Each page's language is its request's: $LANGUAGE would override both. */
+	unsetenv("LANGUAGE");
+
+	/* The workers inherit the mask: only this thread takes the signals. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (kw_server_start(&server, &opts, &diag) < 0) {
+		cli_error_diag(&diag);
+		return EXIT_FAIL;
+	}
+	printf(_("serving %s at http://%s%s%s:%u/\n"), opts.repo,
+	       opts.host && strchr(opts.host, ':') ? "[" : "", opts.host ? opts.host : "127.0.0.1",
+	       opts.host && strchr(opts.host, ':') ? "]" : "", kw_server_port(server));
+	if (fflush(stdout) != 0 && errno != EPIPE) {
+		kw_server_stop(server);
+		return cli_finish(EXIT_FAIL);
+	}
+	while (sigwait(&stop, &sig) != 0)
+		;
+	kw_server_stop(server);
+	return EXIT_OK;
+}

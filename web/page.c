@@ -1,0 +1,244 @@
+/*
+ * page.c - from a request to its page: the route, every parameter checked
+ * against the route's own list (a bad one is a 400 page naming it), the
+ * revision asked for resolved, and the queries run on the worker's
+ * repository handle with their errors turned into 400 and 404 pages.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "i18n.h"
+#include "json.h"
+#include "page.h"
+#include "plan.h"
+#include "query.h"
+#include "revision.h"
+
+/* A route: its path (a prefix when it ends in '/'), its page and the parameters it takes. */
+typedef struct route {
+	const char *path;
+	int has_arg; /* the rest of the path is the page's argument */
+	void (*page)(kw_response *res, const kw_view *v, const char *arg);
+	const char *params[12];
+} route;
+
+static void page_root(kw_response *res, const kw_view *v, const char *arg)
+{
+	kw_page_report(res, v, NULL);
+}
+
+static void page_report(kw_response *res, const kw_view *v, const char *arg)
+{
+	kw_page_report(res, v, arg);
+}
+
+static void page_item(kw_response *res, const kw_view *v, const char *arg)
+{
+	kw_page_item(res, v, arg);
+}
+
+#define NOARG(fn)                                                                                  \
+	static void fn##_route(kw_response *res, const kw_view *v, const char *arg)                \
+	{                                                                                          \
+		fn(res, v);                                                                        \
+	}
+NOARG(kw_page_log)
+NOARG(kw_page_diff)
+NOARG(kw_page_schedule)
+NOARG(kw_page_pending)
+
+static const route routes[] = {
+	{"/", 0, page_root, {"at", NULL}},
+	{"/report/", 1, page_report, {"at", NULL}},
+	{"/items/", 1, page_item, {"at", NULL}},
+	{"/log",
+	 0,
+	 kw_page_log_route,
+	 {"dept", "item", "author", "field", "fy", "since", "until", "file", "page", "at", NULL}},
+	{"/diff", 0, kw_page_diff_route, {"from", "to", "item", "fy", "at", NULL}},
+	{"/schedule", 0, kw_page_schedule_route, {"fy", "all", "at", NULL}},
+	{"/pending", 0, kw_page_pending_route, {"fy", "since", "at", NULL}},
+};
+
+const char *kw_param_get(const kw_request *req, const char *name)
+{
+	for (size_t i = 0; i < req->nparams; i++)
+		if (strcmp(req->params[i].name, name) == 0)
+			return req->params[i].value;
+	return NULL;
+}
+
+/* True when `s` is UTF-8 without control characters. */
+static int clean_text(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_ssize_t len = (utf8proc_ssize_t)strlen(s), n;
+	utf8proc_int32_t c;
+
+	while (len > 0) {
+		if ((n = utf8proc_iterate(p, len, &c)) <= 0 || c < 0x20 || c == 0x7f ||
+		    (c >= 0x80 && c < 0xa0))
+			return 0;
+		p += n;
+		len -= n;
+	}
+	return 1;
+}
+
+static void bad_param(kw_response *res, const kw_request *req, const char *name, const char *why)
+{
+	char message[512];
+
+	snprintf(message, sizeof(message), _("invalid parameter '%s': %s"), name, why);
+	kw_error_page(res, req, 400, message);
+}
+
+/* Checks the request's parameters against the route's; returns 0 or fills `res`. */
+static int check_params(kw_response *res, const kw_request *req, const route *r)
+{
+	for (size_t i = 0; i < req->nparams; i++) {
+		const kw_param *p = &req->params[i];
+		int known = 0;
+
+		for (size_t k = 0; r->params[k] && !known; k++)
+			known = strcmp(p->name, r->params[k]) == 0;
+		if (!known || !clean_text(p->name)) {
+			bad_param(res, req, clean_text(p->name) ? p->name : "?",
+				  _("this page takes no such parameter"));
+			return -1;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(req->params[k].name, p->name) == 0) {
+				bad_param(res, req, p->name, _("given more than once"));
+				return -1;
+			}
+		if (strlen(p->value) > KW_MAX_VALUE) {
+			bad_param(res, req, p->name, _("too long"));
+			return -1;
+		}
+		if (!p->value[0] || !clean_text(p->value)) {
+			bad_param(res, req, p->name,
+				  p->value[0] ? _("not text") : _("expected a value"));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int kw_default_year(const json_t *settings)
+{
+	const json_t *years = json_object_get(settings, "years"), *state;
+	const char *key;
+	int first_open = 0, last = 0;
+
+	json_object_foreach((json_t *)years, key, state) {
+		int y = atoi(key);
+
+		if (!first_open && json_is_string(state) &&
+		    strcmp(json_string_value(state), "open") == 0)
+			first_open = y;
+		if (y > last)
+			last = y;
+	}
+	return first_open ? first_open : last;
+}
+
+/* Resolves the revision asked for into `v`; returns 0 or fills `res`. */
+static int resolve(kw_view *v, kw_response *res)
+{
+	kk_rev_opts opts = {v->req->utc_offset, NULL};
+	kk_diag diag = {0};
+	char *data = NULL;
+	size_t len = 0;
+	int error;
+
+	if (!v->at) {
+		v->commit = v->req->head;
+	} else if ((error = kk_rev_resolve(&v->commit, v->req->store, v->at, &opts, &diag)) < 0) {
+		if (error == KK_EINVALID)
+			bad_param(res, v->req, "at", diag.message);
+		else if (error == KK_ENOTFOUND)
+			kw_error_page(res, v->req, 404, diag.message);
+		else
+			kw_error_page(res, v->req, 500, diag.message);
+		return -1;
+	}
+	git_oid_tostr(v->commit_hex, sizeof(v->commit_hex), &v->commit);
+	if (kk_store_read(&data, &len, v->req->store, &v->commit, KK_PATH_SETTINGS, NULL) == 0)
+		kk_json_parse(&v->settings, data, len, NULL, NULL);
+	free(data);
+	return 0;
+}
+
+int kw_query(json_t **out, kw_response *res, const kw_view *v, const char *method, json_t *params,
+	     const char *const names[][2])
+{
+	kk_query_env env = {v->req->utc_offset, v->req->use_history_cache};
+	kk_diag diag = {0};
+	int error;
+
+	*out = NULL;
+	if (!params) {
+		kw_error_page(res, v->req, 500, _("out of memory"));
+		return -1;
+	}
+	error = kk_query_run(out, v->req->store, method, params, &env, &diag);
+	json_decref(params);
+	if (error == 0)
+		return 0;
+	if (error == KK_EINVALID && diag.pointer[0] == '/') {
+		const char *name = diag.pointer + 1;
+		char message[KK_DIAG_MESSAGE_MAX + 128];
+
+		for (size_t i = 0; names && names[i][0]; i++)
+			if (strcmp(names[i][0], name) == 0)
+				name = names[i][1];
+		/* The query's message names its own parameter; the page names the URL's. */
+		snprintf(message, sizeof(message), _("invalid parameter '%s': %s"), name,
+			 diag.message);
+		kw_error_page(res, v->req, 400, message);
+	} else if (error == KK_ENOTFOUND) {
+		kw_error_page(res, v->req, 404, diag.message);
+	} else if (error == KK_EINVALID) {
+		kw_error_page(res, v->req, 400, diag.message);
+	} else {
+		kw_error_page(res, v->req, 500, diag.message);
+	}
+	return -1;
+}
+
+void kw_page_answer(kw_response *res, const kw_request *req)
+{
+	const route *r = NULL;
+	const char *arg = NULL;
+	kw_view v = {.req = req};
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes) && !r; i++) {
+		size_t n = strlen(routes[i].path);
+
+		if (routes[i].has_arg && strncmp(req->path, routes[i].path, n) == 0 &&
+		    req->path[n] && !strchr(req->path + n, '/')) {
+			r = &routes[i];
+			arg = req->path + n;
+		} else if (!routes[i].has_arg && strcmp(req->path, routes[i].path) == 0) {
+			r = &routes[i];
+		}
+	}
+	if (!r) {
+		kw_error_page(res, req, 404, _("no such page"));
+		return;
+	}
+	if (check_params(res, req, r) < 0)
+		return;
+	if (arg && (strlen(arg) > 64 || !clean_text(arg))) {
+		kw_error_page(res, req, 404, _("no such page"));
+		return;
+	}
+	v.at = kw_param_get(req, "at");
+	if (resolve(&v, res) == 0)
+		r->page(res, &v, arg);
+	json_decref(v.settings);
+}

@@ -1,0 +1,254 @@
+/*
+ * page_item.c - /items/ID and /report/Y: an item with its fields, its
+ * fiscal years planned against revised with the verdict, each field's last
+ * change (history.blame) and its whole history (history.log); and the
+ * progress report, written by core's report writer.
+ *
+ * As JSON, an item is {"commit", "item": the stored file (keikaku show
+ * --json), "blame": keikaku blame --json, "log": keikaku log --item --json};
+ * the report is keikaku report --json.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "json.h"
+#include "page.h"
+#include "plan.h"
+#include "report.h"
+#include "schedule.h"
+
+static void cell(kk_buf *b, const char *path, const json_t *value)
+{
+	kk_buf_puts(b, "<td>");
+	kw_html_value(b, path, value);
+	kk_buf_puts(b, "</td>");
+}
+
+static void years_table(kk_buf *b, const kw_view *v, const json_t *item)
+{
+	const json_t *phases = json_object_get(v->settings, "phases"), *year;
+	const char *key;
+
+	kk_buf_puts(b, "<h2>");
+	kw_html_escape(b, _("Fiscal years"));
+	kk_buf_puts(b, "</h2>\n<div class=\"scroll\"><table class=\"years\">\n<tr><th>");
+	kw_html_escape(b, _("year"));
+	kk_buf_puts(b, "</th><th>計画スケジュール</th><th>変更スケジュール</th><th>");
+	kw_html_escape(b, _("verdict"));
+	kk_buf_puts(b, "</th><th>進捗度</th><th>達成度</th><th>取組内容または結果</th></tr>\n");
+	json_object_foreach((json_t *)json_object_get(item, "years"), key, year) {
+		const char *planned = json_string_value(json_object_get(year, "planned"));
+		const char *revised = json_string_value(json_object_get(year, "revised"));
+		const char *verdict = kk_schedule_verdict(phases, planned, revised);
+		char name[64];
+
+		kk_fy_format(name, sizeof(name), v->settings, atoi(key));
+		kk_buf_puts(b, "<tr><th>");
+		kw_html_escape(b, name);
+		kk_buf_puts(b, "</th>");
+		cell(b, "planned", json_object_get(year, "planned"));
+		cell(b, "revised", json_object_get(year, "revised"));
+		kk_buf_printf(b, "<td class=\"%s\">", verdict);
+		kw_html_escape(b, kk_schedule_verdict_text(verdict));
+		kk_buf_puts(b, "</td>");
+		cell(b, "progress", json_object_get(year, "progress"));
+		cell(b, "achievement", json_object_get(year, "achievement"));
+		kk_buf_puts(b, "<td class=\"text\">");
+		kw_html_value(b, "result", json_object_get(year, "result"));
+		kk_buf_puts(b, "</td></tr>\n");
+	}
+	kk_buf_puts(b, "</table></div>\n");
+}
+
+/* Each field's value and last change, as history.blame gives them. */
+static void blame_table(kk_buf *b, const kw_view *v, const json_t *blame)
+{
+	const json_t *f;
+	size_t i;
+
+	kk_buf_puts(b, "<h2>");
+	kw_html_escape(b, _("Fields and their last change"));
+	kk_buf_puts(b, "</h2>\n<div class=\"scroll\"><table class=\"blame\">\n<tr><th>");
+	kw_html_escape(b, _("field"));
+	kk_buf_puts(b, "</th><th>");
+	kw_html_escape(b, _("value"));
+	kk_buf_puts(b, "</th><th>");
+	kw_html_escape(b, _("last change"));
+	kk_buf_puts(b, "</th></tr>\n");
+	json_array_foreach(json_object_get(blame, "fields"), i, f) {
+		const char *path = json_string_value(json_object_get(f, "path"));
+
+		kk_buf_puts(b, "<tr><th>");
+		kw_html_field(b, path ? path : "?", v->settings);
+		kk_buf_puts(b, "</th><td class=\"text\">");
+		kw_html_value(b, path, json_object_get(f, "value"));
+		kk_buf_puts(b, "</td><td>");
+		kw_html_commit(b, f);
+		kk_buf_puts(b, "</td></tr>\n");
+	}
+	kk_buf_puts(b, "</table></div>\n");
+}
+
+/* Parses an item id as a person types it ("26", "0026"); returns 0 or -1. */
+static int parse_id(json_int_t *out, const char *text)
+{
+	char *end;
+	long n;
+
+	if (!*text || strlen(text) > 8 || strspn(text, "0123456789") != strlen(text))
+		return -1;
+	n = strtol(text, &end, 10);
+	if (n < 1 || n > KK_ITEM_ID_MAX)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+void kw_page_item(kw_response *res, const kw_view *v, const char *arg)
+{
+	const kw_request *req = v->req;
+	const char *const names[][2] = {{"rev", "at"}, {"id", "item"}, {NULL, NULL}};
+	json_t *item = NULL, *blame = NULL, *log = NULL;
+	char path[KK_ITEM_PATH_MAX], title[512], circled[16], message[256];
+	char *data = NULL;
+	size_t len = 0;
+	json_int_t id;
+	kk_diag diag = {0};
+
+	if (parse_id(&id, arg) < 0) {
+		kw_error_page(res, req, 404, _("no such page"));
+		return;
+	}
+	kk_item_path(path, sizeof(path), id);
+	if (kk_store_read(&data, &len, req->store, &v->commit, path, &diag) < 0 ||
+	    kk_json_parse(&item, data, len, NULL, &diag) < 0) {
+		snprintf(message, sizeof(message), _("item %lld does not exist"), (long long)id);
+		kw_error_page(res, req, diag.code == KK_ENOTFOUND ? 404 : 500,
+			      diag.code == KK_ENOTFOUND ? message : diag.message);
+		goto done;
+	}
+	if (kw_query(&blame, res, v, "history.blame",
+		     json_pack("{s:I, s:s}", "id", id, "rev", v->commit_hex), names) < 0 ||
+	    kw_query(&log, res, v, "history.log",
+		     json_pack("{s:I, s:s}", "item", id, "rev", v->commit_hex), names) < 0)
+		goto done;
+	if (req->json) {
+		kw_json_page(res, json_pack("{s:s, s:O, s:O, s:O}", "commit", v->commit_hex, "item",
+					    item, "blame", blame, "log", log));
+		goto done;
+	}
+	res->status = 200;
+	res->type = "text/html; charset=utf-8";
+	snprintf(title, sizeof(title), "%03lld %s", (long long)id,
+		 json_string_value(json_object_get(item, "title"))
+			 ? json_string_value(json_object_get(item, "title"))
+			 : "");
+	kw_html_begin(&res->body, v, title);
+	{
+		json_t *structure = NULL;
+		char *sdata = NULL;
+		size_t slen = 0;
+		json_int_t p = json_integer_value(json_object_get(item, "pillar"));
+		json_int_t s = json_integer_value(json_object_get(item, "section"));
+		json_int_t m = json_integer_value(json_object_get(item, "measure"));
+		const json_t *measure;
+
+		if (kk_store_read(&sdata, &slen, req->store, &v->commit, KK_PATH_STRUCTURE, NULL) ==
+		    0)
+			kk_json_parse(&structure, sdata, slen, NULL, NULL);
+		free(sdata);
+		measure = kk_plan_measure(structure, p, s, m);
+		kk_circled_number(circled, sizeof(circled), m);
+		kk_buf_puts(&res->body, "<p class=\"meta\">");
+		kw_html_printf(&res->body, "%lld. ", (long long)p);
+		kw_html_escape(&res->body, json_string_value(json_object_get(
+						   kk_plan_pillar(structure, p), "title")));
+		kw_html_printf(&res->body, " › (%lld) ", (long long)s);
+		kw_html_escape(&res->body, json_string_value(json_object_get(
+						   kk_plan_section(structure, p, s), "title")));
+		kk_buf_puts(&res->body, " › ");
+		kw_html_escape(&res->body, circled);
+		kk_buf_puts(&res->body, " ");
+		kw_html_escape(&res->body, json_string_value(json_object_get(measure, "title")));
+		kk_buf_puts(&res->body, "</p>\n");
+		json_decref(structure);
+	}
+	years_table(&res->body, v, item);
+	blame_table(&res->body, v, blame);
+	kk_buf_puts(&res->body, "<h2>");
+	kw_html_escape(&res->body, _("History"));
+	kk_buf_puts(&res->body, "</h2>\n");
+	kw_html_log(&res->body, v, json_object_get(log, "entries"), 0, (size_t)-1, 0);
+	kw_html_end(&res->body, v);
+done:
+	free(data);
+	json_decref(item);
+	json_decref(blame);
+	json_decref(log);
+}
+
+/* The navigation bar's own style, for the report's page, whose style sheet is its own. */
+static const char nav_style[] =
+	"<style>nav.kw{background:#1f3a5f;padding:.4rem 1rem;display:flex;flex-wrap:wrap;"
+	"gap:.2rem 1.2rem;font-family:sans-serif}nav.kw a{color:#fff;text-decoration:none}"
+	"@media print{nav.kw{display:none}}</style>\n";
+
+void kw_page_report(kw_response *res, const kw_view *v, const char *year_text)
+{
+	const kw_request *req = v->req;
+	kk_fileset files = {0};
+	kk_plan *plan = NULL;
+	kk_report *report = NULL;
+	kk_report_source source = {0};
+	git_commit *commit = NULL;
+	kk_diag diag = {0};
+	char *text = NULL, *body;
+	size_t len = 0;
+	int year = kw_default_year(v->settings), error;
+
+	if (year_text && kk_fy_parse(&year, year_text, v->settings, &diag) < 0) {
+		kw_error_page(res, req, 404, diag.message);
+		return;
+	}
+	if ((error = kk_store_read_all(&files, req->store, &v->commit, &diag)) < 0 ||
+	    (error = kk_plan_load(&plan, &files, &diag)) < 0) {
+		kw_error_page(res, req, 500, diag.message);
+		goto done;
+	}
+	source.commit = v->commit_hex;
+	if (git_commit_lookup(&commit, kk_store_repository(req->store), &v->commit) == 0)
+		source.time = (int64_t)git_commit_time(commit);
+	if ((error = kk_report_build(&report, plan, year, &source, &diag)) < 0) {
+		kw_error_page(res, req, error == KK_ENOTFOUND ? 404 : 500, diag.message);
+		goto done;
+	}
+	if (req->json) {
+		kw_json_page(res, kk_report_json(report));
+		goto done;
+	}
+	if (kk_report_render(&text, &len, report, KK_REPORT_HTML, NULL, &diag) < 0) {
+		kw_error_page(res, req, 500, diag.message);
+		goto done;
+	}
+	/* The report's own page, with the navigation after <body> and its style before </head>. */
+	res->status = 200;
+	res->type = "text/html; charset=utf-8";
+	if ((body = strstr(text, "<body>\n")) && strstr(text, "</head>")) {
+		const char *head_end = strstr(text, "</head>");
+
+		kk_buf_put(&res->body, text, (size_t)(head_end - text));
+		kk_buf_puts(&res->body, nav_style);
+		kk_buf_put(&res->body, head_end, (size_t)(body + 7 - head_end));
+		kw_html_nav(&res->body, v);
+		kk_buf_put(&res->body, body + 7, len - (size_t)(body + 7 - text));
+	} else {
+		kk_buf_put(&res->body, text, len);
+	}
+done:
+	free(text);
+	git_commit_free(commit);
+	kk_report_free(report);
+	kk_plan_free(plan);
+	kk_fileset_clear(&files);
+}

@@ -1,0 +1,473 @@
+/*
+ * server.c - keikaku serve's HTTP side (web.h), on libmicrohttpd: its
+ * thread pool, the limits on connections, request size and idle time, the
+ * methods (GET and HEAD; 405 for any other), the language and format a
+ * request asks for, the response cache and ETags, and the headers every
+ * response carries.  The pages are page.c's.
+ *
+ * Each worker borrows a repository handle from a pool of as many as there
+ * are workers (libgit2 handles are not shared between threads), and reads
+ * HEAD on every request: the cache key has HEAD's commit in it, so a new
+ * commit makes new pages and the old ones age out.
+ */
+#include "web.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <locale.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "cache.h"
+#include "i18n.h"
+#include "page.h"
+
+/*
+ * No script, no frame, nothing fetched from elsewhere: styles are inline
+ * (the report's page is one self-contained document, with style attributes
+ * on its columns), images only the report's inline SVG.
+ */
+#define KW_CSP                                                                                     \
+	"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "       \
+	"base-uri 'none'; frame-ancestors 'none'"
+
+struct kw_server {
+	struct MHD_Daemon *mhd;
+	kw_options opts;
+	char *repo;
+	kw_cache *cache;
+	locale_t ja, en;
+	pthread_mutex_t lock;
+	pthread_cond_t returned;
+	kk_store **stores;
+	int *busy;
+	unsigned nstores;
+};
+
+/* --- the repository handles --- */
+
+static kk_store *borrow(kw_server *s, unsigned *slot)
+{
+	kk_store *store = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		for (unsigned i = 0; i < s->nstores && !store; i++)
+			if (!s->busy[i]) {
+				s->busy[i] = 1;
+				*slot = i;
+				store = s->stores[i];
+			}
+		if (store)
+			break;
+		pthread_cond_wait(&s->returned, &s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return store;
+}
+
+static void give_back(kw_server *s, unsigned slot)
+{
+	pthread_mutex_lock(&s->lock);
+	s->busy[slot] = 0;
+	pthread_cond_signal(&s->returned);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* --- what the request asks for --- */
+
+typedef struct collected {
+	kw_request *req;
+	size_t bytes;
+	int too_many;
+} collected;
+
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	collected *c = cls;
+
+	c->bytes += strlen(key) + (value ? strlen(value) : 0) + 2;
+	if (c->req->nparams == KW_MAX_PARAMS) {
+		c->too_many = 1;
+		return MHD_NO;
+	}
+	c->req->params[c->req->nparams].name = key;
+	c->req->params[c->req->nparams].value = value ? value : "";
+	c->req->nparams++;
+	return MHD_YES;
+}
+
+/*
+ * English when Accept-Language ranks English above Japanese: "en-GB,en;q=0.8",
+ * "ja;q=0.5, en"; Japanese by default and on a tie.
+ */
+static int wants_english(const char *header)
+{
+	double ja = 0, en = 0;
+
+	while (header && *header) {
+		size_t n = strcspn(header, ","), tag;
+		const char *semi, *qs;
+		double q = 1;
+
+		while (n && *header == ' ')
+			header++, n--;
+		semi = memchr(header, ';', n);
+		tag = strcspn(header, "-; ,");
+		if (tag > n)
+			tag = n;
+		if (semi && (qs = strstr(semi, "q=")) && qs < header + n)
+			q = strtod(qs + 2, NULL);
+		if (tag == 2 && strncasecmp(header, "ja", 2) == 0 && q > ja)
+			ja = q;
+		else if (tag == 2 && strncasecmp(header, "en", 2) == 0 && q > en)
+			en = q;
+		header += n;
+		if (*header == ',')
+			header++;
+	}
+	return en > ja;
+}
+
+static int wants_json(const char *accept)
+{
+	return accept && strstr(accept, "application/json") != NULL;
+}
+
+/* --- answers --- */
+
+static void add_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "Content-Security-Policy", KW_CSP);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+	MHD_add_response_header(r, "Vary", "Accept, Accept-Language");
+}
+
+static enum MHD_Result send_buffer(struct MHD_Connection *conn, int status, const char *type,
+				   const char *body, size_t len, const char *etag)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ok;
+
+	if (!r)
+		return MHD_NO;
+	add_headers(r);
+	if (type)
+		MHD_add_response_header(r, "Content-Type", type);
+	if (etag) {
+		MHD_add_response_header(r, "ETag", etag);
+		/* HEAD moves: a cached copy is checked again before it is shown. */
+		MHD_add_response_header(r, "Cache-Control", "no-cache");
+	} else {
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+	}
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, "Allow", "GET, HEAD");
+	ok = MHD_queue_response(conn, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* A plain error before any page is made: no repository read, no translation needed. */
+static enum MHD_Result send_plain(struct MHD_Connection *conn, int status, const char *text)
+{
+	return send_buffer(conn, status, "text/plain; charset=utf-8", text, strlen(text), NULL);
+}
+
+/* The cache key's hash, hex and as bytes: SHA-1 of the commit, URL, language and format. */
+static int make_key(unsigned char key[20], char etag[48], const kw_request *req, const char *url)
+{
+	kk_buf b = {0};
+	git_oid oid;
+	int error;
+
+	kk_buf_printf(&b, "%s\n%s", req->head_hex, url);
+	for (size_t i = 0; i < req->nparams; i++)
+		kk_buf_printf(&b, "%c%s=%s", i ? '&' : '?', req->params[i].name,
+			      req->params[i].value);
+	kk_buf_printf(&b, "\n%s\n%s", req->english ? "en" : "ja", req->json ? "json" : "html");
+	if (b.failed) {
+		kk_buf_clear(&b);
+		return -1;
+	}
+	error = git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB);
+	kk_buf_clear(&b);
+	if (error < 0)
+		return -1;
+	memcpy(key, oid.id, 20);
+	snprintf(etag, 48, "\"%.20s\"", git_oid_tostr_s(&oid));
+	return 0;
+}
+
+/* True when If-None-Match names `etag` (or is "*"). */
+static int not_modified(const char *if_none_match, const char *etag)
+{
+	return if_none_match &&
+	       (strstr(if_none_match, etag) != NULL || strcmp(if_none_match, "*") == 0);
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_size, void **con_cls)
+{
+	static int first_call;
+	kw_server *s = cls;
+	kw_request req = {0};
+	kw_response res = {0};
+	collected col = {&req, 0, 0};
+	unsigned char key[20];
+	char etag[48];
+	unsigned slot;
+	enum MHD_Result ok;
+	kk_diag diag = {0};
+	locale_t old;
+	char *body = NULL;
+	size_t len = 0;
+	const char *type = NULL;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return send_plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+				  "405 method not allowed: this server only reads\n");
+	if (!*con_cls) { /* the headers are in; a body, if any, is ignored */
+		*con_cls = &first_call;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, &col);
+	if (col.too_many || strlen(url) + col.bytes > KW_MAX_URL)
+		return send_plain(conn, MHD_HTTP_URI_TOO_LONG,
+				  "414 the address is too long or has too many parameters\n");
+	req.path = url;
+	req.english = wants_english(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+								MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
+	req.json = wants_json(
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
+	req.utc_offset = s->opts.utc_offset;
+	req.use_history_cache = s->opts.use_history_cache;
+
+	req.store = borrow(s, &slot);
+	if (kk_store_resolve(&req.head, req.store, NULL, &diag) < 0) {
+		give_back(s, slot);
+		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "500 the repository has no HEAD commit\n");
+	}
+	git_oid_tostr(req.head_hex, sizeof(req.head_hex), &req.head);
+	if (make_key(key, etag, &req, url) < 0) {
+		give_back(s, slot);
+		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
+	}
+	if (not_modified(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_IF_NONE_MATCH),
+			 etag)) {
+		give_back(s, slot);
+		return send_buffer(conn, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, etag);
+	}
+	if (kw_cache_get(s->cache, key, &body, &len, &type)) {
+		give_back(s, slot);
+		ok = send_buffer(conn, MHD_HTTP_OK, type, body, len, etag);
+		free(body);
+		return ok;
+	}
+
+	/* Made here, in the language asked for: gettext follows this thread's locale. */
+	old = uselocale(req.english ? s->en : s->ja);
+	kw_page_answer(&res, &req);
+	uselocale(old);
+	give_back(s, slot);
+	if (res.body.failed || !res.type) {
+		kk_buf_clear(&res.body);
+		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
+	}
+	if (res.status == MHD_HTTP_OK)
+		kw_cache_put(s->cache, key, res.body.data, res.body.len, res.type);
+	ok = send_buffer(conn, res.status, res.type, res.body.data ? res.body.data : "",
+			 res.body.len, res.status == MHD_HTTP_OK ? etag : NULL);
+	kk_buf_clear(&res.body);
+	return ok;
+}
+
+/* --- the server --- */
+
+int kw_listen_parse(kw_options *opts, char *host_buf, size_t size, const char *text, kk_diag *diag)
+{
+	const char *colon = strrchr(text, ':'), *host = text;
+	size_t host_len;
+	char *end;
+	unsigned long port = KW_DEFAULT_PORT;
+
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (!close || (close[1] && close[1] != ':'))
+			return kk_diag_set(diag, KK_EINVALID, _("'%s' is not ADDR:PORT"), text);
+		host = text + 1;
+		host_len = (size_t)(close - host);
+		colon = close[1] == ':' ? close + 1 : NULL;
+	} else if (colon && strchr(text, ':') != colon) {
+		colon = NULL; /* a bare IPv6 address */
+		host_len = strlen(text);
+	} else {
+		host_len = colon ? (size_t)(colon - text) : strlen(text);
+	}
+	if (colon) {
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (!colon[1] || *end || errno || port > 65535 || colon[1] == '-' ||
+		    colon[1] == '+')
+			return kk_diag_set(diag, KK_EINVALID, _("'%s' is not a port"), colon + 1);
+	}
+	if (host_len >= size)
+		return kk_diag_set(diag, KK_EINVALID, _("'%s' is not ADDR:PORT"), text);
+	memcpy(host_buf, host, host_len);
+	host_buf[host_len] = '\0';
+	opts->host = host_len ? host_buf : NULL;
+	opts->port = (unsigned)port;
+	opts->any_port = port == 0;
+	return 0;
+}
+
+static void free_server(kw_server *s)
+{
+	for (unsigned i = 0; s->stores && i < s->nstores; i++)
+		kk_store_free(s->stores[i]);
+	free(s->stores);
+	free(s->busy);
+	kw_cache_free(s->cache);
+	if (s->ja)
+		freelocale(s->ja);
+	if (s->en)
+		freelocale(s->en);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->returned);
+	free(s->repo);
+	free(s);
+}
+
+/* The locales pages are made in: English is the messages' own text ("C"). */
+static int make_locales(kw_server *s, kk_diag *diag)
+{
+	locale_t base = newlocale(LC_ALL_MASK, "C.UTF-8", (locale_t)0);
+
+	if (!base)
+		base = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!base || !(s->en = newlocale(LC_MESSAGES_MASK, "C", base))) {
+		if (base)
+			freelocale(base);
+		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	}
+	s->ja = newlocale(LC_ALL_MASK, s->opts.ja_locale ? s->opts.ja_locale : "ja_JP.UTF-8",
+			  (locale_t)0);
+	if (!s->ja)
+		return kk_diag_set(diag, KK_ENOTFOUND,
+				   _("the locale %s is not installed: Japanese pages need it"),
+				   s->opts.ja_locale ? s->opts.ja_locale : "ja_JP.UTF-8");
+	return 0;
+}
+
+static int bind_address(struct sockaddr_storage *ss, const kw_options *o, kk_diag *diag)
+{
+	const char *host = o->host ? o->host : "127.0.0.1";
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+	unsigned port = o->any_port ? 0 : o->port ? o->port : KW_DEFAULT_PORT;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		return 1;
+	}
+	return kk_diag_set(diag, KK_EINVALID, _("'%s' is not an IP address"), host);
+}
+
+int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
+{
+	kw_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_storage addr;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+	int error, v6;
+
+	if (!s)
+		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->returned, NULL);
+	s->opts = *opts;
+	s->opts.threads = opts->threads ? opts->threads : KW_DEFAULT_THREADS;
+	s->nstores = s->opts.threads;
+	if (!(s->repo = strdup(opts->repo)) ||
+	    !(s->cache = kw_cache_new(opts->cache_bytes ? opts->cache_bytes
+							: KW_DEFAULT_CACHE_BYTES)) ||
+	    !(s->stores = calloc(s->nstores, sizeof(*s->stores))) ||
+	    !(s->busy = calloc(s->nstores, sizeof(*s->busy)))) {
+		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+		goto fail;
+	}
+	s->opts.repo = s->repo;
+	if ((error = make_locales(s, diag)) < 0)
+		goto fail;
+	for (unsigned i = 0; i < s->nstores; i++)
+		if ((error = kk_store_discover(&s->stores[i], s->repo, diag)) < 0)
+			goto fail;
+	if ((v6 = error = bind_address(&addr, &s->opts, diag)) < 0)
+		goto fail;
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	s->mhd = MHD_start_daemon(
+		flags, 0, NULL, NULL, answer, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, s->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+		s->opts.connections ? s->opts.connections : KW_DEFAULT_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		s->opts.per_ip ? s->opts.per_ip : KW_DEFAULT_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+		s->opts.timeout ? s->opts.timeout : KW_DEFAULT_TIMEOUT,
+		/* The request line and headers: a longer one is refused by libmicrohttpd. */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
+	if (!s->mhd) {
+		error = kk_diag_set(diag, KK_EIO, _("cannot listen on %s port %u"),
+				    s->opts.host ? s->opts.host : "127.0.0.1",
+				    s->opts.any_port ? 0
+				    : s->opts.port   ? s->opts.port
+						     : KW_DEFAULT_PORT);
+		kk_diag_set_errno(diag, errno);
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	free_server(s);
+	return error;
+}
+
+unsigned kw_server_port(const kw_server *s)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+
+	return info ? info->port : 0;
+}
+
+void kw_server_stop(kw_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->mhd);
+	free_server(s);
+}
