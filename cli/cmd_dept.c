@@ -274,7 +274,7 @@ static const cli_usage *const dept_subcommands[] = {
 
 const cli_usage cmd_dept_usage = {
 	.name = "dept",
-	.summary = N_("list, add or remove departments"),
+	.summary = N_("list, add or remove departments; map or unmap their users"),
 	.description = N_("Lists the departments of departments.json, with the Unix users and "
 			  "groups who act for each and whether it administers the plan; adds or "
 			  "removes one, or maps users and groups to one or takes them off (the "
@@ -453,6 +453,8 @@ int cmd_dept(cli_ctx *ctx, int argc, char **argv)
 	for (int mode = DEPT_ADD; mode <= DEPT_UNMAP; mode++)
 		if (strcmp(argv[0], changes[mode]) == 0)
 			return dept_change(ctx, argc, argv, mode);
+	if ((code = cli_unknown_subcommand(&cmd_dept_usage, argv[0])))
+		return code;
 	return cli_usage_error(
 		"dept", _("'%s' is not a dept command (list, add, remove, map, unmap)"), argv[0]);
 }

@@ -244,7 +244,10 @@ int cmd_schema(cli_ctx *ctx, int argc, char **argv)
 		cli_usage_print(stderr, &cmd_schema_usage, cli_usage_width());
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[0], "validate") != 0)
+	if (strcmp(argv[0], "validate") != 0) {
+		if ((code = cli_unknown_subcommand(&cmd_schema_usage, argv[0])))
+			return code;
 		return cli_usage_error("schema", _("unknown subcommand '%s'"), argv[0]);
+	}
 	return cmd_validate(argc, argv);
 }

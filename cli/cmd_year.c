@@ -169,5 +169,7 @@ int cmd_year(cli_ctx *ctx, int argc, char **argv)
 		return year_change(ctx, argc, argv, 0);
 	if (strcmp(argv[0], "close") == 0)
 		return year_change(ctx, argc, argv, 1);
+	if ((code = cli_unknown_subcommand(&cmd_year_usage, argv[0])))
+		return code;
 	return cli_usage_error("year", _("'%s' is not a year command (open, close)"), argv[0]);
 }

@@ -14,7 +14,6 @@
 #include "client.h"
 #include "pager.h"
 #include "generate.h"
-#include "keytext.h"
 
 static int cmd_help(cli_ctx *ctx, int argc, char **argv);
 static const cli_usage cmd_help_usage;
@@ -224,7 +223,7 @@ static int unknown_command(const char *name)
 	for (const cli_command *c = cli_commands; c->usage && n < sizeof(known) / sizeof(*known);
 	     c++)
 		known[n++] = c->usage->name;
-	if ((nearest = kk_key_nearest(name, known, n)))
+	if ((nearest = cli_nearest(name, known, n)))
 		return cli_usage_error(NULL,
 				       _("'%s' is not a keikaku command (did you mean '%s'?)"),
 				       name, nearest);
@@ -273,7 +272,7 @@ static int cmd_help(cli_ctx *ctx, int argc, char **argv)
 		}
 		if (!n)
 			return cli_usage_error("help", _("'%s' has no subcommands"), argv[0]);
-		if ((nearest = kk_key_nearest(argv[1], known, n)))
+		if ((nearest = cli_nearest(argv[1], known, n)))
 			return cli_usage_error("help",
 					       _("'%s' is not a %s command (did you mean '%s'?)"),
 					       argv[1], argv[0], nearest);

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "keytext.h"
 #include "options.h"
 
 /* An option whose name and argument are wider than this has its help on the next line. */
@@ -195,6 +194,79 @@ static int apply(const parser *p, const cli_option *o, size_t base, const char *
 	return CLI_PARSED;
 }
 
+/*
+ * The cost of turning `typed` into `name`, as git weighs it for "did you
+ * mean" (levenshtein.c, called by help.c with these weights): two letters
+ * swapped cost nothing, a letter added 1, changed 2, dropped 3, so that a
+ * short name with a letter left out ("lg", "shw") is near its command.
+ * Names longer than 64 bytes are far from everything.
+ */
+static int typo_cost(const char *typed, const char *name)
+{
+	enum { SWAP = 0, CHANGE = 2, ADD = 1, DROP = 3, MAX = 64 };
+	size_t la = strlen(typed), lb = strlen(name);
+	int rows[3][MAX + 1], *before = rows[0], *prev = rows[1], *cur = rows[2];
+
+	if (la > MAX || lb > MAX)
+		return 1000;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = (int)j * ADD;
+	for (size_t i = 0; i < la; i++) {
+		int *t;
+
+		cur[0] = (int)(i + 1) * DROP;
+		for (size_t j = 0; j < lb; j++) {
+			int c = prev[j] + (typed[i] != name[j] ? CHANGE : 0);
+
+			if (i > 0 && j > 0 && typed[i - 1] == name[j] && typed[i] == name[j - 1] &&
+			    before[j - 1] + SWAP < c)
+				c = before[j - 1] + SWAP;
+			if (prev[j + 1] + DROP < c)
+				c = prev[j + 1] + DROP;
+			if (cur[j] + ADD < c)
+				c = cur[j] + ADD;
+			cur[j + 1] = c;
+		}
+		t = before, before = prev, prev = cur, cur = t;
+	}
+	return prev[lb];
+}
+
+const char *cli_nearest(const char *typed, const char *const *known, size_t count)
+{
+	/*
+	 * git's SIMILARITY_FLOOR: a cost of 6 or more is another word; and
+	 * fewer than one change for each letter typed, so that "x" is no
+	 * typo of "log".
+	 */
+	int best_cost = 6, ties = 0, most = 2 * (int)strnlen(typed, 64);
+	const char *best = NULL;
+
+	for (size_t i = 0; i < count; i++) {
+		int c = typo_cost(typed, known[i]);
+
+		if (c < best_cost && c < most)
+			best = known[i], best_cost = c, ties = 0;
+		else if (c == best_cost && best)
+			ties++;
+	}
+	return ties ? NULL : best;
+}
+
+int cli_unknown_subcommand(const cli_usage *u, const char *typed)
+{
+	const char *known[16], *meant, *space;
+	size_t n = 0;
+
+	for (const cli_usage *const *sub = u->subcommands; sub && *sub; sub++)
+		if ((space = strchr((*sub)->name, ' ')) && n < sizeof(known) / sizeof(*known))
+			known[n++] = space + 1;
+	if (!(meant = cli_nearest(typed, known, n)))
+		return 0;
+	return cli_usage_error(u->name, _("'%s' is not a %s command (did you mean '%s'?)"), typed,
+			       u->name, meant);
+}
+
 /* An unknown long option, with the one it is most likely a typo of. */
 static int unknown_long(const parser *p, const char *arg, const char *name, size_t len)
 {
@@ -209,7 +281,7 @@ static int unknown_long(const parser *p, const char *arg, const char *name, size
 		if (is_option(o) && o->long_name)
 			known[n++] = o->long_name;
 	snprintf(typed, sizeof(typed), "%.*s", (int)len, name);
-	if (len < sizeof(typed) && (nearest = kk_key_nearest(typed, known, n)))
+	if (len < sizeof(typed) && (nearest = cli_nearest(typed, known, n)))
 		return cli_usage_error(p->u->name, _("unknown option '%s' (did you mean '--%s'?)"),
 				       arg, nearest);
 	return cli_usage_error(p->u->name, _("unknown option '%s'"), arg);

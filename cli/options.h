@@ -133,6 +133,23 @@ int cli_parse_options(int *argc, char **argv, const cli_usage *u, void *values, 
  */
 size_t cli_options_flatten(const cli_option **out, size_t size, const cli_option *table);
 
+/*
+ * The name among the `count` in `known` that `typed` is most likely a typo
+ * of, as git finds the command meant ("lg" for "log", "updte" for
+ * "update", "mpa" for "map"): the one nearest, when it is near enough and no
+ * other is as near; NULL when none is.  For commands, subcommands and
+ * options; a plan's names (departments, fields) use kk_key_nearest().
+ */
+const char *cli_nearest(const char *typed, const char *const *known, size_t count);
+
+/*
+ * For a command with subcommands (dept, year, schema): when `typed` is
+ * most likely a typo of one of u's subcommands, says so ("'mpa' is not a
+ * dept command (did you mean 'map'?)") and returns EXIT_USAGE; else says
+ * nothing and returns 0, for the caller's own message.
+ */
+int cli_unknown_subcommand(const cli_usage *u, const char *typed);
+
 /* Whether option `o` takes an argument. */
 int cli_option_takes_argument(const cli_option *o);
 

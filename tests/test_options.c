@@ -594,6 +594,39 @@ static void test_help_subcommands(void **state)
 	assert_words(&r, 2, "remove", "--json");
 }
 
+/* "did you mean", as git weighs typos: a short name missing a letter is near its command. */
+static void test_nearest(void **state)
+{
+	static const char *const commands[] = {"show", "list", "diff", "log",  "blame",
+					       "dept", "year", "status", "update"};
+	static const char *const dept_subs[] = {"list", "add", "remove", "map", "unmap"};
+	static const struct {
+		const char *typed, *meant;
+	} cases[] = {
+		{"lg", "log"},	      {"shw", "show"},	   {"lgo", "log"},   {"updte", "update"},
+		{"stauts", "status"}, {"sttaus", "status"}, {"dif", "diff"}, {"ls", "list"},
+		{"showw", "show"},    {"blam", "blame"},
+		/* Too far, or as near to two names. */
+		{"frobnicate", NULL}, {"x", NULL},	     {"d", NULL},	     {"zzz", NULL},
+		{"", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *got = cli_nearest(cases[i].typed, commands,
+					      sizeof(commands) / sizeof(*commands));
+
+		if (!cases[i].meant ? got != NULL : !got || strcmp(got, cases[i].meant) != 0)
+			fail_msg("'%s' gave '%s', expected '%s'", cases[i].typed, got ? got : "(none)",
+				 cases[i].meant ? cases[i].meant : "(none)");
+	}
+	assert_string_equal(cli_nearest("mpa", dept_subs, 5), "map");
+	assert_string_equal(cli_nearest("unmpa", dept_subs, 5), "unmap");
+	assert_string_equal(cli_nearest("lst", dept_subs, 5), "list");
+	assert_null(cli_nearest("check", dept_subs, 5));
+	assert_null(cli_nearest("lg", NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -611,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_help_layout),
 		cmocka_unit_test(test_help_subcommands),
+		cmocka_unit_test(test_nearest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

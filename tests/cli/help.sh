@@ -79,6 +79,35 @@ check_docs() {
 problems=$(check_docs "$docs")
 check "docs/cli.md names what the commands take, and no more: $problems" test -z "$problems"
 
+# The headings of docs/cli.md are the synopses -h prints, word for word ("--owner DEPT", not
+# "--owner D"), each form its own heading; `keikaku help` is in the page's opening block.
+# forms CMD...: the forms of the synopsis of `keikaku CMD -h`, one a line, run together.
+forms() {
+	kk "$@" -h | synopsis | awk '/^(usage: )? *keikaku / { if (f) print f; sub(/^(usage: )? */, ""); f = $0; next }
+		/^ +/ { sub(/^ +/, " "); f = f $0 } END { if (f) print f }' | tr -s ' '
+}
+for cmd in "${all[@]}"; do
+	[ -n "$cmd" ] && printf '%s\n' "${all[@]}" | grep -q "^$cmd ." && continue
+	# shellcheck disable=SC2086
+	[ -n "$cmd" ] && forms $cmd
+done | grep -v '^keikaku help ' | sort >"$work/synopses"
+grep '^### `keikaku ' "$docs" | sed 's/^### `//; s/`$//' | sort >"$work/headings"
+check "docs/cli.md's headings are the synopses of -h: $(diff "$work/headings" "$work/synopses")" \
+	cmp -s "$work/headings" "$work/synopses"
+check "docs/cli.md has keikaku help" grep -qx 'keikaku help \[COMMAND \[SUBCOMMAND\]\]' "$docs"
+sed 's/^### `keikaku list \[--owner DEPT\]/### `keikaku list [--owner D]/' "$docs" | grep '^### `keikaku ' |
+	sed 's/^### `//; s/`$//' | sort >"$work/headings-drifted"
+check "the check finds a heading that drifted" sh -c "! cmp -s '$work/headings-drifted' '$work/synopses'"
+
+# keikaku -h names each subcommand of a command in its line (dept map and unmap too), in
+# both languages for the English names.
+for cmd in "${all[@]}"; do
+	case $cmd in *" "*) ;; *) continue ;; esac
+	read -r c s <<<"$cmd"
+	kk -h | grep -q "^  $c  .*\b$s\b" || fail "keikaku -h: the line of '$c' does not name '$s'"
+done
+check "keikaku -h in Japanese: dept's line names the mapping" sh -c "LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 '$KEIKAKU' -h | grep -q '^  dept .*対応付け'"
+
 # The check finds a heading that names an option the command does not take, and an option
 # the page leaves out.
 sed 's/^### `keikaku blame ID \[--at REV\]/& [--bogus]/; s/--exit-code/--exit-status/g' "$docs" >"$work/cli.md"
@@ -175,5 +204,29 @@ expect 2 "" "keikaku: 'unmpa' is not a dept command (did you mean 'unmap'?)
 try 'keikaku help --help'" -- kk help dept unmpa
 expect 2 "" "keikaku: 'updte' is not a keikaku command (did you mean 'update'?)
 try 'keikaku --help'" -- kk help updte
+# Short typos are weighed as git weighs them (a letter left out costs little, two swapped
+# nothing), and a subcommand of dept, year or schema is named as a command is.
+for typo in lg:log lgo:log shw:show dif:diff stauts:status; do
+	expect 2 "" "keikaku: '${typo%:*}' is not a keikaku command (did you mean '${typo#*:}'?)
+try 'keikaku --help'" -- kk "${typo%:*}"
+done
+expect 2 "" "keikaku: 「lg」は keikaku のコマンドではありません (「log」のことですか?)
+詳しくは 'keikaku --help' を実行してください" -- ja lg
+for typo in "dept mpa map" "dept lst list" "year clos close" "schema valdiate validate"; do
+	read -r cmd sub meant <<<"$typo"
+	expect 2 "" "keikaku: '$sub' is not a $cmd command (did you mean '$meant'?)
+try 'keikaku $cmd --help'" -- kk "$cmd" "$sub"
+done
+expect 2 "" "keikaku: 「mpa」は dept のコマンドではありません (「map」のことですか?)
+詳しくは 'keikaku dept --help' を実行してください" -- ja dept mpa
+expect 2 "" "keikaku: 「--jsno」は不明なオプションです (「--json」のことですか?)
+詳しくは 'keikaku list --help' を実行してください" -- ja list --jsno
+# Too far from every name, or as near to two: no guess.
+expect 2 "" "keikaku: 'x' is not a keikaku command
+try 'keikaku --help'" -- kk x
+expect 2 "" "keikaku: 'd' is not a keikaku command
+try 'keikaku --help'" -- kk d
+expect 2 "" "keikaku: 'frob' is not a dept command (list, add, remove, map, unmap)
+try 'keikaku dept --help'" -- kk dept frob
 
 finish
