@@ -110,7 +110,10 @@ extern const cli_usage cmd_serve_usage;
  */
 int cli_open_reads(cli_ctx *ctx, int repo_only);
 
-/* Parses an item id as a user types it ("26" or "0026"); returns 0 or -1. */
+/*
+ * Parses an item id as a user types it ("26", "0026", or "２６" as an input
+ * method gives it); returns 0 or -1.
+ */
 int cli_parse_item_id(json_int_t *out, const char *text);
 
 /* Prints "keikaku: <message>" to stderr, with the diagnostic's position if any. */

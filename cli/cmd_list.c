@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "keytext.h"
 #include "pager.h"
 #include "plan.h"
 
@@ -216,8 +217,28 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
 		code = cli_usage_error("list", "%s", diag.message);
 		goto done;
 	}
+	/* A year the plan does not have matches nothing: say so, as log and pending do. */
+	if (args.fy && !kk_fy_state(plan->settings, f.fy)) {
+		char era[32];
+
+		kk_fy_format(era, sizeof(era), plan->settings, f.fy);
+		code = cli_usage_error("list", _("fiscal year %d (%s) is not a year of the plan"),
+				       f.fy, era);
+		goto done;
+	}
 	if (f.owner && !kk_plan_department(plan->departments, f.owner)) {
-		cli_error(_("department '%s' does not exist"), f.owner);
+		const char *names[256], *meant;
+		size_t n = 0;
+
+		json_array_foreach(json_object_get(plan->departments, "departments"), i, item)
+			if (n < sizeof(names) / sizeof(*names) &&
+			    json_is_string(json_object_get(item, "name")))
+				names[n++] = json_string_value(json_object_get(item, "name"));
+		if ((meant = kk_key_nearest(f.owner, names, n)))
+			cli_error(_("department '%s' does not exist (did you mean '%s'?)"), f.owner,
+				  meant);
+		else
+			cli_error(_("department '%s' does not exist"), f.owner);
 		code = EXIT_USAGE;
 		goto done;
 	}

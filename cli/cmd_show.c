@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "keytext.h"
 #include "pager.h"
 #include "plan.h"
 
@@ -34,12 +35,14 @@ const cli_usage cmd_show_usage = {
 	.options = show_options,
 };
 
-/* Parses an item id as a user types it: "26" or "0026". */
-int cli_parse_item_id(json_int_t *out, const char *text);
+/* Parses an item id as a user types it: "26", "0026" or "２６". */
+int cli_parse_item_id(json_int_t *out, const char *typed);
 
-int cli_parse_item_id(json_int_t *out, const char *text)
+int cli_parse_item_id(json_int_t *out, const char *typed)
 {
-	char *end;
+	char key[KK_KEY_MAX], *end;
+	/* As an input method types it too: "２６", with a full-width space. */
+	const char *text = kk_key_normalize(key, sizeof(key), typed);
 	long v;
 
 	if (!*text || strspn(text, "0123456789") != strlen(text))
