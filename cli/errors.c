@@ -64,8 +64,14 @@ int cli_exit_code(int error)
 int cli_finish(int code)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		/* Not through cli_error(): that would flush stdout again. */
-		fprintf(stderr, "keikaku: %s: %s\n", _("cannot write output"), strerror(errno));
+		/*
+		 * Not through cli_error(): that would flush stdout again.  A
+		 * command that failed has said why already (report, whose own
+		 * writes to stdout are checked): once is enough.
+		 */
+		if (code != EXIT_FAIL)
+			fprintf(stderr, "keikaku: %s: %s\n", _("cannot write output"),
+				strerror(errno));
 		return EXIT_FAIL;
 	}
 	return code;

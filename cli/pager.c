@@ -78,6 +78,7 @@ static void on_sigpipe(int sig)
 void cli_pager_start(void)
 {
 	const char *pager;
+	sigset_t pipe_only;
 	int fds[2];
 
 	if (pager_pid >= 0 || pager_disabled || !isatty(STDOUT_FILENO) ||
@@ -116,6 +117,13 @@ void cli_pager_start(void)
 		dup2(fds[1], STDERR_FILENO);
 	close(fds[0]);
 	close(fds[1]);
+	/*
+	 * Unblocked too, in case whoever started us blocked it: a write to the
+	 * pager that quit would fail with EPIPE and look like a real error.
+	 */
 	signal(SIGPIPE, on_sigpipe);
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &pipe_only, NULL);
 	atexit(wait_for_pager);
 }

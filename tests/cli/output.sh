@@ -145,10 +145,84 @@ script -qec "PAGER_RECORD=$work/rec1 PAGER=$work/pager $KEIKAKU -C $hist log -n 
 check "LESS=FRX when unset" test "$(cat "$work/rec1")" = "LESS=FRX"
 script -qec "LESS=X PAGER_RECORD=$work/rec2 PAGER=$work/pager $KEIKAKU -C $hist log -n 1" /dev/null </dev/null >/dev/null
 check "LESS kept when set" test "$(cat "$work/rec2")" = "LESS=X"
-# Quitting the pager early is no error: exit 0, no message.
-out=$(script -qec "PAGER='head -c 10' $KEIKAKU -C $hist report --fy 2021 --format md; echo rc=\$?" /dev/null </dev/null | tr -d '\r')
-check "pager quit early: exit 0" sh -c "echo '$out' | grep -q 'rc=0\$'"
-check "pager quit early: no error" sh -c "! echo '$out' | grep -q 'keikaku:'"
+# Quitting the pager early is no error: exit 0, no message; also with more than a pipe holds
+# (the html report), so that keikaku is still writing when the pager goes, and when whoever
+# started keikaku blocked SIGPIPE (the write then fails with EPIPE instead).
+check "the html report is more than a pipe holds" \
+	test "$(kk -C "$hist" report --fy 2021 --format html | wc -c)" -gt 65536
+cat >"$work/sigpipe.py" <<'PY'
+# sigpipe.py block|ignore CMD...: runs CMD with SIGPIPE blocked or ignored.
+import os, signal, sys
+if sys.argv[1] == "block":
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPIPE})
+else:
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+os.execvp(sys.argv[2], sys.argv[2:])
+PY
+for how in "" "/usr/bin/python3 $work/sigpipe.py block"; do
+	for format in md html; do
+		out=$(script -qec "PAGER='head -c 10' $how $KEIKAKU -C $hist report --fy 2021 --format $format; echo rc=\$?" /dev/null </dev/null | tr -d '\r')
+		check "pager quit early ($format${how:+, SIGPIPE blocked}): exit 0: $out" sh -c "echo '$out' | grep -q 'rc=0\$'"
+		check "pager quit early ($format${how:+, SIGPIPE blocked}): the pager's 10 bytes only" test "${#out}" -lt 20
+		check "pager quit early ($format${how:+, SIGPIPE blocked}): no error" sh -c "! echo '$out' | grep -q 'keikaku:'"
+	done
+done
+# The same with less, the default, quit with q as a person quits it, in both languages.
+cat >"$work/quit-less.py" <<'PY'
+# quit-less.py CMD...: runs CMD on a 24-line terminal, types q once the screen is full and
+# quiet, and prints CMD's exit status and whether it said anything.
+import os, pty, select, struct, sys, time, fcntl, termios
+pid, fd = pty.fork()
+if pid == 0:
+    for name in ("PAGER", "KEIKAKU_PAGER", "LESS"):
+        os.environ.pop(name, None)
+    os.environ["TERM"] = "vt100"
+    os.execvp(sys.argv[1], sys.argv[1:])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+seen, typed, start = b"", False, time.time()
+while time.time() - start < 30:
+    if select.select([fd], [], [], 0.5)[0]:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        seen += data
+    elif seen and not typed:
+        os.write(fd, b"q")
+        typed = True
+status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+# less showed one screen of it, not all of it.
+print("typed" if typed else "not-typed", status, "said" if b"keikaku:" in seen else "quiet",
+      "paged" if len(seen) < 20000 else "not-paged")
+PY
+if ! command -v less >/dev/null; then
+	fail "less is missing: run scripts/deps"
+fi
+for lang in C.UTF-8 ja_JP.UTF-8; do
+	check "less quit with q ($lang): exit 0, nothing said" test \
+		"$(LANG=$lang LC_ALL=$lang /usr/bin/python3 "$work/quit-less.py" "$KEIKAKU" -C "$hist" report --fy 2021 --format html)" = "typed 0 quiet paged"
+done
+# Without a pager, a write that fails is an error, said once: a full disk, or a reader that
+# went away when SIGPIPE is ignored (as git and the shell's tools, keikaku is killed by
+# SIGPIPE when it is not).
+for lang in C.UTF-8 ja_JP.UTF-8; do
+	for cmd in "list" "report --fy 2021 --format html"; do
+		# shellcheck disable=SC2086
+		code=0; LANG=$lang LC_ALL=$lang "$KEIKAKU" -C "$hist" $cmd >/dev/full 2>"$work/full.err" || code=$?
+		check "$lang: $cmd >/dev/full: exit 3 ($code)" test "$code" = 3
+		check "$lang: $cmd >/dev/full: said once: $(cat "$work/full.err")" test "$(grep -c '^keikaku: ' "$work/full.err")" = 1
+		[ $lang = C.UTF-8 ] && check "$cmd >/dev/full: the message" grep -qx 'keikaku: cannot write output: No space left on device' "$work/full.err"
+		[ $lang = ja_JP.UTF-8 ] && check "$cmd >/dev/full: the message in Japanese" grep -q '^keikaku: 出力を書き込めません: ' "$work/full.err"
+	done
+	code=0
+	LANG=$lang LC_ALL=$lang /usr/bin/python3 "$work/sigpipe.py" ignore "$KEIKAKU" -C "$hist" report --fy 2021 --format html 2>"$work/pipe.err" | head -c 10 >/dev/null || true
+	check "$lang: a reader gone, SIGPIPE ignored: said: $(cat "$work/pipe.err")" test "$(grep -c '^keikaku: ' "$work/pipe.err")" = 1
+done
+code=0
+bash -c 'set -o pipefail; /usr/bin/python3 "$1" ignore "$2" -C "$3" report --fy 2021 --format html 2>/dev/null | head -c 10 >/dev/null' _ "$work/sigpipe.py" "$KEIKAKU" "$hist" || code=$?
+check "a reader gone, SIGPIPE ignored: exit 3 ($code)" test "$code" = 3
 # Colours and the terminal's width go through the pager, as git's do.
 git clone -q "$hist" "$work/text"
 (cd "$work/text" && sed -i 's/170台体制/200台体制/' items/0026.json &&
