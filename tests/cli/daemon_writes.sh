@@ -269,6 +269,13 @@ expect 1 "" "*" -- as kkt_hisho "$KEIKAKU" --socket "$sock" dept map 秘書課 -
 # submitted patch, stored as codes; a misspelt field named as such, not as a permission.
 expect 0 "*" "" -- as kkt_nurse "$KEIKAKU" --socket "$sock" update 20 --fy 令和３年度 --progress 〇
 check "〇 is ○" test "$(git -C "$repo" show main:items/0020.json | jget "$(cat)" 'j["years"]["2021"]["progress"]')" = on_track
+# Free text is stored exactly as written: the marks, full-width letters, digits and spaces
+# that a key or code loses are kept in a result, through update and submit alike.
+free='〇　ＡＢＣ１２３は◯と―、ｶﾅ。'$'\n''・令和４年度に導入完了'
+expect 0 "*" "" -- as kkt_nurse "$KEIKAKU" --socket "$sock" update 20 --fy R3 --result "$free"
+check "update: free text as written" test "$(git -C "$repo" show main:items/0020.json | jget "$(cat)" 'j["years"]["2021"]["result"]')" = "$free"
+r=$(call kkt_nurse plan.submit "{\"base\": \"$(head_of)\", \"items\": [{\"id\": 20, \"patch\": {\"years\": {\"2021\": {\"revised\": \"〇　ＡＢＣ１２３\"}}}}], \"reason\": \"全角のまま\"}")
+check "submit: free text as written" test "$(git -C "$repo" show main:items/0020.json | jget "$(cat)" 'j["years"]["2021"]["revised"]')" = "〇　ＡＢＣ１２３"
 r=$(call kkt_nurse plan.submit "{\"base\": \"$(head_of)\", \"items\": [{\"id\": 20, \"patch\": {\"years\": {\"Ｒ３\": {\"progress\": \"◎\", \"achievement\": \"―\"}}}}]}")
 check "report words stored as codes" test "$(git -C "$repo" show main:items/0020.json | jget "$(cat)" '[j["years"]["2021"]["progress"], j["years"]["2021"]["achievement"], sorted(j["years"])]')" = '["ahead", "open", ["2020", "2021"]]'
 # A year renamed in an edited file ("2021" to "令和3年度") is the same year, not two.

@@ -258,6 +258,17 @@ check "schedule: docs/cli.md's verdicts in Japanese" sh -c "LANG=ja_JP.UTF-8 LC_
 for word in unplanned unchanged slipped advanced; do
 	check "docs/cli.md names the verdict $word" grep -q "^| \`$word\` (" "$KK_SOURCE_DIR/docs/cli.md"
 done
+# Every verdict on screen, in either language, is one of docs/cli.md's table.
+sed -n '/^### `keikaku schedule /,/^### /s/^| `\([a-z]*\)` (\([^)]*\)) |.*/\1 \2/p' "$KK_SOURCE_DIR/docs/cli.md" >"$work/verdicts"
+check "docs/cli.md's verdict table read: $(wc -l <"$work/verdicts")" test "$(wc -l <"$work/verdicts")" = 7
+for lang in C.UTF-8 ja_JP.UTF-8; do
+	field=1
+	[ $lang = ja_JP.UTF-8 ] && field=2
+	LANG=$lang LC_ALL=$lang "$KEIKAKU" -C "$repo" schedule | sed -n 's/^ \+令和[0-9]*年度 .* \([^ ]*\)$/\1/p' | sort -u >"$work/shown"
+	check "$lang: schedule shows verdicts ($(wc -l <"$work/shown"))" test "$(wc -l <"$work/shown")" -ge 5
+	unknown=$(grep -vxFf <(cut -d' ' -f$field "$work/verdicts") "$work/shown" || true)
+	check "$lang: every verdict shown is docs/cli.md's: $unknown" test -z "$unknown"
+done
 git clone -q "$repo" "$work/closed"
 (cd "$work/closed" && /usr/bin/python3 -c '
 import json; d = json.load(open("keikaku.json")); d["years"]["2021"] = "closed"

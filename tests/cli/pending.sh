@@ -50,6 +50,9 @@ check "25 is not chased for FY2022" sh -c "! \"$KEIKAKU\" -C '$repo' pending --f
 check "others are" sh -c "\"$KEIKAKU\" -C '$repo' pending --fy 2022 | grep -q '^  029 '"
 expect 0 "令和4年度: not updated by their owners since it was opened, $opened_at (commit ${opened:0:10})" "" \
 	-- sh -c "\"$KEIKAKU\" -C '$repo' pending --fy 2022 | head -1"
+expect 0 "令和4年度: 年度の開始 $opened_at (コミット ${opened:0:10}) 以降、担当課による更新がない項目" "" \
+	-- sh -c "LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 \"$KEIKAKU\" -C '$repo' pending --fy 2022 | head -1"
+check "ja: 25 is not chased for FY2022" sh -c "! LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 \"$KEIKAKU\" -C '$repo' pending --fy 2022 | grep -q '^  025 '"
 expect 0 "$opened opened" "" -- sh -c "\"$KEIKAKU\" -C '$repo' pending --fy 2022 --json | /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(j[\"since_commit\"], j[\"since_reason\"])'"
 # --since a revision: after its commit; 25's update is before the tag, so 25 is pending.
 check "--since fy2021: 25 pending" sh -c "\"$KEIKAKU\" -C '$repo' pending --fy 2022 --since fy2021 | grep -q '^  025 .*last updated '"
