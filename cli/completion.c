@@ -327,20 +327,22 @@ int cli_completion_bash(FILE *out)
 
 /*
  * Writes fiscal year `year` in each spelling keikaku takes, as far as
- * kk_fy_parse() takes it back to the same year: 2021, FY2021, R3, 令和3年度.
+ * kk_fy_parse() takes it back to the same year: 2021, 2021年度, FY2021, R3,
+ * 令和3年度 (令和3 is on the way to 令和3年度).
  */
 static void year_spellings(const json_t *settings, int year)
 {
-	char forms[5][64];
+	char forms[6][64];
 	kk_diag diag = {0};
 	int back;
 
 	snprintf(forms[0], sizeof(forms[0]), "%d", year);
-	snprintf(forms[1], sizeof(forms[1]), "FY%d", year);
-	snprintf(forms[2], sizeof(forms[2]), "R%d", year - 2018);
-	snprintf(forms[3], sizeof(forms[3]), "H%d", year - 1988);
-	kk_fy_format(forms[4], sizeof(forms[4]), settings, year);
-	for (size_t i = 0; i < 5; i++)
+	snprintf(forms[1], sizeof(forms[1]), "%d年度", year);
+	snprintf(forms[2], sizeof(forms[2]), "FY%d", year);
+	snprintf(forms[3], sizeof(forms[3]), "R%d", year - 2018);
+	snprintf(forms[4], sizeof(forms[4]), "H%d", year - 1988);
+	kk_fy_format(forms[5], sizeof(forms[5]), settings, year);
+	for (size_t i = 0; i < 6; i++)
 		if (kk_fy_parse(&back, forms[i], settings, &diag) == 0 && back == year)
 			printf("%s\n", forms[i]);
 }
