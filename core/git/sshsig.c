@@ -500,6 +500,11 @@ int kk_sshsig_sign_commit(char **out, size_t *len_out, const kk_sshkey *key, con
 	size_t sig_len;
 	int error;
 
+	/* Headers, a blank line, the message: else the signature would go nowhere git looks. */
+	if (!eoh || commit[0] == '\n' || commit[0] == ' ')
+		return kk_diag_set(diag, KK_EINVALID,
+				   _("not a commit: it has no headers ending in a blank line"));
+
 	for (line = commit; line < commit + at; line = next_line(line, end))
 		if (starts_with(line, end, COMMIT_SIG_HEADER))
 			return kk_diag_set(diag, KK_EEXISTS, _("the commit is signed already"));

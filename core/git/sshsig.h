@@ -117,7 +117,8 @@ int kk_sshsig_verify(kk_sshpub *signer, const char *sig, size_t sig_len, const c
  * *out gets the commit with a `gpgsig` header after its other headers,
  * the signature's lines after the first each prefixed with a space, as
  * `git commit -S` writes it; NUL-terminated, free() it.  Fails with
- * KK_EEXISTS when the commit is signed already, KK_ENOMEM.
+ * KK_EEXISTS when the commit is signed already, KK_EINVALID when it is no
+ * commit (no headers ending in a blank line), KK_ENOMEM.
  */
 int kk_sshsig_sign_commit(char **out, size_t *len_out, const kk_sshkey *key, const char *commit,
 			  size_t len, kk_diag *diag);
