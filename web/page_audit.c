@@ -170,6 +170,42 @@ static void filter_form(kk_buf *b, const kw_view *v, const char *action, const c
 	kk_buf_puts(b, "</button></form>\n");
 }
 
+/*
+ * Without a filter, a page of the trail is a window of the first-parent chain from the
+ * revision: "since" and "until" are the page's oldest and newest commits, so that a page
+ * costs its own commits and not the whole history's.  Returns 1 with the bounds and *more
+ * (older commits remain), or 0 when the chain is shorter than the page's start.
+ */
+static int log_window(char since[GIT_OID_HEXSZ + 1], char until[GIT_OID_HEXSZ + 1], int *more,
+		      const kw_view *v, long page)
+{
+	size_t n = 0, skip = (size_t)(page - 1) * KW_LOG_PAGE;
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	int found = 0;
+
+	*more = 0;
+	if (git_revwalk_new(&walk, kk_store_repository(v->req->store)) < 0 ||
+	    git_revwalk_push(walk, &v->commit) < 0)
+		goto done;
+	git_revwalk_simplify_first_parent(walk);
+	while (git_revwalk_next(&oid, walk) == 0) {
+		if (n == skip) {
+			git_oid_tostr(until, GIT_OID_HEXSZ + 1, &oid);
+			found = 1;
+		}
+		if (n >= skip)
+			git_oid_tostr(since, GIT_OID_HEXSZ + 1, &oid);
+		if (++n == skip + KW_LOG_PAGE) {
+			*more = git_revwalk_next(&oid, walk) == 0;
+			break;
+		}
+	}
+done:
+	git_revwalk_free(walk);
+	return found;
+}
+
 void kw_page_log(kw_response *res, const kw_view *v)
 {
 	static const char *const map[][2] = {
@@ -184,8 +220,10 @@ void kw_page_log(kw_response *res, const kw_view *v)
 		{"until", N_("until")},	    {NULL, NULL},
 	};
 	json_t *params = json_pack("{s:s}", "rev", v->commit_hex), *result = NULL;
+	char since[GIT_OID_HEXSZ + 1], until[GIT_OID_HEXSZ + 1];
 	long item = 0, page = 1;
-	size_t commits;
+	int windowed = 1, more = 0;
+	size_t commits, skip;
 	kk_buf *b;
 
 	if (kw_param_get(v->req, "item") &&
@@ -206,8 +244,21 @@ void kw_page_log(kw_response *res, const kw_view *v)
 					    json_string(kw_param_get(v->req, map[i][0])));
 	if (params && item)
 		json_object_set_new(params, "item", json_integer(item));
+	for (size_t i = 0; i < v->req->nparams; i++)
+		windowed &= strcmp(v->req->params[i].name, "page") == 0 ||
+			    strcmp(v->req->params[i].name, "at") == 0;
+	if (windowed && params) {
+		if (!log_window(since, until, &more, v, page)) {
+			json_decref(params);
+			bad(res, v, "page", _("past the last page"));
+			return;
+		}
+		json_object_set_new(params, "since", json_string(since));
+		json_object_set_new(params, "until", json_string(until));
+	}
 	if (kw_query(&result, res, v, "history.log", params, names) < 0)
 		return;
+	skip = windowed ? 0 : (size_t)(page - 1) * KW_LOG_PAGE;
 	if (v->req->json) {
 		/* The page's commits only, in `keikaku log --json`'s document. */
 		json_t *entries = json_object_get(result, "entries"), *kept = json_array(), *e;
@@ -220,8 +271,7 @@ void kw_page_log(kw_response *res, const kw_view *v)
 			if (!prev || strcmp(prev, c) != 0)
 				n++;
 			prev = c;
-			if (kept && n > (size_t)(page - 1) * KW_LOG_PAGE &&
-			    n <= (size_t)page * KW_LOG_PAGE)
+			if (kept && n > skip && n <= skip + KW_LOG_PAGE)
 				json_array_append(kept, e);
 		}
 		json_object_set_new(result, "entries", kept ? kept : json_array());
@@ -230,13 +280,13 @@ void kw_page_log(kw_response *res, const kw_view *v)
 	}
 	b = html(res, v, _("Changes"));
 	filter_form(b, v, "/log", form);
-	commits = kw_html_log(b, v, json_object_get(result, "entries"),
-			      (size_t)(page - 1) * KW_LOG_PAGE, KW_LOG_PAGE, 1);
+	commits = kw_html_log(b, v, json_object_get(result, "entries"), skip, KW_LOG_PAGE, 1);
 	kk_buf_puts(b, "<p class=\"pages\">");
 	for (int dir = -1; dir <= 1; dir += 2) {
 		long to = page + dir;
 
-		if (to < 1 || (size_t)(to - 1) * KW_LOG_PAGE >= commits)
+		if (to < 1 ||
+		    (dir > 0 && (windowed ? !more : (size_t)page * KW_LOG_PAGE >= commits)))
 			continue;
 		kk_buf_printf(b, "<a href=\"/log?page=%ld", to);
 		for (size_t i = 0; i < v->req->nparams; i++)

@@ -127,6 +127,12 @@ has '規程の見直しに合わせ、端末の追加調達を延期した'
 status 200 '/log?author=kkt_dx&fy=2021&field=progress'
 has 'DX Admin'
 status 200 '/log?since=2000-01-01&until=2999-12-31&page=1'
+# Without a filter a page is a window of the chain; the same entries as the filtered trail.
+status 200 /log -H 'Accept: application/json'
+cp "$work/body" "$work/window.json"
+status 200 '/log?since=2000-01-01' -H 'Accept: application/json'
+check "an unfiltered page is the filtered trail's" cmp "$work/body" "$work/window.json"
+check "it has the change" grep -q '規程の見直しに合わせ' "$work/window.json"
 status 200 "/diff?from=$commit~1&to=$commit"
 has '進捗度'
 has '<del>○</del> → <ins>▲</ins>'
@@ -165,6 +171,8 @@ status 400 "/log?field=nosuch"
 has '&#39;field&#39;'
 status 400 "/log?page=0"
 has '&#39;page&#39;'
+status 400 "/log?page=2"
+has 'past the last page'
 status 400 "/log?bogus=1"
 has '&#39;bogus&#39;'
 status 400 "/log?dept=a&dept=b"
