@@ -75,6 +75,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv);
 int cmd_whoami(cli_ctx *ctx, int argc, char **argv);
 int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_dept(cli_ctx *ctx, int argc, char **argv);
+int cmd_signers(cli_ctx *ctx, int argc, char **argv);
 int cmd_year(cli_ctx *ctx, int argc, char **argv);
 int cmd_serve(cli_ctx *ctx, int argc, char **argv);
 
@@ -96,6 +97,7 @@ extern const cli_usage cmd_submit_usage;
 extern const cli_usage cmd_import_usage;
 extern const cli_usage cmd_init_usage;
 extern const cli_usage cmd_dept_usage;
+extern const cli_usage cmd_signers_usage;
 extern const cli_usage cmd_year_usage;
 extern const cli_usage cmd_whoami_usage;
 extern const cli_usage cmd_status_usage;

@@ -9,7 +9,7 @@
 
 typedef struct verify_args {
 	const char *at;
-	int all_history, json;
+	int all_history, json, signatures;
 	json_t *tags; /* --tag NAME=ID: {"NAME": "ID"} */
 } verify_args;
 
@@ -41,14 +41,18 @@ static const cli_option verify_options[] = {
 			 N_("check that tag NAME is the object ID, as published when the year was "
 			    "closed (repeatable)"),
 			 add_tag),
+	CLI_OPT_BOOL(0, "signatures", verify_args, signatures,
+		     N_("check the signature of every commit and tag since signing began against "
+			"the plan's own allowed_signers file")),
 	CLI_OPT_BOOL(0, "json", verify_args, json,
 		     N_("print the problems as JSON: {\"commit\", \"files\" or \"commits\", "
-			"\"problems\": [{\"path\", \"pointer\", \"message\"}]}")),
+			"\"problems\": [{\"path\", \"pointer\", \"message\"}], and with "
+			"--signatures \"signatures\"}")),
 	CLI_OPT_END(),
 };
 
 static const char *const verify_synopsis[] = {
-	"keikaku verify [--at REV | --all-history] [--tag NAME=ID]... [--json]",
+	"keikaku verify [--at REV | --all-history] [--tag NAME=ID]... [--signatures] [--json]",
 	NULL,
 };
 
@@ -60,13 +64,18 @@ const cli_usage cmd_verify_usage = {
 			  "own schema and is in canonical form, item ids match file names, owners "
 			  "and related departments exist in departments.json, and each item's "
 			  "pillar, section and measure exist in plan.json; and no commit changed a "
-			  "closed fiscal year without being marked as a correction; and, with "
-			  "--tag, that each tag is the object its published id names.  Prints one "
-			  "line per problem and exits 1 if there are any."),
+			  "closed fiscal year without being marked as a correction; with "
+			  "--tag, that each tag is the object its published id names; and, with "
+			  "--signatures, that every commit and tag since signing began is signed "
+			  "by a key the plan's allowed_signers file allows at its time.  Prints "
+			  "one line per problem and exits 1 if there are any."),
 	.options = verify_options,
 };
 
-/* Prints each problem of plan.verify's result: "[COMMIT ]PATH: POINTER: MESSAGE". */
+/*
+ * Prints each problem of plan.verify's result: "[COMMIT ]PATH: POINTER:
+ * MESSAGE", or for a signature "commit ID: MESSAGE" and "tag NAME ID: MESSAGE".
+ */
 static void print_problems(const json_t *problems)
 {
 	const json_t *p;
@@ -75,13 +84,36 @@ static void print_problems(const json_t *problems)
 	json_array_foreach(problems, i, p) {
 		const char *commit = json_string_value(json_object_get(p, "commit"));
 		const char *pointer = json_string_value(json_object_get(p, "pointer"));
+		const char *tag = json_string_value(json_object_get(p, "tag"));
 
+		if (json_object_get(p, "signature")) {
+			if (tag)
+				printf(_("tag %s %s: %s\n"), tag,
+				       json_string_value(json_object_get(p, "object")),
+				       json_string_value(json_object_get(p, "message")));
+			else
+				printf(_("commit %s: %s\n"), commit,
+				       json_string_value(json_object_get(p, "message")));
+			continue;
+		}
 		if (commit)
 			printf("%.10s ", commit);
 		printf("%s: %s: %s\n", json_string_value(json_object_get(p, "path")),
 		       pointer && *pointer ? pointer : "/",
 		       json_string_value(json_object_get(p, "message")));
 	}
+}
+
+/* With --signatures, what was checked: "signatures: 12 commits and 1 tag since ID". */
+static void print_signatures(const json_t *sigs)
+{
+	const char *since = json_string_value(json_object_get(sigs, "since"));
+
+	if (!since)
+		return;
+	printf(_("signatures: %lld commits and %lld tags checked since %s\n"),
+	       (long long)json_integer_value(json_object_get(sigs, "commits")),
+	       (long long)json_integer_value(json_object_get(sigs, "tags")), since);
 }
 
 int cmd_verify(cli_ctx *ctx, int argc, char **argv)
@@ -116,6 +148,8 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(params, "all_history", json_true());
 	if (params && args.tags)
 		json_object_set(params, "tags", args.tags);
+	if (params && args.signatures)
+		json_object_set_new(params, "signatures", json_true());
 	if ((code = cli_query(&result, ctx, "plan.verify", params)) != EXIT_OK)
 		goto done;
 	problems = json_object_get(result, "problems");
@@ -147,6 +181,7 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 				count, files, commit);
 		else
 			printf(_("no problems in %zu files at %s\n"), files, commit);
+		print_signatures(json_object_get(result, "signatures"));
 	}
 	json_decref(result);
 	code = count ? EXIT_NO : EXIT_OK;

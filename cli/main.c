@@ -43,6 +43,7 @@ const cli_command cli_commands[] = {
 	{&cmd_submit_usage, cmd_submit, CMD_NEEDS_DAEMON},
 	{&cmd_import_usage, cmd_import, CMD_NEEDS_DAEMON},
 	{&cmd_dept_usage, cmd_dept, CMD_NEEDS_DAEMON},
+	{&cmd_signers_usage, cmd_signers, CMD_NEEDS_DAEMON},
 	{&cmd_year_usage, cmd_year, CMD_NEEDS_DAEMON},
 	{&cmd_whoami_usage, cmd_whoami, CMD_NEEDS_DAEMON},
 	{&cmd_status_usage, cmd_status, CMD_NEEDS_DAEMON},

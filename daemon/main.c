@@ -21,6 +21,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "server.h"
+#include "signers.h"
 #include "writer.h"
 
 #define LOCK_NAME "keikakud.pid"
@@ -182,6 +183,7 @@ static int load_signing_key(kk_sshkey **out, const char *arg)
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
 	char path[PATH_MAX];
 	kk_diag diag = {0};
+	struct stat st;
 
 	if (!arg) {
 		if (!dir || !*dir) {
@@ -192,6 +194,14 @@ static int load_signing_key(kk_sshkey **out, const char *arg)
 		}
 		snprintf(path, sizeof(path), "%s/signing-key", dir);
 		arg = path;
+	}
+	/* As ssh does: a private key others may read is no longer private. */
+	if (stat(arg, &st) == 0 && (st.st_mode & 0077)) {
+		log_error("cannot start: signing key '%s' is accessible by others (mode %04o): "
+			  "make it readable by keikakud's user only (chmod 0400), and make a new "
+			  "key if others may have read it",
+			  arg, (unsigned)(st.st_mode & 07777));
+		return -1;
 	}
 	if (kk_sshkey_load(out, arg, &diag) < 0) {
 		log_error("cannot start: %s", diag.message);
@@ -405,6 +415,8 @@ int main(int argc, char **argv)
 	if ((lock_fd = lock_repository(cfg.repo)) < 0)
 		goto out;
 	nftw(cfg.repo, remove_leftover, 16, FTW_PHYS);
+	if (key && kd_signers_start(cfg.repo, geteuid(), key, cfg.email_domain) < 0)
+		goto out;
 
 	if ((n = sd_listen_fds(1)) > 1) {
 		log_error("systemd passed %d sockets; expected one", n);

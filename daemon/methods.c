@@ -27,6 +27,7 @@
 #include "coowners.h"
 #include "methods.h"
 #include "objects.h"
+#include "signers.h"
 #include "writer.h"
 #include "year.h"
 
@@ -237,11 +238,16 @@ static int gather_files(kd_writer *w, kd_call *call, const git_oid *base, kk_upd
 	json_object_foreach((json_t *)files, path, patch) {
 		json_t *doc = NULL;
 
+		if (strcmp(path, KK_PATH_SIGNERS) == 0) {
+			if (kd_signers_param(&list[n++], w, call, base, patch, keep) < 0)
+				return -1;
+			continue;
+		}
 		if (strcmp(path, KK_PATH_SETTINGS) && strcmp(path, KK_PATH_DEPARTMENTS) &&
 		    strcmp(path, KK_PATH_STRUCTURE))
 			return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
 					    "invalid params: '%s' is not keikaku.json, "
-					    "departments.json or plan.json",
+					    "departments.json, plan.json or " KK_PATH_SIGNERS,
 					    path);
 		if (!json_is_object(patch))
 			return kd_call_fail(call, KK_RPC_EPARAMS, NULL,
@@ -716,7 +722,7 @@ static void handle_year(kd_writer *w, kd_call *call)
 	json_t *summary = NULL, *id;
 	kk_year_change change = {0};
 	kk_update_item *items = NULL;
-	kk_update_file file = {KK_PATH_SETTINGS, NULL, NULL};
+	kk_update_file file = {.path = KK_PATH_SETTINGS};
 	kk_update_result r = {0};
 	char *saved = NULL;
 	size_t saved_len = 0;

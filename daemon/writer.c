@@ -43,6 +43,7 @@
 #include "methods.h"
 #include "objects.h"
 #include "packs.h"
+#include "signers.h"
 #include "store.h"
 #include "syncer.h"
 #include "trees.h"
@@ -253,6 +254,7 @@ static int open_repository(kd_writer *w, char *errbuf, size_t errlen)
 		return -1;
 	}
 	kk_verifier_use_docs(w->verifier, w->docs);
+	kk_verifier_check_text(w->verifier, kd_signers_check_text, (void *)w->cfg->signing_key);
 	if (index_request_ids(w) < 0) {
 		snprintf(errbuf, errlen, "cannot index the history: %s", kd_git_message());
 		return -1;

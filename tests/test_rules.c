@@ -210,6 +210,36 @@ static void test_check_file(void **state)
 	ctx.reason = NULL;
 	assert_int_equal(kk_rules_check_file(violations, &ctx, "departments.json", old, new), 0);
 	assert_int_equal(json_array_size(violations), 0);
+	/* Who may sign the plan: an admin's change, and only with a reason. */
+	{
+		json_t *before = json_string("a ssh-ed25519 AAAA\n"), *after = json_string("");
+		json_t *want = kk_test_parse(
+			"[{\"file\": \"allowed_signers\", \"path\": \"\", \"rule\": "
+			"\"reason-required\", \"message\": \"cannot change 'allowed_signers': a "
+			"change to who may sign the plan needs a reason\"}]");
+
+		assert_int_equal(kk_rules_check_file(violations, &ctx, "allowed_signers", before,
+						     after),
+				 1);
+		if (!json_equal(violations, want))
+			fail_with("allowed_signers without a reason", violations, want);
+		assert_false(kk_rules_forbidden(violations));
+		json_array_clear(violations);
+		ctx.reason = "鍵の廃止";
+		assert_int_equal(kk_rules_check_file(violations, &ctx, "allowed_signers", before,
+						     after),
+				 0);
+		who.admin = 0;
+		assert_int_equal(kk_rules_check_file(violations, &ctx, "allowed_signers", NULL,
+						     after),
+				 1);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(violations, 0),
+								      "rule")),
+				    "admin-only");
+		json_decref(before);
+		json_decref(after);
+		json_decref(want);
+	}
 	json_decref(violations);
 	json_decref(names_json);
 	json_decref(patch);

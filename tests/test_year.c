@@ -294,7 +294,7 @@ static void prepare_change(kk_update_result *r, const kk_fileset *plan, const kk
 	size_t n = json_array_size(c->items), i;
 	kk_update_item *items = calloc(n ? n : 1, sizeof(*items));
 	json_t *keep = json_array(), *settings = kk_test_fileset_json(plan, KK_PATH_SETTINGS);
-	kk_update_file file = {KK_PATH_SETTINGS, c->settings_patch, settings};
+	kk_update_file file = {.path = KK_PATH_SETTINGS, .patch = c->settings_patch, .base_doc = settings};
 	kk_diag diag = {0};
 	json_t *id;
 

@@ -19,6 +19,7 @@
 #include "plan.h"
 #include "revision.h"
 #include "schedule.h"
+#include "signatures.h"
 #include "verify.h"
 
 static const char *const methods[] = {"history.log",   "history.blame", "plan.diff",
@@ -783,33 +784,49 @@ static int verify_tags(query *q, json_t *list, kk_diag *diag)
 
 /*
  * plan.verify: every file of the plan at `rev` (or, with `all_history`,
- * of every commit up to it), every change to a closed fiscal year, and
- * the published ids of `tags`.
+ * of every commit up to it), every change to a closed fiscal year, the
+ * published ids of `tags`, and with `signatures` every signature since
+ * signing began (signatures.h).
  */
 static int do_verify(json_t **out, query *q, kk_diag *diag)
 {
 	kk_verifier *v = NULL;
 	kk_diaglist closed = {0};
+	kk_signatures_summary sigs = {0};
 	json_t *list = json_array(), *result = NULL;
 	size_t files = 0, commits = 0;
-	int all, error;
+	int all, signatures, error;
 
 	if (!list)
 		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
-	if ((error = param_bool(&all, q, "all_history", diag)) < 0)
+	if ((error = param_bool(&all, q, "all_history", diag)) < 0 ||
+	    (error = param_bool(&signatures, q, "signatures", diag)) < 0)
 		goto done;
 	if (kk_verifier_new(&v) < 0) {
 		error = kk_diag_set(diag, KK_ENOMEM, _("cannot set up the schema validator"));
 		goto done;
 	}
+	kk_verifier_check_text(v, kk_signatures_check_text, &q->rev_opts.utc_offset);
 	if ((error = all ? verify_history(v, q, list, &commits, diag)
 			 : verify_tree(v, q, &q->rev, 0, list, &files, diag)) < 0 ||
 	    (error = kk_history_check_closed(q->history, &closed, diag)) < 0 ||
 	    (error = add_problems(list, &closed, NULL, diag)) < 0 ||
-	    (error = verify_tags(q, list, diag)) < 0)
+	    (error = verify_tags(q, list, diag)) < 0 ||
+	    (signatures && (error = kk_signatures_check(list, &sigs, q->store, &q->rev,
+						       q->rev_opts.utc_offset, diag)) < 0))
 		goto done;
 	result = all ? json_pack("{s:I, s:O}", "commits", (json_int_t)commits, "problems", list)
 		     : json_pack("{s:I, s:O}", "files", (json_int_t)files, "problems", list);
+	if (result && signatures &&
+	    json_object_set_new(result, "signatures",
+				json_pack("{s:o, s:I, s:I}", "since",
+					  sigs.began ? json_string(git_oid_tostr_s(&sigs.since))
+						     : json_null(),
+					  "commits", (json_int_t)sigs.commits, "tags",
+					  (json_int_t)sigs.tags)) < 0) {
+		json_decref(result);
+		result = NULL;
+	}
 	error = with_commit(out, result, &q->rev, diag);
 done:
 	kk_diaglist_clear(&closed);

@@ -14,6 +14,8 @@
 #define KK_PATH_DEPARTMENTS "departments.json"
 #define KK_PATH_STRUCTURE   "plan.json"
 #define KK_PATH_ITEMS	    "items/"
+/* Who may sign the plan's commits and tags: git's allowed signers file (docs/signing.md). */
+#define KK_PATH_SIGNERS "allowed_signers"
 
 #define KK_SCHEMA_ITEM	      "schema/item.schema.json"
 #define KK_SCHEMA_SETTINGS    "schema/keikaku.schema.json"

@@ -348,13 +348,18 @@ int kk_rules_check_file(json_t *violations, const kk_change_ctx *ctx, const char
 		return 0;
 	st.admin = ctx->who && ctx->who->admin;
 	st.reason = kk_rules_reason_given(ctx->reason);
-	if (st.admin && strcmp(file, KK_PATH_SETTINGS) != 0)
+	if (st.admin && strcmp(file, KK_PATH_SETTINGS) != 0 &&
+	    (strcmp(file, KK_PATH_SIGNERS) != 0 || st.reason))
 		return 0;
 	if (!(st.subject = json_string(file)))
 		return KK_ENOMEM;
 	if (!st.admin)
 		n = add(&st, "", KK_RULE_ADMIN_ONLY,
 			_("cannot change '%s': only an admin may change it"), file);
+	else if (strcmp(file, KK_PATH_SIGNERS) == 0)
+		n = add(&st, "", KK_RULE_REASON_REQUIRED,
+			_("cannot change '%s': a change to who may sign the plan needs a reason"),
+			file);
 	else
 		n = check_closed_states(&st, file, old, new);
 	json_decref(st.subject);

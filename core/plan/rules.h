@@ -54,7 +54,8 @@ int kk_rules_check_item(json_t *violations, const kk_change_ctx *ctx, const json
 /*
  * Checks a change to a plan-wide file ("keikaku.json", "departments.json",
  * "plan.json"): admin only.  Appends violations as kk_rules_check_item does,
- * with "file" instead of "item".
+ * with "file" instead of "item".  The allowed signers file (KK_PATH_SIGNERS,
+ * its text as a JSON string) is an admin's too, and needs a reason.
  */
 int kk_rules_check_file(json_t *violations, const kk_change_ctx *ctx, const char *file,
 			const json_t *old, const json_t *new);

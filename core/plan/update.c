@@ -424,6 +424,52 @@ done:
 	return error == KK_ENOMEM ? kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory")) : error;
 }
 
+/*
+ * The allowed signers file (KK_PATH_SIGNERS): text, not JSON.  Its whole
+ * new text replaces it; a submitter who read another version than the
+ * head's is in conflict; only an admin changes it, with a reason
+ * (rules.h); validate() has the verifier's text check read it.
+ */
+static int prepare_text_file(kk_update_result *out, const kk_fileset *head,
+			     const kk_update_file *uf, const kk_change_ctx *ctx, kk_diag *diag)
+{
+	const kk_file *f = kk_fileset_get(head, uf->path);
+	json_t *cur = f ? json_stringn(f->data, f->len) : json_null();
+	json_t *name = json_string(uf->path), *fields = json_array(), *change = NULL;
+	size_t len = strlen(uf->text);
+	int error = KK_ENOMEM;
+
+	if (!cur || !name || !fields)
+		goto done;
+	/* The file as read (absent: NULL) against the head's: another version is a conflict. */
+	if ((uf->base_text ? !f || strlen(uf->base_text) != f->len ||
+				     memcmp(uf->base_text, f->data, f->len) != 0
+			   : f != NULL) &&
+	    (json_array_append_new(fields, json_string("")) < 0 ||
+	     (error = add_conflict(out, fields, "file", name, cur)) < 0))
+		goto done;
+	error = 0;
+	if (f && f->len == len && memcmp(f->data, uf->text, len) == 0)
+		goto done; /* nothing changes */
+	if (!(change = json_pack("{s:s, s:O, s:s}", "path", "", "old", cur, "new", uf->text)) ||
+	    json_object_set(change, "file", name) < 0 ||
+	    json_array_append(out->changes, change) < 0) {
+		error = KK_ENOMEM;
+		goto done;
+	}
+	if ((error = kk_rules_check_file(out->violations, ctx, uf->path, cur,
+					 json_object_get(change, "new"))) < 0 ||
+	    (error = kk_fileset_put(&out->files, uf->path, uf->text, len, diag)) < 0)
+		goto done;
+	error = 0;
+done:
+	json_decref(cur);
+	json_decref(name);
+	json_decref(fields);
+	json_decref(change);
+	return error == KK_ENOMEM ? kk_diag_set(diag, KK_ENOMEM, "%s", _("out of memory")) : error;
+}
+
 static int is_plan_wide(const char *path)
 {
 	return strcmp(path, KK_PATH_SETTINGS) == 0 || strcmp(path, KK_PATH_DEPARTMENTS) == 0 ||
@@ -659,7 +705,9 @@ int kk_update_prepare(kk_update_result *out, const kk_fileset *head, const kk_up
 		error = prepare_item(out, verifier, head, req, &req->items[i], &ctx, &not_found,
 				     diag);
 	for (size_t i = 0; i < req->file_count && !error; i++)
-		error = prepare_file(out, verifier, head, &req->files[i], &ctx, diag);
+		error = req->files[i].text
+				? prepare_text_file(out, head, &req->files[i], &ctx, diag)
+				: prepare_file(out, verifier, head, &req->files[i], &ctx, diag);
 	if (error < 0)
 		goto done;
 	if (out->files.count && (error = validate(out, head, verifier, diag)) < 0)

@@ -27,11 +27,17 @@ typedef struct kk_update_item {
 	const json_t *base_item; /* the item as the submitter read it (at base); NULL if absent */
 } kk_update_item;
 
-/* One plan-wide file of a submission (plan.update). */
+/*
+ * One plan-wide file of a submission (plan.update): a JSON file and a
+ * merge patch, or the allowed signers file (KK_PATH_SIGNERS) and its whole
+ * new text.
+ */
 typedef struct kk_update_file {
-	const char *path; /* KK_PATH_SETTINGS, KK_PATH_DEPARTMENTS or KK_PATH_STRUCTURE */
+	const char *path; /* KK_PATH_SETTINGS, _DEPARTMENTS, _STRUCTURE or _SIGNERS */
 	const json_t *patch;
 	const json_t *base_doc; /* the file as the submitter read it; NULL if absent */
+	const char *text;	/* KK_PATH_SIGNERS: the new text, NUL-terminated */
+	const char *base_text;	/* KK_PATH_SIGNERS: as the submitter read it; NULL if absent */
 } kk_update_file;
 
 typedef struct kk_update_request {

@@ -58,6 +58,8 @@ struct kk_verifier {
 	git_oid *seen;	   /* open-addressing set of checked contexts; zero oid = empty */
 	size_t seen_count;
 	size_t seen_alloc;
+	kk_verify_text_fn text_fn; /* reads the allowed signers file, or NULL */
+	void *text_ctx;
 };
 
 /* What one check call needs to know about the tree. */
@@ -492,7 +494,30 @@ static int check_item_refs(check_ctx *c, const char *path, const json_t *item)
 static int is_allowed_other(const char *path)
 {
 	return strncmp(path, "schema/", 7) == 0 || strcmp(path, "README.md") == 0 ||
-	       strcmp(path, ".gitattributes") == 0;
+	       strcmp(path, ".gitattributes") == 0 || strcmp(path, KK_PATH_SIGNERS) == 0;
+}
+
+/* The allowed signers file, through the verifier's text check. */
+static int check_text(check_ctx *c, const kk_file *file)
+{
+	kk_diag d = {0};
+	int error, report;
+
+	/* A tree just made is checked for what was written: the caller drops the rest. */
+	if (!c->v->text_fn || (c->written && !kk_fileset_get(c->written, file->path)))
+		return 0;
+	if ((report = must_check(c, file->path, "text", (const git_oid *[]){&file->oid}, 1)) <= 0)
+		return report < 0 ? kk_diag_set(c->diag, KK_ENOMEM, "%s", _("out of memory")) : 0;
+	if ((error = c->v->text_fn(file->path, file->data, file->len, c->v->text_ctx, &d)) ==
+	    KK_ENOMEM)
+		return kk_diag_set(c->diag, KK_ENOMEM, "%s", _("out of memory"));
+	return error < 0 ? problem_from(c, file->path, &d) : 0;
+}
+
+void kk_verifier_check_text(kk_verifier *verifier, kk_verify_text_fn fn, void *ctx)
+{
+	verifier->text_fn = fn;
+	verifier->text_ctx = ctx;
 }
 
 /* Files that are neither plan files nor items: schemas and a few others are fine. */
@@ -503,6 +528,8 @@ static int check_other(check_ctx *c, const kk_file *file)
 	for (int k = KIND_SETTINGS; k <= KIND_STRUCTURE; k++)
 		if (strcmp(file->path, kinds[k].path) == 0)
 			return 0;
+	if (strcmp(file->path, KK_PATH_SIGNERS) == 0)
+		return check_text(c, file);
 	if (is_allowed_other(file->path))
 		return 0;
 	if ((report = must_check(c, file->path, "file", (const git_oid *[]){&file->oid}, 1)) <= 0)

@@ -51,6 +51,21 @@ void kk_verifier_use_docs(kk_verifier *verifier, kk_doccache *docs);
 kk_doccache *kk_verifier_docs(const kk_verifier *verifier);
 
 /*
+ * Checks the text of a file that is not JSON (the allowed signers file,
+ * KK_PATH_SIGNERS): 0, or KK_EINVALID with the message (and line and
+ * column) in `diag`; KK_ENOMEM.  The plan layer cannot read allowed
+ * signers itself; the layers above it can (sshsig.h).
+ */
+typedef int (*kk_verify_text_fn)(const char *path, const char *text, size_t len, void *ctx,
+				 kk_diag *diag);
+
+/*
+ * Has the verifier check the allowed signers file of each tree with `fn`
+ * and `ctx` (NULL: it is not read, the default).
+ */
+void kk_verifier_check_text(kk_verifier *verifier, kk_verify_text_fn fn, void *ctx);
+
+/*
  * The schema stored at `path` in `files` (e.g. KK_SCHEMA_ITEM), parsed once
  * and kept by the id of its bytes, in *out.  Borrowed: valid until the
  * verifier is freed.  NULL when the file is missing, does not parse or is
