@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "client.h"
@@ -15,7 +16,8 @@ const cli_usage cmd_status_usage = {
 	.synopsis = status_synopsis,
 	.description = N_("Shows the state of keikakud: its version, the repository it keeps and "
 			  "that repository's head, how long it has run, its connections, the "
-			  "writes queued and the commits made."),
+			  "writes queued and the commits made; with mirrors, each mirror's last "
+			  "pushed commit, how far behind it is and its last error."),
 	.options = cli_simple_query_options,
 };
 
@@ -35,6 +37,8 @@ static const char *label(const char *key)
 		{"batches", N_("batches")},
 		{"packs", N_("packs")},
 		{"documents", N_("parsed files")},
+		{"mirrors", N_("mirrors")},
+		{"sync_mirrors", N_("writes wait for")},
 	};
 
 	for (size_t i = 0; i < sizeof(labels) / sizeof(*labels); i++)
@@ -60,6 +64,56 @@ static void duration(char *buf, size_t size, json_int_t s)
 		snprintf(buf, size, "%llds", (long long)s);
 }
 
+/* How long ago `member` of `m` (a Unix time) was, into buf; 0 when it is null. */
+static int ago(char *buf, size_t size, const json_t *m, const char *member)
+{
+	const json_t *t = json_object_get(m, member);
+	json_int_t s;
+
+	if (!json_is_integer(t))
+		return 0;
+	s = (json_int_t)time(NULL) - json_integer_value(t);
+	duration(buf, size, s < 0 ? 0 : s);
+	return 1;
+}
+
+/* One line per mirror, the first after the label, the rest under it. */
+static void print_mirrors(const json_t *mirrors, size_t width)
+{
+	size_t i;
+	const json_t *m;
+
+	json_array_foreach(mirrors, i, m) {
+		const char *url = json_string_value(json_object_get(m, "url"));
+		const char *pushed = json_string_value(json_object_get(m, "pushed"));
+		const char *error = json_string_value(json_object_get(m, "error"));
+		const json_t *behind = json_object_get(m, "behind");
+		const json_t *commits = json_object_get(behind, "commits");
+		char lag[64], when[64];
+
+		if (i)
+			render_padded(stdout, "", width + 2);
+		duration(lag, sizeof(lag), json_integer_value(json_object_get(behind, "seconds")));
+		if (json_is_true(json_object_get(m, "diverged")))
+			printf(_("%s: diverged, not overwritten"), url ? url : "?");
+		else if (!pushed)
+			printf(_("%s: not reached yet (%s)"), url ? url : "?", lag);
+		else if (json_integer_value(commits) == 0)
+			printf(_("%s: current, at %.10s"), url ? url : "?", pushed);
+		else
+			printf(P_("%s: %lld commit behind (%s), at %.10s",
+				  "%s: %lld commits behind (%s), at %.10s",
+				  (unsigned long)json_integer_value(commits)),
+			       url ? url : "?", (long long)json_integer_value(commits), lag,
+			       pushed);
+		if (error && ago(when, sizeof(when), m, "error_at"))
+			printf(_("; last error %s ago: %s"), when, error);
+		putchar('\n');
+	}
+	if (!json_array_size(mirrors))
+		putchar('\n');
+}
+
 int cmd_status(cli_ctx *ctx, int argc, char **argv)
 {
 	json_t *result = NULL, *v;
@@ -80,6 +134,15 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		if (strcmp(key, "uptime") == 0 && json_is_integer(v)) {
 			duration(buf, sizeof(buf), json_integer_value(v));
 			puts(buf);
+		} else if (strcmp(key, "mirrors") == 0 && json_is_array(v)) {
+			print_mirrors(v, width);
+		} else if (strcmp(key, "sync_mirrors") == 0 && json_is_integer(v)) {
+			if (json_integer_value(v))
+				printf(P_("%lld mirror\n", "%lld mirrors\n",
+					  (unsigned long)json_integer_value(v)),
+				       (long long)json_integer_value(v));
+			else
+				puts(_("no mirror"));
 		} else if (json_is_string(v)) {
 			puts(json_string_value(v));
 		} else if (strcmp(key, "documents") == 0 && json_is_object(v)) {

@@ -226,6 +226,12 @@ static void answer_status(kd_server *s, kd_call *call)
 		(json_int_t)st.batches, "packs", (json_int_t)st.packs, "documents", "kept",
 		(json_int_t)st.docs.documents, "bytes", (json_int_t)st.docs.bytes, "hits",
 		(json_int_t)st.docs.hits, "misses", (json_int_t)st.docs.misses);
+	/* Only with --mirror: each mirror, and how many a write waits for. */
+	if (call->result && s->cfg->mirror_count) {
+		json_object_set_new(call->result, "mirrors", kd_writer_mirrors_json(s->writer));
+		json_object_set_new(call->result, "sync_mirrors",
+				    json_integer((json_int_t)s->cfg->sync_mirrors));
+	}
 }
 
 enum kd_method_kind kd_conn_method_kind(const char *method)

@@ -76,7 +76,7 @@ struct kd_server {
 	int bound; /* we created the socket file (and remove it) */
 	uint64_t watchdog_usec;
 	time_t started;
-	char last_status[256];
+	char last_status[1024]; /* with the mirrors, one line */
 	time_t last_accept_warning;
 	unsigned long long accept_failures;
 	size_t freed; /* bytes of answers and long lines freed since the last trim */

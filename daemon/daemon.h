@@ -38,6 +38,11 @@ typedef struct kd_config {
 	size_t max_unsent;	   /* a connection's unsent answer bytes before it is not read */
 	unsigned max_queued_user;  /* a user's reads waiting for the thread pool */
 	const kk_sshkey *signing_key; /* signs every commit and tag, or NULL: unsigned */
+	const char *const *mirrors;   /* URLs the branch and tags are pushed to */
+	size_t mirror_count;
+	unsigned sync_mirrors;	   /* answer a write once this many mirrors hold it */
+	unsigned sync_timeout;	   /* seconds to wait for them, then -32009 */
+	unsigned mirror_retry_max; /* seconds between a failing mirror's attempts, at most */
 	int verbose;
 } kd_config;
 
@@ -149,6 +154,10 @@ int kd_writer_handles(const char *method);
 /* Queues a write; called on the loop thread. */
 void kd_writer_submit(kd_writer *writer, kd_call *call);
 void kd_writer_stats_get(kd_writer *writer, kd_writer_stats *out);
+/* Each mirror's state (mirror.h), a new JSON array: empty without mirrors. */
+json_t *kd_writer_mirrors_json(kd_writer *writer);
+/* The mirrors in a line for systemd's STATUS=, or "" without mirrors. */
+void kd_writer_mirrors_summary(kd_writer *writer, char *buf, size_t size);
 /*
  * Finishes every queued write and answers it, stops the threads and
  * closes the writer's handle, waiting for all that on the calling thread

@@ -20,6 +20,7 @@
 
 #include "i18n.h"
 #include "log.h"
+#include "mirror.h"
 #include "server.h"
 #include "signers.h"
 #include "writer.h"
@@ -39,6 +40,15 @@ static void usage(FILE *out)
 		"  --signing-key [FILE]           sign every commit and tag with this OpenSSH\n"
 		"                                 Ed25519 key; without FILE, systemd's credential\n"
 		"                                 $CREDENTIALS_DIRECTORY/signing-key\n"
+		"  --mirror URL                   push the branch and the tags to this mirror\n"
+		"                                 after each durable batch (repeatable): a path,\n"
+		"                                 ssh://, user@host:path or https://\n"
+		"  --sync-mirrors K               answer a write only once K mirrors hold it\n"
+		"                                 (default 0: mirrors never delay an answer)\n"
+		"  --sync-mirrors-timeout SECONDS how long a write waits for them before it is\n"
+		"                                 answered -32009 (default 10)\n"
+		"  --mirror-retry-max SECONDS     longest wait between a failing mirror's\n"
+		"                                 attempts (default 60)\n"
 		"  --max-line BYTES               longest request line (default 1048576)\n"
 		"  --max-connections N            connections in total (default 256)\n"
 		"  --max-connections-per-user N   connections per user (default 32)\n"
@@ -242,6 +252,10 @@ int main(int argc, char **argv)
 		{"socket-mode", required_argument, NULL, 'M'},
 		{"email-domain", required_argument, NULL, 'e'},
 		{"signing-key", optional_argument, NULL, 'K'},
+		{"mirror", required_argument, NULL, 'm'},
+		{"sync-mirrors", required_argument, NULL, 'S'},
+		{"sync-mirrors-timeout", required_argument, NULL, 'T'},
+		{"mirror-retry-max", required_argument, NULL, 'R'},
 		{"max-line", required_argument, NULL, 'L'},
 		{"max-connections", required_argument, NULL, 'C'},
 		{"max-connections-per-user", required_argument, NULL, 'U'},
@@ -271,7 +285,11 @@ int main(int argc, char **argv)
 		.max_unsent = 4 << 20,
 		/* Four connections' worth at the full --max-in-flight (docs/protocol.md). */
 		.max_queued_user = 64,
+		.sync_timeout = 10,
+		.mirror_retry_max = 60,
 	};
+	static const char *mirrors[KD_MIRRORS_MAX];
+	char why[1024];
 	char host[256] = "localhost", errbuf[1024] = "", repo[PATH_MAX];
 	unsigned long long v;
 	const char *signing_key = NULL;
@@ -302,6 +320,33 @@ int main(int argc, char **argv)
 				optarg = argv[optind++];
 			sign = 1;
 			signing_key = optarg;
+			break;
+		case 'm':
+			if (kd_mirror_url_check(optarg, why, sizeof(why)) < 0) {
+				fprintf(stderr, "keikakud: %s\n", why);
+				return 2;
+			}
+			if (cfg.mirror_count == KD_MIRRORS_MAX) {
+				fprintf(stderr, "keikakud: at most %d mirrors\n", KD_MIRRORS_MAX);
+				return 2;
+			}
+			mirrors[cfg.mirror_count++] = optarg;
+			cfg.mirrors = mirrors;
+			break;
+		case 'S':
+			if (parse_number(&v, optarg, "--sync-mirrors", 0, 100, 10) < 0)
+				return 2;
+			cfg.sync_mirrors = (unsigned)v;
+			break;
+		case 'T':
+			if (parse_number(&v, optarg, "--sync-mirrors-timeout", 1, 3600, 10) < 0)
+				return 2;
+			cfg.sync_timeout = (unsigned)v;
+			break;
+		case 'R':
+			if (parse_number(&v, optarg, "--mirror-retry-max", 1, 3600, 10) < 0)
+				return 2;
+			cfg.mirror_retry_max = (unsigned)v;
 			break;
 		case 'v': cfg.verbose = 1; break;
 		case 'V': printf("keikakud %s\n", KK_VERSION); return 0;
@@ -370,6 +415,13 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.repo || optind != argc) {
 		usage(stderr);
+		return 2;
+	}
+	if (cfg.sync_mirrors > cfg.mirror_count) {
+		fprintf(stderr,
+			"keikakud: --sync-mirrors %u asks for more mirrors than the %zu given with "
+			"--mirror\n",
+			cfg.sync_mirrors, cfg.mirror_count);
 		return 2;
 	}
 	if (!cfg.email_domain) {

@@ -30,12 +30,13 @@
 static void notify_status(kd_server *s)
 {
 	kd_writer_stats st;
-	char status[256];
+	char status[sizeof(s->last_status)], mirrors[sizeof(status) - 128];
 
 	kd_writer_stats_get(s->writer, &st);
+	kd_writer_mirrors_summary(s->writer, mirrors, sizeof(mirrors));
 	snprintf(status, sizeof(status),
-		 "STATUS=%u connections, %llu commits in %llu batches, %zu queued", s->conn_count,
-		 st.commits, st.batches, st.queued);
+		 "STATUS=%u connections, %llu commits in %llu batches, %zu queued%s%s",
+		 s->conn_count, st.commits, st.batches, st.queued, *mirrors ? "; " : "", mirrors);
 	if (strcmp(status, s->last_status) == 0)
 		return;
 	sd_notify(0, status);

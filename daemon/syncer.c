@@ -157,8 +157,16 @@ void *kd_syncer_main(void *arg)
 
 		if (!(stored = make_durable(w, f) == 0))
 			kd_fail_calls(f->calls, f->errnum);
-		/* Answered before the writer hears of it: the next batch's answers come after. */
-		kd_writer_answer(w, f->calls, f->tail);
+		else
+			kd_mirrors_durable(w->mirrors, &f->head, f->commits);
+		/*
+		 * Answered before the writer hears of it: the next batch's answers come
+		 * after.  With --sync-mirrors, once the mirrors hold it.
+		 */
+		if (stored && w->mirrors && w->cfg->sync_mirrors)
+			kd_mirrors_hold(w->mirrors, f->calls, f->tail);
+		else
+			kd_writer_answer(w, f->calls, f->tail);
 		pthread_mutex_lock(&w->lock);
 		f->calls = f->tail = NULL;
 		f->state = stored ? KD_FLIGHT_STORED : KD_FLIGHT_FAILED;

@@ -294,6 +294,21 @@ static int decide(kd_writer *w, kd_call *call)
 	return !git_oid_equal(&before, &w->head);
 }
 
+/* Tells whether any call of the list was answered with an earlier commit. */
+static int replays(const kd_call *calls)
+{
+	for (; calls; calls = calls->next)
+		if (calls->result && json_is_true(json_object_get(calls->result, "replayed")))
+			return 1;
+	return 0;
+}
+
+/* The mirrors hand held answers on (kd_mirrors_answer_fn). */
+static void answer_held(kd_call *calls, kd_call *tail, void *arg)
+{
+	kd_writer_answer(arg, calls, tail);
+}
+
 /*
  * Decides every call of a batch on top of the batch in flight, and what
  * queues until that one has landed, then hands them over: a batch is
@@ -368,7 +383,11 @@ static void process_batch(kd_writer *w, kd_call *batch, kd_call *tail)
 	/* Objects of an update given up on, if any, are of no use. */
 	git_mempack_reset(w->mempack);
 	kd_writes_reset(&w->writes);
-	kd_writer_answer(w, batch, tail);
+	/* A replayed answer, with --sync-mirrors, too waits until the mirrors hold it. */
+	if (w->mirrors && w->cfg->sync_mirrors && replays(batch))
+		kd_mirrors_hold(w->mirrors, batch, tail);
+	else
+		kd_writer_answer(w, batch, tail);
 }
 
 static void *writer_main(void *arg)
@@ -506,10 +525,15 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 		return -1;
 	}
 	w->async.data = w;
+	if (kd_mirrors_start(&w->mirrors, cfg, &w->head, answer_held, w, errbuf, errlen) < 0) {
+		uv_close((uv_handle_t *)&w->async, NULL);
+		return -1;
+	}
 	/* Named, for top -H and perf: the names show which thread is busy. */
 	w->threads_running = 1;
 	if (pthread_create(&w->syncer, NULL, kd_syncer_main, w) != 0) {
 		snprintf(errbuf, errlen, "cannot start the syncer thread");
+		kd_mirrors_stop(w->mirrors);
 		uv_close((uv_handle_t *)&w->async, NULL);
 		return -1; /* freed with the loop's handles by the caller's shutdown */
 	}
@@ -525,6 +549,7 @@ int kd_writer_start(kd_writer **out, const kd_config *cfg, uv_loop_t *loop,
 		pthread_cond_signal(&w->sync_work);
 		pthread_mutex_unlock(&w->lock);
 		pthread_join(w->syncer, NULL);
+		kd_mirrors_stop(w->mirrors);
 		uv_close((uv_handle_t *)&w->async, NULL);
 		return -1;
 	}
@@ -560,6 +585,16 @@ void kd_writer_submit(kd_writer *w, kd_call *call)
 	pthread_mutex_unlock(&w->lock);
 }
 
+json_t *kd_writer_mirrors_json(kd_writer *w)
+{
+	return kd_mirrors_json(w ? w->mirrors : NULL);
+}
+
+void kd_writer_mirrors_summary(kd_writer *w, char *buf, size_t size)
+{
+	kd_mirrors_summary(w ? w->mirrors : NULL, buf, size);
+}
+
 void kd_writer_stats_get(kd_writer *w, kd_writer_stats *out)
 {
 	pthread_mutex_lock(&w->lock);
@@ -592,6 +627,9 @@ static void join_threads(kd_writer *w)
 	if (w->syncer_started)
 		pthread_join(w->syncer, NULL);
 	w->maintainer_started = w->started = w->syncer_started = 0;
+	/* Then the answers held for the mirrors go out, and the mirrors stop. */
+	kd_mirrors_stop(w->mirrors);
+	w->mirrors = NULL;
 }
 
 /* On the loop thread, once every thread has returned: the rest of kd_writer_stop_async(). */
@@ -601,6 +639,7 @@ static void finish_stop(kd_writer *w)
 
 	w->stopped = NULL;
 	join_threads(w);
+	deliver(w); /* what the mirrors held until they stopped */
 	stopped(w->stopped_arg);
 	uv_close((uv_handle_t *)&w->async, on_async_closed);
 }

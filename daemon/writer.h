@@ -8,6 +8,8 @@
  *   commit.c    a write method's commit, and the year tags pending
  *   coowners.c  rule 6 for texts that several owner departments share
  *   methods.c   the write methods, dispatched by name
+ *   mirror.c    the mirror threads, and answers held for --sync-mirrors
+ *               (it includes none of these: the others hand it what it needs)
  *   syncer.c    the syncer thread: a batch's pack, refs and answers
  *   packs.c     the pack maintainer thread
  *   writer.c    the writer thread: batches, and starting and stopping it all
@@ -25,6 +27,7 @@
 
 #include "daemon.h"
 #include "doccache.h"
+#include "mirror.h"
 #include "fileset.h"
 #include "pack.h"
 #include "recent.h"
@@ -143,6 +146,7 @@ struct kd_writer {
 	int sync_stop;		  /* the writer has stopped: so may the syncer */
 	int threads_running;	  /* of writer, syncer and maintainer */
 	kd_writer_stats stats;
+	kd_mirrors *mirrors; /* with a lock of its own; NULL without --mirror */
 
 	/* The writer thread's own. */
 	kk_store *store;

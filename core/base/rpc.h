@@ -23,6 +23,7 @@ enum {
 	KK_RPC_ELIMIT = -32006,	      /* a limit on what one caller may ask */
 	KK_RPC_EUNAVAILABLE = -32007, /* keikakud is shutting down */
 	KK_RPC_EWRITE = -32008,	      /* the repository could not be written */
+	KK_RPC_EMIRRORS = -32009,     /* stored, but not on --sync-mirrors mirrors in time */
 };
 
 #endif

@@ -158,6 +158,16 @@ head_of() {
 	git -C "$repo" rev-parse main
 }
 
+# update USER PARAMS: item.update on the current head; prints the new commit.
+update() {
+	local r
+	r=$(call "$1" item.update "{\"base\": \"$(head_of)\", $2}") || {
+		echo "refused: $1 $2: $r" >&2
+		return 1
+	}
+	jget "$r" 'j["commit"]'
+}
+
 # A fingerprint of every file of the repository, to show nothing changed (but for
 # the daemon's pid file and the derived history index that reads keep up to date).
 repo_state() {

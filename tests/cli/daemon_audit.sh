@@ -21,15 +21,6 @@ I=$(cd "$repo" && GIT_AUTHOR_NAME="$(git log -1 --format=%an main)" GIT_AUTHOR_E
 git -C "$repo" update-ref refs/heads/main "$I" "$first"
 start_daemon
 
-# update USER PARAMS: item.update on the current head; prints the new commit.
-update() {
-	local r
-	r=$(call "$1" item.update "{\"base\": \"$(head_of)\", $2}") || {
-		echo "refused: $1 $2: $r" >&2
-		return 1
-	}
-	jget "$r" 'j["commit"]'
-}
 # cli USER ARGS...: the real keikaku as USER, from a directory that is no repository.
 cli() {
 	local user=$1

@@ -30,15 +30,6 @@ mkdir -p "$srv" "$guest"
 chmod 755 "$srv"
 chown kkt_guest "$guest"
 
-# update USER PARAMS: item.update on the current head; prints the new commit.
-update() {
-	local r
-	r=$(call "$1" item.update "{\"base\": \"$(git -C "$repo" rev-parse main)\", $2}") || {
-		echo "refused: $1 $2: $r" >&2
-		return 1
-	}
-	jget "$r" 'j["commit"]'
-}
 # guest ARGS...: a command as kkt_guest, at home in a directory of its own.
 guest() {
 	(cd "$guest" && as kkt_guest env HOME="$guest" "$@")
