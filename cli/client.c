@@ -264,10 +264,22 @@ int cli_call(json_t **result_out, cli_client *c, const char *method, json_t *par
 
 	memset(err, 0, sizeof(*err));
 	if (req && messages_locale()) {
-		/* The caller's params, and the locale the answer is to be in. */
-		json_object_set_new(req, "params", params ? json_copy(params) : json_object());
-		json_object_set_new(json_object_get(req, "params"), "locale",
-				    json_string(messages_locale()));
+		/*
+		 * The locale the answer is to be in, first: keikakud finds it in
+		 * the first bytes of a line too long to read whole, and says so in
+		 * that language.  Then the caller's params.
+		 */
+		json_t *with = json_pack("{s:s}", "locale", messages_locale());
+
+		if (!with || (params && json_object_update_missing(with, params) < 0)) {
+			json_decref(with);
+			with = NULL;
+		}
+		/* It takes `with`, even when it fails; without it, out of memory below. */
+		if (!with || json_object_set_new(req, "params", with) < 0) {
+			json_decref(req);
+			req = NULL;
+		}
 		json_decref(params);
 		params = NULL;
 	}

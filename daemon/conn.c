@@ -29,6 +29,7 @@
 
 #include "array.h"
 #include "conn.h"
+#include "i18n.h"
 #include "json.h"
 #include "log.h"
 #include "peer.h"
@@ -51,6 +52,32 @@ static kd_user_conns *user_conns(kd_server *s, uid_t uid, int create)
 	u->next = s->users;
 	s->users = u;
 	return u;
+}
+
+/* The language `uid` last named, or NULL. */
+static struct kd_user_locale *user_locale(kd_server *s, uid_t uid)
+{
+	for (size_t i = 0; i < KD_USER_LOCALES; i++)
+		if (s->user_locales[i].locale[0] && s->user_locales[i].uid == uid)
+			return &s->user_locales[i];
+	return NULL;
+}
+
+/*
+ * Remembers `locale` ("": nothing), the language a line of `uid`'s named,
+ * as that user's, in place of the oldest user's when full.
+ */
+static void remember_locale(kd_server *s, uid_t uid, const char *locale)
+{
+	struct kd_user_locale *u = user_locale(s, uid);
+
+	if (!locale[0] || (u && strcmp(u->locale, locale) == 0))
+		return;
+	if (!u) {
+		u = &s->user_locales[s->user_locale_next++ % KD_USER_LOCALES];
+		u->uid = uid;
+	}
+	snprintf(u->locale, sizeof(u->locale), "%s", locale);
 }
 
 /* One admitted connection of `uid` fewer. */
@@ -297,8 +324,10 @@ static void parse_done(uv_work_t *work, int status)
 	kd_conn *c = job->conn;
 
 	c->parsing = 0;
-	if (status == 0 && !c->closing)
+	if (status == 0 && !c->closing) {
 		kd_requests_take(&c->requests, job->error, job->value, &job->diag);
+		remember_locale(c->server, c->who.uid, c->requests.locale);
+	}
 	json_decref(job->value);
 	c->server->freed += job->len;
 	free(job->line);
@@ -336,6 +365,7 @@ static void handle_line(kd_conn *c, char *line, size_t len)
 		free(job);
 	}
 	kd_requests_line(&c->requests, line, len);
+	remember_locale(c->server, c->who.uid, c->requests.locale);
 }
 
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -357,7 +387,9 @@ static void take_bytes(kd_conn *c, const char *p, size_t n)
 	if (c->skipping)
 		return;
 	if (c->len + n > max) {
-		kd_requests_too_long(&c->requests);
+		/* Its language is in its first bytes, if anywhere. */
+		kd_requests_too_long(&c->requests, c->len ? c->line : p, c->len ? c->len : n);
+		remember_locale(c->server, c->who.uid, c->requests.locale);
 		c->skipping = 1;
 		c->len = 0;
 		return;
@@ -495,7 +527,7 @@ static void on_idle(uv_timer_t *timer)
 		kd_requests_error(
 			&c->requests, KK_RPC_ELIMIT,
 			json_pack("{s:I}", "limit", (json_int_t)c->server->cfg->idle_seconds),
-			"idle for %u s: the connection is closed", c->server->cfg->idle_seconds);
+			N_("idle for %u s: the connection is closed"), c->server->cfg->idle_seconds);
 		conn_finish(c);
 	}
 }
@@ -589,6 +621,7 @@ static void accept_one(kd_server *s)
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	kd_user_conns *user;
+	struct kd_user_locale *known;
 
 	if (!(c = calloc(1, sizeof(*c)))) {
 		/* Not taken: libuv stops listening until a later turn takes it. */
@@ -623,6 +656,8 @@ static void accept_one(kd_server *s)
 	}
 	c->who.uid = cred.uid;
 	c->who.gid = cred.gid;
+	if ((known = user_locale(s, c->who.uid)))
+		memcpy(c->requests.locale, known->locale, sizeof(known->locale));
 	/*
 	 * The limits, decided now, among the earlier connections.  The user's
 	 * own limit first, and only admitted connections count: one user's flood
@@ -648,14 +683,14 @@ static void accept_one(kd_server *s)
 	if (c->admission == OVER_TOTAL) {
 		kd_requests_error(&c->requests, KK_RPC_ELIMIT,
 				  json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns),
-				  "too many connections (at most %u)", s->cfg->max_conns);
+				  N_("too many connections (at most %u)"), s->cfg->max_conns);
 		conn_finish(c);
 		return;
 	}
 	if (c->admission == OVER_USER) {
 		kd_requests_error(&c->requests, KK_RPC_ELIMIT,
 				  json_pack("{s:I}", "limit", (json_int_t)s->cfg->max_conns_user),
-				  "too many connections for uid %lu (at most %u)",
+				  N_("too many connections for uid %lu (at most %u)"),
 				  (unsigned long)c->who.uid, s->cfg->max_conns_user);
 		conn_finish(c);
 		return;

@@ -17,6 +17,7 @@
 #define KD_TRIM_AFTER	    (8 << 20) /* bytes freed before memory is given back */
 #define KD_PARSE_INLINE_MAX 65536     /* longer lines are parsed off the loop thread */
 #define KD_ACCEPTS_PER_TURN 16	      /* connections accepted per loop turn */
+#define KD_USER_LOCALES	    64	      /* users whose language is remembered */
 
 typedef struct kd_conn {
 	uv_pipe_t pipe;
@@ -72,6 +73,16 @@ struct kd_server {
 	unsigned conn_count;
 	unsigned admitted;    /* of conn_count, those within the limits: what the limits count */
 	kd_user_conns *users; /* the admitted connections of each user that has any */
+	/*
+	 * The latest locale each of the last KD_USER_LOCALES users to name one
+	 * named: the language of a new connection's errors before it has named
+	 * one (a connection refused over a limit, or idle, names none).
+	 */
+	struct kd_user_locale {
+		uid_t uid;
+		char locale[64];
+	} user_locales[KD_USER_LOCALES];
+	unsigned user_locale_next;
 	int stopping;
 	int bound; /* we created the socket file (and remove it) */
 	uint64_t watchdog_usec;

@@ -84,7 +84,14 @@ int kd_call_fail(kd_call *call, int code, json_t *data, const char *fmt, ...)
  * previous thread locale for kd_call_locale_end().
  */
 locale_t kd_call_locale_begin(const kd_call *call);
+/* The same for the locale named `name` ("" or NULL: none, nothing changes). */
+locale_t kd_locale_begin(const char *name);
 void kd_call_locale_end(locale_t previous);
+/*
+ * Whether `name` may be taken as a locale's name: 1 to 63 letters, digits
+ * and "_.-@", nothing that could name a file elsewhere.
+ */
+int kd_locale_name_ok(const char *name);
 
 /* Frees a call and everything it owns. */
 void kd_call_free(kd_call *call);

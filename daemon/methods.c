@@ -126,7 +126,7 @@ static int check_count(kd_writer *w, kd_call *call, size_t n)
 	if (n > w->cfg->max_items)
 		return kd_call_fail(call, KK_RPC_ELIMIT,
 				    json_pack("{s:I}", "limit", (json_int_t)w->cfg->max_items),
-				    "a submission may hold at most %zu items", w->cfg->max_items);
+				    _("a submission may hold at most %zu items"), w->cfg->max_items);
 	return 0;
 }
 

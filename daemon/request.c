@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "request.h"
 
@@ -27,6 +28,7 @@ void kd_requests_init(kd_requests *r, const kd_request_ops *ops, const kd_config
 	r->cfg = cfg;
 	r->who = who;
 	r->arg = arg;
+	r->locale[0] = '\0';
 }
 
 int kd_request_blank(const char *line, size_t len)
@@ -98,21 +100,88 @@ static json_t *error_fmt(int code, const char *fmt, ...)
 
 void kd_requests_error(kd_requests *r, int code, json_t *data, const char *fmt, ...)
 {
+	locale_t previous = kd_locale_begin(r->locale);
 	json_t *error;
 	va_list ap;
 
 	va_start(ap, fmt);
-	error = kd_verror(code, data, fmt, ap);
+	error = kd_verror(code, data, _(fmt), ap);
 	va_end(ap);
+	kd_call_locale_end(previous);
 	answer_error(r, NULL, NULL, error);
 }
 
-void kd_requests_too_long(kd_requests *r)
+/* The locale `req`'s params name, or NULL. */
+static const char *request_locale(const json_t *req)
+{
+	const char *loc =
+		json_string_value(json_object_get(json_object_get(req, "params"), "locale"));
+
+	return loc && kd_locale_name_ok(loc) ? loc : NULL;
+}
+
+/* A parsed line's locale becomes the connection's: a request's, or a batch's first. */
+static void adopt_locale(kd_requests *r, const json_t *value)
+{
+	const char *loc = NULL;
+	const json_t *el;
+	size_t i;
+
+	if (!json_is_array(value))
+		loc = request_locale(value);
+	else
+		json_array_foreach(value, i, el) {
+			if ((loc = request_locale(el)))
+				break;
+		}
+	if (loc)
+		snprintf(r->locale, sizeof(r->locale), "%s", loc);
+}
+
+static const char *skip_blanks(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/*
+ * The same for a line that is not parsed: the first `"locale": "NAME"` in
+ * its `len` bytes whose NAME is a locale's name.  Only the language of the
+ * error depends on it.
+ */
+static void adopt_locale_text(kd_requests *r, const char *text, size_t len)
+{
+	static const char key[] = "\"locale\"";
+	const char *p = text, *end = text + len, *hit;
+
+	while ((hit = memmem(p, (size_t)(end - p), key, sizeof(key) - 1))) {
+		char name[sizeof(r->locale)];
+		size_t n = 0;
+
+		p = skip_blanks(hit + sizeof(key) - 1, end);
+		if (p == end || *p != ':')
+			continue;
+		p = skip_blanks(p + 1, end);
+		if (p == end || *p != '"')
+			continue;
+		for (p++; p < end && *p != '"' && n < sizeof(name) - 1; p++)
+			name[n++] = *p;
+		name[n] = '\0';
+		if (p < end && *p == '"' && kd_locale_name_ok(name)) {
+			memcpy(r->locale, name, n + 1);
+			return;
+		}
+	}
+}
+
+void kd_requests_too_long(kd_requests *r, const char *head, size_t len)
 {
 	size_t max = r->cfg->max_line;
 
+	adopt_locale_text(r, head, len);
 	kd_requests_error(r, KK_RPC_ELIMIT, json_pack("{s:I}", "limit", (json_int_t)max),
-			  "request line is longer than %zu bytes", max);
+			  N_("request line is longer than %zu bytes"), max);
 }
 
 /* One of `batch`'s calls is answered, or all its requests are taken: sent after the last. */
@@ -166,10 +235,7 @@ static void take_locale(kd_call *call)
 {
 	const char *loc = json_string_value(json_object_get(call->params, "locale"));
 
-	if (loc && strlen(loc) < sizeof(call->locale) &&
-	    strspn(loc, "abcdefghijklmnopqrstuvwxyz"
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			"0123456789_.-@") == strlen(loc))
+	if (loc && kd_locale_name_ok(loc))
 		snprintf(call->locale, sizeof(call->locale), "%s", loc);
 }
 
@@ -251,6 +317,7 @@ static void take_value(kd_requests *r, json_t *value)
 	kd_batch *batch = NULL;
 	json_t *el;
 
+	adopt_locale(r, value);
 	if (!json_is_array(value)) {
 		take_request(r, value, NULL);
 	} else if (json_array_size(value) == 0) {
@@ -258,7 +325,7 @@ static void take_value(kd_requests *r, json_t *value)
 	} else if (json_array_size(value) > max) {
 		/* Refused whole, before any of it runs: its answer would be unbounded. */
 		kd_requests_error(r, KK_RPC_ELIMIT, json_pack("{s:I}", "limit", (json_int_t)max),
-				  "a batch of %zu requests is more than %zu",
+				  N_("a batch of %zu requests is more than %zu"),
 				  json_array_size(value), max);
 	} else if ((batch = calloc(1, sizeof(*batch))) && (batch->responses = json_array())) {
 		/* Held open until every element is taken. */
@@ -298,7 +365,7 @@ void kd_requests_line(kd_requests *r, const char *line, size_t len)
 	if (kd_request_blank(line, len))
 		return;
 	if (len > r->cfg->max_line) {
-		kd_requests_too_long(r);
+		kd_requests_too_long(r, line, len);
 		return;
 	}
 	error = kd_request_parse(&value, line, len, r->cfg, &diag);

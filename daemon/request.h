@@ -19,6 +19,13 @@
  *     params, params that are not an object -32602.
  *
  * Every answer of a batch goes out in one line, once its last call is done.
+ *
+ * An error outside any request (those above with "id": null, and what the
+ * owner sends with kd_requests_error()) is in the connection's language:
+ * that of the "locale" the line names (a request's param; a batch's first
+ * that names one; for a line too long to parse, one in its first bytes),
+ * else the latest one a line on the connection named, else the one its
+ * owner set in `locale` - as a request's own errors are in its "locale".
  */
 #ifndef KD_REQUEST_H
 #define KD_REQUEST_H
@@ -60,8 +67,10 @@ struct kd_requests {
 	const kd_config *cfg;	/* max_line and max_batch_requests */
 	const kk_identity *who; /* the caller; each call gets a copy of it */
 	void *arg;		/* the owner's */
+	char locale[64];	/* the connection's language (kd_locale_name_ok()), or "" */
 };
 
+/* Sets up `r`, with no language yet. */
 void kd_requests_init(kd_requests *r, const kd_request_ops *ops, const kd_config *cfg,
 		      const kk_identity *who, void *arg);
 
@@ -92,14 +101,16 @@ void kd_requests_take(kd_requests *r, int error, json_t *value, const kk_diag *d
 
 /*
  * Answers a line longer than cfg->max_line, which the owner found too long
- * before it had all of it: -32006 with {"limit": max_line}.
+ * before it had all of it: -32006 with {"limit": max_line}, in the language
+ * `head` (the `len` first bytes of the line) names, if any.
  */
-void kd_requests_too_long(kd_requests *r);
+void kd_requests_too_long(kd_requests *r, const char *head, size_t len);
 
 /*
  * Sends one error answer with "id": null, for what goes wrong outside any
  * request (a limit on the connection, shutting down); `data` (may be NULL)
- * is stolen.
+ * is stolen.  `fmt` is translated into the connection's language: mark it
+ * with N_().
  */
 void kd_requests_error(kd_requests *r, int code, json_t *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -151,16 +151,31 @@ int kd_param_commit(const char **out, kd_call *call, const char *name, int requi
 	return 0;
 }
 
-locale_t kd_call_locale_begin(const kd_call *call)
+locale_t kd_locale_begin(const char *name)
 {
 	locale_t loc;
 
-	if (!call->locale[0])
+	if (!name || !name[0])
 		return (locale_t)0;
 	/* A name the system does not know leaves the messages in English. */
-	if (!(loc = newlocale(LC_MESSAGES_MASK, call->locale, (locale_t)0)))
+	if (!(loc = newlocale(LC_MESSAGES_MASK, name, (locale_t)0)))
 		return (locale_t)0;
 	return uselocale(loc);
+}
+
+locale_t kd_call_locale_begin(const kd_call *call)
+{
+	return kd_locale_begin(call->locale);
+}
+
+int kd_locale_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n < sizeof(((kd_call *)0)->locale) &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_.-@") == n;
 }
 
 void kd_call_locale_end(locale_t previous)

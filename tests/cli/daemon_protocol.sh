@@ -119,6 +119,53 @@ PY
 check "idle connection closed" test "$(head -1 "$work/idle.out")" = closed
 check "idle connection told why" test "$(tail -1 "$work/idle.out")" = \
 	'{"jsonrpc": "2.0", "id": null, "error": {"code": -32006, "message": "idle for 2 s: the connection is closed", "data": {"limit": 2}}}'
+
+# The limits' errors in the client's language: the line's "locale" (a batch's
+# first; the first bytes of a line too long to parse), else the latest one a
+# line on the connection named, else the latest one the user named on any
+# connection; without any, in English.  kkt_guest never names one.
+# batch_of N [LOCALE]: a batch of N status requests, the second naming LOCALE.
+batch_of() {
+	/usr/bin/python3 -c 'import json, sys
+print(json.dumps([dict({"jsonrpc": "2.0", "id": i, "method": "status"},
+                       **({"params": {"locale": sys.argv[2]}} if i == 1 and len(sys.argv) > 2 else {}))
+                  for i in range(int(sys.argv[1]))], separators=(",", ":")))' "$@"
+}
+r=$(send kkt_kominkan "$(batch_of 65 ja_JP.UTF-8)")
+check "batch over the limit, ja" test "$(jget "$r" '[j["error"]["message"], j["error"]["data"]]')" = \
+	'["65 件のリクエストのバッチは多すぎます (64 件まで)", {"limit": 64}]'
+r=$(send kkt_guest "$(batch_of 65)")
+check "batch over the limit, C" test "$(jget "$r" 'j["error"]["message"]')" = \
+	"a batch of 65 requests is more than 64"
+ja_long=$(/usr/bin/python3 -c 'print("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"status\", \"params\": {\"locale\": \"ja_JP.UTF-8\", \"x\": \"" + "a" * 5000 + "\"}}")')
+r=$(send kkt_nurse "$ja_long")
+check "long line naming ja in its first bytes" test "$(jget "$r" 'j["error"]["message"]')" = \
+	"リクエストの行が 4096 バイトを超えています"
+r=$(send kkt_dx '{"jsonrpc": "2.0", "id": 1, "method": "status", "params": {"locale": "ja_JP.UTF-8"}}' "$long")
+check "long line after a ja request on the connection" \
+	test "$(jget "$(echo "$r" | tail -1)" 'j["error"]["message"]')" = "リクエストの行が 4096 バイトを超えています"
+# kkt_kominkan named ja above: its next connections' errors are in Japanese.
+cat >"$work/over.py" <<'PY'
+import json, socket, sys
+socks = []
+for i in range(4):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); socks.append(s)
+print(json.loads(socks[3].recv(4096).decode())["error"]["message"])
+PY
+chmod 644 "$work/over.py"
+check "connection over the user's limit, ja" \
+	test "$(as kkt_kominkan /usr/bin/python3 "$work/over.py" "$sock")" = \
+	"uid $(id -u kkt_kominkan) の接続が多すぎます (3 件まで)"
+check "connection over the user's limit, C" \
+	test "$(as kkt_guest /usr/bin/python3 "$work/over.py" "$sock")" = \
+	"too many connections for uid $(id -u kkt_guest) (at most 3)"
+as kkt_kominkan /usr/bin/python3 - "$sock" <<'PY' >"$work/idle_ja.out"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
+print(json.loads(s.makefile().readline())["error"]["message"])
+PY
+check "idle connection told why, ja" test "$(cat "$work/idle_ja.out")" = \
+	"2 秒間何も送られなかったため、接続を閉じます"
 check "daemon alive at the end" alive
 stop_daemon
 check "clean stop" true
@@ -128,13 +175,17 @@ start_daemon --max-items 2
 r=$(call kkt_dx plan.submit "{\"base\": \"$(head_of)\", \"items\": [{\"id\": 26, \"patch\": {}}, {\"id\": 27, \"patch\": {}}, {\"id\": 31, \"patch\": {}}]}") || true
 check "too many items: limit" test "$(jget "$r" 'j["error"]["code"]')" = -32006
 check "too many items: message" test "$(jget "$r" 'j["error"]["message"]')" = "a submission may hold at most 2 items"
+r=$(call kkt_dx plan.submit "{\"locale\": \"ja_JP.UTF-8\", \"base\": \"$(head_of)\", \"items\": [{\"id\": 26, \"patch\": {}}, {\"id\": 27, \"patch\": {}}, {\"id\": 31, \"patch\": {}}]}") || true
+check "too many items: message, ja" test "$(jget "$r" 'j["error"]["message"]')" = "一度に提出できる項目は 2 件までです"
 stop_daemon
 
-# Connections in all: the fourth is refused, whoever it is, and the others work.
+# Connections in all: the fourth is refused, whoever it is, and the others work;
+# kkt_nurse is told so in the language it named before.
 start_daemon --max-connections 3
+call kkt_nurse whoami '{"locale": "ja_JP.UTF-8"}' >/dev/null
 holders=()
 for user in kkt_hisho kkt_dx kkt_guest kkt_nurse; do
-	as "$user" /usr/bin/python3 - "$sock" >"$work/hold.$user" <<'PY' &
+	as "$user" /usr/bin/python3 - "$sock" >"$work/hold.$user" 2>"$work/hold.$user.msg" <<'PY' &
 import json, socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
 try:
@@ -143,6 +194,7 @@ except BrokenPipeError:
     pass # refused: the daemon has said why and closed
 answer = json.loads(s.makefile().readline())
 print(answer["error"]["code"] if "error" in answer else "ok", end="", flush=True)
+print(answer["error"]["message"] if "error" in answer else "", file=sys.stderr, flush=True)
 time.sleep(3) # keep the connection while the others come
 PY
 	holders+=($!)
@@ -151,6 +203,8 @@ done
 wait "${holders[@]}"
 check "connections in all: three answered" test "$(cat "$work"/hold.kkt_{hisho,dx,guest})" = okokok
 check "connections in all: the fourth refused" test "$(cat "$work/hold.kkt_nurse")" = -32006
+check "connections in all: the refusal in Japanese" \
+	test "$(cat "$work/hold.kkt_nurse.msg")" = "接続が多すぎます (3 件まで)"
 check "connections in all: daemon alive" alive
 stop_daemon
 

@@ -215,20 +215,26 @@ static void write_stub(kd_call *call)
 				 "0000000000000000000000000000000000000000", "changes");
 }
 
+/* A locale's name only ("" or up to 63 of "A-Za-z0-9_.-@"): nothing that could name a file. */
+static int safe_locale(const char *name, size_t size)
+{
+	size_t n = strnlen(name, size);
+
+	return n < size && strspn(name, "abcdefghijklmnopqrstuvwxyz"
+					"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"0123456789_.-@") == n;
+}
+
 static void dispatched(kd_requests *r, kd_call *call)
 {
 	enum kd_method_kind kind = kd_conn_method_kind(call->method);
-	size_t n = strlen(call->locale);
 
 	out.dispatched++;
 	FUZZ_CHECK(call->origin == r && kind != KD_METHOD_NONE);
 	FUZZ_CHECK(json_is_object(call->params));
 	FUZZ_CHECK(call->id || kind == KD_METHOD_WRITE);
 	FUZZ_CHECK(call->who.uid == fuzz_caller.uid && strcmp(call->who.user, "fuzz") == 0);
-	/* A locale's name only: nothing that could name a file elsewhere. */
-	FUZZ_CHECK(n < sizeof(call->locale) && strspn(call->locale, "abcdefghijklmnopqrstuvwxyz"
-								    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-								    "0123456789_.-@") == n);
+	FUZZ_CHECK(safe_locale(call->locale, sizeof(call->locale)));
 	if (kind == KD_METHOD_WRITE) {
 		write_stub(call);
 		FUZZ_CHECK(out.held_count < sizeof(out.held) / sizeof(out.held[0]));
@@ -446,6 +452,8 @@ static void run_line(kd_requests *r, const char *line, size_t len)
 	size_t i;
 
 	kd_requests_line(r, line, len);
+	/* The connection's language, taken from lines, is a locale's name too. */
+	FUZZ_CHECK(safe_locale(r->locale, sizeof(r->locale)));
 	/* A write, or a batch with writes in it, is answered once the last write is. */
 	FUZZ_CHECK(out.held_count == 0 || out.count == 0);
 	while (out.held_count > 0)
