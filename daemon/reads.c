@@ -346,6 +346,8 @@ static int do_plan_files(kk_store *store, kd_call *call)
 	if (!paths || json_is_null(paths)) {
 		error = kk_store_read_all(&set, store, &commit, &diag);
 	} else {
+		/* "paths": [] asks for no file, and gets none. */
+		error = 0;
 		json_array_foreach(paths, i, p) {
 			const char *path = json_string_value(p);
 			char *data = NULL;
