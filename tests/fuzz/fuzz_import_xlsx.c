@@ -7,16 +7,16 @@
  * layer sees damaged directories and entries.  Then as the XML of a
  * workbook's parts, split at NUL bytes - a sheet, its shared strings, the
  * workbook, the workbook's relationships; the parts not given are the
- * usual ones - zipped here with libzip, stored or deflated by the input's
- * length, so that the XML readers see everything a mutation makes of them
- * and not only what gets past the zip's checksums.
+ * usual ones - zipped here, stored or deflated by the input's length, so
+ * that the XML readers see everything a mutation makes of them and not only
+ * what gets past the zip's checksums.
  *
  * Invariants: an error is KK_EINVALID, KK_ELIMIT or KK_ENOMEM with a
  * message; rows are within the limits, in their sheets' order with rising
  * row numbers, and a cell with a merge flag is empty.
  */
 #include <string.h>
-#include <zip.h>
+#include <zlib.h>
 
 #include "fuzz.h"
 #include "import_sheet.h"
@@ -73,64 +73,145 @@ static void check_sheet(const char *data, size_t size, const char *name)
 	kk_sheet_free(sheet);
 }
 
-/* The parts in `data`, split at NULs, zipped; NULL when libzip fails (out of memory). */
+static void put16(unsigned char **p, unsigned v)
+{
+	*(*p)++ = (unsigned char)v;
+	*(*p)++ = (unsigned char)(v >> 8);
+}
+
+static void put32(unsigned char **p, unsigned long v)
+{
+	put16(p, (unsigned)(v & 0xffff));
+	put16(p, (unsigned)(v >> 16));
+}
+
+/*
+ * `len` bytes deflated (raw, as a zip holds them) to `out`, which has room
+ * for deflateBound()'s; returns their length, or 0 when zlib fails.  One
+ * stream serves every input: a new one each time (zlib's 256 KiB of state,
+ * fresh pages under ASan) once took most of the target's time.
+ */
+static size_t deflate_to(unsigned char *out, size_t room, const char *data, size_t len)
+{
+	static z_stream *z;
+	if (!z) {
+		FUZZ_CHECK((z = calloc(1, sizeof(*z))));
+		/* libzip's: level 1 (as the target asked it), a raw stream, 32 KiB window. */
+		FUZZ_CHECK(deflateInit2(z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+	}
+	FUZZ_CHECK(deflateReset(z) == Z_OK);
+	z->next_in = (unsigned char *)data;
+	z->avail_in = (uInt)len;
+	z->next_out = out;
+	z->avail_out = (uInt)room;
+	if (deflate(z, Z_FINISH) != Z_STREAM_END)
+		return 0;
+	return room - z->avail_out;
+}
+
+/*
+ * The parts in `data`, split at NULs, as a zip: each entry stored when the
+ * input's length is even, deflated when odd; NULL when out of memory.  The
+ * zip is written here (local headers, the central directory, its end), as
+ * any zip tool writes one without extras.
+ */
 static char *zip_parts(size_t *len_out, const char *data, size_t size)
 {
 	const char *part[4] = {0};
-	size_t part_len[4] = {0};
-	zip_source_t *src = NULL;
-	zip_error_t zerr;
-	zip_stat_t st;
-	zip_t *za = NULL;
-	char *out = NULL;
-	size_t n = 0, start = 0;
+	size_t part_len[4] = {0}, offset[4] = {0}, csize[4] = {0}, n = 0, start = 0, room = 22;
+	unsigned long crc[4] = {0};
+	unsigned method = size % 2 ? 8 : 0, count = 0;
+	unsigned char *out, *p, *cd;
+	size_t cd_len;
 
-	for (size_t i = 0; i <= size && n < 4; i++)
-		if (i == size || data[i] == '\0') {
-			part[n] = data + start;
-			part_len[n++] = i - start;
-			start = i + 1;
-		}
-	zip_error_init(&zerr);
-	if (!(src = zip_source_buffer_create(NULL, 0, 0, &zerr)))
-		goto done;
-	zip_source_keep(src);
-	if (!(za = zip_open_from_source(src, ZIP_TRUNCATE, &zerr)))
-		goto done;
+	/* memchr(), not a loop here: the target's own compares would be traced byte by byte. */
+	while (n < 4) {
+		const char *nul = memchr(data + start, '\0', size - start);
+		size_t end = nul ? (size_t)(nul - data) : size;
+
+		part[n] = data + start;
+		part_len[n++] = end - start;
+		if (!nul)
+			break;
+		start = end + 1;
+	}
 	for (size_t i = 0; i < 4; i++) {
-		const char *text = i < n ? part[i] : defaults[i];
-		size_t len = i < n ? part_len[i] : text ? strlen(text) : 0;
-		zip_source_t *s;
-		zip_int64_t index;
-
-		if (!text || !(s = zip_source_buffer(za, text, len, 0)))
-			continue;
-		if ((index = zip_file_add(za, names[i], s, 0)) < 0) {
-			zip_source_free(s);
-			continue;
+		if (i >= n) {
+			part[i] = defaults[i];
+			part_len[i] = part[i] ? strlen(part[i]) : 0;
 		}
-		zip_set_file_compression(za, (zip_uint64_t)index,
-					 size % 2 ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 1);
+		if (part[i])
+			room += 30 + 46 + 2 * strlen(names[i]) + deflateBound(NULL, part_len[i]) +
+				part_len[i];
 	}
-	if (zip_close(za) < 0) {
-		zip_discard(za);
-		goto done;
+	if (!(out = malloc(room)))
+		return NULL;
+	p = out;
+	for (size_t i = 0; i < 4; i++) {
+		unsigned char *head = p;
+
+		if (!part[i])
+			continue;
+		offset[i] = (size_t)(p - out);
+		crc[i] = crc32(0, (const unsigned char *)part[i], (uInt)part_len[i]);
+		p += 30 + strlen(names[i]);
+		if (method == 0) {
+			memcpy(p, part[i], part_len[i]);
+			csize[i] = part_len[i];
+		} else {
+			csize[i] = deflate_to(p, room - (size_t)(p - out), part[i], part_len[i]);
+			FUZZ_CHECK(csize[i] > 0);
+		}
+		p += csize[i];
+		put32(&head, 0x04034b50);
+		put16(&head, 20);
+		put16(&head, 0);
+		put16(&head, method);
+		put16(&head, 0);      /* 00:00:00 */
+		put16(&head, 0x21);   /* 1980-01-01 */
+		put32(&head, crc[i]);
+		put32(&head, csize[i]);
+		put32(&head, part_len[i]);
+		put16(&head, (unsigned)strlen(names[i]));
+		put16(&head, 0);
+		memcpy(head, names[i], strlen(names[i]));
+		count++;
 	}
-	if (zip_source_open(src) < 0)
-		goto done;
-	zip_stat_init(&st);
-	if (zip_source_stat(src, &st) == 0 && (out = malloc(st.size ? st.size : 1)) &&
-	    zip_source_read(src, out, st.size) == (zip_int64_t)st.size)
-		*len_out = st.size;
-	else {
-		free(out);
-		out = NULL;
+	cd = p;
+	for (size_t i = 0; i < 4; i++) {
+		if (!part[i])
+			continue;
+		put32(&p, 0x02014b50);
+		put16(&p, 20);
+		put16(&p, 20);
+		put16(&p, 0);
+		put16(&p, method);
+		put16(&p, 0);
+		put16(&p, 0x21);
+		put32(&p, crc[i]);
+		put32(&p, csize[i]);
+		put32(&p, part_len[i]);
+		put16(&p, (unsigned)strlen(names[i]));
+		put16(&p, 0); /* extra */
+		put16(&p, 0); /* comment */
+		put16(&p, 0); /* disk */
+		put16(&p, 0); /* internal attributes */
+		put32(&p, 0); /* external attributes */
+		put32(&p, offset[i]);
+		memcpy(p, names[i], strlen(names[i]));
+		p += strlen(names[i]);
 	}
-	zip_source_close(src);
-done:
-	zip_source_free(src);
-	zip_error_fini(&zerr);
-	return out;
+	cd_len = (size_t)(p - cd);
+	put32(&p, 0x06054b50);
+	put16(&p, 0);
+	put16(&p, 0);
+	put16(&p, count);
+	put16(&p, count);
+	put32(&p, cd_len);
+	put32(&p, (unsigned long)(cd - out));
+	put16(&p, 0);
+	*len_out = (size_t)(p - out);
+	return (char *)out;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
