@@ -202,6 +202,9 @@ allowed_signers:
 check "its reason in the commit" sh -c "git -C '$repo' log -1 --format=%B main | grep -qx '第三の鍵'"
 matches 2 "*cannot read '$work/none'*" -- as kkt_dx "$KEIKAKU" --socket "$sock" signers "$work/none" -m x
 new_text=$(cat "$work/signers.new")
+# keikakud answers verify --signatures as a clone does.
+matches 0 "*signatures: 11 commits and 1 tags checked since $added*" -- \
+	as kkt_hisho "$KEIKAKU" --socket "$sock" verify --signatures
 stop_daemon
 expect 0 "*" "" -- kk -C "$repo" verify --signatures
 
@@ -209,6 +212,10 @@ expect 0 "*" "" -- kk -C "$repo" verify --signatures
 forged=$work/forged
 git clone -q "$repo" "$forged"
 good=$(git -C "$forged" rev-parse main)
+# Every commit keikakud made, the admins' changes of the file too, is good in the clone.
+for c in $(git -C "$forged" rev-list "$unsigned_head"..main); do
+	matches 0 "*Good \"git\" signature for keikakud@keikaku.test*" -- git_own "$forged" verify-commit "$c"
+done
 git -C "$forged" commit -q --allow-empty -m "手で作ったコミット"
 byhand=$(git -C "$forged" rev-parse main)
 expect 1 "commit $byhand: not signed
