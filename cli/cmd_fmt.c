@@ -85,6 +85,23 @@ fail:
 	return -1;
 }
 
+/*
+ * Adds the file `path` that could not be read or parsed to `problems` (fmt
+ * --check --json), with the line and column of a syntax error, so that the
+ * document accounts for every file it counts.
+ */
+static int unreadable(json_t *problems, const char *path, const kk_diag *diag)
+{
+	json_t *p = json_pack("{s:s, s:s, s:s}", "path", path, "pointer", diag->pointer,
+			      "message", diag->message);
+
+	if (p && diag->line) {
+		json_object_set_new(p, "line", json_integer((json_int_t)diag->line));
+		json_object_set_new(p, "column", json_integer((json_int_t)diag->column));
+	}
+	return json_array_append_new(problems, p);
+}
+
 /* Adds "FILE is not in canonical form" to `problems` (fmt --check --json). */
 static int not_canonical(json_t *problems, const char *path)
 {
@@ -139,6 +156,10 @@ int cmd_fmt(cli_ctx *ctx, int argc, char **argv)
 			kk_diag_set_path(&diag, argv[i]);
 			cli_error_diag(&diag);
 			code = code == EXIT_OK || code == EXIT_NO ? EXIT_USAGE : code;
+			if (problems && unreadable(problems, argv[i], &diag) < 0) {
+				cli_error("%s", _("out of memory"));
+				code = EXIT_FAIL;
+			}
 			goto next;
 		}
 		if ((f = fopen(argv[i], "rb")) != NULL) {

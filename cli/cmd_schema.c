@@ -148,7 +148,10 @@ static int validate_files(kk_schema *schema, int argc, char **argv, int json)
 			continue;
 		}
 		if (error < 0) {
+			/* Said, and in the document too, which counts every file. */
 			cli_error("%s", diag.message);
+			if (json)
+				problem(problems, argv[i], NULL, 0, 0, diag.message);
 			unreadable = 1;
 			continue;
 		}

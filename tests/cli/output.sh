@@ -76,6 +76,19 @@ expect 1 "*" "" -- ja -C "$work" fmt --check --json ok.json loose.json
 (cd "$work" && ja fmt --check --json ok.json loose.json >"$work/f.json") || true
 check "ja: fmt --check --json, the message translated" test "$(jq_ 'j["problems"][0]["message"]' <"$work/f.json")" = "$(ja -C "$work" fmt --check --json loose.json | jq_ 'j["problems"][0]["message"]')"
 check "ja: fmt --check --json, not English" sh -c "! grep -q 'not in canonical form' '$work/f.json'"
+# A file that cannot be read or parsed: exit 2, said on stderr, and a problem of the document,
+# which accounts for every file it counts; the same for schema validate --json.
+for run in kk ja; do
+	expect 2 "*" "*" -- $run -C "$work" fmt --check --json ok.json syntax.json missing.json
+	(cd "$work" && $run fmt --check --json ok.json syntax.json missing.json >"$work/f2.json" 2>/dev/null) || true
+	check "$run: fmt --check --json, unreadable files are problems" test \
+		"$(jq_ '[j["files"], [(p["path"], p.get("line")) for p in j["problems"]]]' <"$work/f2.json")" = \
+		'[3, [["syntax.json", 2], ["missing.json", null]]]'
+	(cd "$work" && $run schema validate --json "$schema" ok.json missing.json >"$work/s2.json" 2>/dev/null) || true
+	check "$run: schema validate --json, an unreadable file is a problem" test \
+		"$(jq_ '[j["files"], j["valid"], [p["path"] for p in j["problems"]]]' <"$work/s2.json")" = '[2, ["ok.json"], ["missing.json"]]'
+done
+check "ja: the unreadable file's problem in Japanese" sh -c "! grep -q 'cannot read' '$work/s2.json'"
 expect 1 "loose.json" "" -- kk -C "$work" fmt --check ok.json loose.json
 expect 2 "" "keikaku: --json goes with --check
 try 'keikaku fmt --help'" -- kk -C "$work" fmt --json ok.json
