@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "keytext.h"
 #include "plan.h"
 
 /* Names joined by ", ". The caller frees the string. */
@@ -353,7 +354,7 @@ static int dept_change(cli_ctx *ctx, int argc, char **argv, enum dept_mode mode)
 	json_t *users = args.members.users, *groups = args.members.groups;
 	const char *command = usages[mode]->name, *name;
 	json_t *content = NULL, *departments = NULL, *dept = NULL;
-	char base[41], summary[512];
+	char base[41], summary[512], key[KK_KEY_MAX];
 	int code = EXIT_FAIL;
 	size_t i;
 
@@ -367,7 +368,8 @@ static int dept_change(cli_ctx *ctx, int argc, char **argv, enum dept_mode mode)
 		code = cli_usage_error(command, _("expected one department name"));
 		goto done;
 	}
-	name = argv[0];
+	/* A department's name is a key: as an input method types it, "秘書課　" is 秘書課. */
+	name = kk_key_normalize(key, sizeof(key), argv[0]);
 	if (!*name) {
 		code = cli_usage_error(command, _("a department needs a name"));
 		goto done;
@@ -385,7 +387,7 @@ static int dept_change(cli_ctx *ctx, int argc, char **argv, enum dept_mode mode)
 	json_array_foreach(departments, i, dept) {
 		const char *n = json_string_value(json_object_get(dept, "name"));
 
-		if (n && strcmp(n, name) == 0)
+		if (n && kk_key_equal(n, name))
 			break;
 	}
 	if (add && i < json_array_size(departments)) {

@@ -472,6 +472,25 @@ mock
 expect 2 "" "keikaku: department '税務課' already exists
 try 'keikaku dept add --help'" -- kd dept add 税務課
 mock_done "dept add existing"
+# A department's name as an input method types it is the name: a full-width space, half-width
+# katakana, in both languages; an added one is stored in its normal form.
+scenario "$getdepts"
+mock
+expect 2 "" "keikaku: 課「税務課」は既に存在します
+詳しくは 'keikaku dept add --help' を実行してください" -- env LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 "$KEIKAKU" --socket "$sock" dept add "税務課　"
+mock_done "dept add existing, with a full-width space"
+scenario "$getdepts" "$(step plan.update "$(committed '[]')")"
+mock
+expect 0 "committed 1a2b3c4d5e
+remove department '税務課'" "" -- kd dept remove "　税務課"
+mock_done "dept remove, with a full-width space"
+is "dept remove, with a full-width space: the department removed" "$(req 2 params | /usr/bin/python3 -c 'import json,sys; print([d["name"] for d in json.load(sys.stdin)["files"]["departments.json"]["departments"]])')" \
+	"['デジタル戦略課', '市民課']"
+scenario "$getdepts" "$(step plan.update "$(committed '[]')")"
+mock
+expect 0 "*" "" -- kd dept add "情報ｾﾝﾀｰ　"
+mock_done "dept add, half-width katakana"
+is "dept add: stored in normal form" "$(req 2 params | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["files"]["departments.json"]["departments"][-1]["name"])')" 情報センター
 scenario "$getdepts"
 mock
 expect 2 "" "keikaku: department '会計課' does not exist
