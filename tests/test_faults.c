@@ -519,7 +519,7 @@ static int run_history_cached(void *ctx, kk_diag *diag)
 static int run_query(void *ctx, kk_diag *diag)
 {
 	const char *method = ctx;
-	kk_query_env env = {540, 0};
+	kk_query_env env = {540, 0, NULL};
 	json_t *params = json_pack("{s:s}", "fy", "2021");
 	int error;
 
@@ -528,6 +528,25 @@ static int run_query(void *ctx, kk_diag *diag)
 	if ((error = kk_store_discover(&out.store, sb->repo, diag)) == 0)
 		error = kk_query_run(&out.doc, out.store, method, params, &env, diag);
 	json_decref(params);
+	return error;
+}
+
+/* A query of an older revision (a view of HEAD's history), asked twice with a memo. */
+static int run_query_memo(void *ctx, kk_diag *diag)
+{
+	kk_query_env env = {540, 0, kk_query_memo_new()};
+	json_t *params = json_pack("{s:i, s:s}", "item", 26, "rev", git_oid_tostr_s(&c0));
+	int error;
+
+	(void)ctx;
+	if (!params || !env.memo)
+		error = kk_diag_set(diag, KK_ENOMEM, "out of memory");
+	else if ((error = kk_store_discover(&out.store, sb->repo, diag)) == 0 &&
+		 (error = kk_query_run(&out.doc, out.store, "history.log", params, &env, diag)) ==
+			 0)
+		error = kk_query_run(&out.doc2, out.store, "history.log", params, &env, diag);
+	json_decref(params);
+	kk_query_memo_free(env.memo);
 	return error;
 }
 
@@ -664,6 +683,7 @@ static void test_history(void **state)
 	check("history from its index", run_history_cached, NULL, DIAG | IO | GIT, 0);
 	check("query plan.diff", run_query, "plan.diff", DIAG | GIT, 0);
 	check("query plan.schedule", run_query, "plan.schedule", DIAG | GIT, 0);
+	check("query with a memo, at an older revision", run_query_memo, NULL, DIAG | GIT, 0);
 }
 
 static void test_import(void **state)

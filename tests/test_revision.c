@@ -220,7 +220,7 @@ static void test_time(void **state)
 static void test_log_since_revision_same_second(void **state)
 {
 	hs_sandbox *sb = *state;
-	kk_query_env env = {HS_JST, 0};
+	kk_query_env env = {HS_JST, 0, NULL};
 	git_oid x[3];
 	json_t *params, *out = NULL;
 	char *got = NULL;

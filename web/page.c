@@ -176,7 +176,7 @@ static int resolve(kw_view *v, kw_response *res)
 int kw_query(json_t **out, kw_response *res, const kw_view *v, const char *method, json_t *params,
 	     const char *const names[][2])
 {
-	kk_query_env env = {v->req->utc_offset, v->req->use_history_cache};
+	kk_query_env env = {v->req->utc_offset, v->req->use_history_cache, v->req->memo};
 	kk_diag diag = {0};
 	int error;
 

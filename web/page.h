@@ -36,6 +36,7 @@ typedef struct kw_request {
 	int english; /* else Japanese */
 	int json;    /* Accept: application/json */
 	kk_store *store;
+	struct kk_query_memo *memo; /* the store's: HEAD's history between requests */
 	git_oid head;
 	char head_hex[GIT_OID_HEXSZ + 1];
 	int utc_offset;

@@ -28,6 +28,7 @@
 #include "cache.h"
 #include "i18n.h"
 #include "page.h"
+#include "query.h"
 
 /*
  * No script, no frame, nothing fetched from elsewhere: styles are inline
@@ -47,6 +48,7 @@ struct kw_server {
 	pthread_mutex_t lock;
 	pthread_cond_t returned;
 	kk_store **stores;
+	kk_query_memo **memos; /* each store's HEAD history, kept between requests */
 	int *busy;
 	unsigned nstores;
 };
@@ -261,6 +263,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	req.use_history_cache = s->opts.use_history_cache;
 
 	req.store = borrow(s, &slot);
+	req.memo = s->memos[slot];
 	if (kk_store_resolve(&req.head, req.store, NULL, &diag) < 0) {
 		give_back(s, slot);
 		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -343,8 +346,11 @@ int kw_listen_parse(kw_options *opts, char *host_buf, size_t size, const char *t
 
 static void free_server(kw_server *s)
 {
+	for (unsigned i = 0; s->memos && i < s->nstores; i++)
+		kk_query_memo_free(s->memos[i]);
 	for (unsigned i = 0; s->stores && i < s->nstores; i++)
 		kk_store_free(s->stores[i]);
+	free(s->memos);
 	free(s->stores);
 	free(s->busy);
 	kw_cache_free(s->cache);
@@ -418,6 +424,7 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 	    !(s->cache = kw_cache_new(opts->cache_bytes ? opts->cache_bytes
 							: KW_DEFAULT_CACHE_BYTES)) ||
 	    !(s->stores = calloc(s->nstores, sizeof(*s->stores))) ||
+	    !(s->memos = calloc(s->nstores, sizeof(*s->memos))) ||
 	    !(s->busy = calloc(s->nstores, sizeof(*s->busy)))) {
 		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 		goto fail;
@@ -425,9 +432,14 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 	s->opts.repo = s->repo;
 	if ((error = make_locales(s, diag)) < 0)
 		goto fail;
-	for (unsigned i = 0; i < s->nstores; i++)
+	for (unsigned i = 0; i < s->nstores; i++) {
 		if ((error = kk_store_discover(&s->stores[i], s->repo, diag)) < 0)
 			goto fail;
+		if (!(s->memos[i] = kk_query_memo_new())) {
+			error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+			goto fail;
+		}
+	}
 	if ((v6 = error = bind_address(&addr, &s->opts, diag)) < 0)
 		goto fail;
 	if (v6)

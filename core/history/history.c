@@ -679,6 +679,11 @@ void kk_history_free(kk_history *h)
 {
 	if (!h)
 		return;
+	if (h->is_view) {
+		free(h->last);
+		free(h);
+		return;
+	}
 	for (size_t i = 0; i < h->npaths; i++)
 		free(h->paths[i]);
 	free(h->paths);
@@ -794,6 +799,37 @@ done:
 	free(chain);
 	kk_history_free(h);
 	return error;
+}
+
+int kk_history_view(kk_history **out, const kk_history *base, const git_oid *tip,
+		    kk_diag *diag)
+{
+	uint32_t at = kk_hist_find_commit(base, tip), end;
+	kk_history *h;
+
+	if (at == KK_HIST_NONE || at >= base->count)
+		return kk_diag_set(diag, KK_ENOTFOUND, _("no commit '%s' in the history"),
+				   git_oid_tostr_s(tip));
+	if (!(h = malloc(sizeof(*h))))
+		return nomem(diag);
+	*h = *base;
+	h->is_view = 1;
+	h->count = at + 1;
+	/* Each path's last change in the shorter view: back along its links from base's. */
+	end = kk_hist_changes_end(h, at);
+	if (!(h->last = malloc((h->npaths ? h->npaths : 1) * sizeof(*h->last)))) {
+		free(h);
+		return nomem(diag);
+	}
+	for (size_t i = 0; i < h->npaths; i++) {
+		uint32_t c = base->last[i];
+
+		while (c != KK_HIST_NONE && c >= end)
+			c = h->changes[c].prev;
+		h->last[i] = c;
+	}
+	*out = h;
+	return 0;
 }
 
 int kk_history_at_time(git_oid *out, const kk_history *h, int64_t when, kk_diag *diag)

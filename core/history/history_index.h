@@ -47,6 +47,7 @@ struct kk_history {
 	uint32_t *path_table; /* path index + 1, 0 for empty */
 	size_t path_slots;
 	uint32_t *last; /* per path: its last change within commits[0 .. count) */
+	int is_view;	/* everything but `last` is another history's (kk_history_view) */
 };
 
 /* The index of `oid` among the commits, or KK_HIST_NONE. */
@@ -72,5 +73,14 @@ static inline int kk_hist_is_removal(const kk_hist_change *c)
 {
 	return git_oid_is_zero(&c->blob);
 }
+
+/*
+ * HEAD's history for a query (memo.c): `memo`'s when it has HEAD's, else read with
+ * kk_history_open() and, with a memo, kept in it.  *kept tells whether the memo owns
+ * *out (else the caller frees it).
+ */
+struct kk_query_memo;
+int kk_query_memo_head(kk_history **out, int *kept, struct kk_query_memo *memo,
+		       kk_store *store, const git_oid *head, int use_cache, kk_diag *diag);
 
 #endif

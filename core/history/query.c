@@ -43,13 +43,15 @@ typedef struct query {
 	json_t *settings; /* keikaku.json at HEAD, or NULL */
 	git_oid rev;
 	kk_history *history; /* of `rev`; may be head_history */
+	int head_kept;	     /* head_history is the memo's */
 } query;
 
 static void query_clear(query *q)
 {
 	if (q->history != q->head_history)
 		kk_history_free(q->history);
-	kk_history_free(q->head_history);
+	if (!q->head_kept)
+		kk_history_free(q->head_history);
 	json_decref(q->settings);
 }
 
@@ -332,8 +334,8 @@ static int query_begin(query *q, kk_store *store, const json_t *params, const ch
 	if (params && !json_is_object(params))
 		return kk_diag_set(diag, KK_EINVALID, _("invalid parameters: expected an object"));
 	if ((error = kk_store_resolve(&q->head, store, NULL, diag)) < 0 ||
-	    (error = kk_history_open(&q->head_history, store, &q->head, env && env->use_cache,
-				     diag)) < 0)
+	    (error = kk_query_memo_head(&q->head_history, &q->head_kept, env ? env->memo : NULL,
+					store, &q->head, env && env->use_cache, diag)) < 0)
 		return error;
 	q->rev_opts.history = q->head_history;
 	if (kk_store_read(&data, &len, store, &q->head, KK_PATH_SETTINGS, NULL) == 0)
@@ -347,6 +349,10 @@ static int query_begin(query *q, kk_store *store, const json_t *params, const ch
 		q->history = q->head_history;
 		return 0;
 	}
+	/* A revision on HEAD's chain is a view of its history; any other is read. */
+	if ((error = kk_history_view(&q->history, q->head_history, &q->rev, NULL)) == 0 ||
+	    error != KK_ENOTFOUND)
+		return error == 0 ? 0 : kk_diag_set(diag, error, _("out of memory"));
 	return kk_history_open(&q->history, store, &q->rev, env && env->use_cache, diag);
 }
 

@@ -23,9 +23,19 @@
 #include "common.h"
 #include "store.h"
 
+/*
+ * What a caller that asks many queries of one store keeps between them: HEAD's history,
+ * used again while HEAD does not move instead of being read again.  Used by one thread
+ * at a time, with one store.  Free with kk_query_memo_free() (accepts NULL).
+ */
+typedef struct kk_query_memo kk_query_memo;
+kk_query_memo *kk_query_memo_new(void);
+void kk_query_memo_free(kk_query_memo *memo);
+
 typedef struct kk_query_env {
-	int utc_offset; /* minutes east of UTC that dates are meant in */
-	int use_cache;	/* keep the history index in the repository's git directory */
+	int utc_offset;	     /* minutes east of UTC that dates are meant in */
+	int use_cache;	     /* keep the history index in the repository's git directory */
+	kk_query_memo *memo; /* NULL, or HEAD's history kept between queries */
 } kk_query_env;
 
 /* Tells whether `method` is one of the queries above. */

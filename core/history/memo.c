@@ -1,0 +1,50 @@
+/*
+ * memo.c - what a caller of many queries keeps between them (query.h's kk_query_memo):
+ * HEAD's history, read once for as long as HEAD stays where it was.
+ */
+#include <stdlib.h>
+
+#include "history.h"
+#include "history_index.h"
+#include "query.h"
+
+struct kk_query_memo {
+	git_oid head;
+	kk_history *history; /* HEAD's, or NULL */
+};
+
+kk_query_memo *kk_query_memo_new(void)
+{
+	return calloc(1, sizeof(kk_query_memo));
+}
+
+void kk_query_memo_free(kk_query_memo *memo)
+{
+	if (memo)
+		kk_history_free(memo->history);
+	free(memo);
+}
+
+int kk_query_memo_head(kk_history **out, int *kept, kk_query_memo *memo, kk_store *store,
+		       const git_oid *head, int use_cache, kk_diag *diag)
+{
+	kk_history *h;
+	int error;
+
+	*kept = 0;
+	if (memo && memo->history && git_oid_equal(&memo->head, head)) {
+		*out = memo->history;
+		*kept = 1;
+		return 0;
+	}
+	if ((error = kk_history_open(&h, store, head, use_cache, diag)) < 0)
+		return error;
+	if (memo) {
+		kk_history_free(memo->history);
+		memo->history = h;
+		memo->head = *head;
+		*kept = 1;
+	}
+	*out = h;
+	return 0;
+}
