@@ -34,6 +34,8 @@
 
 #define KD_MIRROR_RING		 1024
 #define KD_MIRROR_FIRST_RETRY_MS 250
+/* Pushes on one handle of the repository before it is opened again. */
+#define KD_MIRROR_REOPEN 64
 /* An asynchronous mirror's pause after a push, which later batches share. */
 #define KD_MIRROR_PAUSE_MS 200
 /* How long kd_mirrors_stop() waits for a thread still pushing. */
@@ -67,6 +69,10 @@ typedef struct kd_mirror {
 	unsigned failures;	  /* in a row */
 	struct timespec next_try; /* not before: after a push, or a failure */
 	int done;		  /* the thread has returned */
+
+	/* The thread's own. */
+	git_repository *repo; /* keikakud's repository, see source() */
+	unsigned uses;	      /* pushes since it was opened */
 } kd_mirror;
 
 /* Answers held until enough mirrors hold `seq`. */
@@ -268,9 +274,44 @@ static const git_oid *remote_ref(const git_remote_head **heads, size_t n, const 
  * *pushed the branch the mirror now holds; or -1 with the reason in
  * `error`, and *diverged set when the mirror's history is not ours.
  */
+/*
+ * The thread's handle on keikakud's repository, kept from push to push:
+ * opening it again each time mapped and unmapped every pack index, and the
+ * unmaps' TLB shootdowns stopped the writer's CPU too.  New packs are seen
+ * by a refresh; the handle is opened afresh every KD_MIRROR_REOPEN pushes
+ * and after a failure, which lets go of packs the maintainer merged away.
+ */
+static git_repository *source(kd_mirror *mi, char *error, size_t size)
+{
+	git_odb *odb = NULL;
+	int refreshed;
+
+	if (mi->repo && (mi->uses >= KD_MIRROR_REOPEN || mi->failures)) {
+		git_repository_free(mi->repo);
+		mi->repo = NULL;
+	}
+	if (!mi->repo) {
+		if (git_repository_open_bare(&mi->repo, mi->set->cfg->repo) < 0) {
+			snprintf(error, size, "cannot open '%s': %s", mi->set->cfg->repo,
+				 kd_git_message());
+			return NULL;
+		}
+		mi->uses = 0;
+		return mi->repo;
+	}
+	refreshed = git_repository_odb(&odb, mi->repo) == 0 && git_odb_refresh(odb) == 0;
+	git_odb_free(odb);
+	if (!refreshed) {
+		snprintf(error, size, "cannot read the new packs: %s", kd_git_message());
+		return NULL;
+	}
+	mi->uses++;
+	return mi->repo;
+}
+
 static int push_once(kd_mirror *mi, git_oid *pushed, int *diverged, char *error, size_t size)
 {
-	git_repository *repo = NULL;
+	git_repository *repo;
 	git_remote *remote = NULL;
 	git_remote_callbacks cbs;
 	git_push_options opts;
@@ -288,9 +329,9 @@ static int push_once(kd_mirror *mi, git_oid *pushed, int *diverged, char *error,
 	*diverged = 0;
 	git_remote_init_callbacks(&cbs, GIT_REMOTE_CALLBACKS_VERSION);
 	git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
-	/* A fresh handle each time: packs come and go under the pack maintainer. */
-	if (git_repository_open_bare(&repo, mi->set->cfg->repo) < 0 ||
-	    git_reference_name_to_id(&ours, repo, KD_MIRROR_BRANCH) < 0) {
+	if (!(repo = source(mi, error, size)))
+		return -1;
+	if (git_reference_name_to_id(&ours, repo, KD_MIRROR_BRANCH) < 0) {
 		snprintf(error, size, "cannot read %s: %s", KD_MIRROR_BRANCH, kd_git_message());
 		goto done;
 	}
@@ -383,7 +424,6 @@ done:
 		git_remote_disconnect(remote);
 	git_remote_free(remote);
 	free(tags.refs);
-	git_repository_free(repo);
 	return error_code;
 }
 
@@ -599,8 +639,21 @@ static void *mirror_main(void *arg)
 			git_oid pushed;
 			int diverged, ok;
 
+			struct timespec t0, t1, c0, c1;
+			long long behind = m->seq - mi->pushed_seq;
+
 			pthread_mutex_unlock(&m->lock);
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 			ok = push_once(mi, &pushed, &diverged, error, sizeof(error)) == 0;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+			log_debug("mirror %s: push of %lld batches took %.1f ms, %.1f ms of CPU",
+				  mi->shown, behind,
+				  (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+					  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+				  (double)(c1.tv_sec - c0.tv_sec) * 1e3 +
+					  (double)(c1.tv_nsec - c0.tv_nsec) / 1e6);
 			pthread_mutex_lock(&m->lock);
 			if (ok)
 				note_success(mi, &pushed);
@@ -624,6 +677,8 @@ static void *mirror_main(void *arg)
 			pthread_mutex_lock(&m->lock);
 		}
 	}
+	git_repository_free(mi->repo);
+	mi->repo = NULL;
 	mi->done = 1;
 	pthread_cond_broadcast(&m->wake);
 	pthread_mutex_unlock(&m->lock);
