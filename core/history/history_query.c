@@ -481,17 +481,20 @@ static int is_closed(const json_t *settings, const char *year)
 }
 
 static int closed_problem(kk_diaglist *problems, kk_history *h, uint32_t commit, const char *file,
-			  const char *year)
+			  const json_t *settings, const char *year)
 {
 	kk_diag d = {0};
+	char era[32];
 
 	d.code = KK_EINVALID;
 	kk_diag_set_path(&d, file);
 	snprintf(d.pointer, sizeof(d.pointer), "/years/%s", year);
+	/* The year as the report names it too, as the closed-year rule does. */
+	kk_fy_format(era, sizeof(era), settings, atoi(year));
 	snprintf(d.message, sizeof(d.message),
-		 _("commit %.12s changes fiscal year %s, which was closed, without being a "
+		 _("commit %.12s changes fiscal year %s (%s), which was closed, without being a "
 		   "correction"),
-		 git_oid_tostr_s(&h->commits[commit].oid), year);
+		 git_oid_tostr_s(&h->commits[commit].oid), year, era);
 	return kk_diaglist_add(problems, &d);
 }
 
@@ -545,7 +548,7 @@ static int check_commit(kk_history *h, size_t i, const json_t *settings, info_ca
 			    is_closed(settings, year) && strcmp(year, reported) != 0) {
 				snprintf(reported, sizeof(reported), "%s", year);
 				if (closed_problem(problems, h, (uint32_t)i, h->paths[ch->path],
-						   year) < 0)
+						   settings, year) < 0)
 					error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 			}
 		}

@@ -453,7 +453,7 @@ expect 0 "*" "" -- kk verify --all-history
 /usr/bin/python3 -c 'import json; p="items/0025.json"; d=json.load(open(p)); d["years"]["2021"]["progress"] = "ahead"; json.dump(d, open(p, "w"), ensure_ascii=False, indent=2); open(p, "a").write("\n")'
 git commit -qam "Edit 25 by hand"
 bad=$(git rev-parse --short=12 HEAD)
-expect 1 "items/0025.json: /years/2021: commit $bad changes fiscal year 2021, which was closed, without being a correction" "*" -- kk verify
+expect 1 "items/0025.json: /years/2021: commit $bad changes fiscal year 2021 (令和3年度), which was closed, without being a correction" "*" -- kk verify
 r=$(kk log --item 25 --since "$today" --json)
 check "log of the clone: the corrections made by hand" test "$(jget "$r" '[(e["path"], e["new"], e["department"], e["reason"], e["correction"]) for e in j["entries"]][:2]')" = \
 	'[["years.2021.progress", "ahead", null, null, false], ["years.2021.result", "・規程案を作成した(改)", null, "誤記", true]]'

@@ -22,8 +22,8 @@ echo notes >notes.txt
 git add -A && git commit -qm "Edit by hand"
 bad=$(short HEAD)
 # The renamed item's 2020 columns left 0007 and arrived in 0070, and 2020 is closed.
-closed="items/0007.json: /years/2020: commit $(git rev-parse --short=12 HEAD) changes fiscal year 2020, which was closed, without being a correction
-items/0070.json: /years/2020: commit $(git rev-parse --short=12 HEAD) changes fiscal year 2020, which was closed, without being a correction"
+closed="items/0007.json: /years/2020: commit $(git rev-parse --short=12 HEAD) changes fiscal year 2020 (令和2年度), which was closed, without being a correction
+items/0070.json: /years/2020: commit $(git rev-parse --short=12 HEAD) changes fiscal year 2020 (令和2年度), which was closed, without being a correction"
 problems="items/0001.json: /owners/0: department '企画課' does not exist
 items/0002.json: /: not in canonical form (run 'keikaku fmt items/0002.json')
 items/0004.json: /measure: measure 9 of section 1.1 does not exist in plan.json
@@ -33,6 +33,8 @@ notes.txt: /: unexpected file"
 expect 1 "$problems
 $closed" "8 problems in 43 files at $bad" -- kk verify
 expect 0 "no problems in 42 files at $(short HEAD~1)" "" -- kk verify --at HEAD~1
+# The closed year named as the report names it, in Japanese too (not "2020 年度").
+check "ja: the closed year as 令和2年度" sh -c "LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 \"\$KEIKAKU\" verify | grep -q '^items/0007.json: /years/2020: コミット [0-9a-f]* は締め済みの 令和2年度 (2020) を訂正'"
 
 # Fix some of it; the history still shows where each problem began, once.
 git checkout -q HEAD~1 -- items/0026.json items/0001.json
