@@ -25,9 +25,9 @@ typedef struct kw_options {
 	int any_port;	       /* listen on a port the kernel picks (kw_server_port) */
 	unsigned threads;      /* worker threads, default 4 */
 	unsigned connections;  /* open connections at most, default 256 */
-	unsigned per_ip;       /* open connections from one address at most, default 32 */
+	unsigned per_ip;       /* open connections from one address at most, default 64 */
 	unsigned timeout;      /* seconds a connection may stay idle, default 15 */
-	size_t cache_bytes;    /* memory the response cache may hold, default 64 MiB */
+	size_t cache_bytes;    /* memory the response cache may hold, default 32 MiB */
 	int utc_offset;	       /* minutes east of UTC that dates (@DATE, since) are meant in */
 	int use_history_cache; /* keep the history index in the repository's git directory */
 	const char *ja_locale; /* the locale of Japanese pages, default "ja_JP.UTF-8" */
@@ -38,10 +38,10 @@ enum {
 	KW_DEFAULT_PORT = 8080,
 	KW_DEFAULT_THREADS = 4,
 	KW_DEFAULT_CONNECTIONS = 256,
-	KW_DEFAULT_PER_IP = 32,
+	KW_DEFAULT_PER_IP = 64,
 	KW_DEFAULT_TIMEOUT = 15,
 };
-#define KW_DEFAULT_CACHE_BYTES ((size_t)64 << 20)
+#define KW_DEFAULT_CACHE_BYTES ((size_t)32 << 20)
 
 /*
  * Parses "ADDR:PORT", "[V6ADDR]:PORT", "ADDR" or ":PORT" into `opts` (host
