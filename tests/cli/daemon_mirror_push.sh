@@ -14,7 +14,8 @@
 #   4. with --sync-mirrors 1, each write is answered only once the mirror
 #      holds it; with the mirror down, after --sync-mirrors-timeout, with
 #      -32009 naming the commit (which is stored) and the mirror's error;
-#   5. the host key is checked against known_hosts, and bad options are refused.
+#   5. the host key is checked against known_hosts, a password in a URL is shown as ***,
+#      and bad options are refused.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/daemon.bash"
 setup_users
@@ -262,9 +263,15 @@ check "strict again: held until the mirror has it" test "$(mirror_head "$ssh_mir
 stop_daemon
 
 # --- 5. The host key is checked; bad options are refused. ---
-HOME=$kd_home start_daemon --mirror "ssh://kkt_git@localhost:$port$ssh_mirror" --mirror-retry-max 1
+# A password in a URL is shown nowhere.
+HOME=$kd_home start_daemon --mirror "ssh://kkt_git@localhost:$port$ssh_mirror" --mirror-retry-max 1 \
+	--mirror "https://kk:s3cret-token@127.0.0.1:9/plan.git"
 sleep 1
 s=$(status_json)
+check "a password in a URL: *** in status" test "$(jget "$s" 'j["mirrors"][1]["url"]')" = "https://kk:***@127.0.0.1:9/plan.git"
+check "and in status in words" grep -qF "https://kk:***@127.0.0.1:9/plan.git: not reached yet" <<<"$(kk --socket "$sock" status)"
+check "and nowhere in the log" test "$(grep -c s3cret-token "$daemon_log")" = 0
+check "the https mirror's error" grep -q "failed to connect to 127.0.0.1" <<<"$(jget "$s" 'j["mirrors"][1]["error"]')"
 check "an unknown host key: not pushed" test "$(mirror_field "$s" "ssh://kkt_git@localhost:$port$ssh_mirror" '["pushed"]')" = null
 check "an unknown host key: the error says so" grep -q "host key of \[localhost\]:$port is not in $kd_home/.ssh/known_hosts" <<<"$(mirror_field "$s" "ssh://kkt_git@localhost:$port$ssh_mirror" '["error"]')"
 stop_daemon
