@@ -22,7 +22,7 @@ static const cli_option serve_options[] = {
 	CLI_OPT_STRING(0, "listen", serve_args, listen, "ADDR:PORT",
 		       N_("listen on ADDR:PORT (default 127.0.0.1:8080; port 0: any free one)")),
 	CLI_OPT_STRING(0, "threads", serve_args, threads, "N",
-		       N_("answer with N worker threads (default 4)")),
+		       N_("answer with N worker threads (default: one per CPU, 2 to 8)")),
 	CLI_OPT_END(),
 };
 

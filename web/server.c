@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -406,6 +407,17 @@ static int bind_address(struct sockaddr_storage *ss, const kw_options *o, kk_dia
 	return kk_diag_set(diag, KK_EINVALID, _("'%s' is not an IP address"), host);
 }
 
+/*
+ * As many workers as CPUs (2 to 8): a worker is busy for a whole page, and each keeps a
+ * repository handle and HEAD's history (about 10 MiB on a 100,000-commit history).
+ */
+static unsigned default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 2 ? 2 : n > 8 ? 8 : (unsigned)n;
+}
+
 int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 {
 	kw_server *s = calloc(1, sizeof(*s));
@@ -418,7 +430,7 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->returned, NULL);
 	s->opts = *opts;
-	s->opts.threads = opts->threads ? opts->threads : KW_DEFAULT_THREADS;
+	s->opts.threads = opts->threads ? opts->threads : default_threads();
 	s->nstores = s->opts.threads;
 	if (!(s->repo = strdup(opts->repo)) ||
 	    !(s->cache = kw_cache_new(opts->cache_bytes ? opts->cache_bytes

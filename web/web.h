@@ -23,7 +23,7 @@ typedef struct kw_options {
 	const char *host;      /* numeric IPv4 or IPv6 address; default 127.0.0.1 */
 	unsigned port;	       /* default 8080; 0 with `any_port` lets the kernel pick */
 	int any_port;	       /* listen on a port the kernel picks (kw_server_port) */
-	unsigned threads;      /* worker threads, default 4 */
+	unsigned threads;      /* worker threads, default the CPUs online (2 to 8) */
 	unsigned connections;  /* open connections at most, default 256 */
 	unsigned per_ip;       /* open connections from one address at most, default 64 */
 	unsigned timeout;      /* seconds a connection may stay idle, default 15 */
@@ -36,7 +36,6 @@ typedef struct kw_options {
 /* The defaults above. */
 enum {
 	KW_DEFAULT_PORT = 8080,
-	KW_DEFAULT_THREADS = 4,
 	KW_DEFAULT_CONNECTIONS = 256,
 	KW_DEFAULT_PER_IP = 64,
 	KW_DEFAULT_TIMEOUT = 15,
