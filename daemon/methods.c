@@ -666,19 +666,20 @@ static int note_year(kk_update_result *r, int year)
  * 0, or a negative code when out of memory.
  */
 static int year_violations(json_t *violations, kk_year_change *change, kd_writer *w,
-			   const kd_call *call, int close, int year, const char *tag)
+			   const kd_call *call, const json_t *settings, int close, int year,
+			   const char *tag)
 {
 	kk_diag diag = {0};
-	char text[256];
+	char text[256], title[96];
 	int error;
+
+	kk_fy_title(title, sizeof(title), settings, year);
 
 	if (!call->who.admin) {
 		snprintf(text, sizeof(text),
-			 close ? _("cannot close fiscal year %d: only an admin may close a fiscal "
-				   "year")
-			       : _("cannot open fiscal year %d: only an admin may open a fiscal "
-				   "year"),
-			 year);
+			 close ? _("cannot close %s: only an admin may close a fiscal year")
+			       : _("cannot open %s: only an admin may open a fiscal year"),
+			 title);
 		return add_year_violation(violations, year, KK_RULE_ADMIN_ONLY, text);
 	}
 	if ((error = close ? kk_year_close(change, &w->files, year, &diag)
@@ -688,7 +689,7 @@ static int year_violations(json_t *violations, kk_year_change *change, kd_writer
 							       diag.message);
 	if (close && tag_exists(w, tag)) {
 		snprintf(text, sizeof(text),
-			 _("cannot close fiscal year %d: tag '%s' exists already"), year, tag);
+			 _("cannot close %s: tag '%s' exists already"), title, tag);
 		return add_year_violation(violations, year, KK_RULE_TAG_EXISTS, text);
 	}
 	return 0;
@@ -749,7 +750,7 @@ static void handle_year(kd_writer *w, kd_call *call)
 
 	/* Refusals of the year as a whole come before any item is looked at. */
 	if (!(violations = json_array()) ||
-	    year_violations(violations, &change, w, call, close, year, tag) < 0)
+	    year_violations(violations, &change, w, call, settings, close, year, tag) < 0)
 		goto nomem;
 	if (json_array_size(violations)) {
 		if (refuse_year(w, call, violations, dry_run) < 0)

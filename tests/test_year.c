@@ -142,28 +142,28 @@ static void test_refusals(void **state)
 		int code;
 		const char *message;
 	} cases[] = {
-		{0, 2022, NULL, KK_EEXISTS, "cannot open fiscal year 2022: it is open already"},
+		{0, 2022, NULL, KK_EEXISTS, "cannot open 令和4年度 (FY2022): it is open already"},
 		{0, 2020, NULL, KK_EEXISTS,
-		 "cannot open fiscal year 2020: it is closed, and a closed year does not open "
+		 "cannot open 令和2年度 (FY2020): it is closed, and a closed year does not open "
 		 "again"},
 		{0, 2025, NULL, KK_ENOTFOUND,
-		 "cannot open fiscal year 2025: it is not a year of the plan, and the next year "
+		 "cannot open 令和7年度 (FY2025): it is not a year of the plan, and the next year "
 		 "to add is 2023"},
 		{0, 2019, NULL, KK_ENOTFOUND,
-		 "cannot open fiscal year 2019: it is not a year of the plan, and the next year "
+		 "cannot open 令和元年度 (FY2019): it is not a year of the plan, and the next year "
 		 "to add is 2023"},
 		{0, 2023, "{\"years\": {\"2022\": \"planned\", \"2023\": \"planned\"}}",
-		 KK_EINVALID, "cannot open fiscal year 2023: fiscal year 2022 is not open yet"},
+		 KK_EINVALID, "cannot open 令和5年度 (FY2023): 令和4年度 (FY2022) is not open yet"},
 		{0, 999, NULL, KK_EINVALID, "fiscal year 999 is out of range"},
-		{1, 2020, NULL, KK_EEXISTS, "cannot close fiscal year 2020: it is closed already"},
+		{1, 2020, NULL, KK_EEXISTS, "cannot close 令和2年度 (FY2020): it is closed already"},
 		{1, 2023, NULL, KK_ENOTFOUND,
-		 "cannot close fiscal year 2023: it is not a year of the plan"},
+		 "cannot close 令和5年度 (FY2023): it is not a year of the plan"},
 		{1, 2022, NULL, KK_EINVALID,
-		 "cannot close fiscal year 2022: fiscal year 2021 is not closed yet"},
+		 "cannot close 令和4年度 (FY2022): 令和3年度 (FY2021) is not closed yet"},
 		{1, 2022, "{\"years\": {\"2022\": \"planned\"}}", KK_EINVALID,
-		 "cannot close fiscal year 2022: it is not open yet"},
+		 "cannot close 令和4年度 (FY2022): it is not open yet"},
 		{1, 2021, "{\"years\": {\"2020\": \"open\"}}", KK_EINVALID,
-		 "cannot close fiscal year 2021: fiscal year 2020 is not closed yet"},
+		 "cannot close 令和3年度 (FY2021): 令和2年度 (FY2020) is not closed yet"},
 		{1, 3000, NULL, KK_EINVALID, "fiscal year 3000 is out of range"},
 	};
 

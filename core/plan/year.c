@@ -64,8 +64,7 @@ void kk_year_count(kk_year_counts *out, const json_t *items, int year)
 	}
 }
 
-/* "令和3年度 (FY2021)": how the commit and the tag name the year. */
-static void year_title(char *buf, size_t size, const json_t *settings, int year)
+void kk_fy_title(char *buf, size_t size, const json_t *settings, int year)
 {
 	char era[64];
 
@@ -81,6 +80,7 @@ static int check_order(const json_t *settings, int year, year_action action, kk_
 {
 	const json_t *years = json_object_get(settings, "years");
 	const char *state = kk_fy_state(settings, year), *key;
+	char title[96], other[96];
 	int last = 0, earlier = 0;
 	json_t *v;
 
@@ -97,45 +97,44 @@ static int check_order(const json_t *settings, int year, year_action action, kk_
 		if (y < year && behind && (!earlier || y < earlier))
 			earlier = y;
 	}
+	kk_fy_title(title, sizeof(title), settings, year);
+	if (earlier)
+		kk_fy_title(other, sizeof(other), settings, earlier);
 	if (action == YEAR_OPEN) {
 		if (is_state(state, "open"))
 			return kk_diag_set(diag, KK_EEXISTS,
-					   _("cannot open fiscal year %d: it is open already"),
-					   year);
+					   _("cannot open %s: it is open already"),
+					   title);
 		if (is_state(state, "closed"))
 			return kk_diag_set(
 				diag, KK_EEXISTS,
-				_("cannot open fiscal year %d: it is closed, and a closed "
-				  "year does not open again"),
-				year);
+				_("cannot open %s: it is closed, and a closed year does not "
+				  "open again"),
+				title);
 		if (!state && last && year != last + 1)
 			return kk_diag_set(diag, KK_ENOTFOUND,
-					   _("cannot open fiscal year %d: it is not a year of the "
-					     "plan, and the next year to add is %d"),
-					   year, last + 1);
+					   _("cannot open %s: it is not a year of the plan, and "
+					     "the next year to add is %d"),
+					   title, last + 1);
 		if (earlier)
 			return kk_diag_set(
 				diag, KK_EINVALID,
-				_("cannot open fiscal year %d: fiscal year %d is not open "
-				  "yet"),
-				year, earlier);
+				_("cannot open %s: %s is not open yet"), title, other);
 		return 0;
 	}
 	if (!state)
 		return kk_diag_set(diag, KK_ENOTFOUND,
-				   _("cannot close fiscal year %d: it is not a year of the plan"),
-				   year);
+				   _("cannot close %s: it is not a year of the plan"), title);
 	if (is_state(state, "closed"))
 		return kk_diag_set(diag, KK_EEXISTS,
-				   _("cannot close fiscal year %d: it is closed already"), year);
+				   _("cannot close %s: it is closed already"), title);
 	if (!is_state(state, "open"))
 		return kk_diag_set(diag, KK_EINVALID,
-				   _("cannot close fiscal year %d: it is not open yet"), year);
+				   _("cannot close %s: it is not open yet"), title);
 	if (earlier)
 		return kk_diag_set(
 			diag, KK_EINVALID,
-			_("cannot close fiscal year %d: fiscal year %d is not closed yet"), year,
-			earlier);
+			_("cannot close %s: %s is not closed yet"), title, other);
 	return 0;
 }
 
@@ -173,7 +172,7 @@ static int decide(kk_year_change *out, const kk_fileset *files, int year, year_a
 				goto nomem;
 		}
 	}
-	year_title(title, sizeof(title), plan->settings, year);
+	kk_fy_title(title, sizeof(title), plan->settings, year);
 	if (asprintf(&out->summary, "%s %s", title, action == YEAR_OPEN ? "を開始" : "を締め切り") <
 	    0) {
 		out->summary = NULL;
@@ -204,7 +203,7 @@ char *kk_year_tag_message(const json_t *settings, int year, const kk_year_counts
 {
 	char title[96], *text = NULL;
 
-	year_title(title, sizeof(title), settings, year);
+	kk_fy_title(title, sizeof(title), settings, year);
 	if (asprintf(&text,
 		     "%s を締め切り\n\n"
 		     "項目 %zu\n"

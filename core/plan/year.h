@@ -30,6 +30,9 @@
 /* The longest tag name kk_year_tag_name() writes, with its NUL. */
 #define KK_YEAR_TAG_MAX 16
 
+/* "令和3年度 (FY2021)": how messages, commits and tags name fiscal year `year`. */
+void kk_fy_title(char *buf, size_t size, const json_t *settings, int year);
+
 /* A fiscal year's entries, as its items record them. */
 typedef struct kk_year_counts {
 	size_t items;			/* items with an entry for the year */

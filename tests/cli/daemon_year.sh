@@ -198,7 +198,8 @@ open 令和6年度 (FY2024): 6 items gain an empty entry for it" "" -- kk --sock
 expect 1 "dry run: nothing committed
 no changes
 would be refused:
-  keikaku.json · 令和5年度: cannot close fiscal year 2023: fiscal year 2022 is not closed yet" "" -- kk --socket "$sock" year close R5 --dry-run
+  keikaku.json · 令和5年度: cannot close 令和5年度 (FY2023): 令和4年度 (FY2022) is not closed yet" "" -- kk --socket "$sock" year close R5 --dry-run
+check "Japanese dry-run refusal names the years by era" test "$(LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 kk --socket "$sock" year close R5 --dry-run | tail -1)" = "  keikaku.json · 令和5年度: 令和5年度 (FY2023) を締め切れません: 令和4年度 (FY2022) がまだ締め切られていません"
 check "CLI dry runs leave the repository" test "$(repo_state)" = "$before"
 r=$(kk --socket "$sock" year close 令和4年度 -m "令和4年度の締め" --json)
 check "CLI close --json" test "$(jget "$r" 'j["tag"]')" = fy2022
