@@ -71,6 +71,24 @@ static int bad_param(kk_diag *diag, const char *name, const char *what)
 	return name_param(diag, name);
 }
 
+/* A file filter that names none of the plan's files, with the one it is likely a typo of. */
+static int unknown_file(kk_diag *diag, const char *file)
+{
+	static const char *const files[] = {KK_PATH_SETTINGS, KK_PATH_DEPARTMENTS,
+					    KK_PATH_STRUCTURE};
+	const char *meant = kk_key_nearest(file, files, sizeof(files) / sizeof(*files));
+
+	if (meant)
+		kk_diag_set(diag, KK_EINVALID, _("file '%s' is not a plan file (did you mean '%s'?)"),
+			    file, meant);
+	else
+		kk_diag_set(diag, KK_EINVALID,
+			    _("file '%s' is not a plan file: give keikaku.json, departments.json, "
+			      "plan.json or items/NNNN.json"),
+			    file);
+	return name_param(diag, "file");
+}
+
 static int param_string(const char **out, const query *q, const char *name, kk_diag *diag)
 {
 	const json_t *v = json_object_get(q->params, name);
@@ -426,7 +444,7 @@ static int do_log(json_t **out, query *q, kk_diag *diag)
 	f.until_commit = has_until ? &until : NULL;
 	if (f.file && strcmp(f.file, KK_PATH_SETTINGS) && strcmp(f.file, KK_PATH_DEPARTMENTS) &&
 	    strcmp(f.file, KK_PATH_STRUCTURE) && !kk_item_path_parse(&(json_int_t){0}, f.file))
-		return bad_param(diag, "file", _("expected a plan file"));
+		return unknown_file(diag, f.file);
 	/* Fields of the plan-wide files are theirs; those of items are checked. */
 	if (f.field && (!f.file || kk_item_path_parse(&(json_int_t){0}, f.file)) &&
 	    (error = check_field("field", f.field, diag)) < 0)

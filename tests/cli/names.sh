@@ -35,6 +35,9 @@ try 'keikaku $cmd --help'" -- kk -C "$repo" "$@"
 msg="department '秘書科' does not exist (did you mean '秘書課'?)" bad log --dept 秘書科
 msg="item 999 does not exist" bad log --item 999
 msg="no commit of the plan is by 'nobody'" bad log --author nobody
+msg="file 'keikaku.jsn' is not a plan file (did you mean 'keikaku.json'?)" bad log --file keikaku.jsn
+msg="file 'notes.txt' is not a plan file: give keikaku.json, departments.json, plan.json or items/NNNN.json" \
+	bad log --file notes.txt
 msg="unknown field 'progres' (did you mean 'progress'?)" bad log --field progres
 msg="unknown field 'years.2021.progres' (did you mean 'years.2021.progress'?)" \
 	bad log --field years.2021.progres
@@ -57,6 +60,9 @@ bad_ja() { # bad_ja COMMAND... : exit 2 with MESSAGE (from $msg) and the help hi
 }
 msg="項目 999 は存在しません" bad_ja log --item 999
 msg="'nobody' による計画のコミットはありません" bad_ja log --author nobody
+msg="'keikaku.jsn' は計画のファイルではありません ('keikaku.json' のことですか?)" bad_ja log --file keikaku.jsn
+msg="'notes.txt' は計画のファイルではありません: keikaku.json、departments.json、plan.json、items/NNNN.json のいずれかを指定してください" \
+	bad_ja log --file notes.txt
 for cmd in log schedule pending diff list report; do
 	msg="2030年度 (令和12年度) は計画の年度ではありません" bad_ja $cmd --fy 2030
 done
