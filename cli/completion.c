@@ -332,17 +332,22 @@ int cli_completion_bash(FILE *out)
  */
 static void year_spellings(const json_t *settings, int year)
 {
-	char forms[6][64];
+	char forms[9][64];
 	kk_diag diag = {0};
+	size_t n = 0;
 	int back;
 
-	snprintf(forms[0], sizeof(forms[0]), "%d", year);
-	snprintf(forms[1], sizeof(forms[1]), "%d年度", year);
-	snprintf(forms[2], sizeof(forms[2]), "FY%d", year);
-	snprintf(forms[3], sizeof(forms[3]), "R%d", year - 2018);
-	snprintf(forms[4], sizeof(forms[4]), "H%d", year - 1988);
-	kk_fy_format(forms[5], sizeof(forms[5]), settings, year);
-	for (size_t i = 0; i < 6; i++)
+	snprintf(forms[n++], sizeof(forms[0]), "%d", year);
+	snprintf(forms[n++], sizeof(forms[0]), "%d年度", year);
+	snprintf(forms[n++], sizeof(forms[0]), "FY%d", year);
+	snprintf(forms[n++], sizeof(forms[0]), "fy%d", year);
+	snprintf(forms[n++], sizeof(forms[0]), "R%d", year - 2018);
+	snprintf(forms[n++], sizeof(forms[0]), "r%d", year - 2018);
+	snprintf(forms[n++], sizeof(forms[0]), "H%d", year - 1988);
+	snprintf(forms[n++], sizeof(forms[0]), "h%d", year - 1988);
+	kk_fy_format(forms[n++], sizeof(forms[0]), settings, year);
+	/* Only what kk_fy_parse() reads back as `year`: an era the plan names, a year in range. */
+	for (size_t i = 0; i < n; i++)
 		if (kk_fy_parse(&back, forms[i], settings, &diag) == 0 && back == year)
 			printf("%s\n", forms[i]);
 }

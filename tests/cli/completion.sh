@@ -44,10 +44,12 @@ offers "$clone" "--owner= --status= --fy= --progress= --at= --json --help" keika
 offers "$clone" "-m --message= --dry-run -h --help" keikaku edit 3 -
 offers "$clone" "--ambiguous-width=" keikaku --amb
 offers "$clone" "1 2" keikaku --ambiguous-width ''
-offers "$clone" "2020 2020年度 FY2020 R2 令和2年度 2021 2021年度 FY2021 R3 令和3年度 2022 2022年度 FY2022 R4 令和4年度" \
+offers "$clone" "2020 2020年度 FY2020 fy2020 R2 r2 令和2年度 2021 2021年度 FY2021 fy2021 R3 r3 令和3年度 2022 2022年度 FY2022 fy2022 R4 r4 令和4年度" \
 	keikaku list --fy ''
 offers "$clone" "2021年度" keikaku log --fy 2021年
 offers "$clone" "R2 R3 R4" keikaku pending --fy R
+offers "$clone" "r2 r3 r4" keikaku pending --fy r
+offers "$clone" "fy2020 fy2021 fy2022" keikaku diff --fy fy
 offers "$clone" "令和2年度 令和3年度 令和4年度" keikaku report --fy = 令
 offers "$clone" "FY2021" keikaku year close FY2021
 offers "$clone" "◎ ○ ▲ ahead on_track behind" keikaku update 3 --fy R3 --progress ''
