@@ -3,6 +3,7 @@
  * read-only web site (web/web.h), until SIGINT or SIGTERM.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ static const cli_option serve_options[] = {
 	CLI_OPT_STRING(0, "listen", serve_args, listen, "ADDR:PORT",
 		       N_("listen on ADDR:PORT (default 127.0.0.1:8080; port 0: any free one)")),
 	CLI_OPT_STRING(0, "threads", serve_args, threads, "N",
-		       N_("answer with N worker threads (default: one per CPU, 2 to 8)")),
+		       N_("make at most N pages at once (default: one per CPU, 2 to 8)")),
 	CLI_OPT_END(),
 };
 
@@ -87,6 +88,11 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A thread per connection, and glibc's malloc an arena per thread: without a bound
+	 * the arenas kept 313 MiB at bench/serve's peak, with two 154 MiB.
+	 */
+	mallopt(M_ARENA_MAX, 2);
 	if (kw_server_start(&server, &opts, &diag) < 0) {
 		cli_error_diag(&diag);
 		return EXIT_FAIL;

@@ -48,6 +48,8 @@ struct kw_server {
 	locale_t ja, en;
 	pthread_mutex_t lock;
 	pthread_cond_t returned;
+	kk_store *head_store; /* for reading HEAD alone, under head_lock */
+	pthread_mutex_t head_lock;
 	kk_store **stores;
 	kk_query_memo **memos; /* each store's HEAD history, kept between requests */
 	int *busy;
@@ -233,6 +235,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	unsigned char key[20];
 	char etag[48];
 	unsigned slot;
+	int error;
 	enum MHD_Result ok;
 	kk_diag diag = {0};
 	locale_t old;
@@ -263,31 +266,29 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	req.utc_offset = s->opts.utc_offset;
 	req.use_history_cache = s->opts.use_history_cache;
 
-	req.store = borrow(s, &slot);
-	req.memo = s->memos[slot];
-	if (kk_store_resolve(&req.head, req.store, NULL, &diag) < 0) {
-		give_back(s, slot);
+	/* HEAD, on a handle of its own: a cached page never waits for a page being made. */
+	pthread_mutex_lock(&s->head_lock);
+	error = kk_store_resolve(&req.head, s->head_store, NULL, &diag);
+	pthread_mutex_unlock(&s->head_lock);
+	if (error < 0)
 		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				  "500 the repository has no HEAD commit\n");
-	}
 	git_oid_tostr(req.head_hex, sizeof(req.head_hex), &req.head);
-	if (make_key(key, etag, &req, url) < 0) {
-		give_back(s, slot);
+	if (make_key(key, etag, &req, url) < 0)
 		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
-	}
 	if (not_modified(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_IF_NONE_MATCH),
-			 etag)) {
-		give_back(s, slot);
+			 etag))
 		return send_buffer(conn, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, etag);
-	}
 	if (kw_cache_get(s->cache, key, &body, &len, &type)) {
-		give_back(s, slot);
 		ok = send_buffer(conn, MHD_HTTP_OK, type, body, len, etag);
 		free(body);
 		return ok;
 	}
 
+	/* A page to make: at most as many at once as there are handles. */
+	req.store = borrow(s, &slot);
+	req.memo = s->memos[slot];
 	/* Made here, in the language asked for: gettext follows this thread's locale. */
 	old = uselocale(req.english ? s->en : s->ja);
 	kw_page_answer(&res, &req);
@@ -353,6 +354,8 @@ static void free_server(kw_server *s)
 		kk_store_free(s->stores[i]);
 	free(s->memos);
 	free(s->stores);
+	kk_store_free(s->head_store);
+	pthread_mutex_destroy(&s->head_lock);
 	free(s->busy);
 	kw_cache_free(s->cache);
 	if (s->ja)
@@ -422,12 +425,19 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 {
 	kw_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_storage addr;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+	/*
+	 * A thread for each connection (up to the limit): a page that takes seconds (a
+	 * department's whole trail on a long history) holds its own connection and one
+	 * repository handle, not every connection a pooled thread would also serve.
+	 */
+	unsigned flags =
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO;
 	int error, v6;
 
 	if (!s)
 		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->head_lock, NULL);
 	pthread_cond_init(&s->returned, NULL);
 	s->opts = *opts;
 	s->opts.threads = opts->threads ? opts->threads : default_threads();
@@ -452,13 +462,15 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 			goto fail;
 		}
 	}
+	if ((error = kk_store_discover(&s->head_store, s->repo, diag)) < 0)
+		goto fail;
 	if ((v6 = error = bind_address(&addr, &s->opts, diag)) < 0)
 		goto fail;
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	s->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, answer, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE, s->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+		MHD_OPTION_CONNECTION_LIMIT,
 		s->opts.connections ? s->opts.connections : KW_DEFAULT_CONNECTIONS,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		s->opts.per_ip ? s->opts.per_ip : KW_DEFAULT_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
