@@ -40,6 +40,12 @@
 	"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "       \
 	"base-uri 'none'; frame-ancestors 'none'"
 
+/* A request waiting for a repository handle, in borrow()'s line. */
+typedef struct kw_waiter {
+	pthread_cond_t cond;
+	struct kw_waiter *next;
+} kw_waiter;
+
 struct kw_server {
 	struct MHD_Daemon *mhd;
 	kw_options opts;
@@ -47,34 +53,55 @@ struct kw_server {
 	kw_cache *cache;
 	locale_t ja, en;
 	pthread_mutex_t lock;
-	pthread_cond_t returned;
 	kk_store *head_store; /* for reading HEAD alone, under head_lock */
 	pthread_mutex_t head_lock;
 	kk_store **stores;
 	kk_query_memo **memos; /* each store's HEAD history, kept between requests */
 	int *busy;
 	unsigned nstores;
+	kw_waiter *queue, *queue_tail; /* borrow()'s line of requests waiting for a handle */
 };
 
 /* --- the repository handles --- */
 
+/* A free handle, marked busy, or NULL when all are lent. */
+static kk_store *free_store(kw_server *s, unsigned *slot)
+{
+	for (unsigned i = 0; i < s->nstores; i++)
+		if (!s->busy[i]) {
+			s->busy[i] = 1;
+			*slot = i;
+			return s->stores[i];
+		}
+	return NULL;
+}
+
+/*
+ * Lends a handle, in the order the requests asked: under load every page
+ * waits its turn in a queue, none is passed by a later one, and a handle
+ * given back wakes only the first in line (each waits on its own condition).
+ */
 static kk_store *borrow(kw_server *s, unsigned *slot)
 {
+	kw_waiter me = {.next = NULL};
 	kk_store *store = NULL;
 
 	pthread_mutex_lock(&s->lock);
-	for (;;) {
-		for (unsigned i = 0; i < s->nstores && !store; i++)
-			if (!s->busy[i]) {
-				s->busy[i] = 1;
-				*slot = i;
-				store = s->stores[i];
-			}
-		if (store)
-			break;
-		pthread_cond_wait(&s->returned, &s->lock);
+	if (!s->queue && (store = free_store(s, slot))) {
+		pthread_mutex_unlock(&s->lock);
+		return store;
 	}
+	pthread_cond_init(&me.cond, NULL);
+	*(s->queue ? &s->queue_tail->next : &s->queue) = &me;
+	s->queue_tail = &me;
+	while (s->queue != &me || !(store = free_store(s, slot)))
+		pthread_cond_wait(&me.cond, &s->lock);
+	if (!(s->queue = me.next))
+		s->queue_tail = NULL;
+	else
+		pthread_cond_signal(&s->queue->cond); /* it may find a handle free too */
 	pthread_mutex_unlock(&s->lock);
+	pthread_cond_destroy(&me.cond);
 	return store;
 }
 
@@ -82,7 +109,8 @@ static void give_back(kw_server *s, unsigned slot)
 {
 	pthread_mutex_lock(&s->lock);
 	s->busy[slot] = 0;
-	pthread_cond_signal(&s->returned);
+	if (s->queue)
+		pthread_cond_signal(&s->queue->cond);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -363,7 +391,6 @@ static void free_server(kw_server *s)
 	if (s->en)
 		freelocale(s->en);
 	pthread_mutex_destroy(&s->lock);
-	pthread_cond_destroy(&s->returned);
 	free(s->repo);
 	free(s);
 }
@@ -438,7 +465,6 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->head_lock, NULL);
-	pthread_cond_init(&s->returned, NULL);
 	s->opts = *opts;
 	s->opts.threads = opts->threads ? opts->threads : default_threads();
 	s->nstores = s->opts.threads;
