@@ -2,10 +2,9 @@
  * Tests for core/history/history: the history index (history.c) and its
  * queries (history_query.c): the log, blame, the last change of a field,
  * closed years and pending items; who wrote each line of a text
- * (history_lines.c); views of a history at an older commit, and the queries'
- * memo of HEAD's history (memo.c); on the scripted history of
- * util/history_script.h.  The index on disk is test_history_cache's,
- * times and revisions test_revision's.
+ * (history_lines.c); on the scripted history of util/history_script.h.  The
+ * index on disk, views and the queries' memo are test_history_cache's, times
+ * and revisions test_revision's.
  */
 #include "testutil.h"
 
@@ -766,104 +765,6 @@ static json_t *pending(hs_sandbox *sb, const char *params)
 	return out;
 }
 
-/* --- views and the memo: the same answers without reading the index again --- */
-
-/* A view of HEAD's history at each commit of the chain is the history opened there. */
-static void test_view(void **state)
-{
-	hs_sandbox *sb = *state;
-	kk_history *head = hs_open(sb, &sb->box.head, 0), *view = NULL;
-	kk_diag diag = {0};
-	git_oid nowhere;
-
-	for (int k = 0; k < HS_NCOMMITS; k++) {
-		kk_history *opened = hs_open(sb, &sb->c[k], 0);
-		json_t *a, *b, *ba = NULL, *bb = NULL;
-		char *ta, *tb;
-
-		assert_int_equal(kk_history_view(&view, head, &sb->c[k], &diag), 0);
-		assert_int_equal(kk_history_count(view), kk_history_count(opened));
-		a = hs_log(view, NULL);
-		b = hs_log(opened, NULL);
-		assert_int_equal(kk_history_blame(&ba, view, 1, &diag), 0);
-		assert_int_equal(kk_history_blame(&bb, opened, 1, &diag), 0);
-		json_array_extend(a, ba);
-		json_array_extend(b, bb);
-		ta = hs_dump(a);
-		tb = hs_dump(b);
-		assert_string_equal(ta, tb);
-		free(ta);
-		free(tb);
-		json_decref(a);
-		json_decref(b);
-		json_decref(ba);
-		json_decref(bb);
-		kk_history_free(view);
-		kk_history_free(opened);
-	}
-	/* A commit off the chain is for kk_history_open(). */
-	memset(&nowhere, 0x42, sizeof(nowhere));
-	assert_int_equal(kk_history_view(&view, head, &nowhere, &diag), KK_ENOTFOUND);
-	kk_history_free(head);
-}
-
-/* One query's answer, as text. */
-static char *ask(hs_sandbox *sb, kk_query_memo *memo, const char *method, const char *params)
-{
-	kk_query_env env = {HS_JST, 0, memo};
-	json_t *p = kk_test_parse(params), *out = NULL;
-	kk_diag diag = {0};
-	char *text;
-
-	if (kk_query_run(&out, sb->box.store, method, p, &env, &diag) < 0)
-		fail_msg("%s %s: %s", method, params, diag.message);
-	json_decref(p);
-	text = hs_dump(out);
-	json_decref(out);
-	return text;
-}
-
-/*
- * Queries with a memo answer as without one, at HEAD and at older revisions, and a
- * commit made between two queries is in the second one's answer.
- */
-static void test_query_memo(void **state)
-{
-	hs_sandbox *sb = *state;
-	kk_query_memo *memo = kk_query_memo_new();
-	char params[256];
-	const char *asked[][2] = {
-		{"history.log", "{\"item\": 1}"},
-		{"history.blame", "{\"id\": 1}"},
-		{"history.log", params},
-		{"plan.schedule", "{\"changed\": true}"},
-	};
-	char *with, *without;
-
-	snprintf(params, sizeof(params), "{\"item\": 1, \"rev\": \"%s\"}", hs_hex(&sb->c[3]));
-	for (int round = 0; round < 2; round++) {
-		for (size_t i = 0; i < sizeof(asked) / sizeof(*asked); i++) {
-			with = ask(sb, memo, asked[i][0], asked[i][1]);
-			without = ask(sb, NULL, asked[i][0], asked[i][1]);
-			assert_string_equal(with, without);
-			free(with);
-			free(without);
-		}
-		if (round == 0) {
-			/* HEAD moves: the memo's history is HEAD's no longer. */
-			hs_set(sb, "items/0001.json", "years.2022.result", "\"・新しい報告\"");
-			hs_hisho(sb, hs_times[HS_NCOMMITS - 1] + 3600,
-				 "001 申請のオンライン化 · 令和4年度 取組内容または結果\n\n"
-				 "Keikaku-Item: 1\nFiscal-Year: 2022\nDepartment: 秘書課\n");
-		}
-	}
-	with = ask(sb, memo, "history.log", "{\"item\": 1}");
-	assert_non_null(strstr(with, "・新しい報告"));
-	free(with);
-	kk_query_memo_free(memo);
-	kk_query_memo_free(NULL);
-}
-
 /* A year open from the plan's first commit is reported on from that commit. */
 static void test_pending_open_from_the_start(void **state)
 {
@@ -952,8 +853,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_authors, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_text_authors_long, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_check_closed, hs_setup, hs_teardown),
-		cmocka_unit_test_setup_teardown(test_view, hs_setup, hs_teardown),
-		cmocka_unit_test_setup_teardown(test_query_memo, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_pending_open_from_the_start, hs_setup,
 						hs_teardown),
 		cmocka_unit_test_setup_teardown(test_pending_after_open, hs_setup, hs_teardown),

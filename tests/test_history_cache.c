@@ -1,8 +1,10 @@
 /*
- * Tests for the history index on disk (core/history/history.c's cache,
- * keikaku/history.idx): written, read back, extended, rebuilt when damaged
- * or when the branch was rewritten, always with the answers of a history
- * built without it; on the scripted history of util/history_script.h.
+ * Tests for the ways a history is had without building it again: the index
+ * on disk (core/history/history.c's cache, keikaku/history.idx), written,
+ * read back, extended, rebuilt when damaged or when the branch was
+ * rewritten; views of HEAD's history at an older commit; and the queries'
+ * memo of HEAD's history (memo.c).  Each gives the answers of a history
+ * built without it, on the scripted history of util/history_script.h.
  */
 #include "testutil.h"
 
@@ -12,6 +14,7 @@
 
 #include "history.h"
 #include "history_script.h"
+#include "query.h"
 #include "store.h"
 
 static char *cache_file(const hs_sandbox *sb)
@@ -216,12 +219,112 @@ static void test_cache_rewritten_history(void **state)
 	kk_history_free(h);
 }
 
+/* --- views and the memo: the same answers without reading the index again --- */
+
+/* A view of HEAD's history at each commit of the chain is the history opened there. */
+static void test_view(void **state)
+{
+	hs_sandbox *sb = *state;
+	kk_history *head = hs_open(sb, &sb->box.head, 0), *view = NULL;
+	kk_diag diag = {0};
+	git_oid nowhere;
+
+	for (int k = 0; k < HS_NCOMMITS; k++) {
+		kk_history *opened = hs_open(sb, &sb->c[k], 0);
+		json_t *a, *b, *ba = NULL, *bb = NULL;
+		char *ta, *tb;
+
+		assert_int_equal(kk_history_view(&view, head, &sb->c[k], &diag), 0);
+		assert_int_equal(kk_history_count(view), kk_history_count(opened));
+		a = hs_log(view, NULL);
+		b = hs_log(opened, NULL);
+		assert_int_equal(kk_history_blame(&ba, view, 1, &diag), 0);
+		assert_int_equal(kk_history_blame(&bb, opened, 1, &diag), 0);
+		json_array_extend(a, ba);
+		json_array_extend(b, bb);
+		ta = hs_dump(a);
+		tb = hs_dump(b);
+		assert_string_equal(ta, tb);
+		free(ta);
+		free(tb);
+		json_decref(a);
+		json_decref(b);
+		json_decref(ba);
+		json_decref(bb);
+		kk_history_free(view);
+		kk_history_free(opened);
+	}
+	/* A commit off the chain is for kk_history_open(). */
+	memset(&nowhere, 0x42, sizeof(nowhere));
+	assert_int_equal(kk_history_view(&view, head, &nowhere, &diag), KK_ENOTFOUND);
+	kk_history_free(head);
+}
+
+/* One query's answer, as text. */
+static char *ask(hs_sandbox *sb, kk_query_memo *memo, const char *method, const char *params)
+{
+	kk_query_env env = {HS_JST, 0, memo};
+	json_t *p = kk_test_parse(params), *out = NULL;
+	kk_diag diag = {0};
+	char *text;
+
+	if (kk_query_run(&out, sb->box.store, method, p, &env, &diag) < 0)
+		fail_msg("%s %s: %s", method, params, diag.message);
+	json_decref(p);
+	text = hs_dump(out);
+	json_decref(out);
+	return text;
+}
+
+/*
+ * Queries with a memo answer as without one, at HEAD and at older revisions, and a
+ * commit made between two queries is in the second one's answer.
+ */
+static void test_query_memo(void **state)
+{
+	hs_sandbox *sb = *state;
+	kk_query_memo *memo = kk_query_memo_new();
+	char params[256];
+	const char *asked[][2] = {
+		{"history.log", "{\"item\": 1}"},
+		{"history.blame", "{\"id\": 1}"},
+		{"history.log", params},
+		{"plan.schedule", "{\"changed\": true}"},
+	};
+	char *with, *without;
+
+	snprintf(params, sizeof(params), "{\"item\": 1, \"rev\": \"%s\"}", hs_hex(&sb->c[3]));
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof(asked) / sizeof(*asked); i++) {
+			with = ask(sb, memo, asked[i][0], asked[i][1]);
+			without = ask(sb, NULL, asked[i][0], asked[i][1]);
+			assert_string_equal(with, without);
+			free(with);
+			free(without);
+		}
+		if (round == 0) {
+			/* HEAD moves: the memo's history is HEAD's no longer. */
+			hs_set(sb, "items/0001.json", "years.2022.result", "\"・新しい報告\"");
+			hs_hisho(sb, hs_times[HS_NCOMMITS - 1] + 3600,
+				 "001 申請のオンライン化 · 令和4年度 取組内容または結果\n\n"
+				 "Keikaku-Item: 1\nFiscal-Year: 2022\nDepartment: 秘書課\n");
+		}
+	}
+	with = ask(sb, memo, "history.log", "{\"item\": 1}");
+	assert_non_null(strstr(with, "・新しい報告"));
+	free(with);
+	kk_query_memo_free(memo);
+	kk_query_memo_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_cache, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_cache_rewritten_history, hs_setup,
 						hs_teardown),
+		cmocka_unit_test_setup_teardown(test_view, hs_setup, hs_teardown),
+		cmocka_unit_test_setup_teardown(test_query_memo, hs_setup, hs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, hs_init, hs_shutdown);
