@@ -29,6 +29,7 @@
 #include "i18n.h"
 #include "import_cell.h"
 #include "import_int.h"
+#include "json.h"
 #include "keytext.h"
 #include "plan.h"
 
@@ -187,6 +188,20 @@ static int fix_progress(imp *x, json_t *out, const json_t *v, const char *pointe
 	return json_object_set_new(out, "progress", json_string(code)) < 0 ? KK_ENOMEM : 0;
 }
 
+/*
+ * The JSON pointer of member `token` of `parent`, escaped, in `buf`; cut to
+ * `parent` (or the start of it) when it would not fit: it only locates a
+ * message.
+ */
+static void member_pointer(char *buf, size_t size, const char *parent, const char *token)
+{
+	size_t n = strnlen(parent, size - 1);
+
+	memcpy(buf, parent, n);
+	buf[n] = '\0';
+	kk_json_pointer_push(buf, size, token);
+}
+
 static int fix_years(imp *x, json_t *out, const json_t *v, const char *pointer)
 {
 	json_t *years = json_object(), *fields, *value;
@@ -204,7 +219,7 @@ static int fix_years(imp *x, json_t *out, const json_t *v, const char *pointer)
 		int year = fix_year(x, key);
 		json_t *y;
 
-		snprintf(path, sizeof(path), "%s/%s", pointer, key);
+		member_pointer(path, sizeof(path), pointer, key);
 		if (!year) {
 			error = fix_fail(x, path, _("'%s' is not a fiscal year"), key);
 			break;
@@ -221,9 +236,9 @@ static int fix_years(imp *x, json_t *out, const json_t *v, const char *pointer)
 			break;
 		}
 		json_object_foreach(fields, field, value) {
-			char at[KK_DIAG_POINTER_MAX + 32];
+			char at[KK_DIAG_POINTER_MAX];
 
-			snprintf(at, sizeof(at), "%s/%s", path, field);
+			member_pointer(at, sizeof(at), path, field);
 			if (!known_name(field, year_fields,
 					sizeof(year_fields) / sizeof(*year_fields)))
 				error = unknown_field(x, at, field, year_fields,
