@@ -314,6 +314,7 @@ static int push_once(kd_mirror *mi, git_oid *pushed, int *diverged, char *error,
 	git_repository *repo;
 	git_remote *remote = NULL;
 	git_remote_callbacks cbs;
+	git_remote_create_options create;
 	git_push_options opts;
 	const git_remote_head **heads = NULL;
 	kd_tag_list tags = {0};
@@ -329,6 +330,7 @@ static int push_once(kd_mirror *mi, git_oid *pushed, int *diverged, char *error,
 	*diverged = 0;
 	git_remote_init_callbacks(&cbs, GIT_REMOTE_CALLBACKS_VERSION);
 	git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
+	git_remote_create_options_init(&create, GIT_REMOTE_CREATE_OPTIONS_VERSION);
 	if (!(repo = source(mi, error, size)))
 		return -1;
 	if (git_reference_name_to_id(&ours, repo, KD_MIRROR_BRANCH) < 0) {
@@ -350,7 +352,14 @@ static int push_once(kd_mirror *mi, git_oid *pushed, int *diverged, char *error,
 	cbs.certificate_check = on_certificate;
 	cbs.push_update_reference = on_update_reference;
 	cbs.payload = &ctx;
-	if (git_remote_create_anonymous(&remote, repo, mi->url) < 0 ||
+	/*
+	 * Anonymous, the URL as given: no url.*.insteadOf of the repository's
+	 * configuration (whose lookup, in libgit2 1.5, leaks its regex's match
+	 * data for every entry that does not match, at each push).
+	 */
+	create.repository = repo;
+	create.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
+	if (git_remote_create_with_opts(&remote, mi->url, &create) < 0 ||
 	    git_remote_connect(remote, GIT_DIRECTION_PUSH, &cbs, NULL, NULL) < 0 ||
 	    git_remote_ls(&heads, &n, remote) < 0) {
 		snprintf(error, size, "%s", kd_git_message());

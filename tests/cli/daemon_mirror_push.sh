@@ -16,6 +16,10 @@
 #      -32009 naming the commit (which is stored) and the mirror's error;
 #   5. the host key is checked against known_hosts, a password in a URL is shown as ***,
 #      and bad options are refused.
+# libgit2 1.5's ssh transport leaks a little at each connection (libgit2-ssh.supp); the
+# suppressions name its functions, which only the slow unwinder finds through libgit2.
+export LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(cd "$(dirname "$0")" && pwd)/libgit2-ssh.supp
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/daemon.bash"
 setup_users
