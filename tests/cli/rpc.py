@@ -176,13 +176,25 @@ def stop_during(path, pid):
     writes, probe = Client(path), Client(path)
     send_disjoint_updates(writes, "stop")
     answers = []
+    # The signal and a first whoami reach the daemon together, while it is stopped: that
+    # whoami is read before the queued writes can all be done, however slowly this process
+    # is scheduled on a busy machine.
+    os.kill(pid, signal.SIGSTOP)
     os.kill(pid, signal.SIGTERM)
+    probe.send_raw(b'{"jsonrpc": "2.0", "id": 0, "method": "whoami"}\n')
+    os.kill(pid, signal.SIGCONT)
     # Answered as usual until the daemon has taken the signal in, then refused.
     whoami = "ok"
+    line = probe.read_line()
     while whoami == "ok":
         try:
-            resp = probe.call("whoami")
+            if line is None:
+                raise EOFError("connection closed")
+            resp = json.loads(line)
             whoami = str(resp["error"]["code"]) if "error" in resp else "ok"
+            if whoami == "ok":
+                probe.send_raw(b'{"jsonrpc": "2.0", "id": 1, "method": "whoami"}\n')
+                line = probe.read_line()
         except (EOFError, OSError):
             whoami = "closed"
     while True:
