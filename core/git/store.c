@@ -132,6 +132,13 @@ int kk_store_resolve(git_oid *out, kk_store *store, const char *rev, kk_diag *di
 
 	if (!rev || !*rev)
 		rev = "HEAD";
+	/*
+	 * ":/text" and "REV^{/text}" search commit messages with a regex, whose
+	 * match data libgit2 1.5 leaks (about 20 KB a search, which anyone could
+	 * repeat through keikakud or keikaku serve): no revision Keikaku reads.
+	 */
+	if (strstr(rev, ":/") || strstr(rev, "{/"))
+		return kk_diag_set(diag, KK_ENOTFOUND, _("unknown revision '%s'"), rev);
 	error = git_revparse_single(&obj, store->repo, rev);
 	/*
 	 * ":path" and ":0:path" name the index, which a bare repository has
