@@ -424,6 +424,10 @@ int main(int argc, char **argv)
 			cfg.sync_mirrors, cfg.mirror_count);
 		return 2;
 	}
+	if (kd_mirrors_check(cfg.repo, cfg.mirrors, cfg.mirror_count, why, sizeof(why)) < 0) {
+		fprintf(stderr, "keikakud: %s\n", why);
+		return 2;
+	}
 	if (!cfg.email_domain) {
 		gethostname(host, sizeof(host) - 1);
 		cfg.email_domain = host;

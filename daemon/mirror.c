@@ -1,8 +1,8 @@
 /*
  * mirror.c - the mirrors keikakud keeps current.  Each mirror has a thread
  * of its own, which after every durable batch pushes refs/heads/main and
- * the tags with libgit2 (local path, ssh, https), always the newest state
- * (pushes coalesce), never forcing: a mirror whose branch is not an
+ * the tags (mirror_push.c: a local path, ssh, https), always the newest
+ * state (pushes coalesce), never forcing: a mirror whose branch is not an
  * ancestor of ours, or whose tag differs, is reported as diverged and left
  * as it is.  A failed push is tried again after a backoff that doubles up
  * to --mirror-retry-max.  The writer and the syncer never wait for a
@@ -13,10 +13,10 @@
  * The durable heads are numbered (`seq`, 0 for the head found at start) and
  * the latest KD_MIRROR_RING of them kept, with their time and the commits
  * made since start, so that a mirror's lag is told in commits and seconds
- * without reading git on the loop thread.  ssh's host keys are checked
- * against ~/.ssh/known_hosts (mirror_ssh.c).
+ * without reading git on the loop thread.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +30,10 @@
 #include "i18n.h"
 #include "log.h"
 #include "mirror.h"
-#include "mirror_ssh.h"
+#include "mirror_push.h"
 
 #define KD_MIRROR_RING		 1024
 #define KD_MIRROR_FIRST_RETRY_MS 250
-/* Pushes on one handle of the repository before it is opened again. */
-#define KD_MIRROR_REOPEN 64
 /* An asynchronous mirror's pause after a push, which later batches share. */
 #define KD_MIRROR_PAUSE_MS 200
 /* How long kd_mirrors_stop() waits for a thread still pushing. */
@@ -70,9 +68,7 @@ typedef struct kd_mirror {
 	struct timespec next_try; /* not before: after a push, or a failure */
 	int done;		  /* the thread has returned */
 
-	/* The thread's own. */
-	git_repository *repo; /* keikakud's repository, see source() */
-	unsigned uses;	      /* pushes since it was opened */
+	kd_pusher pusher; /* the thread's own */
 } kd_mirror;
 
 /* Answers held until enough mirrors hold `seq`. */
@@ -143,6 +139,49 @@ int kd_mirror_url_check(const char *url, char *why, size_t size)
 	return -1;
 }
 
+/* A local mirror's directory as the kernel names it, or as given when it does not exist. */
+static void local_dir(char *buf, size_t size, const char *path)
+{
+	char real[PATH_MAX];
+
+	snprintf(buf, size, "%s", realpath(path, real) ? real : path);
+}
+
+int kd_mirrors_check(const char *repo, const char *const *urls, size_t count, char *why,
+		     size_t size)
+{
+	char here[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
+
+	local_dir(here, sizeof(here), repo);
+	for (size_t i = 0; i < count; i++) {
+		const char *path = kd_push_local_path(urls[i]);
+
+		if (path) {
+			local_dir(a, sizeof(a), path);
+			if (strcmp(a, here) == 0) {
+				snprintf(why, size, "mirror '%s' is the repository itself",
+					 urls[i]);
+				return -1;
+			}
+		}
+		for (size_t k = 0; k < i; k++) {
+			const char *other = kd_push_local_path(urls[k]);
+			int same = strcmp(urls[i], urls[k]) == 0;
+
+			if (!same && path && other) {
+				local_dir(b, sizeof(b), other);
+				same = strcmp(a, b) == 0;
+			}
+			if (same) {
+				snprintf(why, size, "mirrors '%s' and '%s' are the same", urls[k],
+					 urls[i]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 void kd_mirror_url_redact(char *buf, size_t size, const char *url)
 {
 	const char *scheme = strstr(url, "://"), *start, *at, *colon, *end;
@@ -186,254 +225,6 @@ static const kd_durable *durable_find(const kd_mirrors *m, const git_oid *oid)
 			return d;
 	}
 	return NULL;
-}
-
-/* --- One push. --- */
-
-typedef struct {
-	kd_mirror *mirror;
-	int credential_tries;
-	char rejected[512]; /* what the mirror said about a ref it refused */
-} kd_push_ctx;
-
-static int on_update_reference(const char *refname, const char *status, void *data)
-{
-	kd_push_ctx *ctx = data;
-
-	if (status && !ctx->rejected[0])
-		snprintf(ctx->rejected, sizeof(ctx->rejected), "the mirror refused %s: %s", refname,
-			 status);
-	return 0;
-}
-
-static int on_credentials(git_credential **out, const char *url, const char *user_from_url,
-			  unsigned int allowed, void *data)
-{
-	kd_push_ctx *ctx = data;
-
-	return kd_mirror_ssh_credentials(out, url, user_from_url, allowed, ctx->credential_tries++);
-}
-
-static int on_certificate(git_cert *cert, int valid, const char *host, void *data)
-{
-	kd_push_ctx *ctx = data;
-
-	return kd_mirror_ssh_check_host(cert, valid, host, ctx->mirror->url);
-}
-
-/* A local ref's name and target. */
-typedef struct {
-	char name[256];
-	git_oid oid;
-} kd_local_ref;
-
-typedef struct {
-	git_repository *repo;
-	kd_local_ref *refs;
-	size_t count, alloc;
-} kd_tag_list;
-
-/* Adds a tag to the list; stops the iteration (-1) when out of memory or over-long. */
-static int collect_tag(const char *name, void *data)
-{
-	kd_tag_list *list = data;
-
-	if (strlen(name) >= sizeof(list->refs->name)) {
-		git_error_set(GIT_ERROR_REFERENCE, "the tag name '%s' is too long", name);
-		return -1;
-	}
-	if (list->count == list->alloc) {
-		size_t alloc = list->alloc ? 2 * list->alloc : 16;
-		kd_local_ref *refs = realloc(list->refs, alloc * sizeof(*refs));
-
-		if (!refs) {
-			git_error_set_oom();
-			return -1;
-		}
-		list->refs = refs;
-		list->alloc = alloc;
-	}
-	snprintf(list->refs[list->count].name, sizeof(list->refs->name), "%s", name);
-	if (git_reference_name_to_id(&list->refs[list->count].oid, list->repo, name) < 0)
-		return -1;
-	list->count++;
-	return 0;
-}
-
-/* The remote's target of `name`, or NULL. */
-static const git_oid *remote_ref(const git_remote_head **heads, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(heads[i]->name, name) == 0)
-			return &heads[i]->oid;
-	return NULL;
-}
-
-/*
- * Pushes the branch and the tags to `mi` if it lacks them.  Returns 0 with
- * *pushed the branch the mirror now holds; or -1 with the reason in
- * `error`, and *diverged set when the mirror's history is not ours.
- */
-/*
- * The thread's handle on keikakud's repository, kept from push to push:
- * opening it again each time mapped and unmapped every pack index, and the
- * unmaps' TLB shootdowns stopped the writer's CPU too.  New packs are seen
- * by a refresh; the handle is opened afresh every KD_MIRROR_REOPEN pushes
- * and after a failure, which lets go of packs the maintainer merged away.
- */
-static git_repository *source(kd_mirror *mi, char *error, size_t size)
-{
-	git_odb *odb = NULL;
-	int refreshed;
-
-	if (mi->repo && (mi->uses >= KD_MIRROR_REOPEN || mi->failures)) {
-		git_repository_free(mi->repo);
-		mi->repo = NULL;
-	}
-	if (!mi->repo) {
-		if (git_repository_open_bare(&mi->repo, mi->set->cfg->repo) < 0) {
-			snprintf(error, size, "cannot open '%s': %s", mi->set->cfg->repo,
-				 kd_git_message());
-			return NULL;
-		}
-		mi->uses = 0;
-		return mi->repo;
-	}
-	refreshed = git_repository_odb(&odb, mi->repo) == 0 && git_odb_refresh(odb) == 0;
-	git_odb_free(odb);
-	if (!refreshed) {
-		snprintf(error, size, "cannot read the new packs: %s", kd_git_message());
-		return NULL;
-	}
-	mi->uses++;
-	return mi->repo;
-}
-
-static int push_once(kd_mirror *mi, git_oid *pushed, int *diverged, char *error, size_t size)
-{
-	git_repository *repo;
-	git_remote *remote = NULL;
-	git_remote_callbacks cbs;
-	git_remote_create_options create;
-	git_push_options opts;
-	const git_remote_head **heads = NULL;
-	kd_tag_list tags = {0};
-	char **specs = NULL;
-	char spec_main[] = KD_MIRROR_BRANCH ":" KD_MIRROR_BRANCH;
-	git_strarray arr = {NULL, 0};
-	kd_push_ctx ctx = {.mirror = mi};
-	const git_oid *theirs;
-	git_oid ours;
-	size_t n = 0;
-	int error_code = -1;
-
-	*diverged = 0;
-	git_remote_init_callbacks(&cbs, GIT_REMOTE_CALLBACKS_VERSION);
-	git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
-	git_remote_create_options_init(&create, GIT_REMOTE_CREATE_OPTIONS_VERSION);
-	if (!(repo = source(mi, error, size)))
-		return -1;
-	if (git_reference_name_to_id(&ours, repo, KD_MIRROR_BRANCH) < 0) {
-		snprintf(error, size, "cannot read %s: %s", KD_MIRROR_BRANCH, kd_git_message());
-		goto done;
-	}
-	tags.repo = repo;
-	if (git_reference_foreach_glob(repo, "refs/tags/*", collect_tag, &tags) < 0) {
-		snprintf(error, size, "cannot read the tags: %s", kd_git_message());
-		goto done;
-	}
-	/* The branch and each tag, at most. */
-	if (!(specs = calloc(tags.count + 1, sizeof(*specs)))) {
-		snprintf(error, size, "out of memory");
-		goto done;
-	}
-	arr.strings = specs;
-	cbs.credentials = on_credentials;
-	cbs.certificate_check = on_certificate;
-	cbs.push_update_reference = on_update_reference;
-	cbs.payload = &ctx;
-	/*
-	 * Anonymous, the URL as given: no url.*.insteadOf of the repository's
-	 * configuration (whose lookup, in libgit2 1.5, leaks its regex's match
-	 * data for every entry that does not match, at each push).
-	 */
-	create.repository = repo;
-	create.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
-	if (git_remote_create_with_opts(&remote, mi->url, &create) < 0 ||
-	    git_remote_connect(remote, GIT_DIRECTION_PUSH, &cbs, NULL, NULL) < 0 ||
-	    git_remote_ls(&heads, &n, remote) < 0) {
-		snprintf(error, size, "%s", kd_git_message());
-		goto done;
-	}
-	/* The branch goes only where it fast-forwards. */
-	theirs = remote_ref(heads, n, KD_MIRROR_BRANCH);
-	if (theirs && !git_oid_equal(theirs, &ours)) {
-		git_odb *odb = NULL;
-		int known = git_repository_odb(&odb, repo) == 0 && git_odb_exists(odb, theirs);
-
-		git_odb_free(odb);
-		if (!known || git_graph_descendant_of(repo, &ours, theirs) != 1) {
-			*diverged = 1;
-			snprintf(error, size,
-				 "diverged: the mirror's %s is at %s, which is not in this "
-				 "repository's history; it is not overwritten",
-				 KD_MIRROR_BRANCH, git_oid_tostr_s(theirs));
-			goto done;
-		}
-	}
-	if (!theirs || !git_oid_equal(theirs, &ours))
-		specs[arr.count++] = spec_main;
-	for (size_t i = 0; i < tags.count; i++) {
-		const git_oid *t = remote_ref(heads, n, tags.refs[i].name);
-
-		if (t && !git_oid_equal(t, &tags.refs[i].oid)) {
-			*diverged = 1;
-			snprintf(error, size,
-				 "diverged: the mirror's %s is %s, not this repository's %s; it is "
-				 "not overwritten",
-				 tags.refs[i].name, git_oid_tostr_s(t),
-				 git_oid_tostr_s(&tags.refs[i].oid));
-			goto done;
-		}
-		if (!t) {
-			/* "refs/tags/X:refs/tags/X", no '+': never forced. */
-			size_t len = 2 * strlen(tags.refs[i].name) + 2;
-
-			if (!(specs[arr.count] = malloc(len))) {
-				snprintf(error, size, "out of memory");
-				goto done;
-			}
-			snprintf(specs[arr.count++], len, "%s:%s", tags.refs[i].name,
-				 tags.refs[i].name);
-		}
-	}
-	if (arr.count) {
-		opts.callbacks = cbs;
-		opts.pb_parallelism = 1;
-		if (git_remote_upload(remote, &arr, &opts) < 0) {
-			snprintf(error, size, "%s", kd_git_message());
-			if (git_error_last() && git_error_last()->klass == GIT_ERROR_REFERENCE &&
-			    strstr(kd_git_message(), "fastforward"))
-				*diverged = 1;
-			goto done;
-		}
-		if (ctx.rejected[0]) {
-			snprintf(error, size, "%s", ctx.rejected);
-			goto done;
-		}
-	}
-	*pushed = ours;
-	error_code = 0;
-done:
-	for (size_t i = 0; i < arr.count; i++)
-		if (specs[i] != spec_main)
-			free(specs[i]);
-	free(specs);
-	if (remote)
-		git_remote_disconnect(remote);
-	git_remote_free(remote);
-	free(tags.refs);
-	return error_code;
 }
 
 /* --- Held answers. --- */
@@ -654,7 +445,7 @@ static void *mirror_main(void *arg)
 			pthread_mutex_unlock(&m->lock);
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-			ok = push_once(mi, &pushed, &diverged, error, sizeof(error)) == 0;
+			ok = kd_push(&mi->pusher, &pushed, &diverged, error, sizeof(error)) == 0;
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 			log_debug("mirror %s: push of %lld batches took %.1f ms, %.1f ms of CPU",
@@ -686,8 +477,7 @@ static void *mirror_main(void *arg)
 			pthread_mutex_lock(&m->lock);
 		}
 	}
-	git_repository_free(mi->repo);
-	mi->repo = NULL;
+	kd_pusher_clear(&mi->pusher);
 	mi->done = 1;
 	pthread_cond_broadcast(&m->wake);
 	pthread_mutex_unlock(&m->lock);
@@ -740,6 +530,8 @@ int kd_mirrors_start(kd_mirrors **out, const kd_config *cfg, const git_oid *head
 			mirrors_free(m);
 			return -1;
 		}
+		mi->pusher.url = mi->url;
+		mi->pusher.source = cfg->repo;
 	}
 	for (size_t i = 0; i < m->count; i++) {
 		kd_mirror *mi = &m->items[i];

@@ -34,6 +34,14 @@ typedef void (*kd_mirrors_answer_fn)(kd_call *calls, kd_call *tail, void *arg);
 int kd_mirror_url_check(const char *url, char *why, size_t size);
 
 /*
+ * Refuses (-1, an English sentence in `why`) a list of mirrors that names
+ * one twice, or a local mirror that is the repository `repo` itself or
+ * the same directory as another.
+ */
+int kd_mirrors_check(const char *repo, const char *const *urls, size_t count, char *why,
+		     size_t size);
+
+/*
  * `url` with any password replaced by "***", into `buf`, for status and
  * the log.
  */

@@ -18,12 +18,12 @@
 #include "pack.h"
 #include "packs.h"
 
-static off_t pack_size(const kd_writer *w, const git_oid *pack)
+static off_t pack_size(const char *pack_dir, const git_oid *pack)
 {
 	char path[PATH_MAX], hex[GIT_OID_HEXSZ + 1];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/pack-%s.pack", w->pack_dir,
+	snprintf(path, sizeof(path), "%s/pack-%s.pack", pack_dir,
 		 git_oid_tostr(hex, sizeof(hex), pack));
 	return stat(path, &st) == 0 ? st.st_size : 0;
 }
@@ -37,59 +37,74 @@ static off_t pack_size(const kd_writer *w, const git_oid *pack)
  * than their total, so that an object is rewritten a few times in all.
  * (Stopping at twice their total instead rewrote every byte 4.9 times
  * over 4,200 batches where this rewrites it 2.9 times, with the same
- * bound on the pack count: a simulation of this rule.)  Runs on
- * the maintainer thread, beside the writer: a reader of an old pack that
- * vanishes misses, rescans and finds the merged one.  Old packs stay open
- * in the writer's object database, though, until it opens a fresh one.
+ * bound on the pack count: a simulation of this rule.)  A reader of an
+ * old pack that vanishes misses, rescans and finds the merged one.
  */
-void kd_packs_maintain(kd_writer *w)
+int kd_packs_tidy(const char *pack_dir, size_t *count_out, size_t *merged_out, kk_diag *diag)
 {
 	git_oid *packs = NULL;
 	size_t count = 0, small = 0, k = 0;
 	off_t total = 0;
-	kk_diag diag = {0};
 	struct timespec t0, t1;
+	int rc;
 
-	if (kk_pack_list(&packs, &count, w->pack_dir, &diag) < 0) {
-		log_warnx("cannot list packs: %s, ignoring", diag.message);
-		return;
-	}
+	*count_out = *merged_out = 0;
+	if ((rc = kk_pack_list(&packs, &count, pack_dir, diag)) < 0)
+		return rc;
+	*count_out = count;
 	/* kk_pack_list gives them smallest first; final packs are not counted. */
-	while (small < count && pack_size(w, &packs[small]) < KD_PACK_FINAL_SIZE)
+	while (small < count && pack_size(pack_dir, &packs[small]) < KD_PACK_FINAL_SIZE)
 		small++;
-	if (small > KD_PACKS_MAX) {
-		for (k = 0; k < count; k++) {
-			off_t size = pack_size(w, &packs[k]);
+	if (small <= KD_PACKS_MAX) {
+		free(packs);
+		return 0;
+	}
+	for (k = 0; k < count; k++) {
+		off_t size = pack_size(pack_dir, &packs[k]);
 
-			/*
-			 * A large pack is left as it is: rewriting and syncing it would
-			 * hold up the writer's own syncs for little gain.
-			 */
-			if ((k >= KD_PACKS_MERGE_MIN && size > total) || size >= KD_PACK_FINAL_SIZE)
-				break;
-			total += size;
-		}
-		if (k < 2)
-			k = 2;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (kk_pack_merge(NULL, w->pack_dir, packs, k, &diag) < 0) {
-			log_warnx("cannot merge packs: %s, ignoring", diag.message);
-		} else {
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			log_debug("merged %zu of %zu packs (%.1f MiB) in %.0f ms", k, count,
-				  (double)total / (1 << 20),
-				  (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-					  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-			count -= k - 1;
-			pthread_mutex_lock(&w->lock);
-			w->odb_stale = 1;
-			pthread_mutex_unlock(&w->lock);
-		}
+		/*
+		 * A large pack is left as it is: rewriting and syncing it would
+		 * hold up the writer's own syncs for little gain.
+		 */
+		if ((k >= KD_PACKS_MERGE_MIN && size > total) || size >= KD_PACK_FINAL_SIZE)
+			break;
+		total += size;
+	}
+	if (k < 2)
+		k = 2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = kk_pack_merge(NULL, pack_dir, packs, k, diag);
+	free(packs);
+	if (rc < 0)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("merged %zu of %zu packs of %s (%.1f MiB) in %.0f ms", k, count, pack_dir,
+		  (double)total / (1 << 20),
+		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	*count_out = count - (k - 1);
+	*merged_out = k;
+	return 0;
+}
+
+/*
+ * Runs on the maintainer thread, beside the writer.  Old packs stay open
+ * in the writer's object database, though, until it opens a fresh one.
+ */
+void kd_packs_maintain(kd_writer *w)
+{
+	size_t count = 0, merged = 0;
+	kk_diag diag = {0};
+
+	if (kd_packs_tidy(w->pack_dir, &count, &merged, &diag) < 0) {
+		log_warnx("cannot merge packs: %s, ignoring", diag.message);
+		if (!count)
+			return;
 	}
 	pthread_mutex_lock(&w->lock);
+	if (merged)
+		w->odb_stale = 1;
 	w->stats.packs = count;
 	pthread_mutex_unlock(&w->lock);
-	free(packs);
 }
 
 void *kd_packs_main(void *arg)

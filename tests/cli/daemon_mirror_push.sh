@@ -151,7 +151,7 @@ other_daemons+=("$listener")
 for _ in $(seq 1 50); do [ -S "$notify" ] && break; sleep 0.05; done
 # keikakud.service's umask.
 umask 077
-NOTIFY_SOCKET=$notify HOME=$kd_home start_daemon --mirror "$local_mirror" --mirror "$ssh_url" --mirror-retry-max 1
+NOTIFY_SOCKET=$notify HOME=$kd_home start_daemon --mirror "$local_mirror" --mirror "$ssh_url" --mirror-retry-max 1 -v
 umask 022
 check "the local mirror gets the head keikakud starts with" holds "$local_mirror" "$(head_of)" 5
 check "the ssh mirror gets it" holds "$ssh_mirror" "$(head_of)" 5
@@ -168,6 +168,8 @@ check "and on the ssh mirror" holds "$ssh_mirror" "$c" 1.0
 check "the tag on the local mirror" test "$(git -C "$local_mirror" rev-parse fy2021)" = "$(git -C "$repo" rev-parse fy2021)"
 check "the tag on the ssh mirror" test "$(rgit -C "$ssh_mirror" rev-parse fy2021)" = "$(git -C "$repo" rev-parse fy2021)"
 check "the ssh mirror is fsck-clean" rgit -C "$ssh_mirror" fsck --strict --no-progress
+check "the local mirror is fsck-clean" git -C "$local_mirror" fsck --strict --no-progress
+check "the local mirror got packs of keikakud's own, not libgit2's push" grep -qE "mirror $local_mirror: sent [1-9][0-9]* objects in a pack of their own" "$daemon_log"
 check "the local mirror is readable by all, whatever keikakud's umask" test -z "$(find "$local_mirror" ! -perm -o+r)"
 s=$(status_json)
 check "status: two mirrors" test "$(jget "$s" 'len(j["mirrors"])')" = 2
@@ -266,6 +268,20 @@ c=$(write)
 check "strict again: held until the mirror has it" test "$(mirror_head "$ssh_mirror")" = "$c"
 stop_daemon
 
+# A local mirror, as a file:// URL, strict: a pack of keikakud's own for each write,
+# and the mirror's small packs merged as the repository's are.
+HOME=$kd_home start_daemon --mirror "file://$local_mirror" --sync-mirrors 1 -v
+check "file://: the local mirror gets the head" holds "$local_mirror" "$(head_of)" 5
+for _ in $(seq 1 40); do
+	c=$(write)
+	[ "$(mirror_head "$local_mirror")" = "$c" ] || break
+done
+check "file://, strict: each write held until the local mirror has it" test "$(mirror_head "$local_mirror")" = "$c"
+packs=$(find "$local_mirror/objects/pack" -name '*.pack' | wc -l)
+check "40 pushes later, the local mirror has at most 33 packs ($packs)" test "$packs" -le 33
+check "and it is fsck-clean" git -C "$local_mirror" fsck --strict --no-progress
+stop_daemon
+
 # --- 5. The host key is checked; bad options are refused. ---
 # A password in a URL is shown nowhere.
 HOME=$kd_home start_daemon --mirror "ssh://kkt_git@localhost:$port$ssh_mirror" --mirror-retry-max 1 \
@@ -281,6 +297,9 @@ check "an unknown host key: the error says so" grep -q "host key of \[localhost\
 stop_daemon
 expect 2 "" "keikakud: cannot push to mirror 'ftp://x/y': give an absolute path, a file://, ssh:// or https:// URL, or user@host:path" -- "$KEIKAKUD" --repo "$repo" --mirror ftp://x/y
 expect 2 "" "keikakud: --sync-mirrors 2 asks for more mirrors than the 1 given with --mirror" -- "$KEIKAKUD" --repo "$repo" --mirror "$local_mirror" --sync-mirrors 2
+expect 2 "" "keikakud: mirror 'file://$repo/' is the repository itself" -- "$KEIKAKUD" --repo "$repo" --mirror "file://$repo/"
+expect 2 "" "keikakud: mirrors '$local_mirror' and 'file://$local_mirror/.' are the same" -- "$KEIKAKUD" --repo "$repo" --mirror "$local_mirror" --mirror "file://$local_mirror/."
+expect 2 "" "keikakud: mirrors '$ssh_url' and '$ssh_url' are the same" -- "$KEIKAKUD" --repo "$repo" --mirror "$ssh_url" --mirror "$ssh_url"
 stop_sshd
 fsck_repo
 check "the repository is sound" true
