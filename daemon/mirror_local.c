@@ -34,8 +34,8 @@ typedef struct {
 	git_repository *repo;
 	git_odb *odb;
 	kk_pack_object *items;
-	git_odb_object **held;
-	size_t count, alloc, held_alloc, bytes;
+	git_odb_object **held; /* held_count of them, in the order read */
+	size_t count, alloc, held_count, held_alloc, bytes;
 	int too_large;
 } kd_new_objects;
 
@@ -103,13 +103,13 @@ static int add_object(kd_new_objects *n, const git_oid *oid)
 		return -1;
 	}
 	if (KK_ARRAY_GROW(n->items, n->count + 1, n->alloc) < 0 ||
-	    KK_ARRAY_GROW(n->held, n->count + 1, n->held_alloc) < 0) {
+	    KK_ARRAY_GROW(n->held, n->held_count + 1, n->held_alloc) < 0) {
 		git_error_set_oom();
 		return -1;
 	}
 	if (git_odb_read(&obj, n->odb, oid) < 0)
 		return -1;
-	n->held[n->count] = obj;
+	n->held[n->held_count++] = obj;
 	n->items[n->count++] = (kk_pack_object){git_odb_object_type(obj), git_odb_object_data(obj),
 						git_odb_object_size(obj), *oid};
 	n->bytes += git_odb_object_size(obj);
@@ -240,9 +240,9 @@ static void dedupe(kd_new_objects *n)
 	n->count = kept;
 }
 
-static void new_objects_clear(kd_new_objects *n, size_t held)
+static void new_objects_clear(kd_new_objects *n)
 {
-	for (size_t i = 0; i < held; i++)
+	for (size_t i = 0; i < n->held_count; i++)
 		git_odb_object_free(n->held[i]);
 	free(n->held);
 	free(n->items);
@@ -284,19 +284,20 @@ int kd_push_local(kd_pusher *p, const char *path, const kd_push_refs *refs, char
 {
 	kd_new_objects n = {.repo = p->repo};
 	char pack_dir[PATH_MAX];
-	size_t held = 0, packs, merged;
+	size_t packs, merged;
 	kk_diag diag = {0};
-	int rc = -1, tags;
+	int rc = -1, tags = 0;
 
 	if (!refs->has_theirs)
 		return 1;
-	if (git_repository_odb(&n.odb, p->repo) < 0)
-		goto fail;
-	if (refs->send && add_commits(&n, refs) < 0)
-		goto fail;
-	if ((tags = add_tags(&n, refs)) < 0)
-		goto fail;
-	held = n.count;
+	if (git_repository_odb(&n.odb, p->repo) < 0 || (refs->send && add_commits(&n, refs) < 0) ||
+	    (tags = add_tags(&n, refs)) < 0) {
+		if (!n.too_large)
+			snprintf(error, size, "cannot read the objects to send: %s",
+				 kd_git_message());
+		rc = n.too_large ? 1 : -1;
+		goto done;
+	}
 	if (tags > 0) {
 		rc = 1;
 		goto done;
@@ -316,15 +317,7 @@ int kd_push_local(kd_pusher *p, const char *path, const kd_push_refs *refs, char
 	/* The mirror's packs stay few, as ours do; a failure costs only speed. */
 	if (n.count && kd_packs_tidy(pack_dir, &packs, &merged, &diag) < 0)
 		log_warnx("mirror %s: cannot merge its packs: %s", path, diag.message);
-	goto done;
-fail:
-	held = n.count;
-	if (n.too_large) {
-		rc = 1;
-		goto done;
-	}
-	snprintf(error, size, "cannot read the objects to send: %s", kd_git_message());
 done:
-	new_objects_clear(&n, held);
+	new_objects_clear(&n);
 	return rc;
 }
