@@ -16,7 +16,7 @@
 #include "web.h"
 
 typedef struct serve_args {
-	const char *listen, *threads;
+	const char *listen, *threads, *costly_pages, *costly_queue;
 } serve_args;
 
 static const cli_option serve_options[] = {
@@ -24,11 +24,16 @@ static const cli_option serve_options[] = {
 		       N_("listen on ADDR:PORT (default 127.0.0.1:8080; port 0: any free one)")),
 	CLI_OPT_STRING(0, "threads", serve_args, threads, "N",
 		       N_("make at most N pages at once (default: one per CPU, 2 to 8)")),
+	CLI_OPT_STRING(0, "costly-pages", serve_args, costly_pages, "N",
+		       N_("of those, at most N costly ones: reports, filtered trails, schedules, "
+			  "pending items, differences (default 1; 0: no limit)")),
+	CLI_OPT_STRING(0, "costly-queue", serve_args, costly_queue, "N",
+		       N_("let at most N costly pages wait, and answer more with 503 (default 4)")),
 	CLI_OPT_END(),
 };
 
 static const char *const serve_synopsis[] = {
-	"keikaku serve [--listen ADDR:PORT] [--threads N]",
+	"keikaku serve [--listen ADDR:PORT] [--threads N] [--costly-pages N] [--costly-queue N]",
 	NULL,
 };
 
@@ -44,6 +49,18 @@ const cli_usage cmd_serve_usage = {
 			  "(docs/deploy.md)."),
 	.options = serve_options,
 };
+
+/* A number from `min` to 64 into *out (an explicit 0 as KW_ZERO); returns 0 or -1. */
+static int parse_count(unsigned *out, const char *text, long min)
+{
+	char *end;
+	long n = strtol(text, &end, 10);
+
+	if (*end || n < min || n > 64 || !*text || *text == '+' || *text == '-' || *text == ' ')
+		return -1;
+	*out = n ? (unsigned)n : KW_ZERO;
+	return 0;
+}
 
 int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 {
@@ -64,15 +81,15 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("serve", _("unexpected argument '%s'"), argv[0]);
 	if (args.listen && kw_listen_parse(&opts, host, sizeof(host), args.listen, &diag) < 0)
 		return cli_usage_error("serve", "%s", diag.message);
-	if (args.threads) {
-		char *end;
-		long n = strtol(args.threads, &end, 10);
-
-		if (*end || n < 1 || n > 64 || !*args.threads)
-			return cli_usage_error("serve", _("--threads takes 1 to 64, not '%s'"),
-					       args.threads);
-		opts.threads = (unsigned)n;
-	}
+	if (args.threads && parse_count(&opts.threads, args.threads, 1) < 0)
+		return cli_usage_error("serve", _("--threads takes 1 to 64, not '%s'"),
+				       args.threads);
+	if (args.costly_pages && parse_count(&opts.costly_pages, args.costly_pages, 0) < 0)
+		return cli_usage_error("serve", _("--costly-pages takes 0 to 64, not '%s'"),
+				       args.costly_pages);
+	if (args.costly_queue && parse_count(&opts.costly_queue, args.costly_queue, 0) < 0)
+		return cli_usage_error("serve", _("--costly-queue takes 0 to 64, not '%s'"),
+				       args.costly_queue);
 	opts.repo = kk_store_path(ctx->store);
 	opts.utc_offset = localtime_r(&now, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
 	/* The history index is kept beside the repository only when it is ours, as reads do. */

@@ -56,6 +56,8 @@ static const struct {
 	{"max-count", "none"},
 	{"listen", "none"},
 	{"threads", "none"},
+	{"costly-pages", "none"},
+	{"costly-queue", "none"},
 };
 
 /* What a command's arguments that are not options are, from the words of its synopsis. */

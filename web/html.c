@@ -294,6 +294,7 @@ void kw_error_page(kw_response *res, const kw_request *req, int status, const ch
 	kw_view v = {.req = req};
 	const char *title = status == 404   ? _("Not found")
 			    : status == 400 ? _("Bad request")
+			    : status == 503 ? _("Busy")
 					    : _("Server error");
 
 	kk_buf_clear(&res->body);
@@ -319,6 +320,13 @@ void kw_error_page(kw_response *res, const kw_request *req, int status, const ch
 	kw_html_escape(&res->body, message);
 	kk_buf_puts(&res->body, "</p>\n");
 	kw_html_end(&res->body, &v);
+}
+
+void kw_busy_page(kw_response *res, const kw_request *req)
+{
+	kw_error_page(res, req, 503,
+		      _("too many costly pages are being made: try again in a minute, or narrow "
+			"the query (an item, a department, since and until, a fiscal year)"));
 }
 
 void kw_json_page(kw_response *res, json_t *doc)

@@ -17,12 +17,16 @@
 #include "query.h"
 #include "revision.h"
 
-/* A route: its path (a prefix when it ends in '/'), its page and the parameters it takes. */
+/*
+ * A route: its path (a prefix when it ends in '/'), its page, the parameters it takes, and
+ * whether a request of it is costly (kw_page_costly()).
+ */
 typedef struct route {
 	const char *path;
 	int has_arg; /* the rest of the path is the page's argument */
 	void (*page)(kw_response *res, const kw_view *v, const char *arg);
 	const char *params[12];
+	int (*costly)(const kw_request *req); /* NULL: never */
 } route;
 
 static void page_root(kw_response *res, const kw_view *v, const char *arg)
@@ -50,17 +54,47 @@ NOARG(kw_page_diff)
 NOARG(kw_page_schedule)
 NOARG(kw_page_pending)
 
+/* The report (every item of the plan), schedules and pending items (every item's history). */
+static int always(const kw_request *req)
+{
+	return 1;
+}
+
+/*
+ * The trail: one item's is short, and so is a page of the whole chain without a filter
+ * (a window of 50 commits) unless it is deep in it; any other filter reads the history.
+ */
+static int log_costly(const kw_request *req)
+{
+	const char *page = kw_param_get(req, "page");
+
+	if (kw_param_get(req, "item"))
+		return 0;
+	for (size_t i = 0; i < req->nparams; i++)
+		if (strcmp(req->params[i].name, "page") != 0 && strcmp(req->params[i].name, "at") != 0)
+			return 1;
+	return page && strlen(page) > 2; /* from page 100 on, thousands of commits walked */
+}
+
+/* A commit's own change (`at` alone), or one item's, is small; two revisions apart are not. */
+static int diff_costly(const kw_request *req)
+{
+	return (kw_param_get(req, "from") || kw_param_get(req, "to")) &&
+	       !kw_param_get(req, "item");
+}
+
 static const route routes[] = {
-	{"/", 0, page_root, {"at", NULL}},
-	{"/report/", 1, page_report, {"at", NULL}},
-	{"/items/", 1, page_item, {"at", NULL}},
+	{"/", 0, page_root, {"at", NULL}, always},
+	{"/report/", 1, page_report, {"at", NULL}, always},
+	{"/items/", 1, page_item, {"at", NULL}, NULL},
 	{"/log",
 	 0,
 	 kw_page_log_route,
-	 {"dept", "item", "author", "field", "fy", "since", "until", "file", "page", "at", NULL}},
-	{"/diff", 0, kw_page_diff_route, {"from", "to", "item", "fy", "at", NULL}},
-	{"/schedule", 0, kw_page_schedule_route, {"fy", "all", "at", NULL}},
-	{"/pending", 0, kw_page_pending_route, {"fy", "since", "at", NULL}},
+	 {"dept", "item", "author", "field", "fy", "since", "until", "file", "page", "at", NULL},
+	 log_costly},
+	{"/diff", 0, kw_page_diff_route, {"from", "to", "item", "fy", "at", NULL}, diff_costly},
+	{"/schedule", 0, kw_page_schedule_route, {"fy", "all", "at", NULL}, always},
+	{"/pending", 0, kw_page_pending_route, {"fy", "since", "at", NULL}, always},
 };
 
 const char *kw_param_get(const kw_request *req, const char *name)
@@ -210,23 +244,38 @@ int kw_query(json_t **out, kw_response *res, const kw_view *v, const char *metho
 	return -1;
 }
 
-void kw_page_answer(kw_response *res, const kw_request *req)
+/* The route of `path`, its argument in *arg; or NULL. */
+static const route *find_route(const char *path, const char **arg)
 {
-	const route *r = NULL;
-	const char *arg = NULL;
-	kw_view v = {.req = req};
-
-	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes) && !r; i++) {
+	*arg = NULL;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {
 		size_t n = strlen(routes[i].path);
 
-		if (routes[i].has_arg && strncmp(req->path, routes[i].path, n) == 0 &&
-		    req->path[n] && !strchr(req->path + n, '/')) {
-			r = &routes[i];
-			arg = req->path + n;
-		} else if (!routes[i].has_arg && strcmp(req->path, routes[i].path) == 0) {
-			r = &routes[i];
+		if (routes[i].has_arg && strncmp(path, routes[i].path, n) == 0 && path[n] &&
+		    !strchr(path + n, '/')) {
+			*arg = path + n;
+			return &routes[i];
 		}
+		if (!routes[i].has_arg && strcmp(path, routes[i].path) == 0)
+			return &routes[i];
 	}
+	return NULL;
+}
+
+int kw_page_costly(const kw_request *req)
+{
+	const char *arg;
+	const route *r = find_route(req->path, &arg);
+
+	return r && r->costly && r->costly(req);
+}
+
+void kw_page_answer(kw_response *res, const kw_request *req)
+{
+	const char *arg;
+	const route *r = find_route(req->path, &arg);
+	kw_view v = {.req = req};
+
 	if (!r) {
 		kw_error_page(res, req, 404, _("no such page"));
 		return;

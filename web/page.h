@@ -44,7 +44,7 @@ typedef struct kw_request {
 } kw_request;
 
 typedef struct kw_response {
-	int status;	  /* 200, 400, 404, 500 */
+	int status;	  /* 200, 400, 404, 500, 503 */
 	const char *type; /* the Content-Type */
 	kk_buf body;
 } kw_response;
@@ -54,6 +54,16 @@ typedef struct kw_response {
  * Every failure is a page too (400 naming the parameter, 404, 500).
  */
 void kw_page_answer(kw_response *res, const kw_request *req);
+
+/*
+ * True when `req` asks for a page that reads the whole plan or a long stretch of its
+ * history: the report, the trail with a filter other than an item, the difference of two
+ * revisions, schedules, pending items.  server.c makes few of those at once.
+ */
+int kw_page_costly(const kw_request *req);
+
+/* Fills `res` with the 503 page of a request that found the costly pages' line full. */
+void kw_busy_page(kw_response *res, const kw_request *req);
 
 /* The value of parameter `name`, or NULL. */
 const char *kw_param_get(const kw_request *req, const char *name);

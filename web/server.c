@@ -40,11 +40,26 @@
 	"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "       \
 	"base-uri 'none'; frame-ancestors 'none'"
 
-/* A request waiting for a repository handle, in borrow()'s line. */
+/* The seconds a 503 asks a client to wait: about the time a few costly pages take. */
+#define KW_RETRY_AFTER "10"
+
+/* A request waiting in a line. */
 typedef struct kw_waiter {
 	pthread_cond_t cond;
 	struct kw_waiter *next;
 } kw_waiter;
+
+/*
+ * A first-come line for `free` turns (the repository handles; the costly pages' slots):
+ * none is passed by a later request, and a turn given back wakes only the first in line
+ * (each waits on its own condition).  With `bounded`, at most `max_waiting` wait.
+ */
+typedef struct kw_line {
+	unsigned free;
+	unsigned waiting, max_waiting;
+	int bounded;
+	kw_waiter *head, *tail;
+} kw_line;
 
 struct kw_server {
 	struct MHD_Daemon *mhd;
@@ -59,58 +74,88 @@ struct kw_server {
 	kk_query_memo **memos; /* each store's HEAD history, kept between requests */
 	int *busy;
 	unsigned nstores;
-	kw_waiter *queue, *queue_tail; /* borrow()'s line of requests waiting for a handle */
+	kw_line handles; /* requests waiting for a repository handle */
+	kw_line costly;	 /* costly pages (kw_page_costly()) waiting to be made */
+	int costly_lane; /* costly pages go through `costly` first */
 };
 
-/* --- the repository handles --- */
+/* --- the lines: repository handles, costly pages --- */
 
-/* A free handle, marked busy, or NULL when all are lent. */
-static kk_store *free_store(kw_server *s, unsigned *slot)
-{
-	for (unsigned i = 0; i < s->nstores; i++)
-		if (!s->busy[i]) {
-			s->busy[i] = 1;
-			*slot = i;
-			return s->stores[i];
-		}
-	return NULL;
-}
-
-/*
- * Lends a handle, in the order the requests asked: under load every page
- * waits its turn in a queue, none is passed by a later one, and a handle
- * given back wakes only the first in line (each waits on its own condition).
- */
-static kk_store *borrow(kw_server *s, unsigned *slot)
+/* Takes a turn of `l`, under `lock`, waiting for it; returns 0, or -1 when the line is full. */
+static int line_enter(kw_line *l, pthread_mutex_t *lock)
 {
 	kw_waiter me = {.next = NULL};
+
+	if (!l->head && l->free) {
+		l->free--;
+		return 0;
+	}
+	if (l->bounded && l->waiting >= l->max_waiting)
+		return -1;
+	pthread_cond_init(&me.cond, NULL);
+	*(l->head ? &l->tail->next : &l->head) = &me;
+	l->tail = &me;
+	l->waiting++;
+	while (l->head != &me || !l->free)
+		pthread_cond_wait(&me.cond, lock);
+	l->free--;
+	l->waiting--;
+	if (!(l->head = me.next))
+		l->tail = NULL;
+	else if (l->free)
+		pthread_cond_signal(&l->head->cond); /* it may find a turn free too */
+	pthread_cond_destroy(&me.cond);
+	return 0;
+}
+
+/* Gives a turn of `l` back, under the lock of line_enter(). */
+static void line_leave(kw_line *l)
+{
+	l->free++;
+	if (l->head)
+		pthread_cond_signal(&l->head->cond);
+}
+
+/* Lends a handle, in the order the requests asked. */
+static kk_store *borrow(kw_server *s, unsigned *slot)
+{
 	kk_store *store = NULL;
 
 	pthread_mutex_lock(&s->lock);
-	if (!s->queue && (store = free_store(s, slot))) {
-		pthread_mutex_unlock(&s->lock);
-		return store;
-	}
-	pthread_cond_init(&me.cond, NULL);
-	*(s->queue ? &s->queue_tail->next : &s->queue) = &me;
-	s->queue_tail = &me;
-	while (s->queue != &me || !(store = free_store(s, slot)))
-		pthread_cond_wait(&me.cond, &s->lock);
-	if (!(s->queue = me.next))
-		s->queue_tail = NULL;
-	else
-		pthread_cond_signal(&s->queue->cond); /* it may find a handle free too */
+	line_enter(&s->handles, &s->lock); /* unbounded: never full */
+	for (unsigned i = 0; i < s->nstores && !store; i++)
+		if (!s->busy[i]) {
+			s->busy[i] = 1;
+			*slot = i;
+			store = s->stores[i];
+		}
 	pthread_mutex_unlock(&s->lock);
-	pthread_cond_destroy(&me.cond);
-	return store;
+	return store; /* a turn is a free handle */
 }
 
 static void give_back(kw_server *s, unsigned slot)
 {
 	pthread_mutex_lock(&s->lock);
 	s->busy[slot] = 0;
-	if (s->queue)
-		pthread_cond_signal(&s->queue->cond);
+	line_leave(&s->handles);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* A costly page's turn: 0, or -1 when as many wait as may. */
+static int costly_enter(kw_server *s)
+{
+	int error;
+
+	pthread_mutex_lock(&s->lock);
+	error = line_enter(&s->costly, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	return error;
+}
+
+static void costly_leave(kw_server *s)
+{
+	pthread_mutex_lock(&s->lock);
+	line_leave(&s->costly);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -187,6 +232,7 @@ static void add_headers(struct MHD_Response *r)
 	MHD_add_response_header(r, "Vary", "Accept, Accept-Language");
 }
 
+/* Sends `body`; with `etag`, a page that may be cached; a 503 says when to try again. */
 static enum MHD_Result send_buffer(struct MHD_Connection *conn, int status, const char *type,
 				   const char *body, size_t len, const char *etag)
 {
@@ -208,6 +254,8 @@ static enum MHD_Result send_buffer(struct MHD_Connection *conn, int status, cons
 	}
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, "Allow", "GET, HEAD");
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(r, "Retry-After", KW_RETRY_AFTER);
 	ok = MHD_queue_response(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ok;
@@ -263,7 +311,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	unsigned char key[20];
 	char etag[48];
 	unsigned slot;
-	int error;
+	int error, costly;
 	enum MHD_Result ok;
 	kk_diag diag = {0};
 	locale_t old;
@@ -314,14 +362,25 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		return ok;
 	}
 
-	/* A page to make: at most as many at once as there are handles. */
-	req.store = borrow(s, &slot);
-	req.memo = s->memos[slot];
-	/* Made here, in the language asked for: gettext follows this thread's locale. */
+	/*
+	 * A page to make: at most as many at once as there are handles, and of the costly
+	 * ones only a few, so that a flood of them leaves handles to the others.  A costly
+	 * page that finds its line full is a 503.  Pages are made in the language asked for:
+	 * gettext follows this thread's locale.
+	 */
+	costly = s->costly_lane && kw_page_costly(&req);
 	old = uselocale(req.english ? s->en : s->ja);
-	kw_page_answer(&res, &req);
+	if (costly && costly_enter(s) < 0) {
+		kw_busy_page(&res, &req);
+	} else {
+		req.store = borrow(s, &slot);
+		req.memo = s->memos[slot];
+		kw_page_answer(&res, &req);
+		give_back(s, slot);
+		if (costly)
+			costly_leave(s);
+	}
 	uselocale(old);
-	give_back(s, slot);
 	if (res.body.failed || !res.type) {
 		kk_buf_clear(&res.body);
 		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
@@ -468,6 +527,16 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 	s->opts = *opts;
 	s->opts.threads = opts->threads ? opts->threads : default_threads();
 	s->nstores = s->opts.threads;
+	s->handles.free = s->nstores;
+	/* Costly pages never take every handle while there are two or more. */
+	s->costly_lane = opts->costly_pages != KW_ZERO;
+	s->costly.free = !opts->costly_pages ? KW_DEFAULT_COSTLY_PAGES : opts->costly_pages;
+	if (s->costly.free > s->nstores - 1)
+		s->costly.free = s->nstores > 1 ? s->nstores - 1 : 1;
+	s->costly.bounded = 1;
+	s->costly.max_waiting = !opts->costly_queue		? KW_DEFAULT_COSTLY_QUEUE
+				: opts->costly_queue == KW_ZERO ? 0
+								: opts->costly_queue;
 	if (!(s->repo = strdup(opts->repo)) ||
 	    !(s->cache = kw_cache_new(opts->cache_bytes ? opts->cache_bytes
 							: KW_DEFAULT_CACHE_BYTES)) ||

@@ -11,6 +11,7 @@
 #ifndef KK_WEB_H
 #define KK_WEB_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "common.h"
@@ -28,6 +29,8 @@ typedef struct kw_options {
 	unsigned per_ip;       /* open connections from one address at most, default 64 */
 	unsigned timeout;      /* seconds a connection may stay idle, default 15 */
 	size_t cache_bytes;    /* memory the response cache may hold, default 32 MiB */
+	unsigned costly_pages; /* costly pages made at once, default 1; KW_ZERO: no limit */
+	unsigned costly_queue; /* costly pages waiting at most, default 4; KW_ZERO: none */
 	int utc_offset;	       /* minutes east of UTC that dates (@DATE, since) are meant in */
 	int use_history_cache; /* keep the history index in the repository's git directory */
 	const char *ja_locale; /* the locale of Japanese pages, default "ja_JP.UTF-8" */
@@ -39,7 +42,11 @@ enum {
 	KW_DEFAULT_CONNECTIONS = 256,
 	KW_DEFAULT_PER_IP = 64,
 	KW_DEFAULT_TIMEOUT = 15,
+	KW_DEFAULT_COSTLY_PAGES = 1,
+	KW_DEFAULT_COSTLY_QUEUE = 4,
 };
+/* An option's explicit 0, where 0 means the default. */
+#define KW_ZERO UINT_MAX
 #define KW_DEFAULT_CACHE_BYTES ((size_t)32 << 20)
 
 /*

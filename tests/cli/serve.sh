@@ -10,51 +10,14 @@
 # docs/serve-*.png are made so).  Chromium's part skips only when it cannot be installed.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/daemon.bash"
+. "$(dirname "$0")/serve.bash"
 setup_users
 make_repo
 start_daemon
 need_ja
 
-# The server, on any free port; its first line names it.
-serve_pid=
-serve_out=$work/serve.out
-start_serve() {
-	"$KEIKAKU" -C "$repo" serve --listen 127.0.0.1:0 >"$serve_out" 2>"$work/serve.err" &
-	serve_pid=$!
-	other_daemons+=("$serve_pid")
-	for _ in $(seq 1 100); do
-		grep -q '^serving .* at http://127.0.0.1:[0-9]*/$' "$serve_out" 2>/dev/null && break
-		sleep 0.05
-	done
-	base=$(sed -n 's/^serving .* at \(http:[^ ]*\)\/$/\1/p' "$serve_out")
-	[ -n "$base" ] || { cat "$work/serve.err" >&2; exit 1; }
-}
 start_serve
-
-# get PATH [CURL ARGS...]: the body into $work/body, headers into $work/head; prints the status.
-get() {
-	local path=$1
-	shift
-	rm -f "$work/body" "$work/head"
-	: >"$work/body"
-	curl -s -o "$work/body" -D "$work/head" -w '%{http_code}' "$@" "$base$path"
-}
-# status CODE PATH [CURL ARGS...]: checks the status of PATH.
-status() {
-	local want=$1 got
-	shift
-	got=$(get "$@")
-	if [ "$got" = "$want" ]; then ok; else fail "$1: status $got, expected $want: $(head -c 300 "$work/body")"; fi
-}
-has() { # has TEXT: the last body has TEXT
-	if grep -qF -- "$1" "$work/body"; then ok; else fail "the body of the last page lacks '$1'"; fi
-}
-lacks() {
-	if grep -qF -- "$1" "$work/body"; then fail "the body of the last page has '$1'"; else ok; fi
-}
-header() { # header NAME VALUE-PATTERN
-	if grep -qiE "^$1: $2"$'\r'?'$' "$work/head"; then ok; else fail "header $1 is not /$2/: $(grep -i "^$1:" "$work/head")"; fi
-}
+other_daemons+=("$serve_pid") # stopped at the end with keikakud
 
 # --- the pages before the change ---
 status 200 /items/26

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# keikaku serve's limits on query cost, on a history long enough that
+# a costly page takes a while (bench/history_gen: 1,000 items, 8,000 commits).
+#
+# - A flood of costly pages (schedules, each at another commit, so that none is cached),
+#   in Japanese, English and JSON, against --costly-pages 1 --costly-queue 1: one is made
+#   at a time, one waits, the others are answered at once with a 503 page in their own
+#   language and a Retry-After; cheap pages (an item, its trail, a page of the trail, a
+#   commit's change) answer meanwhile, none of them a 503, before the flood's pages are
+#   made.  With --costly-pages 0 there is no such lane: the same flood is all 200.
+# - The options' bad values are usage errors, in both languages.
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/serve.bash"
+need_ja
+
+: "${KK_HISTORY_GEN:?set KK_HISTORY_GEN to bench/history_gen}"
+repo=$work/repo.git
+git init -q --bare -b main "$repo"
+"$KK_HISTORY_GEN" --items 1000 --commits 8000 --seed 1 --stats "$work/stats" 2>/dev/null |
+	git -C "$repo" fast-import --quiet
+item=$(awk -F= '$1 == "typical_item" { print $2 }' "$work/stats")
+
+trap 'stop_serves; rm -rf "$work" "$HOME"' EXIT
+
+git -C "$repo" rev-list --max-count=12 main >"$work/commits"
+mapfile -t commits <"$work/commits"
+
+# flood N: N costly pages at once, each at its own commit; a third each in Japanese,
+# English and JSON.  flood/N.status gets its status once it is answered.
+flood_pids=()
+flood() {
+	rm -rf "$work/flood"
+	mkdir -p "$work/flood"
+	flood_pids=()
+	for i in $(seq 0 $(($1 - 1))); do
+		local lang=(-H 'Accept-Language: ja')
+		case $((i % 3)) in
+		1) lang=(-H 'Accept-Language: en') ;;
+		2) lang=(-H 'Accept: application/json') ;;
+		esac
+		curl -s -o "$work/flood/$i.body" -D "$work/flood/$i.head" -w '%{http_code}\n' "${lang[@]}" \
+			"$base/schedule?fy=2021&at=${commits[$i]}" >"$work/flood/$i.part" &&
+			mv "$work/flood/$i.part" "$work/flood/$i.status" &
+		flood_pids+=($!)
+	done
+}
+made() { # how many of the flood's pages have been answered 200 so far
+	{ cat "$work/flood/"*.status 2>/dev/null || true; } | { grep -c 200 || true; }
+}
+flood_wait() {
+	for pid in "${flood_pids[@]}"; do wait "$pid" || true; done
+}
+
+# --- a flood of costly pages against one at a time, one waiting -----------------------
+start_serve --threads 2 --costly-pages 1 --costly-queue 1
+curl -s -o /dev/null "$base/items/$item" # the first page reads the history
+flood 12
+sleep 0.1 # every request of the flood is in
+# Cheap pages, none of them cached, each answered before the costly ones waiting are made.
+for path in "/items/$item?at=${commits[7]}" "/items/$((item + 1))" "/log?item=$item" \
+	"/log?page=2" "/diff?at=${commits[3]}" "/diff?from=${commits[4]}&to=${commits[2]}&item=$item"; do
+	status 200 "$path"
+	n=$(made)
+	check "$path answered while the flood's pages were being made ($n of them made)" test "$n" -le 1
+done
+flood_wait
+codes=$(cat "$work/flood/"*.status | sort | uniq -c | tr -s ' \n' ' ')
+check "every costly page is 200 or 503: $codes" sh -c "! cat '$work/flood/'*.status | grep -qvE '^(200|503)$'"
+check "some costly pages made ($codes)" test "$(made)" -ge 1
+check "the line's overflow refused with 503 ($codes)" test "$(cat "$work/flood/"*.status | { grep -c 503 || true; })" -ge 6
+for i in $(seq 0 11); do
+	[ "$(cat "$work/flood/$i.status")" = 503 ] || continue
+	has 'Retry-After: 10' "$work/flood/$i.head"
+	has 'Cache-Control: no-store' "$work/flood/$i.head"
+	case $((i % 3)) in
+	0)
+		has '<html lang="ja">' "$work/flood/$i.body"
+		has '<h1>混雑しています</h1>' "$work/flood/$i.body"
+		has '重いページの作成が混み合っています' "$work/flood/$i.body"
+		;;
+	1)
+		has '<html lang="en">' "$work/flood/$i.body"
+		has '<h1>Busy</h1>' "$work/flood/$i.body"
+		has 'too many costly pages are being made: try again in a minute, or narrow the query' "$work/flood/$i.body"
+		;;
+	2)
+		has '"status": 503' "$work/flood/$i.body"
+		has 'application/json' "$work/flood/$i.head"
+		;;
+	esac
+done
+# The same page later, alone: made.
+status 200 "/schedule?fy=2021&at=${commits[11]}"
+has '<table class="schedule">'
+check "the server is still up" kill -0 "$serve_pid"
+
+# --- without the lane: the same flood is made, every page ------------------------------
+start_serve --threads 2 --costly-pages 0
+curl -s -o /dev/null "$base/items/$item"
+flood 6
+flood_wait
+check "no lane: every costly page made ($(cat "$work/flood/"*.status | tr '\n' ' '))" test "$(made)" -eq 6
+
+# --- the options ---------------------------------------------------------------------
+expect 2 '' "keikaku: --costly-pages takes 0 to 64, not 'x'
+try 'keikaku serve --help'" -- kk -C "$repo" serve --costly-pages x
+expect 2 '' "*" -- kk -C "$repo" serve --costly-queue 65
+expect 2 '' "*" -- kk -C "$repo" serve --costly-queue -1
+expect 2 '' "*" -- kk -C "$repo" serve --threads 0
+LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 "$KEIKAKU" -C "$repo" serve --costly-queue 65 2>"$work/err" && fail "ja: accepted" || true
+has "--costly-queue は 0 から 64 です ('65' ではありません)" "$work/err"
+
+finish
