@@ -1,7 +1,7 @@
 /*
- * cache.h - the server's responses, by the hash of (HEAD's commit, URL,
- * language, format), in at most a given number of bytes: the least
- * recently used go first.  Safe to use from every worker thread.
+ * cache.h - the server's responses, by a 20-byte hash of what they are a
+ * function of (server.c's make_key()), in at most a given number of bytes:
+ * the least recently used go first.  Safe to use from every worker thread.
  */
 #ifndef KK_WEB_CACHE_H
 #define KK_WEB_CACHE_H

@@ -2,7 +2,8 @@
  * page.h - what the server (server.c) hands a page and gets back: the
  * request, checked and parsed, and the response.  Each page is a function
  * of the repository's state and the request alone, so that its response
- * can be cached by (HEAD, URL, language, format).
+ * can be cached by (HEAD, URL, language, format; the refs for a URL that
+ * names one).
  */
 #ifndef KK_WEB_PAGE_H
 #define KK_WEB_PAGE_H

@@ -7,8 +7,9 @@
  *
  * Each worker borrows a repository handle from a pool of as many as there
  * are workers (libgit2 handles are not shared between threads), and reads
- * HEAD on every request: the cache key has HEAD's commit in it, so a new
- * commit makes new pages and the old ones age out.
+ * HEAD on every request: the cache key has HEAD's commit in it (and the
+ * refs, for a URL that names one), so a new commit makes new pages and the
+ * old ones age out.
  */
 #include "web.h"
 
@@ -267,18 +268,64 @@ static enum MHD_Result send_plain(struct MHD_Connection *conn, int status, const
 	return send_buffer(conn, status, "text/plain; charset=utf-8", text, strlen(text), NULL);
 }
 
-/* The cache key's hash, hex and as bytes: SHA-1 of the commit, URL, language and format. */
-static int make_key(unsigned char key[20], char etag[48], const kw_request *req, const char *url)
+/*
+ * True when parameter `name`'s `value` may name a revision through a ref other than HEAD:
+ * a tag (fy2021 is one once the year is closed), a branch.  A full commit id, a date or
+ * @DATE (a time on HEAD's history) does not.
+ */
+static int names_ref(const char *name, const char *value)
+{
+	static const char *const revisions[] = {"at", "from", "to", "since", "until"};
+	int revision = 0;
+
+	for (size_t i = 0; i < sizeof(revisions) / sizeof(*revisions); i++)
+		revision |= strcmp(name, revisions[i]) == 0;
+	if (!revision || (value[0] == '@' && value[1] >= '0' && value[1] <= '9'))
+		return 0;
+	if (strlen(value) == GIT_OID_HEXSZ && strspn(value, "0123456789abcdef") == GIT_OID_HEXSZ)
+		return 0;
+	return !(strlen(value) == 10 && strspn(value, "0123456789-") == 10 && value[4] == '-');
+}
+
+static int append_ref(git_reference *ref, void *payload)
+{
+	kk_buf *b = payload;
+	const git_oid *target = git_reference_target(ref);
+
+	kk_buf_printf(b, "%s %s\n", git_reference_name(ref),
+		      target ? git_oid_tostr_s(target) : git_reference_symbolic_target(ref));
+	git_reference_free(ref);
+	return 0;
+}
+
+/*
+ * The cache key's hash, hex and as bytes: SHA-1 of what a page is a function of.  That is
+ * HEAD's commit, the URL, the language and the format; and when the URL names a revision
+ * by a ref (at=fy2022, from=v1), every ref and its target, so that a tag created or moved
+ * while HEAD stays (pushed to a mirror, a year closed) makes a new page.  Returns 0, or -1
+ * when memory or the refs cannot be read.
+ */
+static int make_key(unsigned char key[20], char etag[48], kw_server *s, const kw_request *req,
+		    const char *url)
 {
 	kk_buf b = {0};
 	git_oid oid;
-	int error;
+	int error, refs = 0;
 
 	kk_buf_printf(&b, "%s\n%s", req->head_hex, url);
-	for (size_t i = 0; i < req->nparams; i++)
+	for (size_t i = 0; i < req->nparams; i++) {
 		kk_buf_printf(&b, "%c%s=%s", i ? '&' : '?', req->params[i].name,
 			      req->params[i].value);
-	kk_buf_printf(&b, "\n%s\n%s", req->english ? "en" : "ja", req->json ? "json" : "html");
+		refs |= names_ref(req->params[i].name, req->params[i].value);
+	}
+	kk_buf_printf(&b, "\n%s\n%s\n", req->english ? "en" : "ja", req->json ? "json" : "html");
+	if (refs) {
+		pthread_mutex_lock(&s->head_lock);
+		error = git_reference_foreach(kk_store_repository(s->head_store), append_ref, &b);
+		pthread_mutex_unlock(&s->head_lock);
+		if (error < 0)
+			b.failed = 1;
+	}
 	if (b.failed) {
 		kk_buf_clear(&b);
 		return -1;
@@ -350,8 +397,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				  "500 the repository has no HEAD commit\n");
 	git_oid_tostr(req.head_hex, sizeof(req.head_hex), &req.head);
-	if (make_key(key, etag, &req, url) < 0)
-		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
+	if (make_key(key, etag, s, &req, url) < 0)
+		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "500 out of memory, or the refs cannot be read\n");
 	if (not_modified(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_IF_NONE_MATCH),
 			 etag))

@@ -4,7 +4,8 @@
  * schedules and pending items), in HTML and JSON, built on libmicrohttpd.
  *
  * The server owns its worker threads, one repository handle per worker,
- * and a response cache keyed by (HEAD's commit, URL, language, format).
+ * and a response cache keyed by (HEAD's commit, URL, language, format, and
+ * the refs when the URL names a revision by one).
  * It reads the repository on every request, so a mirror that keikakud
  * pushes to is served as it is now.  docs/architecture.md describes it.
  */

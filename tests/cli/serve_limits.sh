@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# keikaku serve's limits on query cost, on a history long enough that
+# keikaku serve's limits on query cost, and its cache key, on a history long enough that
 # a costly page takes a while (bench/history_gen: 1,000 items, 8,000 commits).
 #
 # - A flood of costly pages (schedules, each at another commit, so that none is cached),
@@ -9,6 +9,8 @@
 #   commit's change) answer meanwhile, none of them a 503, before the flood's pages are
 #   made.  With --costly-pages 0 there is no such lane: the same flood is all 200.
 # - The options' bad values are usage errors, in both languages.
+# - A page asked for at a tag (or fyYYYY) follows the tag when it is created or moved
+#   while HEAD stays where it is: the cache key is not HEAD alone.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/serve.bash"
 need_ja
@@ -109,5 +111,41 @@ expect 2 '' "*" -- kk -C "$repo" serve --costly-queue -1
 expect 2 '' "*" -- kk -C "$repo" serve --threads 0
 LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 "$KEIKAKU" -C "$repo" serve --costly-queue 65 2>"$work/err" && fail "ja: accepted" || true
 has "--costly-queue は 0 から 64 です ('65' ではありません)" "$work/err"
+
+# --- tags created or moved while HEAD stays: the cache key follows them ----------------
+start_serve
+head=$(git -C "$repo" rev-parse main)
+old=${commits[6]}
+commit_of() { # the commit the last JSON item page is of
+	/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["commit"])' "$work/body"
+}
+status 404 "/items/$item?at=audit" -H 'Accept: application/json'
+git -C "$repo" tag audit "$old"
+status 200 "/items/$item?at=audit" -H 'Accept: application/json'
+check "a new tag is served at once" test "$(commit_of)" = "$old"
+etag_old=$(sed -n 's/^ETag: \(.*\)\r$/\1/Ip' "$work/head")
+git -C "$repo" tag -f audit "$head" >/dev/null
+status 200 "/items/$item?at=audit" -H 'Accept: application/json'
+check "a moved tag is followed ($(commit_of))" test "$(commit_of)" = "$head"
+etag_new=$(sed -n 's/^ETag: \(.*\)\r$/\1/Ip' "$work/head")
+check "a moved tag, a new ETag" test "$etag_old" != "$etag_new"
+status 200 "/items/$item?at=audit" -H 'Accept: application/json' -H "If-None-Match: $etag_old"
+# fy2023 has no tag: the end of that year by HEAD's history, HEAD.  Then the year is
+# closed at an older commit, as a mirror receives a close's tag.
+status 200 "/items/$item?at=fy2023" -H 'Accept: application/json'
+check "fy2023 before its tag is HEAD" test "$(commit_of)" = "$head"
+status 200 "/report/2021?at=fy2023"
+has "${head:0:10}"
+git -C "$repo" tag fy2023 "$old"
+status 200 "/items/$item?at=fy2023" -H 'Accept: application/json'
+check "fy2023 after its tag is the tag ($(commit_of))" test "$(commit_of)" = "$old"
+status 200 "/report/2021?at=fy2023"
+has "${old:0:10}"
+# The same for the revisions a query names: /diff's from and to, /log's since.
+status 200 "/diff?from=audit&to=fy2023&item=$item" -H 'Accept: application/json'
+has "\"from\": \"$head\""
+git -C "$repo" tag -f audit "$old" >/dev/null
+status 200 "/diff?from=audit&to=fy2023&item=$item" -H 'Accept: application/json'
+has "\"from\": \"$old\""
 
 finish
