@@ -461,6 +461,7 @@ static void *mirror_main(void *arg)
 				note_failure(mi, error, diverged);
 			pthread_mutex_unlock(&m->lock);
 			release_held(m);
+			kd_pusher_tidy(&mi->pusher);
 			pthread_mutex_lock(&m->lock);
 			continue;
 		}

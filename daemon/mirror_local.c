@@ -249,6 +249,20 @@ static void new_objects_clear(kd_new_objects *n)
 	git_odb_free(n->odb);
 }
 
+void kd_pusher_tidy(kd_pusher *p)
+{
+	char pack_dir[PATH_MAX];
+	size_t packs, merged;
+	kk_diag diag = {0};
+
+	if (!p->wrote_pack || !p->dest)
+		return;
+	p->wrote_pack = 0;
+	snprintf(pack_dir, sizeof(pack_dir), "%sobjects/pack", git_repository_path(p->dest));
+	if (kd_packs_tidy(pack_dir, &packs, &merged, &diag) < 0)
+		log_warnx("mirror %s: cannot merge its packs: %s", p->url, diag.message);
+}
+
 /* --- The refs. --- */
 
 static int move_refs(git_repository *dest, const kd_push_refs *refs, char *error, size_t size)
@@ -284,7 +298,6 @@ int kd_push_local(kd_pusher *p, const char *path, const kd_push_refs *refs, char
 {
 	kd_new_objects n = {.repo = p->repo};
 	char pack_dir[PATH_MAX];
-	size_t packs, merged;
 	kk_diag diag = {0};
 	int rc = -1, tags = 0;
 
@@ -314,9 +327,7 @@ int kd_push_local(kd_pusher *p, const char *path, const kd_push_refs *refs, char
 		goto done;
 	rc = 0;
 	log_debug("mirror %s: sent %zu objects in a pack of their own", path, n.count);
-	/* The mirror's packs stay few, as ours do; a failure costs only speed. */
-	if (n.count && kd_packs_tidy(pack_dir, &packs, &merged, &diag) < 0)
-		log_warnx("mirror %s: cannot merge its packs: %s", path, diag.message);
+	p->wrote_pack = n.count > 0;
 done:
 	new_objects_clear(&n);
 	return rc;

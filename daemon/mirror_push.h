@@ -22,6 +22,7 @@ typedef struct kd_pusher {
 	git_repository *repo; /* keikakud's */
 	git_repository *dest; /* a local mirror's */
 	unsigned uses;	      /* pushes since they were opened */
+	int wrote_pack;	      /* into the local mirror, since kd_pusher_tidy() */
 } kd_pusher;
 
 /* A tag of ours, and what the mirror has under its name. */
@@ -49,6 +50,14 @@ typedef struct kd_push_refs {
  * in `error`, and *diverged set when the mirror's history is not ours.
  */
 int kd_push(kd_pusher *p, git_oid *pushed, int *diverged, char *error, size_t size);
+
+/*
+ * After a push to a local mirror that wrote a pack, merges the mirror's
+ * small packs as keikakud merges its own (kd_packs_tidy); a failure is
+ * logged, and costs the mirror's readers only speed.  Called once the push
+ * is reported, which it does not delay.
+ */
+void kd_pusher_tidy(kd_pusher *p);
 
 /* Lets go of the repositories the pusher keeps. */
 void kd_pusher_clear(kd_pusher *p);
