@@ -1,6 +1,6 @@
 /*
- * cache.c - the response cache (cache.h): a hash table of entries on a
- * doubly linked list, most recently used first, under one mutex.  An entry
+ * cache.c - the response cache (cache.h): a hash table of entries in a
+ * least-recently-used order (core/base/lru.h), under one mutex.  An entry
  * costs its body and a fixed overhead; the oldest go when the total would
  * pass the bound.
  */
@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lru.h"
 
 #define BUCKETS	 4096
 #define OVERHEAD 128 /* bytes counted for an entry besides its body */
@@ -19,7 +21,7 @@ typedef struct entry {
 	size_t len;
 	const char *type;
 	struct entry *next_in_bucket;
-	struct entry *newer, *older;
+	kk_lru_node use; /* in the use order */
 } entry;
 
 struct kw_cache {
@@ -27,7 +29,7 @@ struct kw_cache {
 	size_t limit, bytes, entries;
 	unsigned long long hits, misses;
 	entry *buckets[BUCKETS];
-	entry *newest, *oldest;
+	kk_lru use;
 };
 
 kw_cache *kw_cache_new(size_t bytes)
@@ -49,28 +51,9 @@ static size_t bucket_of(const unsigned char key[20])
 	return h % BUCKETS;
 }
 
-static void unlink_lru(kw_cache *c, entry *e)
+static entry *oldest(kw_cache *c)
 {
-	if (e->newer)
-		e->newer->older = e->older;
-	else
-		c->newest = e->older;
-	if (e->older)
-		e->older->newer = e->newer;
-	else
-		c->oldest = e->newer;
-	e->newer = e->older = NULL;
-}
-
-static void push_newest(kw_cache *c, entry *e)
-{
-	e->older = c->newest;
-	e->newer = NULL;
-	if (c->newest)
-		c->newest->newer = e;
-	c->newest = e;
-	if (!c->oldest)
-		c->oldest = e;
+	return KK_LRU_ENTRY(kk_lru_oldest(&c->use), entry, use);
 }
 
 static entry *find(kw_cache *c, const unsigned char key[20])
@@ -88,7 +71,7 @@ static void drop(kw_cache *c, entry *e)
 	while (*p != e)
 		p = &(*p)->next_in_bucket;
 	*p = e->next_in_bucket;
-	unlink_lru(c, e);
+	kk_lru_remove(&c->use, &e->use);
 	c->bytes -= e->len + OVERHEAD;
 	c->entries--;
 	free(e->body);
@@ -99,8 +82,8 @@ void kw_cache_free(kw_cache *c)
 {
 	if (!c)
 		return;
-	while (c->oldest)
-		drop(c, c->oldest);
+	while (kk_lru_oldest(&c->use))
+		drop(c, oldest(c));
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -116,8 +99,7 @@ int kw_cache_get(kw_cache *c, const unsigned char key[20], char **body_out, size
 		memcpy(*body_out, e->body, e->len);
 		*len_out = e->len;
 		*type_out = e->type;
-		unlink_lru(c, e);
-		push_newest(c, e);
+		kk_lru_touch(&c->use, &e->use);
 		found = 1;
 	}
 	if (found)
@@ -150,11 +132,11 @@ void kw_cache_put(kw_cache *c, const unsigned char key[20], const char *body, si
 		free(e);
 		return;
 	}
-	while (c->oldest && c->bytes + len + OVERHEAD > c->limit)
-		drop(c, c->oldest);
+	while (kk_lru_oldest(&c->use) && c->bytes + len + OVERHEAD > c->limit)
+		drop(c, oldest(c));
 	e->next_in_bucket = c->buckets[bucket_of(key)];
 	c->buckets[bucket_of(key)] = e;
-	push_newest(c, e);
+	kk_lru_push(&c->use, &e->use);
 	c->bytes += len + OVERHEAD;
 	c->entries++;
 	pthread_mutex_unlock(&c->lock);

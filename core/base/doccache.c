@@ -1,6 +1,7 @@
 /*
  * doccache.c - parsed plan files kept by blob id (doccache.h): a hash table
- * of parses with a least-recently-used list that keeps it within its bytes.
+ * of parses in a least-recently-used order (lru.h) that keeps it within its
+ * bytes.
  */
 #include "doccache.h"
 
@@ -8,21 +9,22 @@
 #include <string.h>
 
 #include "json.h"
+#include "lru.h"
 
 typedef struct entry entry;
 struct entry {
 	git_oid oid;
 	json_t *doc;
 	size_t len;	      /* of the file it came from */
-	entry *chain;	      /* next in the same bucket */
-	entry *newer, *older; /* the use order */
+	entry *chain;	 /* next in the same bucket */
+	kk_lru_node use; /* in the use order */
 };
 
 struct kk_doccache {
 	size_t max_bytes;
 	entry **buckets;
 	size_t bucket_count; /* a power of two, or 0 before the first entry */
-	entry *newest, *oldest;
+	kk_lru use;
 	kk_doccache_stats stats;
 };
 
@@ -41,8 +43,10 @@ void kk_doccache_free(kk_doccache *c)
 {
 	if (!c)
 		return;
-	for (entry *e = c->newest, *next; e; e = next) {
-		next = e->older;
+	for (kk_lru_node *n = c->use.newest, *next; n; n = next) {
+		entry *e = KK_LRU_ENTRY(n, entry, use);
+
+		next = n->older;
 		json_decref(e->doc);
 		free(e);
 	}
@@ -74,38 +78,15 @@ static entry *find(const kk_doccache *c, const git_oid *oid)
 	return NULL;
 }
 
-static void unlink_use(kk_doccache *c, entry *e)
-{
-	if (e->newer)
-		e->newer->older = e->older;
-	else
-		c->newest = e->older;
-	if (e->older)
-		e->older->newer = e->newer;
-	else
-		c->oldest = e->newer;
-	e->newer = e->older = NULL;
-}
-
-static void push_newest(kk_doccache *c, entry *e)
-{
-	e->older = c->newest;
-	e->newer = NULL;
-	if (c->newest)
-		c->newest->newer = e;
-	else
-		c->oldest = e;
-	c->newest = e;
-}
-
 static void evict_oldest(kk_doccache *c)
 {
-	entry *e = c->oldest, **link = &c->buckets[bucket_of(c, &e->oid)];
+	entry *e = KK_LRU_ENTRY(kk_lru_oldest(&c->use), entry, use);
+	entry **link = &c->buckets[bucket_of(c, &e->oid)];
 
 	while (*link != e)
 		link = &(*link)->chain;
 	*link = e->chain;
-	unlink_use(c, e);
+	kk_lru_remove(&c->use, &e->use);
 	c->stats.documents--;
 	c->stats.bytes -= e->len;
 	c->stats.evictions++;
@@ -143,10 +124,7 @@ json_t *kk_doccache_get(kk_doccache *c, const git_oid *oid)
 	if (!e)
 		return NULL;
 	c->stats.hits++;
-	if (c->newest != e) {
-		unlink_use(c, e);
-		push_newest(c, e);
-	}
+	kk_lru_touch(&c->use, &e->use);
 	return json_incref(e->doc);
 }
 
@@ -162,7 +140,7 @@ static void keep(kk_doccache *c, const kk_file *file, json_t *doc)
 		return; /* not kept: the caller has its document all the same */
 	if (!(e = calloc(1, sizeof(*e))))
 		return;
-	while (c->oldest && c->stats.bytes + file->len > c->max_bytes)
+	while (kk_lru_oldest(&c->use) && c->stats.bytes + file->len > c->max_bytes)
 		evict_oldest(c);
 	e->oid = file->oid;
 	e->doc = json_incref(doc);
@@ -170,7 +148,7 @@ static void keep(kk_doccache *c, const kk_file *file, json_t *doc)
 	b = bucket_of(c, &e->oid);
 	e->chain = c->buckets[b];
 	c->buckets[b] = e;
-	push_newest(c, e);
+	kk_lru_push(&c->use, &e->use);
 	c->stats.documents++;
 	c->stats.bytes += file->len;
 }
