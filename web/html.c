@@ -163,6 +163,21 @@ void kw_html_begin(kk_buf *b, const kw_view *v, const char *title)
 	kk_buf_puts(b, "</h1>\n");
 }
 
+kk_buf *kw_html_page(kw_response *res, const kw_view *v, const char *title)
+{
+	res->status = 200;
+	res->type = "text/html; charset=utf-8";
+	kw_html_begin(&res->body, v, title);
+	return &res->body;
+}
+
+const char *kw_json_str(const json_t *obj, const char *key, const char *fallback)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : fallback;
+}
+
 void kw_html_end(kk_buf *b, const kw_view *v)
 {
 	kk_buf_puts(b, "</main>\n<footer>");

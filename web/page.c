@@ -122,12 +122,25 @@ static int clean_text(const char *s)
 	return 1;
 }
 
-static void bad_param(kw_response *res, const kw_request *req, const char *name, const char *why)
+void kw_bad_param(kw_response *res, const kw_request *req, const char *name, const char *why)
 {
-	char message[512];
+	char message[KK_DIAG_MESSAGE_MAX + 128];
 
 	snprintf(message, sizeof(message), _("invalid parameter '%s': %s"), name, why);
 	kw_error_page(res, req, 400, message);
+}
+
+int kw_parse_number(long *out, const char *text, long max)
+{
+	long n;
+
+	if (!text || !*text || strlen(text) > 9 || strspn(text, "0123456789") != strlen(text))
+		return -1;
+	n = strtol(text, NULL, 10);
+	if (n < 1 || n > max)
+		return -1;
+	*out = n;
+	return 0;
 }
 
 /* Checks the request's parameters against the route's; returns 0 or fills `res`. */
@@ -140,22 +153,22 @@ static int check_params(kw_response *res, const kw_request *req, const route *r)
 		for (size_t k = 0; r->params[k] && !known; k++)
 			known = strcmp(p->name, r->params[k]) == 0;
 		if (!known || !clean_text(p->name)) {
-			bad_param(res, req, clean_text(p->name) ? p->name : "?",
+			kw_bad_param(res, req, clean_text(p->name) ? p->name : "?",
 				  _("this page takes no such parameter"));
 			return -1;
 		}
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(req->params[k].name, p->name) == 0) {
-				bad_param(res, req, p->name, _("given more than once"));
+				kw_bad_param(res, req, p->name, _("given more than once"));
 				return -1;
 			}
 		if (strlen(p->value) > KW_MAX_VALUE) {
-			bad_param(res, req, p->name, _("too long"));
+			kw_bad_param(res, req, p->name, _("too long"));
 			return -1;
 		}
 		if (!p->value[0] || !clean_text(p->value)) {
-			bad_param(res, req, p->name,
-				  p->value[0] ? _("not text") : _("expected a value"));
+			kw_bad_param(res, req, p->name,
+				     p->value[0] ? _("not text") : _("expected a value"));
 			return -1;
 		}
 	}
@@ -193,7 +206,7 @@ static int resolve(kw_view *v, kw_response *res)
 		v->commit = v->req->head;
 	} else if ((error = kk_rev_resolve(&v->commit, v->req->store, v->at, &opts, &diag)) < 0) {
 		if (error == KK_EINVALID)
-			bad_param(res, v->req, "at", diag.message);
+			kw_bad_param(res, v->req, "at", diag.message);
 		else if (error == KK_ENOTFOUND)
 			kw_error_page(res, v->req, 404, diag.message);
 		else
@@ -225,15 +238,12 @@ int kw_query(json_t **out, kw_response *res, const kw_view *v, const char *metho
 		return 0;
 	if (error == KK_EINVALID && diag.pointer[0] == '/') {
 		const char *name = diag.pointer + 1;
-		char message[KK_DIAG_MESSAGE_MAX + 128];
 
 		for (size_t i = 0; names && names[i][0]; i++)
 			if (strcmp(names[i][0], name) == 0)
 				name = names[i][1];
 		/* The query's message names its own parameter; the page names the URL's. */
-		snprintf(message, sizeof(message), _("invalid parameter '%s': %s"), name,
-			 diag.message);
-		kw_error_page(res, v->req, 400, message);
+		kw_bad_param(res, v->req, name, diag.message);
 	} else if (error == KK_ENOTFOUND) {
 		kw_error_page(res, v->req, 404, diag.message);
 	} else if (error == KK_EINVALID) {

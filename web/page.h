@@ -97,6 +97,12 @@ void kw_page_pending(kw_response *res, const kw_view *v);
 int kw_query(json_t **out, kw_response *res, const kw_view *v, const char *method, json_t *params,
 	     const char *const names[][2]);
 
+/* Fills `res` with the 400 page "invalid parameter 'NAME': WHY". */
+void kw_bad_param(kw_response *res, const kw_request *req, const char *name, const char *why);
+
+/* A decimal number of at most 9 digits from 1 to `max` into *out; returns 0 or -1. */
+int kw_parse_number(long *out, const char *text, long max);
+
 /* The default fiscal year: the first open one of keikaku.json, else its last; or 0. */
 int kw_default_year(const json_t *settings);
 
@@ -110,6 +116,15 @@ void kw_html_printf(kk_buf *b, const char *fmt, ...) __attribute__((format(print
 
 /* Appends `s` as a URL query value (percent-encoded). */
 void kw_url_escape(kk_buf *b, const char *s);
+
+/*
+ * Makes `res` a 200 HTML page and opens it with kw_html_begin(); returns the body to
+ * write the rest into, then close with kw_html_end().
+ */
+kk_buf *kw_html_page(kw_response *res, const kw_view *v, const char *title);
+
+/* The string `key` of object `obj`, or `fallback` when it is none. */
+const char *kw_json_str(const json_t *obj, const char *key, const char *fallback);
 
 /* Opens a page: the doctype, head with the style sheet, header with the navigation. */
 void kw_html_begin(kk_buf *b, const kw_view *v, const char *title);

@@ -120,38 +120,6 @@ size_t kw_html_log(kk_buf *b, const kw_view *v, const json_t *entries, size_t sk
 	return commits;
 }
 
-/* A positive number no greater than `max` in *out; returns 0 or -1. */
-static int parse_number(long *out, const char *text, long max)
-{
-	char *end;
-	long n;
-
-	if (!text || !*text || strlen(text) > 9 || strspn(text, "0123456789") != strlen(text))
-		return -1;
-	n = strtol(text, &end, 10);
-	if (n < 1 || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
-static void bad(kw_response *res, const kw_view *v, const char *name, const char *why)
-{
-	char message[512];
-
-	snprintf(message, sizeof(message), _("invalid parameter '%s': %s"), name, why);
-	kw_error_page(res, v->req, 400, message);
-}
-
-/* The page's HTML, begun. */
-static kk_buf *html(kw_response *res, const kw_view *v, const char *title)
-{
-	res->status = 200;
-	res->type = "text/html; charset=utf-8";
-	kw_html_begin(&res->body, v, title);
-	return &res->body;
-}
-
 /* A GET form of text fields: each {URL name, label}. */
 static void filter_form(kk_buf *b, const kw_view *v, const char *action, const char *const f[][2])
 {
@@ -227,15 +195,15 @@ void kw_page_log(kw_response *res, const kw_view *v)
 	kk_buf *b;
 
 	if (kw_param_get(v->req, "item") &&
-	    parse_number(&item, kw_param_get(v->req, "item"), KK_ITEM_ID_MAX) < 0) {
+	    kw_parse_number(&item, kw_param_get(v->req, "item"), KK_ITEM_ID_MAX) < 0) {
 		json_decref(params);
-		bad(res, v, "item", _("expected an item number"));
+		kw_bad_param(res, v->req, "item", _("expected an item number"));
 		return;
 	}
 	if (kw_param_get(v->req, "page") &&
-	    parse_number(&page, kw_param_get(v->req, "page"), KW_MAX_PAGE) < 0) {
+	    kw_parse_number(&page, kw_param_get(v->req, "page"), KW_MAX_PAGE) < 0) {
 		json_decref(params);
-		bad(res, v, "page", _("expected a page number"));
+		kw_bad_param(res, v->req, "page", _("expected a page number"));
 		return;
 	}
 	for (size_t i = 0; params && map[i][0]; i++)
@@ -250,7 +218,7 @@ void kw_page_log(kw_response *res, const kw_view *v)
 	if (windowed && params) {
 		if (!log_window(since, until, &more, v, page)) {
 			json_decref(params);
-			bad(res, v, "page", _("past the last page"));
+			kw_bad_param(res, v->req, "page", _("past the last page"));
 			return;
 		}
 		json_object_set_new(params, "since", json_string(since));
@@ -278,7 +246,7 @@ void kw_page_log(kw_response *res, const kw_view *v)
 		kw_json_page(res, result);
 		return;
 	}
-	b = html(res, v, _("Changes"));
+	b = kw_html_page(res, v, _("Changes"));
 	filter_form(b, v, "/log", form);
 	commits = kw_html_log(b, v, json_object_get(result, "entries"), skip, KW_LOG_PAGE, 1);
 	kk_buf_puts(b, "<p class=\"pages\">");
@@ -340,9 +308,9 @@ void kw_page_diff(kw_response *res, const kw_view *v)
 	kk_buf *b;
 
 	if (kw_param_get(v->req, "item") &&
-	    parse_number(&item, kw_param_get(v->req, "item"), KK_ITEM_ID_MAX) < 0) {
+	    kw_parse_number(&item, kw_param_get(v->req, "item"), KK_ITEM_ID_MAX) < 0) {
 		json_decref(params);
-		bad(res, v, "item", _("expected an item number"));
+		kw_bad_param(res, v->req, "item", _("expected an item number"));
 		return;
 	}
 	/* at=REV alone is that commit's own change; with from, the end of the difference. */
@@ -374,16 +342,11 @@ void kw_page_diff(kw_response *res, const kw_view *v)
 		kw_json_page(res, result);
 		return;
 	}
-	b = html(res, v, _("Differences"));
+	b = kw_html_page(res, v, _("Differences"));
 	filter_form(b, v, "/diff", form);
 	kk_buf_puts(b, "<p class=\"meta\">");
-	kw_html_printf(b, _("from %.10s to %.10s"),
-		       json_string_value(json_object_get(result, "from"))
-			       ? json_string_value(json_object_get(result, "from"))
-			       : "—",
-		       json_string_value(json_object_get(result, "to"))
-			       ? json_string_value(json_object_get(result, "to"))
-			       : "—");
+	kw_html_printf(b, _("from %.10s to %.10s"), kw_json_str(result, "from", "—"),
+		       kw_json_str(result, "to", "—"));
 	kk_buf_puts(b, "</p>\n");
 	json_array_foreach(json_object_get(result, "files"), i, e)
 		diff_entry(b, v, e, 0);
@@ -416,7 +379,7 @@ void kw_page_schedule(kw_response *res, const kw_view *v)
 	kk_buf *b;
 
 	if (all && strcmp(all, "1") != 0) {
-		bad(res, v, "all", _("expected 1"));
+		kw_bad_param(res, v->req, "all", _("expected 1"));
 		return;
 	}
 	params = json_pack("{s:s, s:b}", "rev", v->commit_hex, "changed", !all);
@@ -428,7 +391,7 @@ void kw_page_schedule(kw_response *res, const kw_view *v)
 		kw_json_page(res, result);
 		return;
 	}
-	b = html(res, v, all ? _("Schedules") : _("Schedules that changed"));
+	b = kw_html_page(res, v, all ? _("Schedules") : _("Schedules that changed"));
 	kk_buf_puts(b, "<div class=\"scroll\"><table class=\"schedule\">\n<tr><th>");
 	kw_html_escape(b, _("item"));
 	kk_buf_puts(b, "</th><th>");
@@ -445,9 +408,7 @@ void kw_page_schedule(kw_response *res, const kw_view *v)
 			char name[64];
 
 			kk_fy_format(name, sizeof(name), v->settings,
-				     atoi(json_string_value(json_object_get(y, "year"))
-						  ? json_string_value(json_object_get(y, "year"))
-						  : "0"));
+				     atoi(kw_json_str(y, "year", "0")));
 			kk_buf_puts(b, "<tr><td>");
 			item_link(b, v, json_object_get(item, "id"),
 				  json_string_value(json_object_get(item, "title")));
@@ -496,16 +457,11 @@ void kw_page_pending(kw_response *res, const kw_view *v)
 		kw_json_page(res, result);
 		return;
 	}
-	kk_fy_format(name, sizeof(name), v->settings,
-		     atoi(json_string_value(json_object_get(result, "year"))
-				  ? json_string_value(json_object_get(result, "year"))
-				  : "0"));
-	b = html(res, v, _("Pending items"));
+	kk_fy_format(name, sizeof(name), v->settings, atoi(kw_json_str(result, "year", "0")));
+	b = kw_html_page(res, v, _("Pending items"));
 	kk_buf_puts(b, "<p>");
 	kw_html_printf(b, _("%s: not updated by their owners since %.16s"), name,
-		       json_string_value(json_object_get(result, "since"))
-			       ? json_string_value(json_object_get(result, "since"))
-			       : "?");
+		       kw_json_str(result, "since", "?"));
 	kk_buf_puts(b, "</p>\n");
 	json_array_foreach(json_object_get(result, "departments"), i, d) {
 		kk_buf_puts(b, "<h2>");

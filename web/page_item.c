@@ -90,19 +90,31 @@ static void blame_table(kk_buf *b, const kw_view *v, const json_t *blame)
 	kk_buf_puts(b, "</table></div>\n");
 }
 
-/* Parses an item id as a person types it ("26", "0026"); returns 0 or -1. */
-static int parse_id(json_int_t *out, const char *text)
+/* The item's place in the plan: "1. pillar › (2) section › ③ measure". */
+static void place(kk_buf *b, const kw_view *v, const json_t *item)
 {
-	char *end;
-	long n;
+	json_t *structure = NULL;
+	char *data = NULL, circled[16];
+	size_t len = 0;
+	json_int_t p = json_integer_value(json_object_get(item, "pillar"));
+	json_int_t s = json_integer_value(json_object_get(item, "section"));
+	json_int_t m = json_integer_value(json_object_get(item, "measure"));
 
-	if (!*text || strlen(text) > 8 || strspn(text, "0123456789") != strlen(text))
-		return -1;
-	n = strtol(text, &end, 10);
-	if (n < 1 || n > KK_ITEM_ID_MAX)
-		return -1;
-	*out = n;
-	return 0;
+	if (kk_store_read(&data, &len, v->req->store, &v->commit, KK_PATH_STRUCTURE, NULL) == 0)
+		kk_json_parse(&structure, data, len, NULL, NULL);
+	free(data);
+	kk_circled_number(circled, sizeof(circled), m);
+	kk_buf_puts(b, "<p class=\"meta\">");
+	kw_html_printf(b, "%lld. ", (long long)p);
+	kw_html_escape(b, kw_json_str(kk_plan_pillar(structure, p), "title", NULL));
+	kw_html_printf(b, " › (%lld) ", (long long)s);
+	kw_html_escape(b, kw_json_str(kk_plan_section(structure, p, s), "title", NULL));
+	kk_buf_puts(b, " › ");
+	kw_html_escape(b, circled);
+	kk_buf_puts(b, " ");
+	kw_html_escape(b, kw_json_str(kk_plan_measure(structure, p, s, m), "title", NULL));
+	kk_buf_puts(b, "</p>\n");
+	json_decref(structure);
 }
 
 void kw_page_item(kw_response *res, const kw_view *v, const char *arg)
@@ -110,13 +122,15 @@ void kw_page_item(kw_response *res, const kw_view *v, const char *arg)
 	const kw_request *req = v->req;
 	const char *const names[][2] = {{"rev", "at"}, {"id", "item"}, {NULL, NULL}};
 	json_t *item = NULL, *blame = NULL, *log = NULL;
-	char path[KK_ITEM_PATH_MAX], title[512], circled[16], message[256];
+	char path[KK_ITEM_PATH_MAX], title[512], message[256];
 	char *data = NULL;
 	size_t len = 0;
-	json_int_t id;
+	long id;
 	kk_diag diag = {0};
+	kk_buf *b;
 
-	if (parse_id(&id, arg) < 0) {
+	/* An item id as a person types it: "26", "0026". */
+	if (kw_parse_number(&id, arg, KK_ITEM_ID_MAX) < 0) {
 		kw_error_page(res, req, 404, _("no such page"));
 		return;
 	}
@@ -129,58 +143,26 @@ void kw_page_item(kw_response *res, const kw_view *v, const char *arg)
 		goto done;
 	}
 	if (kw_query(&blame, res, v, "history.blame",
-		     json_pack("{s:I, s:s}", "id", id, "rev", v->commit_hex), names) < 0 ||
+		     json_pack("{s:I, s:s}", "id", (json_int_t)id, "rev", v->commit_hex), names) < 0 ||
 	    kw_query(&log, res, v, "history.log",
-		     json_pack("{s:I, s:s}", "item", id, "rev", v->commit_hex), names) < 0)
+		     json_pack("{s:I, s:s}", "item", (json_int_t)id, "rev", v->commit_hex),
+		     names) < 0)
 		goto done;
 	if (req->json) {
 		kw_json_page(res, json_pack("{s:s, s:O, s:O, s:O}", "commit", v->commit_hex, "item",
 					    item, "blame", blame, "log", log));
 		goto done;
 	}
-	res->status = 200;
-	res->type = "text/html; charset=utf-8";
-	snprintf(title, sizeof(title), "%03lld %s", (long long)id,
-		 json_string_value(json_object_get(item, "title"))
-			 ? json_string_value(json_object_get(item, "title"))
-			 : "");
-	kw_html_begin(&res->body, v, title);
-	{
-		json_t *structure = NULL;
-		char *sdata = NULL;
-		size_t slen = 0;
-		json_int_t p = json_integer_value(json_object_get(item, "pillar"));
-		json_int_t s = json_integer_value(json_object_get(item, "section"));
-		json_int_t m = json_integer_value(json_object_get(item, "measure"));
-		const json_t *measure;
-
-		if (kk_store_read(&sdata, &slen, req->store, &v->commit, KK_PATH_STRUCTURE, NULL) ==
-		    0)
-			kk_json_parse(&structure, sdata, slen, NULL, NULL);
-		free(sdata);
-		measure = kk_plan_measure(structure, p, s, m);
-		kk_circled_number(circled, sizeof(circled), m);
-		kk_buf_puts(&res->body, "<p class=\"meta\">");
-		kw_html_printf(&res->body, "%lld. ", (long long)p);
-		kw_html_escape(&res->body, json_string_value(json_object_get(
-						   kk_plan_pillar(structure, p), "title")));
-		kw_html_printf(&res->body, " › (%lld) ", (long long)s);
-		kw_html_escape(&res->body, json_string_value(json_object_get(
-						   kk_plan_section(structure, p, s), "title")));
-		kk_buf_puts(&res->body, " › ");
-		kw_html_escape(&res->body, circled);
-		kk_buf_puts(&res->body, " ");
-		kw_html_escape(&res->body, json_string_value(json_object_get(measure, "title")));
-		kk_buf_puts(&res->body, "</p>\n");
-		json_decref(structure);
-	}
-	years_table(&res->body, v, item);
-	blame_table(&res->body, v, blame);
-	kk_buf_puts(&res->body, "<h2>");
-	kw_html_escape(&res->body, _("History"));
-	kk_buf_puts(&res->body, "</h2>\n");
-	kw_html_log(&res->body, v, json_object_get(log, "entries"), 0, (size_t)-1, 0);
-	kw_html_end(&res->body, v);
+	snprintf(title, sizeof(title), "%03ld %s", id, kw_json_str(item, "title", ""));
+	b = kw_html_page(res, v, title);
+	place(b, v, item);
+	years_table(b, v, item);
+	blame_table(b, v, blame);
+	kk_buf_puts(b, "<h2>");
+	kw_html_escape(b, _("History"));
+	kk_buf_puts(b, "</h2>\n");
+	kw_html_log(b, v, json_object_get(log, "entries"), 0, (size_t)-1, 0);
+	kw_html_end(b, v);
 done:
 	free(data);
 	json_decref(item);
