@@ -2,8 +2,9 @@
  * Tests for the ways a history is had without building it again: the index
  * on disk (core/history/history.c's cache, keikaku/history.idx), written,
  * read back, extended, rebuilt when damaged or when the branch was
- * rewritten; views of HEAD's history at an older commit; and the queries'
- * memo of HEAD's history (memo.c).  Each gives the answers of a history
+ * rewritten; views of HEAD's history at an older commit; the versions a
+ * history keeps parsed (kk_history_set_docs); and the queries' memo of
+ * HEAD's history (memo.c).  Each gives the answers of a history
  * built without it, on the scripted history of util/history_script.h.
  */
 #include "testutil.h"
@@ -222,6 +223,31 @@ static void test_cache_rewritten_history(void **state)
 /* --- views and the memo: the same answers without reading the index again --- */
 
 /* A view of HEAD's history at each commit of the chain is the history opened there. */
+/* log and blame of item 1 on `h`, as text. */
+static char *log_and_blame(kk_history *h)
+{
+	json_t *all = hs_log(h, NULL), *blame = NULL;
+	kk_diag diag = {0};
+	char *text;
+
+	assert_int_equal(kk_history_blame(&blame, h, 1, &diag), 0);
+	json_array_extend(all, blame);
+	text = hs_dump(all);
+	json_decref(all);
+	json_decref(blame);
+	return text;
+}
+
+/* Fails unless `a` and `b` give the same log and blame of item 1. */
+static void assert_same_answers(kk_history *a, kk_history *b)
+{
+	char *ta = log_and_blame(a), *tb = log_and_blame(b);
+
+	assert_string_equal(ta, tb);
+	free(ta);
+	free(tb);
+}
+
 static void test_view(void **state)
 {
 	hs_sandbox *sb = *state;
@@ -231,26 +257,10 @@ static void test_view(void **state)
 
 	for (int k = 0; k < HS_NCOMMITS; k++) {
 		kk_history *opened = hs_open(sb, &sb->c[k], 0);
-		json_t *a, *b, *ba = NULL, *bb = NULL;
-		char *ta, *tb;
 
 		assert_int_equal(kk_history_view(&view, head, &sb->c[k], &diag), 0);
 		assert_int_equal(kk_history_count(view), kk_history_count(opened));
-		a = hs_log(view, NULL);
-		b = hs_log(opened, NULL);
-		assert_int_equal(kk_history_blame(&ba, view, 1, &diag), 0);
-		assert_int_equal(kk_history_blame(&bb, opened, 1, &diag), 0);
-		json_array_extend(a, ba);
-		json_array_extend(b, bb);
-		ta = hs_dump(a);
-		tb = hs_dump(b);
-		assert_string_equal(ta, tb);
-		free(ta);
-		free(tb);
-		json_decref(a);
-		json_decref(b);
-		json_decref(ba);
-		json_decref(bb);
+		assert_same_answers(view, opened);
 		kk_history_free(view);
 		kk_history_free(opened);
 	}
@@ -258,6 +268,44 @@ static void test_view(void **state)
 	memset(&nowhere, 0x42, sizeof(nowhere));
 	assert_int_equal(kk_history_view(&view, head, &nowhere, &diag), KK_ENOTFOUND);
 	kk_history_free(head);
+}
+
+/*
+ * With a kk_doccache, a history and its views answer as without one, and a
+ * version parsed once is not parsed again, by any of them, however often asked.
+ */
+static void test_docs(void **state)
+{
+	hs_sandbox *sb = *state;
+	kk_history *head = hs_open(sb, &sb->box.head, 0), *plain = hs_open(sb, &sb->box.head, 0);
+	kk_doccache *docs = NULL;
+	kk_doccache_stats first, again;
+	kk_diag diag = {0};
+
+	assert_int_equal(kk_doccache_new(&docs, 1 << 20), 0);
+	kk_history_set_docs(head, docs);
+	for (int round = 0; round < 2; round++) {
+		if (round == 1)
+			kk_doccache_stats_get(docs, &first);
+		for (int k = 0; k < HS_NCOMMITS; k++) {
+			kk_history *view = NULL, *plain_view = NULL;
+
+			assert_int_equal(kk_history_view(&view, head, &sb->c[k], &diag), 0);
+			assert_int_equal(kk_history_view(&plain_view, plain, &sb->c[k], &diag), 0);
+			assert_same_answers(view, plain_view);
+			kk_history_free(view);
+			kk_history_free(plain_view);
+		}
+	}
+	kk_doccache_stats_get(docs, &again);
+	/* Each version parsed once (a miss), in the first round only. */
+	assert_true(first.misses > 0);
+	assert_int_equal(first.misses, first.documents);
+	assert_int_equal(again.misses, first.misses);
+	assert_true(again.hits > first.hits);
+	kk_history_free(head);
+	kk_history_free(plain);
+	kk_doccache_free(docs);
 }
 
 /* One query's answer, as text. */
@@ -324,6 +372,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_rewritten_history, hs_setup,
 						hs_teardown),
 		cmocka_unit_test_setup_teardown(test_view, hs_setup, hs_teardown),
+		cmocka_unit_test_setup_teardown(test_docs, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_query_memo, hs_setup, hs_teardown),
 	};
 

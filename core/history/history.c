@@ -801,6 +801,11 @@ done:
 	return error;
 }
 
+void kk_history_set_docs(kk_history *h, kk_doccache *docs)
+{
+	h->docs = docs;
+}
+
 int kk_history_view(kk_history **out, const kk_history *base, const git_oid *tip,
 		    kk_diag *diag)
 {

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "common.h"
+#include "doccache.h"
 #include "store.h"
 
 typedef struct kk_history kk_history;
@@ -47,6 +48,16 @@ void kk_history_free(kk_history *history);
  */
 int kk_history_view(kk_history **out, const kk_history *base, const git_oid *tip,
 		    kk_diag *diag);
+
+/*
+ * Lets `history`, and the views made of it from now on, keep the versions
+ * of files they parse in `docs` (kk_doccache, in base; NULL: none), which
+ * must outlive them and is used by one thread at a time with them.  A
+ * version asked for again, by any query on them, is then not read and
+ * parsed again: an item's page asks for the same versions at every
+ * revision.
+ */
+void kk_history_set_docs(kk_history *history, kk_doccache *docs);
 
 /* How many commits the chain has, and how many of them the index read from disk had. */
 size_t kk_history_count(const kk_history *history);

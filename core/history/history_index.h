@@ -46,8 +46,9 @@ struct kk_history {
 	size_t oid_slots;
 	uint32_t *path_table; /* path index + 1, 0 for empty */
 	size_t path_slots;
-	uint32_t *last; /* per path: its last change within commits[0 .. count) */
-	int is_view;	/* everything but `last` is another history's (kk_history_view) */
+	uint32_t *last;	   /* per path: its last change within commits[0 .. count) */
+	int is_view;	   /* everything but `last` is another history's (kk_history_view) */
+	kk_doccache *docs; /* parsed versions, not owned (kk_history_set_docs), or NULL */
 };
 
 /* The index of `oid` among the commits, or KK_HIST_NONE. */
@@ -64,8 +65,9 @@ static inline uint32_t kk_hist_changes_end(const kk_history *h, size_t i)
 
 /*
  * The content of change `c` (NULL for a removal or KK_HIST_NONE), parsed; a
- * new reference.  Fails with KK_EIO, or KK_EINVALID naming the file and the
- * commit when it does not parse (history_query.c).
+ * new reference, shared with the history's kk_doccache: not to be modified.
+ * Fails with KK_EIO, or KK_EINVALID naming the file and the commit when it
+ * does not parse (history_query.c).
  */
 int kk_hist_version(json_t **out, kk_history *h, uint32_t c, kk_diag *diag);
 

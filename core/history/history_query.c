@@ -163,15 +163,22 @@ int kk_hist_version(json_t **out, kk_history *h, uint32_t c, kk_diag *diag)
 {
 	git_blob *blob = NULL;
 	const kk_hist_change *ch;
+	kk_file file = {0};
+	kk_diag none = {0}, *d = diag ? diag : &none;
 	int error;
 
 	*out = NULL;
 	if (c == KK_HIST_NONE || kk_hist_is_removal(ch = &h->changes[c]))
 		return 0;
+	if ((*out = kk_doccache_get(h->docs, &ch->blob)))
+		return 0;
 	if (git_blob_lookup(&blob, h->repo, &ch->blob) < 0)
 		return kk_diag_git(diag, KK_EIO, _("cannot read the history"));
-	error = kk_json_parse(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), NULL,
-			      diag);
+	file.data = (char *)git_blob_rawcontent(blob);
+	file.len = (size_t)git_blob_rawsize(blob);
+	file.oid = ch->blob;
+	*out = kk_doccache_parse(h->docs, &file, d);
+	error = *out ? 0 : d->code ? d->code : KK_ENOMEM;
 	git_blob_free(blob);
 	if (error < 0) {
 		char where[80];

@@ -1,6 +1,7 @@
 /*
  * memo.c - what a caller of many queries keeps between them (query.h's kk_query_memo):
- * HEAD's history, read once for as long as HEAD stays where it was.
+ * HEAD's history, read once for as long as HEAD stays where it was, and the versions
+ * of files its queries parsed, kept by blob id whatever HEAD does.
  */
 #include <stdlib.h>
 
@@ -8,20 +9,36 @@
 #include "history_index.h"
 #include "query.h"
 
+/*
+ * The files' bytes whose parses a memo keeps: an item's versions are a few KiB, and its
+ * page asks for each of them again at every revision; parsed, they take several times
+ * their size.
+ */
+#define KK_MEMO_DOC_BYTES ((size_t)1 << 20)
+
 struct kk_query_memo {
 	git_oid head;
 	kk_history *history; /* HEAD's, or NULL */
+	kk_doccache *docs;
 };
 
 kk_query_memo *kk_query_memo_new(void)
 {
-	return calloc(1, sizeof(kk_query_memo));
+	kk_query_memo *memo = calloc(1, sizeof(kk_query_memo));
+
+	if (memo && kk_doccache_new(&memo->docs, KK_MEMO_DOC_BYTES) < 0) {
+		free(memo);
+		return NULL;
+	}
+	return memo;
 }
 
 void kk_query_memo_free(kk_query_memo *memo)
 {
-	if (memo)
+	if (memo) {
 		kk_history_free(memo->history);
+		kk_doccache_free(memo->docs);
+	}
 	free(memo);
 }
 
@@ -41,6 +58,7 @@ int kk_query_memo_head(kk_history **out, int *kept, kk_query_memo *memo, kk_stor
 		return error;
 	if (memo) {
 		kk_history_free(memo->history);
+		kk_history_set_docs(h, memo->docs);
 		memo->history = h;
 		memo->head = *head;
 		*kept = 1;

@@ -371,7 +371,10 @@ static int query_begin(query *q, kk_store *store, const json_t *params, const ch
 	if ((error = kk_history_view(&q->history, q->head_history, &q->rev, NULL)) == 0 ||
 	    error != KK_ENOTFOUND)
 		return error == 0 ? 0 : kk_diag_set(diag, error, _("out of memory"));
-	return kk_history_open(&q->history, store, &q->rev, env && env->use_cache, diag);
+	if ((error = kk_history_open(&q->history, store, &q->rev, env && env->use_cache, diag)) < 0)
+		return error;
+	kk_history_set_docs(q->history, q->head_history->docs);
+	return 0;
 }
 
 static int with_commit(json_t **out, json_t *result, const git_oid *commit, kk_diag *diag)
