@@ -310,7 +310,10 @@ int cli_man_keikakud(FILE *out, const char *help)
 	fputs(".SH ENVIRONMENT\n.TP\n.B CREDENTIALS_DIRECTORY\nwhere systemd's "
 	      "LoadCredential=signing\\-key:PATH puts the signing key, for \\-\\-signing\\-key "
 	      "without FILE.\n.TP\n.B LANG, LC_ALL\nkeikakud answers each caller in the "
-	      "caller's language; its log is in English.\n.TP\n.B TZ\nthe time zone of "
+	      "caller's language; its log is in English.\n.TP\n.B SSL_CERT_FILE, SSL_CERT_DIR\n"
+	      "a file, or a directory, of PEM certificates of the CAs an https mirror's "
+	      "certificate is checked against, instead of the system's; keikakud does not "
+	      "start when one names nothing it can read.\n.TP\n.B TZ\nthe time zone of "
 	      "commits and of @DATE revisions (default /etc/localtime).\n",
 	      out);
 	fputs(".SH FILES\n.TP\n.I " CLI_SOCKET_DEFAULT "\nthe socket, by default.\n.TP\n"

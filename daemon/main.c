@@ -42,7 +42,10 @@ static void usage(FILE *out)
 		"                                 $CREDENTIALS_DIRECTORY/signing-key\n"
 		"  --mirror URL                   push the branch and the tags to this mirror\n"
 		"                                 after each durable batch (repeatable): a path,\n"
-		"                                 ssh://, user@host:path or https://\n"
+		"                                 ssh://, user@host:path or https:// (whose\n"
+		"                                 certificate is checked against the system's\n"
+		"                                 CAs, or those $SSL_CERT_FILE and $SSL_CERT_DIR\n"
+		"                                 name)\n"
 		"  --sync-mirrors K               answer a write only once K mirrors hold it\n"
 		"                                 (default 0: mirrors never delay an answer)\n"
 		"  --sync-mirrors-timeout SECONDS how long a write waits for them before it is\n"
@@ -241,6 +244,61 @@ static int ignore_user_git_config(void)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * The CAs an https mirror's certificate is checked against: the system's
+ * (libgit2's default), or, as OpenSSL and git do, those SSL_CERT_FILE (a
+ * file of PEM certificates) and SSL_CERT_DIR (a directory of them) name,
+ * for a city's own CA.  They replace the system's.  A name that cannot be
+ * read stops the start: said once here, not at every push.
+ */
+static int load_ca_certificates(void)
+{
+	const char *file = getenv("SSL_CERT_FILE"), *dir = getenv("SSL_CERT_DIR");
+	char what[2 * PATH_MAX + 64];
+	struct stat st;
+
+	if (file && !*file)
+		file = NULL;
+	if (dir && !*dir)
+		dir = NULL;
+	if (!file && !dir)
+		return 0;
+	if (file && (stat(file, &st) < 0 || (!S_ISDIR(st.st_mode) && access(file, R_OK) < 0))) {
+		log_error("cannot start: cannot read SSL_CERT_FILE '%s', the CA certificates to "
+			  "check https mirrors with: %s",
+			  file, strerror(errno));
+		return -1;
+	}
+	if (file && S_ISDIR(st.st_mode)) {
+		log_error("cannot start: SSL_CERT_FILE '%s' is a directory: name it in "
+			  "SSL_CERT_DIR",
+			  file);
+		return -1;
+	}
+	if (dir && (stat(dir, &st) < 0 || (S_ISDIR(st.st_mode) && access(dir, R_OK | X_OK) < 0))) {
+		log_error("cannot start: cannot read SSL_CERT_DIR '%s', the CA certificates to "
+			  "check https mirrors with: %s",
+			  dir, strerror(errno));
+		return -1;
+	}
+	if (dir && !S_ISDIR(st.st_mode)) {
+		log_error("cannot start: SSL_CERT_DIR '%s' is not a directory", dir);
+		return -1;
+	}
+	if (file && dir)
+		snprintf(what, sizeof(what), "SSL_CERT_FILE '%s' and SSL_CERT_DIR '%s'", file, dir);
+	else
+		snprintf(what, sizeof(what), "SSL_CERT_%s '%s'", file ? "FILE" : "DIR",
+			 file ? file : dir);
+	if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, dir) < 0) {
+		log_error("cannot start: cannot load the CA certificates of %s: %s", what,
+			  kd_git_message());
+		return -1;
+	}
+	log_info("https mirrors' certificates are checked against the CAs of %s", what);
 	return 0;
 }
 
@@ -463,7 +521,8 @@ int main(int argc, char **argv)
 	 * the history index's cost.  `keikaku verify` and `git fsck` check objects.
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	if (ignore_user_git_config() < 0 || check_repository(repo, cfg.repo) < 0 ||
+	if (ignore_user_git_config() < 0 || load_ca_certificates() < 0 ||
+	    check_repository(repo, cfg.repo) < 0 ||
 	    (sign && load_signing_key(&key, signing_key) < 0))
 		goto out;
 	cfg.signing_key = key;

@@ -146,7 +146,8 @@ int kd_push_decide(git_repository *repo, kd_push_refs *refs, int *diverged, char
 typedef struct {
 	const char *url;
 	int credential_tries;
-	char rejected[512]; /* what the mirror said about a ref it refused */
+	char rejected[512];  /* what the mirror said about a ref it refused */
+	char untrusted[256]; /* the host whose TLS certificate failed libgit2's check */
 } kd_push_ctx;
 
 static int on_update_reference(const char *refname, const char *status, void *data)
@@ -163,7 +164,23 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 			  unsigned int allowed, void *data)
 {
 	kd_push_ctx *ctx = data;
+	char shown[1024];
 
+	/*
+	 * https: libgit2 offers the user and password of the URL itself, once,
+	 * and asks here only when there are none, or the mirror refused them.
+	 */
+	if (strncmp(ctx->url, "https://", 8) == 0) {
+		kd_mirror_url_redact(shown, sizeof(shown), ctx->url);
+		git_error_set_str(GIT_ERROR_HTTP,
+				  strcmp(shown, ctx->url) != 0
+					  ? "authentication failed: the mirror refused the user "
+					    "name and password (token) of its URL"
+					  : "authentication required: give the mirror's user name "
+					    "and password (token) in its URL, "
+					    "https://USER:TOKEN@HOST/PATH");
+		return GIT_EAUTH;
+	}
 	return kd_mirror_ssh_credentials(out, url, user_from_url, allowed, ctx->credential_tries++);
 }
 
@@ -171,6 +188,12 @@ static int on_certificate(git_cert *cert, int valid, const char *host, void *dat
 {
 	kd_push_ctx *ctx = data;
 
+	/* TLS: libgit2's check of the system's CAs (or SSL_CERT_FILE's) stands, with its reason. */
+	if (cert->cert_type == GIT_CERT_X509) {
+		if (!valid)
+			snprintf(ctx->untrusted, sizeof(ctx->untrusted), "%s", host);
+		return GIT_PASSTHROUGH;
+	}
 	return kd_mirror_ssh_check_host(cert, valid, host, ctx->url);
 }
 
@@ -229,7 +252,14 @@ static int push_remote(kd_pusher *p, git_repository *repo, kd_push_refs *refs, i
 	if (git_remote_create_with_opts(&remote, p->url, &create) < 0 ||
 	    git_remote_connect(remote, GIT_DIRECTION_PUSH, &cbs, NULL, NULL) < 0 ||
 	    git_remote_ls(&heads, &n, remote) < 0) {
-		snprintf(error, size, "%s", kd_git_message());
+		if (ctx.untrusted[0])
+			snprintf(error, size,
+				 "the certificate of %s is not trusted (%s): if the CA that signed "
+				 "it is not one of the system's, name it in SSL_CERT_FILE or "
+				 "SSL_CERT_DIR",
+				 ctx.untrusted, kd_git_message());
+		else
+			snprintf(error, size, "%s", kd_git_message());
 		goto done;
 	}
 	their_refs(refs, heads, n);

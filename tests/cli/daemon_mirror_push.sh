@@ -102,29 +102,6 @@ stop_sshd() {
 start_sshd
 ssh_url="ssh://kkt_git@127.0.0.1:$port$ssh_mirror"
 
-# The mirror's head: "" when it has none.
-mirror_head() {
-	rgit -C "$1" rev-parse -q --verify refs/heads/main 2>/dev/null || true
-}
-# holds MIRROR COMMIT SECONDS: polls until MIRROR's main is COMMIT, at most SECONDS.
-holds() {
-	local deadline
-	deadline=$(($(date +%s%N) + $(awk -v s="$3" 'BEGIN { printf "%d", s * 1e9 }')))
-	while [ "$(date +%s%N)" -lt "$deadline" ]; do
-		[ "$(mirror_head "$1")" = "$2" ] && return 0
-		sleep 0.02
-	done
-	[ "$(mirror_head "$1")" = "$2" ]
-}
-# write: one more progress report on item 25 (FY2022: 2021 gets closed), a new commit each time.
-write() {
-	local n
-	n=$(date +%s%N)
-	update kkt_hisho "\"id\": 25, \"patch\": {\"years\": {\"2022\": {\"result\": \"・第${n}版\"}}}, \"reason\": \"第${n}版\""
-}
-status_json() {
-	call kkt_guest status
-}
 # mirror_field JSON URL EXPR: EXPR on the status entry `m` of mirror URL.
 mirror_field() {
 	jget "$1" "[m for m in j['mirrors'] if m['url'] == '$2'][0]$3"
