@@ -4,7 +4,7 @@
  * read back, extended, rebuilt when damaged or when the branch was
  * rewritten; views of HEAD's history at an older commit; the versions a
  * history keeps parsed (kk_history_set_docs); and the queries' memo of
- * HEAD's history (memo.c).  Each gives the answers of a history
+ * HEAD's history, and a plan file read through it (memo.c).  Each gives the answers of a history
  * built without it, on the scripted history of util/history_script.h.
  */
 #include "testutil.h"
@@ -308,6 +308,65 @@ static void test_docs(void **state)
 	kk_doccache_free(docs);
 }
 
+/* A plan file at a revision, as text, or its error code and message. */
+static char *document_text(hs_sandbox *sb, const git_oid *rev, const char *path,
+			   kk_query_memo *memo)
+{
+	kk_query_env env = {HS_JST, 0, memo};
+	kk_diag diag = {0};
+	json_t *doc = NULL;
+	char *text = NULL;
+
+	if (kk_query_document(&doc, sb->box.store, rev, path, &env, &diag) < 0) {
+		assert_null(doc);
+		assert_true(asprintf(&text, "%d %s", diag.code, diag.message) > 0);
+		return text;
+	}
+	text = hs_dump(doc);
+	json_decref(doc);
+	return text;
+}
+
+/*
+ * kk_query_document() with a memo (from the history index) reads what it reads
+ * without (from the commit's trees): an item at every commit, before it was added,
+ * after it was removed, a file the index does not follow, and one that never was.
+ */
+static void test_query_document(void **state)
+{
+	hs_sandbox *sb = *state;
+	kk_query_memo *memo = kk_query_memo_new();
+	const char *paths[] = {"items/0001.json", "items/0002.json", "items/0003.json",
+			       "keikaku.json", "items/0999.json"};
+
+	for (int k = 0; k < HS_NCOMMITS; k++)
+		for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
+			char *with = document_text(sb, &sb->c[k], paths[i], memo);
+			char *without = document_text(sb, &sb->c[k], paths[i], NULL);
+
+			assert_string_equal(with, without);
+			free(with);
+			free(without);
+		}
+	/* From the memo's parsed versions: the same document each time. */
+	{
+		kk_query_env env = {HS_JST, 0, memo};
+		json_t *a = NULL, *b = NULL;
+		kk_diag diag = {0};
+
+		assert_int_equal(kk_query_document(&a, sb->box.store, &sb->box.head,
+						   "items/0001.json", &env, &diag),
+				 0);
+		assert_int_equal(kk_query_document(&b, sb->box.store, &sb->box.head,
+						   "items/0001.json", &env, &diag),
+				 0);
+		assert_ptr_equal(a, b);
+		json_decref(a);
+		json_decref(b);
+	}
+	kk_query_memo_free(memo);
+}
+
 /* One query's answer, as text. */
 static char *ask(hs_sandbox *sb, kk_query_memo *memo, const char *method, const char *params)
 {
@@ -374,6 +433,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_view, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_docs, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_query_memo, hs_setup, hs_teardown),
+		cmocka_unit_test_setup_teardown(test_query_document, hs_setup, hs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, hs_init, hs_shutdown);

@@ -15,6 +15,7 @@
 #include "json.h"
 #include "page.h"
 #include "plan.h"
+#include "query.h"
 #include "report.h"
 #include "schedule.h"
 
@@ -122,9 +123,8 @@ void kw_page_item(kw_response *res, const kw_view *v, const char *arg)
 	const kw_request *req = v->req;
 	const char *const names[][2] = {{"rev", "at"}, {"id", "item"}, {NULL, NULL}};
 	json_t *item = NULL, *blame = NULL, *log = NULL;
+	kk_query_env env = {req->utc_offset, req->use_history_cache, req->memo};
 	char path[KK_ITEM_PATH_MAX], title[512], message[256];
-	char *data = NULL;
-	size_t len = 0;
 	long id;
 	kk_diag diag = {0};
 	kk_buf *b;
@@ -135,8 +135,7 @@ void kw_page_item(kw_response *res, const kw_view *v, const char *arg)
 		return;
 	}
 	kk_item_path(path, sizeof(path), id);
-	if (kk_store_read(&data, &len, req->store, &v->commit, path, &diag) < 0 ||
-	    kk_json_parse(&item, data, len, NULL, &diag) < 0) {
+	if (kk_query_document(&item, req->store, &v->commit, path, &env, &diag) < 0) {
 		snprintf(message, sizeof(message), _("item %lld does not exist"), (long long)id);
 		kw_error_page(res, req, diag.code == KK_ENOTFOUND ? 404 : 500,
 			      diag.code == KK_ENOTFOUND ? message : diag.message);
@@ -164,7 +163,6 @@ void kw_page_item(kw_response *res, const kw_view *v, const char *arg)
 	kw_html_log(b, v, json_object_get(log, "entries"), 0, (size_t)-1, 0);
 	kw_html_end(b, v);
 done:
-	free(data);
 	json_decref(item);
 	json_decref(blame);
 	json_decref(log);

@@ -1,12 +1,14 @@
 /*
  * memo.c - what a caller of many queries keeps between them (query.h's kk_query_memo):
  * HEAD's history, read once for as long as HEAD stays where it was, and the versions
- * of files its queries parsed, kept by blob id whatever HEAD does.
+ * of files its queries parsed, kept by blob id whatever HEAD does; and a plan file at a
+ * revision from them (kk_query_document).
  */
 #include <stdlib.h>
 
 #include "history.h"
 #include "history_index.h"
+#include "json.h"
 #include "query.h"
 
 /*
@@ -65,4 +67,31 @@ int kk_query_memo_head(kk_history **out, int *kept, kk_query_memo *memo, kk_stor
 	}
 	*out = h;
 	return 0;
+}
+
+int kk_query_document(json_t **out, kk_store *store, const git_oid *rev, const char *path,
+		      const kk_query_env *env, kk_diag *diag)
+{
+	kk_history *head = NULL, *view = NULL;
+	git_oid head_id;
+	uint32_t p, c = KK_HIST_NONE;
+	char *data = NULL;
+	size_t len = 0;
+	int kept, error;
+
+	*out = NULL;
+	/* Anything but a file the index knows at `rev` is read as before, errors and all. */
+	if (env && env->memo && kk_store_resolve(&head_id, store, NULL, NULL) == 0 &&
+	    kk_query_memo_head(&head, &kept, env->memo, store, &head_id, env->use_cache, NULL) ==
+		    0 &&
+	    kk_history_view(&view, head, rev, NULL) == 0 &&
+	    (p = kk_hist_find_path(view, path)) != KK_HIST_NONE)
+		c = view->last[p];
+	if (c != KK_HIST_NONE && !kk_hist_is_removal(&view->changes[c]))
+		error = kk_hist_version(out, view, c, diag);
+	else if ((error = kk_store_read(&data, &len, store, rev, path, diag)) == 0)
+		error = kk_json_parse(out, data, len, NULL, diag);
+	free(data);
+	kk_history_free(view);
+	return error;
 }

@@ -50,4 +50,16 @@ int kk_query_handles(const char *method);
 int kk_query_run(json_t **out, kk_store *store, const char *method, const json_t *params,
 		 const kk_query_env *env, kk_diag *diag);
 
+/*
+ * The plan file `path` (e.g. "items/0026.json") at commit `rev`, parsed: a
+ * new reference, not to be modified.  With `env`'s memo, a commit on HEAD's
+ * chain gives it from the history index and the memo's parsed versions,
+ * without reading the commit's trees (on a plan of 10,000 items, reading a
+ * 400 KiB items/ tree); otherwise it is read from the commit.  Fails as
+ * kk_store_read() does (KK_ENOTFOUND for a file the commit does not hold),
+ * or with KK_EINVALID when the file does not parse.
+ */
+int kk_query_document(json_t **out, kk_store *store, const git_oid *rev, const char *path,
+		      const kk_query_env *env, kk_diag *diag);
+
 #endif
