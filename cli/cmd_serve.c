@@ -25,8 +25,9 @@ static const cli_option serve_options[] = {
 	CLI_OPT_STRING(0, "threads", serve_args, threads, "N",
 		       N_("make at most N pages at once (default: one per CPU, 2 to 8)")),
 	CLI_OPT_STRING(0, "costly-pages", serve_args, costly_pages, "N",
-		       N_("of those, at most N costly ones: reports, filtered trails, schedules, "
-			  "pending items, differences (default 1; 0: no limit)")),
+		       N_("make at most N costly pages at once, on threads and repository handles "
+			  "of their own: reports, filtered trails, schedules, pending items, "
+			  "differences (default 1; 0: as the others)")),
 	CLI_OPT_STRING(0, "costly-queue", serve_args, costly_queue, "N",
 		       N_("let at most N costly pages wait, and answer more with 503 (default 4)")),
 	CLI_OPT_END(),

@@ -71,7 +71,8 @@ static int log_costly(const kw_request *req)
 	if (kw_param_get(req, "item"))
 		return 0;
 	for (size_t i = 0; i < req->nparams; i++)
-		if (strcmp(req->params[i].name, "page") != 0 && strcmp(req->params[i].name, "at") != 0)
+		if (strcmp(req->params[i].name, "page") != 0 &&
+		    strcmp(req->params[i].name, "at") != 0)
 			return 1;
 	return page && strlen(page) > 2; /* from page 100 on, thousands of commits walked */
 }
@@ -79,8 +80,7 @@ static int log_costly(const kw_request *req)
 /* A commit's own change (`at` alone), or one item's, is small; two revisions apart are not. */
 static int diff_costly(const kw_request *req)
 {
-	return (kw_param_get(req, "from") || kw_param_get(req, "to")) &&
-	       !kw_param_get(req, "item");
+	return (kw_param_get(req, "from") || kw_param_get(req, "to")) && !kw_param_get(req, "item");
 }
 
 static const route routes[] = {
@@ -154,7 +154,7 @@ static int check_params(kw_response *res, const kw_request *req, const route *r)
 			known = strcmp(p->name, r->params[k]) == 0;
 		if (!known || !clean_text(p->name)) {
 			kw_bad_param(res, req, clean_text(p->name) ? p->name : "?",
-				  _("this page takes no such parameter"));
+				     _("this page takes no such parameter"));
 			return -1;
 		}
 		for (size_t k = 0; k < i; k++)

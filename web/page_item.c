@@ -142,7 +142,8 @@ void kw_page_item(kw_response *res, const kw_view *v, const char *arg)
 		goto done;
 	}
 	if (kw_query(&blame, res, v, "history.blame",
-		     json_pack("{s:I, s:s}", "id", (json_int_t)id, "rev", v->commit_hex), names) < 0 ||
+		     json_pack("{s:I, s:s}", "id", (json_int_t)id, "rev", v->commit_hex),
+		     names) < 0 ||
 	    kw_query(&log, res, v, "history.log",
 		     json_pack("{s:I, s:s}", "item", (json_int_t)id, "rev", v->commit_hex),
 		     names) < 0)

@@ -22,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -43,6 +45,9 @@
 
 /* The seconds a 503 asks a client to wait: about the time a few costly pages take. */
 #define KW_RETRY_AFTER "10"
+
+/* How much nicer than the others the threads that make costly pages are: others first. */
+#define KW_COSTLY_NICE 10
 
 /* A request waiting in a line. */
 typedef struct kw_waiter {
@@ -78,6 +83,12 @@ struct kw_server {
 	kw_line handles; /* requests waiting for a repository handle */
 	kw_line costly;	 /* costly pages (kw_page_costly()) waiting to be made */
 	int costly_lane; /* costly pages go through `costly` first */
+	/* The costly pages' threads, one per costly turn, and the pages handed to them. */
+	struct kw_costly *costly_threads;
+	unsigned ncostly_threads;
+	pthread_cond_t jobs_cond;
+	struct kw_job *jobs, *jobs_tail;
+	int stopping;
 };
 
 /* --- the lines: repository handles, costly pages --- */
@@ -158,6 +169,149 @@ static void costly_leave(kw_server *s)
 	pthread_mutex_lock(&s->lock);
 	line_leave(&s->costly);
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* Makes the page of `req` into `res` on `store`, in the language asked for. */
+static void make_page_on(kw_server *s, kw_request *req, kw_response *res, kk_store *store,
+			 kk_query_memo *memo)
+{
+	locale_t old = uselocale(req->english ? s->en : s->ja); /* gettext follows it */
+
+	req->store = store;
+	req->memo = memo;
+	kw_page_answer(res, req);
+	req->store = NULL;
+	req->memo = NULL;
+	uselocale(old);
+}
+
+/* The same on a borrowed handle. */
+static void make_page(kw_server *s, kw_request *req, kw_response *res)
+{
+	unsigned slot = 0;
+	kk_store *store = borrow(s, &slot);
+
+	make_page_on(s, req, res, store, s->memos[slot]);
+	give_back(s, slot);
+}
+
+/* --- the costly pages' threads --- */
+
+/* A costly page handed to a costly thread, and whether it is made. */
+typedef struct kw_job {
+	kw_request *req;
+	kw_response *res;
+	int done;
+	pthread_cond_t cond;
+	struct kw_job *next;
+} kw_job;
+
+/* A thread that makes costly pages, with a repository handle of its own. */
+typedef struct kw_costly {
+	kw_server *server;
+	pthread_t thread;
+	kk_store *store;
+	kk_query_memo *memo; /* HEAD's history, kept between pages */
+	int started;
+} kw_costly;
+
+/*
+ * Makes the costly pages handed to it, on its own handle and at a lower CPU priority than
+ * the threads of the connections: a costly page takes neither a handle nor the CPU from
+ * the other pages.  There are as many of these threads as costly turns, so a page handed
+ * over never waits for one.
+ */
+static void *costly_thread(void *arg)
+{
+	kw_costly *me = arg;
+	kw_server *s = me->server;
+	id_t tid = (id_t)syscall(SYS_gettid);
+	kw_job *job;
+	int level;
+
+	/*
+	 * Relative to the process's nice (a server started with nice -n 5 makes them 15), and
+	 * only ever lowered, which needs no privilege; if refused, it is the others' equal.
+	 */
+	errno = 0;
+	level = getpriority(PRIO_PROCESS, tid) + KW_COSTLY_NICE;
+	if (errno == 0)
+		(void)setpriority(PRIO_PROCESS, tid, level > 19 ? 19 : level);
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (!s->jobs && !s->stopping)
+			pthread_cond_wait(&s->jobs_cond, &s->lock);
+		if (!(job = s->jobs))
+			break;
+		if (!(s->jobs = job->next))
+			s->jobs_tail = NULL;
+		pthread_mutex_unlock(&s->lock);
+		make_page_on(s, job->req, job->res, me->store, me->memo);
+		pthread_mutex_lock(&s->lock);
+		job->done = 1;
+		pthread_cond_signal(&job->cond);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Has a costly thread make the page of `req`, and waits; the caller holds a costly turn. */
+static void make_costly_page(kw_server *s, kw_request *req, kw_response *res)
+{
+	kw_job job = {.req = req, .res = res};
+
+	pthread_cond_init(&job.cond, NULL);
+	pthread_mutex_lock(&s->lock);
+	*(s->jobs ? &s->jobs_tail->next : &s->jobs) = &job;
+	s->jobs_tail = &job;
+	pthread_cond_signal(&s->jobs_cond);
+	while (!job.done)
+		pthread_cond_wait(&job.cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	pthread_cond_destroy(&job.cond);
+}
+
+static int start_costly_threads(kw_server *s, unsigned n, kk_diag *diag)
+{
+	int error;
+
+	if (!(s->costly_threads = calloc(n, sizeof(*s->costly_threads))))
+		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	s->ncostly_threads = n;
+	for (unsigned i = 0; i < n; i++) {
+		kw_costly *c = &s->costly_threads[i];
+
+		c->server = s;
+		if ((error = kk_store_discover(&c->store, s->repo, diag)) < 0)
+			return error;
+		if (!(c->memo = kk_query_memo_new()))
+			return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+		if ((error = pthread_create(&c->thread, NULL, costly_thread, c)) != 0) {
+			kk_diag_set(diag, KK_EIO, _("cannot start a thread"));
+			kk_diag_set_errno(diag, error);
+			return KK_EIO;
+		}
+		c->started = 1;
+	}
+	return 0;
+}
+
+/* Stops the costly threads once they are idle: no connection is left to hand them a page. */
+static void stop_costly_threads(kw_server *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->jobs_cond);
+	pthread_mutex_unlock(&s->lock);
+	for (unsigned i = 0; i < s->ncostly_threads; i++) {
+		kw_costly *c = &s->costly_threads[i];
+
+		if (c->started)
+			pthread_join(c->thread, NULL);
+		kk_query_memo_free(c->memo);
+		kk_store_free(c->store);
+	}
+	free(s->costly_threads);
 }
 
 /* --- what the request asks for --- */
@@ -357,7 +511,6 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	collected col = {&req, 0, 0};
 	unsigned char key[20];
 	char etag[48];
-	unsigned slot;
 	int error, costly;
 	enum MHD_Result ok;
 	kk_diag diag = {0};
@@ -412,23 +565,21 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 
 	/*
 	 * A page to make: at most as many at once as there are handles, and of the costly
-	 * ones only a few, so that a flood of them leaves handles to the others.  A costly
-	 * page that finds its line full is a 503.  Pages are made in the language asked for:
-	 * gettext follows this thread's locale.
+	 * ones only a few, on threads of lower priority, so that a flood of them leaves
+	 * handles and CPU to the others.  A costly page that finds its line full is a 503,
+	 * in the language asked for.
 	 */
 	costly = s->costly_lane && kw_page_costly(&req);
-	old = uselocale(req.english ? s->en : s->ja);
-	if (costly && costly_enter(s) < 0) {
-		kw_busy_page(&res, &req);
+	if (!costly) {
+		make_page(s, &req, &res);
+	} else if (costly_enter(s) == 0) {
+		make_costly_page(s, &req, &res);
+		costly_leave(s);
 	} else {
-		req.store = borrow(s, &slot);
-		req.memo = s->memos[slot];
-		kw_page_answer(&res, &req);
-		give_back(s, slot);
-		if (costly)
-			costly_leave(s);
+		old = uselocale(req.english ? s->en : s->ja);
+		kw_busy_page(&res, &req);
+		uselocale(old);
 	}
-	uselocale(old);
 	if (res.body.failed || !res.type) {
 		kk_buf_clear(&res.body);
 		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
@@ -483,6 +634,8 @@ int kw_listen_parse(kw_options *opts, char *host_buf, size_t size, const char *t
 
 static void free_server(kw_server *s)
 {
+	stop_costly_threads(s);
+	pthread_cond_destroy(&s->jobs_cond);
 	for (unsigned i = 0; s->memos && i < s->nstores; i++)
 		kk_query_memo_free(s->memos[i]);
 	for (unsigned i = 0; s->stores && i < s->nstores; i++)
@@ -572,15 +725,13 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->head_lock, NULL);
+	pthread_cond_init(&s->jobs_cond, NULL);
 	s->opts = *opts;
 	s->opts.threads = opts->threads ? opts->threads : default_threads();
 	s->nstores = s->opts.threads;
 	s->handles.free = s->nstores;
-	/* Costly pages never take every handle while there are two or more. */
 	s->costly_lane = opts->costly_pages != KW_ZERO;
 	s->costly.free = !opts->costly_pages ? KW_DEFAULT_COSTLY_PAGES : opts->costly_pages;
-	if (s->costly.free > s->nstores - 1)
-		s->costly.free = s->nstores > 1 ? s->nstores - 1 : 1;
 	s->costly.bounded = 1;
 	s->costly.max_waiting = !opts->costly_queue		? KW_DEFAULT_COSTLY_QUEUE
 				: opts->costly_queue == KW_ZERO ? 0
@@ -605,7 +756,8 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 			goto fail;
 		}
 	}
-	if ((error = kk_store_discover(&s->head_store, s->repo, diag)) < 0)
+	if ((error = kk_store_discover(&s->head_store, s->repo, diag)) < 0 ||
+	    (s->costly_lane && (error = start_costly_threads(s, s->costly.free, diag)) < 0))
 		goto fail;
 	if ((v6 = error = bind_address(&addr, &s->opts, diag)) < 0)
 		goto fail;

@@ -47,7 +47,7 @@ enum {
 	KW_DEFAULT_COSTLY_QUEUE = 4,
 };
 /* An option's explicit 0, where 0 means the default. */
-#define KW_ZERO UINT_MAX
+#define KW_ZERO		       UINT_MAX
 #define KW_DEFAULT_CACHE_BYTES ((size_t)32 << 20)
 
 /*

@@ -15,7 +15,7 @@ typedef struct entry entry;
 struct entry {
 	git_oid oid;
 	json_t *doc;
-	size_t len;	      /* of the file it came from */
+	size_t len;	 /* of the file it came from */
 	entry *chain;	 /* next in the same bucket */
 	kk_lru_node use; /* in the use order */
 };

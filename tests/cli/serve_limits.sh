@@ -7,7 +7,8 @@
 #   at a time, one waits, the others are answered at once with a 503 page in their own
 #   language and a Retry-After; cheap pages (an item, its trail, a page of the trail, a
 #   commit's change) answer meanwhile, none of them a 503, before the flood's pages are
-#   made.  With --costly-pages 0 there is no such lane: the same flood is all 200.
+#   made.  The costly pages' threads, one per --costly-pages, are 10 nicer.  With
+#   --costly-pages 0 there is no such lane: the same flood is all 200.
 # - The options' bad values are usage errors, in both languages.
 # - A page asked for at a tag (or fyYYYY) follows the tag when it is created or moved
 #   while HEAD stays where it is: the cache key is not HEAD alone.
@@ -53,8 +54,20 @@ flood_wait() {
 	for pid in "${flood_pids[@]}"; do wait "$pid" || true; done
 }
 
+# niced N: the server has N threads 10 nicer than itself (at most 19), those that make
+# costly pages.
+niced() {
+	local got
+	got=$(ps -L -o tid=,nice= -p "$serve_pid" | awk -v pid="$serve_pid" '
+		$1 == pid { n = $2 + 10 > 19 ? 19 : $2 + 10; base = $2 } { nice[$1] = $2 }
+		END { if (n == base) { print "?"; exit } for (t in nice) if (t != pid && nice[t] == n) c++; print c + 0 }')
+	[ "$got" = "?" ] && { ok; return; } # the test itself runs at nice 19: no nicer to be
+	if [ "$got" = "$1" ]; then ok; else fail "$got threads 10 nicer, expected $1: $(ps -L -o tid=,nice= -p "$serve_pid" | tr '\n' ' ')"; fi
+}
+
 # --- a flood of costly pages against one at a time, one waiting -----------------------
 start_serve --threads 2 --costly-pages 1 --costly-queue 1
+niced 1
 curl -s -o /dev/null "$base/items/$item" # the first page reads the history
 flood 12
 sleep 0.1 # every request of the flood is in
@@ -98,6 +111,7 @@ check "the server is still up" kill -0 "$serve_pid"
 
 # --- without the lane: the same flood is made, every page ------------------------------
 start_serve --threads 2 --costly-pages 0
+niced 0
 curl -s -o /dev/null "$base/items/$item"
 flood 6
 flood_wait
@@ -110,10 +124,11 @@ expect 2 '' "*" -- kk -C "$repo" serve --costly-queue 65
 expect 2 '' "*" -- kk -C "$repo" serve --costly-queue -1
 expect 2 '' "*" -- kk -C "$repo" serve --threads 0
 LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 "$KEIKAKU" -C "$repo" serve --costly-queue 65 2>"$work/err" && fail "ja: accepted" || true
-has "--costly-queue は 0 から 64 です ('65' ではありません)" "$work/err"
+has "--costly-queue には 0 から 64 を指定してください(「65」ではなく)" "$work/err"
 
 # --- tags created or moved while HEAD stays: the cache key follows them ----------------
-start_serve
+start_serve --threads 4 --costly-pages 2
+niced 2
 head=$(git -C "$repo" rev-parse main)
 old=${commits[6]}
 commit_of() { # the commit the last JSON item page is of
