@@ -312,8 +312,9 @@ int cli_man_keikakud(FILE *out, const char *help)
 	      "without FILE.\n.TP\n.B LANG, LC_ALL\nkeikakud answers each caller in the "
 	      "caller's language; its log is in English.\n.TP\n.B SSL_CERT_FILE, SSL_CERT_DIR\n"
 	      "a file, or a directory, of PEM certificates of the CAs an https mirror's "
-	      "certificate is checked against, instead of the system's; keikakud does not "
-	      "start when one names nothing it can read.\n.TP\n.B TZ\nthe time zone of "
+	      "certificate is checked against, instead of the system's; with an https "
+	      "mirror, keikakud does not start when one names nothing it can read.\n.TP\n"
+	      ".B TZ\nthe time zone of "
 	      "commits and of @DATE revisions (default /etc/localtime).\n",
 	      out);
 	fputs(".SH FILES\n.TP\n.I " CLI_SOCKET_DEFAULT "\nthe socket, by default.\n.TP\n"

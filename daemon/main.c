@@ -252,19 +252,24 @@ static int ignore_user_git_config(void)
  * (libgit2's default), or, as OpenSSL and git do, those SSL_CERT_FILE (a
  * file of PEM certificates) and SSL_CERT_DIR (a directory of them) name,
  * for a city's own CA.  They replace the system's.  A name that cannot be
- * read stops the start: said once here, not at every push.
+ * read stops the start: said once here, not at every push.  Only with an
+ * https mirror: without one keikakud makes no TLS connection, and a shell
+ * or a container that sets them for its other programs changes nothing.
  */
-static int load_ca_certificates(void)
+static int load_ca_certificates(const kd_config *cfg)
 {
 	const char *file = getenv("SSL_CERT_FILE"), *dir = getenv("SSL_CERT_DIR");
 	char what[2 * PATH_MAX + 64];
 	struct stat st;
+	size_t https = 0;
 
+	for (size_t i = 0; i < cfg->mirror_count; i++)
+		https += strncmp(cfg->mirrors[i], "https://", 8) == 0;
 	if (file && !*file)
 		file = NULL;
 	if (dir && !*dir)
 		dir = NULL;
-	if (!file && !dir)
+	if (!https || (!file && !dir))
 		return 0;
 	if (file && (stat(file, &st) < 0 || (!S_ISDIR(st.st_mode) && access(file, R_OK) < 0))) {
 		log_error("cannot start: cannot read SSL_CERT_FILE '%s', the CA certificates to "
@@ -521,7 +526,7 @@ int main(int argc, char **argv)
 	 * the history index's cost.  `keikaku verify` and `git fsck` check objects.
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	if (ignore_user_git_config() < 0 || load_ca_certificates() < 0 ||
+	if (ignore_user_git_config() < 0 || load_ca_certificates(&cfg) < 0 ||
 	    check_repository(repo, cfg.repo) < 0 ||
 	    (sign && load_signing_key(&key, signing_key) < 0))
 		goto out;

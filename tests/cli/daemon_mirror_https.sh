@@ -13,7 +13,8 @@
 #      request (nor the token) reaches the server, and status says why; without a
 #      token in the URL, status says the mirror wants one;
 #   4. with --sync-mirrors 1, each write is answered only once the mirror holds it;
-#   5. SSL_CERT_FILE or SSL_CERT_DIR naming nothing usable stops keikakud at start.
+#   5. SSL_CERT_FILE or SSL_CERT_DIR naming nothing usable stops keikakud at start, when
+#      it has an https mirror; without one, they are not read.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/daemon.bash"
 setup_users
@@ -169,6 +170,12 @@ echo "not a certificate" >"$srv/junk.pem"
 expect 1 "" "*" -- env SSL_CERT_FILE="$srv/junk.pem" "$KEIKAKUD" --repo "$repo" --socket "$sock" --mirror "$url"
 check "a file without a certificate: refused, saying so" \
 	grep -qx "keikakud: cannot start: cannot load the CA certificates of SSL_CERT_FILE '$srv/junk.pem': failed to load CA certificates: .*" "$work/.stderr"
+# Without an https mirror they are not read: keikakud starts, and says nothing of them.
+lines=$(wc -l <"$daemon_log")
+SSL_CERT_FILE=$work/none.pem SSL_CERT_DIR=$work/none start_daemon
+check "no https mirror: a CA location that names nothing stops nothing" call kkt_guest status
+stop_daemon
+check "and the log does not mention it" test "$(tail -n +$((lines + 1)) "$daemon_log" | grep -c SSL_CERT)" = 0
 fsck_repo
 check "the repository is sound" true
 finish
