@@ -92,6 +92,8 @@ struct kd_mirrors {
 	long long seq;			 /* the latest durable head */
 	kd_held *held, *held_tail;
 	int stopping;
+	pthread_t deadlines; /* with --sync-mirrors: see deadlines_main() */
+	int deadlines_started;
 };
 
 static void now_plus_ms(struct timespec *ts, unsigned long long ms)
@@ -485,6 +487,37 @@ static void *mirror_main(void *arg)
 	return NULL;
 }
 
+/*
+ * With --sync-mirrors, held answers go out at their deadline even when
+ * every mirror thread is stuck in a push that never returns (an ssh host
+ * that accepts and then says nothing: libgit2 1.5 has no timeout), so
+ * their deadlines are kept by a thread of their own.
+ */
+static void *deadlines_main(void *arg)
+{
+	kd_mirrors *m = arg;
+
+	pthread_mutex_lock(&m->lock);
+	while (!m->stopping) {
+		if (m->held) {
+			struct timespec until = m->held->deadline;
+
+			for (kd_held *h = m->held->next; h; h = h->next)
+				if (earlier(&h->deadline, &until))
+					until = h->deadline;
+			if (pthread_cond_timedwait(&m->wake, &m->lock, &until) == ETIMEDOUT) {
+				pthread_mutex_unlock(&m->lock);
+				release_held(m);
+				pthread_mutex_lock(&m->lock);
+			}
+		} else {
+			pthread_cond_wait(&m->wake, &m->lock);
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
 static void mirrors_free(kd_mirrors *m)
 {
 	for (size_t i = 0; i < m->count; i++)
@@ -545,6 +578,16 @@ int kd_mirrors_start(kd_mirrors **out, const kd_config *cfg, const git_oid *head
 		mi->started = 1;
 		pthread_setname_np(mi->thread, "kk-mirror");
 		log_info("mirroring to %s", mi->shown);
+	}
+	if (cfg->sync_mirrors) {
+		if (pthread_create(&m->deadlines, NULL, deadlines_main, m) != 0) {
+			snprintf(errbuf, errlen,
+				 "cannot start the thread of the mirrors' deadlines");
+			kd_mirrors_stop(m);
+			return -1;
+		}
+		m->deadlines_started = 1;
+		pthread_setname_np(m->deadlines, "kk-mirror-held");
 	}
 	*out = m;
 	return 0;
@@ -678,6 +721,8 @@ void kd_mirrors_stop(kd_mirrors *m)
 		       pthread_cond_timedwait(&m->wake, &m->lock, &deadline) != ETIMEDOUT)
 			;
 	pthread_mutex_unlock(&m->lock);
+	if (m->deadlines_started)
+		pthread_join(m->deadlines, NULL);
 	for (size_t i = 0; i < m->count; i++) {
 		kd_mirror *mi = &m->items[i];
 

@@ -106,6 +106,15 @@ ssh_url="ssh://kkt_git@127.0.0.1:$port$ssh_mirror"
 mirror_field() {
 	jget "$1" "[m for m in j['mirrors'] if m['url'] == '$2'][0]$3"
 }
+# status_turns URL EXPR WANT: polls status (a second at most) until EXPR of mirror URL
+# is WANT.  A mirror's ref moves a moment before keikakud notes the push.
+status_turns() {
+	for _ in $(seq 1 50); do
+		[ "$(mirror_field "$(status_json)" "$1" "$2")" = "$3" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
 
 # --- 1. Both mirrors hold every acknowledged commit within a second. ---
 # systemd's side of sd_notify: every STATUS= line keikakud sends, one a line.
@@ -148,6 +157,7 @@ check "the ssh mirror is fsck-clean" rgit -C "$ssh_mirror" fsck --strict --no-pr
 check "the local mirror is fsck-clean" git -C "$local_mirror" fsck --strict --no-progress
 check "the local mirror got packs of keikakud's own, not libgit2's push" grep -qE "mirror $local_mirror: sent [1-9][0-9]* objects in a pack of their own" "$daemon_log"
 check "the local mirror is readable by all, whatever keikakud's umask" test -z "$(find "$local_mirror" ! -perm -o+r)"
+check "status: the ssh mirror is noted current" status_turns "$ssh_url" '["behind"]["commits"]' 0
 s=$(status_json)
 check "status: two mirrors" test "$(jget "$s" 'len(j["mirrors"])')" = 2
 check "status: the ssh mirror is current" test "$(mirror_field "$s" "$ssh_url" '["behind"]')" = '{"commits": 0, "seconds": 0}'
@@ -186,8 +196,8 @@ done
 check "sd_notify STATUS: both mirrors, the lag and the error" grep -qE "^STATUS=.*; mirrors: $local_mirror current; $ssh_url [0-9]+ behind \([0-9]+s\): .*Connection refused" "$work/notify.out"
 start_sshd
 check "started again, the ssh mirror catches up" holds "$ssh_mirror" "$(head_of)" 10
+check "status: current again" status_turns "$ssh_url" '["behind"]' '{"commits": 0, "seconds": 0}'
 s=$(status_json)
-check "status: current again" test "$(mirror_field "$s" "$ssh_url" '["behind"]')" = '{"commits": 0, "seconds": 0}'
 check "the log says it caught up" grep -q "mirror $ssh_url: caught up at $(head_of)" "$daemon_log"
 
 # --- 3. A diverged mirror is reported, not overwritten. ---
@@ -206,15 +216,7 @@ check "the log: diverged" grep -q "mirror $local_mirror has diverged" "$daemon_l
 # The admin puts it back: it catches up.
 git -C "$local_mirror" update-ref refs/heads/main "$foreign~1"
 check "put back, the mirror catches up" holds "$local_mirror" "$(head_of)" 10
-# The mirror's ref moves a moment before keikakud notes the push.
-not_diverged() {
-	for _ in $(seq 1 50); do
-		[ "$(mirror_field "$(status_json)" "$local_mirror" '["diverged"]')" = false ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-check "and is no longer diverged" not_diverged
+check "and is no longer diverged" status_turns "$local_mirror" '["diverged"]' false
 c=$(write)
 stop_daemon
 check "keikakud stops cleanly with mirrors" true
@@ -266,6 +268,21 @@ packs=$(find "$local_mirror/objects/pack" -name '*.pack' | wc -l)
 check "40 pushes later, the local mirror has at most 33 packs ($packs)" test "$packs" -le 33
 check "and it is fsck-clean" git -C "$local_mirror" fsck --strict --no-progress
 stop_daemon
+
+# A mirror whose push never returns (its branch's ref a FIFO no one writes to, as a
+# hung mount or a silent ssh host would leave it): a write held for it is answered
+# at --sync-mirrors-timeout all the same, not when the next write comes.
+stuck=$work/stuck.git
+git init -q --bare --initial-branch=main "$stuck"
+mkfifo "$stuck/refs/heads/main"
+HOME=$kd_home start_daemon --mirror "$stuck" --sync-mirrors 1 --sync-mirrors-timeout 1
+started=$(date +%s%N)
+r=$(call kkt_hisho item.update "{\"base\": \"$(head_of)\", \"id\": 25, \"patch\": {\"years\": {\"2022\": {\"result\": \"・止まったミラー\"}}}, \"reason\": \"ミラーが応答しない\"}") || true
+took=$((($(date +%s%N) - started) / 1000000))
+check "a stuck mirror: -32009" test "$(jget "$r" 'j["error"]["code"]')" = -32009
+check "a stuck mirror: answered at the timeout ($took ms), not at the next write" test "$took" -lt 3000
+stop_daemon
+check "keikakud stops with a mirror stuck" grep -q "mirror $stuck: still pushing; leaving it" "$daemon_log"
 
 # --- 5. The host key is checked; bad options are refused. ---
 # A password in a URL is shown nowhere.
