@@ -680,7 +680,6 @@ void kk_history_free(kk_history *h)
 	if (!h)
 		return;
 	if (h->is_view) {
-		free(h->last);
 		free(h);
 		return;
 	}
@@ -809,7 +808,7 @@ void kk_history_set_docs(kk_history *h, kk_doccache *docs)
 int kk_history_view(kk_history **out, const kk_history *base, const git_oid *tip,
 		    kk_diag *diag)
 {
-	uint32_t at = kk_hist_find_commit(base, tip), end;
+	uint32_t at = kk_hist_find_commit(base, tip);
 	kk_history *h;
 
 	if (at == KK_HIST_NONE || at >= base->count)
@@ -820,19 +819,8 @@ int kk_history_view(kk_history **out, const kk_history *base, const git_oid *tip
 	*h = *base;
 	h->is_view = 1;
 	h->count = at + 1;
-	/* Each path's last change in the shorter view: back along its links from base's. */
-	end = kk_hist_changes_end(h, at);
-	if (!(h->last = malloc((h->npaths ? h->npaths : 1) * sizeof(*h->last)))) {
-		free(h);
-		return nomem(diag);
-	}
-	for (size_t i = 0; i < h->npaths; i++) {
-		uint32_t c = base->last[i];
-
-		while (c != KK_HIST_NONE && c >= end)
-			c = h->changes[c].prev;
-		h->last[i] = c;
-	}
+	/* Each path's last change in the shorter view is found when asked (kk_hist_last()). */
+	h->end = kk_hist_changes_end(h, at);
 	*out = h;
 	return 0;
 }

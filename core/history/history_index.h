@@ -46,8 +46,10 @@ struct kk_history {
 	size_t oid_slots;
 	uint32_t *path_table; /* path index + 1, 0 for empty */
 	size_t path_slots;
-	uint32_t *last;	   /* per path: its last change within commits[0 .. count) */
-	int is_view;	   /* everything but `last` is another history's (kk_history_view) */
+	uint32_t *last;	   /* per path: its last change within commits[0 .. count); a view's
+			      is its base's: read it with kk_hist_last() */
+	int is_view;	   /* everything is another history's (kk_history_view) */
+	uint32_t end;	   /* a view's: the changes from here on are past its tip */
 	kk_doccache *docs; /* parsed versions, not owned (kk_history_set_docs), or NULL */
 };
 
@@ -56,6 +58,22 @@ uint32_t kk_hist_find_commit(const kk_history *h, const git_oid *oid);
 
 /* The index of `path`, or KK_HIST_NONE when no commit ever changed it. */
 uint32_t kk_hist_find_path(const kk_history *h, const char *path);
+
+/*
+ * The last change of path `p` (KK_HIST_NONE: none) in `h`: a view's is found back along
+ * the path's links from its base's last, the changes past the view skipped.  A view costs
+ * nothing to make and each path only as it is asked for; the changes of one path after
+ * the view's tip are few, those of all paths many.
+ */
+static inline uint32_t kk_hist_last(const kk_history *h, uint32_t p)
+{
+	uint32_t c = p == KK_HIST_NONE ? KK_HIST_NONE : h->last[p];
+
+	if (h->is_view)
+		while (c != KK_HIST_NONE && c >= h->end)
+			c = h->changes[c].prev;
+	return c;
+}
 
 /* One past the last change of commit `i`. */
 static inline uint32_t kk_hist_changes_end(const kk_history *h, size_t i)

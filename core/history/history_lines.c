@@ -234,8 +234,7 @@ int kk_history_text_authors(json_t **out, kk_history *h, json_int_t id, const ch
 	}
 	/* The item's changes come newest first; the text is followed from its first version. */
 	p = kk_hist_find_path(h, path);
-	for (uint32_t c = p == KK_HIST_NONE ? KK_HIST_NONE : h->last[p]; c != KK_HIST_NONE;
-	     c = h->changes[c].prev) {
+	for (uint32_t c = kk_hist_last(h, p); c != KK_HIST_NONE; c = h->changes[c].prev) {
 		if ((error = KK_ARRAY_GROW(chain, n + 1, alloc)) < 0)
 			goto done;
 		chain[n++] = c;

@@ -321,8 +321,8 @@ int kk_history_log(json_t **out, kk_history *h, const kk_log_filter *filter, kk_
 		/* One file: follow its own chain of changes. */
 		uint32_t p = kk_hist_find_path(h, only);
 
-		for (uint32_t c = p == KK_HIST_NONE ? KK_HIST_NONE : h->last[p];
-		     c != KK_HIST_NONE && error == 0; c = h->changes[c].prev)
+		for (uint32_t c = kk_hist_last(h, p); c != KK_HIST_NONE && error == 0;
+		     c = h->changes[c].prev)
 			error = log_change(entries, h, c, f, &cache, diag);
 	} else if (!only) {
 		for (size_t i = h->count; i-- > 0 && error == 0;) {
@@ -355,7 +355,7 @@ done:
 int kk_history_blame(json_t **out, kk_history *h, json_int_t id, kk_diag *diag)
 {
 	char path[KK_ITEM_PATH_MAX];
-	uint32_t p, *chain = NULL;
+	uint32_t p, newest, *chain = NULL;
 	size_t n = 0;
 	json_t *last = json_object(), *prev = NULL, *cur = NULL, *changes = NULL, *fields = NULL;
 	json_t *result = NULL, *change, *leaves = NULL;
@@ -372,20 +372,20 @@ int kk_history_blame(json_t **out, kk_history *h, json_int_t id, kk_diag *diag)
 		goto done;
 	}
 	p = kk_hist_find_path(h, path);
-	if (p == KK_HIST_NONE || h->last[p] == KK_HIST_NONE ||
-	    kk_hist_is_removal(&h->changes[h->last[p]])) {
+	newest = kk_hist_last(h, p);
+	if (newest == KK_HIST_NONE || kk_hist_is_removal(&h->changes[newest])) {
 		error = kk_diag_set(diag, KK_ENOTFOUND, _("no item %lld in the plan"),
 				    (long long)id);
 		goto done;
 	}
-	for (uint32_t c = h->last[p]; c != KK_HIST_NONE; c = h->changes[c].prev)
+	for (uint32_t c = newest; c != KK_HIST_NONE; c = h->changes[c].prev)
 		n++;
 	if (!(chain = malloc(n * sizeof(*chain)))) {
 		error = KK_ENOMEM;
 		goto done;
 	}
 	i = n;
-	for (uint32_t c = h->last[p]; c != KK_HIST_NONE; c = h->changes[c].prev)
+	for (uint32_t c = newest; c != KK_HIST_NONE; c = h->changes[c].prev)
 		chain[--i] = c;
 
 	/* Oldest first: each field's last change wins. */
@@ -626,7 +626,7 @@ int kk_history_last_change(json_t **out, kk_history *h, const char *file, const 
 			   kk_diag *diag)
 {
 	uint32_t p = kk_hist_find_path(h, file);
-	uint32_t c = p == KK_HIST_NONE ? KK_HIST_NONE : h->last[p];
+	uint32_t c = kk_hist_last(h, p);
 	json_t *cur = NULL, *prev = NULL;
 	int error = 0;
 
@@ -664,8 +664,7 @@ static int last_owner_update(json_t **out, uint32_t *commit_out, kk_history *h, 
 	int error = 0;
 
 	*out = NULL;
-	for (uint32_t c = p == KK_HIST_NONE ? KK_HIST_NONE : h->last[p]; c != KK_HIST_NONE;
-	     c = h->changes[c].prev) {
+	for (uint32_t c = kk_hist_last(h, p); c != KK_HIST_NONE; c = h->changes[c].prev) {
 		json_t *info, *old = NULL, *new = NULL, *changes = NULL, *change;
 		const char *dept;
 		size_t k;

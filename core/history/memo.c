@@ -86,7 +86,7 @@ int kk_query_document(json_t **out, kk_store *store, const git_oid *rev, const c
 		    0 &&
 	    kk_history_view(&view, head, rev, NULL) == 0 &&
 	    (p = kk_hist_find_path(view, path)) != KK_HIST_NONE)
-		c = view->last[p];
+		c = kk_hist_last(view, p);
 	if (c != KK_HIST_NONE && !kk_hist_is_removal(&view->changes[c]))
 		error = kk_hist_version(out, view, c, diag);
 	else if ((error = kk_store_read(&data, &len, store, rev, path, diag)) == 0)
