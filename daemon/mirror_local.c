@@ -298,6 +298,7 @@ int kd_push_local(kd_pusher *p, const char *path, const kd_push_refs *refs, char
 {
 	kd_new_objects n = {.repo = p->repo};
 	char pack_dir[PATH_MAX];
+	git_oid pack;
 	kk_diag diag = {0};
 	int rc = -1, tags = 0;
 
@@ -316,16 +317,23 @@ int kd_push_local(kd_pusher *p, const char *path, const kd_push_refs *refs, char
 		goto done;
 	}
 	snprintf(pack_dir, sizeof(pack_dir), "%sobjects/pack", git_repository_path(p->dest));
+	/*
+	 * Kept until the refs name its objects: a `git gc --prune=now` on the
+	 * mirror in between would find them unreachable and drop them.
+	 */
 	if (n.count) {
 		dedupe(&n);
-		if (kk_pack_write(NULL, pack_dir, n.items, n.count, &diag) < 0) {
+		if (kk_pack_write_kept(&pack, pack_dir, n.items, n.count, "keikakud: mirroring",
+				       &diag) < 0) {
 			snprintf(error, size, "%s", diag.message);
 			goto done;
 		}
 	}
-	if (move_refs(p->dest, refs, error, size) < 0)
+	rc = move_refs(p->dest, refs, error, size);
+	if (n.count && kk_pack_unkeep(pack_dir, &pack, &diag) < 0)
+		log_warnx("mirror %s: %s", path, diag.message);
+	if (rc < 0)
 		goto done;
-	rc = 0;
 	log_debug("mirror %s: sent %zu objects in a pack of their own", path, n.count);
 	p->wrote_pack = n.count > 0;
 done:

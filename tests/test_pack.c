@@ -321,6 +321,39 @@ static void test_write_again(void **state)
 	batch_free(&b);
 }
 
+/*
+ * A kept pack has its .keep file, with the reason, when its index appears (git's
+ * repack leaves it alone), and kk_pack_unkeep() removes it; a second removal is no
+ * error.
+ */
+static void test_write_kept(void **state)
+{
+	sandbox *sb = *state;
+	git_oid checksum;
+	kk_diag diag = {0};
+	char *keep, *text;
+	size_t len = 0;
+	batch b = {0};
+
+	fill_commit(&b, "First");
+	assert_int_equal(kk_pack_write_kept(&checksum, sb->pack_dir, b.objects, b.count,
+					    "keikakud: mirroring", &diag),
+			 0);
+	check_pack(sb, &checksum, 6);
+	keep = pack_file(sb, &checksum, ".keep");
+	assert_non_null(text = kk_test_slurp(keep, &len));
+	assert_string_equal(text, "keikakud: mirroring\n");
+	assert_int_equal(count_files(sb), 3);
+	assert_int_equal(kk_pack_unkeep(sb->pack_dir, &checksum, &diag), 0);
+	assert_int_equal(kk_test_system("test ! -e '%s'", keep), 0);
+	assert_int_equal(kk_pack_unkeep(sb->pack_dir, &checksum, &diag), 0);
+	assert_int_equal(count_files(sb), 2);
+
+	free(text);
+	free(keep);
+	batch_free(&b);
+}
+
 /* When the index cannot be renamed into place, the pack renamed before it is removed again. */
 static void test_write_rename_fails(void **state)
 {
@@ -728,6 +761,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_missing_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_rename_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_many, setup, teardown),

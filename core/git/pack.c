@@ -462,36 +462,67 @@ static int move_into_place(outfile *out, const char *name, bool *made, kk_diag *
 	return 0;
 }
 
+/* Writes `line` and a newline to a new file `name`, as git's .keep files are. */
+static int write_keep(const char *name, const char *line, kk_diag *diag)
+{
+	int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	size_t len = strlen(line);
+	int ok;
+
+	if (fd < 0)
+		return kk_pack_sys_error(diag, KK_EIO, name, errno, _("cannot write '%s'"), name);
+	ok = write(fd, line, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+	if (close(fd) < 0 || !ok) {
+		int saved = errno;
+
+		unlink(name);
+		return kk_pack_sys_error(diag, KK_EIO, name, saved, _("cannot write '%s'"), name);
+	}
+	return 0;
+}
+
 /*
  * Moves the synced temporary files to their names, the pack first, and
- * syncs the directory.  Undoes what it did on failure, except that a pack
- * or index that already existed (the same objects written again give the
- * same checksum) is left alone.
+ * syncs the directory; with `keep`, writes the .keep file between the
+ * two, so that no reader (nor git's repack) sees the pack unkept.  Undoes
+ * what it did on failure, except that a pack or index that already
+ * existed (the same objects written again give the same checksum) is left
+ * alone.
  */
 static int install(const char *pack_dir, const git_oid *checksum, outfile *pack, outfile *idx,
-		   kk_diag *diag)
+		   const char *keep, kk_diag *diag)
 {
-	char *pack_name = NULL, *idx_name = NULL;
-	bool made_pack = false, made_idx = false;
+	char *pack_name = NULL, *idx_name = NULL, *keep_name = NULL;
+	bool made_pack = false, made_idx = false, made_keep = false;
 	int error;
 
 	if ((error = kk_pack_path(&pack_name, pack_dir, checksum, ".pack", diag)) < 0 ||
-	    (error = kk_pack_path(&idx_name, pack_dir, checksum, ".idx", diag)) < 0)
+	    (error = kk_pack_path(&idx_name, pack_dir, checksum, ".idx", diag)) < 0 ||
+	    (keep && (error = kk_pack_path(&keep_name, pack_dir, checksum, ".keep", diag)) < 0))
 		goto done;
 	made_pack = access(pack_name, F_OK) < 0;
 	made_idx = access(idx_name, F_OK) < 0;
-	if ((error = move_into_place(pack, pack_name, &made_pack, diag)) < 0 ||
-	    (error = move_into_place(idx, idx_name, &made_idx, diag)) < 0)
+	if ((error = move_into_place(pack, pack_name, &made_pack, diag)) < 0)
+		goto done;
+	if (keep && access(keep_name, F_OK) < 0) {
+		if ((error = write_keep(keep_name, keep, diag)) < 0)
+			goto done;
+		made_keep = true;
+	}
+	if ((error = move_into_place(idx, idx_name, &made_idx, diag)) < 0)
 		goto done;
 	error = kk_pack_sync_dir(pack_dir, diag);
 
 done:
 	if (error < 0 && made_idx)
 		unlink(idx_name);
+	if (error < 0 && made_keep)
+		unlink(keep_name);
 	if (error < 0 && made_pack)
 		unlink(pack_name);
 	free(pack_name);
 	free(idx_name);
+	free(keep_name);
 	return error;
 }
 
@@ -536,7 +567,7 @@ int kk_pack_write_source(git_oid *checksum_out, const char *pack_dir, kk_pack_so
 		goto done;
 
 	git_oid_fromraw(&checksum, pack_sum);
-	if ((error = install(pack_dir, &checksum, &pack, &idx, diag)) < 0)
+	if ((error = install(pack_dir, &checksum, &pack, &idx, src->keep, diag)) < 0)
 		goto done;
 	if (checksum_out)
 		*checksum_out = checksum;
@@ -550,13 +581,40 @@ done:
 	return error;
 }
 
-int kk_pack_write(git_oid *checksum_out, const char *pack_dir, const kk_pack_object *objects,
-		  size_t count, kk_diag *diag)
+static int write_array(git_oid *checksum_out, const char *pack_dir, const kk_pack_object *objects,
+		       size_t count, const char *keep, kk_diag *diag)
 {
-	array_source src = {{count, array_get, array_release, Z_NO_COMPRESSION, NULL}, objects};
+	array_source src = {{count, array_get, array_release, Z_NO_COMPRESSION, NULL, keep},
+			    objects};
 
 	assert(pack_dir && (objects || count == 0));
 	if (count == 0)
 		return kk_diag_set(diag, KK_EINVALID, _("refusing to write an empty pack"));
 	return kk_pack_write_source(checksum_out, pack_dir, &src.base, diag);
+}
+
+int kk_pack_write(git_oid *checksum_out, const char *pack_dir, const kk_pack_object *objects,
+		  size_t count, kk_diag *diag)
+{
+	return write_array(checksum_out, pack_dir, objects, count, NULL, diag);
+}
+
+int kk_pack_write_kept(git_oid *checksum_out, const char *pack_dir, const kk_pack_object *objects,
+		       size_t count, const char *why, kk_diag *diag)
+{
+	assert(why);
+	return write_array(checksum_out, pack_dir, objects, count, why, diag);
+}
+
+int kk_pack_unkeep(const char *pack_dir, const git_oid *checksum, kk_diag *diag)
+{
+	char *name = NULL;
+	int error;
+
+	if ((error = kk_pack_path(&name, pack_dir, checksum, ".keep", diag)) < 0)
+		return error;
+	if (unlink(name) < 0 && errno != ENOENT)
+		error = kk_pack_sys_error(diag, KK_EIO, name, errno, _("cannot remove '%s'"), name);
+	free(name);
+	return error;
 }

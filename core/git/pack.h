@@ -41,6 +41,19 @@ int kk_pack_write(git_oid *checksum_out, const char *pack_dir, const kk_pack_obj
 		  size_t count, kk_diag *diag);
 
 /*
+ * kk_pack_write() for a pack that must not be repacked away before refs
+ * name its objects (a push into another repository, where a `git gc
+ * --prune=now` may run at any time): a pack-<checksum>.keep file holding
+ * the line `why` is made before the index appears, as git's receive-pack
+ * does, and stays until kk_pack_unkeep().
+ */
+int kk_pack_write_kept(git_oid *checksum_out, const char *pack_dir, const kk_pack_object *objects,
+		       size_t count, const char *why, kk_diag *diag);
+
+/* Removes the .keep file of pack `checksum`, if any.  Fails with KK_EIO. */
+int kk_pack_unkeep(const char *pack_dir, const git_oid *checksum, kk_diag *diag);
+
+/*
  * Lists the packs in `pack_dir` that have an index, as checksums, smallest
  * (by .pack size) first, equal sizes by checksum; packs with a .keep file
  * are listed too.  *out is an array the caller frees with free(), NULL

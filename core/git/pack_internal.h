@@ -43,6 +43,8 @@ struct kk_pack_source {
 	 */
 	int (*raw)(const unsigned char **bytes, size_t *len, git_oid *oid, uint32_t *crc,
 		   kk_pack_source *src, size_t i);
+	/* Non-NULL: the pack gets a .keep file holding this line (kk_pack_write_kept). */
+	const char *keep;
 };
 
 /*
