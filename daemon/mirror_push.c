@@ -128,12 +128,15 @@ int kd_push_decide(git_repository *repo, kd_push_refs *refs, int *diverged, char
 		kd_push_tag *tag = &refs->tags[i];
 
 		if (tag->has_theirs && !git_oid_equal(&tag->theirs, &tag->oid)) {
+			/* Two ids: git_oid_tostr_s() has one buffer. */
+			char theirs[GIT_OID_HEXSZ + 1], ours[GIT_OID_HEXSZ + 1];
+
 			*diverged = 1;
 			snprintf(error, size,
 				 "diverged: the mirror's %s is %s, not this repository's %s; it is "
 				 "not overwritten",
-				 tag->name, git_oid_tostr_s(&tag->theirs),
-				 git_oid_tostr_s(&tag->oid));
+				 tag->name, git_oid_tostr(theirs, sizeof(theirs), &tag->theirs),
+				 git_oid_tostr(ours, sizeof(ours), &tag->oid));
 			return -1;
 		}
 		tag->send = !tag->has_theirs;
