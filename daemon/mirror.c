@@ -199,9 +199,13 @@ void kd_mirror_url_redact(char *buf, size_t size, const char *url)
 	if (!at)
 		return;
 	colon = memchr(start, ':', (size_t)(at - start));
-	if (!colon)
+	if (colon) {
+		snprintf(buf, size, "%.*s***%s", (int)(colon + 1 - url), url, at);
 		return;
-	snprintf(buf, size, "%.*s***%s", (int)(colon + 1 - url), url, at);
+	}
+	/* Over https the user alone may be the token (https://TOKEN@host/...). */
+	if (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0)
+		snprintf(buf, size, "%.*s***%s", (int)(start - url), url, at);
 }
 
 /* The ring's entry for `seq`, or NULL when it has gone round since. */

@@ -42,8 +42,9 @@ int kd_mirrors_check(const char *repo, const char *const *urls, size_t count, ch
 		     size_t size);
 
 /*
- * `url` with any password replaced by "***", into `buf`, for status and
- * the log.
+ * `url` with any password replaced by "***", and an https URL's user
+ * when it has no password (a token given as the user), into `buf`, for
+ * status and the log.
  */
 void kd_mirror_url_redact(char *buf, size_t size, const char *url);
 

@@ -217,6 +217,16 @@ check "the log: diverged" grep -q "mirror $local_mirror has diverged" "$daemon_l
 git -C "$local_mirror" update-ref refs/heads/main "$foreign~1"
 check "put back, the mirror catches up" holds "$local_mirror" "$(head_of)" 10
 check "and is no longer diverged" status_turns "$local_mirror" '["diverged"]' false
+# A tag moved on the mirror: reported with both ids, and not overwritten.
+ours_tag=$(git -C "$repo" rev-parse refs/tags/fy2021)
+git -C "$local_mirror" update-ref refs/tags/fy2021 "$(git -C "$local_mirror" rev-parse main~1)"
+theirs_tag=$(git -C "$local_mirror" rev-parse refs/tags/fy2021)
+write >/dev/null
+check "a moved tag: diverged" status_turns "$local_mirror" '["diverged"]' true
+check "the error names the mirror's tag and ours" grep -qF "diverged: the mirror's refs/tags/fy2021 is $theirs_tag, not this repository's $ours_tag" <<<"$(mirror_field "$(status_json)" "$local_mirror" '["error"]')"
+check "the mirror's tag is not overwritten" test "$(git -C "$local_mirror" rev-parse refs/tags/fy2021)" = "$theirs_tag"
+git -C "$local_mirror" update-ref refs/tags/fy2021 "$ours_tag"
+check "the tag put back, the mirror catches up" holds "$local_mirror" "$(head_of)" 10
 c=$(write)
 stop_daemon
 check "keikakud stops cleanly with mirrors" true
@@ -287,10 +297,11 @@ check "keikakud stops with a mirror stuck" grep -q "mirror $stuck: still pushing
 # --- 5. The host key is checked; bad options are refused. ---
 # A password in a URL is shown nowhere.
 HOME=$kd_home start_daemon --mirror "ssh://kkt_git@localhost:$port$ssh_mirror" --mirror-retry-max 1 \
-	--mirror "https://kk:s3cret-token@127.0.0.1:9/plan.git"
+	--mirror "https://kk:s3cret-token@127.0.0.1:9/plan.git" --mirror "https://s3cret-token-as-user@127.0.0.1:9/other.git"
 sleep 1
 s=$(status_json)
 check "a password in a URL: *** in status" test "$(jget "$s" 'j["mirrors"][1]["url"]')" = "https://kk:***@127.0.0.1:9/plan.git"
+check "a token as an https URL's user: *** in status" test "$(jget "$s" 'j["mirrors"][2]["url"]')" = "https://***@127.0.0.1:9/other.git"
 check "and in status in words" grep -qF "https://kk:***@127.0.0.1:9/plan.git: not reached yet" <<<"$(kk --socket "$sock" status)"
 check "and nowhere in the log" test "$(grep -c s3cret-token "$daemon_log")" = 0
 check "the https mirror's error" grep -q "failed to connect to 127.0.0.1" <<<"$(jget "$s" 'j["mirrors"][1]["error"]')"
