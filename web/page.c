@@ -11,7 +11,6 @@
 #include <utf8proc.h>
 
 #include "i18n.h"
-#include "json.h"
 #include "page.h"
 #include "plan.h"
 #include "query.h"
@@ -197,9 +196,8 @@ int kw_default_year(const json_t *settings)
 static int resolve(kw_view *v, kw_response *res)
 {
 	kk_rev_opts opts = {v->req->utc_offset, NULL};
+	kk_query_env env = {v->req->utc_offset, v->req->use_history_cache, v->req->memo};
 	kk_diag diag = {0};
-	char *data = NULL;
-	size_t len = 0;
 	int error;
 
 	if (!v->at) {
@@ -214,9 +212,8 @@ static int resolve(kw_view *v, kw_response *res)
 		return -1;
 	}
 	git_oid_tostr(v->commit_hex, sizeof(v->commit_hex), &v->commit);
-	if (kk_store_read(&data, &len, v->req->store, &v->commit, KK_PATH_SETTINGS, NULL) == 0)
-		kk_json_parse(&v->settings, data, len, NULL, NULL);
-	free(data);
+	/* Through the history index: a version of keikaku.json is parsed once, not per page. */
+	kk_query_document(&v->settings, v->req->store, &v->commit, KK_PATH_SETTINGS, &env, NULL);
 	return 0;
 }
 

@@ -77,7 +77,7 @@ typedef struct kw_view {
 	git_oid commit;
 	char commit_hex[GIT_OID_HEXSZ + 1];
 	const char *at;	  /* as asked, or NULL */
-	json_t *settings; /* keikaku.json at `commit`, or NULL */
+	json_t *settings; /* keikaku.json at `commit` (shared: not to be modified), or NULL */
 } kw_view;
 
 void kw_page_report(kw_response *res, const kw_view *v, const char *year);

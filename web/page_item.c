@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "i18n.h"
-#include "json.h"
 #include "page.h"
 #include "plan.h"
 #include "query.h"
@@ -94,16 +93,15 @@ static void blame_table(kk_buf *b, const kw_view *v, const json_t *blame)
 /* The item's place in the plan: "1. pillar › (2) section › ③ measure". */
 static void place(kk_buf *b, const kw_view *v, const json_t *item)
 {
+	kk_query_env env = {v->req->utc_offset, v->req->use_history_cache, v->req->memo};
 	json_t *structure = NULL;
-	char *data = NULL, circled[16];
-	size_t len = 0;
+	char circled[16];
 	json_int_t p = json_integer_value(json_object_get(item, "pillar"));
 	json_int_t s = json_integer_value(json_object_get(item, "section"));
 	json_int_t m = json_integer_value(json_object_get(item, "measure"));
 
-	if (kk_store_read(&data, &len, v->req->store, &v->commit, KK_PATH_STRUCTURE, NULL) == 0)
-		kk_json_parse(&structure, data, len, NULL, NULL);
-	free(data);
+	/* Through the history index: a version of plan.json is parsed once, not per page. */
+	kk_query_document(&structure, v->req->store, &v->commit, KK_PATH_STRUCTURE, &env, NULL);
 	kk_circled_number(circled, sizeof(circled), m);
 	kk_buf_puts(b, "<p class=\"meta\">");
 	kw_html_printf(b, "%lld. ", (long long)p);
