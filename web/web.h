@@ -30,7 +30,8 @@ typedef struct kw_options {
 	unsigned per_ip;       /* open connections from one address at most, default 64 */
 	unsigned timeout;      /* seconds a connection may stay idle, default 15 */
 	size_t cache_bytes;    /* memory the response cache may hold, default 32 MiB */
-	unsigned costly_pages; /* costly pages made at once, default 1; KW_ZERO: no limit */
+	unsigned costly_pages; /* costly pages made at once on threads and handles of their
+				  own, default 1; KW_ZERO: made as the others, no lane */
 	unsigned costly_queue; /* costly pages waiting at most, default 4; KW_ZERO: none */
 	int utc_offset;	       /* minutes east of UTC that dates (@DATE, since) are meant in */
 	int use_history_cache; /* keep the history index in the repository's git directory */
