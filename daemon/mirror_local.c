@@ -293,6 +293,32 @@ static int move_refs(git_repository *dest, const kd_push_refs *refs, char *error
 	return 0;
 }
 
+int kd_push_local_land(kd_pusher *p, const char *path, const kd_push_refs *refs, char *error,
+		       size_t size)
+{
+	git_repository *dest = mirror_repo(p, path);
+	git_reference *ref = NULL;
+	int rc;
+
+	if (!dest) {
+		snprintf(error, size, "cannot open the mirror: %s", kd_git_message());
+		return -1;
+	}
+	/* The branch as the push found it, or none: a branch moved since is not overwritten. */
+	rc = refs->has_theirs
+		     ? git_reference_create_matching(&ref, dest, KD_MIRROR_BRANCH, &refs->ours, 1,
+						     &refs->theirs, NULL)
+		     : git_reference_create(&ref, dest, KD_MIRROR_BRANCH, &refs->ours, 0, NULL);
+	git_reference_free(ref);
+	if (rc < 0)
+		snprintf(error, size, "cannot move the mirror's %s: %s", KD_MIRROR_BRANCH,
+			 kd_git_message());
+	if (git_reference_remove(dest, KD_MIRROR_INCOMING) < 0)
+		log_warnx("mirror %s: cannot remove %s: %s", path, KD_MIRROR_INCOMING,
+			  kd_git_message());
+	return rc < 0 ? -1 : 0;
+}
+
 int kd_push_local(kd_pusher *p, const char *path, const kd_push_refs *refs, char *error,
 		  size_t size)
 {

@@ -217,8 +217,13 @@ static void their_refs(kd_push_refs *refs, const git_remote_head **heads, size_t
 	}
 }
 
-static int push_remote(kd_pusher *p, git_repository *repo, kd_push_refs *refs, int *diverged,
-		       char *error, size_t size)
+/*
+ * libgit2's push.  To a local mirror (`local` its path), the branch goes to
+ * KD_MIRROR_INCOMING and then moves by compare-and-swap (kd_push_local_land):
+ * libgit2's local transport moves refs without checking what they held.
+ */
+static int push_remote(kd_pusher *p, git_repository *repo, kd_push_refs *refs, const char *local,
+		       int *diverged, char *error, size_t size)
 {
 	git_remote *remote = NULL;
 	git_remote_callbacks cbs;
@@ -226,7 +231,8 @@ static int push_remote(kd_pusher *p, git_repository *repo, kd_push_refs *refs, i
 	git_push_options opts;
 	const git_remote_head **heads = NULL;
 	char **specs = NULL;
-	char spec_main[] = KD_MIRROR_BRANCH ":" KD_MIRROR_BRANCH;
+	char spec_main[] = KD_MIRROR_BRANCH ":" KD_MIRROR_BRANCH,
+	     spec_incoming[] = "+" KD_MIRROR_BRANCH ":" KD_MIRROR_INCOMING;
 	git_strarray arr = {NULL, 0};
 	kd_push_ctx ctx = {.url = p->url};
 	size_t n = 0;
@@ -269,7 +275,7 @@ static int push_remote(kd_pusher *p, git_repository *repo, kd_push_refs *refs, i
 	if (kd_push_decide(repo, refs, diverged, error, size) < 0)
 		goto done;
 	if (refs->send)
-		specs[arr.count++] = spec_main;
+		specs[arr.count++] = local ? spec_incoming : spec_main;
 	for (size_t i = 0; i < refs->tag_count; i++) {
 		/* "refs/tags/X:refs/tags/X", no '+': never forced. */
 		size_t len = 2 * strlen(refs->tags[i].name) + 2;
@@ -300,7 +306,7 @@ static int push_remote(kd_pusher *p, git_repository *repo, kd_push_refs *refs, i
 	rc = 0;
 done:
 	for (size_t i = 0; i < arr.count; i++)
-		if (specs[i] != spec_main)
+		if (specs[i] != spec_main && specs[i] != spec_incoming)
 			free(specs[i]);
 	free(specs);
 	if (remote)
@@ -330,7 +336,9 @@ int kd_push(kd_pusher *p, git_oid *pushed, int *diverged, char *error, size_t si
 		for (size_t i = 0; i < refs.tag_count; i++)
 			refs.tags[i].has_theirs = 0;
 	}
-	rc = push_remote(p, repo, &refs, diverged, error, size);
+	rc = push_remote(p, repo, &refs, path, diverged, error, size);
+	if (rc == 0 && path && refs.send)
+		rc = kd_push_local_land(p, path, &refs, error, size);
 done:
 	if (rc == 0)
 		*pushed = refs.ours;

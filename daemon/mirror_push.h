@@ -87,6 +87,18 @@ const char *kd_push_local_path(const char *url);
 int kd_push_local(kd_pusher *p, const char *path, const kd_push_refs *refs, char *error,
 		  size_t size);
 
+/* Where libgit2's push leaves the branch in a local mirror, before kd_push_local_land(). */
+#define KD_MIRROR_INCOMING "refs/keikaku/incoming"
+
+/*
+ * After libgit2's push left our branch at KD_MIRROR_INCOMING in the local
+ * mirror at `path`: moves the mirror's branch there by compare-and-swap
+ * from what the push found (`refs`), and removes KD_MIRROR_INCOMING.
+ * Returns 0, or -1 with the reason in `error`.
+ */
+int kd_push_local_land(kd_pusher *p, const char *path, const kd_push_refs *refs, char *error,
+		       size_t size);
+
 /*
  * Reads the local mirror's side of `refs`: its branch and each tag.
  * Returns 0, or -1 with the reason in `error`.

@@ -140,6 +140,8 @@ umask 077
 NOTIFY_SOCKET=$notify HOME=$kd_home start_daemon --mirror "$local_mirror" --mirror "$ssh_url" --mirror-retry-max 1 -v
 umask 022
 check "the local mirror gets the head keikakud starts with" holds "$local_mirror" "$(head_of)" 5
+# libgit2's first push left the branch aside, then it moved by compare-and-swap.
+check "no refs/keikaku/ left on the local mirror" test -z "$(git -C "$local_mirror" for-each-ref refs/keikaku/)"
 check "the ssh mirror gets it" holds "$ssh_mirror" "$(head_of)" 5
 for _ in 1 2 3 4 5; do
 	c=$(write)
