@@ -28,13 +28,15 @@ static int local_offset(void)
 	return localtime_r(&now, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
 }
 
+static int owned_by_caller(kk_store *store);
+
 int cli_resolve(git_oid *out, cli_ctx *ctx, const char *rev)
 {
-	kk_rev_opts opts = {local_offset(), NULL};
+	kk_query_env env = {local_offset(), owned_by_caller(ctx->store), NULL};
 	kk_diag diag = {0};
 	int error;
 
-	if ((error = kk_rev_resolve(out, ctx->store, rev, &opts, &diag)) < 0) {
+	if ((error = kk_query_resolve(out, ctx->store, rev, &env, &diag)) < 0) {
 		cli_error_diag(&diag);
 		return error == KK_EINVALID ? EXIT_USAGE : EXIT_FAIL; /* a malformed @DATE */
 	}

@@ -62,6 +62,58 @@ static void resolves(hs_sandbox *sb, const char *rev, int offset, int want)
 		fail_msg("'%s' at %+d: %s, expected C%d", rev, offset, hs_hex(&at), want);
 }
 
+/*
+ * A commit that no branch or tag holds (amended away, in a reflog only) is no
+ * revision, by id or by any of git's names for it; one on another branch, or
+ * tagged, is, with HEAD's history given or not.
+ */
+static void test_rev_unreferenced(void **state)
+{
+	hs_sandbox *sb = *state;
+	kk_history *h = hs_open(sb, &sb->box.head, 0);
+	kk_rev_opts with = {HS_JST, h}, without = {HS_JST, NULL};
+	kk_diag diag = {0};
+	char hex[GIT_OID_HEXSZ + 1], rev[64];
+	git_oid at;
+
+	assert_int_equal(kk_test_system("cd '%s' && git commit-tree -p %s -m dangling %s^{tree} "
+					"> dangling",
+					sb->box.repo, hs_hex(&sb->box.head), hs_hex(&sb->box.head)),
+			 0);
+	snprintf(rev, sizeof(rev), "%s/dangling", sb->box.repo);
+	{
+		size_t len = 0;
+		char *text = kk_test_slurp(rev, &len);
+
+		assert_non_null(text);
+		snprintf(hex, sizeof(hex), "%.40s", text);
+		free(text);
+	}
+	for (int k = 0; k < 2; k++) {
+		const kk_rev_opts *opts = k ? &with : &without;
+
+		assert_int_equal(kk_rev_resolve(&at, sb->box.store, hex, opts, &diag),
+				 KK_ENOTFOUND);
+		snprintf(rev, sizeof(rev), "unknown revision '%s'", hex);
+		assert_string_equal(diag.message, rev);
+		snprintf(rev, sizeof(rev), "%.7s", hex);
+		assert_int_equal(kk_rev_resolve(&at, sb->box.store, rev, opts, &diag),
+				 KK_ENOTFOUND);
+		/* Held by a branch of its own: a revision. */
+		assert_int_equal(kk_test_system("git -C '%s' branch %s side %s", sb->box.repo,
+						k ? "-f" : "", hex),
+				 0);
+		assert_int_equal(kk_rev_resolve(&at, sb->box.store, hex, opts, &diag), 0);
+		assert_string_equal(hs_hex(&at), hex);
+		assert_int_equal(kk_test_system("git -C '%s' branch -D side -q", sb->box.repo), 0);
+		/* HEAD's chain, by id. */
+		assert_int_equal(kk_rev_resolve(&at, sb->box.store, hs_hex(&sb->c[1]), opts, &diag),
+				 0);
+		assert_true(git_oid_equal(&at, &sb->c[1]));
+	}
+	kk_history_free(h);
+}
+
 /* "@DATE": the end of that day where the dates are meant; "fyYYYY": the tag, else the FY's end. */
 static void test_rev_resolve(void **state)
 {
@@ -268,6 +320,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_at_time, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_rev_resolve, hs_setup, hs_teardown),
+		cmocka_unit_test_setup_teardown(test_rev_unreferenced, hs_setup, hs_teardown),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test_setup_teardown(test_log_since_revision_same_second, hs_setup,
 						hs_teardown),

@@ -195,14 +195,13 @@ int kw_default_year(const json_t *settings)
 /* Resolves the revision asked for into `v`; returns 0 or fills `res`. */
 static int resolve(kw_view *v, kw_response *res)
 {
-	kk_rev_opts opts = {v->req->utc_offset, NULL};
 	kk_query_env env = {v->req->utc_offset, v->req->use_history_cache, v->req->memo};
 	kk_diag diag = {0};
 	int error;
 
 	if (!v->at) {
 		v->commit = v->req->head;
-	} else if ((error = kk_rev_resolve(&v->commit, v->req->store, v->at, &opts, &diag)) < 0) {
+	} else if ((error = kk_query_resolve(&v->commit, v->req->store, v->at, &env, &diag)) < 0) {
 		if (error == KK_EINVALID)
 			kw_bad_param(res, v->req, "at", diag.message);
 		else if (error == KK_ENOTFOUND)

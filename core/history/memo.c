@@ -10,6 +10,7 @@
 #include "history_index.h"
 #include "json.h"
 #include "query.h"
+#include "revision.h"
 
 /*
  * The files' bytes whose parses a memo keeps: an item's versions are a few KiB, and its
@@ -93,5 +94,29 @@ int kk_query_document(json_t **out, kk_store *store, const git_oid *rev, const c
 		error = kk_json_parse(out, data, len, NULL, diag);
 	free(data);
 	kk_history_free(view);
+	return error;
+}
+
+int kk_query_resolve(git_oid *out, kk_store *store, const char *rev, const kk_query_env *env,
+		     kk_diag *diag)
+{
+	kk_rev_opts opts = {env ? env->utc_offset : 0, NULL};
+	kk_history *opened = NULL;
+	git_oid head;
+	int kept = 1, error;
+
+	/*
+	 * HEAD's history: the memo's, or its index read from the repository
+	 * (without one to read, building it costs more than the walk it saves).
+	 */
+	if (env && (env->memo || env->use_cache) && rev && *rev &&
+	    kk_store_resolve(&head, store, NULL, NULL) == 0 &&
+	    kk_query_memo_head(&opts.history, &kept, env->memo, store, &head, env->use_cache,
+			       NULL) < 0)
+		opts.history = NULL;
+	if (!kept)
+		opened = opts.history;
+	error = kk_rev_resolve(out, store, rev, &opts, diag);
+	kk_history_free(opened);
 	return error;
 }

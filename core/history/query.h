@@ -62,4 +62,13 @@ int kk_query_run(json_t **out, kk_store *store, const char *method, const json_t
 int kk_query_document(json_t **out, kk_store *store, const git_oid *rev, const char *path,
 		      const kk_query_env *env, kk_diag *diag);
 
+/*
+ * kk_rev_resolve() of `rev` with the dates of `env` and HEAD's history:
+ * `env`'s memo's, or, with `env->use_cache`, read from its index in the
+ * repository.  A commit of HEAD's chain is then known to be a revision
+ * without a walk of the history.
+ */
+int kk_query_resolve(git_oid *out, kk_store *store, const char *rev, const kk_query_env *env,
+		     kk_diag *diag);
+
 #endif

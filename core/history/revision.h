@@ -24,7 +24,13 @@ typedef struct kk_rev_opts {
  *   - "fy2021" (or "FY2021"): the annotated tag fy2021 when the year is
  *     closed, otherwise the state at the end of FY2021 (the day before
  *     FY2022 starts, by keikaku.json's fiscal_year_start at HEAD);
- *   - anything git's rev-parse takes.
+ *   - anything git's rev-parse takes that names a commit a branch or a tag
+ *     holds: never one left unreferenced (amended away, in a reflog only).
+ *     With `opts->history` (HEAD's), that is a commit of HEAD's first-parent
+ *     chain, or of another branch or tag and not in HEAD's ancestry (a
+ *     commit HEAD holds only through a merge's second parent is refused
+ *     then); without it, any commit a branch or a tag reaches, found by a
+ *     walk of their history.
  * Fails with KK_ENOTFOUND (with a message naming `rev`) when there is no
  * such commit, KK_EINVALID for a malformed date.
  */

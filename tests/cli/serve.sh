@@ -121,6 +121,16 @@ status 404 /items/999
 has '999'
 status 404 /items/abc
 status 404 "/items/26?at=no-such-revision"
+# A commit no branch or tag holds (amended away, in a reflog only) is no revision,
+# by its id, a prefix of it, or through /diff; a branch of its own makes it one.
+dangling=$(git -C "$repo" commit-tree -p "$commit" -m "removed from the record" "$commit^{tree}")
+status 404 "/items/26?at=$dangling"
+has "unknown revision"
+status 404 "/items/26?at=${dangling:0:7}"
+status 404 "/diff?from=$commit&to=$dangling"
+git -C "$repo" branch side "$dangling"
+status 200 "/items/26?at=$dangling"
+git -C "$repo" branch -D -q side
 status 400 "/items/26?at=@2021-13-45"
 has '&#39;at&#39;'
 status 400 "/log?dept=%E5%AD%98%E5%9C%A8%E3%81%97%E3%81%AA%E3%81%84%E8%AA%B2"
