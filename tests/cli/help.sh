@@ -86,8 +86,17 @@ forms() {
 	kk "$@" -h | synopsis | awk '/^(usage: )? *keikaku / { if (f) print f; sub(/^(usage: )? */, ""); f = $0; next }
 		/^ +/ { sub(/^ +/, " "); f = f $0 } END { if (f) print f }' | tr -s ' '
 }
+# has_subcommands CMD: whether "CMD SUB" is among the commands.  (A pipe into `grep -q`
+# failed now and then under pipefail: grep may leave before printf is done, SIGPIPE.)
+has_subcommands() {
+	local a
+	for a in "${all[@]}"; do
+		[[ $a == "$1 "* ]] && return 0
+	done
+	return 1
+}
 for cmd in "${all[@]}"; do
-	[ -n "$cmd" ] && printf '%s\n' "${all[@]}" | grep -q "^$cmd ." && continue
+	[ -n "$cmd" ] && has_subcommands "$cmd" && continue
 	# shellcheck disable=SC2086
 	[ -n "$cmd" ] && forms $cmd
 done | grep -v '^keikaku help ' | sort >"$work/synopses"
@@ -158,7 +167,7 @@ man_section() {
 : >"$work/drift"
 for cmd in "${all[@]}"; do
 	# A command with subcommands has its options in theirs.
-	printf '%s\n' "${all[@]}" | grep -q "^$cmd ." && continue
+	has_subcommands "$cmd" && continue
 	section=$(man_section "$gen/keikaku.1" "$cmd")
 	# shellcheck disable=SC2016
 	opts=$(bash -c '. "$1"; _keikaku_options "$2"' _ "$gen/keikaku.bash" "$cmd")
