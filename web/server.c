@@ -493,11 +493,23 @@ static int make_key(unsigned char key[20], char etag[48], kw_server *s, const kw
 	return 0;
 }
 
-/* True when If-None-Match names `etag` (or is "*"). */
-static int not_modified(const char *if_none_match, const char *etag)
+/*
+ * libmicrohttpd's unescaping of the path and the query, except that "%00"
+ * becomes a byte that is no UTF-8 (0xFF) rather than a NUL, which would
+ * end the C string there: "/items/26%00/../x" was item 26, and a value
+ * cut short at a NUL passed for the value before it.  A path or a
+ * parameter holding it is now refused as any bad one is.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *uri)
 {
-	return if_none_match &&
-	       (strstr(if_none_match, etag) != NULL || strcmp(if_none_match, "*") == 0);
+	size_t len = MHD_http_unescape(uri);
+
+	(void)cls;
+	(void)conn;
+	for (char *nul = memchr(uri, '\0', len); nul;
+	     nul = memchr(nul, '\0', len - (size_t)(nul - uri)))
+		*nul = (char)0xFF;
+	return len;
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
@@ -517,7 +529,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	locale_t old;
 	char *body = NULL;
 	size_t len = 0;
-	const char *type = NULL;
+	const char *type = NULL, *if_none_match;
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return send_plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -553,12 +565,18 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	if (make_key(key, etag, s, &req, url) < 0)
 		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				  "500 out of memory, or the refs cannot be read\n");
-	if (not_modified(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_IF_NONE_MATCH),
-			 etag))
+	/*
+	 * An ETag is only given with a page (200), so naming it is asking again for
+	 * that page; "*" asks about any page, which only the cache knows is one.
+	 */
+	if_none_match =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (if_none_match && strstr(if_none_match, etag))
 		return send_buffer(conn, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, etag);
 	if (kw_cache_get(s->cache, key, &body, &len, &type)) {
-		ok = send_buffer(conn, MHD_HTTP_OK, type, body, len, etag);
+		ok = if_none_match && strcmp(if_none_match, "*") == 0
+			     ? send_buffer(conn, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, etag)
+			     : send_buffer(conn, MHD_HTTP_OK, type, body, len, etag);
 		free(body);
 		return ok;
 	}
@@ -771,7 +789,8 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 		s->opts.per_ip ? s->opts.per_ip : KW_DEFAULT_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
 		s->opts.timeout ? s->opts.timeout : KW_DEFAULT_TIMEOUT,
 		/* The request line and headers: a longer one is refused by libmicrohttpd. */
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_UNESCAPE_CALLBACK,
+		unescape, NULL, MHD_OPTION_END);
 	if (!s->mhd) {
 		error = kk_diag_set(diag, KK_EIO, _("cannot listen on %s port %u"),
 				    s->opts.host ? s->opts.host : "127.0.0.1",

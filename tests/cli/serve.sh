@@ -34,6 +34,10 @@ header X-Frame-Options DENY
 header Content-Type 'text/html; charset=utf-8'
 status 304 /items/26 -H "If-None-Match: $etag_before"
 check "304 has no body" test ! -s "$work/body"
+# "*": a page the server has (in its cache) is not modified; a page that is none is not either.
+status 304 /items/26 -H "If-None-Match: *"
+status 404 /items/999 -H "If-None-Match: *"
+status 404 "/nosuch" -H "If-None-Match: *"
 
 # --- a change through keikakud: the server follows it ---
 call kkt_dx item.update "{\"base\": \"$(head_of)\", \"id\": 26, \"patch\": {\"years\": {\"2021\": {\"progress\": \"behind\", \"revised\": \"検討\"}}}, \"reason\": \"規程の見直しに合わせ、端末の追加調達を延期した\"}" >"$work/call.out" || true
@@ -121,6 +125,11 @@ status 404 /items/999
 has '999'
 status 404 /items/abc
 status 404 "/items/26?at=no-such-revision"
+# %00 ends nothing: the path or value holding it is refused, not cut short before it.
+status 404 "/items/26%00"
+status 404 "/items/26%00/../../etc/passwd"
+status 400 "/log?dept=%E7%A7%98%E6%9B%B8%E8%AA%B2%00x"
+has '&#39;dept&#39;'
 # A commit no branch or tag holds (amended away, in a reflog only) is no revision,
 # by its id, a prefix of it, or through /diff; a branch of its own makes it one.
 dangling=$(git -C "$repo" commit-tree -p "$commit" -m "removed from the record" "$commit^{tree}")
