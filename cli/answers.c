@@ -116,12 +116,30 @@ static char *where(const json_t *entry, const char *path, const cli_view *view)
 	return text;
 }
 
+/* Writes `s` cut to `width` columns, without padding it. */
+static void cut_text(FILE *out, const char *s, size_t width)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *m;
+
+	if (render_width(s) <= width || !(m = open_memstream(&text, &size))) {
+		fputs(s, out);
+		return;
+	}
+	render_fitted(m, s, width);
+	if (fclose(m) == 0) {
+		while (size > 0 && text[size - 1] == ' ')
+			text[--size] = '\0';
+		fputs(text, out);
+	}
+	free(text);
+}
+
 /* Writes `s` on one line, cut to VALUE_WIDTH columns. */
 static void short_text(FILE *out, const char *s)
 {
-	char *flat = strdup(s), *text = NULL;
-	size_t size = 0;
-	FILE *m;
+	char *flat = strdup(s);
 
 	if (!flat) {
 		fputs(s, out);
@@ -130,18 +148,7 @@ static void short_text(FILE *out, const char *s)
 	for (char *p = flat; *p; p++)
 		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';
-	if (render_width(flat) <= VALUE_WIDTH || !(m = open_memstream(&text, &size))) {
-		fputs(flat, out);
-		free(flat);
-		return;
-	}
-	render_fitted(m, flat, VALUE_WIDTH);
-	if (fclose(m) == 0) {
-		while (size > 0 && text[size - 1] == ' ')
-			text[--size] = '\0';
-		fputs(text, out);
-	}
-	free(text);
+	cut_text(out, flat, VALUE_WIDTH);
 	free(flat);
 }
 
@@ -224,26 +231,6 @@ static char *value_string(const char *path, const json_t *v)
 		return NULL;
 	}
 	return text;
-}
-
-/* Writes `s` cut to `width` columns, without padding it. */
-static void cut_text(FILE *out, const char *s, size_t width)
-{
-	char *text = NULL;
-	size_t size = 0;
-	FILE *m;
-
-	if (render_width(s) <= width || !(m = open_memstream(&text, &size))) {
-		fputs(s, out);
-		return;
-	}
-	render_fitted(m, s, width);
-	if (fclose(m) == 0) {
-		while (size > 0 && text[size - 1] == ' ')
-			text[--size] = '\0';
-		fputs(text, out);
-	}
-	free(text);
 }
 
 void cli_print_changes(FILE *out, const char *prefix, const json_t *changes, const cli_view *view)
