@@ -101,6 +101,18 @@ static int collect_tips(git_oid **tips, size_t *count, size_t *alloc, git_reposi
 }
 
 /*
+ * Whether `commit` is on the chain of the tip `h` was opened at: the index read from the
+ * repository may hold more commits than that chain (those of another tip it was once
+ * opened at), which are no part of HEAD's history.
+ */
+static int on_chain(const kk_history *h, const git_oid *commit)
+{
+	uint32_t at = kk_hist_find_commit(h, commit);
+
+	return at != KK_HIST_NONE && at < h->count;
+}
+
+/*
  * Whether `commit` is on a branch or tag other than by HEAD's ancestry: what
  * the other tips hold that HEAD does not, walked from the tips that are not
  * on HEAD's chain (none, in a plan keikakud alone writes: no walk at all).
@@ -115,7 +127,7 @@ static int off_chain(git_repository *repo, const kk_history *h, const git_oid *c
 	if (git_revwalk_new(&walk, repo) < 0)
 		return -1;
 	for (size_t i = 0; i < count; i++)
-		if (kk_hist_find_commit(h, &tips[i]) == KK_HIST_NONE) {
+		if (!on_chain(h, &tips[i])) {
 			if (git_revwalk_push(walk, &tips[i]) < 0)
 				goto fail;
 			pushed = 1;
@@ -149,7 +161,7 @@ static int referenced(kk_store *store, const git_oid *commit, const char *rev,
 	size_t count = 0, alloc = 0;
 	int found = 0;
 
-	if (opts->history && kk_hist_find_commit(opts->history, commit) != KK_HIST_NONE)
+	if (opts->history && on_chain(opts->history, commit))
 		return 0;
 	if (collect_tips(&tips, &count, &alloc, repo, "refs/heads/*") < 0 ||
 	    collect_tips(&tips, &count, &alloc, repo, "refs/tags/*") < 0) {
