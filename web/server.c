@@ -339,40 +339,115 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
 }
 
 /*
+ * A weight (RFC 9110 12.4.2: "0", "0.5", "1.000") in thousandths, or -1 when it is none.
+ * By hand: strtod would follow the process's LC_NUMERIC, where "0.5" may be 0.
+ */
+static int qvalue(const char *s, size_t n)
+{
+	int q = 0, digits = 0;
+
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (!n || (s[0] != '0' && s[0] != '1') || (n > 1 && (s[1] != '.' || n > 5)))
+		return -1;
+	for (size_t i = 2; i < n; i++, digits++) {
+		if (s[i] < '0' || s[i] > '9' || (s[0] == '1' && s[i] != '0'))
+			return -1;
+		q = q * 10 + (s[i] - '0');
+	}
+	while (digits++ < 3)
+		q *= 10;
+	return s[0] == '1' ? 1000 : q;
+}
+
+/*
+ * The next element of a list of weighted values (Accept, Accept-Language) at *p: the
+ * value without its parameters (`*value`, `*len`) and its q in thousandths (1000 when it
+ * has none, -1 when its q is malformed).  Returns 0 at the end of the list.
+ */
+static int next_weighted(const char **p, const char **value, size_t *len, int *q)
+{
+	const char *s = *p + strspn(*p, " \t,"), *param;
+	size_t n = strcspn(s, ","), v = strcspn(s, ";,");
+
+	if (!*s)
+		return 0;
+	*value = s;
+	while (v && (s[v - 1] == ' ' || s[v - 1] == '\t'))
+		v--;
+	*len = v;
+	*q = 1000;
+	for (param = s + strcspn(s, ";,"); param < s + n && *param == ';';) {
+		size_t m;
+
+		param += 1 + strspn(param + 1, " \t");
+		m = strcspn(param, ";,");
+		if (m >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=')
+			*q = qvalue(param + 2, m - 2);
+		param += m;
+	}
+	*p = s + n;
+	return 1;
+}
+
+/*
  * English when Accept-Language ranks English above Japanese: "en-GB,en;q=0.8",
  * "ja;q=0.5, en"; Japanese by default and on a tie.
  */
 static int wants_english(const char *header)
 {
-	double ja = 0, en = 0;
+	const char *tag;
+	size_t len;
+	int q, ja = 0, en = 0;
 
-	while (header && *header) {
-		size_t n = strcspn(header, ","), tag;
-		const char *semi, *qs;
-		double q = 1;
+	while (header && next_weighted(&header, &tag, &len, &q)) {
+		size_t primary = strcspn(tag, "-;, \t");
 
-		while (n && *header == ' ')
-			header++, n--;
-		semi = memchr(header, ';', n);
-		tag = strcspn(header, "-; ,");
-		if (tag > n)
-			tag = n;
-		if (semi && (qs = strstr(semi, "q=")) && qs < header + n)
-			q = strtod(qs + 2, NULL);
-		if (tag == 2 && strncasecmp(header, "ja", 2) == 0 && q > ja)
+		if (primary == 2 && primary <= len && strncasecmp(tag, "ja", 2) == 0 && q > ja)
 			ja = q;
-		else if (tag == 2 && strncasecmp(header, "en", 2) == 0 && q > en)
+		else if (primary == 2 && primary <= len && strncasecmp(tag, "en", 2) == 0 && q > en)
 			en = q;
-		header += n;
-		if (*header == ',')
-			header++;
 	}
 	return en > ja;
 }
 
+static int is_range(const char *range, size_t len, const char *name)
+{
+	return len == strlen(name) && strncasecmp(range, name, len) == 0;
+}
+
+/*
+ * JSON when Accept ranks application/json above text/html (RFC 9110 12.5.1): each type
+ * weighs what its most specific range says (the type itself, then "application/" or
+ * "text/" with a star, then the star of any type); q=0 is "not acceptable", and so is a
+ * type no range names.  HTML by default and on a tie, as for a browser's "text/html, ...,
+ * any;q=0.8" or curl's "any".
+ */
 static int wants_json(const char *accept)
 {
-	return accept && strstr(accept, "application/json") != NULL;
+	/* The weight of each type by how specific the range that named it is: -1, none. */
+	int json[3] = {-1, -1, -1}, html[3] = {-1, -1, -1};
+	const char *range;
+	size_t len;
+	int q, j, h;
+
+	while (accept && next_weighted(&accept, &range, &len, &q)) {
+		if (q < 0)
+			continue;
+		if (is_range(range, len, "application/json"))
+			json[0] = q > json[0] ? q : json[0];
+		else if (is_range(range, len, "application/*"))
+			json[1] = q > json[1] ? q : json[1];
+		else if (is_range(range, len, "text/html"))
+			html[0] = q > html[0] ? q : html[0];
+		else if (is_range(range, len, "text/*"))
+			html[1] = q > html[1] ? q : html[1];
+		else if (is_range(range, len, "*/*"))
+			json[2] = html[2] = q > json[2] ? q : json[2];
+	}
+	j = json[0] >= 0 ? json[0] : json[1] >= 0 ? json[1] : json[2];
+	h = html[0] >= 0 ? html[0] : html[1] >= 0 ? html[1] : html[2];
+	return j > 0 && j > h;
 }
 
 /* --- answers --- */
@@ -423,9 +498,11 @@ static enum MHD_Result send_plain(struct MHD_Connection *conn, int status, const
 }
 
 /*
- * True when parameter `name`'s `value` may name a revision through a ref other than HEAD:
- * a tag (fy2021 is one once the year is closed), a branch.  A full commit id, a date or
- * @DATE (a time on HEAD's history) does not.
+ * True when what parameter `name`'s `value` means depends on refs besides HEAD: a
+ * revision named by a tag (fy2021 is one once the year is closed) or a branch, and a
+ * commit named by its id, full or not, which is a revision only while a branch or a tag
+ * holds it (kk_rev_resolve): a page asked for at it is no page once its branch is
+ * deleted.  A date or @DATE (a time on HEAD's history) depends on HEAD alone.
  */
 static int names_ref(const char *name, const char *value)
 {
@@ -435,8 +512,6 @@ static int names_ref(const char *name, const char *value)
 	for (size_t i = 0; i < sizeof(revisions) / sizeof(*revisions); i++)
 		revision |= strcmp(name, revisions[i]) == 0;
 	if (!revision || (value[0] == '@' && value[1] >= '0' && value[1] <= '9'))
-		return 0;
-	if (strlen(value) == GIT_OID_HEXSZ && strspn(value, "0123456789abcdef") == GIT_OID_HEXSZ)
 		return 0;
 	return !(strlen(value) == 10 && strspn(value, "0123456789-") == 10 && value[4] == '-');
 }
@@ -455,8 +530,9 @@ static int append_ref(git_reference *ref, void *payload)
 /*
  * The cache key's hash, hex and as bytes: SHA-1 of what a page is a function of.  That is
  * HEAD's commit, the URL, the language and the format; and when the URL names a revision
- * by a ref (at=fy2022, from=v1), every ref and its target, so that a tag created or moved
- * while HEAD stays (pushed to a mirror, a year closed) makes a new page.  Returns 0, or -1
+ * by a ref or a commit id (at=fy2022, from=v1, to=3f2a...), every ref and its target, so
+ * that a tag created or moved while HEAD stays (pushed to a mirror, a year closed), or a
+ * branch deleted, makes a new page.  Returns 0, or -1
  * when memory or the refs cannot be read.
  */
 static int make_key(unsigned char key[20], char etag[48], kw_server *s, const kw_request *req,
@@ -466,10 +542,11 @@ static int make_key(unsigned char key[20], char etag[48], kw_server *s, const kw
 	git_oid oid;
 	int error, refs = 0;
 
-	kk_buf_printf(&b, "%s\n%s", req->head_hex, url);
+	/* Each name and value after its length: "item=2&fy=2021" is no value of item. */
+	kk_buf_printf(&b, "%s\n%zu:%s\n", req->head_hex, strlen(url), url);
 	for (size_t i = 0; i < req->nparams; i++) {
-		kk_buf_printf(&b, "%c%s=%s", i ? '&' : '?', req->params[i].name,
-			      req->params[i].value);
+		kk_buf_printf(&b, "%zu:%s%zu:%s", strlen(req->params[i].name), req->params[i].name,
+			      strlen(req->params[i].value), req->params[i].value);
 		refs |= names_ref(req->params[i].name, req->params[i].value);
 	}
 	kk_buf_printf(&b, "\n%s\n%s\n", req->english ? "en" : "ja", req->json ? "json" : "html");
@@ -512,6 +589,30 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *uri)
 	return len;
 }
 
+/*
+ * What is wrong with a request whose headers are in, before anything more is read: an
+ * HTTP/1.1 request without Host (RFC 9112 3.2), and a body, which no GET or HEAD needs
+ * (answering now is what keeps libmicrohttpd from reading it, and the connection is
+ * closed after the answer).  Returns the status with its text, or 0.
+ */
+static int refused(struct MHD_Connection *conn, const char *version, const char **text)
+{
+	const char *length =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (strncmp(version, "HTTP/1.", 7) == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0 &&
+	    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)) {
+		*text = "400 an HTTP/1.1 request names its Host\n";
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	if ((length && strspn(length, "0") != strlen(length)) ||
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		*text = "413 a GET or HEAD request has no body\n";
+		return MHD_HTTP_CONTENT_TOO_LARGE;
+	}
+	return 0;
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_size, void **con_cls)
@@ -534,9 +635,11 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return send_plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 				  "405 method not allowed: this server only reads\n");
-	if (!*con_cls) { /* the headers are in; a body, if any, is ignored */
+	if (!*con_cls) { /* the headers are in, no body is read yet */
 		*con_cls = &first_call;
-		return MHD_YES;
+		return (error = refused(conn, version, &type)) != 0
+			       ? send_plain(conn, error, type)
+			       : MHD_YES;
 	}
 	if (*upload_size) {
 		*upload_size = 0;
