@@ -104,7 +104,11 @@ const char *kw_param_get(const kw_request *req, const char *name)
 	return NULL;
 }
 
-/* True when `s` is UTF-8 without control characters. */
+/*
+ * True when `s` is UTF-8 without control characters, the bidirectional ones included
+ * (U+200E/F, U+202A-E, U+2066-9): escaped they inject nothing, but shown in a page's
+ * message they can turn the text around it back to front.
+ */
 static int clean_text(const char *s)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
@@ -113,7 +117,8 @@ static int clean_text(const char *s)
 
 	while (len > 0) {
 		if ((n = utf8proc_iterate(p, len, &c)) <= 0 || c < 0x20 || c == 0x7f ||
-		    (c >= 0x80 && c < 0xa0))
+		    (c >= 0x80 && c < 0xa0) || c == 0x200e || c == 0x200f ||
+		    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
 			return 0;
 		p += n;
 		len -= n;
@@ -121,11 +126,30 @@ static int clean_text(const char *s)
 	return 1;
 }
 
+/*
+ * `why` without the "invalid parameter 'NAME': " it opens with when a query said it (core
+ * names its own parameter so; the page names the URL's): in the language of the page,
+ * which is the query's.
+ */
+static const char *param_reason(const char *why)
+{
+	char pattern[256];
+	const char *mark, *tail;
+
+	/* The prefix with "\x1f" for the name: what comes before and after it. */
+	snprintf(pattern, sizeof(pattern), _("invalid parameter '%s': %s"), "\x1f", "");
+	if (!(mark = strchr(pattern, '\x1f')) || strncmp(why, pattern, (size_t)(mark - pattern)))
+		return why;
+	tail = strstr(why + (mark - pattern), mark + 1);
+	return tail && tail[strlen(mark + 1)] ? tail + strlen(mark + 1) : why;
+}
+
 void kw_bad_param(kw_response *res, const kw_request *req, const char *name, const char *why)
 {
 	char message[KK_DIAG_MESSAGE_MAX + 128];
 
-	snprintf(message, sizeof(message), _("invalid parameter '%s': %s"), name, why);
+	snprintf(message, sizeof(message), _("invalid parameter '%s': %s"), name,
+		 param_reason(why));
 	kw_error_page(res, req, 400, message);
 }
 
@@ -133,7 +157,9 @@ int kw_parse_number(long *out, const char *text, long max)
 {
 	long n;
 
-	if (!text || !*text || strlen(text) > 9 || strspn(text, "0123456789") != strlen(text))
+	/* As the server writes it, so that one page has one address: no "026". */
+	if (!text || !*text || text[0] == '0' || strlen(text) > 9 ||
+	    strspn(text, "0123456789") != strlen(text))
 		return -1;
 	n = strtol(text, NULL, 10);
 	if (n < 1 || n > max)
@@ -250,6 +276,49 @@ int kw_query(json_t **out, kw_response *res, const kw_view *v, const char *metho
 	return -1;
 }
 
+/*
+ * True when `s` is written as a date, a number, "-", a number, "-", a number, with or
+ * without a sign and with anything after: "2021-01-01T00:00", "-0001-01-01", "2021-1-1".
+ */
+static int date_like(const char *s)
+{
+	s += *s == '+' || *s == '-';
+	for (int part = 0; part < 3; part++) {
+		size_t digits = strspn(s, "0123456789");
+
+		if (!digits || (part < 2 && s[digits] != '-'))
+			return 0;
+		s += digits + (part < 2);
+	}
+	return 1;
+}
+
+/*
+ * since and until are dates (YYYY-MM-DD) or revisions.  One written as a date that is none
+ * and that no revision is either ("2021-01-01T00:00", "-0001-01-01") is a 400 saying so,
+ * not a 404 for an unknown revision; a revision that looks like a date stays one.  Returns
+ * 0 or fills `res`.
+ */
+static int check_dates(kw_response *res, const kw_request *req)
+{
+	static const char *const names[] = {"since", "until"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		const char *value = kw_param_get(req, names[i]);
+		char why[KK_DIAG_MESSAGE_MAX];
+		git_oid oid;
+
+		if (!value || !date_like(value) ||
+		    (strlen(value) == 10 && value[0] >= '0' && value[0] <= '9' && value[4] == '-') ||
+		    kk_store_resolve(&oid, req->store, value, NULL) != KK_ENOTFOUND)
+			continue; /* core's own date, or some revision: the query says what it is */
+		snprintf(why, sizeof(why), _("'%s' is not a date (YYYY-MM-DD)"), value);
+		kw_bad_param(res, req, names[i], why);
+		return -1;
+	}
+	return 0;
+}
+
 /* The route of `path`, its argument in *arg; or NULL. */
 static const route *find_route(const char *path, const char **arg)
 {
@@ -292,6 +361,8 @@ void kw_page_answer(kw_response *res, const kw_request *req)
 		kw_error_page(res, req, 404, _("no such page"));
 		return;
 	}
+	if (check_dates(res, req) < 0)
+		return;
 	v.at = kw_param_get(req, "at");
 	if (resolve(&v, res) == 0)
 		r->page(res, &v, arg);

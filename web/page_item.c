@@ -127,7 +127,18 @@ void kw_page_item(kw_response *res, const kw_view *v, const char *arg)
 	kk_diag diag = {0};
 	kk_buf *b;
 
-	/* An item id as a person types it: "26", "0026". */
+	/*
+	 * An item's page has one address, /items/26: "0026", as its file is named, is a 400
+	 * naming that address rather than a second copy of the page.
+	 */
+	if (arg[0] == '0' && arg[strspn(arg, "0")] && strlen(arg) <= 9 &&
+	    strspn(arg, "0123456789") == strlen(arg)) {
+		snprintf(message, sizeof(message),
+			 _("item '%s' is written without leading zeros: /items/%s"), arg,
+			 arg + strspn(arg, "0"));
+		kw_error_page(res, req, 400, message);
+		return;
+	}
 	if (kw_parse_number(&id, arg, KK_ITEM_ID_MAX) < 0) {
 		kw_error_page(res, req, 404, _("no such page"));
 		return;

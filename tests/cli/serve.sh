@@ -113,7 +113,8 @@ has 'デジタル戦略課'
 status 200 /pending -H 'Accept-Language: en'
 has 'Pending items'
 status 200 "/items/26?at=@2999-01-01"
-status 200 "/items/0026?at=@2999-12-31"
+status 200 "/items/26?at=@2999-12-31"
+status 400 "/items/0026?at=@2999-12-31"
 status 200 /items/26 -I
 lacks '<!DOCTYPE'
 

@@ -6,7 +6,10 @@
 # - Accept as RFC 9110 reads it (q=0 is "not acceptable", application/jsonp is no JSON,
 #   JSON only when it ranks above HTML); Accept-Language's q parsed by hand, in any locale;
 # - the cache key tells a value holding "&" and "=" from two parameters, and a page asked
-#   for at a commit id is no page once the branch holding the commit is deleted.
+#   for at a commit id is no page once the branch holding the commit is deleted;
+# - one address per page (/items/0026, page=01 are 400), a value written as a date that is
+#   none is a 400 saying so, bidirectional controls are refused, and a query's message is
+#   not prefixed twice; in English and Japanese.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/serve.bash"
 need_ja
@@ -148,6 +151,45 @@ status 404 "/items/26?at=$side"
 status 404 "/diff?from=$head&to=$side"
 status 404 "/log?since=$side"
 expect 3 '' "keikaku: unknown revision '$side'" -- kk -C "$repo" show 26 --at "$side"
+
+# --- values: one address per page, dates, bidirectional controls, messages --------------
+# error LANG CODE PATH TEXT: PATH asked in LANG is CODE, its message TEXT.
+error() {
+	status "$2" "$3" -H "Accept-Language: $1"
+	has "<p class=\"error\">$4</p>"
+}
+error en 400 /items/0026 'item &#39;0026&#39; is written without leading zeros: /items/26'
+error ja 400 /items/0026 '項目 &#39;0026&#39; は先頭に 0 を付けずに書きます: /items/26'
+status 400 /items/026
+status 200 /items/26
+status 400 '/log?page=01'
+has '&#39;page&#39;'
+status 400 '/log?item=026'
+has '&#39;item&#39;'
+status 200 '/log?item=26'
+# A value written as a date that is none, and no revision: 400, not "unknown revision".
+error en 400 '/log?since=2021-01-01T00:00' 'invalid parameter &#39;since&#39;: &#39;2021-01-01T00:00&#39; is not a date (YYYY-MM-DD)'
+error ja 400 '/log?since=2021-01-01T00:00' 'パラメータ &#39;since&#39; が不正です: &#39;2021-01-01T00:00&#39; は日付 (YYYY-MM-DD) ではありません'
+error en 400 '/log?since=-0001-01-01' 'invalid parameter &#39;since&#39;: &#39;-0001-01-01&#39; is not a date (YYYY-MM-DD)'
+error en 400 '/log?until=2021-4-1' 'invalid parameter &#39;until&#39;: &#39;2021-4-1&#39; is not a date (YYYY-MM-DD)'
+error en 400 '/pending?since=2021-04-01x' 'invalid parameter &#39;since&#39;: &#39;2021-04-01x&#39; is not a date (YYYY-MM-DD)'
+status 200 '/log?since=2021-04-01'
+status 404 '/log?since=no-such-tag'
+# ... but a revision that looks like one stays a revision.
+git -C "$repo" tag 2021-4-1 main
+status 200 '/log?until=2021-4-1'
+# A query's message that names its parameter is not named twice.
+error en 400 '/diff?to=HEAD' 'invalid parameter &#39;to&#39;: needs &#39;from&#39;'
+error ja 400 '/diff?to=HEAD' 'パラメータ &#39;to&#39; が不正です: &#39;from&#39; も指定してください'
+# Bidirectional controls are refused as the other controls are, never shown.
+for c in %E2%80%8E %E2%80%8F %E2%80%AA %E2%80%AE %E2%81%A6 %E2%81%A9; do
+	status 400 "/log?author=a${c}b"
+	has '&#39;author&#39;'
+	status 400 "/?at=x${c}"
+	has '&#39;at&#39;'
+done
+status 400 "/log?a%E2%80%AEb=1"
+status 404 "/items/26%E2%80%AE"
 
 check "the server is still up" kill -0 "$serve_pid"
 finish
