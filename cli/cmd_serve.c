@@ -16,7 +16,7 @@
 #include "web.h"
 
 typedef struct serve_args {
-	const char *listen, *threads, *costly_pages, *costly_queue;
+	const char *listen, *threads, *costly_pages, *costly_queue, *query_timeout;
 } serve_args;
 
 static const cli_option serve_options[] = {
@@ -30,11 +30,15 @@ static const cli_option serve_options[] = {
 			  "differences (default 1; 0: as the others)")),
 	CLI_OPT_STRING(0, "costly-queue", serve_args, costly_queue, "N",
 		       N_("let at most N costly pages wait, and answer more with 503 (default 4)")),
+	CLI_OPT_STRING(0, "query-timeout", serve_args, query_timeout, "SECONDS",
+		       N_("give up a page whose queries take longer, with 503 (default 10; "
+			  "0: no limit)")),
 	CLI_OPT_END(),
 };
 
 static const char *const serve_synopsis[] = {
-	"keikaku serve [--listen ADDR:PORT] [--threads N] [--costly-pages N] [--costly-queue N]",
+	"keikaku serve [--listen ADDR:PORT] [--threads N] [--costly-pages N] [--costly-queue N] "
+	"[--query-timeout SECONDS]",
 	NULL,
 };
 
@@ -51,15 +55,39 @@ const cli_usage cmd_serve_usage = {
 	.options = serve_options,
 };
 
-/* A number from `min` to 64 into *out (an explicit 0 as KW_ZERO); returns 0 or -1. */
-static int parse_count(unsigned *out, const char *text, long min)
+/* A number from `min` to `max` into *out (an explicit 0 as KW_ZERO); returns 0 or -1. */
+static int parse_count(unsigned *out, const char *text, long min, long max)
 {
 	char *end;
 	long n = strtol(text, &end, 10);
 
-	if (*end || n < min || n > 64 || !*text || *text == '+' || *text == '-' || *text == ' ')
+	if (*end || n < min || n > max || !*text || *text == '+' || *text == '-' || *text == ' ')
 		return -1;
 	*out = n ? (unsigned)n : KW_ZERO;
+	return 0;
+}
+
+/*
+ * Seconds from 0 to an hour, to the millisecond ("10", "0.5"; by hand, not
+ * by the locale), into *out in milliseconds (0 as KW_ZERO); returns 0 or -1.
+ */
+static int parse_ms(unsigned *out, const char *text)
+{
+	size_t whole = strspn(text, "0123456789"), frac = 0;
+	unsigned ms = 0;
+
+	if (text[whole] == '.' && (frac = strspn(text + whole + 1, "0123456789")) == 0)
+		return -1;
+	if (!whole || whole > 4 || frac > 3 || text[whole + (frac ? frac + 1 : 0)])
+		return -1;
+	for (size_t i = 0; i < whole; i++)
+		ms = ms * 10 + (unsigned)(text[i] - '0');
+	ms *= 1000;
+	for (size_t i = 0, scale = 100; i < frac; i++, scale /= 10)
+		ms += (unsigned)(text[whole + 1 + i] - '0') * (unsigned)scale;
+	if (ms > 3600 * 1000)
+		return -1;
+	*out = ms ? ms : KW_ZERO;
 	return 0;
 }
 
@@ -82,15 +110,20 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("serve", _("unexpected argument '%s'"), argv[0]);
 	if (args.listen && kw_listen_parse(&opts, host, sizeof(host), args.listen, &diag) < 0)
 		return cli_usage_error("serve", "%s", diag.message);
-	if (args.threads && parse_count(&opts.threads, args.threads, 1) < 0)
+	if (args.threads && parse_count(&opts.threads, args.threads, 1, 64) < 0)
 		return cli_usage_error("serve", _("--threads takes 1 to 64, not '%s'"),
 				       args.threads);
-	if (args.costly_pages && parse_count(&opts.costly_pages, args.costly_pages, 0) < 0)
+	if (args.costly_pages && parse_count(&opts.costly_pages, args.costly_pages, 0, 64) < 0)
 		return cli_usage_error("serve", _("--costly-pages takes 0 to 64, not '%s'"),
 				       args.costly_pages);
-	if (args.costly_queue && parse_count(&opts.costly_queue, args.costly_queue, 0) < 0)
+	if (args.costly_queue && parse_count(&opts.costly_queue, args.costly_queue, 0, 64) < 0)
 		return cli_usage_error("serve", _("--costly-queue takes 0 to 64, not '%s'"),
 				       args.costly_queue);
+	if (args.query_timeout && parse_ms(&opts.query_ms, args.query_timeout) < 0)
+		return cli_usage_error("serve",
+				       _("--query-timeout takes 0 to 3600 seconds (to 3 decimals), "
+					 "not '%s'"),
+				       args.query_timeout);
 	opts.repo = kk_store_path(ctx->store);
 	opts.utc_offset = localtime_r(&now, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
 	/* The history index is kept beside the repository only when it is ours, as reads do. */

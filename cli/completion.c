@@ -58,6 +58,7 @@ static const struct {
 	{"threads", "none"},
 	{"costly-pages", "none"},
 	{"costly-queue", "none"},
+	{"query-timeout", "none"},
 };
 
 /* What a command's arguments that are not options are, from the words of its synopsis. */

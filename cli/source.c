@@ -32,7 +32,7 @@ static int owned_by_caller(kk_store *store);
 
 int cli_resolve(git_oid *out, cli_ctx *ctx, const char *rev)
 {
-	kk_query_env env = {local_offset(), owned_by_caller(ctx->store), NULL};
+	kk_query_env env = {.utc_offset = local_offset(), .use_cache = owned_by_caller(ctx->store)};
 	kk_diag diag = {0};
 	int error;
 

@@ -179,7 +179,9 @@ static int resolve(git_oid *out, kk_store *store, kd_call *call)
 	if (kd_param_string(&at, call, "at", 0) < 0)
 		return -1;
 	/* As the queries take them: @DATE (in the daemon's time zone) and fyYYYY too. */
-	if (kk_query_resolve(out, store, at, &(kk_query_env){local_offset(), 1, NULL}, &diag) < 0)
+	if (kk_query_resolve(out, store, at,
+			     &(kk_query_env){.utc_offset = local_offset(), .use_cache = 1},
+			     &diag) < 0)
 		return kd_call_fail(call,
 				    diag.code == KK_ENOTFOUND  ? KK_RPC_ENOTFOUND
 				    : diag.code == KK_EINVALID ? KK_RPC_EPARAMS

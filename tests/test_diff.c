@@ -228,7 +228,7 @@ static void test_filter_item(void **state)
 		 " \"status\": \"open\", \"years\": {\"2022\": {\"revised\": \"検討\"}}}}],"
 		 " \"files\": []}"},
 	};
-	kk_diff_filter f = {26, 0};
+	kk_diff_filter f = {.item = 26};
 	json_t *all = diff(sb, &sb->c0, &sb->c1, NULL), *d = diff(sb, &sb->c0, &sb->c1, &f);
 	char *text;
 
@@ -252,7 +252,7 @@ static void test_filter_item(void **state)
 static void test_filter_year(void **state)
 {
 	sandbox *sb = *state;
-	kk_diff_filter f = {0, 2021};
+	kk_diff_filter f = {.year = 2021};
 	json_t *d = diff(sb, &sb->c0, &sb->c1, &f);
 
 	assert_json_file(d, "c0-c1-fy2021.json");
@@ -343,7 +343,7 @@ static void test_errors(void **state)
 	assert_string_equal(diag.message, "'plan.json' does not hold a JSON object");
 	assert_string_equal(diag.path, "plan.json");
 	/* ...but under an item filter plan-wide files are not looked at. */
-	kk_diff_filter f = {37, 0};
+	kk_diff_filter f = {.item = 37};
 	assert_int_equal(kk_diff_commits(&out, sb->box->store, &c4, &c5, &f, &diag), 0);
 	json_decref(out);
 }

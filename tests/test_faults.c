@@ -519,7 +519,7 @@ static int run_history_cached(void *ctx, kk_diag *diag)
 static int run_query(void *ctx, kk_diag *diag)
 {
 	const char *method = ctx;
-	kk_query_env env = {540, 0, NULL};
+	kk_query_env env = {.utc_offset = 540};
 	json_t *params = json_pack("{s:s}", "fy", "2021");
 	int error;
 
@@ -534,7 +534,7 @@ static int run_query(void *ctx, kk_diag *diag)
 /* A query of an older revision (a view of HEAD's history), asked twice with a memo. */
 static int run_query_memo(void *ctx, kk_diag *diag)
 {
-	kk_query_env env = {540, 0, kk_query_memo_new()};
+	kk_query_env env = {.utc_offset = 540, .memo = kk_query_memo_new()};
 	json_t *params = json_pack("{s:i, s:s}", "item", 26, "rev", git_oid_tostr_s(&c0));
 	int error;
 

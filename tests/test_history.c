@@ -755,7 +755,7 @@ static git_oid open_then_update(hs_sandbox *sb, int64_t when, int64_t after)
 
 static json_t *pending(hs_sandbox *sb, const char *params)
 {
-	kk_query_env env = {HS_JST, 0, NULL};
+	kk_query_env env = {.utc_offset = HS_JST};
 	json_t *p = kk_test_parse(params), *out = NULL;
 	kk_diag diag = {0};
 

@@ -312,7 +312,7 @@ static void test_docs(void **state)
 static char *document_text(hs_sandbox *sb, const git_oid *rev, const char *path,
 			   kk_query_memo *memo)
 {
-	kk_query_env env = {HS_JST, 0, memo};
+	kk_query_env env = {.utc_offset = HS_JST, .memo = memo};
 	kk_diag diag = {0};
 	json_t *doc = NULL;
 	char *text = NULL;
@@ -350,7 +350,7 @@ static void test_query_document(void **state)
 		}
 	/* From the memo's parsed versions: the same document each time. */
 	{
-		kk_query_env env = {HS_JST, 0, memo};
+		kk_query_env env = {.utc_offset = HS_JST, .memo = memo};
 		json_t *a = NULL, *b = NULL;
 		kk_diag diag = {0};
 
@@ -370,7 +370,7 @@ static void test_query_document(void **state)
 /* One query's answer, as text. */
 static char *ask(hs_sandbox *sb, kk_query_memo *memo, const char *method, const char *params)
 {
-	kk_query_env env = {HS_JST, 0, memo};
+	kk_query_env env = {.utc_offset = HS_JST, .memo = memo};
 	json_t *p = kk_test_parse(params), *out = NULL;
 	kk_diag diag = {0};
 	char *text;
@@ -424,6 +424,54 @@ static void test_query_memo(void **state)
 	kk_query_memo_free(NULL);
 }
 
+/*
+ * A query past its budget fails with KK_ETIMEOUT, whichever walk it is in; within
+ * it, it answers as without one; and the memo's history keeps no budget after it.
+ */
+static void test_query_budget(void **state)
+{
+	hs_sandbox *sb = *state;
+	kk_query_memo *memo = kk_query_memo_new();
+	char from[128];
+	const char *asked[][2] = {
+		{"history.log", "{}"},
+		{"history.log", "{\"fy\": 2022}"},
+		{"history.log", "{\"item\": 1}"},
+		{"history.blame", "{\"id\": 1}"},
+		{"plan.diff", from},
+		{"plan.schedule", "{\"history\": true}"},
+		{"plan.pending", "{\"fy\": 2022}"},
+		{"plan.verify", "{\"all_history\": true}"},
+	};
+
+	snprintf(from, sizeof(from), "{\"from\": \"%s\"}", hs_hex(&sb->c[0]));
+	for (size_t i = 0; i < sizeof(asked) / sizeof(*asked); i++) {
+		json_t *p = kk_test_parse(asked[i][1]), *out = NULL;
+		kk_budget spent, ample;
+		kk_query_env env = {.utc_offset = HS_JST, .memo = memo, .budget = &spent};
+		kk_diag diag = {0};
+		char *with, *without;
+
+		kk_budget_start(&spent, 0);
+		assert_int_equal(kk_query_run(&out, sb->box.store, asked[i][0], p, &env, &diag),
+				 KK_ETIMEOUT);
+		assert_null(out);
+		assert_non_null(strstr(diag.message, "0.0 s"));
+		/* Within a budget, and after it on the same memo: the answer without one. */
+		kk_budget_start(&ample, 60000);
+		env.budget = &ample;
+		assert_int_equal(kk_query_run(&out, sb->box.store, asked[i][0], p, &env, &diag), 0);
+		with = hs_dump(out);
+		json_decref(out);
+		without = ask(sb, memo, asked[i][0], asked[i][1]);
+		assert_string_equal(with, without);
+		free(with);
+		free(without);
+		json_decref(p);
+	}
+	kk_query_memo_free(memo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_docs, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_query_memo, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_query_document, hs_setup, hs_teardown),
+		cmocka_unit_test_setup_teardown(test_query_budget, hs_setup, hs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, hs_init, hs_shutdown);

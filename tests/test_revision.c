@@ -272,7 +272,7 @@ static void test_time(void **state)
 static void test_log_since_revision_same_second(void **state)
 {
 	hs_sandbox *sb = *state;
-	kk_query_env env = {HS_JST, 0, NULL};
+	kk_query_env env = {.utc_offset = HS_JST};
 	git_oid x[3];
 	json_t *params, *out = NULL;
 	char *got = NULL;

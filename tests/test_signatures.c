@@ -149,7 +149,7 @@ static git_oid tag(fixture *f, const char *name, const git_oid *target, const kk
 static json_t *verify(fixture *f, const char *params)
 {
 	json_t *p = kk_test_parse(params), *out = NULL;
-	kk_query_env env = {0, 0, NULL};
+	kk_query_env env = {0};
 	kk_diag diag = {0};
 
 	if (kk_query_run(&out, f->box->store, "plan.verify", p, &env, &diag) < 0)
@@ -162,7 +162,7 @@ static json_t *verify(fixture *f, const char *params)
 static void assert_bad_params(fixture *f, const char *params, const char *message)
 {
 	json_t *p = kk_test_parse(params), *out = NULL;
-	kk_query_env env = {0, 0, NULL};
+	kk_query_env env = {0};
 	kk_diag diag = {0};
 
 	assert_int_equal(kk_query_run(&out, f->box->store, "plan.verify", p, &env, &diag),

@@ -344,6 +344,23 @@ void kw_busy_page(kw_response *res, const kw_request *req)
 			"the query (an item, a department, since and until, a fiscal year)"));
 }
 
+void kw_query_error(kw_response *res, const kw_request *req, int error, const char *message)
+{
+	char text[KK_DIAG_MESSAGE_MAX + 256];
+
+	switch (error) {
+	case KK_ENOTFOUND: kw_error_page(res, req, 404, message); break;
+	case KK_EINVALID: kw_error_page(res, req, 400, message); break;
+	case KK_ETIMEOUT:
+		snprintf(text, sizeof(text), "%s: %s", message,
+			 _("narrow the query (an item, a department, since and until, a fiscal "
+			   "year), or try again when the server is less busy"));
+		kw_error_page(res, req, 503, text);
+		break;
+	default: kw_error_page(res, req, 500, message);
+	}
+}
+
 void kw_json_page(kw_response *res, json_t *doc)
 {
 	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "common.h"
+#include "query.h"
 #include "store.h"
 
 /* Limits on what a request may ask (docs/deploy.md lists them). */
@@ -42,6 +43,7 @@ typedef struct kw_request {
 	char head_hex[GIT_OID_HEXSZ + 1];
 	int utc_offset;
 	int use_history_cache;
+	unsigned query_ms; /* the time a page's queries may take, or 0 for no limit */
 } kw_request;
 
 typedef struct kw_response {
@@ -66,6 +68,13 @@ int kw_page_costly(const kw_request *req);
 /* Fills `res` with the 503 page of a request that found the costly pages' line full. */
 void kw_busy_page(kw_response *res, const kw_request *req);
 
+/*
+ * The page of a query that failed with `error` and `message`: 404 for what
+ * is not there, 400 for what is malformed, 503 for a query past its time
+ * (KK_ETIMEOUT: narrowing it helps), else 500.
+ */
+void kw_query_error(kw_response *res, const kw_request *req, int error, const char *message);
+
 /* The value of parameter `name`, or NULL. */
 const char *kw_param_get(const kw_request *req, const char *name);
 
@@ -78,7 +87,15 @@ typedef struct kw_view {
 	char commit_hex[GIT_OID_HEXSZ + 1];
 	const char *at;	  /* as asked, or NULL */
 	json_t *settings; /* keikaku.json at `commit` (shared: not to be modified), or NULL */
+	kk_budget *budget; /* the page's time (req->query_ms), or NULL */
 } kw_view;
+
+/* How the view's queries are asked: the request's dates and memo, the page's budget. */
+static inline kk_query_env kw_query_env(const kw_view *v)
+{
+	return (kk_query_env){v->req->utc_offset, v->req->use_history_cache, v->req->memo,
+			      v->budget};
+}
 
 void kw_page_report(kw_response *res, const kw_view *v, const char *year);
 void kw_page_item(kw_response *res, const kw_view *v, const char *id);

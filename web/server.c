@@ -656,6 +656,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
 	req.utc_offset = s->opts.utc_offset;
 	req.use_history_cache = s->opts.use_history_cache;
+	req.query_ms = s->opts.query_ms == KW_ZERO ? 0 : s->opts.query_ms;
 
 	/* HEAD, on a handle of its own: a cached page never waits for a page being made. */
 	pthread_mutex_lock(&s->head_lock);
@@ -848,6 +849,8 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 	pthread_mutex_init(&s->head_lock, NULL);
 	pthread_cond_init(&s->jobs_cond, NULL);
 	s->opts = *opts;
+	if (!s->opts.query_ms)
+		s->opts.query_ms = KW_DEFAULT_QUERY_MS;
 	s->opts.threads = opts->threads ? opts->threads : default_threads();
 	s->nstores = s->opts.threads;
 	s->handles.free = s->nstores;

@@ -33,6 +33,8 @@ typedef struct kw_options {
 	unsigned costly_pages; /* costly pages made at once on threads and handles of their
 				  own, default 1; KW_ZERO: made as the others, no lane */
 	unsigned costly_queue; /* costly pages waiting at most, default 4; KW_ZERO: none */
+	unsigned query_ms;     /* milliseconds a page's queries may take, default 10 s;
+				  KW_ZERO: no limit.  Past it the page is a 503 (budget.h) */
 	int utc_offset;	       /* minutes east of UTC that dates (@DATE, since) are meant in */
 	int use_history_cache; /* keep the history index in the repository's git directory */
 	const char *ja_locale; /* the locale of Japanese pages, default "ja_JP.UTF-8" */
@@ -46,6 +48,7 @@ enum {
 	KW_DEFAULT_TIMEOUT = 15,
 	KW_DEFAULT_COSTLY_PAGES = 1,
 	KW_DEFAULT_COSTLY_QUEUE = 4,
+	KW_DEFAULT_QUERY_MS = 10000,
 };
 /* An option's explicit 0, where 0 means the default. */
 #define KW_ZERO		       UINT_MAX

@@ -20,6 +20,7 @@ enum {
 	KK_EIO = -6,	   /* reading or writing failed (errno in diag) */
 	KK_ECONFLICT = -7, /* concurrent change; reserved for writes */
 	KK_ELIMIT = -8,	   /* input over a configured limit */
+	KK_ETIMEOUT = -9,  /* work ran past its time budget (budget.h) */
 };
 
 #define KK_DIAG_PATH_MAX    256

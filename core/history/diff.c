@@ -457,6 +457,7 @@ typedef struct {
 	git_repository *repo;
 	char year[24]; /* "years.2021" under a year filter, else "" */
 	kk_diag *diag;
+	kk_budget *budget; /* checked before each item: NULL, or its time */
 } differ;
 
 static int commit_tree(git_tree **out, git_repository *repo, const git_oid *id, kk_diag *diag)
@@ -599,6 +600,8 @@ static int diff_item(json_t *items, differ *d, json_int_t id, const char *path,
 	const char *title;
 	int error;
 
+	if ((error = kk_budget_check(d->budget, d->diag)) < 0)
+		return error;
 	if ((error = load(&old, d, old_id, path)) < 0 || (error = load(&new, d, new_id, path)) < 0)
 		goto done;
 	if (!(title = json_string_value(json_object_get(new, "title"))))
@@ -825,7 +828,7 @@ int kk_diff_commits(json_t **out, kk_store *store, const git_oid *from, const gi
 {
 	static const char *const plan_files[] = {KK_PATH_SETTINGS, KK_PATH_DEPARTMENTS,
 						 KK_PATH_STRUCTURE};
-	differ d = {kk_store_repository(store), "", diag};
+	differ d = {kk_store_repository(store), "", diag, filter ? filter->budget : NULL};
 	git_tree *old_root = NULL, *new_root = NULL, *old_items = NULL, *new_items = NULL;
 	json_t *items = NULL, *sorted = NULL, *files = NULL, *result;
 	char from_hex[GIT_OID_HEXSZ + 1], to_hex[GIT_OID_HEXSZ + 1];

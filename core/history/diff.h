@@ -12,12 +12,14 @@
 #include <git2.h>
 #include <jansson.h>
 
+#include "budget.h"
 #include "common.h"
 #include "store.h"
 
 typedef struct kk_diff_filter {
 	json_int_t item; /* only this item; 0 for all */
 	int year;	 /* only fields of this fiscal year (years.<year>...); 0 for all */
+	kk_budget *budget; /* NULL, or the time the difference may take (KK_ETIMEOUT) */
 } kk_diff_filter;
 
 /*

@@ -805,6 +805,11 @@ void kk_history_set_docs(kk_history *h, kk_doccache *docs)
 	h->docs = docs;
 }
 
+void kk_history_set_budget(kk_history *h, kk_budget *budget)
+{
+	h->budget = budget;
+}
+
 int kk_history_view(kk_history **out, const kk_history *base, const git_oid *tip,
 		    kk_diag *diag)
 {

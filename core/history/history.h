@@ -23,6 +23,7 @@
 #include <git2.h>
 #include <jansson.h>
 
+#include "budget.h"
 #include "common.h"
 #include "doccache.h"
 #include "store.h"
@@ -58,6 +59,14 @@ int kk_history_view(kk_history **out, const kk_history *base, const git_oid *tip
  * revision.
  */
 void kk_history_set_docs(kk_history *history, kk_doccache *docs);
+
+/*
+ * Limits the queries on `history` (the log, blame, pending, the check of
+ * closed years) to `budget` (NULL: no limit): past it they fail with
+ * KK_ETIMEOUT.  The budget must outlive its use; a view takes its base's
+ * as it is when the view is made.
+ */
+void kk_history_set_budget(kk_history *history, kk_budget *budget);
 
 /* How many commits the chain has, and how many of them the index read from disk had. */
 size_t kk_history_count(const kk_history *history);

@@ -51,6 +51,7 @@ struct kk_history {
 	int is_view;	   /* everything is another history's (kk_history_view) */
 	uint32_t end;	   /* a view's: the changes from here on are past its tip */
 	kk_doccache *docs; /* parsed versions, not owned (kk_history_set_docs), or NULL */
+	kk_budget *budget; /* the time the queries may take (kk_history_set_budget), or NULL */
 };
 
 /* The index of `oid` among the commits, or KK_HIST_NONE. */

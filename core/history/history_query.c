@@ -246,7 +246,8 @@ static int log_change(json_t *entries, kk_history *h, uint32_t c, const kk_log_f
 
 	if (!in_range(h, ch->commit, f))
 		return 0;
-	if ((error = cached_info(&info, cache, h, ch->commit, diag)) < 0)
+	if ((error = kk_budget_check(h->budget, diag)) < 0 ||
+	    (error = cached_info(&info, cache, h, ch->commit, diag)) < 0)
 		return error;
 	if (!commit_selected(info, f))
 		return 0;
@@ -390,7 +391,8 @@ int kk_history_blame(json_t **out, kk_history *h, json_int_t id, kk_diag *diag)
 
 	/* Oldest first: each field's last change wins. */
 	for (i = 0; i < n; i++) {
-		if ((error = kk_hist_version(&cur, h, chain[i], diag)) < 0)
+		if ((error = kk_budget_check(h->budget, diag)) < 0 ||
+		    (error = kk_hist_version(&cur, h, chain[i], diag)) < 0)
 			goto done;
 		json_decref(changes);
 		if (!(changes = json_array()) || kk_diff_fields(changes, prev, cur, NULL) < 0) {
@@ -524,7 +526,8 @@ static int check_commit(kk_history *h, size_t i, const json_t *settings, info_ca
 	json_t *info;
 	int error;
 
-	if ((error = cached_info(&info, cache, h, (uint32_t)i, diag)) < 0)
+	if ((error = kk_budget_check(h->budget, diag)) < 0 ||
+	    (error = cached_info(&info, cache, h, (uint32_t)i, diag)) < 0)
 		return error;
 	if (json_is_true(json_object_get(info, "correction")))
 		return 0;
@@ -634,7 +637,8 @@ int kk_history_last_change(json_t **out, kk_history *h, const char *file, const 
 	if (c != KK_HIST_NONE && (error = kk_hist_version(&cur, h, c, diag)) < 0)
 		return error;
 	for (; c != KK_HIST_NONE; c = h->changes[c].prev) {
-		if ((error = kk_hist_version(&prev, h, h->changes[c].prev, diag)) < 0)
+		if ((error = kk_budget_check(h->budget, diag)) < 0 ||
+		    (error = kk_hist_version(&prev, h, h->changes[c].prev, diag)) < 0)
 			break;
 		if (!same_value(field_at(cur, field), field_at(prev, field))) {
 			error = kk_history_commit_info(out, h,
@@ -670,7 +674,8 @@ static int last_owner_update(json_t **out, uint32_t *commit_out, kk_history *h, 
 		size_t k;
 		int touched = 0;
 
-		if ((error = cached_info(&info, &cache, h, h->changes[c].commit, diag)) < 0)
+		if ((error = kk_budget_check(h->budget, diag)) < 0 ||
+		    (error = cached_info(&info, &cache, h, h->changes[c].commit, diag)) < 0)
 			break;
 		dept = json_string_value(json_object_get(info, "department"));
 		if (!dept || !kk_item_owned_by(item, dept))

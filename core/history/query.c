@@ -44,10 +44,13 @@ typedef struct query {
 	git_oid rev;
 	kk_history *history; /* of `rev`; may be head_history */
 	int head_kept;	     /* head_history is the memo's */
+	kk_budget *budget;   /* the query's time, or NULL */
 } query;
 
 static void query_clear(query *q)
 {
+	if (q->head_history) /* the memo's outlives the budget */
+		kk_history_set_budget(q->head_history, NULL);
 	if (q->history != q->head_history)
 		kk_history_free(q->history);
 	if (!q->head_kept)
@@ -349,12 +352,14 @@ static int query_begin(query *q, kk_store *store, const json_t *params, const ch
 	q->store = store;
 	q->params = params;
 	q->rev_opts.utc_offset = env ? env->utc_offset : 0;
+	q->budget = env ? env->budget : NULL;
 	if (params && !json_is_object(params))
 		return kk_diag_set(diag, KK_EINVALID, _("invalid parameters: expected an object"));
 	if ((error = kk_store_resolve(&q->head, store, NULL, diag)) < 0 ||
 	    (error = kk_query_memo_head(&q->head_history, &q->head_kept, env ? env->memo : NULL,
 					store, &q->head, env && env->use_cache, diag)) < 0)
 		return error;
+	kk_history_set_budget(q->head_history, q->budget); /* and so its views' */
 	q->rev_opts.history = q->head_history;
 	if (kk_store_read(&data, &len, store, &q->head, KK_PATH_SETTINGS, NULL) == 0)
 		kk_json_parse(&q->settings, data, len, NULL, NULL);
@@ -374,6 +379,7 @@ static int query_begin(query *q, kk_store *store, const json_t *params, const ch
 	if ((error = kk_history_open(&q->history, store, &q->rev, env && env->use_cache, diag)) < 0)
 		return error;
 	kk_history_set_docs(q->history, q->head_history->docs);
+	kk_history_set_budget(q->history, q->budget);
 	return 0;
 }
 
@@ -503,6 +509,7 @@ static int do_diff(json_t **out, query *q, kk_diag *diag)
 			from = *git_commit_parent_id(commit, 0);
 		git_commit_free(commit);
 	}
+	filter.budget = q->budget;
 	if ((error = check_item(q, "item", filter.item,
 				(const git_oid *[2]){has_from ? &from : NULL, &to}, diag)) < 0)
 		return error;
@@ -734,7 +741,8 @@ static int verify_history(kk_verifier *v, query *q, json_t *list, size_t *commit
 		return kk_diag_set(diag, KK_EIO, _("cannot walk the history"));
 	}
 	while ((walked = git_revwalk_next(&oid, walk)) == 0) {
-		if ((error = verify_tree(v, q, &oid, 1, list, &files, diag)) < 0)
+		if ((error = kk_budget_check(q->budget, diag)) < 0 ||
+		    (error = verify_tree(v, q, &oid, 1, list, &files, diag)) < 0)
 			break;
 		(*commits_out)++;
 	}

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "budget.h"
 #include "common.h"
 #include "store.h"
 
@@ -36,6 +37,7 @@ typedef struct kk_query_env {
 	int utc_offset;	     /* minutes east of UTC that dates are meant in */
 	int use_cache;	     /* keep the history index in the repository's git directory */
 	kk_query_memo *memo; /* NULL, or HEAD's history kept between queries */
+	kk_budget *budget;   /* NULL, or the time a query may take: past it, KK_ETIMEOUT */
 } kk_query_env;
 
 /* Tells whether `method` is one of the queries above. */
@@ -45,7 +47,8 @@ int kk_query_handles(const char *method);
  * Answers `method` with `params` (an object, or NULL for none) on `store`.
  * *out is a new reference to the result.  Fails with KK_EINVALID for bad
  * parameters (the message names the parameter), KK_ENOTFOUND for an
- * unknown revision or item, KK_EIO or KK_ENOMEM.
+ * unknown revision or item, KK_ETIMEOUT past `env`'s budget, KK_EIO or
+ * KK_ENOMEM.
  */
 int kk_query_run(json_t **out, kk_store *store, const char *method, const json_t *params,
 		 const kk_query_env *env, kk_diag *diag);

@@ -48,3 +48,13 @@ lacks() {
 header() { # header NAME VALUE-PATTERN
 	if grep -qiE "^$1: $2"$'\r'?'$' "$work/head"; then ok; else fail "header $1 is not /$2/: $(grep -i "^$1:" "$work/head")"; fi
 }
+
+# history_repo ITEMS COMMITS [STATS]: a bare repository $repo with bench/history_gen's plan
+# of ITEMS items and COMMITS commits (its figures into STATS), for pages that take a while.
+history_repo() {
+	: "${KK_HISTORY_GEN:?set KK_HISTORY_GEN to bench/history_gen}"
+	repo=$work/repo.git
+	git init -q --bare -b main "$repo"
+	"$KK_HISTORY_GEN" --items "$1" --commits "$2" --seed 1 ${3:+--stats "$3"} 2>/dev/null |
+		git -C "$repo" fast-import --quiet
+}
