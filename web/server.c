@@ -30,6 +30,7 @@
 #include <microhttpd.h>
 
 #include "cache.h"
+#include "deadline.h"
 #include "i18n.h"
 #include "page.h"
 #include "query.h"
@@ -69,6 +70,7 @@ typedef struct kw_line {
 
 struct kw_server {
 	struct MHD_Daemon *mhd;
+	kw_deadline *deadline; /* for a request's line and headers */
 	kw_options opts;
 	char *repo;
 	kw_cache *cache;
@@ -637,6 +639,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 				  "405 method not allowed: this server only reads\n");
 	if (!*con_cls) { /* the headers are in, no body is read yet */
 		*con_cls = &first_call;
+		kw_deadline_request(conn);
 		return (error = refused(conn, version, &type)) != 0
 			       ? send_plain(conn, error, type)
 			       : MHD_YES;
@@ -756,6 +759,7 @@ int kw_listen_parse(kw_options *opts, char *host_buf, size_t size, const char *t
 
 static void free_server(kw_server *s)
 {
+	kw_deadline_stop(s->deadline);
 	stop_costly_threads(s);
 	pthread_cond_destroy(&s->jobs_cond);
 	for (unsigned i = 0; s->memos && i < s->nstores; i++)
@@ -887,6 +891,11 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 		goto fail;
 	if (v6)
 		flags |= MHD_USE_IPv6;
+	/* The idle timeout is also the time a request's line and headers may take in all. */
+	if ((error = kw_deadline_start(&s->deadline,
+				       s->opts.timeout ? s->opts.timeout : KW_DEFAULT_TIMEOUT,
+				       diag)) < 0)
+		goto fail;
 	s->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, answer, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_CONNECTION_LIMIT,
@@ -896,7 +905,8 @@ int kw_server_start(kw_server **out, const kw_options *opts, kk_diag *diag)
 		s->opts.timeout ? s->opts.timeout : KW_DEFAULT_TIMEOUT,
 		/* The request line and headers: a longer one is refused by libmicrohttpd. */
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_UNESCAPE_CALLBACK,
-		unescape, NULL, MHD_OPTION_END);
+		unescape, NULL, MHD_OPTION_NOTIFY_CONNECTION, kw_deadline_connection, s->deadline,
+		MHD_OPTION_NOTIFY_COMPLETED, kw_deadline_completed, NULL, MHD_OPTION_END);
 	if (!s->mhd) {
 		error = kk_diag_set(diag, KK_EIO, _("cannot listen on %s port %u"),
 				    s->opts.host ? s->opts.host : "127.0.0.1",
