@@ -221,7 +221,7 @@ int kw_default_year(const json_t *settings)
 /* Resolves the revision asked for into `v`; returns 0 or fills `res`. */
 static int resolve(kw_view *v, kw_response *res)
 {
-	kk_query_env env = {v->req->utc_offset, v->req->use_history_cache, v->req->memo};
+	kk_query_env env = kw_query_env(v);
 	kk_diag diag = {0};
 	int error;
 
@@ -230,10 +230,8 @@ static int resolve(kw_view *v, kw_response *res)
 	} else if ((error = kk_query_resolve(&v->commit, v->req->store, v->at, &env, &diag)) < 0) {
 		if (error == KK_EINVALID)
 			kw_bad_param(res, v->req, "at", diag.message);
-		else if (error == KK_ENOTFOUND)
-			kw_error_page(res, v->req, 404, diag.message);
 		else
-			kw_error_page(res, v->req, 500, diag.message);
+			kw_query_error(res, v->req, error, diag.message);
 		return -1;
 	}
 	git_oid_tostr(v->commit_hex, sizeof(v->commit_hex), &v->commit);
@@ -245,7 +243,7 @@ static int resolve(kw_view *v, kw_response *res)
 int kw_query(json_t **out, kw_response *res, const kw_view *v, const char *method, json_t *params,
 	     const char *const names[][2])
 {
-	kk_query_env env = {v->req->utc_offset, v->req->use_history_cache, v->req->memo};
+	kk_query_env env = kw_query_env(v);
 	kk_diag diag = {0};
 	int error;
 
@@ -266,12 +264,8 @@ int kw_query(json_t **out, kw_response *res, const kw_view *v, const char *metho
 				name = names[i][1];
 		/* The query's message names its own parameter; the page names the URL's. */
 		kw_bad_param(res, v->req, name, diag.message);
-	} else if (error == KK_ENOTFOUND) {
-		kw_error_page(res, v->req, 404, diag.message);
-	} else if (error == KK_EINVALID) {
-		kw_error_page(res, v->req, 400, diag.message);
 	} else {
-		kw_error_page(res, v->req, 500, diag.message);
+		kw_query_error(res, v->req, error, diag.message);
 	}
 	return -1;
 }
@@ -350,6 +344,7 @@ void kw_page_answer(kw_response *res, const kw_request *req)
 	const char *arg;
 	const route *r = find_route(req->path, &arg);
 	kw_view v = {.req = req};
+	kk_budget budget;
 
 	if (!r) {
 		kw_error_page(res, req, 404, _("no such page"));
@@ -364,6 +359,10 @@ void kw_page_answer(kw_response *res, const kw_request *req)
 	if (check_dates(res, req) < 0)
 		return;
 	v.at = kw_param_get(req, "at");
+	if (req->query_ms) {
+		kk_budget_start(&budget, req->query_ms);
+		v.budget = &budget;
+	}
 	if (resolve(&v, res) == 0)
 		r->page(res, &v, arg);
 	json_decref(v.settings);

@@ -93,7 +93,7 @@ static void blame_table(kk_buf *b, const kw_view *v, const json_t *blame)
 /* The item's place in the plan: "1. pillar › (2) section › ③ measure". */
 static void place(kk_buf *b, const kw_view *v, const json_t *item)
 {
-	kk_query_env env = {v->req->utc_offset, v->req->use_history_cache, v->req->memo};
+	kk_query_env env = kw_query_env(v);
 	json_t *structure = NULL;
 	char circled[16];
 	json_int_t p = json_integer_value(json_object_get(item, "pillar"));
@@ -121,7 +121,7 @@ void kw_page_item(kw_response *res, const kw_view *v, const char *arg)
 	const kw_request *req = v->req;
 	const char *const names[][2] = {{"rev", "at"}, {"id", "item"}, {NULL, NULL}};
 	json_t *item = NULL, *blame = NULL, *log = NULL;
-	kk_query_env env = {req->utc_offset, req->use_history_cache, req->memo};
+	kk_query_env env = kw_query_env(v);
 	char path[KK_ITEM_PATH_MAX], title[512], message[256];
 	long id;
 	kk_diag diag = {0};
