@@ -106,6 +106,12 @@ int cmd_log(cli_ctx *ctx, int argc, char **argv)
 		cli_error("%s", _("out of memory"));
 		return EXIT_FAIL;
 	}
+	/* N entries are within those of the newest N commits: the walk stops there. */
+	if (max && json_object_set_new(params, "max_commits", json_integer((json_int_t)max)) < 0) {
+		json_decref(params);
+		cli_error("%s", _("out of memory"));
+		return EXIT_FAIL;
+	}
 	if ((code = cli_query(&result, ctx, "history.log", params)) != EXIT_OK)
 		return code;
 	/* The entries are newest first: the newest N are the first N. */

@@ -472,6 +472,88 @@ static void test_query_budget(void **state)
 	kk_query_memo_free(memo);
 }
 
+/* history.log's entries as a query answers them, with `extra` members in its params. */
+static json_t *log_entries(hs_sandbox *sb, const char *filter, const char *extra, int *code)
+{
+	char params[256];
+	kk_query_env env = {.utc_offset = HS_JST};
+	json_t *p, *out = NULL, *entries;
+	kk_diag diag = {0};
+
+	snprintf(params, sizeof(params), "{%s%s%s}", filter, *filter && *extra ? ", " : "", extra);
+	p = kk_test_parse(params);
+	*code = kk_query_run(&out, sb->box.store, "history.log", p, &env, &diag);
+	json_decref(p);
+	if (*code < 0) {
+		assert_string_equal(diag.pointer, "/max_commits");
+		return NULL;
+	}
+	entries = json_incref(json_object_get(out, "entries"));
+	json_decref(out);
+	return entries;
+}
+
+/*
+ * history.log with max_commits N: the entries of the newest N commits that have any,
+ * exactly the start of the whole log, with or without a filter; a bad N is refused.
+ */
+static void test_log_max_commits(void **state)
+{
+	hs_sandbox *sb = *state;
+	const char *filters[] = {"", "\"item\": 1", "\"fy\": 2022", "\"field\": \"progress\""};
+	const char *bad[] = {"0", "-1", "\"2\"", "1.5", "true"};
+	int code;
+
+	for (size_t k = 0; k < sizeof(filters) / sizeof(*filters); k++) {
+		json_t *all = log_entries(sb, filters[k], "", &code);
+		size_t commits = 0, i;
+		const char *prev = NULL;
+		json_t *e;
+
+		assert_int_equal(code, 0);
+		assert_true(json_array_size(all) > 0);
+		/* For each N, the prefix of `all` that holds its first N commits. */
+		json_array_foreach(all, i, e) {
+			const char *c = json_string_value(json_object_get(e, "commit"));
+
+			if (prev && strcmp(prev, c) != 0) {
+				char extra[64];
+				json_t *some, *prefix = json_array();
+
+				snprintf(extra, sizeof(extra), "\"max_commits\": %zu", commits);
+				some = log_entries(sb, filters[k], extra, &code);
+				assert_int_equal(code, 0);
+				for (size_t j = 0; j < i; j++)
+					json_array_append(prefix, json_array_get(all, j));
+				assert_true(json_equal(some, prefix));
+				json_decref(some);
+				json_decref(prefix);
+			}
+			if (!prev || strcmp(prev, c) != 0)
+				commits++;
+			prev = c;
+		}
+		/* As many commits as there are, or more: all of it. */
+		for (size_t more = 0; more < 2; more++) {
+			char extra[64];
+			json_t *some;
+
+			snprintf(extra, sizeof(extra), "\"max_commits\": %zu", commits + more);
+			some = log_entries(sb, filters[k], extra, &code);
+			assert_true(json_equal(some, all));
+			json_decref(some);
+		}
+		json_decref(all);
+	}
+	for (size_t k = 0; k < sizeof(bad) / sizeof(*bad); k++) {
+		char extra[64];
+
+		snprintf(extra, sizeof(extra), "\"max_commits\": %s", bad[k]);
+		assert_null(log_entries(sb, "", extra, &code));
+		assert_int_equal(code, KK_EINVALID);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +565,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_memo, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_query_document, hs_setup, hs_teardown),
 		cmocka_unit_test_setup_teardown(test_query_budget, hs_setup, hs_teardown),
+		cmocka_unit_test_setup_teardown(test_log_max_commits, hs_setup, hs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, hs_init, hs_shutdown);

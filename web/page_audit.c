@@ -223,6 +223,10 @@ void kw_page_log(kw_response *res, const kw_view *v)
 		}
 		json_object_set_new(params, "since", json_string(since));
 		json_object_set_new(params, "until", json_string(until));
+	} else if (params) {
+		/* The commits up to this page's, and one more: is there an older page? */
+		json_object_set_new(params, "max_commits",
+				    json_integer((json_int_t)page * KW_LOG_PAGE + 1));
 	}
 	if (kw_query(&result, res, v, "history.log", params, names) < 0)
 		return;

@@ -92,6 +92,7 @@ typedef struct kk_log_filter {
 	int64_t since, until;	/* committer time bounds, inclusive; 0 for none */
 	const git_oid *since_commit, *until_commit; /* or bounds on the chain, inclusive */
 	int items_only;		/* leave plan-wide files out */
+	size_t max_commits;	/* the entries of the newest this many commits; 0 for all */
 } kk_log_filter;
 
 /*

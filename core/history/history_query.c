@@ -298,6 +298,24 @@ done:
 	return error;
 }
 
+/* The commits with entries so far: `seen` of them, and the entries they had. */
+typedef struct log_count {
+	size_t seen, entries;
+} log_count;
+
+/*
+ * Called before each commit's changes (newest first): whether `f->max_commits` commits
+ * have had entries, counting the one just done if it added some.
+ */
+static int enough(const json_t *entries, const kk_log_filter *f, log_count *n)
+{
+	if (json_array_size(entries) > n->entries) {
+		n->entries = json_array_size(entries);
+		n->seen++;
+	}
+	return f->max_commits && n->seen >= f->max_commits;
+}
+
 int kk_history_log(json_t **out, kk_history *h, const kk_log_filter *filter, kk_diag *diag)
 {
 	static const kk_log_filter none;
@@ -306,6 +324,7 @@ int kk_history_log(json_t **out, kk_history *h, const kk_log_filter *filter, kk_
 	json_t *entries = json_array();
 	const char *only = f->file;
 	char item_path[KK_ITEM_PATH_MAX];
+	log_count commits = {0};
 	int error = 0;
 
 	if (!entries)
@@ -319,14 +338,15 @@ int kk_history_log(json_t **out, kk_history *h, const kk_log_filter *filter, kk_
 		only = item_path;
 	}
 	if (only && (!f->item || !f->file || strcmp(f->file, item_path) == 0)) {
-		/* One file: follow its own chain of changes. */
+		/* One file: follow its own chain of changes, one a commit. */
 		uint32_t p = kk_hist_find_path(h, only);
 
-		for (uint32_t c = kk_hist_last(h, p); c != KK_HIST_NONE && error == 0;
+		for (uint32_t c = kk_hist_last(h, p);
+		     c != KK_HIST_NONE && error == 0 && !enough(entries, f, &commits);
 		     c = h->changes[c].prev)
 			error = log_change(entries, h, c, f, &cache, diag);
 	} else if (!only) {
-		for (size_t i = h->count; i-- > 0 && error == 0;) {
+		for (size_t i = h->count; i-- > 0 && error == 0 && !enough(entries, f, &commits);) {
 			uint32_t end = kk_hist_changes_end(h, i);
 
 			if (!in_range(h, (uint32_t)i, f))

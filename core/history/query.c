@@ -417,6 +417,20 @@ static int log_names(query *q, const kk_log_filter *f, kk_diag *diag)
 	return 0;
 }
 
+/* "max_commits": absent or null for all, else 1 or more. */
+static int param_max_commits(size_t *out, const query *q, kk_diag *diag)
+{
+	const json_t *v = json_object_get(q->params, "max_commits");
+
+	*out = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 1)
+		return kk_query_bad_param(diag, "max_commits", _("expected 1 or more commits"));
+	*out = (size_t)json_integer_value(v);
+	return 0;
+}
+
 static int do_log(json_t **out, query *q, kk_diag *diag)
 {
 	kk_log_filter f = {0};
@@ -435,6 +449,8 @@ static int do_log(json_t **out, query *q, kk_diag *diag)
 		return error;
 	f.since_commit = has_since ? &since : NULL;
 	f.until_commit = has_until ? &until : NULL;
+	if ((error = param_max_commits(&f.max_commits, q, diag)) < 0)
+		return error;
 	if (f.file && strcmp(f.file, KK_PATH_SETTINGS) && strcmp(f.file, KK_PATH_DEPARTMENTS) &&
 	    strcmp(f.file, KK_PATH_STRUCTURE) && !kk_item_path_parse(&(json_int_t){0}, f.file))
 		return unknown_file(diag, f.file);

@@ -4,7 +4,8 @@
  * gives the daemon's answers.
  *
  * Methods and their parameters (all optional unless said; docs/protocol.md):
- *   history.log    rev, item, file, department, author, fy, field, since, until
+ *   history.log    rev, item, file, department, author, fy, field, since, until,
+ *                  max_commits (the newest N commits with entries: it stops there)
  *   history.blame  id (required), rev
  *   plan.diff      from, to, item, fy (neither from nor to: HEAD's own change;
  *                  from alone: from it to HEAD)
