@@ -28,7 +28,8 @@ typedef struct kw_options {
 	unsigned threads;      /* worker threads, default the CPUs online (2 to 8) */
 	unsigned connections;  /* open connections at most, default 256 */
 	unsigned per_ip;       /* open connections from one address at most, default 64 */
-	unsigned timeout;      /* seconds a connection may stay idle, default 15 */
+	unsigned timeout;      /* seconds a connection may stay idle, and may take in all
+				  for a request's line and headers (deadline.h), default 15 */
 	size_t cache_bytes;    /* memory the response cache may hold, default 32 MiB */
 	unsigned costly_pages; /* costly pages made at once on threads and handles of their
 				  own, default 1; KW_ZERO: made as the others, no lane */
