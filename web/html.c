@@ -344,20 +344,28 @@ void kw_busy_page(kw_response *res, const kw_request *req)
 			"the query (an item, a department, since and until, a fiscal year)"));
 }
 
-void kw_query_error(kw_response *res, const kw_request *req, int error, const char *message)
+void kw_query_error(kw_response *res, const kw_request *req, int error, const kk_diag *diag)
 {
-	char text[KK_DIAG_MESSAGE_MAX + 256];
+	char text[KK_DIAG_PATH_MAX + KK_DIAG_MESSAGE_MAX + 256];
 
 	switch (error) {
-	case KK_ENOTFOUND: kw_error_page(res, req, 404, message); break;
-	case KK_EINVALID: kw_error_page(res, req, 400, message); break;
+	case KK_ENOTFOUND: kw_error_page(res, req, 404, diag->message); break;
+	case KK_EINVALID:
+		if (!diag->path[0]) {
+			kw_error_page(res, req, 400, diag->message);
+			break;
+		}
+		snprintf(text, sizeof(text), _("the repository holds no valid plan: %s: %s"),
+			 diag->path, diag->message);
+		kw_error_page(res, req, 500, text);
+		break;
 	case KK_ETIMEOUT:
-		snprintf(text, sizeof(text), "%s: %s", message,
+		snprintf(text, sizeof(text), "%s: %s", diag->message,
 			 _("narrow the query (an item, a department, since and until, a fiscal "
 			   "year), or try again when the server is less busy"));
 		kw_error_page(res, req, 503, text);
 		break;
-	default: kw_error_page(res, req, 500, message);
+	default: kw_error_page(res, req, 500, diag->message);
 	}
 }
 

@@ -231,7 +231,7 @@ static int resolve(kw_view *v, kw_response *res)
 		if (error == KK_EINVALID)
 			kw_bad_param(res, v->req, "at", diag.message);
 		else
-			kw_query_error(res, v->req, error, diag.message);
+			kw_query_error(res, v->req, error, &diag);
 		return -1;
 	}
 	git_oid_tostr(v->commit_hex, sizeof(v->commit_hex), &v->commit);
@@ -265,7 +265,7 @@ int kw_query(json_t **out, kw_response *res, const kw_view *v, const char *metho
 		/* The query's message names its own parameter; the page names the URL's. */
 		kw_bad_param(res, v->req, name, diag.message);
 	} else {
-		kw_query_error(res, v->req, error, diag.message);
+		kw_query_error(res, v->req, error, &diag);
 	}
 	return -1;
 }

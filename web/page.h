@@ -69,11 +69,13 @@ int kw_page_costly(const kw_request *req);
 void kw_busy_page(kw_response *res, const kw_request *req);
 
 /*
- * The page of a query that failed with `error` and `message`: 404 for what
- * is not there, 400 for what is malformed, 503 for a query past its time
- * (KK_ETIMEOUT: narrowing it helps), else 500.
+ * The page of a query or a read of the plan that failed with `error` and
+ * `diag`: 404 for what is not there, 400 for what the request got wrong,
+ * 503 for a query past its time (KK_ETIMEOUT: narrowing it helps), else
+ * 500.  A file of the repository that is not a valid plan file (KK_EINVALID
+ * naming the file) is no fault of the request: 500, naming the file.
  */
-void kw_query_error(kw_response *res, const kw_request *req, int error, const char *message);
+void kw_query_error(kw_response *res, const kw_request *req, int error, const kk_diag *diag);
 
 /* The value of parameter `name`, or NULL. */
 const char *kw_param_get(const kw_request *req, const char *name);

@@ -451,6 +451,13 @@ void kw_page_pending(kw_response *res, const kw_view *v)
 	kk_buf *b;
 
 	snprintf(year, sizeof(year), "%d", kw_default_year(v->settings));
+	if (!fy && !kw_default_year(v->settings)) {
+		json_decref(params);
+		kw_error_page(res, v->req, 500,
+			      _("the repository holds no valid plan: keikaku.json names no fiscal "
+				"year"));
+		return;
+	}
 	if (params)
 		json_object_set_new(params, "fy", json_string(fy ? fy : year));
 	if (params && kw_param_get(v->req, "since"))

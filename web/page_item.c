@@ -146,8 +146,13 @@ void kw_page_item(kw_response *res, const kw_view *v, const char *arg)
 	kk_item_path(path, sizeof(path), id);
 	if (kk_query_document(&item, req->store, &v->commit, path, &env, &diag) < 0) {
 		snprintf(message, sizeof(message), _("item %lld does not exist"), (long long)id);
-		kw_error_page(res, req, diag.code == KK_ENOTFOUND ? 404 : 500,
-			      diag.code == KK_ENOTFOUND ? message : diag.message);
+		if (diag.code == KK_ENOTFOUND) {
+			kw_error_page(res, req, 404, message);
+			goto done;
+		}
+		if (!diag.path[0]) /* the item's file is the repository's, whatever is wrong */
+			kk_diag_set_path(&diag, path);
+		kw_query_error(res, req, diag.code, &diag);
 		goto done;
 	}
 	if (kw_query(&blame, res, v, "history.blame",
@@ -203,7 +208,8 @@ void kw_page_report(kw_response *res, const kw_view *v, const char *year_text)
 	}
 	if ((error = kk_store_read_all(&files, req->store, &v->commit, &diag)) < 0 ||
 	    (error = kk_plan_load(&plan, &files, &diag)) < 0) {
-		kw_error_page(res, req, 500, diag.message);
+		kw_query_error(res, req, error == KK_EINVALID && diag.path[0] ? error : KK_ERROR,
+			       &diag);
 		goto done;
 	}
 	source.commit = v->commit_hex;

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# keikaku serve on a repository that holds no valid plan: its faults are the server's (500,
+# naming the file and the commit where one is known), never the request's (400 naming a
+# parameter the request did not send); a bad parameter is still a 400 naming it, and the
+# server stays up.
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/serve.bash"
+need_ja
+
+repo=$work/np
+git init -q -b main "$repo"
+mkdir "$repo/items"
+echo '{"x":' >"$repo/items/0001.json"
+echo '[]' >"$repo/keikaku.json"
+git -C "$repo" add -A
+git -C "$repo" commit -q -m 'not a plan'
+short=$(git -C "$repo" rev-parse --short=12 HEAD)
+
+trap 'stop_serves; rm -rf "$work" "$HOME"' EXIT
+start_serve
+
+item="items/0001.json@$short: unexpected end of input"
+settings="keikaku.json: 'keikaku.json' does not hold a JSON object"
+for case in "/log|$item" "/log?item=1|$item" "/items/1|$item" "/schedule|$settings" \
+	"/|$settings" "/report/2021|$settings" "/pending|keikaku.json names no fiscal year"; do
+	path=${case%%|*} what=${case#*|}
+	status 500 "$path" -H 'Accept-Language: en' -H 'Accept: application/json'
+	has "the repository holds no valid plan: $what"
+	has '"status": 500'
+	lacks 'invalid parameter'
+	status 500 "$path" -H 'Accept-Language: en'
+	has "the repository holds no valid plan: ${what%%:*}"
+	status 500 "$path"
+	has 'リポジトリに正しい計画がありません'
+done
+
+# The request's own mistakes are still its own.
+status 400 '/log?fy=x' -H 'Accept-Language: en' -H 'Accept: application/json'
+has "invalid parameter 'fy'"
+status 404 '/diff?from=nosuch'
+check "the server is still up" kill -0 "$serve_pid"
+
+finish
