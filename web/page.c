@@ -303,7 +303,8 @@ static int check_dates(kw_response *res, const kw_request *req)
 		git_oid oid;
 
 		if (!value || !date_like(value) ||
-		    (strlen(value) == 10 && value[0] >= '0' && value[0] <= '9' && value[4] == '-') ||
+		    (strlen(value) == 10 && value[0] >= '0' && value[0] <= '9' &&
+		     value[4] == '-') ||
 		    kk_store_resolve(&oid, req->store, value, NULL) != KK_ENOTFOUND)
 			continue; /* core's own date, or some revision: the query says what it is */
 		snprintf(why, sizeof(why), _("'%s' is not a date (YYYY-MM-DD)"), value);

@@ -381,9 +381,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	if (!*con_cls) { /* the headers are in, no body is read yet */
 		*con_cls = &first_call;
 		kw_deadline_request(conn);
-		return (error = refused(conn, version, &type)) != 0
-			       ? send_plain(conn, error, type)
-			       : MHD_YES;
+		return (error = refused(conn, version, &type)) != 0 ? send_plain(conn, error, type)
+								    : MHD_YES;
 	}
 	if (*upload_size) {
 		*upload_size = 0;
