@@ -132,6 +132,8 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 		st.st_uid == geteuid();
 	/* Each page's language is its request's: $LANGUAGE would override both. */
 	unsetenv("LANGUAGE");
+	/* For tests and tuning: what the server makes, a line each (docs/development.md). */
+	opts.trace = getenv("KEIKAKU_SERVE_TRACE") != NULL;
 
 	/* The workers inherit the mask: only this thread takes the signals. */
 	sigemptyset(&stop);

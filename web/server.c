@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -206,12 +207,10 @@ static void add_headers(struct MHD_Response *r)
 	MHD_add_response_header(r, "Vary", "Accept, Accept-Language");
 }
 
-/* Sends `body`; with `etag`, a page that may be cached; a 503 says when to try again. */
-static enum MHD_Result send_buffer(struct MHD_Connection *conn, int status, const char *type,
-				   const char *body, size_t len, const char *etag)
+/* Sends `r` (NULL: out of memory); with `etag`, a page that may be cached; a 503 says when. */
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct MHD_Response *r,
+				     int status, const char *type, const char *etag)
 {
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ok;
 
 	if (!r)
@@ -233,6 +232,35 @@ static enum MHD_Result send_buffer(struct MHD_Connection *conn, int status, cons
 	ok = MHD_queue_response(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ok;
+}
+
+/* Sends a copy of `len` bytes at `body`, as send_response(). */
+static enum MHD_Result send_buffer(struct MHD_Connection *conn, int status, const char *type,
+				   const char *body, size_t len, const char *etag)
+{
+	return send_response(
+		conn, MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY),
+		status, type, etag);
+}
+
+static void release_body(void *body)
+{
+	kw_body_unref(body);
+}
+
+/*
+ * Sends a page as it was made, without a copy: the response holds a reference to it until
+ * it is sent.  Only a 200 has an ETag: a precondition is for a page (RFC 9110 13.2.1).
+ */
+static enum MHD_Result send_body(struct MHD_Connection *conn, kw_body *body, const char *etag)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+		body->len, body->data, release_body, kw_body_ref(body));
+
+	if (!r)
+		kw_body_unref(body);
+	return send_response(conn, r, body->status, body->type,
+			     body->status == MHD_HTTP_OK ? etag : NULL);
 }
 
 /* A plain error before any page is made: no repository read, no translation needed. */
@@ -357,6 +385,60 @@ static int refused(struct MHD_Connection *conn, const char *version, const char 
 	return 0;
 }
 
+/* Appends `s` with what would make a trace line ambiguous as %XX. */
+static void trace_put(kk_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c <= ' ' || c == 0x7f || c == 0xff || strchr("%&=?", c))
+			kk_buf_printf(b, "%%%02X", c);
+		else
+			kk_buf_put(b, s, 1);
+	}
+}
+
+/*
+ * With kw_options.trace (KEIKAKU_SERVE_TRACE), a line on stderr for each page made, and
+ * each handed over from a request that made it: "keikaku serve: made 200 /log?dept=X ja
+ * html 12 ms".  What the tests of the cache and its flights count.
+ */
+static void trace(const kw_server *s, const char *what, const kw_request *req, int status, long ms)
+{
+	kk_buf b = {0};
+
+	if (!s->opts.trace)
+		return;
+	trace_put(&b, req->path);
+	for (size_t i = 0; i < req->nparams; i++) {
+		kk_buf_put(&b, i ? "&" : "?", 1);
+		trace_put(&b, req->params[i].name);
+		kk_buf_put(&b, "=", 1);
+		trace_put(&b, req->params[i].value);
+	}
+	fprintf(stderr, "keikaku serve: %s %d %s %s %s %ld ms\n", what, status,
+		b.data ? b.data : "", req->english ? "en" : "ja", req->json ? "json" : "html", ms);
+	kk_buf_clear(&b);
+}
+
+/* Makes the page of `req`; returns it (a reference), or NULL when memory ran out. */
+static kw_body *make_body(kw_server *s, kw_request *req)
+{
+	kw_response res = {0};
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kw_workers_make(s->workers, req, &res);
+	if (res.body.failed || !res.type) {
+		kk_buf_clear(&res.body);
+		return NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	trace(s, "made", req, res.status,
+	      (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	return kw_body_new(&res.body, res.type, res.status);
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_size, void **con_cls)
@@ -364,15 +446,14 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	static int first_call;
 	kw_server *s = cls;
 	kw_request req = {0};
-	kw_response res = {0};
 	collected col = {&req, 0, 0};
 	unsigned char key[20];
 	char etag[48];
-	int error;
+	int error, found, stored, share, keep;
 	enum MHD_Result ok;
 	kk_diag diag = {0};
-	char *body = NULL;
-	size_t len = 0;
+	kw_body *body = NULL;
+	kw_flight *flight = NULL;
 	const char *type = NULL, *if_none_match;
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
@@ -413,32 +494,45 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				  "500 out of memory, or the refs cannot be read\n");
 	/*
-	 * An ETag is only given with a page (200), so naming it is asking again for
-	 * that page; "*" asks about any page, which only the cache knows is one.
+	 * An ETag is only given with a page (200), and a page is a function of its key, so
+	 * naming the key's is asking again for that page: 304 at once, even while the page
+	 * is being made, unless the cache holds the key's answer as no page (a 400, a 404:
+	 * a precondition is for a page, RFC 9110 13.2.1).  "*" asks about any page, which
+	 * only the answer's status tells.
 	 */
 	if_none_match =
 		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (if_none_match && strstr(if_none_match, etag))
+	if (if_none_match && strstr(if_none_match, etag) &&
+	    ((stored = kw_cache_status(s->cache, key)) == 0 || stored == MHD_HTTP_OK))
 		return send_buffer(conn, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, etag);
-	if (kw_cache_get(s->cache, key, &body, &len, &type)) {
-		ok = if_none_match && strcmp(if_none_match, "*") == 0
-			     ? send_buffer(conn, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, etag)
-			     : send_buffer(conn, MHD_HTTP_OK, type, body, len, etag);
-		free(body);
-		return ok;
-	}
 
-	/* A page to make, on a handle or in the costly pages' lane (workers.h). */
-	kw_workers_make(s->workers, &req, &res);
-	if (res.body.failed || !res.type) {
-		kk_buf_clear(&res.body);
-		return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
+	/*
+	 * From the cache; or, while another request makes the same page, waited for (holding
+	 * no handle and no costly turn); or made.  A page made is handed to those that waited
+	 * unless it is a 500, and kept when it is as stable per key as a page is: a 400 or a
+	 * 404 made from the repository is.  A 503 (the costly line full, the query's time up)
+	 * goes to those that waited, but is never kept.
+	 */
+	if (!(found = kw_cache_get(s->cache, key, &body, &flight))) {
+		body = make_body(s, &req);
+		share = body && body->status != MHD_HTTP_INTERNAL_SERVER_ERROR;
+		keep = share &&
+		       (body->status == MHD_HTTP_OK || body->status == MHD_HTTP_BAD_REQUEST ||
+			body->status == MHD_HTTP_NOT_FOUND);
+		if (flight)
+			kw_cache_land(s->cache, flight, share ? body : NULL, keep);
+		else if (keep)
+			kw_cache_put(s->cache, key, body);
+		if (!body)
+			return send_plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					  "500 out of memory\n");
+	} else if (found == 2) {
+		trace(s, "shared", &req, body->status, 0);
 	}
-	if (res.status == MHD_HTTP_OK)
-		kw_cache_put(s->cache, key, res.body.data, res.body.len, res.type);
-	ok = send_buffer(conn, res.status, res.type, res.body.data ? res.body.data : "",
-			 res.body.len, res.status == MHD_HTTP_OK ? etag : NULL);
-	kk_buf_clear(&res.body);
+	ok = body->status == MHD_HTTP_OK && if_none_match && strcmp(if_none_match, "*") == 0
+		     ? send_buffer(conn, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, etag)
+		     : send_body(conn, body, etag);
+	kw_body_unref(body);
 	return ok;
 }
 

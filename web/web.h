@@ -38,6 +38,7 @@ typedef struct kw_options {
 				  KW_ZERO: no limit.  Past it the page is a 503 (budget.h) */
 	int utc_offset;	       /* minutes east of UTC that dates (@DATE, since) are meant in */
 	int use_history_cache; /* keep the history index in the repository's git directory */
+	int trace;	       /* a line on stderr for each page made (KEIKAKU_SERVE_TRACE) */
 	const char *ja_locale; /* the locale of Japanese pages, default "ja_JP.UTF-8" */
 } kw_options;
 

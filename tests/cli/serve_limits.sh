@@ -10,6 +10,10 @@
 #   made.  The costly pages' threads, one per --costly-pages, are 10 nicer.  With
 #   --costly-pages 0 there is no such lane: the same flood is all 200.
 # - The options' bad values are usage errors, in both languages.
+# - Each page is made once (KEIKAKU_SERVE_TRACE counts them): a 400 or 404 is kept in the
+#   cache as a page is, without an ETag, in each language; the report of the whole plan
+#   is kept; requests for a costly page that is being made wait for it, holding no place
+#   in the costly line, and all get the one page made; a 503 is not kept.
 # - A page asked for at a tag (or fyYYYY) follows the tag when it is created or moved
 #   while HEAD stays where it is: the cache key is not HEAD alone.
 . "$(dirname "$0")/lib.bash"
@@ -125,6 +129,73 @@ expect 2 '' "*" -- kk -C "$repo" serve --costly-queue -1
 expect 2 '' "*" -- kk -C "$repo" serve --threads 0
 LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 "$KEIKAKU" -C "$repo" serve --costly-queue 65 2>"$work/err" && fail "ja: accepted" || true
 has "--costly-queue には 0 から 64 を指定してください(「65」ではなく)" "$work/err"
+
+# --- each page made once: negative answers kept, requests for one page in flight -------
+# With KEIKAKU_SERVE_TRACE the server writes on stderr a line for each page it makes
+# ("made STATUS URL LANG FORMAT") and each it hands from the request that made it to one
+# that waited for it ("shared ...").
+export KEIKAKU_SERVE_TRACE=1
+start_serve --threads 2 --costly-pages 1 --costly-queue 4
+unset KEIKAKU_SERVE_TRACE
+trace=$work/serve.$((${#serve_pids[@]} - 1)).err
+traced() { # traced 'made 200 URL LANG': how many such lines so far
+	{ grep -cF -- "keikaku serve: $1 " "$trace" || true; } | tr -d '\n'
+}
+# A 400 and a 404 made from the repository are as stable as a page: made once, then the
+# same answer from the cache, with no ETag (and so no 304, even for "*").
+for lang in ja en; do
+	for n in 1 2 3; do
+		status 400 '/log?author=nobody' -H "Accept-Language: $lang" -H 'If-None-Match: *'
+		cp "$work/body" "$work/body.$lang.$n"
+	done
+	check "$lang: the 400 the same each time" cmp -s "$work/body.$lang.1" "$work/body.$lang.3"
+	check "$lang: a 400 made once ($(traced "made 400 /log?author=nobody $lang"))" \
+		test "$(traced "made 400 /log?author=nobody $lang")" = 1
+	header Cache-Control no-store
+	check "$lang: a 400 has no ETag" sh -c "! grep -qi '^ETag:' '$work/head'"
+done
+has '<html lang="en">' "$work/body.en.3"
+has 'author' "$work/body.en.3"
+has '<html lang="ja">' "$work/body.ja.3"
+status 404 "/items/99999"
+status 404 "/items/99999"
+check "a 404 made once ($(traced 'made 404 /items/99999 ja'))" test "$(traced 'made 404 /items/99999 ja')" = 1
+# The report of the whole plan (2 MB here), made once too.
+status 200 /
+status 200 /
+check "the report made once ($(traced 'made 200 / ja'))" test "$(traced 'made 200 / ja')" = 1
+# Three costly pages at once, each at its own commit (the first made, two waiting in the
+# line), then six requests at once for one more: the first of them waits in the line for
+# its turn, the five others for its page, holding no place in the line, so that a fifth
+# costly page asked meanwhile still finds one (the line holds four).  The page is made
+# once, and all six get it.
+mkdir -p "$work/sf"
+sf_pids=()
+get_bg() { # get_bg NAME PATH: in the background, its status into sf/NAME.status
+	curl -s -o "$work/sf/$1.body" -w '%{http_code}\n' "$base$2" >"$work/sf/$1.status" &
+	sf_pids+=($!)
+}
+for i in 1 2 3; do get_bg "b$i" "/schedule?fy=2021&at=${commits[$i]}"; done
+sleep 0.1
+for i in 1 2 3 4 5 6; do get_bg "k$i" "/schedule?fy=2021&at=${commits[8]}"; done
+sleep 0.1
+get_bg l "/pending?fy=2021&at=${commits[9]}"
+for pid in "${sf_pids[@]}"; do wait "$pid" || true; done
+codes=$(cat "$work/sf/"*.status | tr '\n' ' ')
+check "every costly page made, none refused: $codes" test "$codes" = "$(printf '200 %.0s' 1 2 3 4 5 6 7 8 9 10)"
+for i in 2 3 4 5 6; do check "k$i is k1's page" cmp -s "$work/sf/k1.body" "$work/sf/k$i.body"; done
+made=$(traced "made 200 /schedule?fy=2021&at=${commits[8]} ja")
+shared=$(traced "shared 200 /schedule?fy=2021&at=${commits[8]} ja")
+check "one page made for six requests ($made made, $shared handed over)" test "$made" = 1
+check "requests waited for the page being made ($shared)" test "$shared" -ge 1
+# A 503 is not kept: once the line is free, the same page is made.
+start_serve --threads 2 --costly-pages 1 --costly-queue 0
+sf_pids=()
+get_bg b4 "/?at=${commits[4]}" # the report of the whole plan: the longest to make
+sleep 0.1
+status 503 "/pending?fy=2021&at=${commits[5]}"
+for pid in "${sf_pids[@]}"; do wait "$pid" || true; done
+status 200 "/pending?fy=2021&at=${commits[5]}"
 
 # --- tags created or moved while HEAD stays: the cache key follows them ----------------
 start_serve --threads 4 --costly-pages 2
