@@ -397,6 +397,13 @@ static void test_query_memo(void **state)
 		{"history.blame", "{\"id\": 1}"},
 		{"history.log", params},
 		{"plan.schedule", "{\"changed\": true}"},
+		/* Who made each commit is kept too, and read on for the new ones. */
+		{"history.log", "{\"author\": \"hisho\"}"},
+		{"history.log", "{\"author\": \"DX Admin\"}"},
+		{"history.log", "{\"author\": \"hand@example.org\"}"},
+		{"history.log", "{\"department\": \"秘書課\"}"},
+		{"history.log", "{\"department\": \"デジタル戦略課\", \"author\": \"dx\"}"},
+		{"plan.pending", "{\"fy\": 2022}"},
 	};
 	char *with, *without;
 

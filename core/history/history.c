@@ -691,6 +691,7 @@ void kk_history_free(kk_history *h)
 	free(h->oid_table);
 	free(h->path_table);
 	free(h->last);
+	kk_hist_people_free(h->people);
 	free(h);
 }
 
@@ -725,8 +726,10 @@ int kk_history_open(kk_history **out, kk_store *store, const git_oid *tip, int u
 	git_commit *commit = NULL;
 	int error = 0;
 
-	if (!h)
+	if (!h || !(h->people = kk_hist_people_new())) {
+		free(h);
 		return nomem(diag);
+	}
 	h->store = store;
 	h->repo = kk_store_repository(store);
 	if (use_cache && cache_read(h) == 0)

@@ -52,7 +52,38 @@ struct kk_history {
 	uint32_t end;	   /* a view's: the changes from here on are past its tip */
 	kk_doccache *docs; /* parsed versions, not owned (kk_history_set_docs), or NULL */
 	kk_budget *budget; /* the time the queries may take (kk_history_set_budget), or NULL */
+	struct kk_hist_people *people; /* who made each commit, read when first asked for;
+					  a view shares its base's */
 };
+
+/*
+ * Who made each commit, and for which department (history_people.c): the author and
+ * the Department trailer of every commit of the index, read from the commits when first
+ * asked for and then known by commit index.
+ */
+typedef struct kk_hist_people kk_hist_people;
+kk_hist_people *kk_hist_people_new(void);
+void kk_hist_people_free(kk_hist_people *people);
+
+/* Reads the commits of `h`'s index not read yet, under `h`'s budget. */
+int kk_hist_people_read(kk_history *h, kk_diag *diag);
+
+/*
+ * *out: for each commit of `h`'s index, 1 when it is by `author` (a user name, a full
+ * name or an e-mail, as the log matches them; NULL: anyone) and for `department` (NULL:
+ * any, or none), else 0: an array the caller frees.  Reads the commits not read yet.
+ */
+int kk_hist_people_select(uint8_t **out, kk_history *h, const char *author, const char *department,
+			  kk_diag *diag);
+
+/* Whether `who` (a user name, a full name or an e-mail) is the author `name` <`email`>. */
+int kk_hist_author_is(const char *name, const char *email, const char *who);
+
+/*
+ * Hands what `from` has read on to `to`, HEAD's next history, when `to` has the same
+ * commits at the same places (HEAD moved forward); `from` is then to be freed.
+ */
+void kk_hist_people_carry(kk_history *to, kk_history *from);
 
 /* The index of `oid` among the commits, or KK_HIST_NONE. */
 uint32_t kk_hist_find_commit(const kk_history *h, const git_oid *oid);

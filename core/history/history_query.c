@@ -195,13 +195,9 @@ int kk_hist_version(json_t **out, kk_history *h, uint32_t c, kk_diag *diag)
 static int author_matches(const json_t *info, const char *who)
 {
 	const json_t *author = json_object_get(info, "author");
-	const char *name = json_string_value(json_object_get(author, "name"));
-	const char *email = json_string_value(json_object_get(author, "email"));
-	const char *at = email ? strchr(email, '@') : NULL;
 
-	if ((name && strcmp(name, who) == 0) || (email && strcmp(email, who) == 0))
-		return 1;
-	return at && strlen(who) == (size_t)(at - email) && strncmp(email, who, strlen(who)) == 0;
+	return kk_hist_author_is(json_string_value(json_object_get(author, "name")),
+				 json_string_value(json_object_get(author, "email")), who);
 }
 
 static int commit_selected(const json_t *info, const kk_log_filter *f)
@@ -325,6 +321,7 @@ int kk_history_log(json_t **out, kk_history *h, const kk_log_filter *filter, kk_
 	const char *only = f->file;
 	char item_path[KK_ITEM_PATH_MAX];
 	log_count commits = {0};
+	uint8_t *sel = NULL; /* per commit: by the author and for the department asked for */
 	int error = 0;
 
 	if (!entries)
@@ -337,6 +334,13 @@ int kk_history_log(json_t **out, kk_history *h, const kk_log_filter *filter, kk_
 		}
 		only = item_path;
 	}
+	/*
+	 * Who made each commit, read once for the whole history (and kept by a memo):
+	 * worth it for a walk of the whole history, which would read each commit anyway.
+	 */
+	if ((f->author || f->department) && !only && !f->since && !f->since_commit &&
+	    (error = kk_hist_people_select(&sel, h, f->author, f->department, diag)) < 0)
+		goto done;
 	if (only && (!f->item || !f->file || strcmp(f->file, item_path) == 0)) {
 		/* One file: follow its own chain of changes, one a commit. */
 		uint32_t p = kk_hist_find_path(h, only);
@@ -349,7 +353,7 @@ int kk_history_log(json_t **out, kk_history *h, const kk_log_filter *filter, kk_
 		for (size_t i = h->count; i-- > 0 && error == 0 && !enough(entries, f, &commits);) {
 			uint32_t end = kk_hist_changes_end(h, i);
 
-			if (!in_range(h, (uint32_t)i, f))
+			if ((sel && !sel[i]) || !in_range(h, (uint32_t)i, f))
 				continue;
 			for (uint32_t c = h->commits[i].first; c < end && error == 0; c++) {
 				json_int_t id;
@@ -362,6 +366,7 @@ int kk_history_log(json_t **out, kk_history *h, const kk_log_filter *filter, kk_
 		}
 	}
 done:
+	free(sel);
 	json_decref(cache.info);
 	if (error < 0) {
 		json_decref(entries);

@@ -60,6 +60,8 @@ int kk_query_memo_head(kk_history **out, int *kept, kk_query_memo *memo, kk_stor
 	if ((error = kk_history_open(&h, store, head, use_cache, diag)) < 0)
 		return error;
 	if (memo) {
+		if (memo->history)
+			kk_hist_people_carry(h, memo->history);
 		kk_history_free(memo->history);
 		kk_history_set_docs(h, memo->docs);
 		memo->history = h;
