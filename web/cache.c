@@ -189,8 +189,9 @@ int kw_cache_get(kw_cache *c, const unsigned char key[20], kw_body **body_out,
 	if ((e = find(c, key))) {
 		kk_lru_touch(&c->use, &e->use);
 		c->hits++;
-		pthread_mutex_unlock(&c->lock);
+		/* Under the lock: once it is let go, a put may drop `e` and its body. */
 		*body_out = kw_body_ref(e->body);
+		pthread_mutex_unlock(&c->lock);
 		return 1;
 	}
 	for (f = c->flights; f && memcmp(f->key, key, 20) != 0; f = f->next)

@@ -117,7 +117,7 @@ static int clean_text(const char *s)
 
 	while (len > 0) {
 		if ((n = utf8proc_iterate(p, len, &c)) <= 0 || c < 0x20 || c == 0x7f ||
-		    (c >= 0x80 && c < 0xa0) || c == 0x200e || c == 0x200f ||
+		    (c >= 0x80 && c < 0xa0) || c == 0x061c || c == 0x200e || c == 0x200f ||
 		    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
 			return 0;
 		p += n;
@@ -256,7 +256,8 @@ int kw_query(json_t **out, kw_response *res, const kw_view *v, const char *metho
 	json_decref(params);
 	if (error == 0)
 		return 0;
-	if (error == KK_EINVALID && diag.pointer[0] == '/') {
+	/* A pointer into the query's parameters; with a file, it points into the file. */
+	if (error == KK_EINVALID && diag.pointer[0] == '/' && !diag.path[0]) {
 		const char *name = diag.pointer + 1;
 
 		for (size_t i = 0; names && names[i][0]; i++)

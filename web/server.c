@@ -274,7 +274,8 @@ static enum MHD_Result send_plain(struct MHD_Connection *conn, int status, const
  * revision named by a tag (fy2021 is one once the year is closed) or a branch, and a
  * commit named by its id, full or not, which is a revision only while a branch or a tag
  * holds it (kk_rev_resolve): a page asked for at it is no page once its branch is
- * deleted.  A date or @DATE (a time on HEAD's history) depends on HEAD alone.
+ * deleted.  @DATE (a time on HEAD's history), and a date given to since or until,
+ * depend on HEAD alone; a date given to at, from or to is looked up as a ref too.
  */
 static int names_ref(const char *name, const char *value)
 {
@@ -285,7 +286,9 @@ static int names_ref(const char *name, const char *value)
 		revision |= strcmp(name, revisions[i]) == 0;
 	if (!revision || (value[0] == '@' && value[1] >= '0' && value[1] <= '9'))
 		return 0;
-	return !(strlen(value) == 10 && strspn(value, "0123456789-") == 10 && value[4] == '-');
+	/* A date is one only to since and until; at, from and to look it up as a ref. */
+	return !(name[0] == 's' || name[0] == 'u') || strlen(value) != 10 ||
+	       strspn(value, "0123456789-") != 10 || value[4] != '-';
 }
 
 static int append_ref(git_reference *ref, void *payload)

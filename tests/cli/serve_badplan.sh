@@ -34,6 +34,19 @@ for case in "/log|$item" "/log?item=1|$item" "/items/1|$item" "/schedule|$settin
 	has 'リポジトリに正しい計画がありません'
 done
 
+# An item whose id is not its file's: the plan's fault, though core points into the file.
+plan=$(example_repo plan)
+git clone -q "$plan" "$work/plan"
+sed -i 's/"id": 26,/"id": 27,/' "$work/plan/items/0026.json"
+git -C "$work/plan" commit -q -am 'id 27 in items/0026.json'
+repo=$work/plan
+start_serve
+for path in /schedule '/pending?fy=2021'; do
+	status 500 "$path" -H 'Accept-Language: en' -H 'Accept: application/json'
+	has 'the repository holds no valid plan: items/0026.json'
+	lacks 'invalid parameter'
+done
+
 # The request's own mistakes are still its own.
 status 400 '/log?fy=x' -H 'Accept-Language: en' -H 'Accept: application/json'
 has "invalid parameter 'fy'"

@@ -182,7 +182,7 @@ status 200 '/log?until=2021-4-1'
 error en 400 '/diff?to=HEAD' 'invalid parameter &#39;to&#39;: needs &#39;from&#39;'
 error ja 400 '/diff?to=HEAD' 'パラメータ &#39;to&#39; が不正です: &#39;from&#39; も指定してください'
 # Bidirectional controls are refused as the other controls are, never shown.
-for c in %E2%80%8E %E2%80%8F %E2%80%AA %E2%80%AE %E2%81%A6 %E2%81%A9; do
+for c in %D8%9C %E2%80%8E %E2%80%8F %E2%80%AA %E2%80%AE %E2%81%A6 %E2%81%A9; do
 	status 400 "/log?author=a${c}b"
 	has '&#39;author&#39;'
 	status 400 "/?at=x${c}"
@@ -190,6 +190,11 @@ for c in %E2%80%8E %E2%80%8F %E2%80%AA %E2%80%AE %E2%81%A6 %E2%81%A9; do
 done
 status 400 "/log?a%E2%80%AEb=1"
 status 404 "/items/26%E2%80%AE"
+
+# --- a date given to at, from or to is looked up as a ref: a tag made later is seen ----
+status 404 '/items/26?at=2021-05-01' -H 'Accept: application/json'
+git -C "$repo" tag 2021-05-01 main
+status 200 '/items/26?at=2021-05-01' -H 'Accept: application/json'
 
 check "the server is still up" kill -0 "$serve_pid"
 finish
