@@ -463,7 +463,7 @@ static void test_query_budget(void **state)
 		assert_int_equal(kk_query_run(&out, sb->box.store, asked[i][0], p, &env, &diag),
 				 KK_ETIMEOUT);
 		assert_null(out);
-		assert_non_null(strstr(diag.message, "0.0 s"));
+		assert_non_null(strstr(diag.message, "the 0 s allowed"));
 		/* Within a budget, and after it on the same memo: the answer without one. */
 		kk_budget_start(&ample, 60000);
 		env.budget = &ample;

@@ -15,7 +15,6 @@
 typedef struct kk_budget {
 	int64_t deadline; /* nanoseconds on CLOCK_MONOTONIC */
 	unsigned ms;	  /* what it was started with, for the message */
-	unsigned calls;	  /* checks since the clock was last read */
 	int spent;	  /* it has run out: every later check fails too */
 } kk_budget;
 
@@ -25,8 +24,7 @@ void kk_budget_start(kk_budget *b, unsigned ms);
 /*
  * 0 while `b` (may be NULL: no limit) has time left; else KK_ETIMEOUT, with
  * a message in `diag` that says how long the work was allowed.  Cheap
- * enough for a loop's every turn: it reads the clock at the first call and
- * then only every few calls.
+ * enough for a loop's every turn: a read of the monotonic clock.
  */
 int kk_budget_check(kk_budget *b, kk_diag *diag);
 

@@ -93,6 +93,9 @@ typedef struct kk_log_filter {
 	const git_oid *since_commit, *until_commit; /* or bounds on the chain, inclusive */
 	int items_only;		/* leave plan-wide files out */
 	size_t max_commits;	/* the entries of the newest this many commits; 0 for all */
+	int kept;		/* the history is kept for other queries (a memo's): worth
+				   reading who made each commit even for a walk that may stop
+				   early, to filter by author or department */
 } kk_log_filter;
 
 /*

@@ -65,13 +65,17 @@ typedef struct kk_hist_people kk_hist_people;
 kk_hist_people *kk_hist_people_new(void);
 void kk_hist_people_free(kk_hist_people *people);
 
-/* Reads the commits of `h`'s index not read yet, under `h`'s budget. */
+/* Reads the commits of `h`'s chain not read yet, under `h`'s budget. */
 int kk_hist_people_read(kk_history *h, kk_diag *diag);
 
+/* Whether every commit of `h`'s chain is read. */
+int kk_hist_people_complete(const kk_history *h);
+
 /*
- * *out: for each commit of `h`'s index, 1 when it is by `author` (a user name, a full
- * name or an e-mail, as the log matches them; NULL: anyone) and for `department` (NULL:
- * any, or none), else 0: an array the caller frees.  Reads the commits not read yet.
+ * *out: for each commit of `h`'s index, 1 when it is on the chain, by `author` (a user
+ * name, a full name or an e-mail, as the log matches them; NULL: anyone) and for
+ * `department` (NULL: any, or none), else 0: an array the caller frees.  Reads the
+ * commits not read yet.
  */
 int kk_hist_people_select(uint8_t **out, kk_history *h, const char *author, const char *department,
 			  kk_diag *diag);

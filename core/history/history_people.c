@@ -85,9 +85,10 @@ int kk_hist_people_read(kk_history *h, kk_diag *diag)
 	char dept[256];
 	int error;
 
-	if (!p || KK_ARRAY_GROW(p->by, h->ncommits, p->alloc) < 0)
+	/* The chain's commits only: the index may hold another tip's, gone since. */
+	if (!p || KK_ARRAY_GROW(p->by, h->count, p->alloc) < 0)
 		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
-	for (; p->done < h->ncommits; p->done++) {
+	for (; p->done < h->count; p->done++) {
 		git_commit *commit = NULL;
 		const git_signature *author;
 
@@ -123,6 +124,11 @@ void kk_hist_people_carry(kk_history *to, kk_history *from)
 	from->people = NULL;
 }
 
+int kk_hist_people_complete(const kk_history *h)
+{
+	return h->people && h->people->done >= h->count;
+}
+
 int kk_hist_author_is(const char *name, const char *email, const char *who)
 {
 	const char *at = email ? strchr(email, '@') : NULL;
@@ -142,7 +148,7 @@ int kk_hist_people_select(uint8_t **out, kk_history *h, const char *author, cons
 	*out = NULL;
 	if ((error = kk_hist_people_read(h, diag)) < 0)
 		return error;
-	if (!(selected = malloc(h->ncommits ? h->ncommits : 1)) ||
+	if (!(selected = calloc(h->ncommits ? h->ncommits : 1, 1)) ||
 	    !(author_ok = calloc(p->nnames ? p->nnames : 1, 1)) ||
 	    !(dept_ok = calloc(p->nnames ? p->nnames : 1, 1))) {
 		free(selected);
@@ -155,7 +161,7 @@ int kk_hist_people_select(uint8_t **out, kk_history *h, const char *author, cons
 		author_ok[i] = n->email && (!author || kk_hist_author_is(n->name, n->email, author));
 		dept_ok[i] = !n->email && (!department || kk_key_equal(n->name, department));
 	}
-	for (size_t c = 0; c < h->ncommits; c++) {
+	for (size_t c = 0; c < p->done && c < h->ncommits; c++) {
 		uint32_t d = p->by[c].department;
 
 		selected[c] = author_ok[p->by[c].author] &&

@@ -335,10 +335,12 @@ int kk_history_log(json_t **out, kk_history *h, const kk_log_filter *filter, kk_
 		only = item_path;
 	}
 	/*
-	 * Who made each commit, read once for the whole history (and kept by a memo):
-	 * worth it for a walk of the whole history, which would read each commit anyway.
+	 * Who made each commit, read once for the whole history (and kept by a memo): worth
+	 * it for a walk of the whole history, which would read each commit anyway; for a
+	 * walk that may stop early (max_commits), only when it is kept for later ones.
 	 */
 	if ((f->author || f->department) && !only && !f->since && !f->since_commit &&
+	    (!f->max_commits || f->kept || kk_hist_people_complete(h)) &&
 	    (error = kk_hist_people_select(&sel, h, f->author, f->department, diag)) < 0)
 		goto done;
 	if (only && (!f->item || !f->file || strcmp(f->file, item_path) == 0)) {

@@ -449,6 +449,8 @@ static int do_log(json_t **out, query *q, kk_diag *diag)
 		return error;
 	f.since_commit = has_since ? &since : NULL;
 	f.until_commit = has_until ? &until : NULL;
+	/* HEAD's history, or a view of it, that a memo keeps (their table is one). */
+	f.kept = q->head_kept && q->history->people == q->head_history->people;
 	if ((error = param_max_commits(&f.max_commits, q, diag)) < 0)
 		return error;
 	if (f.file && strcmp(f.file, KK_PATH_SETTINGS) && strcmp(f.file, KK_PATH_DEPARTMENTS) &&

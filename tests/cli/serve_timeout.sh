@@ -24,13 +24,13 @@ start_serve --query-timeout 0.001
 for path in "${costly[@]}"; do
 	for round in 1 2; do
 		status 503 "$path" -H 'Accept-Language: en'
-		has 'this query needs more than the 0.0 s allowed'
+		has 'this query needs more than the 0.001 s allowed'
 		has 'narrow the query'
 		header Retry-After '[0-9]+'
 		header Cache-Control no-store
 	done
 	status 503 "$path"
-	has 'このクエリには、許された 0.0 秒より長い時間がかかります'
+	has 'このクエリには、許された 0.001 秒より長い時間がかかります'
 	status 503 "$path" -H 'Accept: application/json'
 	has '"status": 503'
 done
