@@ -3,8 +3,11 @@
 # start_serve ARGS...: `keikaku -C $repo serve ARGS` on any free port, whose first line
 # names it; sets $base and $serve_pid, and adds the pid to $serve_pids (stop_serves).
 serve_pids=()
+serve_count=0 # a new file for each server, even when a test empties serve_pids
 start_serve() {
-	local out=$work/serve.${#serve_pids[@]}
+	local out=$work/serve.$serve_count
+	serve_count=$((serve_count + 1))
+	rm -f "$out" "$out.err"
 	"$KEIKAKU" -C "$repo" serve --listen 127.0.0.1:0 "$@" >"$out" 2>"$out.err" &
 	serve_pid=$!
 	serve_pids+=("$serve_pid")
