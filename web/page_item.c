@@ -219,6 +219,13 @@ void kw_page_report(kw_response *res, const kw_view *v, const char *year_text)
 		kw_error_page(res, req, error == KK_ENOTFOUND ? 404 : 500, diag.message);
 		goto done;
 	}
+	/*
+	 * The report holds copies of what it shows: the plan's files, read and parsed, go
+	 * before it is written out (on 10,000 items, more than the page itself).
+	 */
+	kk_plan_free(plan);
+	plan = NULL;
+	kk_fileset_clear(&files);
 	if (req->json) {
 		kw_json_page(res, kk_report_json(report));
 		goto done;
