@@ -212,6 +212,11 @@ void kw_page_report(kw_response *res, const kw_view *v, const char *year_text)
 			       &diag);
 		goto done;
 	}
+	/*
+	 * What is read goes once it is parsed, the plan once the report is built: each
+	 * holds copies of what it needs (on 10,000 items, more than the page itself).
+	 */
+	kk_fileset_clear(&files);
 	source.commit = v->commit_hex;
 	if (git_commit_lookup(&commit, kk_store_repository(req->store), &v->commit) == 0)
 		source.time = (int64_t)git_commit_time(commit);
@@ -219,15 +224,14 @@ void kw_page_report(kw_response *res, const kw_view *v, const char *year_text)
 		kw_error_page(res, req, error == KK_ENOTFOUND ? 404 : 500, diag.message);
 		goto done;
 	}
-	/*
-	 * The report holds copies of what it shows: the plan's files, read and parsed, go
-	 * before it is written out (on 10,000 items, more than the page itself).
-	 */
 	kk_plan_free(plan);
 	plan = NULL;
-	kk_fileset_clear(&files);
 	if (req->json) {
-		kw_json_page(res, kk_report_json(report));
+		json_t *doc = kk_report_json(report);
+
+		kk_report_free(report); /* the document holds copies */
+		report = NULL;
+		kw_json_page(res, doc);
 		goto done;
 	}
 	if (kk_report_render(&text, &len, report, KK_REPORT_HTML, NULL, &diag) < 0) {
