@@ -125,6 +125,31 @@ const char *kk_store_path(const kk_store *store)
 	return store->path;
 }
 
+/*
+ * Whether libgit2 1.5 would try `rev`'s name (what comes before ~, ^, : or
+ * @{) as `git describe` output: a name with "-g" that no ref has.  It tests
+ * that with a regex whose match data it leaks when the name is no such
+ * output (about 20 KB a time; libgit2 #6382, fixed in 1.6).
+ */
+static int describe_like(git_repository *repo, const char *rev)
+{
+	size_t n = strcspn(rev, "~^:@");
+	git_reference *ref = NULL;
+	char *name;
+	int found;
+
+	while (rev[n] == '@' && rev[n + 1] != '{')
+		n += 1 + strcspn(rev + n + 1, "~^:@");
+	if (!memmem(rev, n, "-g", 2))
+		return 0;
+	if (!(name = strndup(rev, n)))
+		return 1;
+	found = git_reference_dwim(&ref, repo, name) == 0;
+	git_reference_free(ref);
+	free(name);
+	return !found;
+}
+
 int kk_store_resolve(git_oid *out, kk_store *store, const char *rev, kk_diag *diag)
 {
 	git_object *obj = NULL, *commit = NULL;
@@ -133,11 +158,12 @@ int kk_store_resolve(git_oid *out, kk_store *store, const char *rev, kk_diag *di
 	if (!rev || !*rev)
 		rev = "HEAD";
 	/*
-	 * ":/text" and "REV^{/text}" search commit messages with a regex, whose
-	 * match data libgit2 1.5 leaks (about 20 KB a search, which anyone could
-	 * repeat through keikakud or keikaku serve): no revision Keikaku reads.
+	 * ":/text" and "REV^{/text}" search commit messages with a regex, and a
+	 * name with "-g" is tried as `git describe` output with one, whose match
+	 * data libgit2 1.5 leaks (about 20 KB a time, which anyone could repeat
+	 * through keikakud or keikaku serve): no revisions Keikaku reads.
 	 */
-	if (strstr(rev, ":/") || strstr(rev, "{/"))
+	if (strstr(rev, ":/") || strstr(rev, "{/") || describe_like(store->repo, rev))
 		return kk_diag_set(diag, KK_ENOTFOUND, _("unknown revision '%s'"), rev);
 	error = git_revparse_single(&obj, store->repo, rev);
 	/*
