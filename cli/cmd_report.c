@@ -264,7 +264,7 @@ int cmd_report(cli_ctx *ctx, int argc, char **argv)
 {
 	report_args args = {0};
 	kk_report_format format = KK_REPORT_TSV;
-	kk_report_text_opts text_opts = {KK_REPORT_UTF8, 0};
+	kk_report_text_opts text_opts = {.encoding = KK_REPORT_UTF8};
 	kk_report_source source = {0};
 	cli_snapshot snap = {0};
 	kk_plan *plan = NULL;

@@ -695,9 +695,11 @@ static void test_import(void **state)
 static void test_report(void **state)
 {
 	static const render_case cases[] = {
-		{KK_REPORT_TSV, {KK_REPORT_UTF8, 0}},  {KK_REPORT_CSV, {KK_REPORT_CP932, 0}},
-		{KK_REPORT_MD, {KK_REPORT_UTF8, 0}},   {KK_REPORT_HTML, {KK_REPORT_UTF8, 0}},
-		{KK_REPORT_JSON, {KK_REPORT_UTF8, 0}},
+		{KK_REPORT_TSV, {.encoding = KK_REPORT_UTF8}},
+		{KK_REPORT_CSV, {.encoding = KK_REPORT_CP932}},
+		{KK_REPORT_MD, {.encoding = KK_REPORT_UTF8}},
+		{KK_REPORT_HTML, {.encoding = KK_REPORT_UTF8}},
+		{KK_REPORT_JSON, {.encoding = KK_REPORT_UTF8}},
 	};
 	static const char *const names[] = {"report tsv", "report csv cp932", "report md",
 					    "report html", "report json"};

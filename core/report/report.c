@@ -73,10 +73,11 @@ int kk_report_next_section(kk_report_cursor *c, const kk_report *report)
 
 /* --- building the model --- */
 
-typedef struct builder {
+typedef struct kk_report_builder {
 	kk_report *r;
-	const json_t *settings;
-	kk_report_row **by_id; /* every row, by id (items come sorted by id) */
+	json_t *settings;      /* keikaku.json (a reference): the eras of "【R3追加】" */
+	json_t *changes;       /* src->changes (a reference), or NULL */
+	kk_report_row **by_id; /* every row, by id, once all are in */
 	size_t nby_id;
 	kk_diag *diag;
 } builder;
@@ -297,34 +298,42 @@ static int compare_rows(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int build_rows(builder *bd, const json_t *items)
+static int add_item(builder *bd, const json_t *item)
 {
 	kk_report *r = bd->r;
-	const json_t *item;
-	size_t i;
-	int error;
+	json_int_t pn = json_integer_value(json_object_get(item, "pillar"));
+	json_int_t sn = json_integer_value(json_object_get(item, "section"));
+	json_int_t mn = json_integer_value(json_object_get(item, "measure"));
+	const char *added = json_string_value(json_object_get(item, "added_in"));
+	kk_report_pillar *p = NULL;
+	kk_report_section *s = NULL;
+	kk_report_measure *m = find_measure(r, pn, sn, mn, &p, &s);
 
-	json_array_foreach(items, i, item) {
-		json_int_t pn = json_integer_value(json_object_get(item, "pillar"));
-		json_int_t sn = json_integer_value(json_object_get(item, "section"));
-		json_int_t mn = json_integer_value(json_object_get(item, "measure"));
-		const char *added = json_string_value(json_object_get(item, "added_in"));
-		kk_report_pillar *p = NULL;
-		kk_report_section *s = NULL;
-		kk_report_measure *m = find_measure(r, pn, sn, mn, &p, &s);
+	if (added && atoi(added) > r->year + 1)
+		return 0;
+	if (!m)
+		return kk_diag_set(bd->diag, KK_EINVALID,
+				   _("cannot report item '%lld': plan.json has no measure %lld "
+				     "of section %lld of pillar %lld"),
+				   (long long)json_integer_value(json_object_get(item, "id")),
+				   (long long)mn, (long long)sn, (long long)pn);
+	if (add_row(bd, p, s, m, item) < 0)
+		return kk_diag_set(bd->diag, KK_ENOMEM, _("out of memory"));
+	return 0;
+}
 
-		if (added && atoi(added) > r->year + 1)
-			continue;
-		if (!m)
-			return kk_diag_set(
-				bd->diag, KK_EINVALID,
-				_("cannot report item '%lld': plan.json has no measure %lld "
-				  "of section %lld of pillar %lld"),
-				(long long)json_integer_value(json_object_get(item, "id")),
-				(long long)mn, (long long)sn, (long long)pn);
-		if ((error = add_row(bd, p, s, m, item)) < 0)
-			return kk_diag_set(bd->diag, error, _("out of memory"));
-	}
+static int compare_row_ids(const void *a, const void *b)
+{
+	json_int_t x = ((const kk_report_row *)a)->id, y = ((const kk_report_row *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Puts each measure's rows in id order, as items may come in any, and indexes them by id. */
+static int index_rows(builder *bd)
+{
+	kk_report *r = bd->r;
+
 	/* Rows move while a measure's array grows: index them once all are in place. */
 	if (!(bd->by_id = calloc(r->nrows + 1, sizeof(*bd->by_id))))
 		return kk_diag_set(bd->diag, KK_ENOMEM, _("out of memory"));
@@ -333,6 +342,7 @@ static int build_rows(builder *bd, const json_t *items)
 			for (size_t c = 0; c < r->pillars[a].sections[b].nmeasures; c++) {
 				kk_report_measure *m = &r->pillars[a].sections[b].measures[c];
 
+				qsort(m->rows, m->nrows, sizeof(*m->rows), compare_row_ids);
 				for (size_t d = 0; d < m->nrows; d++)
 					bd->by_id[bd->nby_id++] = &m->rows[d];
 			}
@@ -533,65 +543,103 @@ static void count_changed(kk_report *r)
 	}
 }
 
-int kk_report_build(kk_report **out, const kk_plan *plan, int year, const kk_report_source *src,
-		    kk_diag *diag)
+void kk_report_builder_free(kk_report_builder *bd)
 {
-	builder bd = {0};
-	kk_report *r = NULL;
-	char name[64];
-	int error;
+	if (!bd)
+		return;
+	kk_report_free(bd->r);
+	json_decref(bd->settings);
+	json_decref(bd->changes);
+	free(bd->by_id);
+	free(bd);
+}
 
-	bd.settings = plan->settings;
-	bd.diag = diag;
-	if (!kk_fy_state(plan->settings, year)) {
-		kk_fy_format(name, sizeof(name), plan->settings, year);
+int kk_report_begin(kk_report_builder **out, const json_t *settings, const json_t *structure,
+		    int year, const kk_report_source *src, kk_diag *diag)
+{
+	const char *organisation = json_string_value(json_object_get(settings, "organisation"));
+	builder *bd;
+	kk_report *r;
+	char name[64];
+
+	if (!kk_fy_state(settings, year)) {
+		kk_fy_format(name, sizeof(name), settings, year);
 		return kk_diag_set(diag, KK_ENOTFOUND,
 				   _("fiscal year %d (%s) is not a year of the plan"), year, name);
 	}
-	if (!(r = calloc(1, sizeof(*r))))
-		return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
-	bd.r = r;
+	if (!(bd = calloc(1, sizeof(*bd))) || !(bd->r = r = calloc(1, sizeof(*r))))
+		goto oom;
+	bd->settings = json_incref((json_t *)settings);
 	r->year = year;
 	for (int i = 0; i < 3; i++) {
-		kk_fy_format(name, sizeof(name), plan->settings, year - 1 + i);
+		kk_fy_format(name, sizeof(name), settings, year - 1 + i);
 		if (!(r->year_names[i] = strdup(name)))
 			goto oom;
 	}
-	if (!(r->title = dup_or_empty(json_string_value(json_object_get(plan->settings, "title")))))
-		goto oom;
-	if (json_string_value(json_object_get(plan->settings, "organisation")) &&
-	    !(r->organisation =
-		      strdup(json_string_value(json_object_get(plan->settings, "organisation")))))
-		goto oom;
-	if (src && src->commit && !(r->commit = strdup(src->commit)))
+	if (!(r->title = dup_or_empty(json_string_value(json_object_get(settings, "title")))) ||
+	    (organisation && !(r->organisation = strdup(organisation))) ||
+	    (src && src->commit && !(r->commit = strdup(src->commit))))
 		goto oom;
 	r->time = src ? src->time : 0;
-	if ((error = build_structure(&bd, plan->structure)) < 0)
-		goto oom;
-	if ((error = build_rows(&bd, plan->items)) < 0)
-		goto done;
 	if (src && src->changes) {
 		const char *base = json_string_value(json_object_get(src->changes, "from"));
 
+		bd->changes = json_incref((json_t *)src->changes);
 		if (!(r->since = strdup(src->since ? src->since
 					: base	   ? base
 						   : "")) ||
 		    (base && !(r->since_commit = strdup(base))))
 			goto oom;
-		if ((error = mark_changes(&bd, src->changes)) < 0)
-			goto done;
-		count_changed(r);
 	}
-	*out = r;
-	r = NULL;
-	error = 0;
-	goto done;
+	if (build_structure(bd, structure) < 0)
+		goto oom;
+	*out = bd;
+	return 0;
 oom:
-	error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+	kk_report_builder_free(bd);
+	return kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
+}
+
+int kk_report_add(kk_report_builder *bd, const json_t *item, kk_diag *diag)
+{
+	bd->diag = diag;
+	return add_item(bd, item);
+}
+
+int kk_report_end(kk_report **out, kk_report_builder *bd, kk_diag *diag)
+{
+	int error;
+
+	bd->diag = diag;
+	if ((error = index_rows(bd)) < 0 ||
+	    (bd->changes && (error = mark_changes(bd, bd->changes)) < 0))
+		goto done;
+	if (bd->changes)
+		count_changed(bd->r);
+	*out = bd->r;
+	bd->r = NULL;
 done:
-	free(bd.by_id);
-	kk_report_free(r);
+	kk_report_builder_free(bd);
 	return error;
+}
+
+int kk_report_build(kk_report **out, const kk_plan *plan, int year, const kk_report_source *src,
+		    kk_diag *diag)
+{
+	kk_report_builder *bd;
+	const json_t *item;
+	size_t i;
+	int error;
+
+	if ((error = kk_report_begin(&bd, plan->settings, plan->structure, year, src, diag)) < 0)
+		return error;
+	json_array_foreach(plan->items, i, item) {
+		if ((error = kk_report_add(bd, item, diag)) < 0) {
+			kk_report_builder_free(bd);
+			return error;
+		}
+	}
+	return kk_report_end(out, bd, diag);
 }
 
 void kk_report_free(kk_report *r)
@@ -656,7 +704,7 @@ int kk_report_format_parse(kk_report_format *out, const char *name)
 int kk_report_render(char **out, size_t *len_out, const kk_report *report, kk_report_format format,
 		     const kk_report_text_opts *opts, kk_diag *diag)
 {
-	static const kk_report_text_opts defaults = {KK_REPORT_UTF8, 0};
+	static const kk_report_text_opts defaults = {KK_REPORT_UTF8, 0, NULL, NULL};
 	kk_buf b = {0};
 	json_t *json = NULL;
 	int error = 0;
@@ -670,7 +718,7 @@ int kk_report_render(char **out, size_t *len_out, const kk_report *report, kk_re
 	case KK_REPORT_TSV: error = kk_report_write_tsv(&b, report, '\t', opts, diag); break;
 	case KK_REPORT_CSV: error = kk_report_write_tsv(&b, report, ',', opts, diag); break;
 	case KK_REPORT_MD: error = kk_report_write_md(&b, report, diag); break;
-	case KK_REPORT_HTML: error = kk_report_write_html(&b, report, diag); break;
+	case KK_REPORT_HTML: error = kk_report_write_html(&b, report, opts, diag); break;
 	case KK_REPORT_JSON: {
 		char *text;
 

@@ -156,6 +156,23 @@ int kk_report_build(kk_report **out, const kk_plan *plan, int year, const kk_rep
 		    kk_diag *diag);
 void kk_report_free(kk_report *report);
 
+/*
+ * The same, one item at a time, for a plan too large to hold parsed at once
+ * (on 10,000 items the parsed items take more than the report): begin with
+ * the plan's settings (keikaku.json) and structure (plan.json), add each
+ * item in any order, then end, which frees the builder, as
+ * kk_report_builder_free() does when giving up.  The builder keeps
+ * references to `settings` and src->changes, and copies of what else it
+ * needs; kk_report_build() is these calls over plan->items.  Each fails as
+ * kk_report_build() does: begin with KK_ENOTFOUND, add with KK_EINVALID.
+ */
+typedef struct kk_report_builder kk_report_builder;
+int kk_report_begin(kk_report_builder **out, const json_t *settings, const json_t *structure,
+		    int year, const kk_report_source *src, kk_diag *diag);
+int kk_report_add(kk_report_builder *builder, const json_t *item, kk_diag *diag);
+int kk_report_end(kk_report **out, kk_report_builder *builder, kk_diag *diag);
+void kk_report_builder_free(kk_report_builder *builder);
+
 typedef enum kk_report_format {
 	KK_REPORT_TSV,
 	KK_REPORT_CSV,
@@ -176,6 +193,9 @@ typedef enum kk_report_encoding {
 typedef struct kk_report_text_opts {
 	kk_report_encoding encoding; /* tsv and csv only */
 	int no_bom;		     /* csv in UTF-8: leave out the byte order mark */
+	/* html only, each written as it is or NULL: before </head>, and after <body> */
+	const char *html_head;
+	const char *html_body;
 } kk_report_text_opts;
 
 /*

@@ -393,7 +393,8 @@ static void section_table(kk_buf *b, const kk_report *r, const kk_report_pillar 
 	kk_buf_puts(b, "</tbody>\n</table>\n</div>\n</section>\n");
 }
 
-int kk_report_write_html(kk_buf *b, const kk_report *r, kk_diag *diag)
+int kk_report_write_html(kk_buf *b, const kk_report *r, const kk_report_text_opts *opts,
+			 kk_diag *diag)
 {
 	(void)diag;
 	kk_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -401,8 +402,11 @@ int kk_report_write_html(kk_buf *b, const kk_report *r, kk_diag *diag)
 		       "initial-scale=1\">\n<meta name=\"generator\" content=\"keikaku\">\n"
 		       "<title>");
 	esc(b, r->title);
-	kk_buf_printf(b, " %s 進捗状況</title>\n<style>\n%s</style>\n</head>\n<body>\n",
-		      kk_report_year_name(r, 0), style);
+	kk_buf_printf(b, " %s 進捗状況</title>\n<style>\n%s</style>\n", kk_report_year_name(r, 0),
+		      style);
+	kk_buf_puts(b, opts->html_head ? opts->html_head : "");
+	kk_buf_puts(b, "</head>\n<body>\n");
+	kk_buf_puts(b, opts->html_body ? opts->html_body : "");
 
 	kk_buf_puts(b, "<header>\n");
 	if (r->organisation) {
