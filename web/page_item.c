@@ -1,12 +1,10 @@
 /*
- * page_item.c - /items/ID and /report/Y: an item with its fields, its
- * fiscal years planned against revised with the verdict, each field's last
- * change (history.blame) and its whole history (history.log); and the
- * progress report, written by core's report writer.
+ * page_item.c - /items/ID: an item with its fields, its fiscal years
+ * planned against revised with the verdict, each field's last change
+ * (history.blame) and its whole history (history.log).
  *
  * As JSON, an item is {"commit", "item": the stored file (keikaku show
- * --json), "blame": keikaku blame --json, "log": keikaku log --item --json};
- * the report is keikaku report --json.
+ * --json), "blame": keikaku blame --json, "log": keikaku log --item --json}.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +13,6 @@
 #include "page.h"
 #include "plan.h"
 #include "query.h"
-#include "report.h"
 #include "schedule.h"
 
 static void cell(kk_buf *b, const char *path, const json_t *value)
@@ -181,81 +178,4 @@ done:
 	json_decref(item);
 	json_decref(blame);
 	json_decref(log);
-}
-
-/* The navigation bar's own style, for the report's page, whose style sheet is its own. */
-static const char nav_style[] =
-	"<style>nav.kw{background:#1f3a5f;padding:.4rem 1rem;display:flex;flex-wrap:wrap;"
-	"gap:.2rem 1.2rem;font-family:sans-serif}nav.kw a{color:#fff;text-decoration:none}"
-	"@media print{nav.kw{display:none}}</style>\n";
-
-void kw_page_report(kw_response *res, const kw_view *v, const char *year_text)
-{
-	const kw_request *req = v->req;
-	kk_fileset files = {0};
-	kk_plan *plan = NULL;
-	kk_report *report = NULL;
-	kk_report_source source = {0};
-	git_commit *commit = NULL;
-	kk_diag diag = {0};
-	char *text = NULL, *body;
-	size_t len = 0;
-	int year = kw_default_year(v->settings), error;
-
-	if (year_text && kk_fy_parse(&year, year_text, v->settings, &diag) < 0) {
-		kw_error_page(res, req, 404, diag.message);
-		return;
-	}
-	if ((error = kk_store_read_all(&files, req->store, &v->commit, &diag)) < 0 ||
-	    (error = kk_plan_load(&plan, &files, &diag)) < 0) {
-		kw_query_error(res, req, error == KK_EINVALID && diag.path[0] ? error : KK_ERROR,
-			       &diag);
-		goto done;
-	}
-	/*
-	 * What is read goes once it is parsed, the plan once the report is built: each
-	 * holds copies of what it needs (on 10,000 items, more than the page itself).
-	 */
-	kk_fileset_clear(&files);
-	source.commit = v->commit_hex;
-	if (git_commit_lookup(&commit, kk_store_repository(req->store), &v->commit) == 0)
-		source.time = (int64_t)git_commit_time(commit);
-	if ((error = kk_report_build(&report, plan, year, &source, &diag)) < 0) {
-		kw_error_page(res, req, error == KK_ENOTFOUND ? 404 : 500, diag.message);
-		goto done;
-	}
-	kk_plan_free(plan);
-	plan = NULL;
-	if (req->json) {
-		json_t *doc = kk_report_json(report);
-
-		kk_report_free(report); /* the document holds copies */
-		report = NULL;
-		kw_json_page(res, doc);
-		goto done;
-	}
-	if (kk_report_render(&text, &len, report, KK_REPORT_HTML, NULL, &diag) < 0) {
-		kw_error_page(res, req, 500, diag.message);
-		goto done;
-	}
-	/* The report's own page, with the navigation after <body> and its style before </head>. */
-	res->status = 200;
-	res->type = "text/html; charset=utf-8";
-	if ((body = strstr(text, "<body>\n")) && strstr(text, "</head>")) {
-		const char *head_end = strstr(text, "</head>");
-
-		kk_buf_put(&res->body, text, (size_t)(head_end - text));
-		kk_buf_puts(&res->body, nav_style);
-		kk_buf_put(&res->body, head_end, (size_t)(body + 7 - head_end));
-		kw_html_nav(&res->body, v);
-		kk_buf_put(&res->body, body + 7, len - (size_t)(body + 7 - text));
-	} else {
-		kk_buf_put(&res->body, text, len);
-	}
-done:
-	free(text);
-	git_commit_free(commit);
-	kk_report_free(report);
-	kk_plan_free(plan);
-	kk_fileset_clear(&files);
 }

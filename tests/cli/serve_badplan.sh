@@ -41,11 +41,25 @@ sed -i 's/"id": 26,/"id": 27,/' "$work/plan/items/0026.json"
 git -C "$work/plan" commit -q -am 'id 27 in items/0026.json'
 repo=$work/plan
 start_serve
-for path in /schedule '/pending?fy=2021'; do
+for path in /schedule '/pending?fy=2021' / '/report/2021'; do
 	status 500 "$path" -H 'Accept-Language: en' -H 'Accept: application/json'
 	has 'the repository holds no valid plan: items/0026.json'
 	lacks 'invalid parameter'
 done
+status 500 / -H 'Accept-Language: en'
+has "items/0026.json@$(git -C "$work/plan" rev-parse --short=12 HEAD): id does not match the file name"
+# The report reads its items one at a time: one that is not JSON, or no object, is named too.
+echo '{"id": 30,' >"$work/plan/items/0030.json"
+git -C "$work/plan" commit -q -am 'items/0030.json cut short'
+status 500 /report/2021 -H 'Accept-Language: en' -H 'Accept: application/json'
+has "the repository holds no valid plan: items/0026.json@"
+git -C "$work/plan" revert --no-edit HEAD~1 >/dev/null
+status 500 /report/2021 -H 'Accept-Language: en' -H 'Accept: application/json'
+has "the repository holds no valid plan: items/0030.json@$(git -C "$work/plan" rev-parse --short=12 HEAD): "
+echo '[30]' >"$work/plan/items/0030.json"
+git -C "$work/plan" commit -q -am 'items/0030.json an array'
+status 500 / -H 'Accept-Language: en' -H 'Accept: application/json'
+has "items/0030.json@$(git -C "$work/plan" rev-parse --short=12 HEAD): 'items/0030.json' does not hold a JSON object"
 
 # The request's own mistakes are still its own.
 status 400 '/log?fy=x' -H 'Accept-Language: en' -H 'Accept: application/json'
