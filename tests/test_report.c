@@ -619,6 +619,8 @@ static void builder_takes_items_in_any_order(void **state)
 	json_t *settings = json_deep_copy(f->plan->settings);
 	size_t len, n = json_array_size(f->plan->items);
 
+	/* 【R3追加】 is made from the settings' eras, after the caller has let them go. */
+	json_object_set_new(json_array_get(f->plan->items, 3), "added_in", json_string("2021"));
 	assert_int_equal(kk_report_build(&f->report, f->plan, 2021, &src, &diag), 0);
 	assert_int_equal(
 		kk_report_render(&f->text, &f->len, f->report, KK_REPORT_JSON, NULL, &diag), 0);
@@ -639,6 +641,7 @@ static void builder_takes_items_in_any_order(void **state)
 	assert_int_equal(kk_report_end(&r, bd, &diag), 0);
 	assert_int_equal(kk_report_render(&text, &len, r, KK_REPORT_JSON, NULL, &diag), 0);
 	assert_string_equal(text, want);
+	assert_non_null(strstr(text, "【R3追加】"));
 	assert_int_equal(r->nrows, 35);
 	free(text);
 	free(want);

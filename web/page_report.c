@@ -45,8 +45,8 @@ static int add_item(kk_report_builder *bd, const char *path, json_int_t id, cons
 				    path);
 		kk_diag_set_path(diag, path);
 		kk_diag_set_pointer(diag, "/id");
-	} else {
-		error = kk_report_add(bd, item, diag);
+	} else if ((error = kk_report_add(bd, item, diag)) == KK_EINVALID) {
+		kk_diag_set_path(diag, path); /* its measure is not in plan.json */
 	}
 	json_decref(item);
 	return error;
@@ -59,17 +59,17 @@ static int add_items(kk_report_builder *bd, git_repository *repo, const git_oid 
 	git_commit *c = NULL;
 	git_tree *root = NULL, *items = NULL;
 	git_tree_entry *entry = NULL;
-	int error = 0;
+	int error = 0, found;
 
 	if (git_commit_lookup(&c, repo, commit) < 0 || git_commit_tree(&root, c) < 0) {
 		error = kk_diag_git(diag, KK_EIO, _("cannot read commit"));
 		goto done;
 	}
 	/* No items/ is a plan without items, as kk_plan_load() takes it. */
-	if (git_tree_entry_bypath(&entry, root, "items") < 0 ||
-	    git_tree_entry_type(entry) != GIT_OBJECT_TREE)
+	if ((found = git_tree_entry_bypath(&entry, root, "items")) == GIT_ENOTFOUND ||
+	    (found == 0 && git_tree_entry_type(entry) != GIT_OBJECT_TREE))
 		goto done;
-	if (git_tree_lookup(&items, repo, git_tree_entry_id(entry)) < 0) {
+	if (found < 0 || git_tree_lookup(&items, repo, git_tree_entry_id(entry)) < 0) {
 		error = kk_diag_git(diag, KK_EIO, "items/");
 		goto done;
 	}
@@ -86,7 +86,8 @@ static int add_items(kk_report_builder *bd, git_repository *repo, const git_oid 
 			error = kk_diag_git(diag, KK_EIO, path);
 			break;
 		}
-		if ((error = add_item(bd, path, id, blob, diag)) == KK_EINVALID && diag->path[0]) {
+		error = add_item(bd, path, id, blob, diag);
+		if (error < 0 && error != KK_ENOMEM && diag->path[0]) {
 			/* The file and its commit, as the trail's pages name an item that is no plan's. */
 			char where[sizeof(path) + GIT_OID_HEXSZ];
 
@@ -166,9 +167,9 @@ void kw_page_report(kw_response *res, const kw_view *v, const char *year_text)
 	if ((error = build_report(&report, v, year, &diag)) < 0) {
 		if (error == KK_ENOTFOUND && !diag.path[0])
 			kw_error_page(res, req, 404, diag.message); /* not a year of the plan */
-		else
+		else /* a file named, not valid JSON or too large or deep for it: no plan's */
 			kw_query_error(res, req,
-				       error == KK_EINVALID && diag.path[0] ? error : KK_ERROR,
+				       error != KK_ENOMEM && diag.path[0] ? KK_EINVALID : KK_ERROR,
 				       &diag);
 		return;
 	}

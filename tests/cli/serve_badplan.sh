@@ -60,6 +60,17 @@ echo '[30]' >"$work/plan/items/0030.json"
 git -C "$work/plan" commit -q -am 'items/0030.json an array'
 status 500 / -H 'Accept-Language: en' -H 'Accept: application/json'
 has "items/0030.json@$(git -C "$work/plan" rev-parse --short=12 HEAD): 'items/0030.json' does not hold a JSON object"
+# An item whose measure plan.json lacks; one nested deeper than the JSON reader takes.
+git -C "$work/plan" checkout -q origin/main -- items/0030.json
+sed -i 's/"measure": [0-9]*,/"measure": 9,/' "$work/plan/items/0030.json"
+git -C "$work/plan" commit -q -am 'item 30 in measure 9'
+status 500 /report/2021 -H 'Accept-Language: en'
+has "the repository holds no valid plan: items/0030.json@$(git -C "$work/plan" rev-parse --short=12 HEAD): cannot report item &#39;30&#39;: plan.json has no measure 9"
+git -C "$work/plan" checkout -q origin/main -- items/0030.json
+/usr/bin/python3 -c 'print("{\"id\": 31, \"x\": " + "[" * 100 + "]" * 100 + "}")' >"$work/plan/items/0031.json"
+git -C "$work/plan" commit -q -am 'item 31 nested 100 deep'
+status 500 / -H 'Accept-Language: en' -H 'Accept: application/json'
+has "the repository holds no valid plan: items/0031.json@$(git -C "$work/plan" rev-parse --short=12 HEAD): "
 
 # The request's own mistakes are still its own.
 status 400 '/log?fy=x' -H 'Accept-Language: en' -H 'Accept: application/json'
