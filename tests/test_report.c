@@ -661,6 +661,72 @@ static void builder_takes_items_in_any_order(void **state)
 	kk_report_builder_free(NULL);
 }
 
+static void set_hard_text(json_t *item)
+{
+	json_object_set_new(json_object_get(json_object_get(item, "years"), "2021"), "result",
+			    json_string("\"quoted\" \\ a/b \x01\x1f\x7f\t\r\n\b\f €𝄞 終"));
+}
+
+/*
+ * The report's JSON text is written without building the document, and is byte for byte
+ * what jansson writes of kk_report_json(): escapes, nulls, empty containers, changes and
+ * removed items included.
+ */
+static void json_text_is_janssons(void **state)
+{
+	fixture *f = *state;
+	json_t *changes = kk_test_parse(
+		"{\"from\": \"0123456789abcdef0123456789abcdef01234567\", \"files\": [], "
+		"\"items\": [{\"change\": \"removed\", \"id\": 99, \"title\": \"消えた\\\"項目\\\"\"}, "
+		"{\"change\": \"added\", \"id\": 26}, "
+		"{\"change\": \"changed\", \"id\": 5, \"changes\": [{\"path\": \"title\"}]}]}");
+	kk_report_source src = {NULL, 0, changes, "fy2020"};
+	json_t *pillars;
+	kk_diag diag = {0};
+	char *want = NULL, *text = NULL;
+	size_t len;
+
+	edit_item(f, 27, set_hard_text);
+	kk_plan_free(f->plan);
+	assert_int_equal(kk_plan_load(&f->plan, &f->files, NULL), 0);
+	pillars = json_object_get(f->plan->structure, "pillars");
+	/* A pillar without sections, a section without measures; no organisation. */
+	json_array_append_new(
+		pillars, json_pack("{s:i, s:s, s:[]}", "number", 9, "title", "空", "sections"));
+	json_array_append_new(
+		json_object_get(json_array_get(pillars, 0), "sections"),
+		json_pack("{s:i, s:s, s:[]}", "number", 9, "title", "空", "measures"));
+	json_object_del(f->plan->settings, "organisation");
+	for (int with_changes = 0; with_changes < 2; with_changes++) {
+		json_t *doc;
+
+		assert_int_equal(kk_report_build(&f->report, f->plan, 2021,
+						 with_changes ? &src : NULL, &diag),
+				 0);
+		assert_non_null(doc = kk_report_json(f->report));
+		assert_non_null(want = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER));
+		json_decref(doc);
+		assert_int_equal(
+			kk_report_render(&text, &len, f->report, KK_REPORT_JSON, NULL, &diag), 0);
+		assert_int_equal(len, strlen(want) + 1);
+		assert_memory_equal(text, want, strlen(want));
+		assert_int_equal(text[len - 1], '\n');
+		assert_non_null(strstr(
+			text, "\\\"quoted\\\" \\\\ a/b \\u0001\\u001F\x7f\\t\\r\\n\\b\\f €𝄞 終"));
+		assert_non_null(strstr(text, "\"organisation\": null,"));
+		assert_non_null(strstr(text, "\"measures\": []"));
+		assert_non_null(strstr(text, "\"sections\": []"));
+		assert_non_null(strstr(text, with_changes
+						     ? "\"removed\": [\n    {\n      \"id\": 99,"
+						     : "\"removed\": []\n}"));
+		free(want);
+		free(text);
+		kk_report_free(f->report);
+		f->report = NULL;
+	}
+	json_decref(changes);
+}
+
 /* html_head goes before </head>, html_body right after <body>; other formats ignore them. */
 static void html_takes_head_and_body_additions(void **state)
 {
@@ -738,6 +804,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(builder_takes_items_in_any_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(html_takes_head_and_body_additions, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(json_text_is_janssons, setup, teardown),
 		cmocka_unit_test_setup_teardown(xlsx_is_a_workbook, setup, teardown),
 	};
 

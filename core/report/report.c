@@ -706,7 +706,6 @@ int kk_report_render(char **out, size_t *len_out, const kk_report *report, kk_re
 {
 	static const kk_report_text_opts defaults = {KK_REPORT_UTF8, 0, NULL, NULL};
 	kk_buf b = {0};
-	json_t *json = NULL;
 	int error = 0;
 
 	if (!opts)
@@ -719,24 +718,11 @@ int kk_report_render(char **out, size_t *len_out, const kk_report *report, kk_re
 	case KK_REPORT_CSV: error = kk_report_write_tsv(&b, report, ',', opts, diag); break;
 	case KK_REPORT_MD: error = kk_report_write_md(&b, report, diag); break;
 	case KK_REPORT_HTML: error = kk_report_write_html(&b, report, opts, diag); break;
-	case KK_REPORT_JSON: {
-		char *text;
-
-		if (!(json = kk_report_json(report)) ||
-		    !(text = json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER))) {
-			b.failed = 1;
-			break;
-		}
-		kk_buf_puts(&b, text);
-		kk_buf_puts(&b, "\n");
-		free(text);
-		break;
-	}
+	case KK_REPORT_JSON: error = kk_report_write_json(&b, report, diag); break;
 	default:
 		return kk_diag_set(diag, KK_EINVALID, _("the %s report is not text"),
 				   format_names[format]);
 	}
-	json_decref(json);
 	if (error == 0 && b.failed)
 		error = kk_diag_set(diag, KK_ENOMEM, _("out of memory"));
 	if (error < 0) {

@@ -36,6 +36,8 @@ int kk_report_next_section(kk_report_cursor *c, const kk_report *report);
 int kk_report_write_tsv(kk_buf *b, const kk_report *report, char sep,
 			const kk_report_text_opts *opts, kk_diag *diag);
 int kk_report_write_md(kk_buf *b, const kk_report *report, kk_diag *diag);
+/* kk_report_json()'s document as json_dumps() writes it with JSON_INDENT(2), and a newline. */
+int kk_report_write_json(kk_buf *b, const kk_report *report, kk_diag *diag);
 int kk_report_write_html(kk_buf *b, const kk_report *report, const kk_report_text_opts *opts,
 			 kk_diag *diag);
 
