@@ -1,7 +1,8 @@
 /*
  * page_report.c - / and /report/Y: the progress report of a fiscal year,
  * written by core's report writer (core/report), in the report's own page
- * with the site's navigation; as JSON, keikaku report --json.
+ * with the site's navigation; as JSON, keikaku report --json (written as
+ * text straight from the report, as the CLI writes it).
  *
  * The report reads the whole plan.  On a plan of 10,000 items the items
  * parsed at once take more memory than anything else a page does, so this
@@ -173,22 +174,19 @@ void kw_page_report(kw_response *res, const kw_view *v, const char *year_text)
 				       &diag);
 		return;
 	}
-	if (req->json) {
-		json_t *doc = kk_report_json(report);
-
-		kk_report_free(report); /* the document holds copies */
-		kw_json_page(res, doc);
-		return;
+	if (!req->json) {
+		kw_html_nav(&nav, v);
+		opts.html_body = nav.data;
 	}
-	kw_html_nav(&nav, v);
-	opts.html_body = nav.data;
-	if (nav.failed || kk_report_render(&text, &len, report, KK_REPORT_HTML, &opts, &diag) < 0) {
+	if (nav.failed ||
+	    kk_report_render(&text, &len, report, req->json ? KK_REPORT_JSON : KK_REPORT_HTML,
+			     &opts, &diag) < 0) {
 		kw_error_page(res, req, 500, nav.failed ? _("out of memory") : diag.message);
 	} else {
 		/* The text is the page: not copied (on 10,000 items it is 20 MB). */
 		kk_buf_clear(&res->body);
 		res->status = 200;
-		res->type = "text/html; charset=utf-8";
+		res->type = req->json ? "application/json" : "text/html; charset=utf-8";
 		res->body.data = text;
 		res->body.len = len;
 		res->body.alloc = len + 1;
