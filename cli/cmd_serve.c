@@ -143,9 +143,14 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/*
 	 * A thread per connection, and glibc's malloc an arena per thread: without a bound
-	 * the arenas kept 313 MiB at bench/serve's peak, with two 154 MiB.
+	 * the arenas kept 313 MiB at bench/serve's peak, with two 154 MiB.  Blocks of 1 MiB
+	 * and more (a report's rows, its 20 MB page) are mapped on their own, grow in place
+	 * and go back to the system when freed; glibc's own threshold rises after the first
+	 * such block is freed, and later ones stayed in the arenas (8 MiB more at the peak of
+	 * bench/serve_ab's reports run).
 	 */
 	mallopt(M_ARENA_MAX, 2);
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if (kw_server_start(&server, &opts, &diag) < 0) {
 		cli_error_diag(&diag);
 		return EXIT_FAIL;
