@@ -57,5 +57,7 @@ sys.exit(1)
 PY
 kk -C "$repo" report --fy 2021 --json >"$work/cli.json"
 check "as JSON it is keikaku report --json" cmp -s "$work/body" "$work/cli.json"
+status 200 / -H 'Accept: application/json'
+check "/ as JSON is keikaku report --fy 2021 --json (the first open year)" cmp -s "$work/body" "$work/cli.json"
 
 finish
