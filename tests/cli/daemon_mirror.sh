@@ -6,18 +6,21 @@
 # another user, who owns neither, reads it:
 #
 #   1. `keikaku -C MIRROR log --item 25` answers as root does on the repository,
-#      and writes nothing into the mirror;
+#      `keikaku -C MIRROR serve` shows the update on the item's page, and neither
+#      writes anything into the mirror;
 #   2. `git daemon`, run as in keikaku-git-daemon.service (as yet another user,
 #      on 127.0.0.1 and a free port), serves the mirror; the reader clones it
 #      over git:// into a directory of their own, and `log`, `blame` and
 #      `schedule` on the clone answer as root does on the repository, text and
 #      --json, reasons included;
 #   3. a plain local `git clone MIRROR` is refused for its owner, and the
-#      command deploy.md gives instead clones it and fetches later pushes;
+#      command deploy.md gives instead clones it and fetches later pushes; the
+#      server started in 1 shows a later push at once, without a restart;
 #   4. keikakud, which keeps git's owner check, names the mirror by its
 #      absolute path when started in it as another user with --repo .
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/daemon.bash"
+. "$(dirname "$0")/serve.bash"
 setup_users
 make_repo
 start_daemon
@@ -90,6 +93,19 @@ check "and the commit" grep -q "$(git -C "$repo" rev-parse --short=10 "$A1")" <<
 same "$mirror" log --item 25 --json
 check "the mirror's log: the reason and the department" test "$(jget "$out" '[(e["reason"], e["department"], e["author"]["email"]) for e in j["entries"] if e["commit"] == "'"$A1"'"][0]')" = '["規程案の作成", "秘書課", "kkt_hisho@keikaku.test"]'
 same "$mirror" schedule --fy 2021 --changed
+# keikaku serve on the mirror, as kkt_guest: start_serve runs "$KEIKAKU", here this
+# function, which execs the server so that $serve_pid is the server's.
+kk_bin=$KEIKAKU
+kk_as_guest() {
+	cd "$guest" && exec setpriv --reuid=kkt_guest --regid="$(id -g kkt_guest)" --init-groups \
+		env HOME="$guest" "$kk_bin" "$@"
+}
+repo=$mirror KEIKAKU=kk_as_guest start_serve
+other_daemons+=("$serve_pid") # stopped with keikakud if the test stops early
+check "the server runs as kkt_guest" test "$(ps -o ruid= -p "$serve_pid" | tr -d ' ')" = "$(id -u kkt_guest)"
+status 200 /items/25
+has '規程案の作成'
+lacks '令和4年度の着手'
 check "reading wrote nothing into the mirror" test "$(mirror_state)" = "$before"
 check "and kept no index there" test ! -e "$mirror/keikaku"
 
@@ -157,6 +173,13 @@ check "the local clone fetched it" test "$(rgit -C "$guest/local" rev-parse HEAD
 same "$guest/local" log --item 25
 check "with its reason" grep -q '令和4年度の着手' <<<"$out"
 same "$mirror" blame 25
+# The server on the mirror shows the push at once.
+status 200 /items/25 -H 'Accept: application/json'
+page_commit=$(jget "$(cat "$work/body")" 'j["commit"]')
+check "the page is of the pushed commit ($page_commit)" test "$page_commit" = "$A2"
+has '令和4年度の着手'
+check "the same server, still up" kill -0 "$serve_pid"
+stop_serves
 
 # --- 4. keikakud keeps git's owner check, and names what it refuses by its real path. ---
 keikakud_in_mirror() {
