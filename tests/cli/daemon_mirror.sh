@@ -15,7 +15,9 @@
 #      --json, reasons included;
 #   3. a plain local `git clone MIRROR` is refused for its owner, and the
 #      command deploy.md gives instead clones it and fetches later pushes; the
-#      server started in 1 shows a later push at once, without a restart;
+#      server started in 1 shows nothing of an update before it is pushed (it
+#      reads the mirror, not keikakud's repository), and the push at once,
+#      without a restart;
 #   4. keikakud, which keeps git's owner check, names the mirror by its
 #      absolute path when started in it as another user with --repo .
 . "$(dirname "$0")/lib.bash"
@@ -105,7 +107,6 @@ other_daemons+=("$serve_pid") # stopped with keikakud if the test stops early
 check "the server runs as kkt_guest" test "$(ps -o ruid= -p "$serve_pid" | tr -d ' ')" = "$(id -u kkt_guest)"
 status 200 /items/25
 has '規程案の作成'
-lacks '令和4年度の着手'
 check "reading wrote nothing into the mirror" test "$(mirror_state)" = "$before"
 check "and kept no index there" test ! -e "$mirror/keikaku"
 
@@ -165,7 +166,18 @@ guest git -C "$guest/local" config remote.origin.uploadpack "$upload_pack"
 check "the local clone has the head" test "$(rgit -C "$guest/local" rev-parse HEAD)" = "$(git -C "$repo" rev-parse main)"
 same "$guest/local" log --item 25
 # A later update reaches the local clone through the mirror.
+mirror_before=$(git -C "$mirror" rev-parse main)
 A2=$(update kkt_hisho '"id": 25, "patch": {"years": {"2022": {"progress": "on_track"}}}, "reason": "令和4年度の着手"')
+# Not pushed yet (this keikakud has no --mirror; the push is the service's command below):
+# the server on the mirror shows the mirror's head, not keikakud's repository's.
+check "the update is in keikakud's repository" test "$(git -C "$repo" rev-parse main)" = "$A2"
+check "but not yet in the mirror" test "$(git -C "$mirror" rev-parse main)" = "$mirror_before"
+status 200 /items/25
+lacks '令和4年度の着手'
+status 200 /items/25 -H 'Accept: application/json'
+page_commit=$(jget "$(cat "$work/body")" 'j["commit"]')
+check "before the push the page is of the mirror's head $mirror_before ($page_commit)" test "$page_commit" = "$mirror_before"
+lacks '令和4年度の着手'
 "${push_cmd[@]}"
 check "the push brought the update to the mirror" test "$(git -C "$mirror" rev-parse main)" = "$A2"
 expect 0 "" "" -- guest git -C "$guest/local" pull -q --ff-only
