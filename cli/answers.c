@@ -83,7 +83,7 @@ static char *where(const json_t *entry, const char *path, const cli_view *view)
 		}
 		if (strncmp(path, "years.", 6) == 0 && path[6]) {
 			const char *year = path + 6, *rest = strchr(year, '.');
-			char name[64];
+			char name[KK_FY_NAME_MAX];
 
 			kk_fy_format(name, sizeof(name), view ? view->settings : NULL, atoi(year));
 			fprintf(out, " · %s", name);
@@ -96,7 +96,7 @@ static char *where(const json_t *entry, const char *path, const cli_view *view)
 		   path[6]) {
 		/* A year of the plan as the report names it: "keikaku.json · 令和3年度". */
 		const char *rest = strchr(path + 6, '.');
-		char name[64];
+		char name[KK_FY_NAME_MAX];
 
 		kk_fy_format(name, sizeof(name), view ? view->settings : NULL, atoi(path + 6));
 		fprintf(out, "%s · %s", file, name);
@@ -202,7 +202,7 @@ void cli_print_field(FILE *out, const char *path, const json_t *value, const cli
 {
 	if (strncmp(path, "years.", 6) == 0 && path[6]) {
 		const char *year = path + 6, *rest = strchr(year, '.');
-		char name[64];
+		char name[KK_FY_NAME_MAX];
 
 		kk_fy_format(name, sizeof(name), view ? view->settings : NULL, atoi(year));
 		fputs(name, out);

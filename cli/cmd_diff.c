@@ -237,7 +237,7 @@ static void item_where(FILE *m, const painter *p, const json_t *entry, const cha
 		return;
 	if (strncmp(path, "years.", 6) == 0 && path[6]) {
 		const char *rest = strchr(path + 6, '.');
-		char name[64];
+		char name[KK_FY_NAME_MAX];
 
 		kk_fy_format(name, sizeof(name), p->settings, atoi(path + 6));
 		fprintf(m, " · %s", name);
@@ -284,7 +284,7 @@ static void file_where(FILE *m, const painter *p, const char *file, const char *
 {
 	fprintf(m, "%s ·", file);
 	if (strcmp(file, KK_PATH_SETTINGS) == 0 && strncmp(path, "years.", 6) == 0) {
-		char name[64];
+		char name[KK_FY_NAME_MAX];
 
 		kk_fy_format(name, sizeof(name), p->settings, atoi(path + 6));
 		fprintf(m, " %s", name);

@@ -470,7 +470,7 @@ static void legend(FILE *m, const json_t *settings, int year)
 {
 	static const char *const progress[] = {"ahead", "on_track", "behind"};
 	static const char *const achievement[] = {"completed", "withdrawn", "open"};
-	char line[512], name[64];
+	char line[512], name[KK_FY_NAME_MAX];
 	size_t n;
 
 	n = (size_t)snprintf(line, sizeof(line), "%s", _("progress (進捗度):"));

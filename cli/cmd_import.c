@@ -73,7 +73,7 @@ static size_t count_measures(const json_t *structure, size_t *sections_out)
 static void print_summary(const kk_import *imp, const char *file)
 {
 	size_t sections, measures = count_measures(imp->structure, &sections), i, j;
-	char year[32], circled[16];
+	char year[KK_FY_NAME_MAX], circled[16];
 	json_t *item, *v;
 
 	kk_fy_format(year, sizeof(year), imp->settings, imp->year);

@@ -101,7 +101,7 @@ static void print_table(const json_t **rows, size_t count, const filter *f, cons
 	size_t columns = render_columns(), w_owner = render_width("担当課"), w_sched = 0;
 	size_t w_id = render_width("通番"), w_status = render_width("達成度"), w_title;
 	size_t fixed, w_longest = render_width("項目");
-	char buf[1024], fyname[64];
+	char buf[1024], fyname[KK_FY_NAME_MAX];
 
 	for (size_t i = 0; i < count; i++) {
 		size_t w = render_width(json_string_value(json_object_get(rows[i], "title")));
@@ -219,7 +219,7 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
 	}
 	/* A year the plan does not have matches nothing: say so, as log and pending do. */
 	if (args.fy && !kk_fy_state(plan->settings, f.fy)) {
-		char era[32];
+		char era[KK_FY_NAME_MAX];
 
 		kk_fy_format(era, sizeof(era), plan->settings, f.fy);
 		code = cli_usage_error("list", _("fiscal year %d (%s) is not a year of the plan"),

@@ -54,7 +54,7 @@ static int render(const json_t *result, const json_t *settings)
 {
 	const char *since = json_string_value(json_object_get(result, "since"));
 	const json_t *depts = json_object_get(result, "departments"), *d, *item;
-	char name[64], start[32], at[32];
+	char name[KK_FY_NAME_MAX], start[32], at[32];
 	size_t i, j;
 
 	const char *commit = json_string_value(json_object_get(result, "since_commit"));

@@ -78,7 +78,7 @@ static void render(const json_t *result, const json_t *settings)
 		printf("%03lld %s\n", (long long)json_integer_value(json_object_get(item, "id")),
 		       json_string_value(json_object_get(item, "title")));
 		json_array_foreach(json_object_get(item, "years"), j, y) {
-			char name[64];
+			char name[KK_FY_NAME_MAX];
 			const json_t *by = json_object_get(y, "revised_by");
 
 			kk_fy_format(name, sizeof(name), settings,

@@ -94,7 +94,7 @@ static void show_year(const json_t *settings, const char *key, const json_t *yea
 	const char *achievement = json_string_value(json_object_get(year, "achievement"));
 	const char *result = json_string_value(json_object_get(year, "result"));
 	const char *state = kk_fy_state(settings, atoi(key));
-	char name[64], mark[128];
+	char name[KK_FY_NAME_MAX], mark[128];
 
 	kk_fy_format(name, sizeof(name), settings, atoi(key));
 	printf("\n%s", name);

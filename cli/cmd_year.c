@@ -88,7 +88,7 @@ static int year_change(cli_ctx *ctx, int argc, char **argv, int close)
 	year_args args = {0};
 	cli_view view = {0};
 	kk_diag diag = {0};
-	char base[41], key[16], name[64], summary[512];
+	char base[41], key[16], name[KK_FY_NAME_MAX], summary[512];
 	int dry_run, year, code;
 
 	if ((code = cli_parse_options(&argc, argv, u, &args, 0)) != CLI_PARSED)

@@ -335,7 +335,7 @@ int cli_completion_bash(FILE *out)
  */
 static void year_spellings(const json_t *settings, int year)
 {
-	char forms[9][64];
+	char forms[9][KK_FY_NAME_MAX];
 	kk_diag diag = {0};
 	size_t n = 0;
 	int back;

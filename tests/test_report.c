@@ -727,6 +727,22 @@ static void json_text_is_janssons(void **state)
 	json_decref(changes);
 }
 
+/* A year's name is whole however long its era's name (20 characters, the schema's most). */
+static void long_era_names_are_whole(void **state)
+{
+	fixture *f = *state;
+	kk_diag diag = {0};
+
+	json_object_set_new(json_array_get(json_object_get(f->plan->settings, "eras"), 0), "name",
+			    json_string("長い元号の名前はここまで二十文字ですよね"));
+	assert_int_equal(kk_report_build(&f->report, f->plan, 2021, NULL, &diag), 0);
+	assert_string_equal(f->report->year_names[1],
+			    "長い元号の名前はここまで二十文字ですよね3年度");
+	assert_int_equal(
+		kk_report_render(&f->text, &f->len, f->report, KK_REPORT_JSON, NULL, &diag), 0);
+	json_decref(kk_test_parse(f->text));
+}
+
 /* html_head goes before </head>, html_body right after <body>; other formats ignore them. */
 static void html_takes_head_and_body_additions(void **state)
 {
@@ -805,6 +821,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(html_takes_head_and_body_additions, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(json_text_is_janssons, setup, teardown),
+		cmocka_unit_test_setup_teardown(long_era_names_are_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(xlsx_is_a_workbook, setup, teardown),
 	};
 

@@ -246,7 +246,7 @@ void kw_html_field(kk_buf *b, const char *path, const json_t *settings)
 
 	if (strncmp(path, "years.", 6) == 0 && path[6]) {
 		const char *rest = strchr(path + 6, '.');
-		char name[64];
+		char name[KK_FY_NAME_MAX];
 
 		kk_fy_format(name, sizeof(name), settings, atoi(path + 6));
 		kw_html_escape(b, name);

@@ -409,7 +409,7 @@ void kw_page_schedule(kw_response *res, const kw_view *v)
 		json_array_foreach(json_object_get(item, "years"), j, y) {
 			const char *verdict = json_string_value(json_object_get(y, "verdict"));
 			const json_t *by = json_object_get(y, "revised_by");
-			char name[64];
+			char name[KK_FY_NAME_MAX];
 
 			kk_fy_format(name, sizeof(name), v->settings,
 				     atoi(kw_json_str(y, "year", "0")));
@@ -446,7 +446,7 @@ void kw_page_pending(kw_response *res, const kw_view *v)
 	const char *fy = kw_param_get(v->req, "fy");
 	json_t *params = json_pack("{s:s}", "rev", v->commit_hex), *result = NULL;
 	const json_t *d, *item;
-	char year[16], name[64];
+	char year[16], name[KK_FY_NAME_MAX];
 	size_t i, j;
 	kk_buf *b;
 

@@ -38,7 +38,7 @@ static void years_table(kk_buf *b, const kw_view *v, const json_t *item)
 		const char *planned = json_string_value(json_object_get(year, "planned"));
 		const char *revised = json_string_value(json_object_get(year, "revised"));
 		const char *verdict = kk_schedule_verdict(phases, planned, revised);
-		char name[64];
+		char name[KK_FY_NAME_MAX];
 
 		kk_fy_format(name, sizeof(name), v->settings, atoi(key));
 		kk_buf_puts(b, "<tr><th>");

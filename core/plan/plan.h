@@ -88,8 +88,10 @@ int kk_fy_parse(int *out, const char *text, const json_t *settings, kk_diag *dia
 
 /*
  * Writes the era name of fiscal year `year` ("令和3年度", "令和元年度") into
- * `buf`, or "2021年度" when no era of `settings` covers it.
+ * `buf`, or "2021年度" when no era of `settings` covers it.  A buffer of
+ * KK_FY_NAME_MAX holds any name: an era's name is 20 characters at most.
  */
+#define KK_FY_NAME_MAX 128
 void kk_fy_format(char *buf, size_t size, const json_t *settings, int year);
 
 /* The state of `year` in keikaku.json: "open", "closed", "planned", or NULL. */

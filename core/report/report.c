@@ -560,7 +560,7 @@ int kk_report_begin(kk_report_builder **out, const json_t *settings, const json_
 	const char *organisation = json_string_value(json_object_get(settings, "organisation"));
 	builder *bd;
 	kk_report *r;
-	char name[64];
+	char name[KK_FY_NAME_MAX];
 
 	if (!kk_fy_state(settings, year)) {
 		kk_fy_format(name, sizeof(name), settings, year);

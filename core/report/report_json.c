@@ -6,6 +6,7 @@
  * building it (on 10,000 items the document takes three times the memory
  * of its text).
  */
+#include <assert.h>
 #include <stdio.h>
 
 #include "report_internal.h"
@@ -231,6 +232,7 @@ static void push(writer *w, const char *bracket)
 {
 	kk_buf_puts(w->b, bracket);
 	w->depth++;
+	assert(w->depth < 32); /* the document is 10 deep */
 	w->members &= ~(1u << w->depth);
 }
 
