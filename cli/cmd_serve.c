@@ -144,9 +144,9 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 	/*
 	 * A thread per connection, and glibc's malloc an arena per thread: without a bound
 	 * the arenas kept 313 MiB at bench/serve's peak, with two 154 MiB.  Blocks of 1 MiB
-	 * and more (a report's rows, its 20 MB page) are mapped on their own, grow in place
-	 * and go back to the system when freed; glibc's own threshold rises after the first
-	 * such block is freed, and later ones stayed in the arenas (8 MiB more at the peak of
+	 * and more (a report's rows, its 20 MB page) are mapped on their own, grow without a
+	 * copy (mremap) and go back to the system when freed; glibc's own threshold rises after the
+	 * first such block is freed, and later ones stayed in the arenas (8 MiB more at the peak of
 	 * bench/serve_ab's reports run).
 	 */
 	mallopt(M_ARENA_MAX, 2);
