@@ -670,7 +670,7 @@ static int year_violations(json_t *violations, kk_year_change *change, kd_writer
 			   const char *tag)
 {
 	kk_diag diag = {0};
-	char text[256], title[96];
+	char text[256], title[KK_FY_TITLE_MAX];
 	int error;
 
 	kk_fy_title(title, sizeof(title), settings, year);

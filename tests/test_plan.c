@@ -71,6 +71,23 @@ static void test_fy_format(void **state)
 	assert_string_equal(buf, "2021年度");
 	assert_string_equal(kk_fy_state(s, 2020), "closed");
 	assert_null(kk_fy_state(s, 2023));
+
+	/* An era of 20 characters (the schema's most) fits KK_FY_NAME_MAX whole; a smaller
+	 * buffer gets whole characters only (3 bytes each here: 7 of them fill 22 of 23). */
+	json_object_set_new(json_array_get(json_object_get(s, "eras"), 1), "name",
+			    json_string("長い元号の名前はここまで二十文字ですよね"));
+	{
+		char whole[KK_FY_NAME_MAX], small[23];
+
+		kk_fy_format(whole, sizeof(whole), s, 2021);
+		assert_string_equal(whole, "長い元号の名前はここまで二十文字ですよね3年度");
+		kk_fy_format(small, sizeof(small), s, 2021);
+		assert_string_equal(small, "長い元号の名前");
+		kk_fy_format(small, 4, s, 2021);
+		assert_string_equal(small, "長");
+		kk_fy_format(small, 3, s, 2021);
+		assert_string_equal(small, "");
+	}
 	json_decref(s);
 }
 

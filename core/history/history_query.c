@@ -520,7 +520,7 @@ static int closed_problem(kk_diaglist *problems, kk_history *h, uint32_t commit,
 			  const json_t *settings, const char *year)
 {
 	kk_diag d = {0};
-	char era[32];
+	char era[KK_FY_NAME_MAX];
 
 	d.code = KK_EINVALID;
 	kk_diag_set_path(&d, file);

@@ -146,7 +146,7 @@ static int param_year(int *out, const query *q, const char *name, int required, 
 	}
 	/* A year the plan does not have matches nothing: say so rather than "nothing". */
 	if (q->settings && !kk_fy_state(q->settings, *out)) {
-		char era[32];
+		char era[KK_FY_NAME_MAX];
 
 		kk_fy_format(era, sizeof(era), q->settings, *out);
 		kk_diag_set(diag, KK_EINVALID, _("fiscal year %d (%s) is not a year of the plan"),

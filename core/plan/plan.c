@@ -296,11 +296,31 @@ ok:
 	return 0;
 }
 
+/* Ends `buf`, which snprintf() filled with `n` of its bytes, after its last whole character. */
+static void cut_whole(char *buf, size_t size, int n)
+{
+	size_t end, lead;
+
+	if (n < 0 || (size_t)n < size || size == 0)
+		return;
+	end = size - 1;
+	for (lead = end; lead > 0 && ((unsigned char)buf[lead - 1] & 0xC0) == 0x80; lead--)
+		;
+	if (lead > 0) {
+		unsigned char c = (unsigned char)buf[lead - 1];
+		size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+
+		if (end - (lead - 1) < want)
+			buf[lead - 1] = '\0';
+	}
+}
+
 void kk_fy_format(char *buf, size_t size, const json_t *settings, int year)
 {
 	const json_t *best = NULL;
 	size_t i;
 	json_t *era;
+	int n;
 
 	json_array_foreach(json_object_get(settings, "eras"), i, era) {
 		json_int_t start = json_integer_value(json_object_get(era, "start"));
@@ -310,15 +330,17 @@ void kk_fy_format(char *buf, size_t size, const json_t *settings, int year)
 			best = era;
 	}
 	if (!best) {
-		snprintf(buf, size, "%d年度", year);
-		return;
+		n = snprintf(buf, size, "%d年度", year);
+	} else {
+		const char *name = json_string_value(json_object_get(best, "name"));
+		int number = year - (int)json_integer_value(json_object_get(best, "start")) + 1;
+
+		if (number == 1)
+			n = snprintf(buf, size, "%s元年度", name ? name : "");
+		else
+			n = snprintf(buf, size, "%s%d年度", name ? name : "", number);
 	}
-	year = year - (int)json_integer_value(json_object_get(best, "start")) + 1;
-	if (year == 1)
-		snprintf(buf, size, "%s元年度", json_string_value(json_object_get(best, "name")));
-	else
-		snprintf(buf, size, "%s%d年度", json_string_value(json_object_get(best, "name")),
-			 year);
+	cut_whole(buf, size, n);
 }
 
 const char *kk_fy_state(const json_t *settings, int year)

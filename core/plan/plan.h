@@ -89,7 +89,8 @@ int kk_fy_parse(int *out, const char *text, const json_t *settings, kk_diag *dia
 /*
  * Writes the era name of fiscal year `year` ("令和3年度", "令和元年度") into
  * `buf`, or "2021年度" when no era of `settings` covers it.  A buffer of
- * KK_FY_NAME_MAX holds any name: an era's name is 20 characters at most.
+ * KK_FY_NAME_MAX holds any name: an era's name is 20 characters at most.  A
+ * smaller one gets as many whole characters as it holds.
  */
 #define KK_FY_NAME_MAX 128
 void kk_fy_format(char *buf, size_t size, const json_t *settings, int year);

@@ -37,7 +37,7 @@ typedef struct {
 /* A change path inside a year: "years.2021.revised" is year "2021", field "revised". */
 typedef struct {
 	char year[16];
-	char name[48];	   /* its era name, "令和3年度", for messages */
+	char name[KK_FY_NAME_MAX]; /* its era name, "令和3年度", for messages */
 	const char *field; /* "" for the year as a whole ("years.2021") */
 	const char *state; /* "open", "closed", "planned", or NULL when settings do not list it */
 } year_ref;
@@ -312,7 +312,7 @@ static int check_closed_states(check_state *st, const char *file, const json_t *
 	int count = 0, n;
 
 	json_object_foreach(json_object_get(old, "years"), year, state) {
-		char path[64], name[48];
+		char path[64], name[KK_FY_NAME_MAX];
 
 		if (!is_state(json_string_value(state), "closed") ||
 		    json_equal(state, json_object_get(after, year)))

@@ -618,7 +618,7 @@ static char *finish(char *buf)
 static char *summarise(const kk_update_result *out, const kk_fileset *head, const json_t *settings,
 		       kk_verifier *verifier)
 {
-	char buf[1024] = "", prefix[64] = "", path[KK_ITEM_PATH_MAX];
+	char buf[1024] = "", prefix[KK_FY_NAME_MAX + 1] = "", path[KK_ITEM_PATH_MAX];
 	json_int_t id = json_integer_value(json_array_get(out->items, 0));
 	const char *title = NULL;
 	json_t *item = NULL;
@@ -658,7 +658,7 @@ static char *summarise(const kk_update_result *out, const kk_fileset *head, cons
 		const char *fpath = json_string_value(json_object_get(c, "path"));
 		const char *field = strrchr(fpath, '.') ? strrchr(fpath, '.') + 1 : fpath;
 		const char *label = kk_field_label(field);
-		char year[64] = "";
+		char year[KK_FY_NAME_MAX + 1] = "";
 
 		if (strncmp(fpath, "years.", 6) == 0 && strlen(fpath) >= 10) {
 			kk_fy_format(year, sizeof(year), settings, atoi(fpath + 6));

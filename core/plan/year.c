@@ -66,7 +66,7 @@ void kk_year_count(kk_year_counts *out, const json_t *items, int year)
 
 void kk_fy_title(char *buf, size_t size, const json_t *settings, int year)
 {
-	char era[64];
+	char era[KK_FY_NAME_MAX];
 
 	kk_fy_format(era, sizeof(era), settings, year);
 	snprintf(buf, size, "%s (FY%d)", era, year);
@@ -80,7 +80,7 @@ static int check_order(const json_t *settings, int year, year_action action, kk_
 {
 	const json_t *years = json_object_get(settings, "years");
 	const char *state = kk_fy_state(settings, year), *key;
-	char title[96], other[96];
+	char title[KK_FY_TITLE_MAX], other[KK_FY_TITLE_MAX];
 	int last = 0, earlier = 0;
 	json_t *v;
 
@@ -142,7 +142,7 @@ static int decide(kk_year_change *out, const kk_fileset *files, int year, year_a
 		  kk_diag *diag)
 {
 	kk_plan *plan = NULL;
-	char key[16], title[96];
+	char key[16], title[KK_FY_TITLE_MAX];
 	size_t i;
 	json_t *item;
 	int error;
@@ -201,7 +201,7 @@ int kk_year_close(kk_year_change *out, const kk_fileset *files, int year, kk_dia
 
 char *kk_year_tag_message(const json_t *settings, int year, const kk_year_counts *c)
 {
-	char title[96], *text = NULL;
+	char title[KK_FY_TITLE_MAX], *text = NULL;
 
 	kk_fy_title(title, sizeof(title), settings, year);
 	if (asprintf(&text,

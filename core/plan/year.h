@@ -22,6 +22,7 @@
 
 #include "common.h"
 #include "fileset.h"
+#include "plan.h"
 
 /* Rule names, as violations about fiscal years carry them in "rule". */
 #define KK_RULE_YEAR_STATE "year-state" /* the year cannot open or close in its state */
@@ -30,7 +31,11 @@
 /* The longest tag name kk_year_tag_name() writes, with its NUL. */
 #define KK_YEAR_TAG_MAX 16
 
-/* "令和3年度 (FY2021)": how messages, commits and tags name fiscal year `year`. */
+/*
+ * "令和3年度 (FY2021)": how messages, commits and tags name fiscal year `year`.  A buffer
+ * of KK_FY_TITLE_MAX holds any.
+ */
+#define KK_FY_TITLE_MAX (KK_FY_NAME_MAX + 16)
 void kk_fy_title(char *buf, size_t size, const json_t *settings, int year);
 
 /* A fiscal year's entries, as its items record them. */

@@ -4,7 +4,7 @@
 # with its era named by 20 kanji (60 bytes of UTF-8, then "3年度"): show, pending, the report
 # in each text format, and keikaku serve's item, schedule and report pages, each valid UTF-8
 # and naming the year in full; schedule's table, which shortens a cell to its column with
-# "…", valid UTF-8.
+# "…", valid UTF-8; and the message naming a year the plan lacks, from the CLI and the web.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/serve.bash"
 need_ja
@@ -42,6 +42,16 @@ for args in "show 26" "pending --fy 2021" "report --fy 2021 --format md" \
 	whole "$work/out" "keikaku $args"
 done
 
+# A year the plan lacks is named in full in the message (core's query parameters).
+ja -C "$repo" log --fy 2030 >"$work/out" 2>&1 && fail "log --fy 2030 succeeded" || ok
+has_year12() {
+	/usr/bin/python3 - "$1" "$era" <<'PY' && ok || fail "$2: not UTF-8, or 2030's name is not whole"
+import sys
+sys.exit(sys.argv[2] + "12年度" not in open(sys.argv[1], "rb").read().decode("utf-8"))
+PY
+}
+has_year12 "$work/out" "keikaku log --fy 2030"
+
 trap 'stop_serves; rm -rf "$work" "$HOME"' EXIT
 start_serve
 for path in /items/26 '/schedule?fy=2021' /report/2021 '/pending?fy=2021'; do
@@ -50,5 +60,7 @@ for path in /items/26 '/schedule?fy=2021' /report/2021 '/pending?fy=2021'; do
 done
 status 200 /report/2021 -H 'Accept: application/json'
 whole "$work/body" "/report/2021 as JSON"
+status 400 '/log?fy=2030' -H 'Accept: application/json'
+has_year12 "$work/body" "/log?fy=2030"
 
 finish
