@@ -7,15 +7,15 @@
  * The report reads the whole plan.  On a plan of 10,000 items the items
  * parsed at once take more memory than anything else a page does, so this
  * page reads and parses them one at a time, straight from the commit's
- * items/ tree, and keeps only the report's rows (kk_report_begin/add/end).
- * It checks each file as kk_plan_load() does and fails with its words.
+ * items/ tree, and keeps only the report's rows (kk_report_begin,
+ * kk_report_add_file, kk_report_end), each file checked as kk_plan_load()
+ * checks it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "i18n.h"
-#include "json.h"
 #include "page.h"
 #include "plan.h"
 #include "report.h"
@@ -25,33 +25,6 @@ static const char nav_style[] =
 	"<style>nav.kw{background:#1f3a5f;padding:.4rem 1rem;display:flex;flex-wrap:wrap;"
 	"gap:.2rem 1.2rem;font-family:sans-serif}nav.kw a{color:#fff;text-decoration:none}"
 	"@media print{nav.kw{display:none}}</style>\n";
-
-/* Parses item file `path` of `blob`, as kk_plan_load() does, and adds it to `bd`. */
-static int add_item(kk_report_builder *bd, const char *path, json_int_t id, const git_blob *blob,
-		    kk_diag *diag)
-{
-	json_t *item = NULL;
-	int error;
-
-	if ((error = kk_json_parse(&item, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
-				   NULL, diag)) < 0) {
-		kk_diag_set_path(diag, path);
-		return error;
-	}
-	if (!json_is_object(item)) {
-		error = kk_diag_set(diag, KK_EINVALID, _("'%s' does not hold a JSON object"), path);
-		kk_diag_set_path(diag, path);
-	} else if (json_integer_value(json_object_get(item, "id")) != id) {
-		error = kk_diag_set(diag, KK_EINVALID, _("id does not match the file name '%s'"),
-				    path);
-		kk_diag_set_path(diag, path);
-		kk_diag_set_pointer(diag, "/id");
-	} else if ((error = kk_report_add(bd, item, diag)) == KK_EINVALID) {
-		kk_diag_set_path(diag, path); /* its measure is not in plan.json */
-	}
-	json_decref(item);
-	return error;
-}
 
 /* Adds every item of `commit`'s items/ tree to `bd`, one read and parsed at a time. */
 static int add_items(kk_report_builder *bd, git_repository *repo, const git_oid *commit,
@@ -87,7 +60,8 @@ static int add_items(kk_report_builder *bd, git_repository *repo, const git_oid 
 			error = kk_diag_git(diag, KK_EIO, path);
 			break;
 		}
-		error = add_item(bd, path, id, blob, diag);
+		error = kk_report_add_file(bd, path, git_blob_rawcontent(blob),
+					   (size_t)git_blob_rawsize(blob), diag);
 		if (error < 0 && error != KK_ENOMEM && diag->path[0]) {
 			/* The file and its commit, as the trail's pages name an item that is no plan's. */
 			char where[sizeof(path) + GIT_OID_HEXSZ];

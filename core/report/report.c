@@ -12,6 +12,7 @@
 
 #include "array.h"
 #include "i18n.h"
+#include "json.h"
 #include "report_internal.h"
 
 /* The cells' item fields; "%d" stands for the column's fiscal year. */
@@ -604,6 +605,32 @@ int kk_report_add(kk_report_builder *bd, const json_t *item, kk_diag *diag)
 {
 	bd->diag = diag;
 	return add_item(bd, item);
+}
+
+int kk_report_add_file(kk_report_builder *bd, const char *path, const char *data, size_t len,
+		       kk_diag *diag)
+{
+	json_t *item = NULL;
+	json_int_t id;
+	int error;
+
+	if (!kk_item_path_parse(&id, path))
+		return 0;
+	/* In kk_plan_load()'s words. */
+	error = kk_json_parse(&item, data, len, NULL, diag);
+	if (error == 0 && !json_is_object(item)) {
+		error = kk_diag_set(diag, KK_EINVALID, _("'%s' does not hold a JSON object"), path);
+	} else if (error == 0 && json_integer_value(json_object_get(item, "id")) != id) {
+		error = kk_diag_set(diag, KK_EINVALID, _("id does not match the file name '%s'"),
+				    path);
+		kk_diag_set_pointer(diag, "/id");
+	} else if (error == 0) {
+		error = kk_report_add(bd, item, diag);
+	}
+	if (error < 0 && error != KK_ENOMEM)
+		kk_diag_set_path(diag, path);
+	json_decref(item);
+	return error;
 }
 
 int kk_report_end(kk_report **out, kk_report_builder *bd, kk_diag *diag)
