@@ -743,6 +743,44 @@ static void long_era_names_are_whole(void **state)
 	json_decref(kk_test_parse(f->text));
 }
 
+/* An item file is checked as kk_plan_load() checks it, and named when it fails. */
+static void builder_checks_item_files(void **state)
+{
+	fixture *f = *state;
+	const kk_file *item = kk_fileset_get(&f->files, "items/0026.json");
+	kk_report_builder *bd = NULL;
+	kk_diag diag = {0};
+	char *moved;
+
+	assert_int_equal(
+		kk_report_begin(&bd, f->plan->settings, f->plan->structure, 2021, NULL, &diag), 0);
+	assert_int_equal(kk_report_add_file(bd, "plan.json", "[", 1, &diag), 0); /* no item's */
+	assert_int_equal(kk_report_add_file(bd, "items/0027.json", item->data, item->len, &diag),
+			 KK_EINVALID);
+	assert_string_equal(diag.message, "id does not match the file name 'items/0027.json'");
+	assert_string_equal(diag.path, "items/0027.json");
+	assert_string_equal(diag.pointer, "/id");
+	assert_int_equal(kk_report_add_file(bd, "items/0027.json", "[27]", 4, &diag), KK_EINVALID);
+	assert_string_equal(diag.message, "'items/0027.json' does not hold a JSON object");
+	assert_int_equal(kk_report_add_file(bd, "items/0027.json", "{\"id\": 27,", 11, &diag),
+			 KK_EINVALID);
+	assert_string_equal(diag.path, "items/0027.json");
+	assert_int_equal(kk_report_add_file(bd, "items/0026.json", item->data, item->len, &diag),
+			 0);
+	kk_report_builder_free(bd);
+
+	assert_int_equal(
+		kk_report_begin(&bd, f->plan->settings, f->plan->structure, 2021, NULL, &diag), 0);
+	assert_non_null(moved = strdup(item->data));
+	memcpy(strstr(moved, "\"measure\": ") + strlen("\"measure\": "), "9", 1);
+	assert_int_equal(kk_report_add_file(bd, "items/0026.json", moved, strlen(moved), &diag),
+			 KK_EINVALID);
+	assert_string_equal(diag.path, "items/0026.json");
+	assert_non_null(strstr(diag.message, "plan.json has no measure 9"));
+	free(moved);
+	kk_report_builder_free(bd);
+}
+
 /* html_head goes before </head>, html_body right after <body>; other formats ignore them. */
 static void html_takes_head_and_body_additions(void **state)
 {
@@ -821,6 +859,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(html_takes_head_and_body_additions, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(json_text_is_janssons, setup, teardown),
+		cmocka_unit_test_setup_teardown(builder_checks_item_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(long_era_names_are_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(xlsx_is_a_workbook, setup, teardown),
 	};

@@ -165,7 +165,7 @@ void kk_report_free(kk_report *report);
  * references to `settings` and src->changes, and copies of what else it
  * needs; kk_report_build() is these calls over plan->items.  Each fails as
  * kk_report_build() does: begin with KK_ENOTFOUND, add with KK_EINVALID;
- * after a failed add the builder is only to be freed.
+ * after one fails out of memory the builder is only to be freed.
  */
 typedef struct kk_report_builder kk_report_builder;
 int kk_report_begin(kk_report_builder **out, const json_t *settings, const json_t *structure,
