@@ -61,7 +61,7 @@ current() {
 
 # --- 1. Trusted by SSL_CERT_FILE: every acknowledged commit within a second. ---
 SSL_CERT_FILE=$srv/cert.pem start_daemon --mirror "$url" --mirror-retry-max 1 -v
-check "the mirror gets the head keikakud starts with" holds "$mirror" "$(head_of)" 5
+check "the mirror gets the head keikakud starts with" holds "$mirror" "$(head_of)" 15
 for _ in 1 2 3 4 5; do
 	c=$(write)
 	check "the mirror holds $c within a second" holds "$mirror" "$c" 1.0
@@ -103,7 +103,7 @@ check "status in words: the lag and the error" \
 out=$(LANG=ja_JP.UTF-8 LC_ALL=ja_JP.UTF-8 kk --socket "$sock" status)
 check "status in Japanese: the lag" grep -qE "$shown_re: 3 コミット遅れ \([0-9]+s\)、${before:0:10} まで.*最後のエラー" <<<"$out"
 echo "$token" >"$srv/token"
-check "the token accepted again, the mirror catches up" holds "$mirror" "$(head_of)" 5
+check "the token accepted again, the mirror catches up" holds "$mirror" "$(head_of)" 15
 check "status: current again" current
 check "the log says it caught up" grep -qF "mirror $shown: caught up at $(head_of)" "$daemon_log"
 c=$(write)
@@ -141,7 +141,7 @@ stop_daemon
 # --- 4. --sync-mirrors 1 over https: answered only once the mirror holds it. ---
 SSL_CERT_FILE=$srv/cert.pem start_daemon --mirror "$url" --sync-mirrors 1 --sync-mirrors-timeout 2 \
 	--mirror-retry-max 1
-check "strict: the mirror gets the head" holds "$mirror" "$(head_of)" 5
+check "strict: the mirror gets the head" holds "$mirror" "$(head_of)" 15
 for _ in 1 2 3; do
 	c=$(write)
 	# No polling: at the acknowledgement, the mirror holds it already.
