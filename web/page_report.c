@@ -27,15 +27,14 @@ static const char nav_style[] =
 	"@media print{nav.kw{display:none}}</style>\n";
 
 /* Adds every item of `commit`'s items/ tree to `bd`, one read and parsed at a time. */
-static int add_items(kk_report_builder *bd, git_repository *repo, const git_oid *commit,
+static int add_items(kk_report_builder *bd, git_repository *repo, const git_commit *commit,
 		     kk_diag *diag)
 {
-	git_commit *c = NULL;
 	git_tree *root = NULL, *items = NULL;
 	git_tree_entry *entry = NULL;
 	int error = 0, found;
 
-	if (git_commit_lookup(&c, repo, commit) < 0 || git_commit_tree(&root, c) < 0) {
+	if (git_commit_tree(&root, commit) < 0) {
 		error = kk_diag_git(diag, KK_EIO, _("cannot read commit"));
 		goto done;
 	}
@@ -66,7 +65,8 @@ static int add_items(kk_report_builder *bd, git_repository *repo, const git_oid 
 			/* The file and its commit, as the trail's pages name an item that is no plan's. */
 			char where[sizeof(path) + GIT_OID_HEXSZ];
 
-			snprintf(where, sizeof(where), "%s@%.12s", path, git_oid_tostr_s(commit));
+			snprintf(where, sizeof(where), "%s@%.12s", path,
+				 git_oid_tostr_s(git_commit_id(commit)));
 			kk_diag_set_path(diag, where);
 		}
 		git_blob_free(blob);
@@ -75,7 +75,6 @@ done:
 	git_tree_free(items);
 	git_tree_entry_free(entry);
 	git_tree_free(root);
-	git_commit_free(c);
 	return error;
 }
 
@@ -108,11 +107,14 @@ static int build_report(kk_report **out, const kw_view *v, int year, kk_diag *di
 	}
 	if (error < 0 || (error = kk_plan_load(&plan, &files, diag)) < 0)
 		goto done;
-	if (git_commit_lookup(&commit, repo, &v->commit) == 0)
-		source.time = (int64_t)git_commit_time(commit);
+	if (git_commit_lookup(&commit, repo, &v->commit) < 0) {
+		error = kk_diag_git(diag, KK_EIO, _("cannot read commit"));
+		goto done;
+	}
+	source.time = (int64_t)git_commit_time(commit);
 	if ((error = kk_report_begin(&bd, plan->settings, plan->structure, year, &source, diag)) <
 		    0 ||
-	    (error = add_items(bd, repo, &v->commit, diag)) < 0)
+	    (error = add_items(bd, repo, commit, diag)) < 0)
 		goto done;
 	error = kk_report_end(out, bd, diag);
 	bd = NULL;
