@@ -235,7 +235,7 @@ int kk_report_render(char **out, size_t *len_out, const kk_report *report, kk_re
  *
  * {"title", "organisation", "year": 2021,
  *  "years": [{"year": 2020, "name": "令和2年度"}, {2021...}, {2022...}],
- *  "commit", "changes_since": null | {"revision": "fy2020", "commit"},
+ *  "commit", "changes_since": null | {"revision": "fy2020", "commit", "cells"},
  *  "columns": [{"key": "measure", "label": "施策", "year": null}, ...,
  *              {"key": "prev.planned", "label": "計画スケジュール", "year": 2020}, ...],
  *  "summary": {"rows", "ahead", "on_track", "behind",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # keikaku serve's report page (/ and /report/Y) is keikaku report's HTML with the site's
 # navigation and its style added, and nothing else: the page builds the report reading one
-# item at a time from the commit's items/ tree, keikaku report from the whole plan loaded.
+# item at a time from the commit's items/ tree, keikaku report one at a time from its
+# snapshot.
 # Rows come in id order though git's tree order is not numeric: items/10000.json sorts
 # between items/1000.json and items/1001.json.
 . "$(dirname "$0")/lib.bash"
