@@ -248,12 +248,56 @@ static void test_load(void **state)
 	kk_fileset_clear(&set);
 }
 
+/* Each item file kk_plan_load() and the report's builder take, checked the same way. */
+static void test_parse_item(void **state)
+{
+	static const char good[] = "{\"id\": 26, \"title\": \"電子申請\"}";
+	json_t *item = NULL;
+	kk_diag diag = {0};
+
+	(void)state;
+	assert_int_equal(kk_plan_parse_item(&item, "items/0026.json", good, strlen(good), &diag),
+			 0);
+	assert_string_equal(json_string_value(json_object_get(item, "title")), "電子申請");
+	json_decref(item);
+
+	/* Not an item's path: the zero-padded form only. */
+	diag = (kk_diag){0};
+	assert_int_equal(kk_plan_parse_item(&item, "items/26.json", good, strlen(good), &diag),
+			 KK_EINVALID);
+	assert_null(item);
+	assert_string_equal(diag.message, "'items/26.json' is not an item's file name");
+	assert_string_equal(diag.path, "items/26.json");
+
+	diag = (kk_diag){0};
+	assert_int_equal(kk_plan_parse_item(&item, "items/0027.json", good, strlen(good), &diag),
+			 KK_EINVALID);
+	assert_null(item);
+	assert_string_equal(diag.message, "id does not match the file name 'items/0027.json'");
+	assert_string_equal(diag.path, "items/0027.json");
+	assert_string_equal(diag.pointer, "/id");
+
+	diag = (kk_diag){0};
+	assert_int_equal(kk_plan_parse_item(&item, "items/0026.json", "[26]", 4, &diag),
+			 KK_EINVALID);
+	assert_null(item);
+	assert_string_equal(diag.message, "'items/0026.json' does not hold a JSON object");
+
+	diag = (kk_diag){0};
+	assert_int_equal(kk_plan_parse_item(&item, "items/0026.json", "{\"id\": 26,}", 11, &diag),
+			 KK_EINVALID);
+	assert_null(item);
+	assert_string_equal(diag.path, "items/0026.json");
+	assert_int_equal(diag.line, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fy_parse),   cmocka_unit_test(test_fy_format),
 		cmocka_unit_test(test_item_paths), cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_load),	   cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_parse_item),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,16 +62,13 @@ void kk_plan_free(kk_plan *plan)
 	free(plan);
 }
 
-static int load_object(json_t **out, const kk_fileset *files, const char *path, kk_diag *diag)
+/* The file `path`, `len` bytes at `data`, parsed: a JSON object, or KK_EINVALID naming it. */
+static int parse_object(json_t **out, const char *path, const char *data, size_t len, kk_diag *diag)
 {
-	const kk_file *file = kk_fileset_get(files, path);
 	int error;
 
-	if (!file) {
-		kk_diag_set_path(diag, path);
-		return kk_diag_set(diag, KK_EINVALID, _("'%s' is missing"), path);
-	}
-	if ((error = kk_json_parse(out, file->data, file->len, NULL, diag)) < 0) {
+	*out = NULL;
+	if ((error = kk_json_parse(out, data, len, NULL, diag)) < 0) {
 		kk_diag_set_path(diag, path);
 		return error;
 	}
@@ -84,9 +81,43 @@ static int load_object(json_t **out, const kk_fileset *files, const char *path, 
 	return 0;
 }
 
+static int load_object(json_t **out, const kk_fileset *files, const char *path, kk_diag *diag)
+{
+	const kk_file *file = kk_fileset_get(files, path);
+
+	if (!file) {
+		kk_diag_set_path(diag, path);
+		return kk_diag_set(diag, KK_EINVALID, _("'%s' is missing"), path);
+	}
+	return parse_object(out, path, file->data, file->len, diag);
+}
+
 static json_int_t item_id(const json_t *item)
 {
 	return json_integer_value(json_object_get(item, "id"));
+}
+
+int kk_plan_parse_item(json_t **out, const char *path, const char *data, size_t len, kk_diag *diag)
+{
+	json_int_t id;
+	int error;
+
+	*out = NULL;
+	if (!kk_item_path_parse(&id, path)) {
+		kk_diag_set_path(diag, path);
+		return kk_diag_set(diag, KK_EINVALID, _("'%s' is not an item's file name"), path);
+	}
+	if ((error = parse_object(out, path, data, len, diag)) < 0)
+		return error;
+	if (item_id(*out) != id) {
+		json_decref(*out);
+		*out = NULL;
+		kk_diag_set_path(diag, path);
+		kk_diag_set_pointer(diag, "/id");
+		return kk_diag_set(diag, KK_EINVALID, _("id does not match the file name '%s'"),
+				   path);
+	}
+	return 0;
 }
 
 static int cmp_items(const void *a, const void *b)
@@ -114,23 +145,15 @@ int kk_plan_load(kk_plan **out, const kk_fileset *files, kk_diag *diag)
 		goto done;
 
 	for (size_t i = 0; i < files->count; i++) {
+		const kk_file *file = &files->files[i];
 		json_int_t id;
-		json_t *item = NULL;
 
-		if (!kk_item_path_parse(&id, files->files[i].path))
+		if (!kk_item_path_parse(&id, file->path))
 			continue;
-		if ((error = load_object(&item, files, files->files[i].path, diag)) < 0)
+		if ((error = kk_plan_parse_item(&sorted[count], file->path, file->data, file->len,
+						diag)) < 0)
 			goto done;
-		if (item_id(item) != id) {
-			json_decref(item);
-			kk_diag_set_path(diag, files->files[i].path);
-			kk_diag_set_pointer(diag, "/id");
-			error = kk_diag_set(diag, KK_EINVALID,
-					    _("id does not match the file name '%s'"),
-					    files->files[i].path);
-			goto done;
-		}
-		sorted[count++] = item;
+		count++;
 	}
 	/* Paths are zero-padded, but 5-digit ids sort after 4-digit ones only numerically. */
 	qsort(sorted, count, sizeof(*sorted), cmp_items);

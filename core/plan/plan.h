@@ -59,6 +59,14 @@ int kk_item_path_parse(json_int_t *id_out, const char *path);
 int kk_plan_load(kk_plan **out, const kk_fileset *files, kk_diag *diag);
 void kk_plan_free(kk_plan *plan);
 
+/*
+ * Parses the item file `path` ("items/0026.json"), `len` bytes at `data`, as
+ * kk_plan_load() parses each: a JSON object whose "id" is the file name's.
+ * *out is a new reference.  Fails with KK_EINVALID naming the file (and
+ * "/id" for a wrong id), or KK_ENOMEM.
+ */
+int kk_plan_parse_item(json_t **out, const char *path, const char *data, size_t len, kk_diag *diag);
+
 /* The item with `id`, or NULL; borrowed. */
 json_t *kk_plan_item(const kk_plan *plan, json_int_t id);
 

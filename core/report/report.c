@@ -616,18 +616,8 @@ int kk_report_add_file(kk_report_builder *bd, const char *path, const char *data
 
 	if (!kk_item_path_parse(&id, path))
 		return 0;
-	/* In kk_plan_load()'s words. */
-	error = kk_json_parse(&item, data, len, NULL, diag);
-	if (error == 0 && !json_is_object(item)) {
-		error = kk_diag_set(diag, KK_EINVALID, _("'%s' does not hold a JSON object"), path);
-	} else if (error == 0 && json_integer_value(json_object_get(item, "id")) != id) {
-		error = kk_diag_set(diag, KK_EINVALID, _("id does not match the file name '%s'"),
-				    path);
-		kk_diag_set_pointer(diag, "/id");
-	} else if (error == 0) {
-		error = kk_report_add(bd, item, diag);
-	}
-	if (error < 0 && error != KK_ENOMEM)
+	if ((error = kk_plan_parse_item(&item, path, data, len, diag)) == 0 &&
+	    (error = kk_report_add(bd, item, diag)) < 0 && error != KK_ENOMEM)
 		kk_diag_set_path(diag, path);
 	json_decref(item);
 	return error;
