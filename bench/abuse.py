@@ -14,6 +14,8 @@ on it, and runs the outside campaign's attacks one phase at a time:
   notify     100,000 notifications, then one request from the same client
   connect    3,000 connections, each sending a request and closing unread
   answers    large answers read as they come: batches of 64 item.list
+  queries    audit queries read as they come: batches of 8 history.log of
+             the whole plan (each answer ~220 KB), which fill the reads' memos
 
 Each phase repeats its attack for at least 2 s.  Meanwhile a probe asks
 whoami every 20 ms on a new connection (as
@@ -218,22 +220,32 @@ def phase_connect(path):
     return "3000 connections, %d closed before the request went" % refused
 
 
-def phase_answers(path):
-    line = (json.dumps([{"jsonrpc": "2.0", "id": i, "method": "item.list"}
-                        for i in range(64)]) + "\n").encode()
+def read_batches(path, method, size, count, timeout):
+    """`count` batches of `size` calls of `method`, each answer read before the next."""
+    line = (json.dumps([{"jsonrpc": "2.0", "id": i, "method": method}
+                        for i in range(size)]) + "\n").encode()
     s = connect(path)
-    s.settimeout(30)
+    s.settimeout(timeout)
     f = s.makefile("rb")
-    n = 0
-    for _ in range(50):
+    n, t = 0, time.monotonic()
+    for _ in range(count):
         s.sendall(line)
         n += len(f.readline())
     s.close()
-    return "50 batches, %d bytes of answers read" % n
+    return "%d batches, %d bytes of answers read in %.2f s" % (count, n, time.monotonic() - t)
+
+
+def phase_answers(path):
+    return read_batches(path, "item.list", 64, 50, 30)
+
+
+def phase_queries(path):
+    return read_batches(path, "history.log", 8, 10, 60)
 
 
 PHASES = [("batch", phase_batch), ("array", phase_array), ("pipeline", phase_pipeline),
-          ("notify", phase_notify), ("connect", phase_connect), ("answers", phase_answers)]
+          ("notify", phase_notify), ("connect", phase_connect), ("answers", phase_answers),
+          ("queries", phase_queries)]
 
 
 def settle(pid, seconds=25):

@@ -125,6 +125,12 @@ int kd_reads_handles(const char *method);
  */
 int kd_reads_queue(kd_reads *reads, uv_loop_t *loop, kd_call *call, uv_after_work_cb done);
 /*
+ * Closes the stores waiting in the pool that are past their age (10 s), with
+ * the history and parsed versions their memos keep.  Returns how many it
+ * closed.  Any thread.
+ */
+int kd_reads_expire(kd_reads *reads);
+/*
  * Answers `call` on the calling thread, as the thread pool does: sets its
  * result or error.  For tests/fuzz/fuzz_request.c, which has no loop.
  */

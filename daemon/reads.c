@@ -2,7 +2,10 @@
  * reads.c - the read methods, answered on libuv's thread pool so that the
  * loop thread never waits on git I/O.  Each worker borrows a store from a
  * small pool: libgit2 repositories are not to be shared between threads.
- * Each user's reads take turns in the user's own queue, which is bounded.
+ * With the store comes its query memo (HEAD's history and the versions its
+ * queries parsed), so that an audit trail asked again, or page by page, is
+ * not read and parsed again.  Each user's reads take turns in the user's
+ * own queue, which is bounded.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,8 +25,17 @@
 /*
  * A store's object database keeps the packs it has seen, also after the
  * writer merged them away; reopening stores now and then lets them go.
+ * An older store is closed, with its memo, when it is next borrowed or, if
+ * it waits in the pool, at the server's next tick (kd_reads_expire()).
  */
 #define POOL_MAX_AGE 10
+
+/* A store of the pool, and what its queries keep between them. */
+typedef struct kd_pooled {
+	kk_store *store;
+	kk_query_memo *memo;
+	time_t opened;
+} kd_pooled;
 
 /*
  * At most this many reads of one user run on the thread pool at once (it has
@@ -49,8 +61,7 @@ struct kd_reads {
 	char *repo;
 	uid_t owner;
 	pthread_mutex_t lock;
-	kk_store *pool[POOL_MAX];
-	time_t opened[POOL_MAX];
+	kd_pooled pool[POOL_MAX]; /* the stores not lent out, the newest last */
 	size_t pooled;
 };
 
@@ -61,6 +72,14 @@ static int local_offset(void)
 	struct tm tm;
 
 	return localtime_r(&now, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
+}
+
+static void pooled_close(kd_pooled *p)
+{
+	kk_query_memo_free(p->memo);
+	kk_store_free(p->store);
+	p->memo = NULL;
+	p->store = NULL;
 }
 
 int kd_reads_new(kd_reads **out, const char *repo, uid_t owner, unsigned max_queued)
@@ -83,7 +102,7 @@ void kd_reads_free(kd_reads *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->pooled; i++)
-		kk_store_free(r->pool[i]);
+		pooled_close(&r->pool[i]);
 	while (r->queues) {
 		kd_read_queue *q = r->queues;
 
@@ -95,43 +114,64 @@ void kd_reads_free(kd_reads *r)
 	free(r);
 }
 
-static kk_store *borrow(kd_reads *r, kd_call *call, time_t *opened)
+/* Lends a store of the pool, or a new one; fails with the call's error set. */
+static int borrow(kd_pooled *out, kd_reads *r, kd_call *call)
 {
-	kk_store *store = NULL;
+	kd_pooled p = {0};
 	kk_diag diag = {0};
 	time_t now = time(NULL);
 
 	pthread_mutex_lock(&r->lock);
-	if (r->pooled) {
-		r->pooled--;
-		store = r->pool[r->pooled];
-		*opened = r->opened[r->pooled];
-	}
+	if (r->pooled)
+		p = r->pool[--r->pooled];
 	pthread_mutex_unlock(&r->lock);
-	if (store && now - *opened > POOL_MAX_AGE) {
-		kk_store_free(store);
-		store = NULL;
+	if (p.store && now - p.opened > POOL_MAX_AGE)
+		pooled_close(&p);
+	if (!p.store) {
+		p.opened = now;
+		if (kk_store_discover(&p.store, r->repo, &diag) < 0) {
+			log_warnx("cannot open repository '%s': %s", r->repo, diag.message);
+			kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "cannot open the repository");
+			return -1;
+		}
 	}
-	if (!store)
-		*opened = now;
-	if (!store && kk_store_discover(&store, r->repo, &diag) < 0) {
-		log_warnx("cannot open repository '%s': %s", r->repo, diag.message);
-		kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "cannot open the repository");
-		return NULL;
-	}
-	return store;
+	/* Without a memo (out of memory), the queries read everything afresh. */
+	if (!p.memo)
+		p.memo = kk_query_memo_new();
+	*out = p;
+	return 0;
 }
 
-static void give_back(kd_reads *r, kk_store *store, time_t opened)
+static void give_back(kd_reads *r, kd_pooled *p)
 {
 	pthread_mutex_lock(&r->lock);
 	if (r->pooled < POOL_MAX) {
-		r->opened[r->pooled] = opened;
-		r->pool[r->pooled++] = store;
-		store = NULL;
+		r->pool[r->pooled++] = *p;
+		p->store = NULL;
+		p->memo = NULL;
 	}
 	pthread_mutex_unlock(&r->lock);
-	kk_store_free(store);
+	pooled_close(p);
+}
+
+int kd_reads_expire(kd_reads *r)
+{
+	kd_pooled old[POOL_MAX];
+	size_t n = 0, kept = 0;
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->pooled; i++) {
+		if (now - r->pool[i].opened > POOL_MAX_AGE)
+			old[n++] = r->pool[i];
+		else
+			r->pool[kept++] = r->pool[i];
+	}
+	r->pooled = kept;
+	pthread_mutex_unlock(&r->lock);
+	for (size_t i = 0; i < n; i++)
+		pooled_close(&old[i]);
+	return (int)n;
 }
 
 static const char *const read_methods[] = {"whoami", "item.get", "item.list", "plan.get",
@@ -146,9 +186,9 @@ int kd_reads_handles(const char *method)
 }
 
 /* The audit queries: core answers them as it does for the offline CLI. */
-static int do_query(kk_store *store, kd_call *call)
+static int do_query(kk_store *store, kk_query_memo *memo, kd_call *call)
 {
-	kk_query_env env = {0};
+	kk_query_env env = {.memo = memo};
 	kk_diag diag = {0};
 	int error;
 
@@ -400,13 +440,14 @@ done:
 void kd_reads_answer(kd_reads *r, kd_call *call)
 {
 	locale_t previous = kd_call_locale_begin(call);
-	time_t opened;
-	kk_store *store = borrow(r, call, &opened);
+	kd_pooled p;
+	kk_store *store;
 
-	if (!store) {
+	if (borrow(&p, r, call) < 0) {
 		kd_call_locale_end(previous);
 		return;
 	}
+	store = p.store;
 	if (strcmp(call->method, "whoami") == 0)
 		do_whoami(r, store, call);
 	else if (strcmp(call->method, "item.get") == 0)
@@ -418,10 +459,10 @@ void kd_reads_answer(kd_reads *r, kd_call *call)
 	else if (strcmp(call->method, "plan.files") == 0)
 		do_plan_files(store, call);
 	else
-		do_query(store, call);
+		do_query(store, p.memo, call);
 	if (!call->result && !call->error)
 		kd_call_fail(call, KK_RPC_EINTERNAL, NULL, "out of memory");
-	give_back(r, store, opened);
+	give_back(r, &p);
 	kd_call_locale_end(previous);
 }
 

@@ -50,8 +50,11 @@ static void on_tick(uv_timer_t *timer)
 	if (s->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
 	notify_status(s);
-	/* After large answers, give the freed memory back to the system. */
-	if (s->freed >= KD_TRIM_AFTER) {
+	/*
+	 * After large answers, or once idle stores and what their queries kept
+	 * are closed, give the freed memory back to the system.
+	 */
+	if (kd_reads_expire(s->reads) > 0 || s->freed >= KD_TRIM_AFTER) {
 		malloc_trim(0);
 		s->freed = 0;
 	}

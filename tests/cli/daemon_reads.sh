@@ -81,6 +81,16 @@ same verify --all-history
 same verify --all-history --json
 check "verify --json counts the commits" test "$(jget "$(cat "$work/out")" 'j["commits"]')" = 3
 
+# The reads keep the history and the versions they parsed between queries: after a
+# write, the next answer is the new head's, not the one kept.
+same log --item 25
+same blame 25
+call kkt_hisho item.update "{\"base\": \"$(head_of)\", \"id\": 25, \"patch\": {\"years\": {\"2021\": {\"result\": \"・規程を制定した\"}}}, \"reason\": \"規程の制定\"}" >/dev/null
+same log --item 25
+check "log after a write: the write" grep -q "規程を制定した" "$work/out"
+same blame 25
+check "blame after a write: the write" grep -q "規程の制定" "$work/out"
+
 # plan.files itself: a path that does not exist is left out; one that is no
 # relative path of the plan is a bad parameter.
 r=$(call kkt_hisho plan.files '{"paths": ["keikaku.json", "items/0999.json"]}')
