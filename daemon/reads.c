@@ -21,6 +21,16 @@
 #include "revision.h"
 #include "store.h"
 
+/*
+ * A query's result may share values with the documents its store's memo keeps
+ * (a title, a version), and is written and freed on the loop thread while the
+ * memo serves the next query on the pool: jansson's reference counts must be
+ * atomic.
+ */
+#ifndef JANSSON_THREAD_SAFE_REFCOUNT
+#error "keikakud needs jansson built with atomic reference counts (2.11 or later)"
+#endif
+
 #define POOL_MAX 8
 /*
  * A store's object database keeps the packs it has seen, also after the
@@ -61,7 +71,7 @@ struct kd_reads {
 	char *repo;
 	uid_t owner;
 	pthread_mutex_t lock;
-	kd_pooled pool[POOL_MAX]; /* the stores not lent out, the newest last */
+	kd_pooled pool[POOL_MAX]; /* the stores not lent out, the last given back last */
 	size_t pooled;
 };
 

@@ -28,7 +28,10 @@
 /*
  * What a caller that asks many queries of one store keeps between them: HEAD's history,
  * used again while HEAD does not move instead of being read again.  Used by one thread
- * at a time, with one store.  Free with kk_query_memo_free() (accepts NULL).
+ * at a time, with one store.  Free with kk_query_memo_free() (accepts NULL).  Results
+ * may share values with the documents a memo keeps: another thread may write and free
+ * them while the memo serves the next query, as jansson's reference counts are atomic
+ * (JANSSON_THREAD_SAFE_REFCOUNT), but no one may modify them.
  */
 typedef struct kk_query_memo kk_query_memo;
 kk_query_memo *kk_query_memo_new(void);

@@ -62,8 +62,9 @@ void kk_plan_free(kk_plan *plan);
 /*
  * Parses the item file `path` ("items/0026.json"), `len` bytes at `data`, as
  * kk_plan_load() parses each: a JSON object whose "id" is the file name's.
- * *out is a new reference.  Fails with KK_EINVALID naming the file (and
- * "/id" for a wrong id), or KK_ENOMEM.
+ * *out is a new reference.  Fails naming the file in diag's path: with
+ * KK_EINVALID (and the pointer "/id" for a wrong id), KK_ELIMIT for JSON too
+ * large or too deep, or KK_ENOMEM.
  */
 int kk_plan_parse_item(json_t **out, const char *path, const char *data, size_t len, kk_diag *diag);
 
