@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "json.h"
 #include "plan.h"
 
 static json_t *settings(void)
@@ -282,13 +283,37 @@ static void test_parse_item(void **state)
 			 KK_EINVALID);
 	assert_null(item);
 	assert_string_equal(diag.message, "'items/0026.json' does not hold a JSON object");
+	assert_string_equal(diag.path, "items/0026.json");
+	assert_string_equal(diag.pointer, "");
 
 	diag = (kk_diag){0};
 	assert_int_equal(kk_plan_parse_item(&item, "items/0026.json", "{\"id\": 26,}", 11, &diag),
 			 KK_EINVALID);
 	assert_null(item);
 	assert_string_equal(diag.path, "items/0026.json");
+	assert_string_equal(diag.pointer, "");
+	assert_true(diag.message[0] != '\0');
 	assert_int_equal(diag.line, 1);
+
+	/* Deeper than the reader takes: KK_ELIMIT, still naming the file. */
+	{
+		char deep[2 * KK_JSON_MAX_DEPTH_DEFAULT + 16];
+		size_t n = 0;
+
+		deep[n++] = '{';
+		memcpy(deep + n, "\"a\":", 4);
+		n += 4;
+		for (size_t i = 0; i < KK_JSON_MAX_DEPTH_DEFAULT; i++)
+			deep[n++] = '[';
+		for (size_t i = 0; i < KK_JSON_MAX_DEPTH_DEFAULT; i++)
+			deep[n++] = ']';
+		deep[n++] = '}';
+		diag = (kk_diag){0};
+		assert_int_equal(kk_plan_parse_item(&item, "items/0026.json", deep, n, &diag),
+				 KK_ELIMIT);
+		assert_null(item);
+		assert_string_equal(diag.path, "items/0026.json");
+	}
 }
 
 int main(void)
