@@ -249,10 +249,29 @@ static void test_load(void **state)
 	kk_fileset_clear(&set);
 }
 
+/*
+ * kk_plan_parse_item() of `len` bytes at `data` as `path` fails with `code`, giving no
+ * item and naming `path` with `pointer` in the diag, which it returns for the message.
+ */
+static kk_diag parse_item_fails(const char *path, const char *data, size_t len, int code,
+				const char *pointer)
+{
+	json_t *item = NULL;
+	kk_diag diag = {0};
+
+	assert_int_equal(kk_plan_parse_item(&item, path, data, len, &diag), code);
+	assert_null(item);
+	assert_string_equal(diag.path, path);
+	assert_string_equal(diag.pointer, pointer);
+	return diag;
+}
+
 /* Each item file kk_plan_load() and the report's builder take, checked the same way. */
 static void test_parse_item(void **state)
 {
 	static const char good[] = "{\"id\": 26, \"title\": \"電子申請\"}";
+	char deep[2 * KK_JSON_MAX_DEPTH_DEFAULT + 8] = "{\"a\":";
+	size_t n = strlen(deep);
 	json_t *item = NULL;
 	kk_diag diag = {0};
 
@@ -263,57 +282,22 @@ static void test_parse_item(void **state)
 	json_decref(item);
 
 	/* Not an item's path: the zero-padded form only. */
-	diag = (kk_diag){0};
-	assert_int_equal(kk_plan_parse_item(&item, "items/26.json", good, strlen(good), &diag),
-			 KK_EINVALID);
-	assert_null(item);
+	diag = parse_item_fails("items/26.json", good, strlen(good), KK_EINVALID, "");
 	assert_string_equal(diag.message, "'items/26.json' is not an item's file name");
-	assert_string_equal(diag.path, "items/26.json");
-
-	diag = (kk_diag){0};
-	assert_int_equal(kk_plan_parse_item(&item, "items/0027.json", good, strlen(good), &diag),
-			 KK_EINVALID);
-	assert_null(item);
+	diag = parse_item_fails("items/0027.json", good, strlen(good), KK_EINVALID, "/id");
 	assert_string_equal(diag.message, "id does not match the file name 'items/0027.json'");
-	assert_string_equal(diag.path, "items/0027.json");
-	assert_string_equal(diag.pointer, "/id");
-
-	diag = (kk_diag){0};
-	assert_int_equal(kk_plan_parse_item(&item, "items/0026.json", "[26]", 4, &diag),
-			 KK_EINVALID);
-	assert_null(item);
+	diag = parse_item_fails("items/0026.json", "[26]", 4, KK_EINVALID, "");
 	assert_string_equal(diag.message, "'items/0026.json' does not hold a JSON object");
-	assert_string_equal(diag.path, "items/0026.json");
-	assert_string_equal(diag.pointer, "");
-
-	diag = (kk_diag){0};
-	assert_int_equal(kk_plan_parse_item(&item, "items/0026.json", "{\"id\": 26,}", 11, &diag),
-			 KK_EINVALID);
-	assert_null(item);
-	assert_string_equal(diag.path, "items/0026.json");
-	assert_string_equal(diag.pointer, "");
+	diag = parse_item_fails("items/0026.json", "{\"id\": 26,}", 11, KK_EINVALID, "");
 	assert_true(diag.message[0] != '\0');
 	assert_int_equal(diag.line, 1);
 
 	/* Deeper than the reader takes: KK_ELIMIT, still naming the file. */
-	{
-		char deep[2 * KK_JSON_MAX_DEPTH_DEFAULT + 16];
-		size_t n = 0;
-
-		deep[n++] = '{';
-		memcpy(deep + n, "\"a\":", 4);
-		n += 4;
-		for (size_t i = 0; i < KK_JSON_MAX_DEPTH_DEFAULT; i++)
-			deep[n++] = '[';
-		for (size_t i = 0; i < KK_JSON_MAX_DEPTH_DEFAULT; i++)
-			deep[n++] = ']';
-		deep[n++] = '}';
-		diag = (kk_diag){0};
-		assert_int_equal(kk_plan_parse_item(&item, "items/0026.json", deep, n, &diag),
-				 KK_ELIMIT);
-		assert_null(item);
-		assert_string_equal(diag.path, "items/0026.json");
-	}
+	memset(deep + n, '[', KK_JSON_MAX_DEPTH_DEFAULT);
+	memset(deep + n + KK_JSON_MAX_DEPTH_DEFAULT, ']', KK_JSON_MAX_DEPTH_DEFAULT);
+	n += 2 * KK_JSON_MAX_DEPTH_DEFAULT;
+	deep[n++] = '}';
+	parse_item_fails("items/0026.json", deep, n, KK_ELIMIT, "");
 }
 
 int main(void)

@@ -174,8 +174,8 @@ int kk_report_add(kk_report_builder *builder, const json_t *item, kk_diag *diag)
 /*
  * Adds the item file `path` of `len` bytes at `data`, checked as kk_plan_load() checks
  * it (kk_plan_parse_item()): JSON, an object, whose id is its file name's.  A path that
- * names no item file is skipped.  Fails with KK_EINVALID (or KK_ELIMIT for JSON too large or deep)
- * naming the file in diag's path, or as kk_report_add() does, the file named as well.
+ * names no item file is skipped.  Fails as kk_plan_parse_item() does, or as
+ * kk_report_add() does with the file named as well.
  */
 int kk_report_add_file(kk_report_builder *builder, const char *path, const char *data, size_t len,
 		       kk_diag *diag);
